@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Kysely, Selectable } from 'kysely';
+
+import { type Clock, unixSeconds } from '../clock.js';
+import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
+import { immediateTransaction } from '../sqlite/immediate-transaction.js';
+import type { BackfillStateTable, StateDatabase } from '../store/schema.js';
+
+/** Progress of the one backfill of a home. */
+export type BackfillStatus = 'pending' | 'running' | 'complete';
+
+/**
+ * The backfill's saved state (the single `backfill_state` row).
+ *
+ * @example
+ * ```ts
+ * const state = await store.backfill.get();
+ * if (state.status !== 'complete') console.log(`resuming after ${state.lastWatermark ?? 'the start'}`);
+ * ```
+ */
+export interface BackfillState {
+  status: BackfillStatus;
+  /** Relative path (with `/`) of the last rollout a checkpoint covered; `null` before the first. */
+  lastWatermark: string | null;
+  /** When the backfill last completed, unix seconds. */
+  lastSuccessAt: number | null;
+  /** Last change of the row, unix seconds. */
+  updatedAt: number;
+  /** Until when the current owner's lease runs, unix seconds; `null` when nobody holds it. */
+  leaseUntil: number | null;
+}
+
+/**
+ * Proof of holding the backfill lease. Pass it to every call made under the lease; the token
+ * fences off a previous owner whose lease expired.
+ */
+export interface BackfillLease {
+  readonly token: string;
+  /** The lease length used by {@link BackfillRepository.heartbeat} and checkpoints, seconds. */
+  readonly leaseSeconds: number;
+  /** Until when the lease runs, unix seconds (as of the last renewal). */
+  readonly leaseUntil: number;
+}
+
+/** Result of {@link BackfillRepository.tryClaim}. */
+export type BackfillClaim =
+  | { outcome: 'claimed'; lease: BackfillLease }
+  | { outcome: 'complete' }
+  | { outcome: 'held'; leaseUntil: number };
+
+/**
+ * The resumable, leased backfill's state. One process at a time holds the lease; it renews the
+ * lease with heartbeats and checkpoints, and a lease that is not renewed expires so another
+ * process resumes from the last checkpoint. Reach it as `store.backfill`.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+ * if (claim.outcome === 'claimed') {
+ *   let lease = claim.lease;
+ *   for (const batch of batches) {
+ *     await store.threads.upsertMany(batch.threads);
+ *     lease = await store.backfill.checkpoint(lease, batch.lastWatermark);
+ *   }
+ *   await store.backfill.markComplete(lease);
+ * }
+ * ```
+ */
+export class BackfillRepository {
+  readonly #db: Kysely<StateDatabase>;
+  readonly #path: string;
+  readonly #clock: Clock;
+
+  /** @internal Built by `openStateStore`. */
+  constructor(db: Kysely<StateDatabase>, path: string, clock: Clock) {
+    this.#db = db;
+    this.#path = path;
+    this.#clock = clock;
+  }
+
+  /**
+   * The saved state (`pending` with no watermark before anything happened).
+   *
+   * @example
+   * ```ts
+   * const { status, lastWatermark } = await store.backfill.get();
+   * ```
+   */
+  async get(): Promise<BackfillState> {
+    const row = await this.#db
+      .selectFrom('backfill_state')
+      .selectAll()
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (!row) {
+      return {
+        status: 'pending',
+        lastWatermark: null,
+        lastSuccessAt: null,
+        updatedAt: unixSeconds(this.#clock),
+        leaseUntil: null,
+      };
+    }
+    return this.#fromRow(row);
+  }
+
+  /**
+   * Takes the lease when the backfill is not complete and nobody holds a live lease (a lease
+   * whose deadline has passed is taken over). Atomic across processes (`BEGIN IMMEDIATE`).
+   *
+   * @example
+   * ```ts
+   * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+   * if (claim.outcome === 'held') console.error(`another process runs the backfill`);
+   * ```
+   */
+  async tryClaim(options: { leaseSeconds: number }): Promise<BackfillClaim> {
+    const leaseSeconds = checkedLeaseSeconds(options.leaseSeconds);
+    return immediateTransaction(
+      this.#db,
+      async (trx) => {
+        const now = unixSeconds(this.#clock);
+        await trx
+          .insertInto('backfill_state')
+          .values({ id: 1, status: 'pending', updated_at: now })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        const row = await trx
+          .selectFrom('backfill_state')
+          .selectAll()
+          .where('id', '=', 1)
+          .executeTakeFirstOrThrow();
+        const state = this.#fromRow(row);
+        if (state.status === 'complete') return { outcome: 'complete' };
+        if (state.status === 'running' && state.leaseUntil !== null && state.leaseUntil > now) {
+          return { outcome: 'held', leaseUntil: state.leaseUntil };
+        }
+        const lease: BackfillLease = {
+          token: randomUUID(),
+          leaseSeconds,
+          leaseUntil: now + leaseSeconds,
+        };
+        await trx
+          .updateTable('backfill_state')
+          .set({
+            status: 'running',
+            ownership_token: lease.token,
+            lease_until: lease.leaseUntil,
+            updated_at: now,
+          })
+          .where('id', '=', 1)
+          .execute();
+        return { outcome: 'claimed', lease };
+      },
+      { path: this.#path },
+    );
+  }
+
+  /**
+   * Renews the lease for another `leaseSeconds`. Throws {@link LeaseLostError} when the lease
+   * was taken over: the caller must stop.
+   *
+   * @example
+   * ```ts
+   * const timer = setInterval(() => {
+   *   store.backfill.heartbeat(lease).then((l) => (lease = l), (e) => controller.abort(e));
+   * }, 20_000);
+   * ```
+   */
+  async heartbeat(lease: BackfillLease): Promise<BackfillLease> {
+    return this.#renew(lease, {});
+  }
+
+  /**
+   * Records that everything up to `watermark` (a relative rollout path) is indexed, and renews
+   * the lease. Throws {@link LeaseLostError} when the lease was taken over.
+   *
+   * @example
+   * ```ts
+   * lease = await store.backfill.checkpoint(lease, 'sessions/2026/11/21/rollout-….jsonl');
+   * ```
+   */
+  async checkpoint(lease: BackfillLease, watermark: string): Promise<BackfillLease> {
+    if (typeof watermark !== 'string' || watermark === '') {
+      throw new InvalidArgumentError('watermark', 'expected a non-empty relative path');
+    }
+    return this.#renew(lease, { last_watermark: watermark });
+  }
+
+  /**
+   * Marks the backfill complete (optionally with a final watermark) and ends the lease. After
+   * this nobody can claim it again. Throws {@link LeaseLostError} when the lease was taken over.
+   *
+   * @example
+   * ```ts
+   * await store.backfill.markComplete(lease, { lastWatermark: last });
+   * ```
+   */
+  async markComplete(
+    lease: BackfillLease,
+    options: { lastWatermark?: string | undefined } = {},
+  ): Promise<void> {
+    const now = unixSeconds(this.#clock);
+    const result = await this.#db
+      .updateTable('backfill_state')
+      .set((eb) => ({
+        status: 'complete',
+        last_watermark:
+          options.lastWatermark === undefined ? eb.ref('last_watermark') : options.lastWatermark,
+        last_success_at: now,
+        updated_at: now,
+        ownership_token: null,
+        lease_until: null,
+      }))
+      .where('id', '=', 1)
+      .where('status', '=', 'running')
+      .where('ownership_token', '=', lease.token)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new LeaseLostError('backfill');
+  }
+
+  /**
+   * Gives the lease up without completing (for example on Ctrl-C), keeping the watermark, so
+   * another process can resume at once instead of waiting for the lease to expire. A lease that
+   * was already lost is not an error here.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGINT', () => void store.backfill.release(lease));
+   * ```
+   */
+  async release(lease: BackfillLease): Promise<void> {
+    await this.#db
+      .updateTable('backfill_state')
+      .set({
+        status: 'pending',
+        ownership_token: null,
+        lease_until: null,
+        updated_at: unixSeconds(this.#clock),
+      })
+      .where('id', '=', 1)
+      .where('status', '=', 'running')
+      .where('ownership_token', '=', lease.token)
+      .execute();
+  }
+
+  /**
+   * Forgets all progress: the next backfill starts from the beginning. A running backfill loses
+   * its lease (its next checkpoint fails with {@link LeaseLostError}).
+   *
+   * @example
+   * ```ts
+   * await store.backfill.reset(); // then run the backfill again to re-index every rollout
+   * ```
+   */
+  async reset(): Promise<void> {
+    await this.#db
+      .insertInto('backfill_state')
+      .values({ id: 1, status: 'pending', updated_at: unixSeconds(this.#clock) })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          status: 'pending',
+          last_watermark: null,
+          ownership_token: null,
+          lease_until: null,
+          updated_at: unixSeconds(this.#clock),
+        }),
+      )
+      .execute();
+  }
+
+  async #renew(lease: BackfillLease, extra: { last_watermark?: string }): Promise<BackfillLease> {
+    const now = unixSeconds(this.#clock);
+    const leaseUntil = now + lease.leaseSeconds;
+    const result = await this.#db
+      .updateTable('backfill_state')
+      .set({ ...extra, lease_until: leaseUntil, updated_at: now })
+      .where('id', '=', 1)
+      .where('status', '=', 'running')
+      .where('ownership_token', '=', lease.token)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new LeaseLostError('backfill');
+    return { token: lease.token, leaseSeconds: lease.leaseSeconds, leaseUntil };
+  }
+
+  #fromRow(row: Selectable<BackfillStateTable>): BackfillState {
+    if (row.status !== 'pending' && row.status !== 'running' && row.status !== 'complete') {
+      throw new StoreCorruptError(
+        this.#path,
+        `invalid backfill status ${JSON.stringify(row.status)}`,
+      );
+    }
+    return {
+      status: row.status,
+      lastWatermark: row.last_watermark,
+      lastSuccessAt: row.last_success_at,
+      updatedAt: row.updated_at,
+      leaseUntil: row.status === 'running' ? row.lease_until : null,
+    };
+  }
+}
+
+function checkedLeaseSeconds(value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(
+      'leaseSeconds',
+      `expected a positive integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,253 @@
+/**
+ * Stable error codes of agent-state. Every error this project throws on purpose carries one, so
+ * callers (and the CLI, which maps them to exit codes in one place) can branch on `error.code`
+ * instead of parsing messages.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, isAgentStateError } from '@agent-state/state';
+ *
+ * try {
+ *   await openStateStore({ home });
+ * } catch (error) {
+ *   if (isAgentStateError(error) && error.code === ErrorCode.StoreCorrupt) {
+ *     // offer `recoverCorrupt: true`
+ *   }
+ * }
+ * ```
+ */
+export const ErrorCode = {
+  /** A caller passed a value that cannot be used (bad id, negative page size, …). */
+  InvalidArgument: 'INVALID_ARGUMENT',
+  /** A thread, file or row that was asked for does not exist. */
+  NotFound: 'NOT_FOUND',
+  /** The database file is not a database, is damaged, or fails `quick_check`. */
+  StoreCorrupt: 'STORE_CORRUPT',
+  /** The database was written by a newer agent-state (its schema is ahead of ours). */
+  StoreTooNew: 'STORE_TOO_NEW',
+  /** The database exists but does not carry our `application_id`: it is not ours. */
+  StoreForeign: 'STORE_FOREIGN',
+  /** The database stayed locked by another process beyond the busy timeout and retries. */
+  StoreBusy: 'STORE_BUSY',
+  /** The store could not be opened or written (permissions, read-only home, full disk, …). */
+  StoreIo: 'STORE_IO',
+  /** A lease (backfill, job) is held by another live owner. */
+  LeaseHeld: 'LEASE_HELD',
+  /** The caller's lease expired or was taken over: its ownership token no longer matches. */
+  LeaseLost: 'LEASE_LOST',
+} as const;
+
+/** One of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Base class of every error agent-state throws on purpose. It carries a stable {@link ErrorCode}
+ * and, when relevant, the path of the file the error is about.
+ *
+ * @example
+ * ```ts
+ * throw new AgentStateError(ErrorCode.NotFound, 'thread 0199… not found');
+ * ```
+ */
+export class AgentStateError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** The file the error is about, when there is one. */
+  readonly path: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { path?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.path = options.path;
+  }
+}
+
+/**
+ * A value passed by the caller is unusable. `argument` names the parameter or flag.
+ *
+ * @example
+ * ```ts
+ * throw new InvalidArgumentError('pageSize', 'must be a positive integer, got -1');
+ * ```
+ */
+export class InvalidArgumentError extends AgentStateError {
+  /** Name of the offending parameter, option or CLI flag. */
+  readonly argument: string;
+
+  constructor(argument: string, problem: string, options: { cause?: unknown } = {}) {
+    super(ErrorCode.InvalidArgument, `invalid ${argument}: ${problem}`, options);
+    this.argument = argument;
+  }
+}
+
+/**
+ * Something that was asked for does not exist.
+ *
+ * @example
+ * ```ts
+ * const thread = await store.threads.get(id);
+ * if (!thread) throw new NotFoundError(`thread ${id}`);
+ * ```
+ */
+export class NotFoundError extends AgentStateError {
+  constructor(what: string, options: { path?: string } = {}) {
+    super(ErrorCode.NotFound, `${what} not found`, options);
+  }
+}
+
+/**
+ * The database file is not a SQLite database, is damaged, or fails `PRAGMA quick_check`.
+ * Open with `recoverCorrupt: true` to move it aside and start a fresh store (the rollouts can
+ * rebuild it with a backfill).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await openStateStore({ home });
+ * } catch (error) {
+ *   if (error instanceof StoreCorruptError) console.error(`${error.path}: ${error.message}`);
+ * }
+ * ```
+ */
+export class StoreCorruptError extends AgentStateError {
+  /** What SQLite (or the header check) reported. */
+  readonly detail: string;
+
+  constructor(path: string, detail: string, options: { cause?: unknown } = {}) {
+    super(ErrorCode.StoreCorrupt, `database ${path} is corrupt: ${detail}`, {
+      path,
+      ...options,
+    });
+    this.detail = detail;
+  }
+}
+
+/**
+ * The database was migrated by a newer agent-state than this one. It is never downgraded.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof StoreTooNewError) {
+ *   console.error(`upgrade agent-state: schema ${error.found} > ${error.supported}`);
+ * }
+ * ```
+ */
+export class StoreTooNewError extends AgentStateError {
+  /** Schema version found in the file. */
+  readonly found: number;
+  /** Highest schema version this build knows. */
+  readonly supported: number;
+
+  constructor(path: string, found: number, supported: number) {
+    super(
+      ErrorCode.StoreTooNew,
+      `database ${path} has schema version ${found}, newer than the ${supported} this agent-state supports; upgrade agent-state`,
+      { path },
+    );
+    this.found = found;
+    this.supported = supported;
+  }
+}
+
+/**
+ * The database at our file name carries another program's `application_id`; we refuse to touch it.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof StoreForeignError) console.error(`${error.path} is not ours`);
+ * ```
+ */
+export class StoreForeignError extends AgentStateError {
+  constructor(path: string, applicationId: number) {
+    super(
+      ErrorCode.StoreForeign,
+      `database ${path} belongs to another program (application_id ${applicationId}); it was left untouched`,
+      { path },
+    );
+  }
+}
+
+/**
+ * Another process kept the database locked beyond the busy timeout and the bounded retries.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof StoreBusyError) console.error('the store is busy, try again');
+ * ```
+ */
+export class StoreBusyError extends AgentStateError {
+  constructor(path: string, options: { cause?: unknown } = {}) {
+    super(ErrorCode.StoreBusy, `database ${path} stayed locked by another process`, {
+      path,
+      ...options,
+    });
+  }
+}
+
+/**
+ * The store could not be created, opened or written: permissions, a read-only home, a full disk.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof StoreIoError) console.error(error.message); // names the path and the cause
+ * ```
+ */
+export class StoreIoError extends AgentStateError {
+  constructor(path: string, detail: string, options: { cause?: unknown } = {}) {
+    super(ErrorCode.StoreIo, `cannot use ${path}: ${detail}`, { path, ...options });
+  }
+}
+
+/**
+ * A lease is held by another live owner (for example another process runs the backfill).
+ *
+ * @example
+ * ```ts
+ * const lease = await store.backfill.tryClaim({ leaseSeconds: 120 });
+ * if (!lease) throw new LeaseHeldError('backfill');
+ * ```
+ */
+export class LeaseHeldError extends AgentStateError {
+  constructor(what: string) {
+    super(ErrorCode.LeaseHeld, `${what} is held by another process`);
+  }
+}
+
+/**
+ * The caller's lease expired and was taken over, or its ownership token no longer matches:
+ * the caller must stop what it does under that lease.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.backfill.heartbeat(lease);
+ * } catch (error) {
+ *   if (error instanceof LeaseLostError) controller.abort(error);
+ * }
+ * ```
+ */
+export class LeaseLostError extends AgentStateError {
+  constructor(what: string) {
+    super(ErrorCode.LeaseLost, `${what} lease was lost to another owner`);
+  }
+}
+
+/**
+ * True when `error` is an {@link AgentStateError} (also across duplicated package copies, by shape).
+ *
+ * @example
+ * ```ts
+ * if (isAgentStateError(error)) process.exitCode = exitCodeFor(error.code);
+ * ```
+ */
+export function isAgentStateError(error: unknown): error is AgentStateError {
+  if (error instanceof AgentStateError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (Object.values(ErrorCode) as string[]).includes(code);
+}

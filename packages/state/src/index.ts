@@ -1,0 +1,86 @@
+// Public API of @agent-state/state. Everything exported here is documented and stable;
+// anything else is internal.
+
+export {
+  AgentStateError,
+  ErrorCode,
+  InvalidArgumentError,
+  LeaseHeldError,
+  LeaseLostError,
+  NotFoundError,
+  StoreBusyError,
+  StoreCorruptError,
+  StoreForeignError,
+  StoreIoError,
+  StoreTooNewError,
+  isAgentStateError,
+} from './errors.js';
+export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
+export {
+  type LogFields,
+  type LogLevel,
+  type LogRecord,
+  type LogWriter,
+  type Logger,
+  LOG_LEVELS,
+  createLogger,
+  noopLogger,
+} from './logger.js';
+export {
+  AGENT_STATE_APPLICATION_ID,
+  type GenerationMatch,
+  LOGS_DB_BASENAME,
+  LOGS_DB_GENERATION,
+  STATE_DB_BASENAME,
+  STATE_DB_GENERATION,
+  logsDbFileName,
+  matchGeneration,
+  stateDbFileName,
+} from './paths/generations.js';
+export {
+  HOME_ENV_VARS,
+  type ResolveHomeOptions,
+  logsDbPath,
+  resolveHome,
+  stateDbPath,
+} from './paths/home.js';
+export {
+  type RemoveLegacyDatabasesOptions,
+  removeLegacyDatabases,
+} from './sqlite/legacy-cleanup.js';
+export {
+  type OpenStateStoreOptions,
+  StateStore,
+  type StoreInfo,
+  openStateStore,
+} from './store/state-store.js';
+export {
+  DEFAULT_APPROVAL_MODE,
+  DEFAULT_SANDBOX_POLICY,
+  THREAD_METADATA_FIELDS,
+  type ThreadMetadata,
+  type ThreadMetadataInput,
+  buildThreadMetadata,
+  diffThreadMetadata,
+  isThreadId,
+  normalizeThreadId,
+} from './threads/thread-metadata.js';
+export {
+  type ListThreadsOptions,
+  MAX_PAGE_SIZE,
+  type ThreadAnchor,
+  type ThreadSortKey,
+  ThreadsRepository,
+  type ThreadsPage,
+} from './threads/threads-repository.js';
+export {
+  type DynamicToolSpec,
+  DynamicToolsRepository,
+} from './dynamic-tools/dynamic-tools-repository.js';
+export {
+  type BackfillClaim,
+  type BackfillLease,
+  BackfillRepository,
+  type BackfillState,
+  type BackfillStatus,
+} from './backfill/backfill-repository.js';

@@ -1,0 +1,71 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+
+import { InvalidArgumentError } from '../errors.js';
+import { logsDbFileName, stateDbFileName } from './generations.js';
+
+/** Environment variables read by {@link resolveHome}, in order of precedence. */
+export const HOME_ENV_VARS = ['AGENT_STATE_HOME', 'CODEX_HOME'] as const;
+
+/**
+ * Options of {@link resolveHome}.
+ */
+export interface ResolveHomeOptions {
+  /** An explicit home (the CLI's `--home`); wins over everything else. */
+  home?: string | undefined;
+  /** The environment to read; pass `process.env` from the application's entry point. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The user's home directory (default `os.homedir()`), for the `~/.codex` fallback. */
+  userHome?: string;
+  /** Base for relative paths (default `process.cwd()`). */
+  cwd?: string;
+}
+
+/**
+ * The one documented place that turns flags and environment into a home directory:
+ * `home`, else `$AGENT_STATE_HOME`, else `$CODEX_HOME`, else `~/.codex`. Empty values are ignored
+ * and the result is absolute. Nothing below the CLI reads `process.env` on its own.
+ *
+ * @example
+ * ```ts
+ * const home = resolveHome({ home: options.home, env: process.env });
+ * // '/home/me/.codex' when neither --home nor the variables are set
+ * ```
+ */
+export function resolveHome(options: ResolveHomeOptions = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  const candidates: Array<[string, string | undefined]> = [
+    ['--home', options.home],
+    ...HOME_ENV_VARS.map((name): [string, string | undefined] => [name, options.env?.[name]]),
+  ];
+  for (const [source, value] of candidates) {
+    if (value === undefined || value.trim() === '') continue;
+    if (value.includes('\0')) throw new InvalidArgumentError(source, 'contains a NUL byte');
+    return isAbsolute(value) ? resolve(value) : resolve(cwd, value);
+  }
+  return join(options.userHome ?? homedir(), '.codex');
+}
+
+/**
+ * Absolute path of the state database under `home` (current generation).
+ *
+ * @example
+ * ```ts
+ * stateDbPath('/home/me/.codex'); // '/home/me/.codex/agent_state_1.sqlite'
+ * ```
+ */
+export function stateDbPath(home: string): string {
+  return join(home, stateDbFileName());
+}
+
+/**
+ * Absolute path of the logs database under `home` (current generation).
+ *
+ * @example
+ * ```ts
+ * logsDbPath('/home/me/.codex'); // '/home/me/.codex/agent_logs_1.sqlite'
+ * ```
+ */
+export function logsDbPath(home: string): string {
+  return join(home, logsDbFileName());
+}

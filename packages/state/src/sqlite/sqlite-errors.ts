@@ -1,0 +1,44 @@
+import { AgentStateError, StoreBusyError, StoreCorruptError, StoreIoError } from '../errors.js';
+
+/** The `code` of a better-sqlite3 `SqliteError` (e.g. `SQLITE_BUSY_SNAPSHOT`), if it is one. */
+export function sqliteCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/** True for SQLite's "someone else holds the lock" family (`SQLITE_BUSY*`, `SQLITE_LOCKED*`). */
+export function isSqliteBusy(error: unknown): boolean {
+  if (error instanceof StoreBusyError) return true;
+  const code = sqliteCode(error);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/**
+ * Turns the SQLite errors that are about the database file (damaged, locked, unwritable) into
+ * typed agent-state errors naming `path`. Other errors (constraints, SQL mistakes) are returned
+ * unchanged: they are bugs or caller errors with their own messages.
+ */
+export function toStoreError(error: unknown, path: string): unknown {
+  if (error instanceof AgentStateError) return error;
+  const code = sqliteCode(error);
+  if (code === undefined) return error;
+  const message = (error as Error).message;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreBusyError(path, { cause: error });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new StoreCorruptError(path, message, { cause: error });
+  }
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code === 'SQLITE_FULL' ||
+    code === 'SQLITE_PERM' ||
+    code === 'SQLITE_AUTH'
+  ) {
+    return new StoreIoError(path, `${message} (${code})`, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,81 @@
+import type { Generated } from 'kysely';
+
+/** Row of `threads`: the seed-era columns of the reference schema, same names and meanings. */
+export interface ThreadsTable {
+  id: string;
+  rollout_path: string;
+  created_at: number;
+  updated_at: number;
+  source: string;
+  model_provider: string;
+  cwd: string;
+  title: string;
+  sandbox_policy: string;
+  approval_mode: string;
+  tokens_used: number;
+  /** Kept for compatibility; never read or written, always 0 (as in the reference). */
+  has_user_event: Generated<number>;
+  archived: number;
+  archived_at: number | null;
+  git_sha: string | null;
+  git_branch: string | null;
+  git_origin_url: string | null;
+  cli_version: string;
+  first_user_message: string;
+}
+
+/** Row of `thread_dynamic_tools`. */
+export interface ThreadDynamicToolsTable {
+  thread_id: string;
+  position: number;
+  name: string;
+  description: string;
+  input_schema: string;
+}
+
+/** The single row of `backfill_state` (id = 1). */
+export interface BackfillStateTable {
+  id: number;
+  status: string;
+  last_watermark: string | null;
+  last_success_at: number | null;
+  updated_at: number;
+  ownership_token: string | null;
+  lease_until: number | null;
+}
+
+/** Row of `jobs` (memory stage-1 jobs and the phase-2 global lock). */
+export interface JobsTable {
+  kind: string;
+  job_key: string;
+  status: string;
+  worker_id: string | null;
+  ownership_token: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  lease_until: number | null;
+  retry_at: number | null;
+  retry_remaining: number;
+  last_error: string | null;
+  input_watermark: number | null;
+  last_success_watermark: number | null;
+}
+
+/** Row of `stage1_outputs`. */
+export interface Stage1OutputsTable {
+  thread_id: string;
+  source_updated_at: number;
+  raw_memory: string;
+  rollout_summary: string;
+  rollout_slug: string | null;
+  generated_at: number;
+}
+
+/** The tables of the state database, for Kysely. */
+export interface StateDatabase {
+  threads: ThreadsTable;
+  thread_dynamic_tools: ThreadDynamicToolsTable;
+  backfill_state: BackfillStateTable;
+  jobs: JobsTable;
+  stage1_outputs: Stage1OutputsTable;
+}

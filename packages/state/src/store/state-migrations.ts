@@ -1,0 +1,95 @@
+import type { Migration } from '../sqlite/migrator.js';
+
+// SQLite DDL of the state database. The table and column names are the reference's (Codex's
+// `state_5.sqlite`, seed era) so data and queries carry over; `backfill_state` adds a fencing
+// token and an explicit lease deadline, `stage1_outputs` carries `rollout_slug` from the start.
+
+const threads = `
+CREATE TABLE threads (
+  id TEXT PRIMARY KEY,
+  rollout_path TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  model_provider TEXT NOT NULL,
+  cwd TEXT NOT NULL,
+  title TEXT NOT NULL,
+  sandbox_policy TEXT NOT NULL,
+  approval_mode TEXT NOT NULL,
+  tokens_used INTEGER NOT NULL DEFAULT 0,
+  has_user_event INTEGER NOT NULL DEFAULT 0,
+  archived INTEGER NOT NULL DEFAULT 0,
+  archived_at INTEGER,
+  git_sha TEXT,
+  git_branch TEXT,
+  git_origin_url TEXT,
+  cli_version TEXT NOT NULL DEFAULT '',
+  first_user_message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_threads_archived_created_at ON threads(archived, created_at DESC, id DESC);
+CREATE INDEX idx_threads_archived_updated_at ON threads(archived, updated_at DESC, id DESC);
+CREATE INDEX idx_threads_archived_cwd_created_at ON threads(archived, cwd, created_at DESC, id DESC);
+CREATE INDEX idx_threads_archived_cwd_updated_at ON threads(archived, cwd, updated_at DESC, id DESC);
+`;
+
+const dynamicTools = `
+CREATE TABLE thread_dynamic_tools (
+  thread_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  input_schema TEXT NOT NULL,
+  PRIMARY KEY (thread_id, position),
+  FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+`;
+
+const backfill = `
+CREATE TABLE backfill_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  status TEXT NOT NULL,
+  last_watermark TEXT,
+  last_success_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  ownership_token TEXT,
+  lease_until INTEGER
+);
+`;
+
+const memories = `
+CREATE TABLE jobs (
+  kind TEXT NOT NULL,
+  job_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  worker_id TEXT,
+  ownership_token TEXT,
+  started_at INTEGER,
+  finished_at INTEGER,
+  lease_until INTEGER,
+  retry_at INTEGER,
+  retry_remaining INTEGER NOT NULL,
+  last_error TEXT,
+  input_watermark INTEGER,
+  last_success_watermark INTEGER,
+  PRIMARY KEY (kind, job_key)
+);
+CREATE INDEX idx_jobs_kind_status_retry_lease ON jobs(kind, status, retry_at, lease_until);
+
+CREATE TABLE stage1_outputs (
+  thread_id TEXT PRIMARY KEY,
+  source_updated_at INTEGER NOT NULL,
+  raw_memory TEXT NOT NULL,
+  rollout_summary TEXT NOT NULL,
+  rollout_slug TEXT,
+  generated_at INTEGER NOT NULL,
+  FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE
+);
+CREATE INDEX idx_stage1_outputs_source_updated_at ON stage1_outputs(source_updated_at DESC, thread_id DESC);
+`;
+
+/**
+ * Migrations of the state database, in order. Released migrations are never edited: add a new one.
+ */
+export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: '0001_initial', sql: threads + dynamicTools + backfill + memories },
+]);

@@ -1,0 +1,236 @@
+import { mkdirSync, statSync } from 'node:fs';
+
+import type Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+
+import { BackfillRepository } from '../backfill/backfill-repository.js';
+import { type Clock, systemClock } from '../clock.js';
+import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
+import { StoreIoError } from '../errors.js';
+import { type Logger, noopLogger } from '../logger.js';
+import {
+  AGENT_STATE_APPLICATION_ID,
+  STATE_DB_BASENAME,
+  STATE_DB_GENERATION,
+} from '../paths/generations.js';
+import { stateDbPath } from '../paths/home.js';
+import { toKyselyDatabase } from '../sqlite/kysely-database.js';
+import { removeLegacyDatabases } from '../sqlite/legacy-cleanup.js';
+import { openDatabase, quickCheck } from '../sqlite/open-database.js';
+import { toStoreError } from '../sqlite/sqlite-errors.js';
+import { ThreadsRepository } from '../threads/threads-repository.js';
+import type { StateDatabase } from './schema.js';
+import { STATE_MIGRATIONS } from './state-migrations.js';
+
+/** Options of {@link openStateStore}. */
+export interface OpenStateStoreOptions {
+  /** The home directory (see `resolveHome`); created when missing. */
+  home: string;
+  /** Default: the system clock. */
+  clock?: Clock | undefined;
+  /** Default: discard. */
+  logger?: Logger | undefined;
+  /**
+   * When the database is corrupt, move it aside (`<name>.corrupt-<timestamp>`) and start a fresh
+   * one instead of throwing `StoreCorruptError`. Safe: the rollouts can rebuild the store.
+   */
+  recoverCorrupt?: boolean | undefined;
+  /** Run `PRAGMA quick_check` when opening (default true). */
+  integrityCheck?: boolean | undefined;
+}
+
+/** Facts about an open store, for `doctor`. */
+export interface StoreInfo {
+  path: string;
+  generation: number;
+  schemaVersion: number;
+  /** Size of the database file, bytes. */
+  sizeBytes: number;
+  /** Size of its write-ahead log, bytes (0 when there is none). */
+  walBytes: number;
+}
+
+/**
+ * An open state store: the SQLite database of one home, with one repository per table group.
+ * Create it with {@link openStateStore}; close it when done. Safe to share one home between many
+ * processes: every read-then-write runs in `BEGIN IMMEDIATE`.
+ *
+ * @example
+ * ```ts
+ * const store = await openStateStore({ home: resolveHome({ env: process.env }) });
+ * try {
+ *   const page = await store.threads.list({ pageSize: 10 });
+ *   console.log(page.items.map((t) => t.title));
+ * } finally {
+ *   await store.close();
+ * }
+ * ```
+ */
+export class StateStore {
+  /** The home directory. */
+  readonly home: string;
+  /** Absolute path of the database file. */
+  readonly path: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly threads: ThreadsRepository;
+  readonly dynamicTools: DynamicToolsRepository;
+  readonly backfill: BackfillRepository;
+  /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
+  readonly recoveredCorruptTo: string | undefined;
+  readonly #raw: Database.Database;
+  readonly #db: Kysely<StateDatabase>;
+  #closed = false;
+
+  /** @internal Use {@link openStateStore}. */
+  constructor(init: {
+    home: string;
+    path: string;
+    clock: Clock;
+    logger: Logger;
+    raw: Database.Database;
+    recoveredCorruptTo: string | undefined;
+  }) {
+    this.home = init.home;
+    this.path = init.path;
+    this.clock = init.clock;
+    this.logger = init.logger;
+    this.recoveredCorruptTo = init.recoveredCorruptTo;
+    this.#raw = init.raw;
+    this.#db = new Kysely<StateDatabase>({
+      dialect: new SqliteDialect({ database: toKyselyDatabase(init.raw, init.path) }),
+    });
+    this.threads = new ThreadsRepository(this.#db, this.path);
+    this.dynamicTools = new DynamicToolsRepository(this.#db, this.path);
+    this.backfill = new BackfillRepository(this.#db, this.path, this.clock);
+  }
+
+  /**
+   * Runs `PRAGMA quick_check` now; returns the problems found (empty when the file is sound).
+   *
+   * @example
+   * ```ts
+   * const problems = await store.checkIntegrity();
+   * if (problems.length) console.error(problems.join('\n'));
+   * ```
+   */
+  async checkIntegrity(): Promise<string[]> {
+    return this.#withRaw(() => quickCheck(this.#raw));
+  }
+
+  /**
+   * Generation, schema version and sizes of the database.
+   *
+   * @example
+   * ```ts
+   * const { generation, schemaVersion, sizeBytes } = await store.info();
+   * ```
+   */
+  async info(): Promise<StoreInfo> {
+    const schemaVersion = await this.#withRaw(
+      () => this.#raw.pragma('user_version', { simple: true }) as number,
+    );
+    return {
+      path: this.path,
+      generation: STATE_DB_GENERATION,
+      schemaVersion,
+      sizeBytes: fileSize(this.path),
+      walBytes: fileSize(`${this.path}-wal`),
+    };
+  }
+
+  /**
+   * Closes the database. Further calls fail; closing twice is harmless.
+   *
+   * @example
+   * ```ts
+   * await store.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.destroy();
+  }
+
+  /** Runs a synchronous call on the raw connection, queued behind Kysely's pending queries. */
+  async #withRaw<T>(run: () => T): Promise<T> {
+    return this.#db.connection().execute(async () => {
+      try {
+        return run();
+      } catch (error) {
+        throw toStoreError(error, this.path);
+      }
+    });
+  }
+}
+
+/**
+ * Opens the state store of `home` (creating the home and the database when missing): removes our
+ * own older database generations, checks the file is a healthy database of ours, migrates it
+ * forward, and refuses one written by a newer agent-state.
+ *
+ * Throws `StoreCorruptError` (unless `recoverCorrupt`), `StoreTooNewError`, `StoreForeignError`,
+ * `StoreBusyError` or `StoreIoError`, each naming the file.
+ *
+ * @example
+ * ```ts
+ * import { openStateStore, resolveHome } from '@agent-state/state';
+ *
+ * const store = await openStateStore({ home: resolveHome({ env: process.env }), recoverCorrupt: true });
+ * console.log(await store.threads.count());
+ * await store.close();
+ * ```
+ */
+export async function openStateStore(options: OpenStateStoreOptions): Promise<StateStore> {
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? noopLogger).child({ target: 'agent_state::store' });
+  const home = options.home;
+  try {
+    mkdirSync(home, { recursive: true });
+  } catch (error) {
+    throw new StoreIoError(home, `cannot create the home directory: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  removeLegacyDatabases({
+    home,
+    basename: STATE_DB_BASENAME,
+    generation: STATE_DB_GENERATION,
+    applicationId: AGENT_STATE_APPLICATION_ID,
+    logger,
+  });
+  const path = stateDbPath(home);
+  const opened = openDatabase({
+    path,
+    applicationId: AGENT_STATE_APPLICATION_ID,
+    migrations: STATE_MIGRATIONS,
+    clock,
+    logger,
+    recoverCorrupt: options.recoverCorrupt ?? false,
+    integrityCheck: options.integrityCheck ?? true,
+  });
+  if (opened.migration.applied.length > 0) {
+    logger.info('migrated the state database', {
+      path,
+      from: opened.migration.from,
+      to: opened.migration.to,
+    });
+  }
+  return new StateStore({
+    home,
+    path,
+    clock,
+    logger: options.logger ?? noopLogger,
+    raw: opened.db,
+    recoveredCorruptTo: opened.recoveredCorruptTo,
+  });
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

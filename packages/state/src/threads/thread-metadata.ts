@@ -1,0 +1,196 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * Metadata of one thread (a session), as kept in the `threads` table. Field meanings follow the
+ * reference (Codex's seed-era columns); times are whole unix seconds.
+ *
+ * @example
+ * ```ts
+ * const thread: ThreadMetadata = await store.threads.get('01a1fca2-1d67-7971-8727-3cd36fd8d76f');
+ * console.log(thread.title, new Date(thread.updatedAt * 1000));
+ * ```
+ */
+export interface ThreadMetadata {
+  /** Thread id: a lowercase hyphenated UUID (v7 for threads Codex or agent-state create). */
+  id: string;
+  /** Absolute path of the rollout file. */
+  rolloutPath: string;
+  /** Creation time, unix seconds. */
+  createdAt: number;
+  /** Last update, unix seconds (the rollout file's mtime when read from a file). */
+  updatedAt: number;
+  /** Session source: `cli`, `vscode`, `exec`, `mcp`, … or compact JSON for structured sources. */
+  source: string;
+  /** Model provider id (e.g. `openai`). */
+  modelProvider: string;
+  /** Working directory of the session. */
+  cwd: string;
+  /** Version of the agent that wrote the rollout; `''` when unknown. */
+  cliVersion: string;
+  /** Title: the first non-empty user message; `''` until there is one. */
+  title: string;
+  /** Sandbox policy as compact JSON text, e.g. `{"type":"read-only"}`. */
+  sandboxPolicy: string;
+  /** Approval mode, e.g. `on-request`, `never`. */
+  approvalMode: string;
+  /** Total tokens reported by the last token count. */
+  tokensUsed: number;
+  /** Preview of the first user message (`[Image]` for image-only); `null` when there is none. */
+  firstUserMessage: string | null;
+  /** When the thread was archived, unix seconds; `null` while active. */
+  archivedAt: number | null;
+  gitSha: string | null;
+  gitBranch: string | null;
+  gitOriginUrl: string | null;
+}
+
+/**
+ * The fields of {@link ThreadMetadata} in declaration order (the order {@link diffThreadMetadata}
+ * reports them in).
+ */
+export const THREAD_METADATA_FIELDS = Object.freeze([
+  'id',
+  'rolloutPath',
+  'createdAt',
+  'updatedAt',
+  'source',
+  'modelProvider',
+  'cwd',
+  'cliVersion',
+  'title',
+  'sandboxPolicy',
+  'approvalMode',
+  'tokensUsed',
+  'firstUserMessage',
+  'archivedAt',
+  'gitSha',
+  'gitBranch',
+  'gitOriginUrl',
+] as const satisfies ReadonlyArray<keyof ThreadMetadata>);
+
+/** Sandbox policy of a thread whose rollout names none (the reference default: read-only). */
+export const DEFAULT_SANDBOX_POLICY = '{"type":"read-only"}';
+
+/** Approval mode of a thread whose rollout names none (the reference default). */
+export const DEFAULT_APPROVAL_MODE = 'on-request';
+
+/**
+ * What {@link buildThreadMetadata} needs: the four required fields and any optional ones.
+ */
+export interface ThreadMetadataInput {
+  id: string;
+  rolloutPath: string;
+  /** Unix seconds; fractions are dropped. */
+  createdAt: number;
+  source: string;
+  /** Unix seconds; defaults to `createdAt`. */
+  updatedAt?: number | undefined;
+  /** Defaults to the `defaultProvider` option. */
+  modelProvider?: string | undefined;
+  cwd?: string | undefined;
+  cliVersion?: string | undefined;
+  sandboxPolicy?: string | undefined;
+  approvalMode?: string | undefined;
+  archivedAt?: number | null | undefined;
+  gitSha?: string | null | undefined;
+  gitBranch?: string | null | undefined;
+  gitOriginUrl?: string | null | undefined;
+}
+
+/**
+ * Builds a {@link ThreadMetadata} with the reference defaults: `updatedAt` = `createdAt`, the
+ * default provider, empty cwd and cli version, read-only sandbox, `on-request` approval, empty
+ * title, no tokens, no first user message. Validates the id (a UUID, stored lowercase) and times.
+ *
+ * @example
+ * ```ts
+ * const meta = buildThreadMetadata(
+ *   { id: '01a1fca2-1d67-7971-8727-3cd36fd8d76f', rolloutPath, createdAt: 1795239845, source: 'cli' },
+ *   { defaultProvider: 'openai' },
+ * );
+ * await store.threads.upsert(meta);
+ * ```
+ */
+export function buildThreadMetadata(
+  input: ThreadMetadataInput,
+  options: { defaultProvider: string },
+): ThreadMetadata {
+  const createdAt = wholeSeconds('createdAt', input.createdAt);
+  return {
+    id: normalizeThreadId(input.id),
+    rolloutPath: input.rolloutPath,
+    createdAt,
+    updatedAt:
+      input.updatedAt === undefined ? createdAt : wholeSeconds('updatedAt', input.updatedAt),
+    source: input.source,
+    modelProvider: input.modelProvider || options.defaultProvider,
+    cwd: input.cwd ?? '',
+    cliVersion: input.cliVersion ?? '',
+    title: '',
+    sandboxPolicy: input.sandboxPolicy ?? DEFAULT_SANDBOX_POLICY,
+    approvalMode: input.approvalMode ?? DEFAULT_APPROVAL_MODE,
+    tokensUsed: 0,
+    firstUserMessage: null,
+    archivedAt:
+      input.archivedAt === undefined || input.archivedAt === null
+        ? null
+        : wholeSeconds('archivedAt', input.archivedAt),
+    gitSha: input.gitSha ?? null,
+    gitBranch: input.gitBranch ?? null,
+    gitOriginUrl: input.gitOriginUrl ?? null,
+  };
+}
+
+/**
+ * Names of the fields whose values differ between two metadata records, in declaration order.
+ * Reconcile uses it to say what a stale row got wrong.
+ *
+ * @example
+ * ```ts
+ * diffThreadMetadata(stored, fromRollout); // ['title', 'tokensUsed']
+ * ```
+ */
+export function diffThreadMetadata(
+  a: ThreadMetadata,
+  b: ThreadMetadata,
+): Array<keyof ThreadMetadata> {
+  return THREAD_METADATA_FIELDS.filter((field) => a[field] !== b[field]);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * True when `value` is a thread id: a hyphenated UUID (any case).
+ *
+ * @example
+ * ```ts
+ * isThreadId('01a1fca2-1d67-7971-8727-3cd36fd8d76f'); // true
+ * isThreadId('../../etc/passwd'); // false
+ * ```
+ */
+export function isThreadId(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * Validates a thread id and returns it lowercase; throws {@link InvalidArgumentError} otherwise.
+ * Since ids end up in file names, nothing that is not a UUID gets through.
+ *
+ * @example
+ * ```ts
+ * normalizeThreadId('01A1FCA2-1D67-7971-8727-3CD36FD8D76F'); // '01a1fca2-1d67-…'
+ * ```
+ */
+export function normalizeThreadId(value: string, argument = 'thread id'): string {
+  if (typeof value !== 'string' || !isThreadId(value)) {
+    throw new InvalidArgumentError(argument, `expected a UUID, got ${JSON.stringify(value)}`);
+  }
+  return value.toLowerCase();
+}
+
+function wholeSeconds(field: string, value: number): number {
+  if (!Number.isFinite(value)) {
+    throw new InvalidArgumentError(field, `expected unix seconds, got ${String(value)}`);
+  }
+  return Math.floor(value);
+}

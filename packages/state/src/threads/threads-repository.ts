@@ -1,0 +1,406 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+
+import { InvalidArgumentError } from '../errors.js';
+import { immediateTransaction } from '../sqlite/immediate-transaction.js';
+import type { StateDatabase } from '../store/schema.js';
+import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
+import { THREAD_COLUMNS, threadFromRow, threadToRow } from './thread-row.js';
+
+/** Column a thread listing is sorted by (newest first). */
+export type ThreadSortKey = 'created' | 'updated';
+
+/**
+ * Keyset-pagination anchor: the sort value and id of the last item of the previous page. The next
+ * page holds the items strictly after it in `(sort value DESC, id DESC)` order.
+ */
+export interface ThreadAnchor {
+  /** `createdAt` or `updatedAt` (by the sort key) of the last item, unix seconds. */
+  ts: number;
+  id: string;
+}
+
+/** Options of {@link ThreadsRepository.list}. */
+export interface ListThreadsOptions {
+  /** Items per page, 1 to {@link MAX_PAGE_SIZE}. */
+  pageSize: number;
+  /** Continue after this anchor (from the previous page's `nextAnchor`). */
+  anchor?: ThreadAnchor | null | undefined;
+  /** Default `created`. */
+  sortKey?: ThreadSortKey | undefined;
+  /** List archived threads instead of active ones (default false). */
+  archived?: boolean | undefined;
+  /** Only these sources (empty or absent: all). */
+  sources?: readonly string[] | undefined;
+  /** Only these model providers (empty or absent: all). */
+  modelProviders?: readonly string[] | undefined;
+  /** Only threads whose cwd is exactly one of these (empty or absent: all). */
+  cwds?: readonly string[] | undefined;
+}
+
+/** One page of {@link ThreadsRepository.list}. */
+export interface ThreadsPage {
+  items: ThreadMetadata[];
+  /** Anchor of the next page; `null` on the last page. */
+  nextAnchor: ThreadAnchor | null;
+  /** Rows read from the database for this page (`pageSize + 1` at most). */
+  numScannedRows: number;
+}
+
+/** Largest page {@link ThreadsRepository.list} accepts. */
+export const MAX_PAGE_SIZE = 10_000;
+
+// 18 bound values per row; 500 rows stay far below SQLite's 32766-variable limit.
+const UPSERT_CHUNK_ROWS = 500;
+
+const UPDATABLE_COLUMNS = [
+  'rollout_path',
+  'created_at',
+  'updated_at',
+  'source',
+  'model_provider',
+  'cwd',
+  'cli_version',
+  'title',
+  'sandbox_policy',
+  'approval_mode',
+  'tokens_used',
+  'first_user_message',
+  'archived',
+  'archived_at',
+  'git_sha',
+  'git_branch',
+  'git_origin_url',
+] as const;
+
+/**
+ * The `threads` table: upsert, read, list with keyset pagination, archive and delete. Reach it as
+ * `store.threads`.
+ *
+ * @example
+ * ```ts
+ * const store = await openStateStore({ home });
+ * await store.threads.upsert(meta);
+ * const page = await store.threads.list({ pageSize: 25, sortKey: 'updated' });
+ * const next = await store.threads.list({ pageSize: 25, sortKey: 'updated', anchor: page.nextAnchor });
+ * ```
+ */
+export class ThreadsRepository {
+  readonly #db: Kysely<StateDatabase>;
+  readonly #path: string;
+
+  /** @internal Built by `openStateStore`. */
+  constructor(db: Kysely<StateDatabase>, path: string) {
+    this.#db = db;
+    this.#path = path;
+  }
+
+  /**
+   * Inserts or fully replaces one thread row (every column but the id is overwritten).
+   *
+   * @example
+   * ```ts
+   * await store.threads.upsert({ ...meta, title: 'Fix the flaky test' });
+   * ```
+   */
+  async upsert(thread: ThreadMetadata): Promise<void> {
+    await this.upsertMany([thread]);
+  }
+
+  /**
+   * Upserts many threads in one transaction (multi-row statements of up to 500 rows). Much faster
+   * than one {@link upsert} per thread: use it for batches such as a backfill chunk.
+   *
+   * @example
+   * ```ts
+   * await store.threads.upsertMany(batch);
+   * ```
+   */
+  async upsertMany(threads: readonly ThreadMetadata[]): Promise<void> {
+    if (threads.length === 0) return;
+    const rows = threads.map((thread) => threadToRow(checkedThread(thread)));
+    await immediateTransaction(
+      this.#db,
+      async (trx) => {
+        for (let start = 0; start < rows.length; start += UPSERT_CHUNK_ROWS) {
+          await trx
+            .insertInto('threads')
+            .values(rows.slice(start, start + UPSERT_CHUNK_ROWS))
+            .onConflict((oc) =>
+              oc
+                .column('id')
+                .doUpdateSet((eb) =>
+                  Object.fromEntries(
+                    UPDATABLE_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)]),
+                  ),
+                ),
+            )
+            .execute();
+        }
+      },
+      { path: this.#path },
+    );
+  }
+
+  /**
+   * The thread with this id, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * const thread = await store.threads.get('01a1fca2-1d67-7971-8727-3cd36fd8d76f');
+   * ```
+   */
+  async get(id: string): Promise<ThreadMetadata | undefined> {
+    const row = await this.#db
+      .selectFrom('threads')
+      .select(THREAD_COLUMNS)
+      .where('id', '=', normalizeThreadId(id))
+      .executeTakeFirst();
+    return row ? threadFromRow(row) : undefined;
+  }
+
+  /**
+   * The rollout path stored for a thread; with `archived: true` only if it is archived, with
+   * `archived: false` only if it is active.
+   *
+   * @example
+   * ```ts
+   * const path = await store.threads.findRolloutPath(id, { archived: false });
+   * ```
+   */
+  async findRolloutPath(
+    id: string,
+    options: { archived?: boolean | undefined } = {},
+  ): Promise<string | undefined> {
+    let query = this.#db
+      .selectFrom('threads')
+      .select('rollout_path')
+      .where('id', '=', normalizeThreadId(id));
+    if (options.archived !== undefined)
+      query = query.where('archived', '=', options.archived ? 1 : 0);
+    const row = await query.executeTakeFirst();
+    return row?.rollout_path;
+  }
+
+  /**
+   * One page of threads, newest first by the sort key, ties broken by id (both descending).
+   * Threads without a first user message are never listed (as in the reference).
+   *
+   * @example
+   * ```ts
+   * let anchor: ThreadAnchor | null = null;
+   * do {
+   *   const page = await store.threads.list({ pageSize: 100, anchor, sources: ['cli', 'vscode'] });
+   *   for (const thread of page.items) console.log(thread.id, thread.title);
+   *   anchor = page.nextAnchor;
+   * } while (anchor);
+   * ```
+   */
+  async list(options: ListThreadsOptions): Promise<ThreadsPage> {
+    const pageSize = checkedPageSize(options.pageSize);
+    const sortColumn = sortColumnOf(options.sortKey);
+    const rows = await this.#filtered(options, sortColumn)
+      .select(THREAD_COLUMNS)
+      .orderBy(sortColumn, 'desc')
+      .orderBy('id', 'desc')
+      .limit(pageSize + 1)
+      .execute();
+    const numScannedRows = rows.length;
+    const items = rows.slice(0, pageSize).map(threadFromRow);
+    const last = items[items.length - 1];
+    const nextAnchor =
+      numScannedRows > pageSize && last
+        ? { ts: sortColumn === 'created_at' ? last.createdAt : last.updatedAt, id: last.id }
+        : null;
+    return { items, nextAnchor, numScannedRows };
+  }
+
+  /**
+   * Ids only, with the same filters and order as {@link list}, at most `limit` of them.
+   *
+   * @example
+   * ```ts
+   * const ids = await store.threads.listIds({ limit: 1000, sortKey: 'updated' });
+   * ```
+   */
+  async listIds(
+    options: Omit<ListThreadsOptions, 'pageSize'> & { limit: number },
+  ): Promise<string[]> {
+    const limit = checkedPageSize(options.limit, 'limit');
+    const sortColumn = sortColumnOf(options.sortKey);
+    const rows = await this.#filtered(options, sortColumn)
+      .select('id')
+      .orderBy(sortColumn, 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Number of threads, all of them or only active / archived ones (listable or not).
+   *
+   * @example
+   * ```ts
+   * const archived = await store.threads.count({ archived: true });
+   * ```
+   */
+  async count(options: { archived?: boolean | undefined } = {}): Promise<number> {
+    let query = this.#db.selectFrom('threads').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (options.archived !== undefined)
+      query = query.where('archived', '=', options.archived ? 1 : 0);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Deletes a thread; its dynamic tools and stage-1 output go with it (foreign-key cascade).
+   * Returns whether a row was deleted.
+   *
+   * @example
+   * ```ts
+   * if (!existsSync(thread.rolloutPath)) await store.threads.delete(thread.id);
+   * ```
+   */
+  async delete(id: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('threads')
+      .where('id', '=', normalizeThreadId(id))
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /**
+   * Marks a thread archived at `archivedAt` with its new rollout path (and, when given, its new
+   * `updatedAt`). Returns false when there is no such row (nothing to do).
+   *
+   * @example
+   * ```ts
+   * await store.threads.markArchived(id, { rolloutPath: newPath, archivedAt: unixSeconds(clock) });
+   * ```
+   */
+  async markArchived(
+    id: string,
+    change: { rolloutPath: string; archivedAt: number; updatedAt?: number | undefined },
+  ): Promise<boolean> {
+    return this.#setArchive(
+      id,
+      change.rolloutPath,
+      wholeSeconds(change.archivedAt),
+      change.updatedAt,
+    );
+  }
+
+  /**
+   * Marks a thread active again with its new rollout path (and, when given, its new `updatedAt`).
+   * Returns false when there is no such row.
+   *
+   * @example
+   * ```ts
+   * await store.threads.markUnarchived(id, { rolloutPath: restoredPath });
+   * ```
+   */
+  async markUnarchived(
+    id: string,
+    change: { rolloutPath: string; updatedAt?: number | undefined },
+  ): Promise<boolean> {
+    return this.#setArchive(id, change.rolloutPath, null, change.updatedAt);
+  }
+
+  async #setArchive(
+    id: string,
+    rolloutPath: string,
+    archivedAt: number | null,
+    updatedAt: number | undefined,
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('threads')
+      .set({
+        rollout_path: rolloutPath,
+        archived: archivedAt === null ? 0 : 1,
+        archived_at: archivedAt,
+        ...(updatedAt === undefined ? {} : { updated_at: wholeSeconds(updatedAt) }),
+      })
+      .where('id', '=', normalizeThreadId(id))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  #filtered(
+    options: Omit<ListThreadsOptions, 'pageSize'>,
+    sortColumn: 'created_at' | 'updated_at',
+  ): SelectQueryBuilder<StateDatabase, 'threads', object> {
+    let query = this.#db
+      .selectFrom('threads')
+      .where('archived', '=', options.archived ? 1 : 0)
+      .where('first_user_message', '<>', '');
+    if (options.cwds && options.cwds.length > 0)
+      query = query.where('cwd', 'in', [...options.cwds]);
+    if (options.sources && options.sources.length > 0) {
+      query = query.where('source', 'in', [...options.sources]);
+    }
+    if (options.modelProviders && options.modelProviders.length > 0) {
+      query = query.where('model_provider', 'in', [...options.modelProviders]);
+    }
+    if (options.anchor) {
+      const { ts, id } = checkedAnchor(options.anchor);
+      query = query.where((eb) => eb(eb.refTuple(sortColumn, 'id'), '<', eb.tuple(ts, id)));
+    }
+    return query;
+  }
+}
+
+function sortColumnOf(sortKey: ThreadSortKey | undefined): 'created_at' | 'updated_at' {
+  switch (sortKey ?? 'created') {
+    case 'created':
+      return 'created_at';
+    case 'updated':
+      return 'updated_at';
+    default:
+      throw new InvalidArgumentError(
+        'sortKey',
+        `expected "created" or "updated", got ${String(sortKey)}`,
+      );
+  }
+}
+
+function checkedPageSize(value: number, argument = 'pageSize'): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {
+  if (!Number.isInteger(anchor.ts)) {
+    throw new InvalidArgumentError(
+      'anchor',
+      `ts must be whole unix seconds, got ${String(anchor.ts)}`,
+    );
+  }
+  return { ts: anchor.ts, id: normalizeThreadId(anchor.id, 'anchor') };
+}
+
+function checkedThread(thread: ThreadMetadata): ThreadMetadata {
+  const id = normalizeThreadId(thread.id);
+  for (const field of ['createdAt', 'updatedAt', 'tokensUsed'] as const) {
+    if (!Number.isInteger(thread[field])) {
+      throw new InvalidArgumentError(
+        field,
+        `expected an integer for thread ${id}, got ${String(thread[field])}`,
+      );
+    }
+  }
+  if (thread.archivedAt !== null && !Number.isInteger(thread.archivedAt)) {
+    throw new InvalidArgumentError('archivedAt', `expected an integer or null for thread ${id}`);
+  }
+  return id === thread.id ? thread : { ...thread, id };
+}
+
+function wholeSeconds(value: number): number {
+  if (!Number.isFinite(value))
+    throw new InvalidArgumentError('timestamp', `expected unix seconds, got ${value}`);
+  return Math.floor(value);
+}

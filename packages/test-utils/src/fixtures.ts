@@ -1,0 +1,98 @@
+import { cpSync, existsSync, readFileSync, utimesSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Versions of real Codex whose homes are in the shared fixtures. */
+export type CodexFixtureVersion = 'v0.100.0' | 'v0.169.0';
+
+/** Both fixture versions. */
+export const CODEX_FIXTURE_VERSIONS: readonly CodexFixtureVersion[] = ['v0.100.0', 'v0.169.0'];
+
+/**
+ * The shared fixtures folder: `$AGENT_STATE_FIXTURES`, else `shared/fixtures` beside the
+ * repository (where CI and developers have it).
+ */
+export function fixturesRoot(): string {
+  const fromEnv = process.env.AGENT_STATE_FIXTURES;
+  if (fromEnv) return resolve(fromEnv);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'shared', 'fixtures');
+    if (existsSync(join(candidate, 'codex-homes'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error('shared/fixtures not found beside the repository; set AGENT_STATE_FIXTURES');
+    }
+    dir = parent;
+  }
+}
+
+/** Folder of one Codex fixture version (`home/`, `expected-threads.json`, …). */
+export function codexFixtureDir(version: CodexFixtureVersion): string {
+  return join(fixturesRoot(), 'codex-homes', version);
+}
+
+/** Folder of the Codex log database fixtures of one version. */
+export function codexLogsFixtureDir(version: CodexFixtureVersion): string {
+  return join(fixturesRoot(), 'codex-logs', version);
+}
+
+/**
+ * Copies a real Codex home into `destination` and restores the rollouts' mtimes (Codex derives
+ * `updated_at` from them and git does not keep them). The fixtures themselves are never modified.
+ *
+ * @example
+ * ```ts
+ * const home = temp.make('codex-home');
+ * copyCodexHome('v0.169.0', home);
+ * ```
+ */
+export function copyCodexHome(version: CodexFixtureVersion, destination: string): string {
+  const source = codexFixtureDir(version);
+  cpSync(join(source, 'home'), destination, { recursive: true });
+  const mtimes = JSON.parse(readFileSync(join(source, 'mtimes.json'), 'utf8')) as Record<
+    string,
+    { mtime_s: number; mtime_ms: number }
+  >;
+  for (const [relative, { mtime_ms }] of Object.entries(mtimes)) {
+    const path = join(destination, relative);
+    if (existsSync(path)) utimesSync(path, mtime_ms / 1000, mtime_ms / 1000);
+  }
+  return destination;
+}
+
+/** One row of Codex's own `threads` table as stored in `expected-threads*.json`. */
+export interface CodexThreadRow {
+  id: string;
+  rollout_path: string;
+  created_at: number;
+  updated_at: number;
+  source: string;
+  model_provider: string;
+  cwd: string;
+  title: string;
+  sandbox_policy: string;
+  approval_mode: string;
+  tokens_used: number;
+  has_user_event: number;
+  archived: number;
+  archived_at: number | null;
+  git_sha: string | null;
+  git_branch: string | null;
+  git_origin_url: string | null;
+  cli_version: string;
+  first_user_message: string;
+  [more: string]: unknown;
+}
+
+/**
+ * Codex's own answer for a fixture home: the rows of its `threads` table, live (`live`) or as
+ * Codex's own backfill of the files stores them (`backfill`).
+ */
+export function loadExpectedThreads(
+  version: CodexFixtureVersion,
+  kind: 'live' | 'backfill' = 'live',
+): CodexThreadRow[] {
+  const file = kind === 'live' ? 'expected-threads.json' : 'expected-threads.backfill.json';
+  return JSON.parse(readFileSync(join(codexFixtureDir(version), file), 'utf8')) as CodexThreadRow[];
+}

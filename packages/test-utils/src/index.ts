@@ -1,0 +1,13 @@
+export { type TempDirs, tempDirs } from './temp-dirs.js';
+export {
+  CODEX_FIXTURE_VERSIONS,
+  type CodexFixtureVersion,
+  type CodexThreadRow,
+  codexFixtureDir,
+  codexLogsFixtureDir,
+  copyCodexHome,
+  fixturesRoot,
+  loadExpectedThreads,
+} from './fixtures.js';
+export { type RunWorkersOptions, type WorkerOutcome, runWorkers, workerMain } from './workers.js';
+export { type BenchRow, repoRoot, reportBench } from './bench-report.js';

@@ -1,0 +1,154 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+
+type ParentMessage = { type: 'go' };
+type ChildMessage =
+  { type: 'ready' } | { type: 'result'; value: unknown } | { type: 'error'; error: string };
+
+/** Options of {@link runWorkers}. */
+export interface RunWorkersOptions {
+  /** Absolute path of a TypeScript or JavaScript file that calls {@link workerMain}. */
+  script: string;
+  /** How many processes to start. */
+  count: number;
+  /** Arguments for worker `index` (default: none). */
+  args?: (index: number) => unknown;
+  /** Give up after this long (default 60 s). */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What one worker process returned. */
+export interface WorkerOutcome<T> {
+  index: number;
+  pid: number;
+  value: T;
+  stderr: string;
+}
+
+/**
+ * Starts `count` real child processes running `script` (TypeScript through tsx), waits until all
+ * of them are ready, then releases them at the same instant, so they really race. Resolves with
+ * each worker's result; rejects when a worker throws, crashes or times out.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await runWorkers<string>({
+ *   script: fileURLToPath(new URL('./claim.worker.ts', import.meta.url)),
+ *   count: 8,
+ *   args: () => ({ home, nowMs }),
+ * });
+ * expect(outcomes.filter((o) => o.value === 'claimed')).toHaveLength(1);
+ * ```
+ */
+export async function runWorkers<T>(options: RunWorkersOptions): Promise<Array<WorkerOutcome<T>>> {
+  const { script, count } = options;
+  const children: ChildProcess[] = [];
+  const stderr: string[] = Array.from({ length: count }, () => '');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ready: Array<Promise<void>> = [];
+    const done: Array<Promise<WorkerOutcome<T>>> = [];
+    for (let index = 0; index < count; index += 1) {
+      const child = fork(script, [JSON.stringify(options.args?.(index) ?? null)], {
+        execArgv: ['--import', TSX_LOADER],
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      });
+      children.push(child);
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr[index] += chunk.toString();
+      });
+      let result: { ok: true; value: unknown } | { ok: false; error: string } | undefined;
+      ready.push(
+        new Promise((resolve, reject) => {
+          child.on('message', (message: ChildMessage) => {
+            if (message.type === 'ready') resolve();
+            else if (message.type === 'result') result = { ok: true, value: message.value };
+            else result = { ok: false, error: message.error };
+          });
+          child.on('exit', () => reject(new Error(`worker ${index} exited before it was ready`)));
+        }),
+      );
+      done.push(
+        new Promise((resolve, reject) => {
+          child.on('exit', (code, signal) => {
+            if (result?.ok) {
+              resolve({
+                index,
+                pid: child.pid ?? -1,
+                value: result.value as T,
+                stderr: stderr[index] ?? '',
+              });
+            } else {
+              const why = result
+                ? result.error
+                : `exit code ${code ?? 'none'}, signal ${signal ?? 'none'}`;
+              reject(new Error(`worker ${index} failed: ${why}\n${stderr[index] ?? ''}`));
+            }
+          });
+        }),
+      );
+    }
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`workers timed out after ${options.timeoutMs ?? 60_000} ms`)),
+        options.timeoutMs ?? 60_000,
+      );
+    });
+    await Promise.race([Promise.all(ready), timeout]);
+    for (const child of children) child.send({ type: 'go' } satisfies ParentMessage);
+    return await Promise.race([Promise.all(done), timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * The worker side of {@link runWorkers}: parses the arguments, runs `prepare` (open stores, …),
+ * reports ready, waits for the start signal, runs `body`, and reports its result.
+ *
+ * @example
+ * ```ts
+ * // claim.worker.ts
+ * await workerMain<{ home: string }, Store, string>({
+ *   prepare: (args) => openStateStore({ home: args.home }),
+ *   body: async (store) => (await store.backfill.tryClaim({ leaseSeconds: 60 })).outcome,
+ * });
+ * ```
+ */
+export async function workerMain<A, S, R>(worker: {
+  prepare: (args: A) => Promise<S> | S;
+  body: (state: S, args: A) => Promise<R> | R;
+  finish?: (state: S) => Promise<void> | void;
+}): Promise<void> {
+  const send = (message: ChildMessage): Promise<void> =>
+    new Promise((resolve) => process.send?.(message, undefined, undefined, () => resolve()));
+  try {
+    const args = JSON.parse(process.argv[2] ?? 'null') as A;
+    const state = await worker.prepare(args);
+    const go = new Promise<void>((resolve) => {
+      process.once('message', (message: ParentMessage) => {
+        if (message.type === 'go') resolve();
+      });
+    });
+    await send({ type: 'ready' });
+    await go;
+    const value = await worker.body(state, args);
+    await worker.finish?.(state);
+    await send({ type: 'result', value });
+  } catch (error) {
+    await send({
+      type: 'error',
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  } finally {
+    process.disconnect?.();
+  }
+}
