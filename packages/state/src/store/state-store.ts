@@ -151,6 +151,8 @@ export class StateStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#db.destroy();
+    // Kysely opens its driver lazily: if no query ever ran, destroy() did not close the connection.
+    if (this.#raw.open) this.#raw.close();
   }
 
   /** Runs a synchronous call on the raw connection, queued behind Kysely's pending queries. */

@@ -1,0 +1,215 @@
+import {
+  existsSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+import { tempDirs } from '@agent-state/test-utils';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { ManualClock } from '../clock.js';
+import {
+  ErrorCode,
+  StoreCorruptError,
+  StoreForeignError,
+  StoreIoError,
+  StoreTooNewError,
+} from '../errors.js';
+import { createLogger, type LogRecord } from '../logger.js';
+import { AGENT_STATE_APPLICATION_ID } from '../paths/generations.js';
+import { stateDbPath } from '../paths/home.js';
+import { buildThreadMetadata } from '../threads/thread-metadata.js';
+import { openStateStore } from './state-store.js';
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+const T0 = Date.parse('2026-11-21T06:00:00Z');
+
+function sampleThread(id: string, rolloutPath = `/r/${id}.jsonl`) {
+  return {
+    ...buildThreadMetadata(
+      { id, rolloutPath, createdAt: 1_795_239_845, source: 'cli' },
+      { defaultProvider: 'openai' },
+    ),
+    title: 'hello',
+    firstUserMessage: 'hello',
+  };
+}
+
+async function fillStore(home: string, count: number): Promise<void> {
+  const store = await openStateStore({ home });
+  await store.threads.upsertMany(
+    Array.from({ length: count }, (_, i) =>
+      sampleThread(`01a1fca2-0000-7000-8000-${i.toString(16).padStart(12, '0')}`),
+    ),
+  );
+  await store.close();
+}
+
+describe('openStateStore', () => {
+  it('creates the home and a WAL database stamped with our application id', async () => {
+    const home = join(temp.make('home'), 'nested', '.codex');
+    const store = await openStateStore({ home });
+    const info = await store.info();
+    await store.close();
+
+    expect(info).toMatchObject({ path: stateDbPath(home), generation: 1, schemaVersion: 1 });
+    expect(existsSync(stateDbPath(home))).toBe(true);
+    const db = new Database(stateDbPath(home), { readonly: true });
+    expect(db.pragma('application_id', { simple: true })).toBe(AGENT_STATE_APPLICATION_ID);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('sets the design pragmas on its connection (foreign keys really on)', async () => {
+    const home = temp.make('home');
+    const store = await openStateStore({ home });
+    await store.threads.upsert(sampleThread('01a1fca2-1d67-7971-8727-3cd36fd8d76f'));
+    // A dangling foreign key is refused only when foreign_keys=ON.
+    await expect(
+      store.dynamicTools.persist('01a1fca2-ffff-7971-8727-3cd36fd8d76f', [
+        { name: 't', description: 'd', inputSchema: {} },
+      ]),
+    ).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    await store.close();
+  });
+
+  it('reopens an existing store without migrating again and keeps its data', async () => {
+    const home = temp.make('home');
+    const records: LogRecord[] = [];
+    const logger = createLogger((r) => records.push(r));
+    const first = await openStateStore({ home, logger });
+    await first.threads.upsert(sampleThread('01a1fca2-1d67-7971-8727-3cd36fd8d76f'));
+    await first.close();
+    expect(records.filter((r) => r.message.startsWith('migrated'))).toHaveLength(1);
+
+    const second = await openStateStore({ home, logger });
+    expect(await second.threads.count()).toBe(1);
+    await second.close();
+    expect(records.filter((r) => r.message.startsWith('migrated'))).toHaveLength(1);
+  });
+
+  it('refuses a database migrated by a newer agent-state and leaves it as it was', async () => {
+    const home = temp.make('home');
+    await fillStore(home, 1);
+    const db = new Database(stateDbPath(home));
+    db.pragma('user_version = 99');
+    db.close();
+    const before = readFileSync(stateDbPath(home));
+
+    const error = await openStateStore({ home }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreTooNewError);
+    expect(error).toMatchObject({ code: ErrorCode.StoreTooNew, found: 99, supported: 1 });
+    expect((error as Error).message).toContain(stateDbPath(home));
+    expect(readFileSync(stateDbPath(home)).equals(before)).toBe(true);
+  });
+
+  it('refuses a database that belongs to another program, even with recoverCorrupt', async () => {
+    const home = temp.make('home');
+    const db = new Database(stateDbPath(home));
+    db.exec('CREATE TABLE other (x)');
+    db.pragma('application_id = 12345');
+    db.close();
+
+    await expect(openStateStore({ home, recoverCorrupt: true })).rejects.toBeInstanceOf(
+      StoreForeignError,
+    );
+    expect(readdirSync(home).filter((n) => n.includes('corrupt'))).toEqual([]);
+  });
+
+  it('refuses a database at our name with tables but no application id', async () => {
+    const home = temp.make('home');
+    const db = new Database(stateDbPath(home));
+    db.exec('CREATE TABLE threads (id TEXT)');
+    db.close();
+    await expect(openStateStore({ home })).rejects.toMatchObject({ code: ErrorCode.StoreForeign });
+  });
+
+  it('reports garbage bytes as StoreCorruptError naming the file', async () => {
+    const home = temp.make('home');
+    writeFileSync(
+      stateDbPath(home),
+      Buffer.from('this is not a database, just some text\n'.repeat(50)),
+    );
+    const error = await openStateStore({ home }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    expect(error).toMatchObject({ code: ErrorCode.StoreCorrupt, path: stateDbPath(home) });
+    expect((error as Error).message).toContain(stateDbPath(home));
+  });
+
+  it('reports a truncated database as StoreCorruptError', async () => {
+    const home = temp.make('home');
+    await fillStore(home, 3000);
+    const size = statSync(stateDbPath(home)).size;
+    expect(size).toBeGreaterThan(64 * 1024);
+    truncateSync(stateDbPath(home), Math.floor(size / 2));
+
+    const error = await openStateStore({ home }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    expect((error as StoreCorruptError).path).toBe(stateDbPath(home));
+  });
+
+  it('with recoverCorrupt moves a corrupt file aside (never deletes it) and opens afresh', async () => {
+    const home = temp.make('home');
+    const garbage = Buffer.from('garbage '.repeat(100));
+    writeFileSync(stateDbPath(home), garbage);
+    writeFileSync(`${stateDbPath(home)}-wal`, 'wal bytes');
+    const records: LogRecord[] = [];
+
+    const store = await openStateStore({
+      home,
+      recoverCorrupt: true,
+      clock: new ManualClock(T0),
+      logger: createLogger((r) => records.push(r)),
+    });
+    expect(await store.threads.count()).toBe(0);
+    const movedTo = store.recoveredCorruptTo;
+    await store.close();
+
+    expect(movedTo).toBe(`${stateDbPath(home)}.corrupt-20261121T060000000Z`);
+    expect(readFileSync(movedTo!).equals(garbage)).toBe(true);
+    expect(readFileSync(`${movedTo!}-wal`, 'utf8')).toBe('wal bytes');
+    expect(records.some((r) => r.level === 'warn' && r.fields.movedTo === movedTo)).toBe(true);
+  });
+
+  it('recovers a truncated database and a second recovery does not overwrite the first', async () => {
+    const home = temp.make('home');
+    const clock = new ManualClock(T0);
+    for (let round = 0; round < 2; round += 1) {
+      await fillStore(home, 3000);
+      truncateSync(stateDbPath(home), 20_000);
+      const store = await openStateStore({ home, recoverCorrupt: true, clock });
+      expect(await store.checkIntegrity()).toEqual([]);
+      await store.close();
+    }
+    expect(
+      readdirSync(home)
+        .filter((n) => /\.corrupt-[0-9TZ]+(-2)?$/.test(n))
+        .sort(),
+    ).toEqual([
+      'agent_state_1.sqlite.corrupt-20261121T060000000Z',
+      'agent_state_1.sqlite.corrupt-20261121T060000000Z-2',
+    ]);
+  });
+
+  it('gives a typed error when the home cannot be created', async () => {
+    const parent = temp.make('home');
+    writeFileSync(join(parent, 'file'), 'x');
+    await expect(openStateStore({ home: join(parent, 'file', 'home') })).rejects.toBeInstanceOf(
+      StoreIoError,
+    );
+  });
+
+  it('closing twice is harmless', async () => {
+    const store = await openStateStore({ home: temp.make('home') });
+    await store.close();
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+});

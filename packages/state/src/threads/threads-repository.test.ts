@@ -1,0 +1,301 @@
+import { tempDirs } from '@agent-state/test-utils';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { ErrorCode } from '../errors.js';
+import { stateDbPath } from '../paths/home.js';
+import { type StateStore, openStateStore } from '../store/state-store.js';
+import { type ThreadMetadata, buildThreadMetadata } from './thread-metadata.js';
+import type { ListThreadsOptions, ThreadAnchor } from './threads-repository.js';
+
+const temp = tempDirs();
+let store: StateStore;
+let home: string;
+
+beforeEach(async () => {
+  home = temp.make('home');
+  store = await openStateStore({ home });
+});
+afterEach(async () => {
+  await store.close();
+  temp.cleanup();
+});
+
+function idOf(n: number): string {
+  return `01a1fca2-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+function thread(n: number, overrides: Partial<ThreadMetadata> = {}): ThreadMetadata {
+  return {
+    ...buildThreadMetadata(
+      {
+        id: idOf(n),
+        rolloutPath: `/home/user/.codex/sessions/rollout-${n}.jsonl`,
+        createdAt: 1_700_000_000 + n,
+        source: 'cli',
+      },
+      { defaultProvider: 'openai' },
+    ),
+    title: `thread ${n}`,
+    firstUserMessage: `thread ${n}`,
+    ...overrides,
+  };
+}
+
+/** Pages through a listing and returns the ids in the order served. */
+async function allPages(options: Omit<ListThreadsOptions, 'anchor'>): Promise<string[]> {
+  const ids: string[] = [];
+  let anchor: ThreadAnchor | null = null;
+  for (let guard = 0; guard < 1000; guard += 1) {
+    const page = await store.threads.list({ ...options, anchor });
+    expect(page.items.length).toBeLessThanOrEqual(options.pageSize);
+    ids.push(...page.items.map((t) => t.id));
+    anchor = page.nextAnchor;
+    if (!anchor) return ids;
+  }
+  throw new Error('pagination did not end');
+}
+
+describe('threads: writes and reads', () => {
+  it('round-trips every field, including nulls and unicode', async () => {
+    const meta = thread(1, {
+      title: 'Übersetze — unicode ✓ 日本語\nLine two',
+      firstUserMessage: 'Übersetze — unicode ✓ 日本語\nLine two',
+      sandboxPolicy: '{"type":"workspace-write","network_access":false}',
+      approvalMode: 'never',
+      tokensUsed: 520,
+      archivedAt: null,
+      gitSha: '54bb7912008c9d8b017c8da6f8eef0b0168ec324',
+      gitBranch: 'feature/x',
+      gitOriginUrl: 'git@example.invalid:acme/repo-b.git',
+      cwd: '/home/user/projects/plain-d/nested dir',
+      cliVersion: '0.169.0',
+    });
+    await store.threads.upsert(meta);
+    expect(await store.threads.get(meta.id)).toEqual(meta);
+    expect(await store.threads.get(meta.id.toUpperCase())).toEqual(meta);
+    expect(await store.threads.get(idOf(999))).toBeUndefined();
+  });
+
+  it('upsert fully replaces the row and keeps has_user_event untouched', async () => {
+    await store.threads.upsert(thread(1, { gitBranch: 'main', tokensUsed: 10 }));
+    const replaced = thread(1, {
+      gitBranch: null,
+      tokensUsed: 3,
+      title: 'new',
+      firstUserMessage: null,
+    });
+    await store.threads.upsert(replaced);
+    expect(await store.threads.get(idOf(1))).toEqual(replaced);
+
+    const raw = new Database(stateDbPath(home), { readonly: true });
+    expect(
+      raw.prepare('SELECT has_user_event, archived, first_user_message FROM threads').get(),
+    ).toEqual({
+      has_user_event: 0,
+      archived: 0,
+      first_user_message: '',
+    });
+    raw.close();
+  });
+
+  it('upsertMany writes batches larger than one statement and later entries win', async () => {
+    const batch = Array.from({ length: 1234 }, (_, i) => thread(i));
+    batch.push(thread(5, { title: 'last write wins' }));
+    await store.threads.upsertMany(batch);
+    expect(await store.threads.count()).toBe(1234);
+    expect((await store.threads.get(idOf(5)))?.title).toBe('last write wins');
+    await store.threads.upsertMany([]);
+  });
+
+  it('rejects bad metadata without writing anything', async () => {
+    await expect(
+      store.threads.upsertMany([thread(1), { ...thread(2), id: 'not-a-uuid' }]),
+    ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    await expect(store.threads.upsert({ ...thread(3), createdAt: 1.5 })).rejects.toThrowError(
+      /createdAt/,
+    );
+    expect(await store.threads.count()).toBe(0);
+  });
+
+  it('finds the rollout path, optionally only among archived or active threads', async () => {
+    await store.threads.upsertMany([thread(1), thread(2, { archivedAt: 1_700_000_100 })]);
+    expect(await store.threads.findRolloutPath(idOf(1))).toBe(thread(1).rolloutPath);
+    expect(await store.threads.findRolloutPath(idOf(1), { archived: false })).toBe(
+      thread(1).rolloutPath,
+    );
+    expect(await store.threads.findRolloutPath(idOf(1), { archived: true })).toBeUndefined();
+    expect(await store.threads.findRolloutPath(idOf(2), { archived: true })).toBe(
+      thread(2).rolloutPath,
+    );
+    expect(await store.threads.findRolloutPath(idOf(2), { archived: false })).toBeUndefined();
+    expect(await store.threads.findRolloutPath(idOf(3))).toBeUndefined();
+  });
+
+  it('archives and unarchives with the new path, and reports missing rows', async () => {
+    await store.threads.upsert(thread(1));
+    expect(
+      await store.threads.markArchived(idOf(1), {
+        rolloutPath: '/home/user/.codex/archived_sessions/r1.jsonl',
+        archivedAt: 1_700_000_500,
+        updatedAt: 1_700_000_400.7,
+      }),
+    ).toBe(true);
+    expect(await store.threads.get(idOf(1))).toMatchObject({
+      rolloutPath: '/home/user/.codex/archived_sessions/r1.jsonl',
+      archivedAt: 1_700_000_500,
+      updatedAt: 1_700_000_400,
+    });
+    expect(await store.threads.count({ archived: true })).toBe(1);
+
+    expect(await store.threads.markUnarchived(idOf(1), { rolloutPath: '/back.jsonl' })).toBe(true);
+    expect(await store.threads.get(idOf(1))).toMatchObject({
+      rolloutPath: '/back.jsonl',
+      archivedAt: null,
+      updatedAt: 1_700_000_400,
+    });
+    expect(await store.threads.count({ archived: false })).toBe(1);
+    expect(await store.threads.markArchived(idOf(2), { rolloutPath: '/x', archivedAt: 1 })).toBe(
+      false,
+    );
+  });
+
+  it('delete cascades to dynamic tools and stage-1 outputs (foreign keys on)', async () => {
+    await store.threads.upsertMany([thread(1), thread(2)]);
+    await store.dynamicTools.persist(idOf(1), [{ name: 'a', description: 'b', inputSchema: {} }]);
+    await store.dynamicTools.persist(idOf(2), [{ name: 'a', description: 'b', inputSchema: {} }]);
+    const raw = new Database(stateDbPath(home));
+    const insertOutput = raw.prepare(
+      "INSERT INTO stage1_outputs (thread_id, source_updated_at, raw_memory, rollout_summary, generated_at) VALUES (?, 1, 'raw', 'sum', 2)",
+    );
+    insertOutput.run(idOf(1));
+    insertOutput.run(idOf(2));
+
+    expect(await store.threads.delete(idOf(1))).toBe(true);
+    expect(await store.threads.delete(idOf(1))).toBe(false);
+
+    const count = (table: string) =>
+      raw.prepare(`SELECT thread_id FROM ${table} ORDER BY thread_id`).pluck().all();
+    expect(count('thread_dynamic_tools')).toEqual([idOf(2)]);
+    expect(count('stage1_outputs')).toEqual([idOf(2)]);
+    expect(await store.dynamicTools.get(idOf(1))).toBeNull();
+    raw.close();
+  });
+});
+
+describe('threads: listing', () => {
+  it('pages through ties in the sort column without losing or repeating a thread', async () => {
+    // 157 threads over only 4 distinct creation seconds: most pages start and end inside a tie.
+    const threads = Array.from({ length: 157 }, (_, n) =>
+      thread(n, { createdAt: 1_700_000_000 + (n % 4), updatedAt: 1_800_000_000 - (n % 3) }),
+    );
+    await store.threads.upsertMany(threads);
+
+    for (const sortKey of ['created', 'updated'] as const) {
+      const column = sortKey === 'created' ? 'createdAt' : 'updatedAt';
+      const expected = [...threads]
+        .sort((a, b) => b[column] - a[column] || (a.id < b.id ? 1 : -1))
+        .map((t) => t.id);
+      for (const pageSize of [1, 7, 25, 156, 157, 500]) {
+        expect(await allPages({ pageSize, sortKey })).toEqual(expected);
+      }
+    }
+  });
+
+  it('reports the anchor of the last item and the rows scanned', async () => {
+    await store.threads.upsertMany([thread(1), thread(2), thread(3)]);
+    const first = await store.threads.list({ pageSize: 2 });
+    expect(first.items.map((t) => t.id)).toEqual([idOf(3), idOf(2)]);
+    expect(first.nextAnchor).toEqual({ ts: 1_700_000_002, id: idOf(2) });
+    expect(first.numScannedRows).toBe(3);
+    const last = await store.threads.list({ pageSize: 2, anchor: first.nextAnchor });
+    expect(last).toMatchObject({ nextAnchor: null, numScannedRows: 1 });
+    expect(last.items.map((t) => t.id)).toEqual([idOf(1)]);
+    const exact = await store.threads.list({ pageSize: 3 });
+    expect(exact.nextAnchor).toBeNull();
+  });
+
+  it('never lists threads without a first user message', async () => {
+    await store.threads.upsertMany([
+      thread(1),
+      thread(2, { firstUserMessage: null, title: 'title but no message' }),
+      thread(3, { firstUserMessage: '[Image]', title: '' }),
+    ]);
+    expect(await allPages({ pageSize: 10 })).toEqual([idOf(3), idOf(1)]);
+    expect(await store.threads.count()).toBe(3);
+  });
+
+  it('filters by archived, sources, model providers and cwd, alone and combined', async () => {
+    await store.threads.upsertMany([
+      thread(1, { source: 'cli', modelProvider: 'openai', cwd: '/a' }),
+      thread(2, { source: 'vscode', modelProvider: 'openai', cwd: '/b' }),
+      thread(3, { source: 'exec', modelProvider: 'mock', cwd: '/a' }),
+      thread(4, { source: 'cli', modelProvider: 'mock', cwd: '/a', archivedAt: 5 }),
+      thread(5, { source: '{"subagent":"review"}', modelProvider: 'openai', cwd: '/a/b' }),
+    ]);
+    const list = (options: Omit<ListThreadsOptions, 'pageSize' | 'anchor'>) =>
+      allPages({ pageSize: 2, ...options });
+
+    expect(await list({})).toEqual([idOf(5), idOf(3), idOf(2), idOf(1)]);
+    expect(await list({ archived: true })).toEqual([idOf(4)]);
+    expect(await list({ sources: ['cli', 'vscode'] })).toEqual([idOf(2), idOf(1)]);
+    expect(await list({ sources: ['{"subagent":"review"}'] })).toEqual([idOf(5)]);
+    expect(await list({ modelProviders: ['mock'] })).toEqual([idOf(3)]);
+    expect(await list({ cwds: ['/a'] })).toEqual([idOf(3), idOf(1)]);
+    expect(await list({ cwds: ['/a', '/b'], sources: ['cli', 'vscode'] })).toEqual([
+      idOf(2),
+      idOf(1),
+    ]);
+    expect(await list({ cwds: ['/a'], modelProviders: ['mock'], archived: true })).toEqual([
+      idOf(4),
+    ]);
+    expect(await list({ sources: [], modelProviders: [], cwds: [] })).toHaveLength(4);
+    expect(await list({ sources: ['mcp'] })).toEqual([]);
+  });
+
+  it('listIds follows the same filters and order as list', async () => {
+    await store.threads.upsertMany(
+      Array.from({ length: 20 }, (_, n) => thread(n, { source: n % 2 ? 'cli' : 'exec' })),
+    );
+    const ids = await store.threads.listIds({ limit: 5, sortKey: 'updated', sources: ['cli'] });
+    const page = await store.threads.list({ pageSize: 5, sortKey: 'updated', sources: ['cli'] });
+    expect(ids).toEqual(page.items.map((t) => t.id));
+    expect(ids).toEqual([idOf(19), idOf(17), idOf(15), idOf(13), idOf(11)]);
+  });
+
+  it('rejects bad page sizes, sort keys and anchors with the argument named', async () => {
+    for (const pageSize of [0, -1, 1.5, 10_001, Number.NaN]) {
+      await expect(store.threads.list({ pageSize })).rejects.toMatchObject({
+        code: ErrorCode.InvalidArgument,
+        argument: 'pageSize',
+      });
+    }
+    await expect(
+      store.threads.list({ pageSize: 1, sortKey: 'name' as 'created' }),
+    ).rejects.toMatchObject({ argument: 'sortKey' });
+    await expect(
+      store.threads.list({ pageSize: 1, anchor: { ts: 1, id: "x' OR 1=1 --" } }),
+    ).rejects.toMatchObject({ argument: 'anchor' });
+    await expect(
+      store.threads.list({ pageSize: 1, anchor: { ts: 1.5, id: idOf(1) } }),
+    ).rejects.toMatchObject({ argument: 'anchor' });
+  });
+
+  it('uses an index for the listing queries, not a table scan', async () => {
+    await store.threads.upsertMany(Array.from({ length: 50 }, (_, n) => thread(n)));
+    const raw = new Database(stateDbPath(home), { readonly: true });
+    const plan = (sql: string) =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
+        .map((r) => r.detail)
+        .join(' | ');
+    const base = "SELECT id FROM threads WHERE archived = 0 AND first_user_message <> ''";
+    const created = plan(
+      `${base} AND (created_at, id) < (1700000010, 'z') ORDER BY created_at DESC, id DESC LIMIT 26`,
+    );
+    expect(created).toContain('idx_threads_archived_created_at');
+    expect(created).not.toContain('TEMP B-TREE');
+    const byCwd = plan(`${base} AND cwd IN ('/a') ORDER BY updated_at DESC, id DESC LIMIT 26`);
+    expect(byCwd).toContain('idx_threads_archived_cwd_updated_at');
+    raw.close();
+  });
+});
