@@ -11,9 +11,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: {
-          allowDefaultProject: ['*.js', '*.ts'],
-        },
+        projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -32,7 +30,13 @@ export default tseslint.config(
   },
   {
     // The CLI owns the terminal; tests, benchmarks and scripts may print.
-    files: ['apps/cli/src/**', 'packages/test-utils/**', '**/*.test.ts', '**/bench/**', '**/scripts/**'],
+    files: [
+      'apps/cli/src/**',
+      'packages/test-utils/**',
+      '**/*.test.ts',
+      '**/bench/**',
+      '**/scripts/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

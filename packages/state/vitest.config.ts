@@ -1,8 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 30_000,
-  },
-});
+import { packageTestConfig } from '../../vitest.shared.js';
+
+export default packageTestConfig(fileURLToPath(new URL('.', import.meta.url)));

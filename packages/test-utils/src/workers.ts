@@ -46,68 +46,72 @@ export interface WorkerOutcome<T> {
  * ```
  */
 export async function runWorkers<T>(options: RunWorkersOptions): Promise<Array<WorkerOutcome<T>>> {
-  const { script, count } = options;
-  const children: ChildProcess[] = [];
-  const stderr: string[] = Array.from({ length: count }, () => '');
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const workers = Array.from({ length: options.count }, (_, index) =>
+    startWorker<T>(options, index),
+  );
   let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`workers timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
   try {
-    const ready: Array<Promise<void>> = [];
-    const done: Array<Promise<WorkerOutcome<T>>> = [];
-    for (let index = 0; index < count; index += 1) {
-      const child = fork(script, [JSON.stringify(options.args?.(index) ?? null)], {
-        execArgv: ['--import', TSX_LOADER],
-        env: { ...process.env, ...options.env },
-        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      });
-      children.push(child);
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr[index] += chunk.toString();
-      });
-      let result: { ok: true; value: unknown } | { ok: false; error: string } | undefined;
-      ready.push(
-        new Promise((resolve, reject) => {
-          child.on('message', (message: ChildMessage) => {
-            if (message.type === 'ready') resolve();
-            else if (message.type === 'result') result = { ok: true, value: message.value };
-            else result = { ok: false, error: message.error };
-          });
-          child.on('exit', () => reject(new Error(`worker ${index} exited before it was ready`)));
-        }),
-      );
-      done.push(
-        new Promise((resolve, reject) => {
-          child.on('exit', (code, signal) => {
-            if (result?.ok) {
-              resolve({
-                index,
-                pid: child.pid ?? -1,
-                value: result.value as T,
-                stderr: stderr[index] ?? '',
-              });
-            } else {
-              const why = result
-                ? result.error
-                : `exit code ${code ?? 'none'}, signal ${signal ?? 'none'}`;
-              reject(new Error(`worker ${index} failed: ${why}\n${stderr[index] ?? ''}`));
-            }
-          });
-        }),
-      );
-    }
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`workers timed out after ${options.timeoutMs ?? 60_000} ms`)),
-        options.timeoutMs ?? 60_000,
-      );
-    });
-    await Promise.race([Promise.all(ready), timeout]);
-    for (const child of children) child.send({ type: 'go' } satisfies ParentMessage);
-    return await Promise.race([Promise.all(done), timeout]);
+    await Promise.race([Promise.all(workers.map((w) => w.ready)), timeout]);
+    for (const worker of workers) worker.child.send({ type: 'go' } satisfies ParentMessage);
+    return await Promise.race([Promise.all(workers.map((w) => w.done)), timeout]);
   } finally {
-    if (timer) clearTimeout(timer);
-    for (const child of children)
+    clearTimeout(timer);
+    for (const { child } of workers) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }
+}
+
+interface StartedWorker<T> {
+  child: ChildProcess;
+  /** Resolves when the worker has prepared and waits for the start signal. */
+  ready: Promise<void>;
+  /** Resolves with the worker's result once it has exited. */
+  done: Promise<WorkerOutcome<T>>;
+}
+
+function startWorker<T>(options: RunWorkersOptions, index: number): StartedWorker<T> {
+  const child = fork(options.script, [JSON.stringify(options.args?.(index) ?? null)], {
+    execArgv: ['--import', TSX_LOADER],
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  let reported: { ok: true; value: unknown } | { ok: false; error: string } | undefined;
+  const exited = new Promise<string>((resolve) => {
+    child.on('exit', (code, signal) =>
+      resolve(`exit code ${code ?? 'none'}, signal ${signal ?? 'none'}`),
+    );
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') resolve();
+      else if (message.type === 'result') reported = { ok: true, value: message.value };
+      else reported = { ok: false, error: message.error };
+    });
+    void exited.then((status) => {
+      const why = reported && !reported.ok ? reported.error : status;
+      reject(new Error(`worker ${index} exited before it was ready (${why})\n${stderr}`));
+    });
+  });
+  const done = exited.then((status): WorkerOutcome<T> => {
+    if (reported?.ok) return { index, pid: child.pid ?? -1, value: reported.value as T, stderr };
+    throw new Error(`worker ${index} failed: ${reported ? reported.error : status}\n${stderr}`);
+  });
+  // Either may settle while the caller still awaits the other phase: never leave them unhandled.
+  ready.catch(() => undefined);
+  done.catch(() => undefined);
+  return { child, ready, done };
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely';
 
 import { InvalidArgumentError } from '../errors.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
-import type { StateDatabase } from '../store/schema.js';
+import type { StateDatabase, ThreadsTable } from '../store/schema.js';
 import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow, threadToRow } from './thread-row.js';
 
@@ -49,10 +49,8 @@ export interface ThreadsPage {
 /** Largest page {@link ThreadsRepository.list} accepts. */
 export const MAX_PAGE_SIZE = 10_000;
 
-// 18 bound values per row; 500 rows stay far below SQLite's 32766-variable limit.
-const UPSERT_CHUNK_ROWS = 500;
-
-const UPDATABLE_COLUMNS = [
+const INSERT_COLUMNS = [
+  'id',
   'rollout_path',
   'created_at',
   'updated_at',
@@ -70,7 +68,11 @@ const UPDATABLE_COLUMNS = [
   'git_sha',
   'git_branch',
   'git_origin_url',
-] as const;
+] as const satisfies ReadonlyArray<keyof Insertable<ThreadsTable>>;
+
+const UPDATABLE_COLUMNS = INSERT_COLUMNS.filter(
+  (column): column is Exclude<(typeof INSERT_COLUMNS)[number], 'id'> => column !== 'id',
+);
 
 /**
  * The `threads` table: upsert, read, list with keyset pagination, archive and delete. Reach it as
@@ -87,6 +89,7 @@ const UPDATABLE_COLUMNS = [
 export class ThreadsRepository {
   readonly #db: Kysely<StateDatabase>;
   readonly #path: string;
+  #compiledUpsert: { bind: (row: Insertable<ThreadsTable>) => CompiledQuery } | undefined;
 
   /** @internal Built by `openStateStore`. */
   constructor(db: Kysely<StateDatabase>, path: string) {
@@ -107,8 +110,8 @@ export class ThreadsRepository {
   }
 
   /**
-   * Upserts many threads in one transaction (multi-row statements of up to 500 rows). Much faster
-   * than one {@link upsert} per thread: use it for batches such as a backfill chunk.
+   * Upserts many threads in one transaction. Much faster than one {@link upsert} per thread (one
+   * lock, one commit): use it for batches such as a backfill chunk.
    *
    * @example
    * ```ts
@@ -118,27 +121,48 @@ export class ThreadsRepository {
   async upsertMany(threads: readonly ThreadMetadata[]): Promise<void> {
     if (threads.length === 0) return;
     const rows = threads.map((thread) => threadToRow(checkedThread(thread)));
+    const upsert = this.#upsertStatement();
     await immediateTransaction(
       this.#db,
       async (trx) => {
-        for (let start = 0; start < rows.length; start += UPSERT_CHUNK_ROWS) {
-          await trx
-            .insertInto('threads')
-            .values(rows.slice(start, start + UPSERT_CHUNK_ROWS))
-            .onConflict((oc) =>
-              oc
-                .column('id')
-                .doUpdateSet((eb) =>
-                  Object.fromEntries(
-                    UPDATABLE_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)]),
-                  ),
-                ),
-            )
-            .execute();
-        }
+        for (const row of rows) await trx.executeQuery(upsert.bind(row));
       },
       { path: this.#path },
     );
+  }
+
+  /**
+   * The single-row upsert, compiled once. Compiling a query costs more than SQLite takes to run
+   * it, so batches reuse this one (SQLite's prepared statement is cached below Kysely too).
+   */
+  #upsertStatement(): { bind: (row: Insertable<ThreadsTable>) => CompiledQuery } {
+    if (this.#compiledUpsert) return this.#compiledUpsert;
+    // Compile with a sentinel row whose values are the column names, to learn the parameter order.
+    const sentinel = Object.fromEntries(
+      INSERT_COLUMNS.map((column) => [column, column]),
+    ) as unknown as Insertable<ThreadsTable>;
+    const compiled = this.#db
+      .insertInto('threads')
+      .values(sentinel)
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet((eb) =>
+            Object.fromEntries(
+              UPDATABLE_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)]),
+            ),
+          ),
+      )
+      .compile();
+    const order = compiled.parameters as ReadonlyArray<keyof Insertable<ThreadsTable>>;
+    this.#compiledUpsert = {
+      bind: (row) =>
+        CompiledQuery.raw(
+          compiled.sql,
+          order.map((column) => row[column]),
+        ),
+    };
+    return this.#compiledUpsert;
   }
 
   /**

@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { stateDbPath } from '@agent-state/state';
+import { tempDirs } from '@agent-state/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { DoctorReport } from './commands/doctor.js';
+
+// Built by the `build` task, which turbo runs before `test`.
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+describe('the agent-state executable', () => {
+  it('runs `doctor --json` in a child process', () => {
+    expect(existsSync(BIN), `${BIN} is missing: run \`pnpm --filter @agent-state/cli build\``).toBe(
+      true,
+    );
+    const home = temp.make('home');
+    const child = spawnSync(process.execPath, [BIN, '--home', home, 'doctor', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const report = JSON.parse(child.stdout) as DoctorReport;
+    expect(report.home).toBe(home);
+    expect(report.store.path).toBe(stateDbPath(home));
+    expect(report.store.integrity).toEqual({ ok: true, problems: [] });
+  });
+});

@@ -1,0 +1,379 @@
+import { statSync } from 'node:fs';
+
+import {
+  type AgentStateError,
+  type BackfillState,
+  ErrorCode,
+  STATE_DB_GENERATION,
+  type StateStore,
+  isAgentStateError,
+  logsDbPath,
+  openStateStore,
+  stateDbPath,
+  unixSeconds,
+} from '@agent-state/state';
+
+import { ExitCode } from '../exit-codes.js';
+import {
+  type CliIo,
+  type Colors,
+  alignedRows,
+  colorsFor,
+  formatBytes,
+  oneLine,
+  writeJson,
+  writeLines,
+} from '../output.js';
+
+/**
+ * How bad a problem found by `doctor` is: errors make it exit 1, warnings do not.
+ *
+ * @example
+ * ```ts
+ * const failed = report.problems.some((problem) => problem.severity === 'error');
+ * ```
+ */
+export type DoctorSeverity = 'error' | 'warning';
+
+/**
+ * One problem found by `doctor`, with what to do about it.
+ *
+ * @example
+ * ```ts
+ * for (const { message, fix } of report.problems) console.log(`${message}\n  fix: ${fix}`);
+ * ```
+ */
+export interface DoctorProblem {
+  severity: DoctorSeverity;
+  /** Stable identifier, e.g. `store-corrupt`, `backfill-incomplete`. */
+  code: string;
+  /** What is wrong (names the file when there is one). */
+  message: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+/**
+ * What `agent-state doctor --json` prints. Fields the store could not tell (because it did not
+ * open) are `null`.
+ *
+ * @example
+ * ```ts
+ * const { stdout } = spawnSync('agent-state', ['doctor', '--json'], { encoding: 'utf8' });
+ * const report = JSON.parse(stdout) as DoctorReport;
+ * if (report.backfill?.status !== 'complete') console.log('run `agent-state backfill`');
+ * ```
+ */
+export interface DoctorReport {
+  /** True when no problem of severity `error` was found. */
+  ok: boolean;
+  home: string;
+  store: {
+    path: string;
+    generation: number;
+    /** Whether the store could be opened. */
+    opened: boolean;
+    schemaVersion: number | null;
+    /** Size of the database file in bytes; `null` when there is no file. */
+    sizeBytes: number | null;
+    walBytes: number | null;
+    /** `PRAGMA quick_check` outcome; `null` when it could not run. */
+    integrity: { ok: boolean; problems: string[] } | null;
+  };
+  backfill: BackfillState | null;
+  threads: { total: number; archived: number } | null;
+  logs: { path: string; sizeBytes: number | null };
+  problems: DoctorProblem[];
+}
+
+/** Options of {@link runDoctor}. */
+export interface RunDoctorOptions {
+  /** The resolved home directory. */
+  home: string;
+  /** Print one JSON document instead of the text report. */
+  json: boolean;
+  io: CliIo;
+}
+
+/**
+ * Inspects the store of a home and prints the report (text or JSON) on stdout. Returns
+ * `ExitCode.Failure` when an error-level problem was found (a store that does not open, a failed
+ * integrity check), `ExitCode.Ok` otherwise.
+ */
+export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
+  const report = await inspectHome(options.home);
+  if (options.json) {
+    writeJson(options.io.stdout, report);
+  } else {
+    writeLines(
+      options.io.stdout,
+      renderDoctorReport(report, colorsFor(options.io.stdout, options.io.env)),
+    );
+  }
+  return report.ok ? ExitCode.Ok : ExitCode.Failure;
+}
+
+/**
+ * Opens the store of `home` and gathers the facts of the report. A store that cannot be opened
+ * (corrupt, too new, not ours, locked, unwritable) becomes a problem of the report, not an error.
+ */
+export async function inspectHome(home: string): Promise<DoctorReport> {
+  const path = stateDbPath(home);
+  const logsPath = logsDbPath(home);
+  const report: DoctorReport = {
+    ok: true,
+    home,
+    store: {
+      path,
+      generation: STATE_DB_GENERATION,
+      opened: false,
+      schemaVersion: null,
+      sizeBytes: null,
+      walBytes: null,
+      integrity: null,
+    },
+    backfill: null,
+    threads: null,
+    logs: { path: logsPath, sizeBytes: null },
+    problems: [],
+  };
+
+  let store: StateStore | undefined;
+  try {
+    store = await openStateStore({ home });
+    report.store.opened = true;
+    await inspectStore(store, report);
+  } catch (error) {
+    // Errors that are not about the store (bugs, bad arguments) keep their usual exit code.
+    if (!isAgentStateError(error)) throw error;
+    const problem = storeProblem(error, path);
+    if (problem === undefined) throw error;
+    report.problems.unshift(problem);
+    if (error.code === ErrorCode.StoreCorrupt && report.store.integrity === null) {
+      report.store.integrity = { ok: false, problems: [oneLine(error.message)] };
+    }
+  } finally {
+    await store?.close();
+  }
+
+  report.store.sizeBytes ??= fileSize(path);
+  report.logs.sizeBytes = fileSize(logsPath);
+  report.ok = report.problems.every((problem) => problem.severity !== 'error');
+  return report;
+}
+
+async function inspectStore(store: StateStore, report: DoctorReport): Promise<void> {
+  const info = await store.info();
+  report.store.schemaVersion = info.schemaVersion;
+  report.store.sizeBytes = info.sizeBytes;
+  report.store.walBytes = info.walBytes;
+
+  const integrityProblems = await store.checkIntegrity();
+  report.store.integrity = { ok: integrityProblems.length === 0, problems: integrityProblems };
+  if (integrityProblems.length > 0) {
+    report.problems.push({
+      severity: 'error',
+      code: 'store-integrity',
+      message: `database ${store.path} fails its integrity check: ${integrityProblems.slice(0, 3).join('; ')}`,
+      fix: rebuildFix(store.path),
+    });
+  }
+
+  const backfill = await store.backfill.get();
+  report.backfill = backfill;
+  const problem = backfillProblem(backfill, unixSeconds(store.clock));
+  if (problem) report.problems.push(problem);
+
+  report.threads = {
+    total: await store.threads.count(),
+    archived: await store.threads.count({ archived: true }),
+  };
+}
+
+function backfillProblem(state: BackfillState, now: number): DoctorProblem | undefined {
+  switch (state.status) {
+    case 'complete':
+      return undefined;
+    case 'pending':
+      return {
+        severity: 'warning',
+        code: 'backfill-incomplete',
+        message:
+          state.lastWatermark === null
+            ? 'the backfill has not run yet: the store does not list the existing sessions'
+            : `the backfill has not completed (it stopped after ${state.lastWatermark})`,
+        fix: 'run `agent-state backfill`',
+      };
+    case 'running':
+      if (state.leaseUntil !== null && state.leaseUntil > now) {
+        return {
+          severity: 'warning',
+          code: 'backfill-running',
+          message: `a backfill is running in another process (its lease runs until ${isoTime(state.leaseUntil)})`,
+          fix: 'wait for it to finish, then run `agent-state doctor` again',
+        };
+      }
+      return {
+        severity: 'warning',
+        code: 'backfill-interrupted',
+        message: 'a backfill was interrupted before it completed (its lease expired)',
+        fix: 'run `agent-state backfill` to resume it',
+      };
+  }
+}
+
+/** The problem to report for an error raised while opening or reading the store. */
+function storeProblem(error: AgentStateError, path: string): DoctorProblem | undefined {
+  const message = oneLine(error.message);
+  switch (error.code) {
+    case ErrorCode.StoreCorrupt:
+      return { severity: 'error', code: 'store-corrupt', message, fix: rebuildFix(path) };
+    case ErrorCode.StoreTooNew:
+      return {
+        severity: 'error',
+        code: 'store-too-new',
+        message,
+        fix: 'upgrade agent-state (`npm i -g @agent-state/cli@latest`); the file was left untouched',
+      };
+    case ErrorCode.StoreForeign:
+      return {
+        severity: 'error',
+        code: 'store-foreign',
+        message,
+        fix: `move ${shellQuote(path)} out of the way if it is not needed, or use another --home`,
+      };
+    case ErrorCode.StoreBusy:
+      return {
+        severity: 'error',
+        code: 'store-busy',
+        message,
+        fix: 'another process keeps the database locked: run `agent-state doctor` again once it is done',
+      };
+    case ErrorCode.StoreIo:
+      return {
+        severity: 'error',
+        code: 'store-io',
+        message,
+        fix: 'check that the home exists and is writable by you, and that the disk is not full',
+      };
+    case ErrorCode.InvalidArgument:
+    case ErrorCode.NotFound:
+    case ErrorCode.LeaseHeld:
+    case ErrorCode.LeaseLost:
+      return undefined;
+  }
+}
+
+function rebuildFix(path: string): string {
+  const quoted = shellQuote(path);
+  const aside = shellQuote(`${path}.corrupt`);
+  return `move the file aside (\`mv ${quoted} ${aside}\`), then run \`agent-state backfill\` to rebuild the store from the rollouts`;
+}
+
+/**
+ * The text report: aligned facts, then the problems with their fixes. Colors come from `colors`
+ * (identity functions when off).
+ */
+export function renderDoctorReport(report: DoctorReport, colors: Colors): string[] {
+  const { store } = report;
+  const rows: Array<[string, string]> = [
+    ['home', report.home],
+    ['store', store.path],
+    ['generation', String(store.generation)],
+    [
+      'schema version',
+      store.schemaVersion === null ? colors.dim('unknown') : String(store.schemaVersion),
+    ],
+    ['size', storeSize(report, colors)],
+    ['integrity', integrityText(report, colors)],
+    ['backfill', report.backfill ? backfillText(report.backfill) : colors.dim('unknown')],
+    [
+      'threads',
+      report.threads
+        ? `${report.threads.total} (${report.threads.archived} archived)`
+        : colors.dim('unknown'),
+    ],
+    [
+      'logs database',
+      report.logs.sizeBytes === null
+        ? `${report.logs.path} ${colors.dim('(not created yet)')}`
+        : `${report.logs.path} (${formatBytes(report.logs.sizeBytes)})`,
+    ],
+  ];
+  const lines = [
+    colors.bold('agent-state doctor'),
+    '',
+    ...alignedRows(rows, { style: colors.dim }),
+  ];
+
+  lines.push('');
+  if (report.problems.length === 0) {
+    lines.push(colors.green('no problems found'));
+    return lines;
+  }
+  const errors = report.problems.filter((problem) => problem.severity === 'error').length;
+  const warnings = report.problems.length - errors;
+  const summary = [
+    errors > 0 ? colors.red(plural(errors, 'error')) : undefined,
+    warnings > 0 ? colors.yellow(plural(warnings, 'warning')) : undefined,
+  ].filter((part) => part !== undefined);
+  lines.push(`${summary.join(', ')}:`);
+  for (const problem of report.problems) {
+    const label = problem.severity === 'error' ? colors.red('error:  ') : colors.yellow('warning:');
+    lines.push(`  ${label} ${problem.message}`);
+    lines.push(`           ${colors.cyan('fix:')} ${problem.fix}`);
+  }
+  return lines;
+}
+
+function storeSize(report: DoctorReport, colors: Colors): string {
+  const { sizeBytes, walBytes } = report.store;
+  if (sizeBytes === null) return colors.dim('no file');
+  const wal = walBytes === null || walBytes === 0 ? '' : ` (wal ${formatBytes(walBytes)})`;
+  return `${formatBytes(sizeBytes)}${wal}`;
+}
+
+function integrityText(report: DoctorReport, colors: Colors): string {
+  const integrity = report.store.integrity;
+  if (integrity === null) return colors.dim('not checked');
+  if (integrity.ok) return colors.green('ok');
+  return colors.red(`${plural(integrity.problems.length, 'problem')} found`);
+}
+
+function backfillText(state: BackfillState): string {
+  switch (state.status) {
+    case 'complete':
+      return state.lastSuccessAt === null
+        ? 'complete'
+        : `complete (last run ${isoTime(state.lastSuccessAt)})`;
+    case 'pending':
+      return state.lastWatermark === null
+        ? 'pending (not started)'
+        : `pending (resumes after ${state.lastWatermark})`;
+    case 'running':
+      return state.leaseUntil === null
+        ? 'running'
+        : `running (lease until ${isoTime(state.leaseUntil)})`;
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function isoTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Quotes `value` for a POSIX shell when it holds anything beyond plain path characters. */
+function shellQuote(value: string): string {
+  return /^[\w./~@%+=:,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+
+import { tempDirs } from '@agent-state/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { captureIo } from './capture-io.js';
+import { ExitCode } from './exit-codes.js';
+import { main } from './program.js';
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+async function run(args: string[], io = captureIo()) {
+  const exitCode = await main(['node', 'agent-state', ...args], io);
+  return { exitCode, stdout: io.stdout.text(), stderr: io.stderr.text() };
+}
+
+describe('agent-state', () => {
+  it('prints the version of package.json with --version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const result = await run(['--version']);
+    expect(result).toEqual({ exitCode: ExitCode.Ok, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('prints help with the commands and examples on stdout with --help', async () => {
+    const result = await run(['--help']);
+    expect(result.exitCode).toBe(ExitCode.Ok);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('Usage: agent-state [--home <dir>] [--verbose] <command>');
+    expect(result.stdout).toContain('doctor');
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain('agent-state --home ~/.codex doctor --json');
+  });
+
+  it('prints a command’s help with `help <command>` and exits 0', async () => {
+    const result = await run(['help', 'doctor']);
+    expect(result.exitCode).toBe(ExitCode.Ok);
+    expect(result.stdout).toContain('Usage: agent-state doctor');
+    expect(result.stdout).toContain('--json');
+  });
+
+  it('exits 2 with the help on stderr when no command is given', async () => {
+    const result = await run([]);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('Usage: agent-state');
+  });
+
+  it('exits 2 on an unknown command, with one line on stderr', async () => {
+    const result = await run(['frobnicate']);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      "agent-state: unknown command 'frobnicate' (see `agent-state --help`)\n",
+    );
+  });
+
+  it('suggests the closest command on a typo', async () => {
+    const result = await run(['doctr']);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stderr).toContain('Did you mean doctor?');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown option', ['doctor', '--bogus'], "unknown option '--bogus'"],
+    ['a missing option value', ['--home'], "option '--home <dir>' argument missing"],
+    ['an extra argument', ['doctor', 'extra'], "too many arguments for 'doctor'"],
+  ])('exits 2 on %s', async (_what, args, message) => {
+    const result = await run(args);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^agent-state: .+\n$/);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('exits 2 when the home is unusable (InvalidArgumentError)', async () => {
+    const result = await run(['--home', 'a\0b', 'doctor']);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stderr).toBe('agent-state: invalid --home: contains a NUL byte\n');
+  });
+
+  it('prints the stack of an error with --verbose', async () => {
+    const result = await run(['--verbose', '--home', 'a\0b', 'doctor']);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stderr).toMatch(/^agent-state: invalid --home: contains a NUL byte\n/);
+    expect(result.stderr).toContain('InvalidArgumentError: invalid --home');
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('accepts the global options after the command', async () => {
+    const home = temp.make('home');
+    const result = await run(['doctor', '--json', '--home', home]);
+    expect(result.exitCode).toBe(ExitCode.Ok);
+    expect((JSON.parse(result.stdout) as { home: string }).home).toBe(home);
+  });
+
+  it('resolves the home from $AGENT_STATE_HOME when --home is not given', async () => {
+    const home = temp.make('home');
+    const result = await run(['doctor', '--json'], captureIo({ env: { AGENT_STATE_HOME: home } }));
+    expect(result.exitCode).toBe(ExitCode.Ok);
+    expect((JSON.parse(result.stdout) as { home: string }).home).toBe(home);
+  });
+});
