@@ -142,7 +142,7 @@ try {
     .add('get one thread by id', () => store.threads.get(deep.id).then(() => undefined));
   await bench.run();
   for (const task of bench.tasks) {
-    const result = task.result as { latency?: { p50?: number; samplesCount?: number } } | undefined;
+    const result = task.result as { latency?: { p50?: number; samples?: number[] } } | undefined;
     const p50 = result?.latency?.p50;
     if (p50 === undefined) throw new Error(`no result for ${task.name}`);
     rows.push({
@@ -150,7 +150,7 @@ try {
       value: p50,
       unit: 'ms (median)',
       target: task.name.startsWith('get') ? undefined : { max: 1 },
-      details: `${result?.latency?.samplesCount ?? '?'} samples`,
+      details: `${result?.latency?.samples?.length ?? 0} samples`,
     });
   }
   await store.close();

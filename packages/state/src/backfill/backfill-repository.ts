@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
-import { type Clock, unixSeconds } from '../clock.js';
+import { unixSeconds } from '../clock.js';
 import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
-import type { BackfillStateTable, StateDatabase } from '../store/schema.js';
+import type { BackfillStateTable } from '../store/schema.js';
+import type { StoreContext } from '../store/store-context.js';
 
 /** Progress of the one backfill of a home. */
 export type BackfillStatus = 'pending' | 'running' | 'complete';
@@ -68,15 +69,11 @@ export type BackfillClaim =
  * ```
  */
 export class BackfillRepository {
-  readonly #db: Kysely<StateDatabase>;
-  readonly #path: string;
-  readonly #clock: Clock;
+  readonly #context: StoreContext;
 
   /** @internal Built by `openStateStore`. */
-  constructor(db: Kysely<StateDatabase>, path: string, clock: Clock) {
-    this.#db = db;
-    this.#path = path;
-    this.#clock = clock;
+  constructor(context: StoreContext) {
+    this.#context = context;
   }
 
   /**
@@ -88,7 +85,7 @@ export class BackfillRepository {
    * ```
    */
   async get(): Promise<BackfillState> {
-    const row = await this.#db
+    const row = await this.#context.db
       .selectFrom('backfill_state')
       .selectAll()
       .where('id', '=', 1)
@@ -98,7 +95,7 @@ export class BackfillRepository {
         status: 'pending',
         lastWatermark: null,
         lastSuccessAt: null,
-        updatedAt: unixSeconds(this.#clock),
+        updatedAt: unixSeconds(this.#context.clock),
         leaseUntil: null,
       };
     }
@@ -118,9 +115,9 @@ export class BackfillRepository {
   async tryClaim(options: { leaseSeconds: number }): Promise<BackfillClaim> {
     const leaseSeconds = checkedLeaseSeconds(options.leaseSeconds);
     return immediateTransaction(
-      this.#db,
+      this.#context.db,
       async (trx) => {
-        const now = unixSeconds(this.#clock);
+        const now = unixSeconds(this.#context.clock);
         await trx
           .insertInto('backfill_state')
           .values({ id: 1, status: 'pending', updated_at: now })
@@ -153,7 +150,7 @@ export class BackfillRepository {
           .execute();
         return { outcome: 'claimed', lease };
       },
-      { path: this.#path },
+      { path: this.#context.path },
     );
   }
 
@@ -201,8 +198,8 @@ export class BackfillRepository {
     lease: BackfillLease,
     options: { lastWatermark?: string | undefined } = {},
   ): Promise<void> {
-    const now = unixSeconds(this.#clock);
-    const result = await this.#db
+    const now = unixSeconds(this.#context.clock);
+    const result = await this.#context.db
       .updateTable('backfill_state')
       .set((eb) => ({
         status: 'complete',
@@ -231,13 +228,13 @@ export class BackfillRepository {
    * ```
    */
   async release(lease: BackfillLease): Promise<void> {
-    await this.#db
+    await this.#context.db
       .updateTable('backfill_state')
       .set({
         status: 'pending',
         ownership_token: null,
         lease_until: null,
-        updated_at: unixSeconds(this.#clock),
+        updated_at: unixSeconds(this.#context.clock),
       })
       .where('id', '=', 1)
       .where('status', '=', 'running')
@@ -255,25 +252,25 @@ export class BackfillRepository {
    * ```
    */
   async reset(): Promise<void> {
-    await this.#db
+    await this.#context.db
       .insertInto('backfill_state')
-      .values({ id: 1, status: 'pending', updated_at: unixSeconds(this.#clock) })
+      .values({ id: 1, status: 'pending', updated_at: unixSeconds(this.#context.clock) })
       .onConflict((oc) =>
         oc.column('id').doUpdateSet({
           status: 'pending',
           last_watermark: null,
           ownership_token: null,
           lease_until: null,
-          updated_at: unixSeconds(this.#clock),
+          updated_at: unixSeconds(this.#context.clock),
         }),
       )
       .execute();
   }
 
   async #renew(lease: BackfillLease, extra: { last_watermark?: string }): Promise<BackfillLease> {
-    const now = unixSeconds(this.#clock);
+    const now = unixSeconds(this.#context.clock);
     const leaseUntil = now + lease.leaseSeconds;
-    const result = await this.#db
+    const result = await this.#context.db
       .updateTable('backfill_state')
       .set({ ...extra, lease_until: leaseUntil, updated_at: now })
       .where('id', '=', 1)
@@ -287,7 +284,7 @@ export class BackfillRepository {
   #fromRow(row: Selectable<BackfillStateTable>): BackfillState {
     if (row.status !== 'pending' && row.status !== 'running' && row.status !== 'complete') {
       throw new StoreCorruptError(
-        this.#path,
+        this.#context.path,
         `invalid backfill status ${JSON.stringify(row.status)}`,
       );
     }

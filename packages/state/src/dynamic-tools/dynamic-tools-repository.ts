@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
-
 import { NotFoundError, StoreCorruptError } from '../errors.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import { sqliteCode } from '../sqlite/sqlite-errors.js';
-import type { StateDatabase } from '../store/schema.js';
+import type { StoreContext } from '../store/store-context.js';
 import { normalizeThreadId } from '../threads/thread-metadata.js';
 
 /**
@@ -36,13 +34,11 @@ export interface DynamicToolSpec {
  * ```
  */
 export class DynamicToolsRepository {
-  readonly #db: Kysely<StateDatabase>;
-  readonly #path: string;
+  readonly #context: StoreContext;
 
   /** @internal Built by `openStateStore`. */
-  constructor(db: Kysely<StateDatabase>, path: string) {
-    this.#db = db;
-    this.#path = path;
+  constructor(context: StoreContext) {
+    this.#context = context;
   }
 
   /**
@@ -70,7 +66,7 @@ export class DynamicToolsRepository {
     }));
     try {
       await immediateTransaction(
-        this.#db,
+        this.#context.db,
         async (trx) => {
           for (let start = 0; start < rows.length; start += 500) {
             await trx
@@ -80,7 +76,7 @@ export class DynamicToolsRepository {
               .execute();
           }
         },
-        { path: this.#path },
+        { path: this.#context.path },
       );
     } catch (error) {
       if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
@@ -100,7 +96,7 @@ export class DynamicToolsRepository {
    */
   async get(threadId: string): Promise<DynamicToolSpec[] | null> {
     const id = normalizeThreadId(threadId);
-    const rows = await this.#db
+    const rows = await this.#context.db
       .selectFrom('thread_dynamic_tools')
       .select(['position', 'name', 'description', 'input_schema'])
       .where('thread_id', '=', id)
@@ -113,7 +109,7 @@ export class DynamicToolsRepository {
         inputSchema = JSON.parse(row.input_schema);
       } catch (error) {
         throw new StoreCorruptError(
-          this.#path,
+          this.#context.path,
           `input_schema of dynamic tool ${row.position} of thread ${id} is not JSON`,
           { cause: error },
         );

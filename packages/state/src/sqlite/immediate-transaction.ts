@@ -1,9 +1,10 @@
+import type Database from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 
 import { StoreBusyError } from '../errors.js';
-import { isSqliteBusy } from './sqlite-errors.js';
+import { isSqliteBusy, toStoreError } from './sqlite-errors.js';
 
-/** Options of {@link immediateTransaction}. */
+/** Options of {@link immediateTransaction} and {@link immediateRawTransaction}. */
 export interface ImmediateTransactionOptions {
   /** Database path, for the error when the lock cannot be had. */
   path: string;
@@ -23,28 +24,61 @@ export async function immediateTransaction<DB, T>(
   body: (trx: Kysely<DB>) => Promise<T>,
   options: ImmediateTransactionOptions,
 ): Promise<T> {
+  return withBusyRetry(options, () =>
+    db.connection().execute(async (connection) => {
+      await sql`BEGIN IMMEDIATE`.execute(connection);
+      try {
+        const result = await body(connection);
+        await sql`COMMIT`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`ROLLBACK`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    }),
+  );
+}
+
+/**
+ * Runs `body` synchronously on the raw better-sqlite3 connection in a `BEGIN IMMEDIATE`
+ * transaction while holding Kysely's connection, so no Kysely query interleaves. For bulk writes,
+ * where one awaited Kysely call per row would cost more than SQLite's own work. Same lock waiting,
+ * bounded retries and typed errors as {@link immediateTransaction}.
+ */
+export async function immediateRawTransaction<DB, T>(
+  db: Kysely<DB>,
+  raw: Database.Database,
+  body: (raw: Database.Database) => T,
+  options: ImmediateTransactionOptions,
+): Promise<T> {
+  const transaction = raw.transaction(body);
+  return withBusyRetry(options, () =>
+    db.connection().execute(async () => {
+      try {
+        return transaction.immediate(raw);
+      } catch (error) {
+        throw toStoreError(error, options.path);
+      }
+    }),
+  );
+}
+
+async function withBusyRetry<T>(
+  options: ImmediateTransactionOptions,
+  attempt: () => Promise<T>,
+): Promise<T> {
   const retries = options.retries ?? 3;
-  for (let attempt = 0; ; attempt += 1) {
+  for (let failures = 0; ; failures += 1) {
     try {
-      return await db.connection().execute(async (connection) => {
-        await sql`BEGIN IMMEDIATE`.execute(connection);
-        try {
-          const result = await body(connection);
-          await sql`COMMIT`.execute(connection);
-          return result;
-        } catch (error) {
-          await sql`ROLLBACK`.execute(connection).catch(() => undefined);
-          throw error;
-        }
-      });
+      return await attempt();
     } catch (error) {
       if (!isSqliteBusy(error)) throw error;
-      if (attempt >= retries) {
+      if (failures >= retries) {
         throw error instanceof StoreBusyError
           ? error
           : new StoreBusyError(options.path, { cause: error });
       }
-      await new Promise((resolve) => setTimeout(resolve, 25 * (attempt + 1) + Math.random() * 25));
+      await new Promise((resolve) => setTimeout(resolve, 25 * (failures + 1) + Math.random() * 25));
     }
   }
 }

@@ -20,6 +20,7 @@ import { openDatabase, quickCheck } from '../sqlite/open-database.js';
 import { toStoreError } from '../sqlite/sqlite-errors.js';
 import { ThreadsRepository } from '../threads/threads-repository.js';
 import type { StateDatabase } from './schema.js';
+import type { StoreContext } from './store-context.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
 
 /** Options of {@link openStateStore}. */
@@ -100,9 +101,15 @@ export class StateStore {
     this.#db = new Kysely<StateDatabase>({
       dialect: new SqliteDialect({ database: toKyselyDatabase(init.raw, init.path) }),
     });
-    this.threads = new ThreadsRepository(this.#db, this.path);
-    this.dynamicTools = new DynamicToolsRepository(this.#db, this.path);
-    this.backfill = new BackfillRepository(this.#db, this.path, this.clock);
+    const context: StoreContext = {
+      db: this.#db,
+      raw: init.raw,
+      path: init.path,
+      clock: init.clock,
+    };
+    this.threads = new ThreadsRepository(context);
+    this.dynamicTools = new DynamicToolsRepository(context);
+    this.backfill = new BackfillRepository(context);
   }
 
   /**

@@ -1,8 +1,10 @@
-import { CompiledQuery, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type Database from 'better-sqlite3';
+import type { Insertable, SelectQueryBuilder } from 'kysely';
 
 import { InvalidArgumentError } from '../errors.js';
-import { immediateTransaction } from '../sqlite/immediate-transaction.js';
+import { immediateRawTransaction } from '../sqlite/immediate-transaction.js';
 import type { StateDatabase, ThreadsTable } from '../store/schema.js';
+import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow, threadToRow } from './thread-row.js';
 
@@ -49,6 +51,12 @@ export interface ThreadsPage {
 /** Largest page {@link ThreadsRepository.list} accepts. */
 export const MAX_PAGE_SIZE = 10_000;
 
+interface CompiledUpsert {
+  statement: Database.Statement;
+  /** The column whose value goes into each parameter, in order. */
+  order: ReadonlyArray<keyof Insertable<ThreadsTable>>;
+}
+
 const INSERT_COLUMNS = [
   'id',
   'rollout_path',
@@ -87,14 +95,12 @@ const UPDATABLE_COLUMNS = INSERT_COLUMNS.filter(
  * ```
  */
 export class ThreadsRepository {
-  readonly #db: Kysely<StateDatabase>;
-  readonly #path: string;
-  #compiledUpsert: { bind: (row: Insertable<ThreadsTable>) => CompiledQuery } | undefined;
+  readonly #context: StoreContext;
+  #upsert: CompiledUpsert | undefined;
 
   /** @internal Built by `openStateStore`. */
-  constructor(db: Kysely<StateDatabase>, path: string) {
-    this.#db = db;
-    this.#path = path;
+  constructor(context: StoreContext) {
+    this.#context = context;
   }
 
   /**
@@ -111,7 +117,7 @@ export class ThreadsRepository {
 
   /**
    * Upserts many threads in one transaction. Much faster than one {@link upsert} per thread (one
-   * lock, one commit): use it for batches such as a backfill chunk.
+   * lock, one commit, no per-row round trip): use it for batches such as a backfill chunk.
    *
    * @example
    * ```ts
@@ -121,27 +127,29 @@ export class ThreadsRepository {
   async upsertMany(threads: readonly ThreadMetadata[]): Promise<void> {
     if (threads.length === 0) return;
     const rows = threads.map((thread) => threadToRow(checkedThread(thread)));
+    const { db, raw, path } = this.#context;
     const upsert = this.#upsertStatement();
-    await immediateTransaction(
-      this.#db,
-      async (trx) => {
-        for (const row of rows) await trx.executeQuery(upsert.bind(row));
+    await immediateRawTransaction(
+      db,
+      raw,
+      () => {
+        for (const row of rows) upsert.statement.run(upsert.order.map((column) => row[column]));
       },
-      { path: this.#path },
+      { path },
     );
   }
 
   /**
-   * The single-row upsert, compiled once. Compiling a query costs more than SQLite takes to run
-   * it, so batches reuse this one (SQLite's prepared statement is cached below Kysely too).
+   * The single-row upsert (a full replace), written with Kysely, compiled and prepared once. Bulk
+   * writes run it synchronously: one awaited query per row would cost more than SQLite's own work.
    */
-  #upsertStatement(): { bind: (row: Insertable<ThreadsTable>) => CompiledQuery } {
-    if (this.#compiledUpsert) return this.#compiledUpsert;
+  #upsertStatement(): CompiledUpsert {
+    if (this.#upsert) return this.#upsert;
     // Compile with a sentinel row whose values are the column names, to learn the parameter order.
     const sentinel = Object.fromEntries(
       INSERT_COLUMNS.map((column) => [column, column]),
     ) as unknown as Insertable<ThreadsTable>;
-    const compiled = this.#db
+    const compiled = this.#context.db
       .insertInto('threads')
       .values(sentinel)
       .onConflict((oc) =>
@@ -154,15 +162,11 @@ export class ThreadsRepository {
           ),
       )
       .compile();
-    const order = compiled.parameters as ReadonlyArray<keyof Insertable<ThreadsTable>>;
-    this.#compiledUpsert = {
-      bind: (row) =>
-        CompiledQuery.raw(
-          compiled.sql,
-          order.map((column) => row[column]),
-        ),
+    this.#upsert = {
+      statement: this.#context.raw.prepare(compiled.sql),
+      order: compiled.parameters as ReadonlyArray<keyof Insertable<ThreadsTable>>,
     };
-    return this.#compiledUpsert;
+    return this.#upsert;
   }
 
   /**
@@ -174,7 +178,7 @@ export class ThreadsRepository {
    * ```
    */
   async get(id: string): Promise<ThreadMetadata | undefined> {
-    const row = await this.#db
+    const row = await this.#context.db
       .selectFrom('threads')
       .select(THREAD_COLUMNS)
       .where('id', '=', normalizeThreadId(id))
@@ -195,7 +199,7 @@ export class ThreadsRepository {
     id: string,
     options: { archived?: boolean | undefined } = {},
   ): Promise<string | undefined> {
-    let query = this.#db
+    let query = this.#context.db
       .selectFrom('threads')
       .select('rollout_path')
       .where('id', '=', normalizeThreadId(id));
@@ -269,7 +273,9 @@ export class ThreadsRepository {
    * ```
    */
   async count(options: { archived?: boolean | undefined } = {}): Promise<number> {
-    let query = this.#db.selectFrom('threads').select((eb) => eb.fn.countAll<number>().as('n'));
+    let query = this.#context.db
+      .selectFrom('threads')
+      .select((eb) => eb.fn.countAll<number>().as('n'));
     if (options.archived !== undefined)
       query = query.where('archived', '=', options.archived ? 1 : 0);
     const row = await query.executeTakeFirstOrThrow();
@@ -286,7 +292,7 @@ export class ThreadsRepository {
    * ```
    */
   async delete(id: string): Promise<boolean> {
-    const result = await this.#db
+    const result = await this.#context.db
       .deleteFrom('threads')
       .where('id', '=', normalizeThreadId(id))
       .executeTakeFirst();
@@ -336,7 +342,7 @@ export class ThreadsRepository {
     archivedAt: number | null,
     updatedAt: number | undefined,
   ): Promise<boolean> {
-    const result = await this.#db
+    const result = await this.#context.db
       .updateTable('threads')
       .set({
         rollout_path: rolloutPath,
@@ -353,7 +359,7 @@ export class ThreadsRepository {
     options: Omit<ListThreadsOptions, 'pageSize'>,
     sortColumn: 'created_at' | 'updated_at',
   ): SelectQueryBuilder<StateDatabase, 'threads', object> {
-    let query = this.#db
+    let query = this.#context.db
       .selectFrom('threads')
       .where('archived', '=', options.archived ? 1 : 0)
       .where('first_user_message', '<>', '');
