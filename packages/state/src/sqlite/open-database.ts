@@ -26,6 +26,8 @@ export interface OpenDatabaseOptions {
   recoverCorrupt?: boolean;
   /** Run `PRAGMA quick_check` when opening (default true). */
   integrityCheck?: boolean;
+  /** How long a statement waits for another process's lock, ms (default {@link BUSY_TIMEOUT_MS}). */
+  busyTimeoutMs?: number;
 }
 
 /** An open, migrated connection. */
@@ -72,14 +74,15 @@ function openOnce(options: OpenDatabaseOptions): OpenedDatabase {
     throw new StoreForeignError(path, header.applicationId);
   }
 
+  const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   let db: Database.Database;
   try {
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: busyTimeoutMs });
   } catch (error) {
     throw toStoreError(error, path);
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
     if (mode.toLowerCase() !== 'wal') {
       throw new StoreIoError(path, `cannot switch to WAL journal mode (got ${mode})`);

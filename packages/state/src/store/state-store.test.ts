@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import {
   ErrorCode,
+  StoreBusyError,
   StoreCorruptError,
   StoreForeignError,
   StoreIoError,
@@ -205,6 +206,41 @@ describe('openStateStore', () => {
     await expect(openStateStore({ home: join(parent, 'file', 'home') })).rejects.toBeInstanceOf(
       StoreIoError,
     );
+  });
+
+  it('reports a database kept locked by another connection as StoreBusyError, never SQLITE_BUSY', async () => {
+    const home = temp.make('home');
+    const store = await openStateStore({ home, busyTimeoutMs: 20 });
+    const other = new Database(stateDbPath(home));
+    other.exec('BEGIN IMMEDIATE'); // another writer holds the lock for the whole test
+    try {
+      const thread = sampleThread('01a1fca2-1d67-7971-8727-3cd36fd8d76f');
+      for (const write of [
+        () => store.threads.upsert(thread),
+        () => store.backfill.tryClaim({ leaseSeconds: 60 }),
+        () => store.threads.markArchived(thread.id, { rolloutPath: '/x', archivedAt: 1 }),
+      ]) {
+        const error = await write().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreBusyError);
+        expect(error).toMatchObject({ code: ErrorCode.StoreBusy, path: stateDbPath(home) });
+      }
+      expect(await store.threads.count()).toBe(0); // WAL: readers are not blocked
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await store.threads.upsert(sampleThread('01a1fca2-1d67-7971-8727-3cd36fd8d76f'));
+    expect(await store.threads.count()).toBe(1);
+    await store.close();
+  });
+
+  it('rejects a bad busy timeout', async () => {
+    await expect(
+      openStateStore({ home: temp.make('home'), busyTimeoutMs: -1 }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      argument: 'busyTimeoutMs',
+    });
   });
 
   it('closing twice is harmless', async () => {

@@ -6,7 +6,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { BackfillRepository } from '../backfill/backfill-repository.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
-import { StoreIoError } from '../errors.js';
+import { InvalidArgumentError, StoreIoError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import {
   AGENT_STATE_APPLICATION_ID,
@@ -38,6 +38,11 @@ export interface OpenStateStoreOptions {
   recoverCorrupt?: boolean | undefined;
   /** Run `PRAGMA quick_check` when opening (default true). */
   integrityCheck?: boolean | undefined;
+  /**
+   * How long a statement waits for another process's lock before the bounded retries start, in
+   * milliseconds (default 5000).
+   */
+  busyTimeoutMs?: number | undefined;
 }
 
 /** Facts about an open store, for `doctor`. */
@@ -218,6 +223,7 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     logger,
     recoverCorrupt: options.recoverCorrupt ?? false,
     integrityCheck: options.integrityCheck ?? true,
+    busyTimeoutMs: checkedBusyTimeout(options.busyTimeoutMs),
   });
   if (opened.migration.applied.length > 0) {
     logger.info('migrated the state database', {
@@ -234,6 +240,17 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     raw: opened.db,
     recoveredCorruptTo: opened.recoveredCorruptTo,
   });
+}
+
+function checkedBusyTimeout(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError(
+      'busyTimeoutMs',
+      `expected a non-negative integer, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function fileSize(path: string): number {
