@@ -37,20 +37,50 @@ export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 export class ManualClock implements Clock {
   #nowMs: number;
 
+  /**
+   * Starts at `startMs` milliseconds since the epoch (default 0, the epoch itself).
+   *
+   * @example
+   * ```ts
+   * const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+   * ```
+   */
   constructor(startMs = 0) {
     this.#nowMs = checkedMs(startMs);
   }
 
+  /**
+   * The time set so far, in milliseconds since the epoch.
+   *
+   * @example
+   * ```ts
+   * new ManualClock(1_700_000_000_000).now(); // 1700000000000
+   * ```
+   */
   now(): number {
     return this.#nowMs;
   }
 
-  /** Sets the time, in milliseconds since the epoch. */
+  /**
+   * Sets the time, in milliseconds since the epoch.
+   *
+   * @example
+   * ```ts
+   * clock.set(Date.parse('2026-06-01T12:00:00Z'));
+   * ```
+   */
   set(ms: number): void {
     this.#nowMs = checkedMs(ms);
   }
 
-  /** Moves the time forward (or backward, with a negative value) by `ms` milliseconds. */
+  /**
+   * Moves the time forward (or backward, with a negative value) by `ms` milliseconds.
+   *
+   * @example
+   * ```ts
+   * clock.advance(121_000); // past a 120-second backfill lease
+   * ```
+   */
   advance(ms: number): void {
     this.#nowMs = checkedMs(this.#nowMs + ms);
   }

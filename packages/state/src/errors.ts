@@ -55,6 +55,14 @@ export class AgentStateError extends Error {
   /** The file the error is about, when there is one. */
   readonly path: string | undefined;
 
+  /**
+   * `options.path` names the file the error is about; `options.cause` becomes `error.cause`.
+   *
+   * @example
+   * ```ts
+   * throw new AgentStateError(ErrorCode.StoreIo, 'cannot write the store', { path, cause: error });
+   * ```
+   */
   constructor(
     code: ErrorCode,
     message: string,
@@ -79,6 +87,15 @@ export class InvalidArgumentError extends AgentStateError {
   /** Name of the offending parameter, option or CLI flag. */
   readonly argument: string;
 
+  /**
+   * The message reads `invalid <argument>: <problem>`.
+   *
+   * @example
+   * ```ts
+   * new InvalidArgumentError('--limit', 'expected a positive integer, got "ten"').message;
+   * // 'invalid --limit: expected a positive integer, got "ten"'
+   * ```
+   */
   constructor(argument: string, problem: string, options: { cause?: unknown } = {}) {
     super(ErrorCode.InvalidArgument, `invalid ${argument}: ${problem}`, options);
     this.argument = argument;
@@ -95,6 +112,14 @@ export class InvalidArgumentError extends AgentStateError {
  * ```
  */
 export class NotFoundError extends AgentStateError {
+  /**
+   * The message reads `<what> not found`; `options.path` names the missing file, if any.
+   *
+   * @example
+   * ```ts
+   * throw new NotFoundError(`rollout of thread ${id}`, { path: thread.rolloutPath });
+   * ```
+   */
   constructor(what: string, options: { path?: string } = {}) {
     super(ErrorCode.NotFound, `${what} not found`, options);
   }
@@ -118,6 +143,14 @@ export class StoreCorruptError extends AgentStateError {
   /** What SQLite (or the header check) reported. */
   readonly detail: string;
 
+  /**
+   * `detail` is what SQLite or the header check reported; the message names `path` too.
+   *
+   * @example
+   * ```ts
+   * throw new StoreCorruptError(path, 'not a SQLite database (4096 bytes of other data)');
+   * ```
+   */
   constructor(path: string, detail: string, options: { cause?: unknown } = {}) {
     super(ErrorCode.StoreCorrupt, `database ${path} is corrupt: ${detail}`, {
       path,
@@ -143,6 +176,14 @@ export class StoreTooNewError extends AgentStateError {
   /** Highest schema version this build knows. */
   readonly supported: number;
 
+  /**
+   * `found` is the schema version in the file at `path`; `supported` the highest this build knows.
+   *
+   * @example
+   * ```ts
+   * throw new StoreTooNewError(path, 7, 5); // 'database … has schema version 7, newer than the 5 …'
+   * ```
+   */
   constructor(path: string, found: number, supported: number) {
     super(
       ErrorCode.StoreTooNew,
@@ -163,6 +204,17 @@ export class StoreTooNewError extends AgentStateError {
  * ```
  */
 export class StoreForeignError extends AgentStateError {
+  /**
+   * `applicationId` is the foreign `application_id` found in the file at `path`.
+   *
+   * @example
+   * ```ts
+   * const applicationId = db.pragma('application_id', { simple: true }) as number;
+   * if (applicationId !== AGENT_STATE_APPLICATION_ID) {
+   *   throw new StoreForeignError(path, applicationId);
+   * }
+   * ```
+   */
   constructor(path: string, applicationId: number) {
     super(
       ErrorCode.StoreForeign,
@@ -181,6 +233,14 @@ export class StoreForeignError extends AgentStateError {
  * ```
  */
 export class StoreBusyError extends AgentStateError {
+  /**
+   * `options.cause` is SQLite's last `SQLITE_BUSY` error.
+   *
+   * @example
+   * ```ts
+   * throw new StoreBusyError(path, { cause: error });
+   * ```
+   */
   constructor(path: string, options: { cause?: unknown } = {}) {
     super(ErrorCode.StoreBusy, `database ${path} stayed locked by another process`, {
       path,
@@ -198,6 +258,16 @@ export class StoreBusyError extends AgentStateError {
  * ```
  */
 export class StoreIoError extends AgentStateError {
+  /**
+   * The message reads `cannot use <path>: <detail>`.
+   *
+   * @example
+   * ```ts
+   * throw new StoreIoError(home, `cannot create the home directory: ${String(error)}`, {
+   *   cause: error,
+   * });
+   * ```
+   */
   constructor(path: string, detail: string, options: { cause?: unknown } = {}) {
     super(ErrorCode.StoreIo, `cannot use ${path}: ${detail}`, { path, ...options });
   }
@@ -208,11 +278,20 @@ export class StoreIoError extends AgentStateError {
  *
  * @example
  * ```ts
- * const lease = await store.backfill.tryClaim({ leaseSeconds: 120 });
- * if (!lease) throw new LeaseHeldError('backfill');
+ * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+ * if (claim.outcome === 'held') throw new LeaseHeldError('backfill');
  * ```
  */
 export class LeaseHeldError extends AgentStateError {
+  /**
+   * `what` names the lease; the message reads `<what> is held by another process`.
+   *
+   * @example
+   * ```ts
+   * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+   * if (claim.outcome === 'held') throw new LeaseHeldError('backfill');
+   * ```
+   */
   constructor(what: string) {
     super(ErrorCode.LeaseHeld, `${what} is held by another process`);
   }
@@ -232,6 +311,14 @@ export class LeaseHeldError extends AgentStateError {
  * ```
  */
 export class LeaseLostError extends AgentStateError {
+  /**
+   * `what` names the lease; the message reads `<what> lease was lost to another owner`.
+   *
+   * @example
+   * ```ts
+   * throw new LeaseLostError('backfill');
+   * ```
+   */
   constructor(what: string) {
     super(ErrorCode.LeaseLost, `${what} lease was lost to another owner`);
   }

@@ -8,7 +8,16 @@
  */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
-/** All levels, lowest first. */
+/**
+ * All levels, lowest first.
+ *
+ * @example
+ * ```ts
+ * if (!LOG_LEVELS.includes(value as LogLevel)) {
+ *   throw new InvalidArgumentError('--log-level', `expected one of ${LOG_LEVELS.join(', ')}`);
+ * }
+ * ```
+ */
 export const LOG_LEVELS: readonly LogLevel[] = Object.freeze([
   'trace',
   'debug',
@@ -70,6 +79,14 @@ export const noopLogger: Logger = Object.freeze({
 /**
  * One entry as seen by a {@link LogWriter}: the level, the message, and the merged bindings and
  * fields.
+ *
+ * @example
+ * ```ts
+ * const records: LogRecord[] = [];
+ * const logger = createLogger((record) => records.push(record));
+ * logger.child({ target: 'demo' }).warn('slow', { ms: 900 });
+ * // records[0] = { level: 'warn', message: 'slow', fields: { target: 'demo', ms: 900 } }
+ * ```
  */
 export interface LogRecord {
   level: LogLevel;
@@ -77,7 +94,17 @@ export interface LogRecord {
   fields: LogFields;
 }
 
-/** Receives every entry of a logger made by {@link createLogger}. */
+/**
+ * Receives every entry of a logger made by {@link createLogger}.
+ *
+ * @example
+ * ```ts
+ * const toStderr: LogWriter = ({ level, message, fields }) => {
+ *   process.stderr.write(`${level.toUpperCase()} ${message} ${JSON.stringify(fields)}\n`);
+ * };
+ * const logger = createLogger(toStderr, { minLevel: 'warn' });
+ * ```
+ */
 export type LogWriter = (record: LogRecord) => void;
 
 /**

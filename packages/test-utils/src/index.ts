@@ -11,3 +11,4 @@ export {
 } from './fixtures.js';
 export { type RunWorkersOptions, type WorkerOutcome, runWorkers, workerMain } from './workers.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
+export { findUndocumentedExports } from './api-docs.js';

@@ -8,7 +8,15 @@ import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { BackfillStateTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 
-/** Progress of the one backfill of a home. */
+/**
+ * Progress of the one backfill of a home.
+ *
+ * @example
+ * ```ts
+ * const status: BackfillStatus = (await store.backfill.get()).status;
+ * if (status !== 'complete') console.log('the index is not complete yet');
+ * ```
+ */
 export type BackfillStatus = 'pending' | 'running' | 'complete';
 
 /**
@@ -35,6 +43,15 @@ export interface BackfillState {
 /**
  * Proof of holding the backfill lease. Pass it to every call made under the lease; the token
  * fences off a previous owner whose lease expired.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+ * if (claim.outcome === 'claimed') {
+ *   let lease: BackfillLease = claim.lease;
+ *   lease = await store.backfill.heartbeat(lease); // leaseUntil is now 120 s from now
+ * }
+ * ```
  */
 export interface BackfillLease {
   readonly token: string;
@@ -44,7 +61,17 @@ export interface BackfillLease {
   readonly leaseUntil: number;
 }
 
-/** Result of {@link BackfillRepository.tryClaim}. */
+/**
+ * Result of {@link BackfillRepository.tryClaim}.
+ *
+ * @example
+ * ```ts
+ * const claim: BackfillClaim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+ * if (claim.outcome === 'held') {
+ *   console.log(`busy until ${new Date(claim.leaseUntil * 1000).toISOString()}`);
+ * }
+ * ```
+ */
 export type BackfillClaim =
   | { outcome: 'claimed'; lease: BackfillLease }
   | { outcome: 'complete' }

@@ -20,10 +20,26 @@ export const STATE_DB_GENERATION = 1;
  */
 export const LOGS_DB_GENERATION = 1;
 
-/** Base name of the state database files, without generation and extension. */
+/**
+ * Base name of the state database files, without generation and extension.
+ *
+ * @example
+ * ```ts
+ * matchGeneration('agent_state_2.sqlite', STATE_DB_BASENAME, STATE_DB_GENERATION);
+ * // { kind: 'newer', generation: 2 }
+ * ```
+ */
 export const STATE_DB_BASENAME = 'agent_state';
 
-/** Base name of the logs database files, without generation and extension. */
+/**
+ * Base name of the logs database files, without generation and extension.
+ *
+ * @example
+ * ```ts
+ * matchGeneration('agent_logs_0.sqlite', LOGS_DB_BASENAME, LOGS_DB_GENERATION);
+ * // { kind: 'older', generation: 0 }
+ * ```
+ */
 export const LOGS_DB_BASENAME = 'agent_logs';
 
 /**
@@ -62,7 +78,15 @@ export function logsDbFileName(generation: number = LOGS_DB_GENERATION): string 
   return `${LOGS_DB_BASENAME}_${generation}.sqlite`;
 }
 
-/** Where a file name stands relative to the current generation of one of our databases. */
+/**
+ * Where a file name stands relative to the current generation of one of our databases.
+ *
+ * @example
+ * ```ts
+ * const match: GenerationMatch | null = matchGeneration(name, 'agent_state', STATE_DB_GENERATION);
+ * if (match?.kind === 'newer') console.warn(`${name} was written by a newer agent-state`);
+ * ```
+ */
 export type GenerationMatch =
   | { kind: 'current' }
   | { kind: 'older'; generation: number | null }

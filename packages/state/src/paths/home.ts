@@ -4,11 +4,25 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { logsDbFileName, stateDbFileName } from './generations.js';
 
-/** Environment variables read by {@link resolveHome}, in order of precedence. */
+/**
+ * Environment variables read by {@link resolveHome}, in order of precedence.
+ *
+ * @example
+ * ```ts
+ * // The variable resolveHome reads the home from when there is no --home, if any:
+ * const source = HOME_ENV_VARS.find((name) => process.env[name]?.trim()); // e.g. 'CODEX_HOME'
+ * ```
+ */
 export const HOME_ENV_VARS = ['AGENT_STATE_HOME', 'CODEX_HOME'] as const;
 
 /**
  * Options of {@link resolveHome}.
+ *
+ * @example
+ * ```ts
+ * const options: ResolveHomeOptions = { env: { CODEX_HOME: 'codex-home' }, cwd: '/work' };
+ * resolveHome(options); // '/work/codex-home'
+ * ```
  */
 export interface ResolveHomeOptions {
   /** An explicit home (the CLI's `--home`); wins over everything else. */

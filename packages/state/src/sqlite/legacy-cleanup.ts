@@ -6,7 +6,21 @@ import { matchGeneration } from '../paths/generations.js';
 import { readSqliteHeader } from './header.js';
 import { SQLITE_COMPANION_SUFFIXES } from './open-database.js';
 
-/** Options of {@link removeLegacyDatabases}. */
+/**
+ * Options of {@link removeLegacyDatabases}.
+ *
+ * @example
+ * ```ts
+ * const options: RemoveLegacyDatabasesOptions = {
+ *   home,
+ *   basename: LOGS_DB_BASENAME,
+ *   generation: LOGS_DB_GENERATION,
+ *   applicationId: AGENT_STATE_APPLICATION_ID,
+ *   logger,
+ * };
+ * removeLegacyDatabases(options); // e.g. ['agent_logs.sqlite']
+ * ```
+ */
 export interface RemoveLegacyDatabasesOptions {
   home: string;
   /** Family base name, e.g. `agent_state`. */

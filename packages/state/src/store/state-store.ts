@@ -23,7 +23,15 @@ import type { StateDatabase } from './schema.js';
 import type { StoreContext } from './store-context.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
 
-/** Options of {@link openStateStore}. */
+/**
+ * Options of {@link openStateStore}.
+ *
+ * @example
+ * ```ts
+ * const options: OpenStateStoreOptions = { home, recoverCorrupt: true, busyTimeoutMs: 10_000 };
+ * const store = await openStateStore(options);
+ * ```
+ */
 export interface OpenStateStoreOptions {
   /** The home directory (see `resolveHome`); created when missing. */
   home: string;
@@ -45,7 +53,15 @@ export interface OpenStateStoreOptions {
   busyTimeoutMs?: number | undefined;
 }
 
-/** Facts about an open store, for `doctor`. */
+/**
+ * Facts about an open store, for `doctor`.
+ *
+ * @example
+ * ```ts
+ * const info: StoreInfo = await store.info();
+ * console.log(`${info.path}: schema ${info.schemaVersion}, WAL ${info.walBytes} bytes`);
+ * ```
+ */
 export interface StoreInfo {
   path: string;
   generation: number;

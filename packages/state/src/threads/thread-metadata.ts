@@ -47,6 +47,11 @@ export interface ThreadMetadata {
 /**
  * The fields of {@link ThreadMetadata} in declaration order (the order {@link diffThreadMetadata}
  * reports them in).
+ *
+ * @example
+ * ```ts
+ * for (const field of THREAD_METADATA_FIELDS) console.log(field, thread[field]);
+ * ```
  */
 export const THREAD_METADATA_FIELDS = Object.freeze([
   'id',
@@ -68,14 +73,44 @@ export const THREAD_METADATA_FIELDS = Object.freeze([
   'gitOriginUrl',
 ] as const satisfies ReadonlyArray<keyof ThreadMetadata>);
 
-/** Sandbox policy of a thread whose rollout names none (the reference default: read-only). */
+/**
+ * Sandbox policy of a thread whose rollout names none (the reference default: read-only).
+ *
+ * @example
+ * ```ts
+ * JSON.parse(DEFAULT_SANDBOX_POLICY); // { type: 'read-only' }
+ * ```
+ */
 export const DEFAULT_SANDBOX_POLICY = '{"type":"read-only"}';
 
-/** Approval mode of a thread whose rollout names none (the reference default). */
+/**
+ * Approval mode of a thread whose rollout names none (the reference default).
+ *
+ * @example
+ * ```ts
+ * const meta = buildThreadMetadata(
+ *   { id, rolloutPath, createdAt, source: 'cli' },
+ *   { defaultProvider: 'openai' },
+ * );
+ * meta.approvalMode === DEFAULT_APPROVAL_MODE; // true: 'on-request'
+ * ```
+ */
 export const DEFAULT_APPROVAL_MODE = 'on-request';
 
 /**
  * What {@link buildThreadMetadata} needs: the four required fields and any optional ones.
+ *
+ * @example
+ * ```ts
+ * const input: ThreadMetadataInput = {
+ *   id: '01a1fca2-1d67-7971-8727-3cd36fd8d76f',
+ *   rolloutPath,
+ *   createdAt: 1795239845,
+ *   source: 'vscode',
+ *   cwd: '/work/app',
+ * };
+ * const meta = buildThreadMetadata(input, { defaultProvider: 'openai' });
+ * ```
  */
 export interface ThreadMetadataInput {
   id: string;

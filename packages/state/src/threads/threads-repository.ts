@@ -8,12 +8,26 @@ import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow, threadToRow } from './thread-row.js';
 
-/** Column a thread listing is sorted by (newest first). */
+/**
+ * Column a thread listing is sorted by (newest first).
+ *
+ * @example
+ * ```ts
+ * const sortKey: ThreadSortKey = 'updated';
+ * const recent = await store.threads.list({ pageSize: 25, sortKey });
+ * ```
+ */
 export type ThreadSortKey = 'created' | 'updated';
 
 /**
  * Keyset-pagination anchor: the sort value and id of the last item of the previous page. The next
  * page holds the items strictly after it in `(sort value DESC, id DESC)` order.
+ *
+ * @example
+ * ```ts
+ * const anchor: ThreadAnchor = { ts: last.createdAt, id: last.id }; // default sort key: created
+ * const next = await store.threads.list({ pageSize: 25, anchor });
+ * ```
  */
 export interface ThreadAnchor {
   /** `createdAt` or `updatedAt` (by the sort key) of the last item, unix seconds. */
@@ -21,7 +35,15 @@ export interface ThreadAnchor {
   id: string;
 }
 
-/** Options of {@link ThreadsRepository.list}. */
+/**
+ * Options of {@link ThreadsRepository.list}.
+ *
+ * @example
+ * ```ts
+ * const options: ListThreadsOptions = { pageSize: 25, sortKey: 'updated', cwds: [process.cwd()] };
+ * const page = await store.threads.list(options);
+ * ```
+ */
 export interface ListThreadsOptions {
   /** Items per page, 1 to {@link MAX_PAGE_SIZE}. */
   pageSize: number;
@@ -39,7 +61,15 @@ export interface ListThreadsOptions {
   cwds?: readonly string[] | undefined;
 }
 
-/** One page of {@link ThreadsRepository.list}. */
+/**
+ * One page of {@link ThreadsRepository.list}.
+ *
+ * @example
+ * ```ts
+ * const page: ThreadsPage = await store.threads.list({ pageSize: 25 });
+ * if (page.nextAnchor) await store.threads.list({ pageSize: 25, anchor: page.nextAnchor });
+ * ```
+ */
 export interface ThreadsPage {
   items: ThreadMetadata[];
   /** Anchor of the next page; `null` on the last page. */
@@ -48,7 +78,14 @@ export interface ThreadsPage {
   numScannedRows: number;
 }
 
-/** Largest page {@link ThreadsRepository.list} accepts. */
+/**
+ * Largest page {@link ThreadsRepository.list} accepts.
+ *
+ * @example
+ * ```ts
+ * const page = await store.threads.list({ pageSize: Math.min(requested, MAX_PAGE_SIZE) });
+ * ```
+ */
 export const MAX_PAGE_SIZE = 10_000;
 
 interface CompiledUpsert {
