@@ -82,6 +82,8 @@ export function exitCodeFor(error: unknown): ExitCode {
     case ErrorCode.StoreBusy:
     case ErrorCode.StoreIo:
     case ErrorCode.LeaseLost:
+    case ErrorCode.RolloutUnreadable:
+    case ErrorCode.RolloutInvalid:
       return ExitCode.Failure;
   }
 }

@@ -35,6 +35,10 @@ export const ErrorCode = {
   LeaseHeld: 'LEASE_HELD',
   /** The caller's lease expired or was taken over: its ownership token no longer matches. */
   LeaseLost: 'LEASE_LOST',
+  /** A rollout file cannot be read (permissions, a directory, a vanished file). */
+  RolloutUnreadable: 'ROLLOUT_UNREADABLE',
+  /** A rollout file holds no usable thread (empty, no session metadata, unparsable name). */
+  RolloutInvalid: 'ROLLOUT_INVALID',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -260,6 +260,8 @@ function storeProblem(error: AgentStateError, path: string): DoctorProblem | und
     case ErrorCode.NotFound:
     case ErrorCode.LeaseHeld:
     case ErrorCode.LeaseLost:
+    case ErrorCode.RolloutUnreadable:
+    case ErrorCode.RolloutInvalid:
       return undefined;
   }
 }

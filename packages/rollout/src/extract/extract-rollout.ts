@@ -1,0 +1,255 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+import {
+  type DynamicToolSpec,
+  ErrorCode,
+  type ThreadMetadata,
+  buildThreadMetadata,
+} from '@agent-state/state';
+
+import { RolloutFileError } from '../errors.js';
+import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName } from '../paths/rollout-paths.js';
+import type { RolloutLine } from '../protocol/rollout-line.js';
+import type { SessionMeta } from '../protocol/session-meta.js';
+import { LineSplitter, type SplitLine } from '../reader/line-splitter.js';
+import { peekLine } from '../reader/line-peek.js';
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  IssueLog,
+  type RolloutIssue,
+  decodeLine,
+} from '../reader/rollout-issues.js';
+import { MetadataApplier, builderFromSessionMeta } from './metadata-applier.js';
+
+/** Options of {@link extractRolloutMetadata}. */
+export interface ExtractRolloutOptions {
+  /** Provider for threads whose rollout names none (Codex: the configured provider). */
+  defaultProvider: string;
+  /**
+   * Whether the thread is archived (its `archivedAt` becomes the file's mtime). Default: the file
+   * lies directly in an `archived_sessions` folder.
+   */
+  archived?: boolean | undefined;
+  /** Longest line read, bytes (default 64 MiB); longer lines are skipped and reported. */
+  maxLineBytes?: number | undefined;
+  /** Read size, bytes (default 1 MiB). */
+  chunkBytes?: number | undefined;
+}
+
+/**
+ * What {@link extractRolloutMetadata} found in a rollout.
+ *
+ * @example
+ * ```ts
+ * const { metadata, dynamicTools, issueCount } = extractRolloutMetadata(path, { defaultProvider: 'openai' });
+ * ```
+ */
+export interface ExtractedRollout {
+  metadata: ThreadMetadata;
+  /** Tools from the thread's `session_meta`, or `null`. */
+  dynamicTools: DynamicToolSpec[] | null;
+  /** The first problems met (skipped lines), with line numbers. */
+  issues: RolloutIssue[];
+  /** How many lines were skipped or repaired in all. */
+  issueCount: number;
+  /** Size of the file read, bytes. */
+  bytes: number;
+  /** Lines in the file. */
+  lines: number;
+}
+
+type PendingOp = { kind: 'meta'; meta: SessionMeta } | { kind: 'line'; line: RolloutLine };
+
+/**
+ * Reads a rollout's thread metadata the way Codex's backfill does, in one streaming pass with
+ * bounded memory: the first usable `session_meta` (or else the file name) starts the thread;
+ * every item is applied in order (see {@link MetadataApplier}); `updatedAt` is the file's mtime
+ * and an archived thread's `archivedAt` too. Lines that carry no metadata (most of the bytes: tool
+ * output, reasoning, response items) are recognised from their first bytes and never JSON-parsed.
+ * Bad lines are skipped and reported, never fatal.
+ *
+ * Throws {@link RolloutFileError}: `ROLLOUT_UNREADABLE` when the file cannot be read,
+ * `ROLLOUT_INVALID` when it is empty or names no thread.
+ *
+ * @example
+ * ```ts
+ * const { metadata, issues } = extractRolloutMetadata(path, { defaultProvider: 'openai' });
+ * await store.threads.upsert(metadata);
+ * for (const issue of issues) logger.warn(issue.message, { path, line: issue.line });
+ * ```
+ */
+export function extractRolloutMetadata(
+  path: string,
+  options: ExtractRolloutOptions,
+): ExtractedRollout {
+  const archived = options.archived ?? basename(dirname(path)) === ARCHIVED_SESSIONS_SUBDIR;
+  const log = new IssueLog();
+  const splitter = new LineSplitter({
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  });
+  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+
+  let applier: MetadataApplier | undefined;
+  let canonicalMeta: SessionMeta | undefined;
+  const pending: PendingOp[] = [];
+  let lines = 0;
+  let meaningfulLines = 0;
+
+  const wantsUserInput = () => applier?.wantsUserInput ?? true;
+  const route = (op: PendingOp) => {
+    if (!applier) {
+      pending.push(op);
+      return;
+    }
+    if (op.kind === 'meta') applier.sessionMeta(op.meta);
+    else applier.apply(op.line);
+  };
+
+  const onLine = (split: SplitLine): void => {
+    lines = split.lineNumber;
+    if (!split.overlong && split.bytes.length === 0) return;
+    meaningfulLines += 1;
+    const peeked = peekLine(split.overlong ? (split.head ?? split.bytes) : split.bytes);
+    if (peeked && !needsParse(peeked, wantsUserInput())) return;
+    const line = decodeLine(split, log);
+    if (!line) return;
+    if (line.type === 'session_meta') {
+      const meta = line.payload;
+      canonicalMeta ??= meta;
+      if (!applier) {
+        const start = builderFromSessionMeta(meta, path, options);
+        if (start) {
+          applier = new MetadataApplier(start, options);
+          for (const op of pending.splice(0)) route(op);
+        }
+      }
+      route({ kind: 'meta', meta });
+      return;
+    }
+    route({ kind: 'line', line });
+  };
+
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  let bytes = 0;
+  let mtimeSeconds: number;
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw new RolloutFileError(ErrorCode.RolloutUnreadable, path, 'not a regular file');
+    }
+    mtimeSeconds = Math.floor(stat.mtimeMs / 1000);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      let read: number;
+      try {
+        read = readSync(fd, chunk, 0, chunkBytes, null);
+      } catch (error) {
+        throw unreadable(path, error);
+      }
+      if (read === 0) break;
+      bytes += read;
+      splitter.push(chunk.subarray(0, read), onLine);
+    }
+    splitter.end(onLine);
+  } finally {
+    closeSync(fd);
+  }
+
+  if (meaningfulLines === 0) {
+    throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'empty rollout (no lines)');
+  }
+  if (!applier) {
+    const fromName = parseRolloutFileName(path);
+    if (!fromName) {
+      throw new RolloutFileError(
+        ErrorCode.RolloutInvalid,
+        path,
+        'no usable session_meta line, and the file name does not name a thread',
+      );
+    }
+    applier = new MetadataApplier(
+      buildThreadMetadata(
+        { id: fromName.id, rolloutPath: path, createdAt: fromName.createdAt, source: 'vscode' },
+        options,
+      ),
+      options,
+    );
+    for (const op of pending.splice(0)) route(op);
+  }
+
+  const metadata = applier.result();
+  metadata.updatedAt = mtimeSeconds;
+  if (archived && metadata.archivedAt === null) metadata.archivedAt = mtimeSeconds;
+  if (!archived) metadata.archivedAt = null;
+  const tools =
+    canonicalMeta && canonicalMeta.id.toLowerCase() === metadata.id
+      ? canonicalMeta.dynamic_tools
+      : null;
+  return {
+    metadata,
+    dynamicTools:
+      tools && tools.length > 0
+        ? tools.map((tool) => ({
+            name: tool.name,
+            description: tool.description,
+            inputSchema: tool.input_schema,
+          }))
+        : null,
+    issues: log.issues,
+    issueCount: log.count,
+    bytes,
+    lines,
+  };
+}
+
+/** Whether a peeked line can change the metadata, i.e. must be parsed. */
+function needsParse(
+  peeked: NonNullable<ReturnType<typeof peekLine>>,
+  wantsUserInput: boolean,
+): boolean {
+  switch (peeked.type) {
+    case 'session_meta':
+    case 'turn_context':
+      return true;
+    case 'event_msg':
+      switch (peeked.eventType) {
+        case undefined:
+          return true;
+        case 'token_count':
+          return true;
+        case 'user_message':
+          return wantsUserInput;
+        case 'item_completed':
+          return (
+            wantsUserInput && (peeked.itemType === undefined || peeked.itemType === 'UserMessage')
+          );
+        default:
+          return false;
+      }
+    default:
+      // response_item, compacted, world_state, token_usage_record and unknown types carry no metadata.
+      return false;
+  }
+}
+
+function unreadable(path: string, error: unknown): RolloutFileError {
+  if (error instanceof RolloutFileError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ELOOP'
+            ? 'symbolic link loop'
+            : String((error as Error).message ?? error);
+  return new RolloutFileError(ErrorCode.RolloutUnreadable, path, why, { cause: error });
+}

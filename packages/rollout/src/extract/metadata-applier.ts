@@ -1,0 +1,218 @@
+import { type ThreadMetadata, buildThreadMetadata } from '@agent-state/state';
+
+import type { TokenCountEvent } from '../protocol/event-msg.js';
+import type { RolloutLine } from '../protocol/rollout-line.js';
+import type { SessionMeta } from '../protocol/session-meta.js';
+import type { TurnContext } from '../protocol/turn-context.js';
+import { parseRolloutTimestamp } from './timestamps.js';
+import { IMAGE_ONLY_PREVIEW, type UserInput, stripUserMessagePrefix } from './user-message.js';
+
+/**
+ * Sandbox policy stored by Codex 0.169 for a paginated thread without a turn context: the
+ * read-only permission profile.
+ */
+export const PAGINATED_DEFAULT_SANDBOX_POLICY =
+  '{"type":"managed","file_system":{"type":"restricted","entries":[{"path":{"type":"special","value":{"kind":"root"}},"access":"read"}]},"network":"restricted"}';
+
+/** Default model provider when neither the rollout nor the caller names one (Codex's default). */
+export const DEFAULT_MODEL_PROVIDER = 'openai';
+
+/**
+ * How a DB column stores an enum-like protocol value: a JSON string as is (`"exec"`), anything else
+ * as compact JSON text (`{"type":"read-only"}`), key order preserved.
+ *
+ * @example
+ * ```ts
+ * enumToString('on-request'); // 'on-request'
+ * enumToString({ subagent: 'review' }); // '{"subagent":"review"}'
+ * ```
+ */
+export function enumToString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts a thread's metadata from its `session_meta` (Codex's builder): creation time from the
+ * meta timestamp, source (missing means `vscode`), provider, cwd, cli version and git facts.
+ * `undefined` when the timestamp cannot be parsed.
+ *
+ * @example
+ * ```ts
+ * const meta = builderFromSessionMeta(sessionMeta, path, { defaultProvider: 'openai' });
+ * ```
+ */
+export function builderFromSessionMeta(
+  meta: SessionMeta,
+  rolloutPath: string,
+  options: { defaultProvider: string },
+): ThreadMetadata | undefined {
+  const createdAt = parseRolloutTimestamp(meta.timestamp);
+  if (createdAt === undefined) return undefined;
+  let metadata: ThreadMetadata;
+  try {
+    metadata = buildThreadMetadata(
+      {
+        id: meta.id,
+        rolloutPath,
+        createdAt,
+        source: enumToString(meta.source ?? 'vscode'),
+        modelProvider: meta.model_provider ?? undefined,
+        cwd: meta.cwd,
+        cliVersion: meta.cli_version ?? undefined,
+        sandboxPolicy:
+          meta.history_mode === 'paginated' ? PAGINATED_DEFAULT_SANDBOX_POLICY : undefined,
+        gitSha: meta.git?.commit_hash ?? null,
+        gitBranch: meta.git?.branch ?? null,
+        gitOriginUrl: meta.git?.repository_url ?? null,
+      },
+      options,
+    );
+  } catch {
+    return undefined; // not a UUID: not a usable meta
+  }
+  return metadata;
+}
+
+/**
+ * Applies rollout items to a thread's metadata with the reference rules:
+ * - `session_meta` with another id is ignored (forks embed their parent's); otherwise it sets the
+ *   source, provider, cli version, cwd and git facts;
+ * - `turn_context` sets cwd, sandbox policy (the permission profile where Codex 0.169 writes one)
+ *   and approval mode, the last one winning;
+ * - `token_count` sets `tokensUsed` to the cumulative total;
+ * - the first user message (legacy `event_msg/user_message` or 0.169 `item_completed`
+ *   `UserMessage`) sets `firstUserMessage` (`[Image]` when it only has images) and the title.
+ *
+ * @example
+ * ```ts
+ * const applier = new MetadataApplier(existing, { defaultProvider: 'openai' });
+ * for (const line of newLines) applier.apply(line);
+ * await store.threads.upsert(applier.result());
+ * ```
+ */
+export class MetadataApplier {
+  readonly #metadata: ThreadMetadata;
+  readonly #defaultProvider: string;
+
+  constructor(start: ThreadMetadata, options: { defaultProvider: string }) {
+    this.#metadata = { ...start };
+    this.#defaultProvider = options.defaultProvider;
+  }
+
+  /** True while a user message could still change the title or first message. */
+  get wantsUserInput(): boolean {
+    return this.#metadata.firstUserMessage === null || this.#metadata.title === '';
+  }
+
+  /** Applies one parsed line (lines that carry no metadata are ignored). */
+  apply(line: RolloutLine): void {
+    switch (line.type) {
+      case 'session_meta':
+        this.sessionMeta(line.payload);
+        break;
+      case 'turn_context':
+        this.turnContext(line.payload);
+        break;
+      case 'event_msg': {
+        const input = userInputOfEvent(line.payload);
+        if (input) this.userInput(input);
+        else if (line.payload.type === 'token_count')
+          this.tokenCount(line.payload as TokenCountEvent);
+        break;
+      }
+      case 'response_item':
+      case 'compacted':
+      case 'world_state':
+      case 'token_usage_record':
+      case 'unknown':
+        break;
+    }
+    this.#fillProvider();
+  }
+
+  sessionMeta(meta: SessionMeta): void {
+    if (meta.id.toLowerCase() !== this.#metadata.id) return;
+    const m = this.#metadata;
+    m.source = enumToString(meta.source ?? 'vscode');
+    if (meta.model_provider !== undefined && meta.model_provider !== null) {
+      m.modelProvider = meta.model_provider;
+    }
+    if (meta.cli_version) m.cliVersion = meta.cli_version;
+    if (meta.cwd) m.cwd = meta.cwd;
+    if (meta.git) {
+      m.gitSha = meta.git.commit_hash ?? null;
+      m.gitBranch = meta.git.branch ?? null;
+      m.gitOriginUrl = meta.git.repository_url ?? null;
+    }
+    this.#fillProvider();
+  }
+
+  turnContext(context: TurnContext): void {
+    const m = this.#metadata;
+    m.cwd = context.cwd;
+    m.sandboxPolicy = enumToString(context.permission_profile ?? context.sandbox_policy);
+    m.approvalMode = enumToString(context.approval_policy);
+  }
+
+  tokenCount(event: TokenCountEvent): void {
+    const total = event.info?.total_token_usage.total_tokens;
+    if (total !== undefined) this.#metadata.tokensUsed = Math.max(Math.trunc(total), 0);
+  }
+
+  userInput(input: UserInput): void {
+    const m = this.#metadata;
+    const text = stripUserMessagePrefix(input.text);
+    if (m.firstUserMessage === null) {
+      if (text !== '') m.firstUserMessage = text;
+      else if (input.hasImages) m.firstUserMessage = IMAGE_ONLY_PREVIEW;
+    }
+    if (m.title === '' && text !== '') m.title = text;
+  }
+
+  /** The metadata as it stands. */
+  result(): ThreadMetadata {
+    return { ...this.#metadata };
+  }
+
+  #fillProvider(): void {
+    if (this.#metadata.modelProvider === '') this.#metadata.modelProvider = this.#defaultProvider;
+  }
+}
+
+/**
+ * The user input an event carries, if it is a user message: legacy `user_message` or the
+ * paginated format's `item_completed` of a `UserMessage`.
+ *
+ * @example
+ * ```ts
+ * const input = userInputOfEvent(payload); // { text: 'Fix it', hasImages: false } | undefined
+ * ```
+ */
+export function userInputOfEvent(event: {
+  type: string;
+  [key: string]: unknown;
+}): UserInput | undefined {
+  if (event.type === 'user_message') {
+    const message = typeof event.message === 'string' ? event.message : '';
+    const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+    return { text: message, hasImages: count(event.images) + count(event.local_images) > 0 };
+  }
+  if (event.type === 'item_completed') {
+    const item = event.item as { type?: unknown; content?: unknown } | undefined;
+    if (!item || item.type !== 'UserMessage') return undefined;
+    const parts = Array.isArray(item.content)
+      ? (item.content as Array<Record<string, unknown>>)
+      : [];
+    const texts = parts
+      .filter((p) => p.type === 'text' && typeof p.text === 'string')
+      .map((p) => p.text as string);
+    const hasImages = parts.some((p) => typeof p.type === 'string' && p.type.includes('image'));
+    return { text: texts.join('\n'), hasImages };
+  }
+  return undefined;
+}

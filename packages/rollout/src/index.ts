@@ -1,0 +1,101 @@
+// Public API of @agent-state/rollout.
+
+export { RolloutFileError } from './errors.js';
+export {
+  type DynamicToolLine,
+  DynamicToolLineSchema,
+  type GitInfo,
+  GitInfoSchema,
+  type SessionMeta,
+  SessionMetaSchema,
+  type SessionMetaWrite,
+  SessionMetaWriteSchema,
+  type SessionSource,
+  SessionSourceSchema,
+} from './protocol/session-meta.js';
+export {
+  type TurnContext,
+  TurnContextSchema,
+  type TurnContextWrite,
+  TurnContextWriteSchema,
+} from './protocol/turn-context.js';
+export {
+  type ContentItem,
+  type MessagePhase,
+  MessagePhaseSchema,
+  type ResponseItem,
+  ResponseItemSchema,
+  type ResponseItemWrite,
+  ResponseItemWriteSchema,
+} from './protocol/response-item.js';
+export {
+  type EventMsg,
+  EventMsgSchema,
+  type EventMsgWrite,
+  EventMsgWriteSchema,
+  type ItemCompletedEvent,
+  ItemCompletedEventSchema,
+  type TokenCountEvent,
+  TokenCountEventSchema,
+  type UserMessageEvent,
+  UserMessageEventSchema,
+} from './protocol/event-msg.js';
+export {
+  type Compacted,
+  CompactedSchema,
+  KNOWN_LINE_TYPES,
+  type KnownLineType,
+  type LineProblem,
+  type RolloutLine,
+  type RolloutLineWrite,
+  RolloutLineWriteSchema,
+  parseRolloutLine,
+} from './protocol/rollout-line.js';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  type RolloutIssue,
+  type RolloutIssueKind,
+} from './reader/rollout-issues.js';
+export {
+  type ReadRolloutOptions,
+  type RolloutEntry,
+  RolloutReader,
+  loadRollout,
+  readRollout,
+} from './reader/rollout-reader.js';
+export {
+  DEFAULT_MODEL_PROVIDER,
+  MetadataApplier,
+  PAGINATED_DEFAULT_SANDBOX_POLICY,
+  builderFromSessionMeta,
+  enumToString,
+  userInputOfEvent,
+} from './extract/metadata-applier.js';
+export {
+  type ExtractRolloutOptions,
+  type ExtractedRollout,
+  extractRolloutMetadata,
+} from './extract/extract-rollout.js';
+export {
+  IMAGE_ONLY_PREVIEW,
+  USER_MESSAGE_BEGIN,
+  type UserInput,
+  stripUserMessagePrefix,
+} from './extract/user-message.js';
+export {
+  formatLineTimestamp,
+  formatRfc3339Seconds,
+  parseRolloutTimestamp,
+} from './extract/timestamps.js';
+export {
+  ARCHIVED_SESSIONS_SUBDIR,
+  ROLLOUT_PREFIX,
+  ROLLOUT_SUFFIX,
+  type RolloutFileName,
+  SESSIONS_SUBDIR,
+  isRolloutFileName,
+  newRolloutLocation,
+  parseRolloutFileName,
+  rolloutDateParts,
+  rolloutWatermark,
+} from './paths/rollout-paths.js';

@@ -1,0 +1,122 @@
+import { basename, join, relative, sep } from 'node:path';
+
+import { isThreadId } from '@agent-state/state';
+
+import { parseRolloutTimestamp } from '../extract/timestamps.js';
+
+/** Folder of active rollouts under the home, nested `YYYY/MM/DD`. */
+export const SESSIONS_SUBDIR = 'sessions';
+
+/** Folder of archived rollouts under the home, flat. */
+export const ARCHIVED_SESSIONS_SUBDIR = 'archived_sessions';
+
+/** Every rollout file name starts with this… */
+export const ROLLOUT_PREFIX = 'rollout-';
+
+/** …and ends with this. */
+export const ROLLOUT_SUFFIX = '.jsonl';
+
+/**
+ * What a rollout file name says: its timestamp (the writer's local time, read as UTC as Codex
+ * does) and the thread id.
+ *
+ * @example
+ * ```ts
+ * parseRolloutFileName('rollout-2026-11-21T05-44-05-01a1fca2-1d67-7971-8727-3cd36fd8d76f.jsonl');
+ * // { timestamp: '2026-11-21T05-44-05', createdAt: 1795239845, id: '01a1fca2-1d67-…' }
+ * ```
+ */
+export interface RolloutFileName {
+  /** The timestamp part as written (`YYYY-MM-DDThh-mm-ss`). */
+  timestamp: string;
+  /** That timestamp in unix seconds, taken as UTC. */
+  createdAt: number;
+  /** The thread id (lowercase). */
+  id: string;
+}
+
+/**
+ * Parses `rollout-<YYYY-MM-DDThh-mm-ss>-<uuid>.jsonl` (a base name or a path); `undefined` for
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseRolloutFileName(path);
+ * if (!parsed) return; // not a rollout
+ * ```
+ */
+export function parseRolloutFileName(pathOrName: string): RolloutFileName | undefined {
+  const name = basename(pathOrName);
+  if (!name.startsWith(ROLLOUT_PREFIX) || !name.endsWith(ROLLOUT_SUFFIX)) return undefined;
+  const core = name.slice(ROLLOUT_PREFIX.length, -ROLLOUT_SUFFIX.length);
+  // The id is the last 36 characters; the timestamp is what precedes the dash before it.
+  if (core.length < 36 + 1 + 19) return undefined;
+  const id = core.slice(-36);
+  const timestamp = core.slice(0, -37);
+  if (core[core.length - 37] !== '-' || !isThreadId(id)) return undefined;
+  const createdAt = parseRolloutTimestamp(timestamp);
+  if (createdAt === undefined || timestamp.includes(':')) return undefined;
+  return { timestamp, createdAt, id: id.toLowerCase() };
+}
+
+/**
+ * True when a base name looks like a rollout (`rollout-*.jsonl`), as the backfill collects them.
+ *
+ * @example
+ * ```ts
+ * isRolloutFileName('rollout-x.jsonl'); // true (the backfill reports it if it cannot be read)
+ * ```
+ */
+export function isRolloutFileName(name: string): boolean {
+  return name.startsWith(ROLLOUT_PREFIX) && name.endsWith(ROLLOUT_SUFFIX);
+}
+
+/**
+ * The file name of a new rollout: `rollout-<local YYYY-MM-DDThh-mm-ss>-<id>.jsonl`, plus its
+ * `sessions/YYYY/MM/DD` folder relative to the home. Local wall-clock time, like Codex.
+ *
+ * @example
+ * ```ts
+ * const { dir, name } = newRolloutLocation(new Date(), id);
+ * const path = join(home, dir, name);
+ * ```
+ */
+export function newRolloutLocation(date: Date, id: string): { dir: string; name: string } {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const y = String(date.getFullYear()).padStart(4, '0');
+  const mo = pad(date.getMonth() + 1);
+  const d = pad(date.getDate());
+  const stamp = `${y}-${mo}-${d}T${pad(date.getHours())}-${pad(date.getMinutes())}-${pad(date.getSeconds())}`;
+  return {
+    dir: join(SESSIONS_SUBDIR, y, mo, d),
+    name: `${ROLLOUT_PREFIX}${stamp}-${id}${ROLLOUT_SUFFIX}`,
+  };
+}
+
+/**
+ * The `YYYY`, `MM`, `DD` folder parts of a rollout file name (where unarchive puts it back).
+ *
+ * @example
+ * ```ts
+ * rolloutDateParts('rollout-2025-03-01T09-00-00-….jsonl'); // ['2025', '03', '01']
+ * ```
+ */
+export function rolloutDateParts(name: string): [string, string, string] | undefined {
+  const match = /^rollout-(\d{4})-(\d{2})-(\d{2})T/.exec(basename(name));
+  return match ? [match[1]!, match[2]!, match[3]!] : undefined;
+}
+
+/**
+ * The backfill watermark of a rollout: its path relative to the home, with `/` separators.
+ * Sorting watermarks bytewise gives the backfill order.
+ *
+ * @example
+ * ```ts
+ * rolloutWatermark('/h', '/h/sessions/2026/11/21/rollout-….jsonl'); // 'sessions/2026/11/21/rollout-….jsonl'
+ * ```
+ */
+export function rolloutWatermark(home: string, path: string): string {
+  const rel = relative(home, path);
+  const inside = rel !== '' && !rel.startsWith('..');
+  return (inside ? rel : path).split(sep).join('/');
+}

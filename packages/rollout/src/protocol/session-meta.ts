@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * Where a session came from: `cli`, `vscode`, `exec`, `mcp`, `unknown`, or a structured sub-agent
+ * source such as `{"subagent":"review"}`. Any other JSON value is kept as it is (tolerant read).
+ *
+ * @example
+ * ```ts
+ * const source: SessionSource = { subagent: 'review' };
+ * ```
+ */
+export type SessionSource = string | Record<string, unknown>;
+
+/** Zod schema of {@link SessionSource} (read side: any string or object). */
+export const SessionSourceSchema: z.ZodType<SessionSource> = z.union([
+  z.string(),
+  z.record(z.string(), z.unknown()),
+]);
+
+/**
+ * Git facts recorded when the session started in a repository.
+ *
+ * @example
+ * ```ts
+ * const git: GitInfo = { commit_hash: '54bb79…', branch: 'main', repository_url: 'https://example.invalid/acme/repo-a.git' };
+ * ```
+ */
+export const GitInfoSchema = z.looseObject({
+  commit_hash: z.string().nullish(),
+  branch: z.string().nullish(),
+  repository_url: z.string().nullish(),
+});
+
+/** See {@link GitInfoSchema}. */
+export type GitInfo = z.infer<typeof GitInfoSchema>;
+
+/**
+ * A tool the client defined for the thread (`dynamic_tools` of `session_meta`).
+ *
+ * @example
+ * ```ts
+ * const tool: DynamicToolLine = { name: 'lookup', description: 'Look up a ticket', input_schema: { type: 'object' } };
+ * ```
+ */
+export const DynamicToolLineSchema = z.looseObject({
+  name: z.string(),
+  description: z.string(),
+  input_schema: z.unknown(),
+});
+
+/** See {@link DynamicToolLineSchema}. */
+export type DynamicToolLine = z.infer<typeof DynamicToolLineSchema>;
+
+/**
+ * The `session_meta` payload as read: every field Codex 0.100 and 0.169 write, unknown fields
+ * kept. `source` missing means `vscode` (Codex's serde default).
+ *
+ * @example
+ * ```ts
+ * const meta = SessionMetaSchema.parse(line.payload);
+ * console.log(meta.id, meta.cwd, meta.git?.branch);
+ * ```
+ */
+export const SessionMetaSchema = z.looseObject({
+  id: z.string(),
+  forked_from_id: z.string().nullish(),
+  timestamp: z.string(),
+  cwd: z.string(),
+  originator: z.string().nullish(),
+  cli_version: z.string().nullish(),
+  source: SessionSourceSchema.optional(),
+  agent_nickname: z.string().nullish(),
+  model_provider: z.string().nullish(),
+  base_instructions: z.looseObject({ text: z.string() }).nullish(),
+  dynamic_tools: z.array(DynamicToolLineSchema).nullish(),
+  git: GitInfoSchema.nullish(),
+  history_mode: z.string().nullish(),
+});
+
+/** See {@link SessionMetaSchema}. */
+export type SessionMeta = z.infer<typeof SessionMetaSchema>;
+
+/**
+ * The exact `session_meta` payload agent-state writes, in Codex 0.100's key order: `id`,
+ * `forked_from_id?`, `timestamp`, `cwd`, `originator`, `cli_version`, `source`,
+ * `agent_nickname?`, `model_provider`, `base_instructions`, `dynamic_tools?`, `git?`.
+ *
+ * @example
+ * ```ts
+ * const line = JSON.stringify(SessionMetaWriteSchema.parse(meta)); // canonical key order
+ * ```
+ */
+export const SessionMetaWriteSchema = z.strictObject({
+  id: z.string(),
+  forked_from_id: z.string().optional(),
+  timestamp: z.string(),
+  cwd: z.string(),
+  originator: z.string(),
+  cli_version: z.string(),
+  source: SessionSourceSchema,
+  agent_nickname: z.string().optional(),
+  model_provider: z.string().nullable(),
+  base_instructions: z.strictObject({ text: z.string() }).nullable(),
+  dynamic_tools: z
+    .array(z.strictObject({ name: z.string(), description: z.string(), input_schema: z.unknown() }))
+    .min(1)
+    .optional(),
+  git: z
+    .strictObject({
+      commit_hash: z.string().optional(),
+      branch: z.string().optional(),
+      repository_url: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** See {@link SessionMetaWriteSchema}. */
+export type SessionMetaWrite = z.infer<typeof SessionMetaWriteSchema>;
