@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The extraction worker is its own entry: the backfill starts it as `dist/extract-worker.js`.
+  entry: { index: 'src/index.ts', 'extract-worker': 'src/backfill/extract-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
+  shims: true,
   target: 'node20',
 });

@@ -1,4 +1,4 @@
-import { AgentStateError, ErrorCode } from '@agent-state/state';
+import { AgentStateError, type ErrorCode } from '@agent-state/state';
 
 /**
  * A rollout file that cannot be used: unreadable (`ROLLOUT_UNREADABLE`) or holding no usable

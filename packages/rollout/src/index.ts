@@ -99,3 +99,18 @@ export {
   rolloutDateParts,
   rolloutWatermark,
 } from './paths/rollout-paths.js';
+export {
+  type CollectProblem,
+  type CollectedRollout,
+  collectRollouts,
+} from './backfill/collect-rollouts.js';
+export {
+  BACKFILL_BATCH_SIZE,
+  BACKFILL_LEASE_SECONDS,
+  type BackfillFailure,
+  type BackfillOutcome,
+  type BackfillProgress,
+  type BackfillResult,
+  type RunBackfillOptions,
+  runBackfill,
+} from './backfill/run-backfill.js';

@@ -12,3 +12,4 @@ export {
 export { type RunWorkersOptions, type WorkerOutcome, runWorkers, workerMain } from './workers.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
 export { findUndocumentedExports } from './api-docs.js';
+export { type GenerateCorpusOptions, type GeneratedCorpus, generateCorpus } from './corpus.js';

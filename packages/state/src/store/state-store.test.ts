@@ -243,6 +243,29 @@ describe('openStateStore', () => {
     });
   });
 
+  it('lets two stores on one home in one process interleave transactions (one shared connection)', async () => {
+    const home = temp.make('home');
+    const a = await openStateStore({ home, busyTimeoutMs: 50 });
+    const b = await openStateStore({ home, busyTimeoutMs: 50 });
+    const ids = Array.from(
+      { length: 40 },
+      (_, i) => `01a1fca2-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    );
+    // Without a shared connection, a store waiting synchronously for the lock held by the other
+    // (whose transaction awaits between statements) would block the event loop: StoreBusyError.
+    await Promise.all(
+      ids.map((id, i) =>
+        i % 2 === 0
+          ? a.threads.upsert(sampleThread(id)).then(() => a.backfill.tryClaim({ leaseSeconds: 5 }))
+          : b.threads.upsert(sampleThread(id)).then(() => b.backfill.get()),
+      ),
+    );
+    expect(await b.threads.count()).toBe(40);
+    await a.close();
+    expect(await b.threads.count()).toBe(40); // b still works after a closed
+    await b.close();
+  });
+
   it('closing twice is harmless', async () => {
     const store = await openStateStore({ home: temp.make('home') });
     await store.close();

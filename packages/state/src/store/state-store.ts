@@ -1,7 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
-
-import type Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 
 import { BackfillRepository } from '../backfill/backfill-repository.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -14,12 +11,15 @@ import {
   STATE_DB_GENERATION,
 } from '../paths/generations.js';
 import { stateDbPath } from '../paths/home.js';
-import { toKyselyDatabase } from '../sqlite/kysely-database.js';
 import { removeLegacyDatabases } from '../sqlite/legacy-cleanup.js';
 import { openDatabase, quickCheck } from '../sqlite/open-database.js';
 import { toStoreError } from '../sqlite/sqlite-errors.js';
 import { ThreadsRepository } from '../threads/threads-repository.js';
-import type { StateDatabase } from './schema.js';
+import {
+  type SharedConnection,
+  acquireConnection,
+  releaseConnection,
+} from './shared-connection.js';
 import type { StoreContext } from './store-context.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
 
@@ -100,32 +100,21 @@ export class StateStore {
   readonly backfill: BackfillRepository;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
-  readonly #raw: Database.Database;
-  readonly #db: Kysely<StateDatabase>;
+  readonly #connection: SharedConnection;
   #closed = false;
 
   /** @internal Use {@link openStateStore}. */
-  constructor(init: {
-    home: string;
-    path: string;
-    clock: Clock;
-    logger: Logger;
-    raw: Database.Database;
-    recoveredCorruptTo: string | undefined;
-  }) {
+  constructor(init: { home: string; clock: Clock; logger: Logger; connection: SharedConnection }) {
     this.home = init.home;
-    this.path = init.path;
+    this.path = init.connection.path;
     this.clock = init.clock;
     this.logger = init.logger;
-    this.recoveredCorruptTo = init.recoveredCorruptTo;
-    this.#raw = init.raw;
-    this.#db = new Kysely<StateDatabase>({
-      dialect: new SqliteDialect({ database: toKyselyDatabase(init.raw, init.path) }),
-    });
+    this.recoveredCorruptTo = init.connection.recoveredCorruptTo;
+    this.#connection = init.connection;
     const context: StoreContext = {
-      db: this.#db,
-      raw: init.raw,
-      path: init.path,
+      db: init.connection.db,
+      raw: init.connection.raw,
+      path: this.path,
       clock: init.clock,
     };
     this.threads = new ThreadsRepository(context);
@@ -143,7 +132,7 @@ export class StateStore {
    * ```
    */
   async checkIntegrity(): Promise<string[]> {
-    return this.#withRaw(() => quickCheck(this.#raw));
+    return this.#withRaw(() => quickCheck(this.#connection.raw));
   }
 
   /**
@@ -156,7 +145,7 @@ export class StateStore {
    */
   async info(): Promise<StoreInfo> {
     const schemaVersion = await this.#withRaw(
-      () => this.#raw.pragma('user_version', { simple: true }) as number,
+      () => this.#connection.raw.pragma('user_version', { simple: true }) as number,
     );
     return {
       path: this.path,
@@ -178,14 +167,12 @@ export class StateStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#db.destroy();
-    // Kysely opens its driver lazily: if no query ever ran, destroy() did not close the connection.
-    if (this.#raw.open) this.#raw.close();
+    await releaseConnection(this.#connection);
   }
 
   /** Runs a synchronous call on the raw connection, queued behind Kysely's pending queries. */
   async #withRaw<T>(run: () => T): Promise<T> {
-    return this.#db.connection().execute(async () => {
+    return this.#connection.db.connection().execute(async () => {
       try {
         return run();
       } catch (error) {
@@ -230,32 +217,43 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     applicationId: AGENT_STATE_APPLICATION_ID,
     logger,
   });
-  const path = stateDbPath(home);
-  const opened = openDatabase({
-    path,
-    applicationId: AGENT_STATE_APPLICATION_ID,
-    migrations: STATE_MIGRATIONS,
-    clock,
-    logger,
-    recoverCorrupt: options.recoverCorrupt ?? false,
-    integrityCheck: options.integrityCheck ?? true,
-    busyTimeoutMs: checkedBusyTimeout(options.busyTimeoutMs),
-  });
-  if (opened.migration.applied.length > 0) {
-    logger.info('migrated the state database', {
+  const busyTimeoutMs = checkedBusyTimeout(options.busyTimeoutMs);
+  // One connection per database file per process (see SharedConnection), keyed by its real path.
+  const path = stateDbPath(realHome(home));
+  const connection = acquireConnection(path, () => {
+    const opened = openDatabase({
       path,
-      from: opened.migration.from,
-      to: opened.migration.to,
+      applicationId: AGENT_STATE_APPLICATION_ID,
+      migrations: STATE_MIGRATIONS,
+      clock,
+      logger,
+      recoverCorrupt: options.recoverCorrupt ?? false,
+      integrityCheck: options.integrityCheck ?? true,
+      busyTimeoutMs,
     });
-  }
+    if (opened.migration.applied.length > 0) {
+      logger.info('migrated the state database', {
+        path,
+        from: opened.migration.from,
+        to: opened.migration.to,
+      });
+    }
+    return { raw: opened.db, recoveredCorruptTo: opened.recoveredCorruptTo };
+  });
   return new StateStore({
     home,
-    path,
     clock,
     logger: options.logger ?? noopLogger,
-    raw: opened.db,
-    recoveredCorruptTo: opened.recoveredCorruptTo,
+    connection,
   });
+}
+
+function realHome(home: string): string {
+  try {
+    return realpathSync(home);
+  } catch {
+    return home;
+  }
 }
 
 function checkedBusyTimeout(value: number | undefined): number | undefined {

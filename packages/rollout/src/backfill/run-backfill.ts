@@ -1,0 +1,311 @@
+import { performance } from 'node:perf_hooks';
+
+import {
+  type BackfillLease,
+  LeaseLostError,
+  type Logger,
+  type StateStore,
+  type ThreadMetadata,
+  isAgentStateError,
+} from '@agent-state/state';
+
+import type { ExtractedRollout } from '../extract/extract-rollout.js';
+import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
+import { type CollectedRollout, collectRollouts } from './collect-rollouts.js';
+import { ExtractPool } from './extract-pool.js';
+
+/** Rollouts indexed per transaction and checkpoint (the reference's batch size). */
+export const BACKFILL_BATCH_SIZE = 200;
+
+/**
+ * Default backfill lease. Short, because a heartbeat renews it while the backfill is alive: a
+ * crashed backfill is resumed by the next process within about two minutes.
+ */
+export const BACKFILL_LEASE_SECONDS = 120;
+
+/** Options of {@link runBackfill}. */
+export interface RunBackfillOptions {
+  /** The store to fill; its home is searched for rollouts unless `home` is given. */
+  store: StateStore;
+  home?: string | undefined;
+  /** Provider for rollouts that name none (default `openai`, Codex's default). */
+  defaultProvider?: string | undefined;
+  /** Lease length, seconds (default {@link BACKFILL_LEASE_SECONDS}). */
+  leaseSeconds?: number | undefined;
+  /** How often the lease is renewed while a batch runs, ms (default a quarter of the lease). */
+  heartbeatMs?: number | undefined;
+  /** Rollouts per batch (default {@link BACKFILL_BATCH_SIZE}). */
+  batchSize?: number | undefined;
+  /** Extraction worker threads (default: the number of cores, at most 8; 0 = this thread). */
+  workers?: number | undefined;
+  /** Called when the work is known and after every batch. */
+  onProgress?: ((progress: BackfillProgress) => void) | undefined;
+  /** Stops after the current batch; the lease is released so another process can resume at once. */
+  signal?: AbortSignal | undefined;
+  /** Default: the store's logger. */
+  logger?: Logger | undefined;
+}
+
+/**
+ * Progress of a running backfill.
+ *
+ * @example
+ * ```ts
+ * onProgress: (p) => process.stderr.write(`\r${p.done}/${p.total} rollouts`),
+ * ```
+ */
+export interface BackfillProgress {
+  /** Rollouts to index in this run (after the saved watermark). */
+  total: number;
+  /** Rollouts handled so far (indexed or failed). */
+  done: number;
+  upserted: number;
+  failed: number;
+  lastWatermark: string | null;
+}
+
+/**
+ * A rollout (or folder) the backfill could not index, with the reason.
+ *
+ * @example
+ * ```ts
+ * for (const f of result.failures) console.warn(`${f.path}: ${f.message}`);
+ * ```
+ */
+export interface BackfillFailure {
+  path: string;
+  message: string;
+  code?: string | undefined;
+}
+
+/**
+ * How a backfill run ended: `complete` (this run finished it), `already-complete`, `held` (another
+ * live process holds the lease), `aborted` (the signal fired; lease released), `lease-lost`
+ * (another process took the lease over; this run stopped).
+ */
+export type BackfillOutcome = 'complete' | 'already-complete' | 'held' | 'aborted' | 'lease-lost';
+
+/**
+ * What {@link runBackfill} did.
+ *
+ * @example
+ * ```ts
+ * const { outcome, upserted, failed, durationMs } = await runBackfill({ store });
+ * ```
+ */
+export interface BackfillResult {
+  outcome: BackfillOutcome;
+  /** Rollouts read in this run. */
+  scanned: number;
+  upserted: number;
+  failed: number;
+  /** Lines skipped (or repaired) inside rollouts that were indexed. */
+  linesSkipped: number;
+  durationMs: number;
+  lastWatermark: string | null;
+  /** For `held`: until when the other process's lease runs (unix seconds). */
+  leaseUntil?: number | undefined;
+  /** The first failures (up to 100), each naming its path. */
+  failures: BackfillFailure[];
+}
+
+const MAX_REPORTED_FAILURES = 100;
+
+/**
+ * Indexes every rollout of a home into the store, resumably, once per home. Takes the backfill
+ * lease (or returns `held` / `already-complete`), collects `sessions/` and `archived_sessions/`,
+ * skips what the saved watermark already covers, extracts metadata on worker threads, and writes
+ * batches of 200 in one transaction each, followed by a checkpoint. A heartbeat renews the lease
+ * during slow batches; a process that dies leaves a lease that expires within `leaseSeconds`, and
+ * the next run resumes after the last checkpoint. A rollout that cannot be read is counted,
+ * logged with its path and skipped; it never stops the run.
+ *
+ * @example
+ * ```ts
+ * const store = await openStateStore({ home });
+ * const result = await runBackfill({
+ *   store,
+ *   onProgress: (p) => process.stderr.write(`\rindexed ${p.done}/${p.total}`),
+ * });
+ * console.log(result.outcome, result.upserted, result.failed);
+ * ```
+ */
+export async function runBackfill(options: RunBackfillOptions): Promise<BackfillResult> {
+  const started = performance.now();
+  const { store } = options;
+  const home = options.home ?? store.home;
+  const logger = (options.logger ?? store.logger).child({ target: 'agent_state::backfill' });
+  const leaseSeconds = options.leaseSeconds ?? BACKFILL_LEASE_SECONDS;
+  const batchSize = Math.max(1, options.batchSize ?? BACKFILL_BATCH_SIZE);
+  const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
+  const result: BackfillResult = {
+    outcome: 'complete',
+    scanned: 0,
+    upserted: 0,
+    failed: 0,
+    linesSkipped: 0,
+    durationMs: 0,
+    lastWatermark: null,
+    failures: [],
+  };
+  const finish = (outcome: BackfillOutcome): BackfillResult => {
+    result.outcome = outcome;
+    result.durationMs = performance.now() - started;
+    return result;
+  };
+
+  const before = await store.backfill.get();
+  result.lastWatermark = before.lastWatermark;
+  if (before.status === 'complete') return finish('already-complete');
+  const claim = await store.backfill.tryClaim({ leaseSeconds });
+  if (claim.outcome === 'complete') return finish('already-complete');
+  if (claim.outcome === 'held') {
+    logger.info('the backfill is running in another process', {
+      home,
+      leaseUntil: claim.leaseUntil,
+    });
+    result.leaseUntil = claim.leaseUntil;
+    return finish('held');
+  }
+
+  let lease: BackfillLease = claim.lease;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const heartbeat = setInterval(
+    () => {
+      store.backfill.heartbeat(lease).then(
+        (renewed) => {
+          lease = renewed;
+        },
+        (error: unknown) => {
+          if (error instanceof LeaseLostError) stop.abort(error);
+          else logger.warn('backfill heartbeat failed', { error: String(error) });
+        },
+      );
+    },
+    Math.max(10, options.heartbeatMs ?? (leaseSeconds * 1000) / 4),
+  );
+  heartbeat.unref();
+  const pool = new ExtractPool({ size: options.workers });
+  const fail = (failure: BackfillFailure) => {
+    if (result.failures.length < MAX_REPORTED_FAILURES) result.failures.push(failure);
+    logger.warn('cannot index rollout', { ...failure });
+  };
+
+  try {
+    logger.info('backfill started', { home, after: before.lastWatermark });
+    const { files, problems } = collectRollouts(home);
+    for (const problem of problems) fail(problem);
+    const todo =
+      before.lastWatermark === null
+        ? files
+        : files.filter((f) => f.watermark > before.lastWatermark!);
+    const progress = (): void =>
+      options.onProgress?.({
+        total: todo.length,
+        done: result.scanned,
+        upserted: result.upserted,
+        failed: result.failed,
+        lastWatermark: result.lastWatermark,
+      });
+    progress();
+
+    const extractBatch = (batch: CollectedRollout[]) =>
+      Promise.allSettled(
+        batch.map((file) => pool.extract(file.path, { defaultProvider, archived: file.archived })),
+      );
+    let nextBatch = todo.slice(0, batchSize);
+    let inFlight = nextBatch.length > 0 ? extractBatch(nextBatch) : undefined;
+    for (let start = 0; inFlight; start += batchSize) {
+      const batch = nextBatch;
+      const settled = await inFlight;
+      // Extract the next batch while this one is written.
+      nextBatch = todo.slice(start + batchSize, start + 2 * batchSize);
+      inFlight = nextBatch.length > 0 && !stop.signal.aborted ? extractBatch(nextBatch) : undefined;
+      if (stop.signal.aborted) break;
+
+      const extracted: ExtractedRollout[] = [];
+      settled.forEach((outcome, index) => {
+        result.scanned += 1;
+        const file = batch[index]!;
+        if (outcome.status === 'fulfilled') {
+          extracted.push(outcome.value);
+          if (outcome.value.issueCount > 0) {
+            result.linesSkipped += outcome.value.issueCount;
+            const first = outcome.value.issues[0];
+            logger.warn('skipped lines in rollout', {
+              path: file.path,
+              count: outcome.value.issueCount,
+              line: first?.line,
+              problem: first?.message,
+            });
+          }
+        } else {
+          result.failed += 1;
+          const error = outcome.reason as Error;
+          fail({
+            path: file.path,
+            message: error.message,
+            code: isAgentStateError(error) ? error.code : undefined,
+          });
+        }
+      });
+      await writeBatch(store, extracted, logger);
+      result.upserted += extracted.length;
+      const watermark = batch[batch.length - 1]!.watermark;
+      lease = await store.backfill.checkpoint(lease, watermark);
+      result.lastWatermark = watermark;
+      progress();
+    }
+
+    if (stop.signal.aborted) {
+      if (stop.signal.reason instanceof LeaseLostError) {
+        logger.warn('backfill lease lost to another process; stopping', { home });
+        return finish('lease-lost');
+      }
+      await store.backfill.release(lease).catch(() => undefined);
+      logger.info('backfill stopped; it resumes on the next run', {
+        home,
+        after: result.lastWatermark,
+      });
+      return finish('aborted');
+    }
+    await store.backfill.markComplete(lease, {
+      lastWatermark: result.lastWatermark ?? undefined,
+    });
+    logger.info('backfill complete', {
+      home,
+      scanned: result.scanned,
+      upserted: result.upserted,
+      failed: result.failed,
+    });
+    return finish('complete');
+  } catch (error) {
+    if (error instanceof LeaseLostError) {
+      logger.warn('backfill lease lost to another process; stopping', { home });
+      return finish('lease-lost');
+    }
+    await store.backfill.release(lease).catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+    options.signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+  }
+}
+
+async function writeBatch(
+  store: StateStore,
+  extracted: ExtractedRollout[],
+  logger: Logger,
+): Promise<void> {
+  const threads: ThreadMetadata[] = extracted.map((e) => e.metadata);
+  await store.threads.upsertMany(threads);
+  for (const { metadata, dynamicTools } of extracted) {
+    if (!dynamicTools) continue;
+    await store.dynamicTools.persist(metadata.id, dynamicTools).catch((error: unknown) => {
+      logger.warn('cannot store dynamic tools', { threadId: metadata.id, error: String(error) });
+    });
+  }
+}
