@@ -114,3 +114,24 @@ export {
   type RunBackfillOptions,
   runBackfill,
 } from './backfill/run-backfill.js';
+export { type ArchiveRefusal, ArchiveRefusedError } from './archive/archive-errors.js';
+export {
+  type ArchiveMove,
+  type ArchiveThreadOptions,
+  archiveThread,
+  unarchiveThread,
+} from './archive/archive-thread.js';
+export {
+  type AppendThreadNameOptions,
+  type FindThreadIdByNameOptions,
+  type FindThreadNameOptions,
+  type ReadThreadNamesOptions,
+  SESSION_INDEX_FILE,
+  type SessionIndexEntry,
+  appendThreadName,
+  findThreadIdByName,
+  findThreadName,
+  normalizeThreadName,
+  readThreadNames,
+} from './archive/session-index.js';
+export { type LocateThreadRolloutOptions, locateThreadRollout } from './archive/locate-rollout.js';

@@ -9,7 +9,13 @@ export {
   fixturesRoot,
   loadExpectedThreads,
 } from './fixtures.js';
-export { type RunWorkersOptions, type WorkerOutcome, runWorkers, workerMain } from './workers.js';
+export {
+  type RunWorkersOptions,
+  type WorkerOutcome,
+  forkScript,
+  runWorkers,
+  workerMain,
+} from './workers.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
 export { findUndocumentedExports } from './api-docs.js';
 export { type GenerateCorpusOptions, type GeneratedCorpus, generateCorpus } from './corpus.js';

@@ -156,3 +156,39 @@ export async function workerMain<A, S, R>(worker: {
     process.disconnect?.();
   }
 }
+
+/**
+ * Starts one TypeScript script (through tsx) as a child process with JSON arguments, for tests
+ * that kill it: unlike {@link runWorkers} nothing is awaited. Its stderr is collected in
+ * `stderr()` for failure messages.
+ *
+ * @example
+ * ```ts
+ * const child = forkScript(script, { home });
+ * child.process.kill('SIGKILL');
+ * const { code, signal } = await child.exited;
+ * ```
+ */
+export function forkScript(
+  script: string,
+  args: unknown,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): {
+  process: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+} {
+  const child = fork(script, [JSON.stringify(args)], {
+    execArgv: ['--import', TSX_LOADER],
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { process: child, exited, stderr: () => stderr };
+}

@@ -1,0 +1,105 @@
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ManualClock, type ThreadMetadata, openStateStore } from '@agent-state/state';
+import { forkScript, generateCorpus, runWorkers, tempDirs } from '@agent-state/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { BackfillWorkerArgs } from './backfill.worker.js';
+import { runBackfill } from './run-backfill.js';
+
+const WORKER = fileURLToPath(new URL('./backfill.worker.ts', import.meta.url));
+const COUNT = 600;
+const SEED = 21;
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+/** Every row of the corpus's threads (all have the same ids for one seed), paths made relative. */
+async function rows(
+  home: string,
+  ids: readonly string[],
+): Promise<Array<ThreadMetadata & { rel: string }>> {
+  const store = await openStateStore({ home });
+  try {
+    const out = [];
+    for (const id of ids) {
+      const m = await store.threads.get(id);
+      if (m) out.push({ ...m, rolloutPath: '', rel: relative(home, m.rolloutPath) });
+    }
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+let corpusIds: string[] = [];
+
+async function cleanBackfill(): Promise<Awaited<ReturnType<typeof rows>>> {
+  const home = temp.make('clean');
+  corpusIds = generateCorpus({ home, count: COUNT, seed: SEED }).files.map((f) => f.id);
+  const store = await openStateStore({ home });
+  expect((await runBackfill({ store, workers: 0 })).outcome).toBe('complete');
+  await store.close();
+  return rows(home, corpusIds);
+}
+
+/** Resumes on `home` as a later process would: the dead process's lease has expired by then. */
+async function resume(home: string): Promise<void> {
+  const store = await openStateStore({ home, clock: new ManualClock(Date.now() + 10 * 60_000) });
+  const result = await runBackfill({ store, workers: 0 });
+  await store.close();
+  expect(result).toMatchObject({ outcome: 'complete', failed: 0 });
+}
+
+describe('backfill across real processes', () => {
+  it('a SIGKILLed backfill is resumed after its checkpoint and ends equal to a clean run', async () => {
+    const clean = await cleanBackfill();
+    expect(clean).toHaveLength(COUNT);
+
+    const scenarios: Array<{ name: string; killAtDone?: number; killAfterMs?: number }> = [
+      { name: 'right after the claim, before any batch', killAtDone: 0 },
+      { name: 'between batches, after the second checkpoint', killAtDone: 100 },
+      // Seeded delays: the kill lands wherever the child is, usually mid-batch.
+      { name: 'at a random moment (seed 1)', killAfterMs: 150 },
+      { name: 'at a random moment (seed 2)', killAfterMs: 420 },
+    ];
+    for (const scenario of scenarios) {
+      const home = temp.make('crash');
+      generateCorpus({ home, count: COUNT, seed: SEED });
+      const args: BackfillWorkerArgs = {
+        home,
+        batchSize: 50,
+        killAtDone: scenario.killAtDone ?? COUNT + 1,
+      };
+      const child = forkScript(WORKER, args);
+      if (scenario.killAfterMs !== undefined) {
+        setTimeout(() => child.process.kill('SIGKILL'), scenario.killAfterMs);
+      }
+      const exit = await child.exited;
+      if (exit.signal !== 'SIGKILL') {
+        // The random kill came after the child finished: still a valid run, nothing to resume.
+        expect(exit.code, child.stderr()).toBe(0);
+      }
+      await resume(home);
+      expect(await rows(home, corpusIds), scenario.name).toEqual(clean);
+    }
+  });
+
+  it('four processes starting at once: one does the work, the others skip, all see it complete', async () => {
+    const home = temp.make('race');
+    generateCorpus({ home, count: 300, seed: 3 });
+    const outcomes = await runWorkers<string>({
+      script: WORKER,
+      count: 4,
+      args: (): BackfillWorkerArgs => ({ home, batchSize: 50 }),
+      timeoutMs: 90_000,
+    });
+    const values = outcomes.map((o) => o.value).sort();
+    expect(values.filter((v) => v === 'complete')).toHaveLength(1);
+    expect(values.every((v) => ['complete', 'held', 'already-complete'].includes(v))).toBe(true);
+    const store = await openStateStore({ home });
+    expect(await store.threads.count()).toBe(300);
+    expect((await store.backfill.get()).status).toBe('complete');
+    await store.close();
+  });
+});
