@@ -135,3 +135,19 @@ export {
   readThreadNames,
 } from './archive/session-index.js';
 export { type LocateThreadRolloutOptions, locateThreadRollout } from './archive/locate-rollout.js';
+export { formatThreadCursor, parseThreadCursor } from './listing/thread-cursor.js';
+export {
+  HEAD_RECORD_LIMIT,
+  type HeadSummary,
+  type ReadHeadSummaryOptions,
+  USER_EVENT_SCAN_LIMIT,
+  readHeadSummary,
+} from './listing/head-summary.js';
+export {
+  DEFAULT_MAX_SCAN_FILES,
+  type ListThreadFilesOptions,
+  type ThreadFileItem,
+  type ThreadFilesPage,
+  listThreadFiles,
+} from './listing/file-listing.js';
+export { type FindRolloutFileOptions, findRolloutFileById } from './listing/find-rollout-file.js';

@@ -84,3 +84,8 @@ export {
   type BackfillState,
   type BackfillStatus,
 } from './backfill/backfill-repository.js';
+export {
+  type Discrepancy,
+  type DiscrepancyCount,
+  DiscrepanciesRepository,
+} from './discrepancies/discrepancies-repository.js';

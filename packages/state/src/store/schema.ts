@@ -71,6 +71,17 @@ export interface Stage1OutputsTable {
   generated_at: number;
 }
 
+/** Row of `discrepancies`: how often each kind of store/rollout disagreement was seen. */
+export interface DiscrepanciesTable {
+  stage: string;
+  reason: string;
+  count: number;
+  first_seen_at: number;
+  last_seen_at: number;
+  last_thread_id: string | null;
+  last_path: string | null;
+}
+
 /** The tables of the state database, for Kysely. */
 export interface StateDatabase {
   threads: ThreadsTable;
@@ -78,4 +89,5 @@ export interface StateDatabase {
   backfill_state: BackfillStateTable;
   jobs: JobsTable;
   stage1_outputs: Stage1OutputsTable;
+  discrepancies: DiscrepanciesTable;
 }

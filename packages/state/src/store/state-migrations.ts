@@ -87,9 +87,23 @@ CREATE TABLE stage1_outputs (
 CREATE INDEX idx_stage1_outputs_source_updated_at ON stage1_outputs(source_updated_at DESC, thread_id DESC);
 `;
 
+const discrepancies = `
+CREATE TABLE discrepancies (
+  stage TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  last_thread_id TEXT,
+  last_path TEXT,
+  PRIMARY KEY (stage, reason)
+);
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
 export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: '0001_initial', sql: threads + dynamicTools + backfill + memories },
+  { version: 2, name: '0002_discrepancies', sql: discrepancies },
 ]);

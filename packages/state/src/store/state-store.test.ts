@@ -60,12 +60,12 @@ describe('openStateStore', () => {
     const info = await store.info();
     await store.close();
 
-    expect(info).toMatchObject({ path: stateDbPath(home), generation: 1, schemaVersion: 1 });
+    expect(info).toMatchObject({ path: stateDbPath(home), generation: 1, schemaVersion: 2 });
     expect(existsSync(stateDbPath(home))).toBe(true);
     const db = new Database(stateDbPath(home), { readonly: true });
     expect(db.pragma('application_id', { simple: true })).toBe(AGENT_STATE_APPLICATION_ID);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 
@@ -107,7 +107,7 @@ describe('openStateStore', () => {
 
     const error = await openStateStore({ home }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreTooNewError);
-    expect(error).toMatchObject({ code: ErrorCode.StoreTooNew, found: 99, supported: 1 });
+    expect(error).toMatchObject({ code: ErrorCode.StoreTooNew, found: 99, supported: 2 });
     expect((error as Error).message).toContain(stateDbPath(home));
     expect(readFileSync(stateDbPath(home)).equals(before)).toBe(true);
   });

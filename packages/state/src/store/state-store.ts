@@ -2,6 +2,7 @@ import { mkdirSync, realpathSync, statSync } from 'node:fs';
 
 import { BackfillRepository } from '../backfill/backfill-repository.js';
 import { type Clock, systemClock } from '../clock.js';
+import { DiscrepanciesRepository } from '../discrepancies/discrepancies-repository.js';
 import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
 import { InvalidArgumentError, StoreIoError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
@@ -98,6 +99,7 @@ export class StateStore {
   readonly threads: ThreadsRepository;
   readonly dynamicTools: DynamicToolsRepository;
   readonly backfill: BackfillRepository;
+  readonly discrepancies: DiscrepanciesRepository;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
   readonly #connection: SharedConnection;
@@ -120,6 +122,7 @@ export class StateStore {
     this.threads = new ThreadsRepository(context);
     this.dynamicTools = new DynamicToolsRepository(context);
     this.backfill = new BackfillRepository(context);
+    this.discrepancies = new DiscrepanciesRepository(context);
   }
 
   /**

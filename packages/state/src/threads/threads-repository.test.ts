@@ -253,6 +253,20 @@ describe('threads: listing', () => {
     expect(await list({ sources: ['mcp'] })).toEqual([]);
   });
 
+  it('scan walks every row in id order, listable or not, archived or not', async () => {
+    await store.threads.upsertMany([
+      thread(3),
+      thread(1, { firstUserMessage: null }),
+      thread(2, { archivedAt: 9 }),
+      thread(4),
+    ]);
+    const first = await store.threads.scan({ limit: 3 });
+    expect(first.map((t) => t.id)).toEqual([idOf(1), idOf(2), idOf(3)]);
+    const rest = await store.threads.scan({ limit: 3, afterId: first.at(-1)!.id });
+    expect(rest.map((t) => t.id)).toEqual([idOf(4)]);
+    expect(await store.threads.scan({ limit: 3, afterId: idOf(4) })).toEqual([]);
+  });
+
   it('listIds follows the same filters and order as list', async () => {
     await store.threads.upsertMany(
       Array.from({ length: 20 }, (_, n) => thread(n, { source: n % 2 ? 'cli' : 'exec' })),

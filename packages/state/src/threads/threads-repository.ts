@@ -302,6 +302,28 @@ export class ThreadsRepository {
   }
 
   /**
+   * Every thread row in id order, listable or not, a page at a time (keyset on the id): for
+   * reconciling the store with the rollouts. Pass the last id of a page as `afterId`.
+   *
+   * @example
+   * ```ts
+   * for (let page = await store.threads.scan({ limit: 500 }); page.length > 0;
+   *      page = await store.threads.scan({ limit: 500, afterId: page.at(-1)!.id })) {
+   *   for (const thread of page) check(thread);
+   * }
+   * ```
+   */
+  async scan(options: { limit: number; afterId?: string | undefined }): Promise<ThreadMetadata[]> {
+    const limit = checkedPageSize(options.limit, 'limit');
+    let query = this.#context.db.selectFrom('threads').select(THREAD_COLUMNS);
+    if (options.afterId !== undefined) {
+      query = query.where('id', '>', normalizeThreadId(options.afterId, 'afterId'));
+    }
+    const rows = await query.orderBy('id', 'asc').limit(limit).execute();
+    return rows.map(threadFromRow);
+  }
+
+  /**
    * Number of threads, all of them or only active / archived ones (listable or not).
    *
    * @example
