@@ -151,3 +151,34 @@ export {
   listThreadFiles,
 } from './listing/file-listing.js';
 export { type FindRolloutFileOptions, findRolloutFileById } from './listing/find-rollout-file.js';
+export {
+  type EventPersistenceMode,
+  PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES,
+  type RolloutItemInput,
+  filterRolloutItems,
+  isPersistedResponseItem,
+  isPersistedRolloutItem,
+  persistedEventTypes,
+  sanitizeEventMsg,
+  shouldPersistEventMsg,
+} from './recorder/persistence-policy.js';
+export {
+  type CreateRolloutRecorderOptions,
+  DEFAULT_RECORDER_QUEUE_CAPACITY,
+  type ResumeRolloutRecorderOptions,
+  type RolloutGitInfo,
+  RolloutRecorder,
+  type RolloutRecorderOptions,
+  type RolloutRecorderStore,
+} from './recorder/rollout-recorder.js';
+export {
+  ExtendedEventMsgWriteSchema,
+  ExtraResponseItemWriteSchema,
+  type RecorderLineWrite,
+} from './recorder/write-line.js';
+export {
+  type ListThreadsOptions,
+  type ListedThread,
+  type ThreadListPage,
+  listThreads,
+} from './listing/list-threads.js';

@@ -1,0 +1,718 @@
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import {
+  AgentStateError,
+  type Clock,
+  type DynamicToolSpec,
+  type DynamicToolsRepository,
+  ErrorCode,
+  InvalidArgumentError,
+  type Logger,
+  type ThreadMetadata,
+  type ThreadsRepository,
+  isAgentStateError,
+  normalizeThreadId,
+} from '@agent-state/state';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+
+import { RolloutFileError } from '../errors.js';
+import {
+  DEFAULT_MODEL_PROVIDER,
+  MetadataApplier,
+  builderFromSessionMeta,
+} from '../extract/metadata-applier.js';
+import { newRolloutLocation } from '../paths/rollout-paths.js';
+import { parseRolloutLine } from '../protocol/rollout-line.js';
+import {
+  type SessionMeta,
+  type SessionMetaWrite,
+  SessionMetaWriteSchema,
+  type SessionSource,
+} from '../protocol/session-meta.js';
+import { loadRollout } from '../reader/rollout-reader.js';
+import { BoundedSerialQueue } from './bounded-serial-queue.js';
+import type { EventPersistenceMode, RolloutItemInput } from './persistence-policy.js';
+import {
+  type PreparedItem,
+  type RecorderLineWrite,
+  prepareItems,
+  toWriteLine,
+} from './write-line.js';
+
+/**
+ * Default bound of a recorder's write queue, in batches (Codex's channel capacity).
+ *
+ * @example
+ * ```ts
+ * await RolloutRecorder.create({ ...options, queueCapacity: DEFAULT_RECORDER_QUEUE_CAPACITY * 4 });
+ * ```
+ */
+export const DEFAULT_RECORDER_QUEUE_CAPACITY = 256;
+
+/**
+ * The part of the state store a recorder uses. A `StateStore` from `openStateStore` is one.
+ *
+ * @example
+ * ```ts
+ * const store: RolloutRecorderStore = await openStateStore({ home, clock, logger });
+ * ```
+ */
+export interface RolloutRecorderStore {
+  threads: Pick<ThreadsRepository, 'get' | 'upsert'>;
+  dynamicTools: Pick<DynamicToolsRepository, 'persist'>;
+}
+
+/**
+ * Git facts of the session's working directory, written in `session_meta.git`. The recorder
+ * never runs git itself: collect them (or not) before creating it.
+ *
+ * @example
+ * ```ts
+ * const git: RolloutGitInfo = { commitHash: '54bb7912…', branch: 'main', repositoryUrl: 'https://example.invalid/acme/repo-a.git' };
+ * ```
+ */
+export interface RolloutGitInfo {
+  commitHash?: string | undefined;
+  branch?: string | undefined;
+  repositoryUrl?: string | undefined;
+}
+
+/**
+ * Options both {@link RolloutRecorder.create} and {@link RolloutRecorder.resume} take.
+ *
+ * @example
+ * ```ts
+ * const common: RolloutRecorderOptions = { clock: systemClock, logger, store, fsync: true };
+ * ```
+ */
+export interface RolloutRecorderOptions {
+  /** Timestamps of lines, the creation time and the file name come from it. */
+  clock: Clock;
+  logger: Logger;
+  /**
+   * The state store to keep in sync (the thread row and its dynamic tools). A store error is
+   * logged and never stops the rollout from being written.
+   */
+  store?: RolloutRecorderStore | undefined;
+  /** Which events are written (default `limited`, as Codex). */
+  persistenceMode?: EventPersistenceMode | undefined;
+  /** `fsync` the file after each batch (default false: written to the OS, not forced to disk). */
+  fsync?: boolean | undefined;
+  /** Most batches accepted and not yet written before `record` waits (default 256). */
+  queueCapacity?: number | undefined;
+  /** Provider for a thread whose `session_meta` names none (default `openai`). */
+  defaultProvider?: string | undefined;
+}
+
+/**
+ * Options of {@link RolloutRecorder.create}: the thread's `session_meta`, and where to write it.
+ *
+ * @example
+ * ```ts
+ * const options: CreateRolloutRecorderOptions = {
+ *   home, cwd: process.cwd(), source: 'cli', originator: 'my_agent', cliVersion: '1.2.0',
+ *   modelProvider: 'openai', clock: systemClock, logger: noopLogger,
+ * };
+ * ```
+ */
+export interface CreateRolloutRecorderOptions extends RolloutRecorderOptions {
+  /** The home directory; the file goes to `<home>/sessions/YYYY/MM/DD/`. */
+  home: string;
+  /** Default: a new UUID v7 taken at the clock's time. */
+  threadId?: string | undefined;
+  cwd: string;
+  /** `cli`, `vscode`, `exec`, `mcp`, or a structured source such as `{ subagent: 'review' }`. */
+  source: SessionSource;
+  /** The client, e.g. `codex_cli_rs`. */
+  originator: string;
+  cliVersion: string;
+  modelProvider: string;
+  /** Base instructions of the model; `null` (the default) when none. */
+  baseInstructions?: string | null | undefined;
+  /** Tools the client defines for the thread; written only when non-empty. */
+  dynamicTools?: readonly DynamicToolSpec[] | undefined;
+  /** The thread this one was forked from. */
+  forkedFromId?: string | undefined;
+  git?: RolloutGitInfo | undefined;
+}
+
+/**
+ * Options of {@link RolloutRecorder.resume}.
+ *
+ * @example
+ * ```ts
+ * const options: ResumeRolloutRecorderOptions = { path, clock: systemClock, logger: noopLogger };
+ * ```
+ */
+export interface ResumeRolloutRecorderOptions extends RolloutRecorderOptions {
+  /** The existing rollout to append to. */
+  path: string;
+}
+
+const TARGET = 'agent_state::rollout_recorder';
+
+/**
+ * Writes one thread's rollout (Codex's `RolloutRecorder`), in the legacy JSONL format that both
+ * Codex 0.100 and today's Codex read.
+ *
+ * - A new thread's file is created lazily, by {@link persist}: `session_meta` first, then the
+ *   items recorded so far. A thread that is never persisted leaves no file.
+ * - {@link record} applies the persistence policy (see `shouldPersistEventMsg`), validates each
+ *   item exactly and queues the batch; one writer appends batches in order, each with one write
+ *   call (and an `fsync` when asked). The queue is bounded: when it is full, `record` waits.
+ * - Every line is `{timestamp, type, payload}`, validated with the exact write schema, timestamp
+ *   = the clock's time of the write.
+ * - With a store, the thread row follows the file: created at persist (and its dynamic tools),
+ *   updated after each batch, `updatedAt` = the file's mtime. A store error is logged, never
+ *   fatal to the rollout.
+ * - {@link RolloutRecorder.resume} appends to an existing rollout; it never rewrites it.
+ *
+ * A failed write stops the recorder: later calls reject with that error (a
+ * {@link RolloutFileError}), so nothing is silently lost.
+ *
+ * @example
+ * ```ts
+ * const recorder = await RolloutRecorder.create({
+ *   home, cwd: '/work/app', source: 'cli', originator: 'my_agent', cliVersion: '1.0.0',
+ *   modelProvider: 'openai', clock: systemClock, logger, store,
+ * });
+ * await recorder.record([{ type: 'event_msg', payload: { type: 'user_message', message: 'Fix the test', images: [], local_images: [], text_elements: [] } }]);
+ * await recorder.persist(); // the file appears now
+ * await recorder.close();
+ * ```
+ */
+export class RolloutRecorder {
+  /** Absolute path of the rollout file (it exists once {@link persisted} is true). */
+  readonly path: string;
+  /** The thread id (lowercase UUID). */
+  readonly threadId: string;
+  /** Which events this recorder writes. */
+  readonly persistenceMode: EventPersistenceMode;
+
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #store: RolloutRecorderStore | undefined;
+  readonly #fsync: boolean;
+  readonly #defaultProvider: string;
+  readonly #queue: BoundedSerialQueue;
+  /** The `session_meta` to write at persist (new threads only). */
+  readonly #sessionMeta: SessionMetaWrite | undefined;
+  readonly #dynamicTools: DynamicToolSpec[] | null;
+  #handle: FileHandle | undefined;
+  #buffer: PreparedItem[] = [];
+  #persisting: Promise<void> | undefined;
+  /** The file lacked a final newline (a writer died mid-line): start our first write with one. */
+  #leadingNewline: boolean;
+  /** Thread metadata as of everything written (kept only with a store). */
+  #baseline: ThreadMetadata | undefined;
+  /** The last store update failed: the row may miss items, so rebuild it from the baseline. */
+  #storeBehind = false;
+  /** The thread's dynamic tools still have to be stored (after its row). */
+  #toolsPending = false;
+  #failure: AgentStateError | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use {@link RolloutRecorder.create} or {@link RolloutRecorder.resume}. */
+  constructor(init: {
+    path: string;
+    threadId: string;
+    options: RolloutRecorderOptions;
+    sessionMeta: SessionMetaWrite | undefined;
+    dynamicTools: DynamicToolSpec[] | null;
+    handle: FileHandle | undefined;
+    leadingNewline: boolean;
+    baseline: ThreadMetadata | undefined;
+  }) {
+    const { options } = init;
+    this.path = init.path;
+    this.threadId = init.threadId;
+    this.persistenceMode = options.persistenceMode ?? 'limited';
+    this.#clock = options.clock;
+    this.#logger = options.logger.child({ target: TARGET, threadId: init.threadId });
+    this.#store = options.store;
+    this.#fsync = options.fsync ?? false;
+    this.#defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
+    this.#sessionMeta = init.sessionMeta;
+    this.#dynamicTools = init.dynamicTools;
+    this.#handle = init.handle;
+    this.#leadingNewline = init.leadingNewline;
+    this.#baseline = init.baseline;
+    this.#queue = new BoundedSerialQueue({
+      capacity: options.queueCapacity ?? DEFAULT_RECORDER_QUEUE_CAPACITY,
+      onError: (error) => this.#fail(error),
+    });
+  }
+
+  /**
+   * A recorder for a new thread. Creates nothing on disk until {@link persist}. Throws
+   * {@link InvalidArgumentError} for a bad thread id, fork id, queue capacity or session field.
+   *
+   * @example
+   * ```ts
+   * const recorder = await RolloutRecorder.create({
+   *   home: '/home/me/.codex', cwd: '/work/app', source: 'exec', originator: 'codex_exec',
+   *   cliVersion: '0.100.0', modelProvider: 'openai', baseInstructions: 'You are a coding agent…',
+   *   git: { commitHash: 'abc123', branch: 'main' }, clock: systemClock, logger: noopLogger,
+   * });
+   * recorder.path; // /home/me/.codex/sessions/2026/11/21/rollout-2026-11-21T06-44-05-<id>.jsonl
+   * ```
+   */
+  static async create(options: CreateRolloutRecorderOptions): Promise<RolloutRecorder> {
+    checkQueueCapacity(options.queueCapacity);
+    const nowMs = options.clock.now();
+    const threadId =
+      options.threadId === undefined
+        ? uuidv7({ msecs: nowMs })
+        : normalizeThreadId(options.threadId, 'threadId');
+    const { dir, name } = newRolloutLocation(new Date(nowMs), threadId);
+    const path = join(resolve(options.home), dir, name);
+    const dynamicTools =
+      options.dynamicTools && options.dynamicTools.length > 0
+        ? options.dynamicTools.map((tool) => ({ ...tool }))
+        : null;
+    const sessionMeta = buildSessionMeta(options, { threadId, nowMs, dynamicTools });
+    return new RolloutRecorder({
+      path,
+      threadId,
+      options,
+      sessionMeta,
+      dynamicTools,
+      handle: undefined,
+      leadingNewline: false,
+      baseline: undefined,
+    });
+  }
+
+  /**
+   * A recorder that appends to an existing rollout (a resumed thread). Reads the file once (to
+   * learn the thread and, with a store, its metadata so far), then opens it for appending. No
+   * second `session_meta` is written. Throws {@link RolloutFileError}: `ROLLOUT_UNREADABLE` when
+   * the file cannot be read or opened, `ROLLOUT_INVALID` when it holds no `session_meta`.
+   *
+   * @example
+   * ```ts
+   * const recorder = await RolloutRecorder.resume({ path, store, clock: systemClock, logger });
+   * await recorder.record(nextTurnItems);
+   * await recorder.close();
+   * ```
+   */
+  static async resume(options: ResumeRolloutRecorderOptions): Promise<RolloutRecorder> {
+    checkQueueCapacity(options.queueCapacity);
+    const path = resolve(options.path);
+    const { sessionMeta, entries } = await loadRollout(path);
+    if (!sessionMeta) {
+      throw new RolloutFileError(
+        ErrorCode.RolloutInvalid,
+        path,
+        'no session_meta line: cannot resume a rollout that names no thread',
+      );
+    }
+    let threadId: string;
+    try {
+      threadId = normalizeThreadId(sessionMeta.id);
+    } catch (error) {
+      throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'session_meta id is not a UUID', {
+        cause: error,
+      });
+    }
+    const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'a+');
+    } catch (error) {
+      throw writeError(path, 'cannot open for appending', error);
+    }
+    try {
+      const { size, mtimeMs } = await handle.stat();
+      let leadingNewline = false;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        leadingNewline = last[0] !== 0x0a;
+      }
+      let baseline: ThreadMetadata | undefined;
+      if (options.store) {
+        const start = builderFromSessionMeta(sessionMeta, path, { defaultProvider });
+        if (start) {
+          const applier = new MetadataApplier(start, { defaultProvider });
+          for (const { line } of entries) applier.apply(line);
+          baseline = { ...applier.result(), updatedAt: Math.floor(mtimeMs / 1000) };
+        }
+      }
+      return new RolloutRecorder({
+        path,
+        threadId,
+        options,
+        sessionMeta: undefined,
+        dynamicTools: dynamicToolsOf(sessionMeta),
+        handle,
+        leadingNewline,
+        baseline,
+      });
+    } catch (error) {
+      await handle.close();
+      throw isAgentStateError(error) ? error : writeError(path, 'cannot read', error);
+    }
+  }
+
+  /**
+   * True once the file exists and is open: after {@link persist} for a new thread, always for a
+   * resumed one.
+   *
+   * @example
+   * ```ts
+   * if (!recorder.persisted) await recorder.persist();
+   * ```
+   */
+  get persisted(): boolean {
+    return this.#handle !== undefined;
+  }
+
+  /**
+   * Records items: drops what the persistence policy does not keep, validates the rest exactly,
+   * and queues them as one batch (buffered in memory until {@link persist} for a new thread).
+   * Resolves once the batch is accepted; when the queue already holds `queueCapacity` batches it
+   * waits for room first. Throws {@link InvalidArgumentError} for an off-spec item (nothing of
+   * the batch is queued), or the recorder's write error once a write has failed.
+   *
+   * @example
+   * ```ts
+   * await recorder.record([
+   *   { type: 'turn_context', payload: { cwd: '/work/app', approval_policy: 'on-request', sandbox_policy: { type: 'read-only' }, model: 'gpt-5', summary: 'auto' } },
+   *   { type: 'event_msg', payload: { type: 'agent_message_delta', delta: 'Do' } }, // dropped by the policy
+   *   { type: 'event_msg', payload: { type: 'agent_message', message: 'Done.' } },
+   * ]);
+   * ```
+   */
+  async record(items: readonly RolloutItemInput[]): Promise<void> {
+    this.#checkOpen();
+    const prepared = prepareItems(items, this.persistenceMode);
+    if (prepared.length === 0) return;
+    await this.#queue.submit(async () => this.#writeItems(prepared));
+  }
+
+  /**
+   * Makes sure the file exists: for a new thread, creates it with `session_meta` and the items
+   * buffered so far, and (with a store) inserts the thread row and its dynamic tools. Idempotent:
+   * later calls resolve at once once done. Resolves after the write. Rejects with a
+   * {@link RolloutFileError} when the file cannot be created (also when a file of that name
+   * already exists: the recorder never writes into a file it did not create).
+   *
+   * @example
+   * ```ts
+   * await recorder.record(firstTurn);
+   * await recorder.persist(); // when real work starts
+   * ```
+   */
+  persist(): Promise<void> {
+    this.#persisting ??= this.#command(async () => this.#materialize());
+    return this.#persisting;
+  }
+
+  /**
+   * Waits until every batch queued so far is written (and the store updated). Rejects with the
+   * recorder's write error if a write failed.
+   *
+   * @example
+   * ```ts
+   * await recorder.record(items);
+   * await recorder.flush(); // the lines are in the file now
+   * ```
+   */
+  async flush(): Promise<void> {
+    await this.#queue.idle();
+    if (this.#failure) throw this.#failure;
+  }
+
+  /**
+   * Writes everything queued, then closes the file. Idempotent. A thread that was never
+   * persisted leaves no file (its buffered items are dropped, as Codex does). Rejects with the
+   * recorder's write error if a write failed (the file is closed all the same). `record` after
+   * `close` throws.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await recorder.record(items);
+   * } finally {
+   *   await recorder.close();
+   * }
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#queue.idle();
+      const handle = this.#handle;
+      if (handle) {
+        try {
+          await handle.close();
+        } catch (error) {
+          this.#fail(error);
+        }
+      }
+      if (this.#buffer.length > 0) {
+        this.#logger.debug('closed before persist: buffered items dropped', {
+          path: this.path,
+          items: this.#buffer.length,
+        });
+        this.#buffer = [];
+      }
+      if (this.#failure) throw this.#failure;
+    })();
+    return this.#closing;
+  }
+
+  #checkOpen(): void {
+    if (this.#failure) throw this.#failure;
+    if (this.#closing) {
+      throw new AgentStateError(
+        ErrorCode.InvalidArgument,
+        `rollout recorder of ${this.path} is closed`,
+        { path: this.path },
+      );
+    }
+  }
+
+  /** Queues a command and resolves when it has run (or rejects with its error). */
+  async #command(run: () => Promise<void>): Promise<void> {
+    this.#checkOpen();
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const done = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    await this.#queue.submit(async () => {
+      try {
+        if (this.#failure) throw this.#failure;
+        await run();
+        settle.resolve();
+      } catch (error) {
+        settle.reject(this.#fail(error));
+      }
+    });
+    return done;
+  }
+
+  async #writeItems(items: PreparedItem[]): Promise<void> {
+    if (this.#failure) return; // the writer stopped; the caller learns at its next call
+    if (!this.#handle) {
+      this.#buffer.push(...items);
+      return;
+    }
+    const lines = await this.#append(items);
+    await this.#updateStore(lines, 'append');
+  }
+
+  async #materialize(): Promise<void> {
+    if (this.#handle) return;
+    const meta = this.#sessionMeta;
+    if (!meta) throw new Error('a recorder without a session_meta always has an open file');
+    try {
+      await mkdir(dirname(this.path), { recursive: true });
+      // `x`: a file of this name that we did not create is never written into.
+      this.#handle = await open(this.path, 'ax');
+    } catch (error) {
+      throw writeError(this.path, 'cannot create', error);
+    }
+    const items: PreparedItem[] = [{ type: 'session_meta', payload: meta }, ...this.#buffer];
+    this.#buffer = [];
+    const lines = await this.#append(items);
+    await this.#updateStore(lines, 'create');
+  }
+
+  /** Appends the items as lines with one write call; returns the lines written. */
+  async #append(items: readonly PreparedItem[]): Promise<RecorderLineWrite[]> {
+    const handle = this.#handle;
+    if (!handle) throw new Error('append before the file is open');
+    const timestamp = new Date(this.#clock.now()).toISOString();
+    const lines = items.map((item) => toWriteLine(item, timestamp));
+    let text = '';
+    if (this.#leadingNewline) text = '\n';
+    for (const line of lines) text += `${JSON.stringify(line)}\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    try {
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+        offset += bytesWritten;
+      }
+      if (this.#fsync) await handle.sync();
+    } catch (error) {
+      throw writeError(this.path, 'cannot write', error);
+    }
+    this.#leadingNewline = false;
+    return lines;
+  }
+
+  /**
+   * Brings the thread row up to date with lines just written. At creation the row is built from
+   * `session_meta`; later the current row (or, when it is missing or behind, the in-memory
+   * baseline) gets the new lines applied. Never throws: a store error is logged.
+   */
+  async #updateStore(
+    lines: readonly RecorderLineWrite[],
+    stage: 'create' | 'append',
+  ): Promise<void> {
+    const store = this.#store;
+    const handle = this.#handle;
+    if (!store || !handle) return;
+    const parsed = lines.flatMap((line) => {
+      const result = parseRolloutLine(line);
+      return 'line' in result ? [result.line] : [];
+    });
+    const options = { defaultProvider: this.#defaultProvider };
+    const advance = (start: ThreadMetadata): ThreadMetadata => {
+      const applier = new MetadataApplier(start, options);
+      for (const line of parsed) applier.apply(line);
+      return { ...applier.result(), rolloutPath: this.path };
+    };
+
+    let previous = this.#baseline;
+    if (stage === 'create') {
+      const first = parsed[0];
+      previous =
+        first?.type === 'session_meta'
+          ? builderFromSessionMeta(first.payload, this.path, options)
+          : undefined;
+    }
+    // The baseline follows the file whatever happens to the store.
+    const baseline = previous ? advance(previous) : undefined;
+    this.#baseline = baseline;
+    try {
+      const updatedAt = Math.floor((await handle.stat()).mtimeMs / 1000);
+      if (baseline) baseline.updatedAt = updatedAt;
+      let next = baseline;
+      let rowIsNew = stage === 'create';
+      if (stage === 'append') {
+        const row = await store.threads.get(this.threadId);
+        rowIsNew = row === undefined;
+        if (row && !this.#storeBehind) next = { ...advance(row), updatedAt };
+        else if (row && baseline) next = { ...baseline, archivedAt: row.archivedAt };
+      }
+      if (!next) {
+        this.#logger.warn('cannot index the thread: its session_meta is unusable', {
+          path: this.path,
+        });
+        return;
+      }
+      await store.threads.upsert(next);
+      this.#storeBehind = false;
+      if (rowIsNew) this.#toolsPending = this.#dynamicTools !== null;
+      if (this.#toolsPending) {
+        await store.dynamicTools.persist(this.threadId, this.#dynamicTools);
+        this.#toolsPending = false;
+      }
+    } catch (error) {
+      this.#storeBehind = true;
+      this.#logger.warn('could not update the state store; the rollout is written all the same', {
+        path: this.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Records the first write failure (later calls reject with it) and returns it. */
+  #fail(error: unknown): AgentStateError {
+    const failure = isAgentStateError(error) ? error : writeError(this.path, 'cannot write', error);
+    if (!this.#failure) {
+      this.#failure = failure;
+      this.#logger.error('rollout recorder stopped: a write failed', {
+        path: this.path,
+        error: failure.message,
+      });
+    }
+    return failure;
+  }
+}
+
+function checkQueueCapacity(capacity: number | undefined): void {
+  if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1)) {
+    throw new InvalidArgumentError('queueCapacity', `expected a positive integer, got ${capacity}`);
+  }
+}
+
+function buildSessionMeta(
+  options: CreateRolloutRecorderOptions,
+  init: { threadId: string; nowMs: number; dynamicTools: DynamicToolSpec[] | null },
+): SessionMetaWrite {
+  const nickname = agentNicknameOf(options.source);
+  const git = options.git;
+  const candidate = {
+    id: init.threadId,
+    ...(options.forkedFromId === undefined
+      ? {}
+      : { forked_from_id: normalizeThreadId(options.forkedFromId, 'forkedFromId') }),
+    timestamp: new Date(init.nowMs).toISOString(),
+    cwd: options.cwd,
+    originator: options.originator,
+    cli_version: options.cliVersion,
+    source: options.source,
+    ...(nickname === undefined ? {} : { agent_nickname: nickname }),
+    model_provider: options.modelProvider,
+    base_instructions:
+      options.baseInstructions === undefined || options.baseInstructions === null
+        ? null
+        : { text: options.baseInstructions },
+    ...(init.dynamicTools
+      ? {
+          dynamic_tools: init.dynamicTools.map((tool) => ({
+            name: tool.name,
+            description: tool.description,
+            input_schema: tool.inputSchema,
+          })),
+        }
+      : {}),
+    ...(git === undefined
+      ? {}
+      : {
+          git: {
+            ...(git.commitHash === undefined ? {} : { commit_hash: git.commitHash }),
+            ...(git.branch === undefined ? {} : { branch: git.branch }),
+            ...(git.repositoryUrl === undefined ? {} : { repository_url: git.repositoryUrl }),
+          },
+        }),
+  };
+  const result = SessionMetaWriteSchema.safeParse(candidate);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InvalidArgumentError(
+      'session_meta',
+      issue ? `${issue.path.join('.')}: ${issue.message}` : z.prettifyError(result.error),
+      { cause: result.error },
+    );
+  }
+  return result.data;
+}
+
+/** The nickname of a thread-spawn sub-agent source (`{subagent:{thread_spawn:{agent_nickname}}}`). */
+function agentNicknameOf(source: SessionSource): string | undefined {
+  if (typeof source !== 'object') return undefined;
+  const subagent = source.subagent as { thread_spawn?: { agent_nickname?: unknown } } | undefined;
+  const nickname = subagent?.thread_spawn?.agent_nickname;
+  return typeof nickname === 'string' ? nickname : undefined;
+}
+
+function dynamicToolsOf(meta: SessionMeta): DynamicToolSpec[] | null {
+  const tools = meta.dynamic_tools;
+  if (!tools || tools.length === 0) return null;
+  return tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    inputSchema: tool.input_schema,
+  }));
+}
+
+function writeError(path: string, what: string, error: unknown): RolloutFileError {
+  if (error instanceof RolloutFileError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'EEXIST'
+      ? 'a file of that name already exists (it is never overwritten)'
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return new RolloutFileError(ErrorCode.RolloutUnreadable, path, `${what}: ${why}`, {
+    cause: error,
+  });
+}
