@@ -182,3 +182,11 @@ export {
   type ThreadListPage,
   listThreads,
 } from './listing/list-threads.js';
+export { type FindThreadOptions, type FoundThread, findThread } from './listing/find-thread.js';
+export {
+  type ReconcileFinding,
+  type ReconcileOptions,
+  type ReconcileReason,
+  type ReconcileReport,
+  reconcile,
+} from './reconcile/reconcile.js';

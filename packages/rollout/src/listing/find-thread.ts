@@ -1,0 +1,106 @@
+import { statSync } from 'node:fs';
+
+import {
+  type Logger,
+  type StateStore,
+  type ThreadMetadata,
+  noopLogger,
+  normalizeThreadId,
+} from '@agent-state/state';
+
+import { extractRolloutMetadata } from '../extract/extract-rollout.js';
+import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
+import { findRolloutFileById } from './find-rollout-file.js';
+
+/** Options of {@link findThread}. */
+export interface FindThreadOptions {
+  home: string;
+  store?: StateStore | null | undefined;
+  /** The thread id (a UUID; anything else is an `InvalidArgumentError`). */
+  id: string;
+  /** Only among archived (`true`) or active (`false`) threads; absent: both. */
+  archived?: boolean | undefined;
+  defaultProvider?: string | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * A thread found by {@link findThread}: its rollout and its metadata (from the store, or read
+ * from the rollout and written back to the store).
+ *
+ * @example
+ * ```ts
+ * const found = await findThread({ home, store, id });
+ * if (found) console.log(found.path, found.metadata.title);
+ * ```
+ */
+export interface FoundThread {
+  path: string;
+  metadata: ThreadMetadata;
+  /** `store` when the store knew it, `files` when it was found by searching the rollouts. */
+  via: 'store' | 'files';
+}
+
+/**
+ * Finds a thread by id: in the store first, then by searching the rollouts. A stored path whose
+ * file is gone is counted as a discrepancy; a thread found on disk is read and written back to the
+ * store (read repair). `undefined` when no rollout exists.
+ *
+ * @example
+ * ```ts
+ * const found = await findThread({ home, store, id: '01a1fca2-1d67-7971-8727-3cd36fd8d76f' });
+ * if (!found) throw new NotFoundError(`thread ${id}`);
+ * ```
+ */
+export async function findThread(options: FindThreadOptions): Promise<FoundThread | undefined> {
+  const id = normalizeThreadId(options.id);
+  const { store } = options;
+  const logger = (options.logger ?? store?.logger ?? noopLogger).child({
+    target: 'agent_state::find_thread',
+  });
+  const archived = options.archived;
+  if (store) {
+    const stored = await store.threads.get(id);
+    const matches = stored && (archived === undefined || (stored.archivedAt !== null) === archived);
+    if (stored && matches) {
+      if (exists(stored.rolloutPath))
+        return { path: stored.rolloutPath, metadata: stored, via: 'store' };
+      logger.warn('store has a stale rollout path', { threadId: id, path: stored.rolloutPath });
+      await store.discrepancies.record({
+        stage: 'find_thread_path_by_id',
+        reason: 'stale_db_path',
+        threadId: id,
+        path: stored.rolloutPath,
+      });
+    }
+  }
+  const path =
+    archived === undefined
+      ? ((await findRolloutFileById({ home: options.home, id, archived: false })) ??
+        (await findRolloutFileById({ home: options.home, id, archived: true })))
+      : await findRolloutFileById({ home: options.home, id, archived });
+  if (!path) return undefined;
+  const { metadata, dynamicTools } = extractRolloutMetadata(path, {
+    defaultProvider: options.defaultProvider ?? DEFAULT_MODEL_PROVIDER,
+  });
+  if (store) {
+    await store.threads.upsert(metadata);
+    if (dynamicTools) await store.dynamicTools.persist(id, dynamicTools);
+    await store.discrepancies.record({
+      stage: 'find_thread_path_by_id',
+      reason: 'falling_back',
+      threadId: id,
+      path,
+    });
+  }
+  return { path, metadata, via: 'files' };
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,233 @@
+import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
+import { codexFixtureDir, copyCodexHome, generateCorpus, tempDirs } from '@agent-state/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { runBackfill } from '../backfill/run-backfill.js';
+import { reconcile } from '../reconcile/reconcile.js';
+import { findThread } from './find-thread.js';
+import { type ListThreadsOptions, type ListedThread, listThreads } from './list-threads.js';
+
+const temp = tempDirs();
+const stores: StateStore[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  temp.cleanup();
+});
+
+async function backfilled(
+  version: 'v0.100.0' | 'v0.169.0',
+): Promise<{ home: string; store: StateStore }> {
+  const home = copyCodexHome(version, temp.make(version));
+  const store = await openStateStore({ home });
+  stores.push(store);
+  expect((await runBackfill({ store, workers: 0 })).outcome).toBe('complete');
+  return { home, store };
+}
+
+async function all(options: Omit<ListThreadsOptions, 'cursor'>): Promise<ListedThread[]> {
+  const items: ListedThread[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await listThreads({ ...options, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+interface CodexListItem {
+  id: string;
+  preview: string;
+  modelProvider: string;
+  createdAt: number;
+  updatedAt: number;
+  path: string;
+  cwd: string;
+  cliVersion: string;
+  source: string;
+  gitInfo: { sha: string | null; branch: string | null; originUrl: string | null } | null;
+}
+
+function asCodexItem(home: string, t: ListedThread): CodexListItem {
+  const git = t.gitSha ?? t.gitBranch ?? t.gitOriginUrl;
+  return {
+    id: t.id,
+    preview: t.preview,
+    modelProvider: t.modelProvider,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    path: relative(home, t.rolloutPath),
+    cwd: t.cwd,
+    cliVersion: t.cliVersion,
+    source: t.source,
+    gitInfo:
+      git === null ? null : { sha: t.gitSha, branch: t.gitBranch, originUrl: t.gitOriginUrl },
+  };
+}
+
+describe('DB-first listing', () => {
+  it('returns Codex 0.100’s own thread/list answer from the store, in its order, page by page', async () => {
+    const { home, store } = await backfilled('v0.100.0');
+    const codex = JSON.parse(
+      readFileSync(join(codexFixtureDir('v0.100.0'), 'thread-list.json'), 'utf8'),
+    ) as {
+      active: Array<CodexListItem & { turns: unknown }>;
+      archived: Array<CodexListItem & { turns: unknown }>;
+    };
+    for (const archived of [false, true]) {
+      const want = (archived ? codex.archived : codex.active).map(
+        ({ turns: _turns, ...item }) => item,
+      );
+      for (const pageSize of [50, 4, 1]) {
+        const got = await all({ home, store, pageSize, archived });
+        expect(got.map((t) => asCodexItem(home, t))).toEqual(want);
+      }
+      const page = await listThreads({ home, store, pageSize: 50, archived });
+      expect(page.source).toBe('store');
+    }
+  });
+
+  it('falls back to the rollouts while the backfill is not complete, with the same cursors', async () => {
+    const home = copyCodexHome('v0.100.0', temp.make('fallback'));
+    const store = await openStateStore({ home });
+    stores.push(store);
+    const first = await listThreads({ home, store, pageSize: 3 });
+    expect(first).toMatchObject({ source: 'files', fallbackReason: 'backfill-incomplete' });
+    const fromFiles = await all({ home, store, pageSize: 3 });
+    const noStore = await all({ home, store: null, pageSize: 50 });
+    expect(fromFiles.map((t) => t.id)).toEqual(noStore.map((t) => t.id));
+    expect(fromFiles).toHaveLength(10); // file mode also lists the blank-message thread, like Codex 0.100
+  });
+
+  it('drops, deletes and counts rows whose rollout is gone', async () => {
+    const { home, store } = await backfilled('v0.100.0');
+    const [newest] = (await listThreads({ home, store, pageSize: 1 })).items;
+    rmSync(newest!.rolloutPath);
+    const page = await listThreads({ home, store, pageSize: 50, freshness: false });
+    expect(page.droppedStale).toBe(1);
+    expect(page.items.map((t) => t.id)).not.toContain(newest!.id);
+    expect(await store.threads.get(newest!.id)).toBeUndefined();
+    expect(await store.discrepancies.counts()).toMatchObject([
+      {
+        stage: 'list_threads_db',
+        reason: 'stale_db_path_dropped',
+        count: 1,
+        lastThreadId: newest!.id,
+      },
+    ]);
+  });
+
+  it('indexes rollouts written after the backfill on the next first page', async () => {
+    const { home, store } = await backfilled('v0.169.0');
+    const before = (await listThreads({ home, store, pageSize: 50 })).items.length;
+    const corpus = generateCorpus({
+      home,
+      count: 3,
+      seed: 8,
+      archivedShare: 0,
+      endMs: Date.parse('2027-01-01T00:00:00Z'),
+    });
+    const page = await listThreads({ home, store, pageSize: 50 });
+    expect(page.repaired).toBe(3);
+    expect(
+      page.items
+        .slice(0, 3)
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(corpus.files.map((f) => f.id).sort());
+    expect(page.items).toHaveLength(before + 3);
+    expect((await listThreads({ home, store, pageSize: 50 })).repaired).toBe(0);
+  });
+
+  it('attaches user-set names from session_index.jsonl', async () => {
+    const { home, store } = await backfilled('v0.169.0');
+    const items = await all({ home, store, pageSize: 50 });
+    expect(items.find((t) => t.id === '01a1fca2-5c8e-74b0-8fda-13bef72eecb4')?.name).toBe(
+      'IDE thread ✓',
+    );
+    expect(items.filter((t) => t.name !== null)).toHaveLength(1);
+  });
+});
+
+describe('find by id', () => {
+  it('uses the store, then the rollouts, and writes what it found back', async () => {
+    const { home, store } = await backfilled('v0.100.0');
+    const id = '01a1fca2-1d67-7971-8727-3cd36fd8d76f';
+    expect(await findThread({ home, store, id })).toMatchObject({ via: 'store', metadata: { id } });
+
+    await store.threads.delete(id);
+    const found = await findThread({ home, store, id });
+    expect(found).toMatchObject({ via: 'files', metadata: { id, tokensUsed: 520 } });
+    expect(await store.threads.get(id)).toEqual(found!.metadata);
+
+    const moved = join(home, 'archived_sessions', found!.path.split('/').pop()!);
+    renameSync(found!.path, moved);
+    expect(await findThread({ home, store, id, archived: false })).toBeUndefined();
+    expect(await findThread({ home, store, id })).toMatchObject({ via: 'files', path: moved });
+    expect((await store.discrepancies.counts()).map((c) => c.reason).sort()).toEqual([
+      'falling_back',
+      'stale_db_path',
+    ]);
+    await expect(findThread({ home, store, id: '../etc' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+});
+
+describe('reconcile', () => {
+  it('finds missing, stale and differing rows, repairs them on request, and counts them', async () => {
+    const { home, store } = await backfilled('v0.169.0');
+    expect((await reconcile({ store, workers: 0 })).findings).toEqual([]);
+
+    const all14 = await store.threads.scan({ limit: 100 });
+    const [a, b, c] = all14;
+    await store.threads.delete(a!.id); // missing row
+    await store.threads.upsert({ ...b!, title: 'wrong', tokensUsed: 1 }); // differing fields
+    rmSync(c!.rolloutPath); // stale row
+
+    const seen = await reconcile({ store, workers: 0 });
+    expect(seen.counts).toEqual({
+      missing_row: 1,
+      stale_row: 1,
+      field_mismatch: 1,
+      unreadable_rollout: 0,
+      duplicate_rollout: 0,
+    });
+    expect(seen.findings.find((f) => f.reason === 'field_mismatch')).toMatchObject({
+      threadId: b!.id,
+      fields: ['title', 'tokensUsed'],
+      repaired: false,
+    });
+    expect(await store.threads.get(a!.id)).toBeUndefined(); // nothing changed without repair
+
+    const fixed = await reconcile({ store, workers: 0, repair: true });
+    expect(fixed.repaired).toBe(3);
+    expect(await store.threads.get(a!.id)).toEqual(a);
+    expect(await store.threads.get(b!.id)).toEqual(b);
+    expect(await store.threads.get(c!.id)).toBeUndefined();
+    expect((await reconcile({ store, workers: 0 })).findings).toEqual([]);
+    const counts = Object.fromEntries(
+      (await store.discrepancies.counts()).map((d) => [d.reason, d.count]),
+    );
+    expect(counts).toEqual({ missing_row: 2, stale_row: 2, field_mismatch: 2 });
+  });
+
+  it('keeps a live archive time and reports unreadable rollouts with their path', async () => {
+    const clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
+    const home = copyCodexHome('v0.100.0', temp.make('archive'));
+    const store = await openStateStore({ home, clock });
+    stores.push(store);
+    await runBackfill({ store, workers: 0 });
+    const archived = (await store.threads.scan({ limit: 100 })).find((t) => t.archivedAt !== null)!;
+    await store.threads.upsert({ ...archived, archivedAt: archived.archivedAt! + 100 });
+    const bad = join(home, 'sessions', 'rollout-broken.jsonl');
+    renameSync(join(home, 'session_index.jsonl'), bad);
+    const report = await reconcile({ store, workers: 0 });
+    expect(report.findings).toEqual([
+      expect.objectContaining({ reason: 'unreadable_rollout', path: bad, repaired: false }),
+    ]);
+  });
+});
