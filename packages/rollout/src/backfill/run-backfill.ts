@@ -36,7 +36,10 @@ export interface RunBackfillOptions {
   heartbeatMs?: number | undefined;
   /** Rollouts per batch (default {@link BACKFILL_BATCH_SIZE}). */
   batchSize?: number | undefined;
-  /** Extraction worker threads (default: the number of cores, at most 8; 0 = this thread). */
+  /**
+   * Extraction worker threads (default: the number of cores, at most 8, or none for fewer than
+   * 256 rollouts; 0 = this thread).
+   */
   workers?: number | undefined;
   /** Called when the work is known and after every batch. */
   onProgress?: ((progress: BackfillProgress) => void) | undefined;
@@ -110,6 +113,9 @@ export interface BackfillResult {
 }
 
 const MAX_REPORTED_FAILURES = 100;
+
+/** Below this many rollouts the backfill reads them on the calling thread by default. */
+const SMALL_BACKFILL = 256;
 
 /**
  * Indexes every rollout of a home into the store, resumably, once per home. Takes the backfill
@@ -187,7 +193,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     Math.max(10, options.heartbeatMs ?? (leaseSeconds * 1000) / 4),
   );
   heartbeat.unref();
-  const pool = new ExtractPool({ size: options.workers });
+  let pool: ExtractPool | undefined;
   const fail = (failure: BackfillFailure) => {
     if (result.failures.length < MAX_REPORTED_FAILURES) result.failures.push(failure);
     logger.warn('cannot index rollout', { ...failure });
@@ -201,6 +207,9 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       before.lastWatermark === null
         ? files
         : files.filter((f) => f.watermark > before.lastWatermark!);
+    // Worker threads pay off only when there is enough to read; their start-up costs ~0.1 s each.
+    pool = new ExtractPool({ size: options.workers ?? (todo.length < SMALL_BACKFILL ? 0 : undefined) });
+    const extractor = pool;
     const progress = (): void =>
       options.onProgress?.({
         total: todo.length,
@@ -213,7 +222,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
 
     const extractBatch = (batch: CollectedRollout[]) =>
       Promise.allSettled(
-        batch.map((file) => pool.extract(file.path, { defaultProvider, archived: file.archived })),
+        batch.map((file) => extractor.extract(file.path, { defaultProvider, archived: file.archived })),
       );
     let nextBatch = todo.slice(0, batchSize);
     let inFlight = nextBatch.length > 0 ? extractBatch(nextBatch) : undefined;
@@ -291,7 +300,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
   } finally {
     clearInterval(heartbeat);
     options.signal?.removeEventListener('abort', onAbort);
-    await pool.close();
+    await pool?.close();
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type ThreadMetadata,
   type ThreadsRepository,
   isAgentStateError,
+  noopLogger,
   normalizeThreadId,
 } from '@agent-state/state';
 import { v7 as uuidv7 } from 'uuid';
@@ -90,7 +91,8 @@ export interface RolloutGitInfo {
 export interface RolloutRecorderOptions {
   /** Timestamps of lines, the creation time and the file name come from it. */
   clock: Clock;
-  logger: Logger;
+  /** Default: discard. */
+  logger?: Logger | undefined;
   /**
    * The state store to keep in sync (the thread row and its dynamic tools). A store error is
    * logged and never stops the rollout from being written.
@@ -230,7 +232,7 @@ export class RolloutRecorder {
     this.threadId = init.threadId;
     this.persistenceMode = options.persistenceMode ?? 'limited';
     this.#clock = options.clock;
-    this.#logger = options.logger.child({ target: TARGET, threadId: init.threadId });
+    this.#logger = (options.logger ?? noopLogger).child({ target: TARGET, threadId: init.threadId });
     this.#store = options.store;
     this.#fsync = options.fsync ?? false;
     this.#defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
