@@ -22,7 +22,15 @@ import {
 } from '../reader/rollout-issues.js';
 import { MetadataApplier, builderFromSessionMeta } from './metadata-applier.js';
 
-/** Options of {@link extractRolloutMetadata}. */
+/**
+ * Options of {@link extractRolloutMetadata}.
+ *
+ * @example
+ * ```ts
+ * const options: ExtractRolloutOptions = { defaultProvider: 'openai', archived: false };
+ * const { metadata } = extractRolloutMetadata(path, options);
+ * ```
+ */
 export interface ExtractRolloutOptions {
   /** Provider for threads whose rollout names none (Codex: the configured provider). */
   defaultProvider: string;

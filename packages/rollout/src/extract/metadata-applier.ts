@@ -10,11 +10,24 @@ import { IMAGE_ONLY_PREVIEW, type UserInput, stripUserMessagePrefix } from './us
 /**
  * Sandbox policy stored by Codex 0.169 for a paginated thread without a turn context: the
  * read-only permission profile.
+ *
+ * @example
+ * ```ts
+ * JSON.parse(PAGINATED_DEFAULT_SANDBOX_POLICY).type; // 'managed'
+ * ```
  */
 export const PAGINATED_DEFAULT_SANDBOX_POLICY =
   '{"type":"managed","file_system":{"type":"restricted","entries":[{"path":{"type":"special","value":{"kind":"root"}},"access":"read"}]},"network":"restricted"}';
 
-/** Default model provider when neither the rollout nor the caller names one (Codex's default). */
+/**
+ * Default model provider when neither the rollout nor the caller names one (Codex's default).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_MODEL_PROVIDER; // 'openai'
+ * const { metadata } = extractRolloutMetadata(path, { defaultProvider: DEFAULT_MODEL_PROVIDER });
+ * ```
+ */
 export const DEFAULT_MODEL_PROVIDER = 'openai';
 
 /**
@@ -99,17 +112,42 @@ export class MetadataApplier {
   readonly #metadata: ThreadMetadata;
   readonly #defaultProvider: string;
 
+  /**
+   * Starts from a copy of `start` (`start` itself is never modified); `defaultProvider` fills an
+   * empty model provider.
+   *
+   * @example
+   * ```ts
+   * const start = builderFromSessionMeta(sessionMeta, path, { defaultProvider: 'openai' });
+   * if (start) applier = new MetadataApplier(start, { defaultProvider: 'openai' });
+   * ```
+   */
   constructor(start: ThreadMetadata, options: { defaultProvider: string }) {
     this.#metadata = { ...start };
     this.#defaultProvider = options.defaultProvider;
   }
 
-  /** True while a user message could still change the title or first message. */
+  /**
+   * True while a user message could still change the title or first message.
+   *
+   * @example
+   * ```ts
+   * const input = userInputOfEvent(payload);
+   * if (input && applier.wantsUserInput) applier.userInput(input);
+   * ```
+   */
   get wantsUserInput(): boolean {
     return this.#metadata.firstUserMessage === null || this.#metadata.title === '';
   }
 
-  /** Applies one parsed line (lines that carry no metadata are ignored). */
+  /**
+   * Applies one parsed line (lines that carry no metadata are ignored).
+   *
+   * @example
+   * ```ts
+   * for await (const { line } of readRollout(path)) applier.apply(line);
+   * ```
+   */
   apply(line: RolloutLine): void {
     switch (line.type) {
       case 'session_meta':
@@ -135,6 +173,15 @@ export class MetadataApplier {
     this.#fillProvider();
   }
 
+  /**
+   * Applies a `session_meta` payload: source, provider, cli version, cwd and git facts. Ignored
+   * when it names another thread (a fork embeds its parent's).
+   *
+   * @example
+   * ```ts
+   * if (line.type === 'session_meta') applier.sessionMeta(line.payload);
+   * ```
+   */
   sessionMeta(meta: SessionMeta): void {
     if (meta.id.toLowerCase() !== this.#metadata.id) return;
     const m = this.#metadata;
@@ -152,6 +199,16 @@ export class MetadataApplier {
     this.#fillProvider();
   }
 
+  /**
+   * Applies a `turn_context` payload: cwd, sandbox policy (the permission profile when there is
+   * one) and approval mode; the last turn wins.
+   *
+   * @example
+   * ```ts
+   * applier.turnContext({ cwd: '/repo', approval_policy: 'never', sandbox_policy: { type: 'read-only' } });
+   * applier.result().approvalMode; // 'never'
+   * ```
+   */
   turnContext(context: TurnContext): void {
     const m = this.#metadata;
     m.cwd = context.cwd;
@@ -159,11 +216,30 @@ export class MetadataApplier {
     m.approvalMode = enumToString(context.approval_policy);
   }
 
+  /**
+   * Applies a `token_count` event: `tokensUsed` becomes its cumulative total (unchanged while
+   * `info` is null).
+   *
+   * @example
+   * ```ts
+   * applier.tokenCount(TokenCountEventSchema.parse(payload));
+   * ```
+   */
   tokenCount(event: TokenCountEvent): void {
     const total = event.info?.total_token_usage.total_tokens;
     if (total !== undefined) this.#metadata.tokensUsed = Math.max(Math.trunc(total), 0);
   }
 
+  /**
+   * Applies a user message: it sets `firstUserMessage` (`[Image]` when it only has images) and the
+   * title, each only while still unset.
+   *
+   * @example
+   * ```ts
+   * applier.userInput({ text: 'Fix the flaky test', hasImages: false });
+   * applier.result().title; // 'Fix the flaky test' (if no earlier message set it)
+   * ```
+   */
   userInput(input: UserInput): void {
     const m = this.#metadata;
     const text = stripUserMessagePrefix(input.text);
@@ -174,7 +250,14 @@ export class MetadataApplier {
     if (m.title === '' && text !== '') m.title = text;
   }
 
-  /** The metadata as it stands. */
+  /**
+   * The metadata as it stands (a copy).
+   *
+   * @example
+   * ```ts
+   * await store.threads.upsert(applier.result());
+   * ```
+   */
   result(): ThreadMetadata {
     return { ...this.#metadata };
   }

@@ -1,7 +1,21 @@
-/** Marker before the user's own words in older Codex prompts; previews keep what follows it. */
+/**
+ * Marker before the user's own words in older Codex prompts; previews keep what follows it.
+ *
+ * @example
+ * ```ts
+ * stripUserMessagePrefix(`<environment>…</environment>\n${USER_MESSAGE_BEGIN}\nfix it`); // 'fix it'
+ * ```
+ */
 export const USER_MESSAGE_BEGIN = '## My request for Codex:';
 
-/** Preview shown for a first message that only holds images. */
+/**
+ * Preview shown for a first message that only holds images.
+ *
+ * @example
+ * ```ts
+ * const imageOnly = metadata.firstUserMessage === IMAGE_ONLY_PREVIEW; // '[Image]'
+ * ```
+ */
 export const IMAGE_ONLY_PREVIEW = '[Image]';
 
 /**
@@ -18,7 +32,15 @@ export function stripUserMessagePrefix(text: string): string {
   return (at === -1 ? text : text.slice(at + USER_MESSAGE_BEGIN.length)).trim();
 }
 
-/** A user message reduced to what metadata needs: its text and whether it carried images. */
+/**
+ * A user message reduced to what metadata needs: its text and whether it carried images.
+ *
+ * @example
+ * ```ts
+ * const input: UserInput = { text: 'Fix the flaky test', hasImages: false };
+ * stripUserMessagePrefix(input.text); // what previews and titles show
+ * ```
+ */
 export interface UserInput {
   text: string;
   hasImages: boolean;

@@ -3,7 +3,15 @@ import { isUtf8 } from 'node:buffer';
 import { type RolloutLine, parseRolloutLine } from '../protocol/rollout-line.js';
 import type { SplitLine } from './line-splitter.js';
 
-/** Why a line of a rollout was skipped (or, for `invalid-utf8`, repaired). */
+/**
+ * Why a line of a rollout was skipped (or, for `invalid-utf8`, repaired).
+ *
+ * @example
+ * ```ts
+ * const kind: RolloutIssueKind = 'truncated'; // a writer stopped mid-line
+ * const cutShort = reader.issues.some((issue) => issue.kind === kind);
+ * ```
+ */
 export type RolloutIssueKind =
   'invalid-json' | 'invalid-line' | 'invalid-utf8' | 'overlong' | 'truncated';
 
@@ -39,7 +47,14 @@ export class IssueLog {
   }
 }
 
-/** Default longest line read, in bytes; longer lines are skipped and reported. */
+/**
+ * Default longest line read, in bytes; longer lines are skipped and reported.
+ *
+ * @example
+ * ```ts
+ * const reader = readRollout(path, { maxLineBytes: DEFAULT_MAX_LINE_BYTES / 4 }); // 16 MiB
+ * ```
+ */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /**

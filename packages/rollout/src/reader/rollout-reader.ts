@@ -13,7 +13,15 @@ import {
   decodeLine,
 } from './rollout-issues.js';
 
-/** Options of {@link readRollout}. */
+/**
+ * Options of {@link readRollout}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadRolloutOptions = { maxLineBytes: 8 * 1024 * 1024, signal: AbortSignal.timeout(5_000) };
+ * const reader = readRollout(path, options);
+ * ```
+ */
 export interface ReadRolloutOptions {
   /** Longest line read, bytes (default 64 MiB); longer lines are skipped and reported. */
   maxLineBytes?: number | undefined;
@@ -62,26 +70,68 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
     this.#options = options;
   }
 
-  /** The first problems met (up to 100), with line numbers. */
+  /**
+   * The first problems met (up to 100), with line numbers.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of reader) handle(entry);
+   * for (const issue of reader.issues) console.warn(`${path}:${issue.line}: ${issue.message}`);
+   * ```
+   */
   get issues(): readonly RolloutIssue[] {
     return this.#log.issues;
   }
 
-  /** How many lines were skipped or repaired in all. */
+  /**
+   * How many lines were skipped or repaired in all.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of reader) handle(entry);
+   * if (reader.issueCount > 0) console.warn(`${path}: ${reader.issueCount} bad lines`);
+   * ```
+   */
   get issueCount(): number {
     return this.#log.count;
   }
 
-  /** Blank lines skipped. */
+  /**
+   * Blank lines skipped.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of reader) handle(entry);
+   * console.log(`${reader.blankLines} blank lines skipped`);
+   * ```
+   */
   get blankLines(): number {
     return this.#blankLines;
   }
 
-  /** The canonical (first) `session_meta` seen so far. */
+  /**
+   * The canonical (first) `session_meta` seen so far.
+   *
+   * @example
+   * ```ts
+   * const reader = readRollout(path);
+   * for await (const { line } of reader) if (line.type === 'session_meta') break;
+   * console.log(reader.sessionMeta?.id, reader.sessionMeta?.cwd);
+   * ```
+   */
   get sessionMeta(): SessionMeta | undefined {
     return this.#sessionMeta;
   }
 
+  /**
+   * Opens the file and yields its valid lines in order, reading it in chunks. Throws
+   * {@link RolloutFileError} (`ROLLOUT_UNREADABLE`) when the file cannot be opened.
+   *
+   * @example
+   * ```ts
+   * for await (const { lineNumber, line } of readRollout(path)) console.log(lineNumber, line.type);
+   * ```
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<RolloutEntry> {
     const chunkBytes = this.#options.chunkBytes ?? 256 * 1024;
     const splitter = new LineSplitter({
