@@ -1,4 +1,13 @@
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 
 import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
@@ -175,10 +184,16 @@ describe('backfill', () => {
       name(4),
       `${meta(4)}\n{"timestamp":"x","type":"session_meta","payload":{"id":"${id(9)}","timestamp":"2026-01-01T00:00:09.000Z","cwd":"/other"}}\n${user('forked')}\n`,
     ); // foreign meta
-    writeFileSync(
-      name(5),
-      `${meta(5)}\n{"timestamp":"2026-01-01T00:00:05.000Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c","output":"${'x'.repeat(2_000_000)}"}}\n${user('after a long line')}\n`,
+    // A 100 MB single line (a huge tool output): skipped as it streams by, never held in memory.
+    const huge = openSync(name(5), 'w');
+    writeSync(
+      huge,
+      `${meta(5)}\n{"timestamp":"2026-01-01T00:00:05.000Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c","output":"`,
     );
+    const block = Buffer.alloc(1024 * 1024, 'x');
+    for (let i = 0; i < 100; i += 1) writeSync(huge, block);
+    writeSync(huge, `"}}\n${user('after a long line')}\n`);
+    closeSync(huge);
     symlinkSync('rollout-loop.jsonl', join(day, 'rollout-loop.jsonl')); // link to itself
     symlinkSync(join(home, 'missing.jsonl'), join(day, 'rollout-dangling.jsonl'));
 
@@ -207,6 +222,23 @@ describe('backfill', () => {
     // Each garbage line is reported twice (invalid UTF-8, then not JSON); plus the truncated line.
     expect(result.linesSkipped).toBe(5);
   });
+
+  it.skipIf(process.getuid?.() === 0)(
+    'reports a rollout it has no permission to read',
+    async () => {
+      const home = temp.make('perm');
+      const corpus = generateCorpus({ home, count: 2, seed: 6, archivedShare: 0 });
+      chmodSync(corpus.files[0]!.path, 0o000);
+      const store = await open(home);
+      const result = await runBackfill({ store, workers: 0 });
+      expect(result).toMatchObject({ outcome: 'complete', upserted: 1, failed: 1 });
+      expect(result.failures[0]).toMatchObject({
+        path: corpus.files[0]!.path,
+        code: 'ROLLOUT_UNREADABLE',
+      });
+      expect(result.failures[0]!.message).toContain('permission denied');
+    },
+  );
 
   it('stops with lease-lost when another process takes the lease over mid-run', async () => {
     const home = temp.make('takeover');

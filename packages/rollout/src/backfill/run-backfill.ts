@@ -14,16 +14,37 @@ import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { type CollectedRollout, collectRollouts } from './collect-rollouts.js';
 import { ExtractPool } from './extract-pool.js';
 
-/** Rollouts indexed per transaction and checkpoint (the reference's batch size). */
+/**
+ * Rollouts indexed per transaction and checkpoint (the reference's batch size).
+ *
+ * @example
+ * ```ts
+ * await runBackfill({ store, batchSize: BACKFILL_BATCH_SIZE / 4 }); // checkpoint every 50 rollouts
+ * ```
+ */
 export const BACKFILL_BATCH_SIZE = 200;
 
 /**
  * Default backfill lease. Short, because a heartbeat renews it while the backfill is alive: a
  * crashed backfill is resumed by the next process within about two minutes.
+ *
+ * @example
+ * ```ts
+ * await runBackfill({ store, leaseSeconds: 2 * BACKFILL_LEASE_SECONDS }); // 240 s instead of 120
+ * ```
  */
 export const BACKFILL_LEASE_SECONDS = 120;
 
-/** Options of {@link runBackfill}. */
+/**
+ * Options of {@link runBackfill}.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const options: RunBackfillOptions = { store, leaseSeconds: 120, workers: 4, signal: controller.signal };
+ * const result = await runBackfill(options);
+ * ```
+ */
 export interface RunBackfillOptions {
   /** The store to fill; its home is searched for rollouts unless `home` is given. */
   store: StateStore;
@@ -85,6 +106,12 @@ export interface BackfillFailure {
  * How a backfill run ended: `complete` (this run finished it), `already-complete`, `held` (another
  * live process holds the lease), `aborted` (the signal fired; lease released), `lease-lost`
  * (another process took the lease over; this run stopped).
+ *
+ * @example
+ * ```ts
+ * const { outcome, leaseUntil } = await runBackfill({ store });
+ * if (outcome === 'held') console.log(`another process is indexing until ${leaseUntil}`);
+ * ```
  */
 export type BackfillOutcome = 'complete' | 'already-complete' | 'held' | 'aborted' | 'lease-lost';
 
@@ -208,7 +235,9 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
         ? files
         : files.filter((f) => f.watermark > before.lastWatermark!);
     // Worker threads pay off only when there is enough to read; their start-up costs ~0.1 s each.
-    pool = new ExtractPool({ size: options.workers ?? (todo.length < SMALL_BACKFILL ? 0 : undefined) });
+    pool = new ExtractPool({
+      size: options.workers ?? (todo.length < SMALL_BACKFILL ? 0 : undefined),
+    });
     const extractor = pool;
     const progress = (): void =>
       options.onProgress?.({
@@ -222,7 +251,9 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
 
     const extractBatch = (batch: CollectedRollout[]) =>
       Promise.allSettled(
-        batch.map((file) => extractor.extract(file.path, { defaultProvider, archived: file.archived })),
+        batch.map((file) =>
+          extractor.extract(file.path, { defaultProvider, archived: file.archived }),
+        ),
       );
     let nextBatch = todo.slice(0, batchSize);
     let inFlight = nextBatch.length > 0 ? extractBatch(nextBatch) : undefined;
