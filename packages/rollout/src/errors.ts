@@ -17,6 +17,16 @@ export class RolloutFileError extends AgentStateError {
   /** 1-based line number, when the problem is a line. */
   readonly line: number | undefined;
 
+  /**
+   * The message reads `<path>: <problem>`, or `<path>:<line>: <problem>` when `options.line` is
+   * given; `path` and `cause` are kept on the error.
+   *
+   * @example
+   * ```ts
+   * throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'not JSON', { line: 3 });
+   * // message: '<path>:3: not JSON', error.line === 3
+   * ```
+   */
   constructor(
     code: typeof ErrorCode.RolloutUnreadable | typeof ErrorCode.RolloutInvalid,
     path: string,

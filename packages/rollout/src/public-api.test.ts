@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 describe('public API', () => {
   it('documents every export with an example', () => {
-    expect(findUndocumentedExports(fileURLToPath(new URL('./index.ts', import.meta.url)))).toEqual([]);
+    expect(findUndocumentedExports(fileURLToPath(new URL('./index.ts', import.meta.url)))).toEqual(
+      [],
+    );
   });
 });

@@ -12,7 +12,15 @@ import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { findRolloutFileById } from './find-rollout-file.js';
 
-/** Options of {@link findThread}. */
+/**
+ * Options of {@link findThread}.
+ *
+ * @example
+ * ```ts
+ * const options: FindThreadOptions = { home, store, id: '01a1fca2-1d67-7971-8727-3cd36fd8d76f', archived: false };
+ * const found = await findThread(options);
+ * ```
+ */
 export interface FindThreadOptions {
   home: string;
   store?: StateStore | null | undefined;

@@ -179,7 +179,7 @@ describe('find by id', () => {
 
 describe('reconcile', () => {
   it('finds missing, stale and differing rows, repairs them on request, and counts them', async () => {
-    const { home, store } = await backfilled('v0.169.0');
+    const { store } = await backfilled('v0.169.0');
     expect((await reconcile({ store, workers: 0 })).findings).toEqual([]);
 
     const all14 = await store.threads.scan({ limit: 100 });

@@ -40,7 +40,15 @@ export interface ListedThread extends ThreadMetadata {
   preview: string;
 }
 
-/** Options of {@link listThreads}. */
+/**
+ * Options of {@link listThreads}.
+ *
+ * @example
+ * ```ts
+ * const options: ListThreadsOptions = { home, store, pageSize: 25, sortKey: 'updated', cwds: ['/repo'] };
+ * const page = await listThreads(options);
+ * ```
+ */
 export interface ListThreadsOptions {
   home: string;
   /** The store; without one (or while it cannot answer) the rollouts are listed directly. */

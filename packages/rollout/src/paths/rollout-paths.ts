@@ -4,16 +4,44 @@ import { isThreadId } from '@agent-state/state';
 
 import { parseRolloutTimestamp } from '../extract/timestamps.js';
 
-/** Folder of active rollouts under the home, nested `YYYY/MM/DD`. */
+/**
+ * Folder of active rollouts under the home, nested `YYYY/MM/DD`.
+ *
+ * @example
+ * ```ts
+ * const dayDir = join(home, SESSIONS_SUBDIR, '2026', '11', '21'); // ~/.codex/sessions/2026/11/21
+ * ```
+ */
 export const SESSIONS_SUBDIR = 'sessions';
 
-/** Folder of archived rollouts under the home, flat. */
+/**
+ * Folder of archived rollouts under the home, flat.
+ *
+ * @example
+ * ```ts
+ * const archivedPath = join(home, ARCHIVED_SESSIONS_SUBDIR, basename(rolloutPath));
+ * ```
+ */
 export const ARCHIVED_SESSIONS_SUBDIR = 'archived_sessions';
 
-/** Every rollout file name starts with this… */
+/**
+ * Every rollout file name starts with this…
+ *
+ * @example
+ * ```ts
+ * const name = `${ROLLOUT_PREFIX}2026-11-21T05-44-05-${id}${ROLLOUT_SUFFIX}`;
+ * ```
+ */
 export const ROLLOUT_PREFIX = 'rollout-';
 
-/** …and ends with this. */
+/**
+ * …and ends with this.
+ *
+ * @example
+ * ```ts
+ * const rollouts = readdirSync(dir).filter((n) => n.startsWith(ROLLOUT_PREFIX) && n.endsWith(ROLLOUT_SUFFIX));
+ * ```
+ */
 export const ROLLOUT_SUFFIX = '.jsonl';
 
 /**

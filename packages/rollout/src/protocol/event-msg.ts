@@ -27,7 +27,14 @@ export const UserMessageEventSchema = z.looseObject({
   local_images: z.array(z.string()).nullish(),
 });
 
-/** See {@link UserMessageEventSchema}. */
+/**
+ * See {@link UserMessageEventSchema}.
+ *
+ * @example
+ * ```ts
+ * const event: UserMessageEvent = { type: 'user_message', message: 'Fix the flaky test' };
+ * ```
+ */
 export type UserMessageEvent = z.infer<typeof UserMessageEventSchema>;
 
 /**
@@ -49,7 +56,15 @@ export const TokenCountEventSchema = z.looseObject({
     .nullish(),
 });
 
-/** See {@link TokenCountEventSchema}. */
+/**
+ * See {@link TokenCountEventSchema}.
+ *
+ * @example
+ * ```ts
+ * const event: TokenCountEvent = TokenCountEventSchema.parse(payload);
+ * applier.tokenCount(event);
+ * ```
+ */
 export type TokenCountEvent = z.infer<typeof TokenCountEventSchema>;
 
 /**
@@ -72,7 +87,18 @@ export const ItemCompletedEventSchema = z.looseObject({
   }),
 });
 
-/** See {@link ItemCompletedEventSchema}. */
+/**
+ * See {@link ItemCompletedEventSchema}.
+ *
+ * @example
+ * ```ts
+ * const event: ItemCompletedEvent = {
+ *   type: 'item_completed',
+ *   turn_id: 't1',
+ *   item: { type: 'UserMessage', content: [{ type: 'text', text: 'Fix the flaky test' }] },
+ * };
+ * ```
+ */
 export type ItemCompletedEvent = z.infer<typeof ItemCompletedEventSchema>;
 
 /**
@@ -85,7 +111,17 @@ export type ItemCompletedEvent = z.infer<typeof ItemCompletedEventSchema>;
  */
 export const EventMsgSchema = z.looseObject({ type: z.string() });
 
-/** See {@link EventMsgSchema}. */
+/**
+ * See {@link EventMsgSchema}.
+ *
+ * @example
+ * ```ts
+ * if (line.type === 'event_msg') {
+ *   const event: EventMsg = line.payload;
+ *   console.log(event.type);
+ * }
+ * ```
+ */
 export type EventMsg = z.infer<typeof EventMsgSchema>;
 
 /**
@@ -151,5 +187,12 @@ export const EventMsgWriteSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('undo_completed') }).catchall(z.unknown()),
 ]);
 
-/** See {@link EventMsgWriteSchema}. */
+/**
+ * See {@link EventMsgWriteSchema}.
+ *
+ * @example
+ * ```ts
+ * const event: EventMsgWrite = { type: 'task_complete', turn_id: 't1', last_agent_message: 'Done.' };
+ * ```
+ */
 export type EventMsgWrite = z.infer<typeof EventMsgWriteSchema>;

@@ -10,7 +10,14 @@ import { z } from 'zod';
  */
 export const MessagePhaseSchema = z.enum(['commentary', 'final_answer']);
 
-/** See {@link MessagePhaseSchema}. */
+/**
+ * See {@link MessagePhaseSchema}.
+ *
+ * @example
+ * ```ts
+ * const phase: MessagePhase = MessagePhaseSchema.parse('commentary');
+ * ```
+ */
 export type MessagePhase = z.infer<typeof MessagePhaseSchema>;
 
 const contentItem = z.discriminatedUnion('type', [
@@ -107,7 +114,19 @@ export const ResponseItemWriteSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('compaction'), encrypted_content: z.string() }),
 ]);
 
-/** See {@link ResponseItemWriteSchema}. */
+/**
+ * See {@link ResponseItemWriteSchema}.
+ *
+ * @example
+ * ```ts
+ * const item: ResponseItemWrite = {
+ *   type: 'message',
+ *   role: 'assistant',
+ *   content: [{ type: 'output_text', text: 'Done.' }],
+ *   phase: 'final_answer',
+ * };
+ * ```
+ */
 export type ResponseItemWrite = z.infer<typeof ResponseItemWriteSchema>;
 
 /**
@@ -121,5 +140,15 @@ export type ResponseItemWrite = z.infer<typeof ResponseItemWriteSchema>;
  */
 export const ResponseItemSchema = z.looseObject({ type: z.string() });
 
-/** See {@link ResponseItemSchema}. */
+/**
+ * See {@link ResponseItemSchema}.
+ *
+ * @example
+ * ```ts
+ * if (line.type === 'response_item') {
+ *   const item: ResponseItem = line.payload;
+ *   if (item.type === 'function_call') console.log(item.name, item.call_id);
+ * }
+ * ```
+ */
 export type ResponseItem = z.infer<typeof ResponseItemSchema>;

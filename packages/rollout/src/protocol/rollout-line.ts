@@ -18,7 +18,17 @@ export const CompactedSchema = z.looseObject({
   replacement_history: z.array(ResponseItemSchema).nullish(),
 });
 
-/** See {@link CompactedSchema}. */
+/**
+ * See {@link CompactedSchema}.
+ *
+ * @example
+ * ```ts
+ * if (line.type === 'compacted') {
+ *   const compacted: Compacted = line.payload;
+ *   console.log(compacted.message, compacted.replacement_history?.length ?? 0);
+ * }
+ * ```
+ */
 export type Compacted = z.infer<typeof CompactedSchema>;
 
 /** The line types of the paginated format that carry no metadata (kept as read). */
@@ -51,7 +61,14 @@ export type RolloutLine = {
   | { type: 'unknown'; lineType: string; payload: unknown }
 );
 
-/** Line types this version knows. */
+/**
+ * Line types this version knows.
+ *
+ * @example
+ * ```ts
+ * const known = (KNOWN_LINE_TYPES as readonly string[]).includes(type); // else an `unknown` line
+ * ```
+ */
 export const KNOWN_LINE_TYPES = [
   'session_meta',
   'response_item',
@@ -62,7 +79,14 @@ export const KNOWN_LINE_TYPES = [
   'token_usage_record',
 ] as const;
 
-/** One of {@link KNOWN_LINE_TYPES}. */
+/**
+ * One of {@link KNOWN_LINE_TYPES}.
+ *
+ * @example
+ * ```ts
+ * const type: KnownLineType = 'turn_context';
+ * ```
+ */
 export type KnownLineType = (typeof KNOWN_LINE_TYPES)[number];
 
 const PAYLOAD_SCHEMAS: Record<KnownLineType, z.ZodType> = {
@@ -83,7 +107,18 @@ const envelope = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Why a line could not be used. */
+/**
+ * Why a line could not be used.
+ *
+ * @example
+ * ```ts
+ * const result = parseRolloutLine(JSON.parse(text));
+ * if ('problem' in result) {
+ *   const problem: LineProblem = result.problem;
+ *   console.warn(`${problem.reason}: ${problem.message}`);
+ * }
+ * ```
+ */
 export type LineProblem = { reason: 'invalid-json' | 'invalid-line'; message: string };
 
 /**
@@ -157,7 +192,18 @@ export const RolloutLineWriteSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** A line as agent-state writes it. See {@link RolloutLineWriteSchema}. */
+/**
+ * A line as agent-state writes it. See {@link RolloutLineWriteSchema}.
+ *
+ * @example
+ * ```ts
+ * const line: RolloutLineWrite = {
+ *   timestamp: formatLineTimestamp(new Date()),
+ *   type: 'event_msg',
+ *   payload: { type: 'agent_message', message: 'Done.' },
+ * };
+ * ```
+ */
 export type RolloutLineWrite = z.infer<typeof RolloutLineWriteSchema>;
 
 function summarize(error: z.ZodError): string {

@@ -11,7 +11,15 @@ import { z } from 'zod';
  */
 export type SessionSource = string | Record<string, unknown>;
 
-/** Zod schema of {@link SessionSource} (read side: any string or object). */
+/**
+ * Zod schema of {@link SessionSource} (read side: any string or object).
+ *
+ * @example
+ * ```ts
+ * SessionSourceSchema.parse('cli'); // 'cli'
+ * SessionSourceSchema.parse({ subagent: 'review' }); // kept as is
+ * ```
+ */
 export const SessionSourceSchema: z.ZodType<SessionSource> = z.union([
   z.string(),
   z.record(z.string(), z.unknown()),
@@ -31,7 +39,15 @@ export const GitInfoSchema = z.looseObject({
   repository_url: z.string().nullish(),
 });
 
-/** See {@link GitInfoSchema}. */
+/**
+ * See {@link GitInfoSchema}.
+ *
+ * @example
+ * ```ts
+ * const git: GitInfo | null | undefined = meta.git;
+ * console.log(git?.branch ?? '(no branch)', git?.commit_hash);
+ * ```
+ */
 export type GitInfo = z.infer<typeof GitInfoSchema>;
 
 /**
@@ -48,7 +64,15 @@ export const DynamicToolLineSchema = z.looseObject({
   input_schema: z.unknown(),
 });
 
-/** See {@link DynamicToolLineSchema}. */
+/**
+ * See {@link DynamicToolLineSchema}.
+ *
+ * @example
+ * ```ts
+ * const tools: DynamicToolLine[] = meta.dynamic_tools ?? [];
+ * for (const tool of tools) console.log(tool.name, tool.description);
+ * ```
+ */
 export type DynamicToolLine = z.infer<typeof DynamicToolLineSchema>;
 
 /**
@@ -77,7 +101,16 @@ export const SessionMetaSchema = z.looseObject({
   history_mode: z.string().nullish(),
 });
 
-/** See {@link SessionMetaSchema}. */
+/**
+ * See {@link SessionMetaSchema}.
+ *
+ * @example
+ * ```ts
+ * const { sessionMeta } = await loadRollout(path);
+ * const meta: SessionMeta | undefined = sessionMeta;
+ * console.log(meta?.id, meta?.cwd, meta?.source ?? 'vscode');
+ * ```
+ */
 export type SessionMeta = z.infer<typeof SessionMetaSchema>;
 
 /**
@@ -114,5 +147,21 @@ export const SessionMetaWriteSchema = z.strictObject({
     .optional(),
 });
 
-/** See {@link SessionMetaWriteSchema}. */
+/**
+ * See {@link SessionMetaWriteSchema}.
+ *
+ * @example
+ * ```ts
+ * const meta: SessionMetaWrite = {
+ *   id: '01a1fca2-1d67-7971-8727-3cd36fd8d76f',
+ *   timestamp: '2026-11-21T05:44:05.123Z',
+ *   cwd: '/repo',
+ *   originator: 'codex_cli_rs',
+ *   cli_version: '0.100.0',
+ *   source: 'cli',
+ *   model_provider: 'openai',
+ *   base_instructions: null,
+ * };
+ * ```
+ */
 export type SessionMetaWrite = z.infer<typeof SessionMetaWriteSchema>;

@@ -23,7 +23,17 @@ export const TurnContextSchema = z.looseObject({
   summary: z.unknown().optional(),
 });
 
-/** See {@link TurnContextSchema}. */
+/**
+ * See {@link TurnContextSchema}.
+ *
+ * @example
+ * ```ts
+ * if (line.type === 'turn_context') {
+ *   const ctx: TurnContext = line.payload;
+ *   console.log(ctx.model, ctx.cwd);
+ * }
+ * ```
+ */
 export type TurnContext = z.infer<typeof TurnContextSchema>;
 
 /**
@@ -55,5 +65,19 @@ export const TurnContextWriteSchema = z.strictObject({
   truncation_policy: z.unknown().optional(),
 });
 
-/** See {@link TurnContextWriteSchema}. */
+/**
+ * See {@link TurnContextWriteSchema}.
+ *
+ * @example
+ * ```ts
+ * const ctx: TurnContextWrite = {
+ *   turn_id: 't1',
+ *   cwd: '/repo',
+ *   approval_policy: 'on-request',
+ *   sandbox_policy: { type: 'workspace-write' },
+ *   model: 'gpt-5',
+ *   summary: 'auto',
+ * };
+ * ```
+ */
 export type TurnContextWrite = z.infer<typeof TurnContextWriteSchema>;

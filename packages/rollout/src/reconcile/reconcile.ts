@@ -21,6 +21,12 @@ import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
  * - `field_mismatch`: a row whose fields differ from its rollout (named in `fields`);
  * - `unreadable_rollout`: a rollout (or folder) that cannot be read;
  * - `duplicate_rollout`: two rollouts for one thread id (left for a person to resolve).
+ *
+ * @example
+ * ```ts
+ * const reason: ReconcileReason = 'duplicate_rollout';
+ * const toResolve = report.findings.filter((f) => f.reason === reason);
+ * ```
  */
 export type ReconcileReason =
   'missing_row' | 'stale_row' | 'field_mismatch' | 'unreadable_rollout' | 'duplicate_rollout';
@@ -45,7 +51,15 @@ export interface ReconcileFinding {
   message?: string | undefined;
 }
 
-/** Options of {@link reconcile}. */
+/**
+ * Options of {@link reconcile}.
+ *
+ * @example
+ * ```ts
+ * const options: ReconcileOptions = { store, repair: true, workers: 0 };
+ * const report = await reconcile(options);
+ * ```
+ */
 export interface ReconcileOptions {
   store: StateStore;
   /** Default: the store's home. */

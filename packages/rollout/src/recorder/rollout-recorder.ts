@@ -232,7 +232,10 @@ export class RolloutRecorder {
     this.threadId = init.threadId;
     this.persistenceMode = options.persistenceMode ?? 'limited';
     this.#clock = options.clock;
-    this.#logger = (options.logger ?? noopLogger).child({ target: TARGET, threadId: init.threadId });
+    this.#logger = (options.logger ?? noopLogger).child({
+      target: TARGET,
+      threadId: init.threadId,
+    });
     this.#store = options.store;
     this.#fsync = options.fsync ?? false;
     this.#defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
