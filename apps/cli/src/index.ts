@@ -1,7 +1,15 @@
 // Public API of @agent-state/cli: run the `agent-state` command line in-process. Everything
 // exported here is documented and stable; anything else is internal.
 
-export { type DoctorProblem, type DoctorReport, type DoctorSeverity } from './commands/doctor.js';
+export { type BackfillReport } from './commands/backfill.js';
+export {
+  type DoctorDiscrepancy,
+  type DoctorProblem,
+  type DoctorReport,
+  type DoctorSeverity,
+} from './commands/doctor.js';
+export { type ThreadMoveReport } from './commands/threads-archive.js';
+export { type ThreadsListReport } from './commands/threads-list.js';
 export { ExitCode } from './exit-codes.js';
 export { type CliIo, type OutputStream } from './output.js';
 export { createProgram, main } from './program.js';

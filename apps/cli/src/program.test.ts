@@ -29,7 +29,9 @@ describe('agent-state', () => {
     expect(result.exitCode).toBe(ExitCode.Ok);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Usage: agent-state [--home <dir>] [--verbose] <command>');
-    expect(result.stdout).toContain('doctor');
+    for (const command of ['backfill', 'threads', 'reconcile', 'doctor']) {
+      expect(result.stdout).toMatch(new RegExp(`\\n  ${command} `));
+    }
     expect(result.stdout).toContain('Examples:');
     expect(result.stdout).toContain('agent-state --home ~/.codex doctor --json');
   });
@@ -39,6 +41,21 @@ describe('agent-state', () => {
     expect(result.exitCode).toBe(ExitCode.Ok);
     expect(result.stdout).toContain('Usage: agent-state doctor');
     expect(result.stdout).toContain('--json');
+  });
+
+  it.each([
+    ['backfill'],
+    ['threads', 'list'],
+    ['threads', 'show'],
+    ['threads', 'archive'],
+    ['threads', 'unarchive'],
+    ['threads', 'rename'],
+    ['reconcile'],
+  ])('prints the help of `%s` with examples', async (...command) => {
+    const result = await run([...command, '--help']);
+    expect(result.exitCode).toBe(ExitCode.Ok);
+    expect(result.stdout).toContain(`Usage: agent-state ${command.join(' ')}`);
+    expect(result.stdout).toMatch(/Examples:\n {2}\$ agent-state /);
   });
 
   it('exits 2 with the help on stderr when no command is given', async () => {

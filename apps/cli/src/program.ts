@@ -1,7 +1,24 @@
 import { resolveHome } from '@agent-state/state';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
+import { BACKFILL_HELP, parseWorkers, runBackfillCommand } from './commands/backfill.js';
 import { runDoctor } from './commands/doctor.js';
+import { RECONCILE_HELP, runReconcile } from './commands/reconcile.js';
+import {
+  THREADS_ARCHIVE_HELP,
+  THREADS_UNARCHIVE_HELP,
+  runThreadsArchive,
+} from './commands/threads-archive.js';
+import {
+  DEFAULT_LIST_LIMIT,
+  THREADS_LIST_HELP,
+  collect,
+  parseCursor,
+  parseLimit,
+  runThreadsList,
+} from './commands/threads-list.js';
+import { THREADS_RENAME_HELP, runThreadsRename } from './commands/threads-rename.js';
+import { THREADS_SHOW_HELP, runThreadsShow } from './commands/threads-show.js';
 import { CommandExit, ExitCode, reportError } from './exit-codes.js';
 import { type CliIo, type OutputStream, colorEnabled, colorsFor } from './output.js';
 import { CLI_VERSION } from './version.js';
@@ -14,12 +31,27 @@ interface GlobalOptions {
 
 const EXAMPLES = `
 Examples:
-  $ agent-state doctor                          check the store of the default home
-  $ agent-state --home ~/.codex doctor          check the store of another home
-  $ agent-state --home ~/.codex doctor --json   the same, as one JSON document
+  $ agent-state --home ~/.codex backfill             index the sessions of a Codex home
+  $ agent-state --home ~/.codex threads list         the newest 25 threads
+  $ agent-state threads list --json --limit 100      the same as one JSON document
+  $ agent-state threads show <id>                    everything about one thread
+  $ agent-state threads rename <id> "Fix CI"         name a thread (Codex sees the name too)
+  $ agent-state reconcile --repair                   compare the store with the rollouts, fix it
+  $ agent-state doctor                               check the store of the default home
+  $ agent-state --home ~/.codex doctor --json        the same, as one JSON document
 
 The home is --home, else $AGENT_STATE_HOME, else $CODEX_HOME, else ~/.codex.
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found, 4 lease held by another process.
+`;
+
+const THREADS_EXAMPLES = `
+Examples:
+  $ agent-state --home ~/.codex threads list --limit 10
+  $ agent-state threads show 01a1fca2-290e-7023-a2aa-62c446d63b1d
+  $ agent-state threads archive 01a1fca2-290e-7023-a2aa-62c446d63b1d
+  $ agent-state threads rename 01a1fca2-290e-7023-a2aa-62c446d63b1d "Fix CI"
+
+Run \`agent-state threads <command> --help\` for the options of each.
 `;
 
 /**
@@ -73,7 +105,180 @@ export function createProgram(io: CliIo): Command {
       if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
     });
 
+  program
+    .command('backfill')
+    .description(
+      'index every rollout of the home into the store (resumable; waits for another process running it)',
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .option('--no-wait', 'exit 4 instead of waiting while another process runs the backfill')
+    .option(
+      '--workers <n>',
+      'extraction worker threads, 0 to 64 (0: none; default: the number of cores, at most 8)',
+      parseWorkers,
+    )
+    .addHelpText('after', BACKFILL_HELP)
+    .action(
+      async (options: { json?: boolean; wait: boolean; workers?: number }, command: Command) => {
+        const home = homeOf(command, io);
+        const exitCode = await whileInterruptible((signal) =>
+          runBackfillCommand({
+            home,
+            json: options.json === true,
+            wait: options.wait,
+            workers: options.workers,
+            io,
+            signal,
+          }),
+        );
+        if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+      },
+    );
+
+  const threads = program
+    .command('threads')
+    .description('list, show, archive, unarchive and rename threads (sessions)')
+    .addHelpText('after', THREADS_EXAMPLES);
+
+  threads
+    .command('list')
+    .description('list threads, newest first, a page at a time')
+    .option('--archived', 'list archived threads instead of active ones')
+    .addOption(
+      new Option('--sort <key>', 'order by creation or last update time')
+        .choices(['created', 'updated'])
+        .default('created'),
+    )
+    .option('--source <source>', 'only this source (cli, vscode, exec, …); repeatable', collect)
+    .option('--provider <id>', 'only this model provider (openai, …); repeatable', collect)
+    .option('--cwd <dir>', 'only threads whose working directory is <dir>; repeatable', collect)
+    .option('--limit <n>', 'threads per page, 1 to 10000', parseLimit, DEFAULT_LIST_LIMIT)
+    .option(
+      '--cursor <cursor>',
+      'where the page starts: the cursor printed by the previous page',
+      parseCursor,
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', THREADS_LIST_HELP)
+    .action(async (options: ThreadsListFlags, command: Command) => {
+      const home = homeOf(command, io);
+      const exitCode = await runThreadsList({
+        home,
+        json: options.json === true,
+        io,
+        archived: options.archived === true,
+        sortKey: options.sort,
+        sources: options.source ?? [],
+        modelProviders: options.provider ?? [],
+        cwds: options.cwd ?? [],
+        limit: options.limit,
+        cursor: options.cursor,
+      });
+      if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+    });
+
+  threads
+    .command('show')
+    .description('show one thread: metadata, name and rollout file')
+    .argument('<id>', 'the thread id (a UUID)')
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', THREADS_SHOW_HELP)
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const home = homeOf(command, io);
+      const exitCode = await runThreadsShow({ home, id, json: options.json === true, io });
+      if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+    });
+
+  for (const direction of ['archive', 'unarchive'] as const) {
+    threads
+      .command(direction)
+      .description(
+        direction === 'archive'
+          ? 'archive a thread: move its rollout to archived_sessions/'
+          : 'unarchive a thread: move its rollout back to sessions/',
+      )
+      .argument('<id>', 'the thread id (a UUID)')
+      .option('--json', 'print one JSON document on stdout')
+      .addHelpText('after', direction === 'archive' ? THREADS_ARCHIVE_HELP : THREADS_UNARCHIVE_HELP)
+      .action(async (id: string, options: { json?: boolean }, command: Command) => {
+        const home = homeOf(command, io);
+        const exitCode = await runThreadsArchive({
+          home,
+          id,
+          direction,
+          json: options.json === true,
+          io,
+        });
+        if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+      });
+  }
+
+  threads
+    .command('rename')
+    .description('name a thread (recorded in session_index.jsonl, where Codex reads it)')
+    .argument('<id>', 'the thread id (a UUID)')
+    .argument('<name>', 'the new name (quote it when it has spaces)')
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', THREADS_RENAME_HELP)
+    .action(async (id: string, name: string, options: { json?: boolean }, command: Command) => {
+      const home = homeOf(command, io);
+      const exitCode = await runThreadsRename({ home, id, name, json: options.json === true, io });
+      if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+    });
+
+  program
+    .command('reconcile')
+    .description(
+      'compare the store with the rollouts and report (and with --repair fix) the differences',
+    )
+    .option(
+      '--repair',
+      'fix what can be fixed: index missing rollouts, rewrite rows, delete stale rows',
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', RECONCILE_HELP)
+    .action(async (options: { repair?: boolean; json?: boolean }, command: Command) => {
+      const home = homeOf(command, io);
+      const exitCode = await runReconcile({
+        home,
+        repair: options.repair === true,
+        json: options.json === true,
+        io,
+      });
+      if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+    });
+
   return program;
+}
+
+/** The flags of `threads list`, as commander parsed them. */
+interface ThreadsListFlags {
+  archived?: boolean;
+  sort: 'created' | 'updated';
+  source?: string[];
+  provider?: string[];
+  cwd?: string[];
+  limit: number;
+  cursor?: string;
+  json?: boolean;
+}
+
+/**
+ * Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, so a long command stops
+ * cleanly (the backfill releases its lease after its current batch). A second signal is not
+ * caught: it ends the process as usual.
+ */
+async function whileInterruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
 }
 
 /**

@@ -74,6 +74,7 @@ describe('agent-state doctor --json', () => {
       },
       backfill: { status: 'pending', lastWatermark: null, leaseUntil: null },
       threads: { total: 0, archived: 0 },
+      discrepancies: [],
       logs: { sizeBytes: null },
     });
     expect(report.store.schemaVersion).toBeGreaterThan(0);
@@ -120,6 +121,7 @@ describe('agent-state doctor --json', () => {
       store: { path, opened: false, schemaVersion: null, sizeBytes: 4096 },
       backfill: null,
       threads: null,
+      discrepancies: null,
     });
     expect(report.problems).toHaveLength(1);
     const [problem] = report.problems;
@@ -143,6 +145,7 @@ describe('agent-state doctor', () => {
     expect(lines).toContain('  integrity       ok');
     expect(lines).toContain('  backfill        pending (not started)');
     expect(lines).toContain('  threads         0 (0 archived)');
+    expect(lines).toContain('  discrepancies   none');
     expect(stdout).toContain('1 warning:');
     expect(stdout).toContain('fix: run `agent-state backfill`');
     expect(stdout).not.toContain('\u001b[');

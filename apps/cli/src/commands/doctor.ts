@@ -14,6 +14,7 @@ import {
 } from '@agent-state/state';
 
 import { ExitCode } from '../exit-codes.js';
+import { formatIsoTime, plural, shellQuote } from '../format.js';
 import {
   type CliIo,
   type Colors,
@@ -82,8 +83,29 @@ export interface DoctorReport {
   };
   backfill: BackfillState | null;
   threads: { total: number; archived: number } | null;
+  /**
+   * How often the store and the rollouts were found to disagree, per place noticed (`stage`) and
+   * kind (`reason`), most frequent first; empty when none since the counters were last reset
+   * (by a `reconcile` that left nothing unrepaired).
+   */
+  discrepancies: DoctorDiscrepancy[] | null;
   logs: { path: string; sizeBytes: number | null };
   problems: DoctorProblem[];
+}
+
+/**
+ * One discrepancy counter of the store, as `doctor` reports it (`lastSeenAt` in unix seconds).
+ *
+ * @example
+ * ```ts
+ * for (const d of report.discrepancies ?? []) console.log(`${d.stage}/${d.reason}: ${d.count}`);
+ * ```
+ */
+export interface DoctorDiscrepancy {
+  stage: string;
+  reason: string;
+  count: number;
+  lastSeenAt: number;
 }
 
 /** Options of {@link runDoctor}. */
@@ -134,6 +156,7 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
     },
     backfill: null,
     threads: null,
+    discrepancies: null,
     logs: { path: logsPath, sizeBytes: null },
     problems: [],
   };
@@ -188,6 +211,28 @@ async function inspectStore(store: StateStore, report: DoctorReport): Promise<vo
     total: await store.threads.count(),
     archived: await store.threads.count({ archived: true }),
   };
+
+  report.discrepancies = (await store.discrepancies.counts()).map(
+    ({ stage, reason, count, lastSeenAt }) => ({ stage, reason, count, lastSeenAt }),
+  );
+  const discrepancies = discrepancyProblem(report.discrepancies);
+  if (discrepancies) report.problems.push(discrepancies);
+}
+
+function discrepancyProblem(counts: readonly DoctorDiscrepancy[]): DoctorProblem | undefined {
+  if (counts.length === 0) return undefined;
+  const total = counts.reduce((sum, counter) => sum + counter.count, 0);
+  const kinds = counts
+    .slice(0, 3)
+    .map((counter) => `${counter.reason} ×${counter.count}`)
+    .join(', ');
+  const more = counts.length > 3 ? ', …' : '';
+  return {
+    severity: 'warning',
+    code: 'discrepancies',
+    message: `the store and the rollouts disagreed ${plural(total, 'time')} (${kinds}${more}), last at ${formatIsoTime(Math.max(...counts.map((counter) => counter.lastSeenAt)))}`,
+    fix: 'run `agent-state reconcile --repair`',
+  };
 }
 
 function backfillProblem(state: BackfillState, now: number): DoctorProblem | undefined {
@@ -209,7 +254,7 @@ function backfillProblem(state: BackfillState, now: number): DoctorProblem | und
         return {
           severity: 'warning',
           code: 'backfill-running',
-          message: `a backfill is running in another process (its lease runs until ${isoTime(state.leaseUntil)})`,
+          message: `a backfill is running in another process (its lease runs until ${formatIsoTime(state.leaseUntil)})`,
           fix: 'wait for it to finish, then run `agent-state doctor` again',
         };
       }
@@ -295,6 +340,7 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
         ? `${report.threads.total} (${report.threads.archived} archived)`
         : colors.dim('unknown'),
     ],
+    ['discrepancies', discrepanciesText(report, colors)],
     [
       'logs database',
       report.logs.sizeBytes === null
@@ -307,6 +353,18 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
     '',
     ...alignedRows(rows, { style: colors.dim }),
   ];
+  if (report.discrepancies !== null && report.discrepancies.length > 0) {
+    lines.push('', colors.bold('discrepancies'));
+    lines.push(
+      ...alignedRows(
+        report.discrepancies.map((counter): [string, string] => [
+          `${counter.stage} ${counter.reason}`,
+          `${counter.count} ${colors.dim(`(last ${formatIsoTime(counter.lastSeenAt)})`)}`,
+        ]),
+        { style: colors.dim },
+      ),
+    );
+  }
 
   lines.push('');
   if (report.problems.length === 0) {
@@ -328,6 +386,13 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
   return lines;
 }
 
+function discrepanciesText(report: DoctorReport, colors: Colors): string {
+  if (report.discrepancies === null) return colors.dim('unknown');
+  if (report.discrepancies.length === 0) return 'none';
+  const total = report.discrepancies.reduce((sum, counter) => sum + counter.count, 0);
+  return `${total} (see below)`;
+}
+
 function storeSize(report: DoctorReport, colors: Colors): string {
   const { sizeBytes, walBytes } = report.store;
   if (sizeBytes === null) return colors.dim('no file');
@@ -347,7 +412,7 @@ function backfillText(state: BackfillState): string {
     case 'complete':
       return state.lastSuccessAt === null
         ? 'complete'
-        : `complete (last run ${isoTime(state.lastSuccessAt)})`;
+        : `complete (last run ${formatIsoTime(state.lastSuccessAt)})`;
     case 'pending':
       return state.lastWatermark === null
         ? 'pending (not started)'
@@ -355,21 +420,8 @@ function backfillText(state: BackfillState): string {
     case 'running':
       return state.leaseUntil === null
         ? 'running'
-        : `running (lease until ${isoTime(state.leaseUntil)})`;
+        : `running (lease until ${formatIsoTime(state.leaseUntil)})`;
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function isoTime(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Quotes `value` for a POSIX shell when it holds anything beyond plain path characters. */
-function shellQuote(value: string): string {
-  return /^[\w./~@%+=:,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function fileSize(path: string): number | null {

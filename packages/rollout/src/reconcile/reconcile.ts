@@ -67,7 +67,7 @@ export interface ReconcileOptions {
   /** Fix what can be fixed: index missing rollouts, rewrite differing rows, delete stale rows. */
   repair?: boolean | undefined;
   defaultProvider?: string | undefined;
-  /** Extraction worker threads (default: the number of cores; 0 = this thread). */
+  /** Extraction worker threads (default: the number of cores, none below 256 rollouts; 0 = this thread). */
   workers?: number | undefined;
   logger?: Logger | undefined;
 }
@@ -152,7 +152,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     });
   }
   const seen = new Map<string, string>();
-  const pool = new ExtractPool({ size: options.workers });
+  // Worker threads pay off only when there is enough to read (see runBackfill).
+  const pool = new ExtractPool({ size: options.workers ?? (files.length < 256 ? 0 : undefined) });
   try {
     for (let start = 0; start < files.length; start += CHUNK) {
       const chunk = files.slice(start, start + CHUNK);

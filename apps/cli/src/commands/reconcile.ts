@@ -1,0 +1,157 @@
+import { type ReconcileReason, type ReconcileReport, reconcile } from '@agent-state/rollout';
+
+import { ExitCode } from '../exit-codes.js';
+import { formatDuration, plural, singleLine } from '../format.js';
+import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../output.js';
+import { StatusLine } from '../status-line.js';
+import { withStore } from '../store-session.js';
+
+/** Options of {@link runReconcile}. */
+export interface RunReconcileOptions {
+  home: string;
+  repair: boolean;
+  json: boolean;
+  io: CliIo;
+}
+
+/** Findings listed by the text report; the rest are counted. */
+const MAX_LISTED_FINDINGS = 20;
+
+export const RECONCILE_HELP = `
+Compares the store with the rollouts (the source of truth) and reports every difference: rollouts
+the store does not know (missing_row), rows whose rollout is gone (stale_row), rows that differ
+from their rollout (field_mismatch), unreadable rollouts and thread ids with two rollouts.
+--repair fixes the first three; rollouts are never modified.
+
+It is a report: it exits 0 whatever it finds. A run that leaves nothing unrepaired resets the
+discrepancy counters that \`agent-state doctor\` shows.
+
+Examples:
+  $ agent-state --home ~/.codex reconcile
+  $ agent-state --home ~/.codex reconcile --repair
+  $ agent-state reconcile --json | jq .counts
+`;
+
+const REASONS: ReadonlyArray<readonly [ReconcileReason, string, boolean]> = [
+  ['missing_row', 'rollouts the store does not know', true],
+  ['stale_row', 'rows whose rollout is gone', true],
+  ['field_mismatch', 'rows that differ from their rollout', true],
+  ['unreadable_rollout', 'rollouts that cannot be read', false],
+  ['duplicate_rollout', 'thread ids with more than one rollout', false],
+];
+
+/**
+ * Runs `reconcile` on the store of a home and prints the report (text, or the library's
+ * `ReconcileReport` as JSON). Always exits 0 once the comparison ran: findings are its output.
+ */
+export async function runReconcile(options: RunReconcileOptions): Promise<ExitCode> {
+  const { io } = options;
+  const stderrColors = colorsFor(io.stderr, io.env);
+  const report = await withStore(options.home, async (store) => {
+    const backfill = await store.backfill.get();
+    if (backfill.status !== 'complete') {
+      writeLines(io.stderr, [
+        `${stderrColors.yellow('agent-state:')} the backfill has not completed: rollouts it has not reached yet are reported as missing_row (run \`agent-state backfill\` first)`,
+      ]);
+    }
+    const line = new StatusLine({ stream: io.stderr });
+    line.draw('comparing the store with the rollouts…', { force: true });
+    let result: ReconcileReport;
+    try {
+      result = await reconcile({ store, repair: options.repair });
+    } finally {
+      line.clear();
+    }
+    // Nothing left to fix: what the counters recorded has been dealt with.
+    if (unrepaired(result) === 0) await store.discrepancies.clear();
+    return result;
+  });
+
+  if (options.json) writeJson(io.stdout, report);
+  else
+    writeLines(
+      io.stdout,
+      renderReconcileReport(report, {
+        repair: options.repair,
+        colors: colorsFor(io.stdout, io.env),
+      }),
+    );
+  return ExitCode.Ok;
+}
+
+function total(report: ReconcileReport): number {
+  return Object.values(report.counts).reduce((sum, count) => sum + count, 0);
+}
+
+function unrepaired(report: ReconcileReport): number {
+  return total(report) - report.repaired;
+}
+
+/**
+ * The text report: what was compared, counts per reason, the first findings with their paths
+ * (and fields), and what to do next.
+ */
+export function renderReconcileReport(
+  report: ReconcileReport,
+  options: { repair: boolean; colors: Colors },
+): string[] {
+  const { colors, repair } = options;
+  const lines = [
+    `${colors.bold('reconcile:')} ${plural(report.scannedRollouts, 'rollout')} and ${plural(report.scannedRows, 'store row')} compared in ${formatDuration(report.durationMs)}`,
+  ];
+  const found = total(report);
+  if (found === 0) {
+    lines.push(colors.green('no discrepancies: the store matches the rollouts'));
+    return lines;
+  }
+
+  lines.push('');
+  const counted = REASONS.filter(([reason]) => report.counts[reason] > 0);
+  const reasonWidth = Math.max(...counted.map(([reason]) => reason.length));
+  const countWidth = Math.max(...counted.map(([reason]) => String(report.counts[reason]).length));
+  for (const [reason, meaning, repairable] of counted) {
+    const outcome = !repairable
+      ? colors.yellow('left for you to resolve')
+      : repair
+        ? colors.green('repaired')
+        : colors.yellow('not repaired');
+    lines.push(
+      `  ${reason.padEnd(reasonWidth)}  ${String(report.counts[reason]).padStart(countWidth)}  ${meaning} ${colors.dim('—')} ${outcome}`,
+    );
+  }
+
+  lines.push(
+    '',
+    `${plural(found, 'finding')}${found > MAX_LISTED_FINDINGS ? ` (first ${MAX_LISTED_FINDINGS})` : ''}:`,
+  );
+  for (const finding of report.findings.slice(0, MAX_LISTED_FINDINGS)) {
+    const details = [
+      finding.fields !== undefined && finding.fields.length > 0
+        ? `fields: ${finding.fields.join(', ')}`
+        : undefined,
+      finding.message === undefined ? undefined : singleLine(finding.message),
+    ].filter((detail) => detail !== undefined);
+    const suffix = details.length > 0 ? ` ${colors.dim(`(${details.join('; ')})`)}` : '';
+    lines.push(
+      `  ${colors.dim(finding.reason.padEnd(reasonWidth))}  ${finding.threadId ?? '-'}  ${singleLine(finding.path)}${suffix}`,
+    );
+  }
+  const more = found - Math.min(report.findings.length, MAX_LISTED_FINDINGS);
+  if (more > 0) lines.push(`  …and ${more} more (see --json)`);
+
+  lines.push('');
+  if (repair) {
+    lines.push(`${plural(report.repaired, 'finding')} repaired`);
+  } else {
+    const repairable = REASONS.filter(([, , can]) => can).reduce(
+      (sum, [reason]) => sum + report.counts[reason],
+      0,
+    );
+    if (repairable > 0) {
+      lines.push(
+        `run ${colors.cyan('`agent-state reconcile --repair`')} to fix ${repairable === found ? (found === 1 ? 'it' : 'them') : `${repairable} of them`}`,
+      );
+    }
+  }
+  return lines;
+}

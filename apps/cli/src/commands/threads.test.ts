@@ -1,0 +1,194 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { ListedThread } from '@agent-state/rollout';
+import { tempDirs } from '@agent-state/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { backfilledHome, codexHome, codexThreadList, runCli, runCliJson } from '../cli-harness.js';
+import { ExitCode } from '../exit-codes.js';
+import type { ThreadMoveReport } from './threads-archive.js';
+import type { ThreadsListReport } from './threads-list.js';
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+const NAMED = '01a1fca2-290e-7023-a2aa-62c446d63b1d';
+const UNKNOWN = '01a1fca2-290e-7023-a2aa-000000000000';
+const codex = codexThreadList('v0.100.0');
+const namedPath = codex.active.find((thread) => thread.id === NAMED)!.path;
+
+describe('agent-state threads show', () => {
+  it('prints every field, the name and the rollout as JSON', async () => {
+    const home = await backfilledHome(temp);
+    const { exitCode, stderr, json } = await runCliJson<ListedThread>([
+      '--home',
+      home,
+      'threads',
+      'show',
+      NAMED,
+      '--json',
+    ]);
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(stderr).toBe('');
+    expect(json).toEqual({
+      id: NAMED,
+      rolloutPath: join(home, namedPath),
+      createdAt: 1795239848,
+      updatedAt: 1795239848,
+      source: 'vscode',
+      modelProvider: 'mock',
+      cwd: '/home/user/projects/repo-a',
+      cliVersion: '0.100.0',
+      title: 'List the files here.\nRUN: ls',
+      sandboxPolicy: expect.stringContaining('"type":"workspace-write"') as unknown,
+      approvalMode: 'on-request',
+      tokensUsed: expect.any(Number) as unknown,
+      firstUserMessage: 'List the files here.\nRUN: ls',
+      archivedAt: null,
+      gitSha: '54bb7912008c9d8b017c8da6f8eef0b0168ec324',
+      gitBranch: 'main',
+      gitOriginUrl: 'https://example.invalid/acme/repo-a.git',
+      name: 'IDE thread ✓',
+      preview: 'List the files here.\nRUN: ls',
+    });
+  });
+
+  it('finds a thread the store does not know yet (before any backfill)', async () => {
+    const home = codexHome(temp);
+    const { exitCode, stdout } = await runCli(['--home', home, 'threads', 'show', NAMED]);
+    expect(exitCode).toBe(ExitCode.Ok);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe(`id              ${NAMED}`);
+    expect(lines).toContain('name            IDE thread ✓');
+    expect(lines).toContain('first message   List the files here.⏎RUN: ls');
+    expect(lines).toContain('archived        no');
+    expect(lines).toContain(`rollout         ${join(home, namedPath)}`);
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('exits 3 on an unknown id and 2 on an id that is not a UUID', async () => {
+    const home = await backfilledHome(temp);
+    const unknown = await runCli(['--home', home, 'threads', 'show', UNKNOWN, '--json']);
+    expect(unknown).toEqual({
+      exitCode: ExitCode.NotFound,
+      stdout: '',
+      stderr: `agent-state: thread ${UNKNOWN} not found\n`,
+    });
+    const bad = await runCli(['--home', home, 'threads', 'show', 'not-an-id']);
+    expect(bad.exitCode).toBe(ExitCode.Usage);
+    expect(bad.stderr).toBe('agent-state: invalid id: expected a UUID, got "not-an-id"\n');
+  });
+});
+
+describe('agent-state threads archive / unarchive / rename', () => {
+  it('round-trips a thread through archive, unarchive and rename', async () => {
+    const home = await backfilledHome(temp);
+    const active = join(home, namedPath);
+    const archived = join(home, 'archived_sessions', namedPath.split('/').at(-1)!);
+
+    const archive = await runCliJson<ThreadMoveReport>([
+      '--home',
+      home,
+      'threads',
+      'archive',
+      NAMED,
+      '--json',
+    ]);
+    expect(archive.exitCode).toBe(ExitCode.Ok);
+    expect(archive.json).toEqual({ id: NAMED, from: active, to: archived });
+    expect(existsSync(archived)).toBe(true);
+    expect(existsSync(active)).toBe(false);
+    const listed = await runCliJson<ThreadsListReport>([
+      '--home',
+      home,
+      'threads',
+      'list',
+      '--archived',
+      '--json',
+    ]);
+    expect(listed.json.items.map((thread) => thread.id)).toContain(NAMED);
+
+    const again = await runCli(['--home', home, 'threads', 'archive', NAMED]);
+    expect(again.exitCode).toBe(ExitCode.Failure);
+    expect(again.stderr).toBe(`agent-state: thread ${NAMED} is already archived: ${archived}\n`);
+
+    const unarchive = await runCli(['--home', home, 'threads', 'unarchive', NAMED]);
+    expect(unarchive.exitCode).toBe(ExitCode.Ok);
+    expect(unarchive.stdout).toBe(`unarchived ${NAMED}\n  now at ${active}\n`);
+    expect(existsSync(active)).toBe(true);
+
+    const notArchived = await runCli(['--home', home, 'threads', 'unarchive', NAMED]);
+    expect(notArchived.exitCode).toBe(ExitCode.Failure);
+    expect(notArchived.stderr).toContain('is not archived');
+
+    const rename = await runCliJson<{ id: string; name: string }>([
+      '--home',
+      home,
+      'threads',
+      'rename',
+      NAMED,
+      '  Fix CI  ',
+      '--json',
+    ]);
+    expect(rename.exitCode).toBe(ExitCode.Ok);
+    expect(rename.json).toEqual({ id: NAMED, name: 'Fix CI' });
+    const index = readFileSync(join(home, 'session_index.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(index.at(-1)!)).toMatchObject({ id: NAMED, thread_name: 'Fix CI' });
+
+    const shown = await runCliJson<ListedThread>([
+      '--home',
+      home,
+      'threads',
+      'show',
+      NAMED,
+      '--json',
+    ]);
+    expect(shown.json).toMatchObject({
+      id: NAMED,
+      name: 'Fix CI',
+      archivedAt: null,
+      rolloutPath: active,
+    });
+  });
+
+  it('prints the new path and a confirmation in text', async () => {
+    const home = await backfilledHome(temp);
+    const archive = await runCli(['--home', home, 'threads', 'archive', NAMED]);
+    expect(archive.stdout).toBe(
+      `archived ${NAMED}\n  now at ${join(home, 'archived_sessions', namedPath.split('/').at(-1)!)}\n`,
+    );
+    const rename = await runCli(['--home', home, 'threads', 'rename', NAMED, 'Fix CI']);
+    expect(rename.stdout).toBe(`renamed ${NAMED} to "Fix CI"\n`);
+  });
+
+  it.each([['archive'], ['unarchive'], ['rename']])(
+    'exits 3 when %s is given an unknown id',
+    async (command) => {
+      const home = await backfilledHome(temp);
+      const args = command === 'rename' ? [UNKNOWN, 'name'] : [UNKNOWN];
+      const { exitCode, stdout, stderr } = await runCli([
+        '--home',
+        home,
+        'threads',
+        command,
+        ...args,
+      ]);
+      expect(exitCode).toBe(ExitCode.NotFound);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^agent-state: .*not found\n$/);
+    },
+  );
+
+  it('exits 2 on an empty name or a missing argument, and writes nothing', async () => {
+    const home = await backfilledHome(temp);
+    const before = readFileSync(join(home, 'session_index.jsonl'), 'utf8');
+    const empty = await runCli(['--home', home, 'threads', 'rename', NAMED, '   ']);
+    expect(empty.exitCode).toBe(ExitCode.Usage);
+    expect(empty.stderr).toBe('agent-state: invalid name: cannot be empty\n');
+    const missing = await runCli(['--home', home, 'threads', 'rename', NAMED]);
+    expect(missing.exitCode).toBe(ExitCode.Usage);
+    expect(missing.stderr).toContain("missing required argument 'name'");
+    expect(readFileSync(join(home, 'session_index.jsonl'), 'utf8')).toBe(before);
+  });
+});

@@ -1,0 +1,36 @@
+import { statSync } from 'node:fs';
+
+import { NotFoundError, type StateStore, openStateStore } from '@agent-state/state';
+
+/**
+ * Refuses a home that does not exist (`NotFoundError`, exit 3) instead of letting the store
+ * create it: a mistyped `--home` must not leave an empty home and database behind.
+ */
+export function requireHome(home: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(home).isDirectory();
+  } catch {
+    throw new NotFoundError(`home ${home}`, { path: home });
+  }
+  if (!isDirectory) throw new NotFoundError(`home directory ${home}`, { path: home });
+}
+
+/**
+ * Opens the store of an existing `home`, runs `use` with it and always closes it, whatever `use`
+ * does. Errors of opening (corrupt, too new, busy, …) propagate to the one exit-code mapping.
+ * The full `quick_check` is left to `doctor`: it reads the whole file, and SQLite reports damage
+ * in the pages a command touches anyway (as a `StoreCorruptError`).
+ */
+export async function withStore<T>(
+  home: string,
+  use: (store: StateStore) => Promise<T>,
+): Promise<T> {
+  requireHome(home);
+  const store = await openStateStore({ home, integrityCheck: false });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
