@@ -2,7 +2,9 @@
 // another and prints, as one JSON line, the outcome, the time and the process's peak RSS (which
 // includes the extraction worker threads: they share the process).
 //
-// Usage: node --import tsx bench/backfill-child.ts <store-home> <rollout-home>
+// rollout.bench.ts builds it with the package and runs
+// `node bench/dist/backfill-child.js <store-home> <rollout-home>`;
+// from the sources: `node --import tsx bench/backfill-child.ts <store-home> <rollout-home>`.
 import { performance } from 'node:perf_hooks';
 
 import { openStateStore } from '@agent-state/state';

@@ -22,6 +22,20 @@ export interface GenerateCorpusOptions {
   /** Share of rollouts grown to 200 KB–1 MB, and to 1–5 MB, with extra tool calls (default 0). */
   mediumShare?: number;
   largeShare?: number;
+  /**
+   * Grow the other rollouts too, to a size drawn in this range, bytes (default: none, they keep
+   * their fixture's size, about 1–23 KB). Real small rollouts are often tens of KB.
+   */
+  smallBytes?: { min: number; max: number } | undefined;
+  /**
+   * How rollouts grow. `fixture-tool-lines` (default): each round repeats every tool-call and
+   * `token_count` line of the fixture, so fixtures without tool calls grow by `token_count` events
+   * alone. `tool-calls`: each round is one tool call as Codex writes it (`function_call`, its
+   * output, the `CommandExecution` item where the version has one, one `token_count`), borrowed
+   * from a fixture of the same version when the rollout's own has none: most bytes are then tool
+   * output, as in real large rollouts.
+   */
+  growth?: 'fixture-tool-lines' | 'tool-calls' | undefined;
   /** Share of rollouts put in `archived_sessions/` (default 0.05). */
   archivedShare?: number;
   /** Creation dates are spread over this many days before `endMs` (default 60). */
@@ -39,6 +53,8 @@ interface Template {
   id: string;
   lines: string[];
   toolLines: string[];
+  /** One tool call (see `growth: 'tool-calls'`); empty when no fixture of the version has one. */
+  turnLines: string[];
 }
 
 /**
@@ -82,7 +98,10 @@ export function generateCorpus(options: GenerateCorpusOptions): GeneratedCorpus 
         ? 1_000_000 + Math.floor(random() * 4_000_000)
         : roll < (options.largeShare ?? 0) + (options.mediumShare ?? 0)
           ? 200_000 + Math.floor(random() * 800_000)
-          : 0;
+          : options.smallBytes
+            ? options.smallBytes.min +
+              Math.floor(random() * (options.smallBytes.max - options.smallBytes.min))
+            : 0;
 
     const fd = openSync(path, 'w');
     let bytes = 0;
@@ -100,8 +119,9 @@ export function generateCorpus(options: GenerateCorpusOptions): GeneratedCorpus 
         write(`${text}\n`);
       }
       // Grow with more tool calls (each repeat carries a bigger output) until the target size.
-      for (let n = 0; bytes < targetBytes && template.toolLines.length > 0; n += 1) {
-        for (const line of template.toolLines) {
+      const growLines = options.growth === 'tool-calls' ? template.turnLines : template.toolLines;
+      for (let n = 0; bytes < targetBytes && growLines.length > 0; n += 1) {
+        for (const line of growLines) {
           write(`${grow(line.replaceAll(template.id, id), n)}\n`);
         }
       }
@@ -119,6 +139,7 @@ export function generateCorpus(options: GenerateCorpusOptions): GeneratedCorpus 
 function loadTemplates(): Template[] {
   const templates: Template[] = [];
   for (const version of CODEX_FIXTURE_VERSIONS) {
+    const first = templates.length;
     const home = join(codexFixtureDir(version), 'home');
     const dirs = [join(home, 'sessions', '2026', '11', '21'), join(home, 'archived_sessions')];
     for (const dir of dirs) {
@@ -133,11 +154,34 @@ function loadTemplates(): Template[] {
             l.includes('"CommandExecution"') ||
             l.includes('"token_count"'),
         );
-        templates.push({ id, lines, toolLines });
+        templates.push({ id, lines, toolLines, turnLines: [] });
       }
     }
+    const ofVersion = templates.slice(first);
+    for (const template of ofVersion) template.turnLines = toolCallTurn(template, ofVersion);
   }
   return templates;
+}
+
+/**
+ * One tool call of a template as Codex writes it: the `function_call`, its output, the
+ * `CommandExecution` item (where the version writes one) and one `token_count` (the template's
+ * last). Borrowed, with the thread id replaced, from a rollout of the same version when the
+ * template has no tool call.
+ */
+function toolCallTurn(template: Template, sameVersion: readonly Template[]): string[] {
+  const hasCall = (t: Template) => t.lines.some((l) => l.includes('"function_call_output"'));
+  const donor = hasCall(template) ? template : sameVersion.find(hasCall);
+  if (!donor) return [];
+  const pick = (t: Template, needle: string) => t.lines.findLast((l) => l.includes(needle));
+  return [
+    pick(donor, '"type":"function_call"'),
+    pick(donor, '"function_call_output"'),
+    pick(donor, '"CommandExecution"'),
+    pick(template, '"token_count"') ?? pick(donor, '"token_count"'),
+  ]
+    .filter((line): line is string => line !== undefined)
+    .map((line) => line.replaceAll(donor.id, template.id));
 }
 
 const FILLER = 'lorem ipsum dolor sit amet, consectetur adipiscing elit; '.repeat(64);
