@@ -99,6 +99,13 @@ describe('threads: writes and reads', () => {
     raw.close();
   });
 
+  it('getMany returns the rows that exist', async () => {
+    await store.threads.upsertMany([thread(1), thread(2)]);
+    const found = await store.threads.getMany([idOf(2), idOf(7), idOf(1).toUpperCase()]);
+    expect(found.map((t) => t.id).sort()).toEqual([idOf(1), idOf(2)]);
+    expect(await store.threads.getMany([])).toEqual([]);
+  });
+
   it('upsertMany writes batches larger than one statement and later entries win', async () => {
     const batch = Array.from({ length: 1234 }, (_, i) => thread(i));
     batch.push(thread(5, { title: 'last write wins' }));

@@ -224,6 +224,29 @@ export class ThreadsRepository {
   }
 
   /**
+   * The threads with these ids that exist, in no particular order (one query).
+   *
+   * @example
+   * ```ts
+   * const known = new Map((await store.threads.getMany(ids)).map((t) => [t.id, t]));
+   * ```
+   */
+  async getMany(ids: readonly string[]): Promise<ThreadMetadata[]> {
+    if (ids.length === 0) return [];
+    const wanted = ids.map((id) => normalizeThreadId(id));
+    const found: ThreadMetadata[] = [];
+    for (let start = 0; start < wanted.length; start += 500) {
+      const rows = await this.#context.db
+        .selectFrom('threads')
+        .select(THREAD_COLUMNS)
+        .where('id', 'in', wanted.slice(start, start + 500))
+        .execute();
+      found.push(...rows.map(threadFromRow));
+    }
+    return found;
+  }
+
+  /**
    * The rollout path stored for a thread; with `archived: true` only if it is archived, with
    * `archived: false` only if it is active.
    *
