@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { ErrorCode } from '@agent-state/state';
+import { ErrorCode, isAgentStateError } from '@agent-state/state';
 
 import { RolloutFileError } from '../errors.js';
 import {
@@ -13,33 +13,70 @@ import {
   extractRolloutMetadata,
 } from '../extract/extract-rollout.js';
 
-/** @internal A job sent to an extraction worker. */
-export interface ExtractJob {
-  id: number;
+/** One rollout to extract. */
+export interface ExtractItem {
   path: string;
   options: ExtractRolloutOptions;
 }
 
-/** @internal A worker's answer. */
-export type ExtractReply =
-  | { id: number; ok: true; result: ExtractedRollout }
-  | { id: number; ok: false; error: { code: string | undefined; message: string } };
+/** What happened to one rollout: its metadata, or why it could not be read. */
+export type ExtractOutcome =
+  | { ok: true; result: ExtractedRollout }
+  | { ok: false; error: { code: string | undefined; message: string } };
 
-interface Pending {
-  resolve: (result: ExtractedRollout) => void;
-  reject: (error: unknown) => void;
-  path: string;
+/** @internal A slice of rollouts sent to an extraction worker. */
+export interface ExtractJob {
+  id: number;
+  items: ExtractItem[];
+}
+
+/** @internal A worker's answer: one outcome per item, in order. */
+export interface ExtractReply {
+  id: number;
+  outcomes: ExtractOutcome[];
+}
+
+/** Rollouts per message to a worker: enough to amortize messaging, small enough to balance. */
+const SLICE = 16;
+
+/**
+ * Extracts one slice of rollouts on the calling thread, catching per-file errors. The worker entry
+ * runs exactly this.
+ */
+export function extractSlice(items: readonly ExtractItem[]): ExtractOutcome[] {
+  return items.map((item) => {
+    try {
+      return { ok: true, result: extractRolloutMetadata(item.path, item.options) };
+    } catch (error) {
+      return {
+        ok: false,
+        error: {
+          code: isAgentStateError(error) ? error.code : undefined,
+          message: error instanceof Error ? error.message : String(error),
+        },
+      };
+    }
+  });
+}
+
+interface Slot {
+  worker: Worker;
+  busy: { id: number; reject: (error: unknown) => void } | undefined;
 }
 
 /**
- * Extracts rollout metadata on `size` worker threads (0: on the calling thread). Jobs are handed
- * to whichever worker is free; results come back per job, so callers keep their own order.
+ * Extracts rollout metadata on `size` worker threads (0: on the calling thread). Work goes out in
+ * slices of a few files per message, to whichever worker is free; results come back in order.
  */
 export class ExtractPool {
   readonly size: number;
-  readonly #workers: Array<{ worker: Worker; busy: number | undefined }> = [];
-  readonly #queue: ExtractJob[] = [];
-  readonly #pending = new Map<number, Pending>();
+  readonly #slots: Slot[] = [];
+  readonly #queue: Array<{
+    job: ExtractJob;
+    resolve: (o: ExtractOutcome[]) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  readonly #waiting = new Map<number, (outcomes: ExtractOutcome[]) => void>();
   #nextId = 0;
   #closed = false;
 
@@ -48,76 +85,83 @@ export class ExtractPool {
     for (let i = 0; i < this.size; i += 1) this.#startWorker();
   }
 
-  /** Extracts one rollout (see `extractRolloutMetadata`); rejects with its `RolloutFileError`. */
-  extract(path: string, options: ExtractRolloutOptions): Promise<ExtractedRollout> {
-    if (this.size === 0) {
-      try {
-        return Promise.resolve(extractRolloutMetadata(path, options));
-      } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++;
-      this.#pending.set(id, { resolve, reject, path });
-      this.#queue.push({ id, path, options });
-      this.#dispatch();
-    });
+  /**
+   * Extracts every item; settles with one outcome per item, in order (a file that cannot be read
+   * gives a rejected outcome with its `RolloutFileError`, never a rejected promise).
+   */
+  async extractAll(
+    items: readonly ExtractItem[],
+  ): Promise<Array<PromiseSettledResult<ExtractedRollout>>> {
+    const slices: ExtractItem[][] = [];
+    for (let start = 0; start < items.length; start += SLICE)
+      slices.push(items.slice(start, start + SLICE));
+    const outcomes =
+      this.size === 0
+        ? slices.map((slice) => extractSlice(slice))
+        : await Promise.all(slices.map((slice) => this.#submit(slice)));
+    return outcomes
+      .flat()
+      .map((outcome, index) =>
+        outcome.ok
+          ? { status: 'fulfilled', value: outcome.result }
+          : { status: 'rejected', reason: toError(items[index]!.path, outcome.error) },
+      );
   }
 
-  /** Stops the workers; pending jobs are rejected. */
+  /** Stops the workers; pending work is rejected. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const [, pending] of this.#pending) pending.reject(new Error('extraction pool closed'));
-    this.#pending.clear();
-    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+    for (const { reject } of this.#queue.splice(0)) reject(new Error('extraction pool closed'));
+    for (const slot of this.#slots) slot.busy?.reject(new Error('extraction pool closed'));
+    await Promise.all(this.#slots.map(({ worker }) => worker.terminate()));
+  }
+
+  #submit(items: ExtractItem[]): Promise<ExtractOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job: { id: this.#nextId++, items }, resolve, reject });
+      this.#dispatch();
+    });
   }
 
   #startWorker(): void {
-    const worker = spawnExtractWorker();
-    const slot: { worker: Worker; busy: number | undefined } = { worker, busy: undefined };
-    worker.on('message', (reply: ExtractReply) => {
+    const slot: Slot = { worker: spawnExtractWorker(), busy: undefined };
+    slot.worker.on('message', (reply: ExtractReply) => {
       slot.busy = undefined;
-      const pending = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      if (pending) {
-        if (reply.ok) pending.resolve(reply.result);
-        else pending.reject(toError(pending.path, reply.error));
-      }
+      const resolve = this.#waiting.get(reply.id);
+      this.#waiting.delete(reply.id);
+      resolve?.(reply.outcomes);
       this.#dispatch();
     });
-    worker.on('error', (error) => {
-      // A crashed worker fails its job and is replaced.
-      const id = slot.busy;
+    slot.worker.on('error', (error) => {
+      // A crashed worker fails its slice and is replaced.
+      const busy = slot.busy;
       slot.busy = undefined;
-      const index = this.#workers.indexOf(slot);
-      if (index !== -1) this.#workers.splice(index, 1);
-      if (id !== undefined) {
-        const pending = this.#pending.get(id);
-        this.#pending.delete(id);
-        pending?.reject(error);
+      this.#slots.splice(this.#slots.indexOf(slot), 1);
+      if (busy) {
+        this.#waiting.delete(busy.id);
+        busy.reject(error);
       }
       if (!this.#closed) {
         this.#startWorker();
         this.#dispatch();
       }
     });
-    worker.unref();
-    this.#workers.push(slot);
+    slot.worker.unref();
+    this.#slots.push(slot);
   }
 
   #dispatch(): void {
-    for (const slot of this.#workers) {
-      if (slot.busy !== undefined) continue;
-      const job = this.#queue.shift();
-      if (!job) return;
-      slot.busy = job.id;
+    for (const slot of this.#slots) {
+      if (slot.busy) continue;
+      const next = this.#queue.shift();
+      if (!next) break;
+      slot.busy = { id: next.job.id, reject: next.reject };
+      this.#waiting.set(next.job.id, next.resolve);
       slot.worker.ref();
-      slot.worker.postMessage(job);
+      slot.worker.postMessage(next.job);
     }
-    if (this.#queue.length === 0 && this.#pending.size === 0) {
-      for (const { worker } of this.#workers) worker.unref();
-    }
+    // Idle workers must not keep the process alive.
+    for (const slot of this.#slots) if (!slot.busy) slot.worker.unref();
   }
 }
 

@@ -250,10 +250,11 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     progress();
 
     const extractBatch = (batch: CollectedRollout[]) =>
-      Promise.allSettled(
-        batch.map((file) =>
-          extractor.extract(file.path, { defaultProvider, archived: file.archived }),
-        ),
+      extractor.extractAll(
+        batch.map((file) => ({
+          path: file.path,
+          options: { defaultProvider, archived: file.archived },
+        })),
       );
     let nextBatch = todo.slice(0, batchSize);
     let inFlight = nextBatch.length > 0 ? extractBatch(nextBatch) : undefined;

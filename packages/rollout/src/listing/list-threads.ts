@@ -17,6 +17,7 @@ import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   SESSIONS_SUBDIR,
+  isRolloutFileName,
   parseRolloutFileName,
 } from '../paths/rollout-paths.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
@@ -154,23 +155,29 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
   }
 
   const store = options.store;
+  const query = () =>
+    store.threads.list({
+      pageSize: options.pageSize,
+      anchor,
+      sortKey: options.sortKey,
+      archived: options.archived,
+      sources: options.sources,
+      modelProviders: options.modelProviders,
+      cwds: options.cwds,
+    });
+  let page = await query();
   let repaired = 0;
+  let seenMtimes = new Map<string, number>();
   if (!anchor && options.freshness !== false) {
-    repaired = await refreshNewest(store, options, defaultProvider, logger);
+    const fresh = await refreshNewest(store, options, page.items, defaultProvider, logger);
+    repaired = fresh.repaired;
+    seenMtimes = fresh.mtimes;
+    if (repaired > 0) page = await query();
   }
-  const page = await store.threads.list({
-    pageSize: options.pageSize,
-    anchor,
-    sortKey: options.sortKey,
-    archived: options.archived,
-    sources: options.sources,
-    modelProviders: options.modelProviders,
-    cwds: options.cwds,
-  });
   const items: ListedThread[] = [];
   let droppedStale = 0;
   for (const thread of page.items) {
-    if (!fileExists(thread.rolloutPath)) {
+    if (!seenMtimes.has(thread.rolloutPath) && !fileExists(thread.rolloutPath)) {
       droppedStale += 1;
       logger.warn('store listed a thread whose rollout is gone; row deleted', {
         threadId: thread.id,
@@ -208,31 +215,44 @@ async function storeUnavailable(store: StateStore | null | undefined): Promise<s
 }
 
 /**
- * Indexes the newest rollouts (by file name) that the store does not know or knows with another
- * path or mtime. Costs a few directory reads, one `stat` per file and one query.
+ * Indexes the newest rollouts (by file name) that the store does not know, or knows with another
+ * path or mtime. The page just read answers for most of them; only the others cost a query.
+ * Returns how many were indexed and the mtimes it saw (by path), so callers need not stat again.
  */
 async function refreshNewest(
   store: StateStore,
   options: ListThreadsOptions,
+  page: readonly ThreadMetadata[],
   defaultProvider: string,
   logger: Logger,
-): Promise<number> {
+): Promise<{ repaired: number; mtimes: Map<string, number> }> {
   const archived = options.archived ?? false;
+  const mtimes = new Map<string, number>();
   const newest = newestRollouts(options.home, archived, Math.max(options.pageSize, 25));
-  if (newest.length === 0) return 0;
-  const known = new Map(
-    (await store.threads.getMany(newest.map((f) => f.id))).map((t) => [t.id, t]),
-  );
-  let repaired = 0;
+  const candidates: Array<{ path: string; id: string; mtime: number }> = [];
   for (const file of newest) {
-    let mtime: number;
     try {
-      mtime = Math.floor(statSync(file.path).mtimeMs / 1000);
+      const mtime = Math.floor(statSync(file.path).mtimeMs / 1000);
+      mtimes.set(file.path, mtime);
+      candidates.push({ ...file, mtime });
     } catch {
+      // Gone since the folder was read.
+    }
+  }
+  const verified = verifiedFor(store);
+  const known = new Map(page.map((t) => [t.id, t]));
+  const unknown = candidates.filter((f) => !known.has(f.id) && verified.get(f.path) !== f.mtime);
+  if (unknown.length > 0) {
+    for (const row of await store.threads.getMany(unknown.map((f) => f.id))) known.set(row.id, row);
+  }
+  let repaired = 0;
+  for (const file of candidates) {
+    if (verified.get(file.path) === file.mtime) continue;
+    const row = known.get(file.id);
+    if (row && row.rolloutPath === file.path && row.updatedAt === file.mtime) {
+      remember(verified, file.path, file.mtime);
       continue;
     }
-    const row = known.get(file.id);
-    if (row && row.rolloutPath === file.path && row.updatedAt === mtime) continue;
     try {
       const { metadata, dynamicTools } = extractRolloutMetadata(file.path, {
         defaultProvider,
@@ -248,6 +268,7 @@ async function refreshNewest(
       }
       await store.threads.upsert(metadata);
       if (dynamicTools) await store.dynamicTools.persist(metadata.id, dynamicTools);
+      remember(verified, file.path, file.mtime);
       await store.discrepancies.record({
         stage: 'read_repair_rollout_path',
         reason: row ? 'upsert_needed' : 'missing_row',
@@ -262,7 +283,28 @@ async function refreshNewest(
       });
     }
   }
-  return repaired;
+  return { repaired, mtimes };
+}
+
+/**
+ * Rollouts already found equal to the store, by path, with the mtime they had: a listing need not
+ * query the store for them again until they change. Per store, bounded.
+ */
+const verifiedByStore = new WeakMap<StateStore, Map<string, number>>();
+const MAX_VERIFIED = 4096;
+
+function verifiedFor(store: StateStore): Map<string, number> {
+  let verified = verifiedByStore.get(store);
+  if (!verified) {
+    verified = new Map();
+    verifiedByStore.set(store, verified);
+  }
+  return verified;
+}
+
+function remember(verified: Map<string, number>, path: string, mtime: number): void {
+  if (verified.size >= MAX_VERIFIED) verified.clear();
+  verified.set(path, mtime);
 }
 
 /** The `limit` newest rollouts by file-name order, walking only the newest date folders. */
@@ -271,19 +313,21 @@ function newestRollouts(
   archived: boolean,
   limit: number,
 ): Array<{ path: string; id: string }> {
-  const found: Array<{ path: string; id: string; key: string }> = [];
+  const found: Array<{ path: string; id: string }> = [];
   const addFiles = (dir: string) => {
-    const files = entries(dir)
-      .filter((e) => !e.isDirectory())
-      .map((e) => ({ name: e.name, parsed: parseRolloutFileName(e.name) }))
-      .filter((f) => f.parsed !== undefined)
-      .map((f) => ({
-        path: join(dir, f.name),
-        id: f.parsed!.id,
-        key: `${f.parsed!.timestamp}|${f.parsed!.id}`,
-      }))
-      .sort((a, b) => (a.key < b.key ? 1 : -1));
-    found.push(...files.slice(0, limit - found.length));
+    // `rollout-<timestamp>-<uuid>.jsonl` sorts by time then id as plain text: sort the names and
+    // parse only as many as are needed.
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter(isRolloutFileName).sort().reverse();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (found.length >= limit) return;
+      const parsed = parseRolloutFileName(name);
+      if (parsed) found.push({ path: join(dir, name), id: parsed.id });
+    }
   };
   if (archived) {
     addFiles(join(home, ARCHIVED_SESSIONS_SUBDIR));

@@ -157,8 +157,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   try {
     for (let start = 0; start < files.length; start += CHUNK) {
       const chunk = files.slice(start, start + CHUNK);
-      const settled = await Promise.allSettled(
-        chunk.map((file) => pool.extract(file.path, { defaultProvider, archived: file.archived })),
+      const settled = await pool.extractAll(
+        chunk.map((file) => ({
+          path: file.path,
+          options: { defaultProvider, archived: file.archived },
+        })),
       );
       const extracted: Array<{ path: string; result: ExtractedRollout }> = [];
       for (const [index, outcome] of settled.entries()) {
