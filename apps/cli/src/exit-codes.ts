@@ -71,6 +71,7 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (!isAgentStateError(error)) return ExitCode.Failure;
   switch (error.code) {
     case ErrorCode.InvalidArgument:
+    case ErrorCode.InvalidSandboxPolicy:
       return ExitCode.Usage;
     case ErrorCode.NotFound:
       return ExitCode.NotFound;
@@ -84,6 +85,7 @@ export function exitCodeFor(error: unknown): ExitCode {
     case ErrorCode.LeaseLost:
     case ErrorCode.RolloutUnreadable:
     case ErrorCode.RolloutInvalid:
+    case ErrorCode.UnsupportedSandboxPolicy:
       return ExitCode.Failure;
   }
 }

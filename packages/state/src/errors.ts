@@ -39,6 +39,10 @@ export const ErrorCode = {
   RolloutUnreadable: 'ROLLOUT_UNREADABLE',
   /** A rollout file holds no usable thread (empty, no session metadata, unparsable name). */
   RolloutInvalid: 'ROLLOUT_INVALID',
+  /** A sandbox policy (or its config) is not valid (raised by `@agent-state/sandbox-policy`). */
+  InvalidSandboxPolicy: 'INVALID_SANDBOX_POLICY',
+  /** The platform cannot enforce a sandbox policy; refused, never widened (`@agent-state/sandbox-policy`). */
+  UnsupportedSandboxPolicy: 'UNSUPPORTED_SANDBOX_POLICY',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -307,6 +307,8 @@ function storeProblem(error: AgentStateError, path: string): DoctorProblem | und
     case ErrorCode.LeaseLost:
     case ErrorCode.RolloutUnreadable:
     case ErrorCode.RolloutInvalid:
+    case ErrorCode.InvalidSandboxPolicy:
+    case ErrorCode.UnsupportedSandboxPolicy:
       return undefined;
   }
 }

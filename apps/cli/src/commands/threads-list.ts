@@ -222,6 +222,8 @@ function isStoreError(error: unknown): error is Error {
     case ErrorCode.LeaseLost:
     case ErrorCode.RolloutUnreadable:
     case ErrorCode.RolloutInvalid:
+    case ErrorCode.InvalidSandboxPolicy:
+    case ErrorCode.UnsupportedSandboxPolicy:
       return false;
   }
 }
