@@ -37,3 +37,12 @@ export {
   protectedSubpaths,
   readAccessOf,
 } from './policy/policy-roots.js';
+export {
+  SEATBELT_EXECUTABLE,
+  type SeatbeltArgsOptions,
+  type SeatbeltOptions,
+  type SeatbeltProfile,
+  seatbeltArgs,
+  seatbeltPolicyText,
+  seatbeltProfile,
+} from './seatbelt/seatbelt-profile.js';
