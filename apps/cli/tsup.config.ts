@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // Everything the executable needs except the native SQLite binding is bundled into it: loading
 // one file is much faster than resolving and loading hundreds (kysely alone has 279 modules), and
 // start-up time is most of what a short command costs.
-const BUNDLED = [/^@agent-state\//, 'kysely', 'zod'];
+const BUNDLED = [/^@agent-state\//, 'kysely', 'zod', 'smol-toml'];
 
 export default defineConfig([
   {

@@ -11,12 +11,11 @@ import {
 } from '@agent-state/test-utils';
 
 import { type CapturedIo, captureIo } from './capture-io.js';
-import type { ExitCode } from './exit-codes.js';
 import { main } from './program.js';
 
 /** What one in-process run printed and returned. */
 export interface CliRun {
-  exitCode: ExitCode;
+  exitCode: number;
   stdout: string;
   stderr: string;
 }

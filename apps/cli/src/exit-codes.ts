@@ -31,7 +31,7 @@ export const ExitCode = {
  *
  * @example
  * ```ts
- * const exitCode: ExitCode = await main(process.argv);
+ * const exitCode: number = await main(process.argv);
  * ```
  */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -41,9 +41,10 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
  * needs the process to exit with `exitCode`: nothing more is printed for it.
  */
 export class CommandExit extends Error {
-  readonly exitCode: ExitCode;
+  /** One of {@link ExitCode}, or a command's own status (`sandbox exec` exits with its command's). */
+  readonly exitCode: number;
 
-  constructor(exitCode: ExitCode) {
+  constructor(exitCode: number) {
     super(`exit ${exitCode}`);
     this.name = 'CommandExit';
     this.exitCode = exitCode;
@@ -60,7 +61,7 @@ const COMMANDER_SUCCESS_CODES: ReadonlySet<string> = new Set([
  * The one mapping from what went wrong to an exit code: commander's usage errors exit 2 (help and
  * version exit 0), agent-state errors by their {@link ErrorCode}, anything else 1.
  */
-export function exitCodeFor(error: unknown): ExitCode {
+export function exitCodeFor(error: unknown): number {
   if (error instanceof CommandExit) return error.exitCode;
   if (error instanceof CommanderError) {
     if (COMMANDER_SUCCESS_CODES.has(error.code)) return ExitCode.Ok;
@@ -115,7 +116,7 @@ export function errorMessage(error: unknown): string | undefined {
 export function reportError(
   error: unknown,
   options: { stderr: OutputStream; colors: Colors; verbose: boolean },
-): ExitCode {
+): number {
   const exitCode = exitCodeFor(error);
   const message = errorMessage(error);
   if (message === undefined) return exitCode;

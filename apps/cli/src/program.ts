@@ -5,6 +5,13 @@ import { BACKFILL_HELP, parseWorkers, runBackfillCommand } from './commands/back
 import { runDoctor } from './commands/doctor.js';
 import { RECONCILE_HELP, runReconcile } from './commands/reconcile.js';
 import {
+  SANDBOX_HELP,
+  SANDBOX_SHOW_FORMATS,
+  type SandboxPolicyFlags,
+  runSandboxExec,
+  runSandboxShow,
+} from './commands/sandbox.js';
+import {
   THREADS_ARCHIVE_HELP,
   THREADS_UNARCHIVE_HELP,
   runThreadsArchive,
@@ -248,6 +255,57 @@ export function createProgram(io: CliIo): Command {
       if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
     });
 
+  const sandbox = program
+    .command('sandbox')
+    .description('show a sandbox policy, or run a command confined by one')
+    .addHelpText('after', SANDBOX_HELP);
+  const withPolicyFlags = (command: Command): Command =>
+    command
+      .option(
+        '--mode <mode>',
+        'read-only | workspace-write | danger-full-access (default read-only)',
+      )
+      .option('--read <access>', 'full | restricted (default full)')
+      .option(
+        '--readable-root <path>',
+        'with --read restricted: a folder that may be read (repeatable)',
+        collect,
+        [],
+      )
+      .option(
+        '--no-platform-defaults',
+        'with --read restricted: do not add the platform’s default read roots',
+      )
+      .option(
+        '--writable-root <path>',
+        'with workspace-write: another folder that may be written (repeatable)',
+        collect,
+        [],
+      )
+      .option('--network', 'with workspace-write: allow network access')
+      .option('--cwd <dir>', 'the working directory of the command (default: the current one)');
+  withPolicyFlags(
+    sandbox
+      .command('show')
+      .description(
+        'print the policy (text, json, app-server-json) or how it is enforced (seatbelt, bwrap)',
+      )
+      .option('--format <format>', `${SANDBOX_SHOW_FORMATS.join(' | ')} (default text)`, 'text')
+      .argument('[command...]', 'the command, for the seatbelt and bwrap formats')
+      .addHelpText('after', SANDBOX_HELP),
+  ).action(async (command: string[], options: SandboxPolicyFlags & { format: string }) => {
+    await runSandboxShow({ flags: options, format: options.format, command, io });
+  });
+  withPolicyFlags(
+    sandbox
+      .command('exec')
+      .description('run a command confined by the policy and exit with its status')
+      .argument('<command...>', 'the command to run, after `--`')
+      .addHelpText('after', SANDBOX_HELP),
+  ).action(async (command: string[], options: SandboxPolicyFlags) => {
+    await runSandboxExec({ flags: options, command, io });
+  });
+
   return program;
 }
 
@@ -298,7 +356,7 @@ async function whileInterruptible<T>(work: (signal: AbortSignal) => Promise<T>):
  * const report = JSON.parse(chunks.join(''));
  * ```
  */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCode> {
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const resolvedIo: CliIo = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,

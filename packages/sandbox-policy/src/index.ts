@@ -46,3 +46,27 @@ export {
   seatbeltPolicyText,
   seatbeltProfile,
 } from './seatbelt/seatbelt-profile.js';
+export {
+  BWRAP_EXECUTABLE,
+  type BwrapOptions,
+  LINUX_PLATFORM_DEFAULT_READ_ROOTS,
+  type SandboxInvocation,
+  bwrapArgs,
+  bwrapInvocation,
+} from './bwrap/bwrap-args.js';
+export { findBwrap } from './bwrap/find-bwrap.js';
+export {
+  type SandboxBackend,
+  type SandboxPlatform,
+  type SandboxSupportOptions,
+  checkSandboxSupport,
+  currentPlatform,
+  requiresSandbox,
+} from './platform/platform-support.js';
+export {
+  CODEX_SANDBOX_MODES,
+  type CodexSandboxConfig,
+  type CodexSandboxMode,
+  type ParseCodexSandboxConfigOptions,
+  parseCodexSandboxConfig,
+} from './config/codex-sandbox-config.js';

@@ -76,7 +76,7 @@ describe('agent-state threads list --json', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const { exitCode, json }: { exitCode: ExitCode; json: ThreadsListReport } = await list(home, [
+      const { exitCode, json }: { exitCode: number; json: ThreadsListReport } = await list(home, [
         '--limit',
         '2',
         ...(cursor === null ? [] : ['--cursor', cursor]),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 import type { ReadOnlyAccess, SandboxPolicy } from './sandbox-policy.js';
@@ -178,7 +178,9 @@ export function getWritableRoots(policy: SandboxPolicy, context: RootsContext): 
 export function protectedSubpaths(root: string): string[] {
   const subpaths: string[] = [];
   const git = join(root, '.git');
-  if (existsSync(git)) {
+  // lstat, not exists: a `.git` symlink (even a dangling one) must be protected too, or a command
+  // could create its target.
+  if (entryExists(git)) {
     if (!isDirectory(git)) {
       const gitdir = gitdirOf(git);
       if (gitdir) subpaths.push(gitdir);
@@ -255,6 +257,15 @@ function gitdirOf(gitFile: string): string | undefined {
   if (value === '') return undefined;
   const gitdir = resolve(dirname(gitFile), value);
   return existsSync(gitdir) ? gitdir : undefined;
+}
+
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {

@@ -60,7 +60,14 @@ export type SandboxPolicy =
       excludeSlashTmp: boolean;
     };
 
-/** Kinds of {@link SandboxPolicy}, as Codex names them (its `type` tags and display names). */
+/**
+ * Kinds of {@link SandboxPolicy}, as Codex names them (its `type` tags and display names).
+ *
+ * @example
+ * ```ts
+ * SANDBOX_POLICY_TYPES.includes('read-only'); // true
+ * ```
+ */
 export const SANDBOX_POLICY_TYPES = Object.freeze([
   'danger-full-access',
   'read-only',
@@ -155,7 +162,14 @@ export const CoreSandboxPolicySchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** A sandbox policy in the core wire form, as JSON. See {@link CoreSandboxPolicySchema}. */
+/**
+ * A sandbox policy in the core wire form, as JSON. See {@link CoreSandboxPolicySchema}.
+ *
+ * @example
+ * ```ts
+ * const wire: CoreSandboxPolicyJson = { type: 'workspace-write', network_access: true };
+ * ```
+ */
 export type CoreSandboxPolicyJson = z.input<typeof CoreSandboxPolicySchema>;
 
 // ---- The app-server (v2) wire form: camelCase tags and fields, every field written. ----
@@ -204,7 +218,14 @@ export const AppServerSandboxPolicySchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** A sandbox policy in the app-server form, as JSON. See {@link AppServerSandboxPolicySchema}. */
+/**
+ * A sandbox policy in the app-server form, as JSON. See {@link AppServerSandboxPolicySchema}.
+ *
+ * @example
+ * ```ts
+ * const wire: AppServerSandboxPolicyJson = { type: 'readOnly', access: { type: 'fullAccess' } };
+ * ```
+ */
 export type AppServerSandboxPolicyJson = z.input<typeof AppServerSandboxPolicySchema>;
 
 /**
