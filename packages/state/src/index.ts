@@ -89,3 +89,15 @@ export {
   type DiscrepancyCount,
   DiscrepanciesRepository,
 } from './discrepancies/discrepancies-repository.js';
+export { LOG_LEVEL_NAMES, type LogEntry, type LogQuery, type LogRow } from './logs/log-entry.js';
+export { type LogsTableShape, detectLogsShape } from './logs/logs-shape.js';
+export { maxLogId, queryLogs } from './logs/log-query.js';
+export {
+  LOG_PARTITION_MAX_BYTES,
+  LOG_RETENTION_DAYS,
+  LogsStore,
+  type OpenLogsStoreOptions,
+  openLogsDatabaseReadOnly,
+  openLogsStore,
+} from './logs/logs-store.js';
+export { type LogSink, type LogSinkOptions, createLogSink } from './logs/log-sink.js';
