@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { type Clock, systemClock } from '../clock.js';
-import { type LogFields, type LogLevel, type Logger, createLogger } from '../logger.js';
+import type { LogFields, LogLevel, Logger } from '../logger.js';
 import type { LogEntry } from './log-entry.js';
 import type { LogsStore } from './logs-store.js';
 
@@ -109,17 +109,22 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     setImmediate(write);
   };
 
-  const logger = createLogger(
-    ({ level, message, fields }) => {
-      if (closed || queue.length >= capacity) {
-        dropped += 1;
-        return;
-      }
-      queue.push(toEntry(clock, level, message, fields, processUuid));
-      if (queue.length >= batchSize) schedule();
-    },
-    { minLevel: options.minLevel ?? 'debug' },
-  );
+  const minLevel = LEVEL_RANK[options.minLevel ?? 'debug'];
+  const push = (
+    level: LogLevel,
+    message: string,
+    bound: Bound,
+    fields: LogFields | undefined,
+  ): void => {
+    if (LEVEL_RANK[level] < minLevel) return;
+    if (closed || queue.length >= capacity) {
+      dropped += 1;
+      return;
+    }
+    queue.push(toEntry(clock.now(), level, message, bound, fields, processUuid));
+    if (queue.length >= batchSize) schedule();
+  };
+  const logger: Logger = new SinkLogger(push, bind(ROOT, {}));
 
   const flushTimer = setInterval(write, options.flushIntervalMs ?? DEFAULTS.flushIntervalMs);
   flushTimer.unref();
@@ -154,34 +159,119 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   };
 }
 
+/** What a logger's bindings contribute to each row, computed once per `child()`. */
+interface Bound {
+  target: string | null;
+  threadId: string | null;
+  /** The other bindings as ` key=value` text. */
+  extra: string;
+}
+
+const ROOT: Bound = { target: null, threadId: null, extra: '' };
+
+const LEVEL_RANK: Readonly<Record<LogLevel, number>> = {
+  trace: 0,
+  debug: 1,
+  info: 2,
+  warn: 3,
+  error: 4,
+};
+const LEVEL_NAME: Readonly<Record<LogLevel, string>> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+};
+
+type Push = (level: LogLevel, message: string, bound: Bound, fields: LogFields | undefined) => void;
+
+/**
+ * The sink's logger. Unlike a generic logger it never merges field objects per call: a child
+ * folds its bindings into {@link Bound} once, and each call only formats its own fields.
+ */
+class SinkLogger implements Logger {
+  readonly #push: Push;
+  readonly #bound: Bound;
+
+  constructor(push: Push, bound: Bound) {
+    this.#push = push;
+    this.#bound = bound;
+  }
+
+  trace(message: string, fields?: LogFields): void {
+    this.#push('trace', message, this.#bound, fields);
+  }
+
+  debug(message: string, fields?: LogFields): void {
+    this.#push('debug', message, this.#bound, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.#push('info', message, this.#bound, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.#push('warn', message, this.#bound, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.#push('error', message, this.#bound, fields);
+  }
+
+  child(bindings: LogFields): Logger {
+    return new SinkLogger(this.#push, bind(this.#bound, bindings));
+  }
+}
+
+function bind(parent: Bound, bindings: LogFields): Bound {
+  let { target, threadId, extra } = parent;
+  for (const key in bindings) {
+    const value = bindings[key];
+    if (value === undefined) continue;
+    if (key === 'target' && typeof value === 'string') target = value;
+    else if (key === 'threadId' && typeof value === 'string') threadId = value;
+    else extra += ` ${key}=${formatValue(value)}`;
+  }
+  return { target, threadId, extra };
+}
+
 function toEntry(
-  clock: Clock,
+  ms: number,
   level: LogLevel,
   message: string,
-  fields: LogFields,
+  bound: Bound,
+  fields: LogFields | undefined,
   processUuid: string,
 ): LogEntry {
-  const ms = clock.now();
-  const { target, threadId, ...rest } = fields as { target?: unknown; threadId?: unknown };
-  const extra = Object.entries(rest)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${formatValue(value)}`);
+  let { target, threadId } = bound;
+  let text = bound.extra === '' ? message : message + bound.extra;
+  if (fields) {
+    for (const key in fields) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      if (key === 'target' && typeof value === 'string') target = value;
+      else if (key === 'threadId' && typeof value === 'string') threadId = value;
+      else text += ` ${key}=${formatValue(value)}`;
+    }
+  }
   return {
     ts: Math.floor(ms / 1000),
     tsNanos: Math.round((ms % 1000) * 1_000_000),
-    level: level.toUpperCase(),
-    target: typeof target === 'string' ? target : 'agent_state',
-    message: extra.length > 0 ? `${message} ${extra.join(' ')}` : message,
-    modulePath: typeof target === 'string' ? target : null,
+    level: LEVEL_NAME[level],
+    target: target ?? 'agent_state',
+    message: text,
+    modulePath: target,
     file: null,
     line: null,
-    threadId: typeof threadId === 'string' ? threadId : null,
+    threadId,
     processUuid,
   };
 }
 
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return /\s|"/.test(value) ? JSON.stringify(value) : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return /[\s"]/.test(value) ? JSON.stringify(value) : value;
   if (value instanceof Error) return JSON.stringify(value.message);
   try {
     return JSON.stringify(value) ?? String(value);

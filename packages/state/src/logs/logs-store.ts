@@ -119,8 +119,10 @@ export class LogsStore {
     this.shape = detectLogsShape(db);
     this.#insertMany = db.transaction((entries: readonly LogEntry[]) => {
       for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
-        const slice = entries.slice(start, start + ROWS_PER_STATEMENT);
-        this.#statement(slice.length).run(slice.flatMap(rowValues));
+        const end = Math.min(start + ROWS_PER_STATEMENT, entries.length);
+        const params: unknown[] = [];
+        for (let i = start; i < end; i += 1) pushRowValues(params, entries[i]!);
+        this.#statement(end - start).run(params);
       }
     });
   }
@@ -252,8 +254,8 @@ export class LogsStore {
   }
 }
 
-function rowValues(entry: LogEntry): unknown[] {
-  return [
+function pushRowValues(params: unknown[], entry: LogEntry): void {
+  params.push(
     entry.ts,
     entry.tsNanos,
     entry.level,
@@ -265,7 +267,7 @@ function rowValues(entry: LogEntry): unknown[] {
     entry.threadId,
     entry.processUuid,
     estimatedBytes(entry),
-  ];
+  );
 }
 
 /** The reference's size estimate of a row: UTF-8 bytes of its text columns. */
