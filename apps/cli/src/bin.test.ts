@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { stateDbPath } from '@agent-state/state';
-import { tempDirs } from '@agent-state/test-utils';
+import { codexLogsFixtureDir, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { DoctorReport } from './commands/doctor.js';
@@ -30,5 +31,26 @@ describe('the agent-state executable', () => {
     expect(report.home).toBe(home);
     expect(report.store.path).toBe(stateDbPath(home));
     expect(report.store.integrity).toEqual({ ok: true, problems: [] });
+  });
+
+  it('runs `logs` and exits 0 quietly when its reader stops early (`| head -n 1`)', () => {
+    const home = temp.make('home');
+    copyFileSync(
+      join(codexLogsFixtureDir('v0.169.0'), 'logs_2.sqlite'),
+      join(home, 'logs_2.sqlite'),
+    );
+    const child = spawnSync(
+      'bash',
+      [
+        '-c',
+        'node "$0" --home "$1" logs --backfill all --no-follow | head -n 1; exit "${PIPESTATUS[0]}"',
+        BIN,
+        home,
+      ],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout).toMatch(/^2026-11-21T06:11:21\.\d{3}Z \w+ +\[-\] \S+ - .*\n$/);
   });
 });

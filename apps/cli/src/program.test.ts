@@ -29,7 +29,7 @@ describe('agent-state', () => {
     expect(result.exitCode).toBe(ExitCode.Ok);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Usage: agent-state [--home <dir>] [--verbose] <command>');
-    for (const command of ['backfill', 'threads', 'reconcile', 'doctor']) {
+    for (const command of ['backfill', 'threads', 'reconcile', 'logs', 'doctor']) {
       expect(result.stdout).toMatch(new RegExp(`\\n  ${command} `));
     }
     expect(result.stdout).toContain('Examples:');
@@ -51,6 +51,7 @@ describe('agent-state', () => {
     ['threads', 'unarchive'],
     ['threads', 'rename'],
     ['reconcile'],
+    ['logs'],
   ])('prints the help of `%s` with examples', async (...command) => {
     const result = await run([...command, '--help']);
     expect(result.exitCode).toBe(ExitCode.Ok);

@@ -1,4 +1,11 @@
-import { resolveHome } from '@agent-state/state';
+import {
+  type LogsClientFlags,
+  addLogsClientOptions,
+  logsClientHelp,
+  resolveLogsClientOptions,
+  runLogs,
+} from '@agent-state/logs-client';
+import { resolveHome, systemClock } from '@agent-state/state';
 import { Command, Option } from 'commander';
 
 import { BACKFILL_HELP, parseWorkers, runBackfillCommand } from './commands/backfill.js';
@@ -44,6 +51,7 @@ Examples:
   $ agent-state threads show <id>                    everything about one thread
   $ agent-state threads rename <id> "Fix CI"         name a thread (Codex sees the name too)
   $ agent-state reconcile --repair                   compare the store with the rollouts, fix it
+  $ agent-state logs --level warn+ --since 10m       recent warnings and errors, then follow
   $ agent-state doctor                               check the store of the default home
   $ agent-state --home ~/.codex doctor --json        the same, as one JSON document
 
@@ -253,6 +261,28 @@ export function createProgram(io: CliIo): Command {
         io,
       });
       if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+    });
+
+  // The same options and code as `logs_client` (@agent-state/logs-client).
+  addLogsClientOptions(
+    program
+      .command('logs')
+      .description(
+        'print and follow the logs: agent-state’s, or Codex’s own (state_5.sqlite, logs_2.sqlite) read-only',
+      ),
+  )
+    .addHelpText('after', logsClientHelp('agent-state logs'))
+    .action(async (flags: LogsClientFlags, command: Command) => {
+      // --codex-home wins over the global --home, which wins over the environment.
+      const { home } = command.optsWithGlobals<GlobalOptions>();
+      const options = resolveLogsClientOptions(flags, {
+        env: io.env,
+        clock: systemClock,
+        stdout: io.stdout,
+        home,
+      });
+      // Ctrl-C ends following: exit 0.
+      await whileInterruptible((signal) => runLogs(options, { stdout: io.stdout, signal }));
     });
 
   const sandbox = program

@@ -1,0 +1,166 @@
+import { ErrorCode, isAgentStateError, systemClock } from '@agent-state/state';
+import { Command, CommanderError } from 'commander';
+
+import { findLogsDatabase } from './database.js';
+import type { LogsClientIo, OutputStream } from './io.js';
+import {
+  type LogsClientFlags,
+  type LogsClientOptions,
+  addLogsClientOptions,
+  resolveLogsClientOptions,
+} from './options.js';
+import { type TailResult, tailLogs } from './tail.js';
+import { LOGS_CLIENT_VERSION } from './version.js';
+
+/**
+ * The help text after the options: what is read, and examples, for `command` (`logs_client` or
+ * `agent-state logs`).
+ *
+ * @example
+ * ```ts
+ * addLogsClientOptions(program.command('logs')).addHelpText('after', logsClientHelp('agent-state logs'));
+ * ```
+ */
+export function logsClientHelp(command: string): string {
+  return `
+Without --db, the log database of the home is read: agent-state's (agent_logs_1.sqlite) if there
+is one, else Codex's newest (logs_2.sqlite, logs_1.sqlite, or the logs table of state_5.sqlite).
+Codex's files are opened read-only and never changed. Rows print oldest first: the newest
+--backfill matching rows, then new rows as they are written, until Ctrl-C (exit 0).
+
+Examples:
+  $ ${command} --codex-home ~/.codex --level warn+ --since 10m
+  $ ${command} --db ~/.codex/logs_2.sqlite --thread-id <id> --no-follow --json
+  $ ${command} --thread-id <id> --threadless --compact     a thread and the rows of no thread
+  $ ${command} --module codex_core::tools --grep apply_patch
+  $ ${command} --from 2026-11-21T06:00:00Z --until 1h --backfill all --no-follow
+
+Exit codes: 0 ok (also after Ctrl-C, or when the reader of the output goes away), 1 failure,
+2 usage error, 3 no log database.
+`;
+}
+
+/**
+ * Reads the logs `options` describe (finding the home's log database unless `--db` was given) and
+ * prints them to `io.stdout`, following until `io.signal` aborts unless `options.follow` is false.
+ * This is `logs_client` (and `agent-state logs`) after its options were parsed; errors are thrown,
+ * typed (`NOT_FOUND` when there is no log database).
+ *
+ * @example
+ * ```ts
+ * const options = resolveLogsClientOptions({ db: path, level: ['error'], follow: false }, context);
+ * const { printed } = await runLogs(options, { stdout: process.stdout });
+ * ```
+ */
+export async function runLogs(
+  options: LogsClientOptions,
+  io: { stdout: OutputStream; signal?: AbortSignal | undefined },
+): Promise<TailResult> {
+  const path =
+    options.source.kind === 'db' ? options.source.path : findLogsDatabase(options.source.home);
+  return tailLogs({
+    path,
+    query: options.query,
+    backfill: options.backfill,
+    pollMs: options.pollMs,
+    follow: options.follow,
+    format: { format: options.format, color: options.color },
+    stdout: io.stdout,
+    signal: io.signal,
+  });
+}
+
+/**
+ * Runs `logs_client` with `argv` (the arguments after the program name, as in
+ * `process.argv.slice(2)`) and resolves to its exit code: 0 when done (after the backfill with
+ * `--no-follow`, when `io.signal` aborts, or when the reader of stdout went away), 1 on a failure,
+ * 2 on a usage error (one line on stderr naming the flag), 3 when there is no log database. It
+ * never throws and never exits the process. Every part of `io` defaults to the process's.
+ *
+ * @example
+ * ```ts
+ * import { runLogsClient } from '@agent-state/logs-client';
+ *
+ * const chunks: string[] = [];
+ * const exitCode = await runLogsClient(
+ *   ['--db', '/home/me/.codex/logs_2.sqlite', '--level', 'warn+', '--no-follow', '--json'],
+ *   { stdout: { write: (chunk: string) => chunks.push(chunk) } },
+ * );
+ * const rows = chunks.join('').trim().split('\n').map((line) => JSON.parse(line));
+ * ```
+ */
+export async function runLogsClient(
+  argv: readonly string[],
+  io: Partial<LogsClientIo> = {},
+): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  const program = addLogsClientOptions(new Command('logs_client'))
+    .description(
+      'Print and follow the logs of agent-state or OpenAI Codex (state_5.sqlite, logs_2.sqlite), read-only.',
+    )
+    .version(LOGS_CLIENT_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+      outputError: () => undefined,
+    })
+    .addHelpText('after', logsClientHelp('logs_client'));
+  try {
+    program.parse([...argv], { from: 'user' });
+    const options = resolveLogsClientOptions(program.opts<LogsClientFlags>(), {
+      env,
+      clock: io.clock ?? systemClock,
+      stdout,
+      cwd: io.cwd,
+    });
+    await runLogs(options, { stdout, signal: io.signal });
+    return EXIT_OK;
+  } catch (error) {
+    const { exitCode, message } = describeError(error);
+    if (message !== undefined) stderr.write(`logs_client: ${message}\n`);
+    return exitCode;
+  }
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_NOT_FOUND = 3;
+
+/** Commander's outcomes that are not failures: help and version were printed as asked. */
+const COMMANDER_SUCCESS_CODES: ReadonlySet<string> = new Set([
+  'commander.helpDisplayed',
+  'commander.version',
+  'commander.help',
+]);
+
+/** The exit code for `error` and the one line to print for it (none after help or version). */
+function describeError(error: unknown): { exitCode: number; message?: string } {
+  if (error instanceof CommanderError) {
+    if (COMMANDER_SUCCESS_CODES.has(error.code)) {
+      return { exitCode: error.exitCode === 0 ? EXIT_OK : EXIT_USAGE };
+    }
+    const message = oneLine(error.message.replace(/^error:\s*/, ''));
+    return { exitCode: EXIT_USAGE, message: `${message} (see \`logs_client --help\`)` };
+  }
+  if (isAgentStateError(error)) {
+    const exitCode =
+      error.code === ErrorCode.InvalidArgument
+        ? EXIT_USAGE
+        : error.code === ErrorCode.NotFound
+          ? EXIT_NOT_FOUND
+          : EXIT_FAILURE;
+    return { exitCode, message: oneLine(error.message) };
+  }
+  if (error instanceof Error) return { exitCode: EXIT_FAILURE, message: oneLine(error.message) };
+  return { exitCode: EXIT_FAILURE, message: oneLine(String(error)) };
+}
+
+/** Folds a (possibly multi-line) message into one line. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}
