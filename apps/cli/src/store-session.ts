@@ -1,6 +1,14 @@
 import { statSync } from 'node:fs';
 
-import { NotFoundError, type StateStore, openStateStore } from '@agent-state/state';
+import {
+  type LogSink,
+  type LogsStore,
+  NotFoundError,
+  type StateStore,
+  createLogSink,
+  openLogsStore,
+  openStateStore,
+} from '@agent-state/state';
 
 /**
  * Refuses a home that does not exist (`NotFoundError`, exit 3) instead of letting the store
@@ -27,10 +35,32 @@ export async function withStore<T>(
   use: (store: StateStore) => Promise<T>,
 ): Promise<T> {
   requireHome(home);
-  const store = await openStateStore({ home, integrityCheck: false });
+  const logs = await openLogSink(home);
   try {
-    return await use(store);
+    const store = await openStateStore({ home, integrityCheck: false, logger: logs?.sink.logger });
+    try {
+      return await use(store);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    if (logs) {
+      await logs.sink.close();
+      logs.store.close();
+    }
+  }
+}
+
+/**
+ * The home's logs database and a sink writing to it, so what a command does (a backfill, a
+ * repair, a failed rollout) can be read back with `agent-state logs`. Logging is never worth
+ * failing a command for: a logs database that cannot be opened just means no logs.
+ */
+async function openLogSink(home: string): Promise<{ store: LogsStore; sink: LogSink } | undefined> {
+  try {
+    const store = await openLogsStore({ home });
+    return { store, sink: createLogSink({ store, minLevel: 'info', pruneIntervalMs: 0 }) };
+  } catch {
+    return undefined;
   }
 }

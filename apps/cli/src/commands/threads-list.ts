@@ -142,7 +142,7 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
 
   let store: StateStore | null = null;
   try {
-    store = await openStateStore({ home });
+    store = await openStateStore({ home, integrityCheck: false });
   } catch (error) {
     if (!isStoreError(error)) throw error;
     note(`cannot use the store (${oneLine(error.message)}); listing the rollouts directly`);
