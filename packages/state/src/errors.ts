@@ -43,6 +43,14 @@ export const ErrorCode = {
   InvalidSandboxPolicy: 'INVALID_SANDBOX_POLICY',
   /** The platform cannot enforce a sandbox policy; refused, never widened (`@agent-state/sandbox-policy`). */
   UnsupportedSandboxPolicy: 'UNSUPPORTED_SANDBOX_POLICY',
+  /** The memories consolidation agent asked for tools beyond its last allowed turn. */
+  MemoriesAgentMaxTurns: 'MEMORIES_AGENT_MAX_TURNS',
+  /** The consolidation agent was stopped (shutdown, lost lease). */
+  MemoriesAgentAborted: 'MEMORIES_AGENT_ABORTED',
+  /** The consolidation agent ran out of its time budget. */
+  MemoriesAgentTimeout: 'MEMORIES_AGENT_TIMEOUT',
+  /** A model request of the memories pipeline failed. */
+  MemoriesAgentModelFailed: 'MEMORIES_AGENT_MODEL_FAILED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -85,6 +85,24 @@ export {
   type BackfillStatus,
 } from './backfill/backfill-repository.js';
 export {
+  type ClaimStage1JobsOptions,
+  DEFAULT_RETRY_REMAINING,
+  JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
+  JOB_KIND_MEMORY_STAGE1,
+  MAX_RUNNING_STAGE1_JOBS,
+  MEMORY_CONSOLIDATION_JOB_KEY,
+  type MarkStage1SucceededOptions,
+  MemoriesRepository,
+  type MemoryJobCounts,
+  type Phase2ClaimOutcome,
+  type Phase2JobState,
+  type Stage1Claim,
+  type Stage1ClaimOutcome,
+  type Stage1JobCounts,
+  type Stage1Output,
+  type TryClaimStage1JobOptions,
+} from './memories/memories-repository.js';
+export {
   type Discrepancy,
   type DiscrepancyCount,
   DiscrepanciesRepository,

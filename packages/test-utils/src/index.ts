@@ -19,3 +19,10 @@ export {
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
 export { findUndocumentedExports } from './api-docs.js';
 export { type GenerateCorpusOptions, type GeneratedCorpus, generateCorpus } from './corpus.js';
+export {
+  type MockReply,
+  type MockRequest,
+  type MockResponsesServer,
+  type MockResponsesServerOptions,
+  startMockResponsesServer,
+} from './mock-responses-server.js';

@@ -6,6 +6,7 @@ import { DiscrepanciesRepository } from '../discrepancies/discrepancies-reposito
 import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
 import { InvalidArgumentError, StoreIoError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
+import { MemoriesRepository } from '../memories/memories-repository.js';
 import {
   AGENT_STATE_APPLICATION_ID,
   STATE_DB_BASENAME,
@@ -99,6 +100,7 @@ export class StateStore {
   readonly threads: ThreadsRepository;
   readonly dynamicTools: DynamicToolsRepository;
   readonly backfill: BackfillRepository;
+  readonly memories: MemoriesRepository;
   readonly discrepancies: DiscrepanciesRepository;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
@@ -122,6 +124,7 @@ export class StateStore {
     this.threads = new ThreadsRepository(context);
     this.dynamicTools = new DynamicToolsRepository(context);
     this.backfill = new BackfillRepository(context);
+    this.memories = new MemoriesRepository(context);
     this.discrepancies = new DiscrepanciesRepository(context);
   }
 
