@@ -1,0 +1,218 @@
+/**
+ * Codes of the errors {@link runConsolidationAgent} throws. Each run that fails ends with exactly
+ * one of them, so the phase-2 driver can record a reason and the CLI can map the code to an exit
+ * status.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ConsolidationAgentError && error.code === ConsolidationErrorCode.MaxTurns) {
+ *   logger.warn('the consolidation agent did not finish in time');
+ * }
+ * ```
+ */
+export const ConsolidationErrorCode = {
+  /** The model still asked for tools after the last allowed turn. */
+  MaxTurns: 'MEMORIES_AGENT_MAX_TURNS',
+  /** The caller's signal aborted the run (shutdown, lost lease). */
+  Aborted: 'MEMORIES_AGENT_ABORTED',
+  /** The run exceeded its time budget. */
+  Timeout: 'MEMORIES_AGENT_TIMEOUT',
+  /** A model request failed (HTTP error, connection error, a failed or cut-off response). */
+  ModelFailed: 'MEMORIES_AGENT_MODEL_FAILED',
+} as const;
+
+/**
+ * One of the values of {@link ConsolidationErrorCode}.
+ *
+ * @example
+ * ```ts
+ * const code: ConsolidationErrorCode = ConsolidationErrorCode.Aborted;
+ * ```
+ */
+export type ConsolidationErrorCode =
+  (typeof ConsolidationErrorCode)[keyof typeof ConsolidationErrorCode];
+
+/**
+ * How far a consolidation run got: carried by its result and by the error that ended it, since
+ * files written before a failure stay written (each write is atomic on its own).
+ *
+ * @example
+ * ```ts
+ * const progress: ConsolidationProgress = { turns: 3, toolCalls: 7, filesWritten: ['MEMORY.md'], filesDeleted: [] };
+ * ```
+ */
+export interface ConsolidationProgress {
+  /** Model responses received. */
+  turns: number;
+  /** Tool calls executed (refused ones included; calls over the per-turn cap excluded). */
+  toolCalls: number;
+  /** Files written and still present, relative to the memories root, sorted. */
+  filesWritten: string[];
+  /** Files deleted, relative to the memories root, sorted. */
+  filesDeleted: string[];
+}
+
+/**
+ * Base of the errors of the consolidation agent: a stable `code` and the run's `progress`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runConsolidationAgent(options);
+ * } catch (error) {
+ *   if (error instanceof ConsolidationAgentError) logger.warn(error.message, { code: error.code });
+ * }
+ * ```
+ */
+export class ConsolidationAgentError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ConsolidationErrorCode;
+  /** What the run did before it stopped. */
+  readonly progress: ConsolidationProgress;
+
+  /**
+   * `options.cause` becomes `error.cause`.
+   *
+   * @example
+   * ```ts
+   * throw new ConsolidationAgentError(ConsolidationErrorCode.ModelFailed, 'no response', progress);
+   * ```
+   */
+  constructor(
+    code: ConsolidationErrorCode,
+    message: string,
+    progress: ConsolidationProgress,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.progress = progress;
+  }
+}
+
+/**
+ * The model kept calling tools through the last allowed turn. Files written until then stay.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ConsolidationMaxTurnsError) logger.warn(`gave up after ${error.maxTurns} turns`);
+ * ```
+ */
+export class ConsolidationMaxTurnsError extends ConsolidationAgentError {
+  /** The turn budget that was exhausted. */
+  readonly maxTurns: number;
+
+  /**
+   * The message names the budget.
+   *
+   * @example
+   * ```ts
+   * throw new ConsolidationMaxTurnsError(24, progress);
+   * ```
+   */
+  constructor(maxTurns: number, progress: ConsolidationProgress) {
+    super(
+      ConsolidationErrorCode.MaxTurns,
+      `the consolidation agent did not finish within ${maxTurns} turns`,
+      progress,
+    );
+    this.maxTurns = maxTurns;
+  }
+}
+
+/**
+ * The caller's signal aborted the run; nothing was written after the abort. Its `name` is
+ * `AbortError`, like the errors of `fetch` and Node.js, and `cause` is the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const run = runConsolidationAgent({ ...options, signal: controller.signal });
+ * controller.abort();
+ * await run.catch((error: unknown) => {
+ *   if (error instanceof ConsolidationAbortedError) return; // shutting down
+ *   throw error;
+ * });
+ * ```
+ */
+export class ConsolidationAbortedError extends ConsolidationAgentError {
+  /**
+   * `reason` is the abort signal's reason.
+   *
+   * @example
+   * ```ts
+   * throw new ConsolidationAbortedError(signal.reason, progress);
+   * ```
+   */
+  constructor(reason: unknown, progress: ConsolidationProgress) {
+    const why = reason instanceof Error ? `: ${reason.message}` : '';
+    super(ConsolidationErrorCode.Aborted, `the consolidation agent was aborted${why}`, progress, {
+      cause: reason,
+    });
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * The run used up its time budget (`timeoutMs`); nothing was written afterwards. Its `name` is
+ * `TimeoutError`, like the reason of `AbortSignal.timeout`.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ConsolidationTimeoutError) logger.warn(`gave up after ${error.timeoutMs} ms`);
+ * ```
+ */
+export class ConsolidationTimeoutError extends ConsolidationAgentError {
+  /** The time budget, ms. */
+  readonly timeoutMs: number;
+
+  /**
+   * The message names the budget.
+   *
+   * @example
+   * ```ts
+   * throw new ConsolidationTimeoutError(1_800_000, progress);
+   * ```
+   */
+  constructor(timeoutMs: number, progress: ConsolidationProgress) {
+    super(
+      ConsolidationErrorCode.Timeout,
+      `the consolidation agent did not finish within ${timeoutMs} ms`,
+      progress,
+    );
+    this.name = 'TimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A model request failed: an HTTP error (`status` set), a connection failure, or a response that
+ * failed or was cut off before it said anything usable.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ConsolidationModelError && error.status === 429) logger.warn('rate limited');
+ * ```
+ */
+export class ConsolidationModelError extends ConsolidationAgentError {
+  /** The HTTP status, when the server answered with an error. */
+  readonly status: number | undefined;
+
+  /**
+   * `options.status` is the HTTP status; `options.cause` the client's error.
+   *
+   * @example
+   * ```ts
+   * throw new ConsolidationModelError('model request failed: 500 boom', progress, { status: 500 });
+   * ```
+   */
+  constructor(
+    message: string,
+    progress: ConsolidationProgress,
+    options: { status?: number | undefined; cause?: unknown } = {},
+  ) {
+    super(ConsolidationErrorCode.ModelFailed, message, progress, { cause: options.cause });
+    this.status = options.status;
+  }
+}
