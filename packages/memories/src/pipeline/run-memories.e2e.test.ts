@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runBackfill } from '@agent-state/rollout';
-import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
+import { ManualClock, openStateStore } from '@agent-state/state';
 import {
   type MockReply,
   type MockRequest,
@@ -107,10 +107,10 @@ function filesUnder(dir: string): string[] {
 
 describe('the memories pipeline against a mock Responses API', () => {
   it('extracts every eligible thread, consolidates once, and makes no request when nothing changed', async () => {
-    let server!: MockResponsesServer;
-    const env = await setup(modelScript(() => server));
-    server = env.server;
-    const { run, root, store, home } = env;
+    const holder: { server?: MockResponsesServer } = {};
+    const env = await setup(modelScript(() => holder.server!));
+    holder.server = env.server;
+    const { run, root, store, home, server } = env;
 
     const first = await run();
     // 11 threads have a first user message in this home; 2 of them are archived (never read).
@@ -159,15 +159,11 @@ describe('the memories pipeline against a mock Responses API', () => {
   });
 
   it.each([
-    ['an HTTP 500', { kind: 'error', status: 500 } as MockReply, /HTTP 500/],
-    ['a 429', { kind: 'error', status: 429 } as MockReply, /HTTP 429/],
-    ['malformed JSON', { kind: 'malformed' } as MockReply, /./],
-    ['a cut connection', { kind: 'cut' } as MockReply, /./],
-    [
-      'an answer that is not the schema',
-      { kind: 'text', text: 'I cannot help with that.' } as MockReply,
-      /./,
-    ],
+    ['an HTTP 500', { kind: 'error', status: 500 }, /HTTP 500/],
+    ['a 429', { kind: 'error', status: 429 }, /HTTP 429/],
+    ['malformed JSON', { kind: 'malformed' }, /./],
+    ['a cut connection', { kind: 'cut' }, /./],
+    ['an answer that is not the schema', { kind: 'text', text: 'I cannot help with that.' }, /./],
   ])(
     'ends every job as failed with a reason on %s, and writes nothing half-done',
     async (_name, reply, reason) => {
