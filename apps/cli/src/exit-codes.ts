@@ -87,6 +87,10 @@ export function exitCodeFor(error: unknown): number {
     case ErrorCode.RolloutUnreadable:
     case ErrorCode.RolloutInvalid:
     case ErrorCode.UnsupportedSandboxPolicy:
+    case ErrorCode.MemoriesAgentMaxTurns:
+    case ErrorCode.MemoriesAgentAborted:
+    case ErrorCode.MemoriesAgentTimeout:
+    case ErrorCode.MemoriesAgentModelFailed:
       return ExitCode.Failure;
   }
 }

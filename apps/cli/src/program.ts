@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 
 import { BACKFILL_HELP, parseWorkers, runBackfillCommand } from './commands/backfill.js';
 import { runDoctor } from './commands/doctor.js';
+import { MEMORIES_HELP } from './commands/memories-help.js';
 import { RECONCILE_HELP, runReconcile } from './commands/reconcile.js';
 import {
   SANDBOX_HELP,
@@ -283,6 +284,71 @@ export function createProgram(io: CliIo): Command {
       });
       // Ctrl-C ends following: exit 0.
       await whileInterruptible((signal) => runLogs(options, { stdout: io.stdout, signal }));
+    });
+
+  const memories = program
+    .command('memories')
+    .description(
+      'extract memories from past threads and consolidate them (any OpenAI-compatible API)',
+    )
+    .addHelpText('after', MEMORIES_HELP);
+  memories
+    .command('run')
+    .description('phase 1 over every eligible thread, then phase 2 if there is anything new')
+    .option('--phase <phase>', '1 | 2 | all (default all)', 'all')
+    .option('--max <n>', 'at most this many threads in phase 1')
+    .option(
+      '--model <model>',
+      'the model of both phases (default: config, then gpt-5-mini / gpt-5)',
+    )
+    .option('--base-url <url>', 'the Responses API base URL (default: $OPENAI_BASE_URL or OpenAI)')
+    .option('--min-idle-hours <hours>', 'only threads idle at least this long (default 12)')
+    .option(
+      '--source <source>',
+      'read threads of this source (default cli and vscode); repeatable',
+      collect,
+      [],
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', MEMORIES_HELP)
+    .action(
+      async (
+        options: {
+          phase: string;
+          max?: string;
+          model?: string;
+          baseUrl?: string;
+          minIdleHours?: string;
+          source: string[];
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        // Loaded on use: the model client is not worth loading for every other command.
+        const { runMemoriesRun } = await import('./commands/memories.js');
+        await runMemoriesRun({
+          home: homeOf(command, io),
+          ...options,
+          json: options.json === true,
+          io,
+        });
+      },
+    );
+  memories
+    .command('status')
+    .description('stage-1 jobs, the phase-2 lock and the memory files')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { runMemoriesStatus } = await import('./commands/memories.js');
+      await runMemoriesStatus({ home: homeOf(command, io), json: options.json === true, io });
+    });
+  memories
+    .command('show')
+    .description('the memory summary a new session gets')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { runMemoriesShow } = await import('./commands/memories.js');
+      await runMemoriesShow({ home: homeOf(command, io), json: options.json === true, io });
     });
 
   const sandbox = program

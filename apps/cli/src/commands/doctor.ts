@@ -309,6 +309,10 @@ function storeProblem(error: AgentStateError, path: string): DoctorProblem | und
     case ErrorCode.RolloutInvalid:
     case ErrorCode.InvalidSandboxPolicy:
     case ErrorCode.UnsupportedSandboxPolicy:
+    case ErrorCode.MemoriesAgentMaxTurns:
+    case ErrorCode.MemoriesAgentAborted:
+    case ErrorCode.MemoriesAgentTimeout:
+    case ErrorCode.MemoriesAgentModelFailed:
       return undefined;
   }
 }

@@ -224,6 +224,10 @@ function isStoreError(error: unknown): error is Error {
     case ErrorCode.RolloutInvalid:
     case ErrorCode.InvalidSandboxPolicy:
     case ErrorCode.UnsupportedSandboxPolicy:
+    case ErrorCode.MemoriesAgentMaxTurns:
+    case ErrorCode.MemoriesAgentAborted:
+    case ErrorCode.MemoriesAgentTimeout:
+    case ErrorCode.MemoriesAgentModelFailed:
       return false;
   }
 }

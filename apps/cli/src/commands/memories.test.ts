@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  type MockResponsesServer,
+  copyCodexHome,
+  startMockResponsesServer,
+  tempDirs,
+} from '@agent-state/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { captureIo } from '../capture-io.js';
+import { runCli } from '../cli-harness.js';
+
+const temp = tempDirs();
+let server: MockResponsesServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  temp.cleanup();
+});
+
+describe('agent-state memories', () => {
+  it('runs both phases against an OpenAI-compatible server, then has nothing to do', async () => {
+    let agentTurns = 0;
+    server = await startMockResponsesServer({
+      handler: (request) => {
+        if (request.textFormat) {
+          return {
+            kind: 'json',
+            value: {
+              rollout_summary: 'A session.',
+              raw_memory: '- a memory',
+              rollout_slug: 'session',
+            },
+          };
+        }
+        agentTurns += 1;
+        return agentTurns === 1
+          ? {
+              kind: 'function-calls',
+              calls: [
+                {
+                  name: 'write_file',
+                  arguments: { path: 'memory_summary.md', content: 'Short answers.\n' },
+                },
+              ],
+            }
+          : { kind: 'text', text: 'done' };
+      },
+    });
+    const home = copyCodexHome('v0.100.0', temp.make('home'));
+    const env = { OPENAI_API_KEY: 'test' };
+    expect((await runCli(['--home', home, 'backfill'], captureIo({ env }))).exitCode).toBe(0);
+    const args = [
+      '--home',
+      home,
+      'memories',
+      'run',
+      '--base-url',
+      server.url,
+      '--model',
+      'mock',
+      '--min-idle-hours',
+      '0',
+    ];
+    const first = await runCli(
+      [...args, '--source', 'exec', '--source', 'vscode', '--json'],
+      captureIo({ env }),
+    );
+    expect(first.exitCode).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      phase1: { claimed: 9, succeeded: 9, failed: 0 },
+      phase2: { outcome: 'consolidated', filesWritten: ['memory_summary.md'] },
+    });
+    expect(existsSync(join(home, 'memories', 'raw_memories.md'))).toBe(true);
+
+    const requests = server.requests.length;
+    const second = await runCli([...args, '--source', 'exec'], captureIo({ env }));
+    expect(second.stdout).toContain('nothing new to consolidate');
+    expect(server.requests.length).toBe(requests);
+
+    const status = await runCli(
+      ['--home', home, 'memories', 'status', '--json'],
+      captureIo({ env }),
+    );
+    expect(JSON.parse(status.stdout)).toMatchObject({ stage1: { done: 9 }, outputs: 9 });
+    const show = await runCli(['--home', home, 'memories', 'show'], captureIo({ env }));
+    expect(show.stdout).toBe('Short answers.\n');
+  });
+
+  it('names the missing API key variable and bad flags (exit 2)', async () => {
+    const home = copyCodexHome('v0.100.0', temp.make('home'));
+    const noKey = await runCli(['--home', home, 'memories', 'run'], captureIo({ env: {} }));
+    expect(noKey.exitCode).toBe(2);
+    expect(noKey.stderr).toContain('OPENAI_API_KEY');
+    for (const flag of [
+      ['--phase', '3'],
+      ['--max', '0'],
+      ['--min-idle-hours', '-1'],
+    ]) {
+      const run = await runCli(
+        ['--home', home, 'memories', 'run', ...flag],
+        captureIo({ env: { OPENAI_API_KEY: 'x' } }),
+      );
+      expect(run.exitCode, flag.join(' ')).toBe(2);
+      expect(run.stderr).toContain(flag[0]);
+    }
+  });
+});

@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  type RunMemoriesResult,
+  createModelClient,
+  memoriesRoot,
+  readMemorySummary,
+  resolveMemoriesModelConfig,
+  runMemories,
+} from '@agent-state/memories';
+import { InvalidArgumentError } from '@agent-state/state';
+
+import { type CliIo, writeJson, writeLines } from '../output.js';
+import { withStore } from '../store-session.js';
+
+/** Options of {@link runMemoriesRun}. */
+export interface MemoriesRunOptions {
+  home: string;
+  phase: string;
+  max?: string | undefined;
+  model?: string | undefined;
+  baseUrl?: string | undefined;
+  minIdleHours?: string | undefined;
+  source?: string[] | undefined;
+  json: boolean;
+  io: CliIo;
+}
+
+/** `agent-state memories run`. */
+export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void> {
+  const phases = ({ '1': 'phase1', '2': 'phase2', all: 'all' } as const)[
+    options.phase as '1' | '2' | 'all'
+  ];
+  if (!phases)
+    throw new InvalidArgumentError(
+      '--phase',
+      `expected 1, 2 or all, got ${JSON.stringify(options.phase)}`,
+    );
+  const max = options.max === undefined ? undefined : Number(options.max);
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new InvalidArgumentError(
+      '--max',
+      `expected a positive integer, got ${JSON.stringify(options.max)}`,
+    );
+  }
+  const minIdleHours =
+    options.minIdleHours === undefined ? undefined : Number(options.minIdleHours);
+  if (minIdleHours !== undefined && (!Number.isFinite(minIdleHours) || minIdleHours < 0)) {
+    throw new InvalidArgumentError(
+      '--min-idle-hours',
+      `expected a number of hours >= 0, got ${JSON.stringify(options.minIdleHours)}`,
+    );
+  }
+  const configPath = join(options.home, 'config.toml');
+  const config = resolveMemoriesModelConfig({
+    options: { model: options.model, baseUrl: options.baseUrl },
+    env: options.io.env,
+    configToml: existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined,
+    configPath,
+  });
+  const client = createModelClient(config, { env: options.io.env });
+  const controller = new AbortController();
+  const stop = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', stop);
+  const tty = options.io.stderr.isTTY === true;
+  try {
+    const result = await withStore(options.home, (store) =>
+      runMemories({
+        store,
+        client,
+        config,
+        phases,
+        maxThreads: max,
+        minIdleHours,
+        allowedSources: options.source && options.source.length > 0 ? options.source : undefined,
+        signal: controller.signal,
+        onProgress: tty
+          ? (p) =>
+              options.io.stderr.write(
+                `\r\u001b[2K${p.phase}: ${p.done}/${p.claimed} threads (${p.failed} failed)`,
+              )
+          : undefined,
+      }),
+    );
+    if (tty) options.io.stderr.write('\r\u001b[2K');
+    if (options.json) writeJson(options.io.stdout, result);
+    else writeLines(options.io.stdout, renderRun(result));
+  } finally {
+    process.removeListener('SIGINT', stop);
+  }
+}
+
+function renderRun(result: RunMemoriesResult): string[] {
+  const p1 = result.phase1;
+  const lines = [
+    `phase 1: ${p1.claimed} thread(s) claimed: ${p1.succeeded} with memories, ${p1.noOutput} with nothing to remember, ${p1.failed} failed`,
+  ];
+  for (const failure of p1.failures.slice(0, 10))
+    lines.push(`  failed ${failure.threadId}: ${failure.reason}`);
+  const p2 = result.phase2;
+  const phase2Text: Record<RunMemoriesResult['phase2']['outcome'], string> = {
+    consolidated: `consolidated (${p2.filesWritten.length} file(s) written)`,
+    'not-dirty': 'nothing new to consolidate',
+    running: 'another process is consolidating',
+    failed: `failed: ${p2.reason ?? 'unknown'}`,
+    skipped: 'skipped',
+    'lease-lost': 'stopped: another process took the consolidation over',
+  };
+  lines.push(`phase 2: ${phase2Text[p2.outcome]}`);
+  return lines;
+}
+
+/** `agent-state memories status`: job counts, the phase-2 lock and the artifacts. */
+export async function runMemoriesStatus(options: {
+  home: string;
+  json: boolean;
+  io: CliIo;
+}): Promise<void> {
+  const root = memoriesRoot(options.home);
+  const counts = await withStore(options.home, (store) => store.memories.jobCounts());
+  const files = existsSync(root) ? readdirSync(root).sort() : [];
+  if (options.json) {
+    writeJson(options.io.stdout, { root, ...counts, files });
+    return;
+  }
+  writeLines(options.io.stdout, [
+    `memories root  ${root}`,
+    `stage-1 jobs   ${JSON.stringify(counts.stage1)}`,
+    `phase 2        ${JSON.stringify(counts.phase2)}`,
+    `outputs        ${counts.outputs}`,
+    `files          ${files.length > 0 ? files.join(', ') : '(none yet)'}`,
+  ]);
+}
+
+/** `agent-state memories show`: the memory summary a new session gets (the read path). */
+export async function runMemoriesShow(options: {
+  home: string;
+  json: boolean;
+  io: CliIo;
+}): Promise<void> {
+  const root = memoriesRoot(options.home);
+  const summary = await readMemorySummary({ root, maxTokens: 5_000 });
+  if (options.json) {
+    writeJson(options.io.stdout, { root, summary });
+    return;
+  }
+  options.io.stdout.write(
+    summary === ''
+      ? `no memory summary yet in ${root}\n`
+      : summary.endsWith('\n')
+        ? summary
+        : `${summary}\n`,
+  );
+}
