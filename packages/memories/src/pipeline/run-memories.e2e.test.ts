@@ -158,13 +158,14 @@ describe('the memories pipeline against a mock Responses API', () => {
     expect(server.requests.length).toBe(requests);
   });
 
-  it.each([
+  const failureModes: Array<[string, MockReply, RegExp]> = [
     ['an HTTP 500', { kind: 'error', status: 500 }, /HTTP 500/],
     ['a 429', { kind: 'error', status: 429 }, /HTTP 429/],
     ['malformed JSON', { kind: 'malformed' }, /./],
     ['a cut connection', { kind: 'cut' }, /./],
     ['an answer that is not the schema', { kind: 'text', text: 'I cannot help with that.' }, /./],
-  ])(
+  ];
+  it.each(failureModes)(
     'ends every job as failed with a reason on %s, and writes nothing half-done',
     async (_name, reply, reason) => {
       const { run, root, store } = await setup(() => reply);
