@@ -295,7 +295,7 @@ export function createProgram(io: CliIo): Command {
   memories
     .command('run')
     .description('phase 1 over every eligible thread, then phase 2 if there is anything new')
-    .option('--phase <phase>', '1 | 2 | all (default all)', 'all')
+    .option('--phase <phase>', 'which phases: 1, 2 or all', 'all')
     .option('--max <n>', 'at most this many threads in phase 1')
     .option(
       '--model <model>',
@@ -307,7 +307,6 @@ export function createProgram(io: CliIo): Command {
       '--source <source>',
       'read threads of this source (default cli and vscode); repeatable',
       collect,
-      [],
     )
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', MEMORIES_HELP)
@@ -319,7 +318,7 @@ export function createProgram(io: CliIo): Command {
           model?: string;
           baseUrl?: string;
           minIdleHours?: string;
-          source: string[];
+          source?: string[];
           json?: boolean;
         },
         command: Command,

@@ -88,6 +88,45 @@ describe('agent-state memories', () => {
     expect(show.stdout).toBe('Short answers.\n');
   });
 
+  it('reports failed requests per thread, keeps them for a retry and exits 1', async () => {
+    server = await startMockResponsesServer({
+      handler: () => ({ kind: 'error', status: 400, message: 'model not found: nope' }),
+    });
+    const home = copyCodexHome('v0.100.0', temp.make('home'));
+    const env = { OPENAI_API_KEY: 'test' };
+    expect((await runCli(['--home', home, 'backfill'], captureIo({ env }))).exitCode).toBe(0);
+    const run = await runCli(
+      [
+        '--home',
+        home,
+        'memories',
+        'run',
+        '--base-url',
+        server.url,
+        '--model',
+        'nope',
+        '--min-idle-hours',
+        '0',
+        '--max',
+        '2',
+      ],
+      captureIo({ env }),
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain(
+      '2 thread(s) claimed: 0 with memories, 0 with nothing to remember, 2 failed',
+    );
+    expect(run.stdout).toContain('model not found: nope');
+    expect(run.stderr).toContain('2 thread(s) failed in phase 1');
+    expect(existsSync(join(home, 'memories', 'raw_memories.md'))).toBe(false);
+
+    const status = await runCli(
+      ['--home', home, 'memories', 'status', '--json'],
+      captureIo({ env }),
+    );
+    expect(JSON.parse(status.stdout)).toMatchObject({ stage1: { error: 2, done: 0 }, outputs: 0 });
+  });
+
   it('names the missing API key variable and bad flags (exit 2)', async () => {
     const home = copyCodexHome('v0.100.0', temp.make('home'));
     const noKey = await runCli(['--home', home, 'memories', 'run'], captureIo({ env: {} }));

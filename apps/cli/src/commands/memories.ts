@@ -11,6 +11,7 @@ import {
 } from '@agent-state/memories';
 import { InvalidArgumentError } from '@agent-state/state';
 
+import { CommandExit, ExitCode } from '../exit-codes.js';
 import { type CliIo, writeJson, writeLines } from '../output.js';
 import { withStore } from '../store-session.js';
 
@@ -86,9 +87,33 @@ export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void>
     if (tty) options.io.stderr.write('\r\u001b[2K');
     if (options.json) writeJson(options.io.stdout, result);
     else writeLines(options.io.stdout, renderRun(result));
+    const problems = runProblems(result, controller.signal.aborted);
+    if (problems.length > 0) {
+      writeLines(
+        options.io.stderr,
+        problems.map((problem) => `agent-state: ${problem}`),
+      );
+      throw new CommandExit(ExitCode.Failure);
+    }
   } finally {
     process.removeListener('SIGINT', stop);
   }
+}
+
+/** Why a run exits 1: failed jobs, a failed consolidation, an interruption. Empty when none. */
+function runProblems(result: RunMemoriesResult, interrupted: boolean): string[] {
+  const problems: string[] = [];
+  const failed = result.phase1.failed;
+  if (failed > 0) {
+    problems.push(
+      `${failed} thread(s) failed in phase 1; they are retried after an hour (see \`agent-state memories status\`)`,
+    );
+  }
+  if (result.phase2.outcome === 'failed') {
+    problems.push('the consolidation failed; it is retried after an hour');
+  }
+  if (interrupted) problems.push('interrupted; the next run continues where this one stopped');
+  return problems;
 }
 
 function renderRun(result: RunMemoriesResult): string[] {

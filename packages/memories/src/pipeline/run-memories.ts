@@ -117,6 +117,7 @@ export interface RunMemoriesResult {
     filesWritten: string[];
     reason?: string | undefined;
   };
+  /** Wall time of the run, in whole milliseconds. */
   durationMs: number;
 }
 
@@ -160,7 +161,7 @@ export async function runMemories(options: RunMemoriesOptions): Promise<RunMemor
   if (phases !== 'phase1' && !options.signal?.aborted) {
     await runPhase2(options, { root, logger, workerId, result });
   }
-  result.durationMs = performance.now() - started;
+  result.durationMs = Math.round(performance.now() - started);
   return result;
 }
 
