@@ -119,3 +119,4 @@ export {
   openLogsStore,
 } from './logs/logs-store.js';
 export { type LogSink, type LogSinkOptions, createLogSink } from './logs/log-sink.js';
+export { type LogsHealth, type ReadLogsHealthOptions, readLogsHealth } from './logs/logs-health.js';

@@ -4,11 +4,14 @@ import {
   type AgentStateError,
   type BackfillState,
   ErrorCode,
+  type LogsHealth,
+  type MemoryJobCounts,
   STATE_DB_GENERATION,
   type StateStore,
   isAgentStateError,
   logsDbPath,
   openStateStore,
+  readLogsHealth,
   stateDbPath,
   unixSeconds,
 } from '@agent-state/state';
@@ -89,7 +92,18 @@ export interface DoctorReport {
    * (by a `reconcile` that left nothing unrepaired).
    */
   discrepancies: DoctorDiscrepancy[] | null;
-  logs: { path: string; sizeBytes: number | null };
+  /**
+   * The memories pipeline: stage-1 jobs by status, the number of stage-1 outputs and the phase-2
+   * (consolidation) lock, as `agent-state memories status` shows them.
+   */
+  memories: MemoryJobCounts | null;
+  /**
+   * The logs database: `sizeBytes` counts the file and its `-wal` (`null`, like `walBytes` and
+   * `rows`, while the database does not exist or cannot be read); `droppedEntries` are log entries
+   * the CLI's log sinks had to drop, summed over every process, the last at `lastDropAt` (unix
+   * seconds).
+   */
+  logs: LogsHealth;
   problems: DoctorProblem[];
 }
 
@@ -157,7 +171,15 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
     backfill: null,
     threads: null,
     discrepancies: null,
-    logs: { path: logsPath, sizeBytes: null },
+    memories: null,
+    logs: {
+      path: logsPath,
+      sizeBytes: null,
+      walBytes: null,
+      rows: null,
+      droppedEntries: 0,
+      lastDropAt: null,
+    },
     problems: [],
   };
 
@@ -180,7 +202,7 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
   }
 
   report.store.sizeBytes ??= fileSize(path);
-  report.logs.sizeBytes = fileSize(logsPath);
+  inspectLogs(home, report);
   report.ok = report.problems.every((problem) => problem.severity !== 'error');
   return report;
 }
@@ -217,6 +239,62 @@ async function inspectStore(store: StateStore, report: DoctorReport): Promise<vo
   );
   const discrepancies = discrepancyProblem(report.discrepancies);
   if (discrepancies) report.problems.push(discrepancies);
+
+  report.memories = await store.memories.jobCounts();
+  report.problems.push(...memoriesProblems(report.memories));
+}
+
+/** Reads the logs database; one that cannot be read is a warning (logs are expendable). */
+function inspectLogs(home: string, report: DoctorReport): void {
+  try {
+    report.logs = readLogsHealth({ home });
+  } catch (error) {
+    if (!isAgentStateError(error)) throw error;
+    report.logs.sizeBytes = fileSize(report.logs.path);
+    report.problems.push({
+      severity: 'warning',
+      code: 'logs-unreadable',
+      message: `the logs database cannot be read: ${oneLine(error.message)}`,
+      fix: `move ${shellQuote(report.logs.path)} aside if it is damaged (logs are expendable: the next command creates a new one), or check that it is readable by you`,
+    });
+    return;
+  }
+  const { droppedEntries, lastDropAt } = report.logs;
+  if (droppedEntries > 0) {
+    const last = lastDropAt === null ? '' : `, the last at ${formatIsoTime(lastDropAt)}`;
+    report.problems.push({
+      severity: 'warning',
+      code: 'logs-dropped',
+      message: `${plural(droppedEntries, 'log entry', 'log entries')} could not be stored and were dropped${last}: the log queue overflowed or a write failed (the disk or the database was too slow, full or locked)`,
+      fix: 'check the free disk space and what else writes to the home; `agent-state logs` shows what was kept',
+    });
+  }
+}
+
+function memoriesProblems(counts: MemoryJobCounts): DoctorProblem[] {
+  const problems: DoctorProblem[] = [];
+  const { error, exhausted } = counts.stage1;
+  if (error + exhausted > 0) {
+    const parts = [
+      error > 0 ? `${error} failed and waiting to retry` : undefined,
+      exhausted > 0 ? `${exhausted} out of retries` : undefined,
+    ].filter((part) => part !== undefined);
+    problems.push({
+      severity: 'warning',
+      code: 'memories-jobs-failed',
+      message: `${plural(error + exhausted, 'memories extraction job')} failed (${parts.join(', ')})`,
+      fix: 'run `agent-state memories status` to see the jobs, then `agent-state memories run` after fixing the model config (`--model`, `--base-url`)',
+    });
+  }
+  if (counts.phase2.lastError !== null) {
+    problems.push({
+      severity: 'warning',
+      code: 'memories-consolidation-failed',
+      message: `the last memories consolidation (phase 2) failed: ${oneLine(counts.phase2.lastError)}`,
+      fix: 'run `agent-state memories status`, then `agent-state memories run --phase 2` after fixing the model config (`--model`, `--base-url`)',
+    });
+  }
+  return problems;
 }
 
 function discrepancyProblem(counts: readonly DoctorDiscrepancy[]): DoctorProblem | undefined {
@@ -347,12 +425,13 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
         : colors.dim('unknown'),
     ],
     ['discrepancies', discrepanciesText(report, colors)],
+    ['memories', memoriesText(report.memories, colors)],
     [
-      'logs database',
-      report.logs.sizeBytes === null
-        ? `${report.logs.path} ${colors.dim('(not created yet)')}`
-        : `${report.logs.path} (${formatBytes(report.logs.sizeBytes)})`,
+      'consolidation',
+      report.memories ? phase2Text(report.memories, colors) : colors.dim('unknown'),
     ],
+    ['logs database', logsText(report.logs, colors)],
+    ['dropped logs', droppedText(report.logs, colors)],
   ];
   const lines = [
     colors.bold('agent-state doctor'),
@@ -397,6 +476,49 @@ function discrepanciesText(report: DoctorReport, colors: Colors): string {
   if (report.discrepancies.length === 0) return 'none';
   const total = report.discrepancies.reduce((sum, counter) => sum + counter.count, 0);
   return `${total} (see below)`;
+}
+
+function memoriesText(counts: MemoryJobCounts | null, colors: Colors): string {
+  if (counts === null) return colors.dim('unknown');
+  const { running, pending, done, error, exhausted } = counts.stage1;
+  const total = running + pending + done + error + exhausted;
+  const outputs = plural(counts.outputs, 'output');
+  if (total === 0) return `no stage-1 jobs, ${outputs}`;
+  const failed = (count: number, label: string): string =>
+    count > 0 ? colors.yellow(`${count} ${label}`) : `${count} ${label}`;
+  const parts = [
+    `${done} done`,
+    `${running} running`,
+    `${pending} pending`,
+    failed(error, 'error'),
+    failed(exhausted, 'exhausted'),
+  ];
+  return `${plural(total, 'stage-1 job')} (${parts.join(', ')}), ${outputs}`;
+}
+
+function phase2Text(counts: MemoryJobCounts, colors: Colors): string {
+  const { status, dirty, leaseUntil, retryAt, lastError } = counts.phase2;
+  if (status === null) return colors.dim('never run');
+  let text = status;
+  if (status === 'running' && leaseUntil !== null) {
+    text += ` (lease until ${formatIsoTime(leaseUntil)})`;
+  }
+  if (retryAt !== null) text += ` (retry after ${formatIsoTime(retryAt)})`;
+  if (dirty && status !== 'running') text += ', new inputs waiting';
+  if (lastError !== null) text += `: ${colors.yellow(oneLine(lastError))}`;
+  return text;
+}
+
+function logsText(logs: LogsHealth, colors: Colors): string {
+  if (logs.sizeBytes === null) return `${logs.path} ${colors.dim('(not created yet)')}`;
+  const rows = logs.rows === null ? '' : `, ${plural(logs.rows, 'row')}`;
+  return `${logs.path} (${formatBytes(logs.sizeBytes)}${rows})`;
+}
+
+function droppedText(logs: LogsHealth, colors: Colors): string {
+  if (logs.droppedEntries === 0) return 'none';
+  const last = logs.lastDropAt === null ? '' : ` (last ${formatIsoTime(logs.lastDropAt)})`;
+  return colors.yellow(`${logs.droppedEntries}${last}`);
 }
 
 function storeSize(report: DoctorReport, colors: Colors): string {

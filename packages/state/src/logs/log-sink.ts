@@ -49,7 +49,11 @@ export interface LogSink {
   readonly logger: Logger;
   /** The `process_uuid` of this sink's rows. */
   readonly processUuid: string;
-  /** Entries dropped because the queue was full or a write failed. */
+  /**
+   * Entries dropped because the queue was full or a write failed. Each write (batch, timer,
+   * `flush`, `close`) also records new drops in the logs database, per process, where
+   * `readLogsHealth` and `agent-state doctor` find them.
+   */
   readonly dropped: number;
   /** Entries written so far. */
   readonly written: number;
@@ -89,18 +93,34 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   let written = 0;
   let closed = false;
   let scheduled = false;
+  /** Of `dropped`, how many are recorded in the database. */
+  let recorded = 0;
 
   const write = (): void => {
     scheduled = false;
-    if (queue.length === 0) return;
-    const batch = queue;
-    queue = [];
+    if (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        store.insert(batch);
+        written += batch.length;
+      } catch {
+        // The database is locked, full or gone: these entries are lost, and counted.
+        dropped += batch.length;
+      }
+    }
+    recordDrops();
+  };
+  // Drops not yet recorded in the database go there, so they outlive the process (`doctor`
+  // reports them); when that write fails too, they are tried again on the next write.
+  const recordDrops = (): void => {
+    const count = dropped - recorded;
+    if (count === 0) return;
     try {
-      store.insert(batch);
-      written += batch.length;
+      store.recordDroppedEntries({ processUuid, count });
+      recorded += count;
     } catch {
-      // The database is locked, full or gone: these entries are lost, and counted.
-      dropped += batch.length;
+      // Best effort, like pruning.
     }
   };
   const schedule = (): void => {

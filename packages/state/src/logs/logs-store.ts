@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 import { type Clock, systemClock, unixSeconds } from '../clock.js';
-import { StoreIoError } from '../errors.js';
+import { InvalidArgumentError, StoreIoError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import {
   AGENT_STATE_APPLICATION_ID,
@@ -44,6 +44,21 @@ CREATE TABLE logs (
 CREATE INDEX idx_logs_ts ON logs(ts, ts_nanos);
 CREATE INDEX idx_logs_thread_id ON logs(thread_id, id);
 CREATE INDEX idx_logs_process_uuid_threadless ON logs(process_uuid, id) WHERE thread_id IS NULL;
+`,
+  },
+  // Entries a sink had to drop (queue full, failed write), one row per process, so `doctor` can
+  // report them after the process is gone. Ours only: Codex's log databases never get this table.
+  {
+    version: 2,
+    name: '0002_log_sink_drops',
+    sql: `
+CREATE TABLE log_sink_drops (
+  process_uuid TEXT PRIMARY KEY NOT NULL,
+  dropped INTEGER NOT NULL,
+  first_dropped_at INTEGER NOT NULL,
+  last_dropped_at INTEGER NOT NULL
+);
+CREATE INDEX idx_log_sink_drops_last ON log_sink_drops(last_dropped_at);
 `,
   },
 ]);
@@ -169,7 +184,8 @@ export class LogsStore {
   }
 
   /**
-   * Deletes rows older than `days` (default {@link LOG_RETENTION_DAYS}); returns how many.
+   * Deletes rows older than `days` (default {@link LOG_RETENTION_DAYS}); returns how many. Drop
+   * records (see {@link recordDroppedEntries}) last seen before the cutoff go too, uncounted.
    *
    * @example
    * ```ts
@@ -178,7 +194,39 @@ export class LogsStore {
    */
   pruneOlderThan(days: number = LOG_RETENTION_DAYS): number {
     const cutoff = unixSeconds(this.#clock) - Math.floor(days * 86_400);
-    return this.#run('DELETE FROM logs WHERE ts < ?', cutoff);
+    const deleted = this.#run('DELETE FROM logs WHERE ts < ?', cutoff);
+    this.#run('DELETE FROM log_sink_drops WHERE last_dropped_at < ?', cutoff);
+    return deleted;
+  }
+
+  /**
+   * Adds `count` entries to the drops recorded for `processUuid` (its first and last drop times
+   * are kept, from the store's clock), so they outlive the process: {@link readLogsHealth} sums
+   * them for `doctor`. A no-op for a count of 0. Throws a typed store error when the write fails.
+   *
+   * @example
+   * ```ts
+   * logs.recordDroppedEntries({ processUuid: sink.processUuid, count: sink.dropped });
+   * ```
+   */
+  recordDroppedEntries(options: { processUuid: string; count: number }): void {
+    const { processUuid, count } = options;
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new InvalidArgumentError('count', `must be a non-negative integer, got ${count}`);
+    }
+    if (count === 0) return;
+    const now = unixSeconds(this.#clock);
+    this.#run(
+      `INSERT INTO log_sink_drops (process_uuid, dropped, first_dropped_at, last_dropped_at)
+       VALUES (?, ?, ?, ?)
+       ON CONFLICT(process_uuid) DO UPDATE SET
+         dropped = dropped + excluded.dropped,
+         last_dropped_at = MAX(last_dropped_at, excluded.last_dropped_at)`,
+      processUuid,
+      count,
+      now,
+      now,
+    );
   }
 
   /**
