@@ -12,8 +12,10 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    // Both configs build at once into dist/: spare the executable's files when cleaning.
-    clean: ['!bin.js', '!bin.js.map', '!extract-worker.js', '!extract-worker.js.map', '!chunk-*'],
+    // `import.meta.url` (the demo finds its bundled sessions with it) in the CommonJS build too.
+    shims: true,
+    // Both configs build at once into dist/, so neither cleans it: `pnpm build` empties it first.
+    clean: false,
     target: 'node20',
   },
   {

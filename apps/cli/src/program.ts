@@ -9,6 +9,7 @@ import { resolveHome, systemClock } from '@agent-state/state';
 import { Command, Option } from 'commander';
 
 import { BACKFILL_HELP, parseWorkers, runBackfillCommand } from './commands/backfill.js';
+import { DEMO_HELP } from './commands/demo-help.js';
 import { runDoctor } from './commands/doctor.js';
 import { MEMORIES_HELP } from './commands/memories-help.js';
 import { RECONCILE_HELP, runReconcile } from './commands/reconcile.js';
@@ -46,6 +47,7 @@ interface GlobalOptions {
 
 const EXAMPLES = `
 Examples:
+  $ agent-state demo                                 see it work on a sample home (offline)
   $ agent-state --home ~/.codex backfill             index the sessions of a Codex home
   $ agent-state --home ~/.codex threads list         the newest 25 threads
   $ agent-state threads list --json --limit 100      the same as one JSON document
@@ -118,6 +120,24 @@ export function createProgram(io: CliIo): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       const home = homeOf(command, io);
       const exitCode = await runDoctor({ home, json: options.json === true, io });
+      if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
+    });
+
+  program
+    .command('demo')
+    .description(
+      'see it work: index, list, reconcile and inspect a sample home of real Codex sessions (offline)',
+    )
+    .option('--base-url <url>', 'also run the memories pipeline against this Responses API')
+    .option('--model <model>', 'the model of the memories pipeline')
+    .addHelpText('after', DEMO_HELP)
+    .action(async (options: { baseUrl?: string; model?: string }, command: Command) => {
+      // Only an explicit --home: the demo never writes into the home of the environment.
+      const { home } = command.optsWithGlobals<GlobalOptions>();
+      const { runDemo } = await import('./commands/demo.js');
+      const exitCode = await whileInterruptible((signal) =>
+        runDemo({ home, baseUrl: options.baseUrl, model: options.model, io, signal }),
+      );
       if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
     });
 

@@ -1,0 +1,113 @@
+// What "works alone" means for each public package of the packing smoke test
+// (scripts/pack-smoke.ts): the package's manifest expectations and a short program that calls a
+// real function of its API. Each program runs in its own Node process inside the throwaway
+// project, once as ESM (`import`) and once as CJS (`require`).
+
+/** A public package of the workspace and what its packed, installed copy must do. */
+export interface PublicPackage {
+  /** The package directory, relative to the repository root. */
+  dir: string;
+  /** The `bin` names its manifest must declare, exactly. */
+  bins: readonly string[];
+  /**
+   * The body of an async function run against the installed package. In scope: `pkg` (the
+   * package's exports), `home` (an empty temp directory) and `assert` (node:assert/strict). It
+   * throws on failure.
+   */
+  check: string;
+  /** Commands run from the project, as `[bin, ...args]`; `{home}` stands for the temp home. */
+  commands: readonly (readonly string[])[];
+}
+
+export const PUBLIC_PACKAGES: readonly PublicPackage[] = [
+  {
+    dir: 'packages/state',
+    bins: [],
+    check: `
+      const store = await pkg.openStateStore({ home });
+      try {
+        const page = await store.threads.list({ pageSize: 25, sortKey: 'updated', anchor: null });
+        assert.equal(page.items.length, 0, 'a new store has no threads');
+      } finally {
+        await store.close();
+      }`,
+    commands: [],
+  },
+  {
+    dir: 'packages/rollout',
+    bins: [],
+    check: `
+      const page = await pkg.listThreads({ home, pageSize: 10 });
+      assert.equal(page.items.length, 0, 'an empty home has no threads');
+      assert.equal(page.nextCursor, null);`,
+    commands: [],
+  },
+  {
+    dir: 'packages/sandbox-policy',
+    bins: [],
+    check: `
+      const json =
+        '{"type":"workspace-write","network_access":false,"exclude_tmpdir_env_var":false,"exclude_slash_tmp":false}';
+      const policy = pkg.parseSandboxPolicy(json);
+      assert.equal(JSON.stringify(pkg.toCoreJson(policy)), json, 'the policy round-trips');
+      assert.equal(pkg.toAppServerJson(policy).type, 'workspaceWrite');`,
+    commands: [],
+  },
+  {
+    dir: 'packages/logs-client',
+    bins: ['logs_client'],
+    check: `
+      assert.deepEqual(pkg.parseLevelFilter(['warn+']).map((l) => l.toLowerCase()).sort(), ['error', 'warn']);
+      assert.match(pkg.logsClientHelp('logs_client'), /log database/);`,
+    commands: [['logs_client', '--help']],
+  },
+  {
+    dir: 'packages/memories',
+    bins: [],
+    check: `
+      const root = pkg.memoriesRoot(home);
+      assert.ok(root.startsWith(home), 'the memories root is inside the home');
+      assert.equal(typeof (await pkg.readMemorySummary({ root })), 'string');`,
+    commands: [],
+  },
+  {
+    dir: 'apps/cli',
+    bins: ['agent-state'],
+    check: `
+      let out = '';
+      const stdout = { write: (chunk) => { out += chunk; return true; } };
+      const code = await pkg.main(['node', 'agent-state', '--home', home, 'doctor', '--json'], { stdout });
+      assert.equal(code, pkg.ExitCode.Ok, 'doctor exits 0: ' + out);
+      assert.equal(typeof JSON.parse(out), 'object', 'doctor --json prints one JSON document');`,
+    commands: [
+      ['agent-state', '--help'],
+      ['agent-state', '--home', '{home}', 'doctor', '--json'],
+      // The bundled sample sessions ship in the tarball and the demo works offline from it.
+      ['agent-state', '--home', '{home}/demo', 'demo'],
+    ],
+  },
+];
+
+/** The program that runs `check` on the installed package `name`, as ESM or CJS source. */
+export function checkProgram(name: string, check: string, format: 'esm' | 'cjs'): string {
+  const body = `async function check(pkg, home, assert) {${check}\n}`;
+  const run = `check(pkg, process.env.SMOKE_HOME, assert).then(
+  () => console.log('ok'),
+  (error) => { console.error(error); process.exitCode = 1; },
+);`;
+  if (format === 'esm') {
+    return [
+      `import assert from 'node:assert/strict';`,
+      `import * as pkg from ${JSON.stringify(name)};`,
+      body,
+      run,
+    ].join('\n');
+  }
+  return [
+    `'use strict';`,
+    `const assert = require('node:assert/strict');`,
+    `const pkg = require(${JSON.stringify(name)});`,
+    body,
+    run,
+  ].join('\n');
+}
