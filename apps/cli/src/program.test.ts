@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 
 import { tempDirs } from '@agent-state/test-utils';
+import type { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from './capture-io.js';
 import { ExitCode } from './exit-codes.js';
-import { main } from './program.js';
+import { createProgram, main } from './program.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
@@ -43,21 +44,21 @@ describe('agent-state', () => {
     expect(result.stdout).toContain('--json');
   });
 
-  it.each([
-    ['backfill'],
-    ['threads', 'list'],
-    ['threads', 'show'],
-    ['threads', 'archive'],
-    ['threads', 'unarchive'],
-    ['threads', 'rename'],
-    ['reconcile'],
-    ['logs'],
-  ])('prints the help of `%s` with examples', async (...command) => {
-    const result = await run([...command, '--help']);
-    expect(result.exitCode).toBe(ExitCode.Ok);
-    expect(result.stdout).toContain(`Usage: agent-state ${command.join(' ')}`);
-    expect(result.stdout).toMatch(/Examples:\n {2}\$ agent-state /);
-  });
+  // Every command, found by walking the program: a new command cannot miss its examples.
+  const commandPaths = (command: Command, prefix: string[] = []): string[][] =>
+    command.commands.flatMap((sub) => {
+      const path = [...prefix, sub.name()];
+      return [path, ...commandPaths(sub, path)];
+    });
+  it.each(commandPaths(createProgram(captureIo())))(
+    'prints the help of `%s` with examples',
+    async (...command) => {
+      const result = await run([...command, '--help']);
+      expect(result.exitCode).toBe(ExitCode.Ok);
+      expect(result.stdout).toContain(`Usage: agent-state ${command.join(' ')}`);
+      expect(result.stdout).toMatch(/Examples:\n {2}\$ (\S+=\S+ )?agent-state /);
+    },
+  );
 
   it('exits 2 with the help on stderr when no command is given', async () => {
     const result = await run([]);

@@ -62,6 +62,16 @@ The home is --home, else $AGENT_STATE_HOME, else $CODEX_HOME, else ~/.codex.
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found, 4 lease held by another process.
 `;
 
+const DOCTOR_HELP = `
+Examples:
+  $ agent-state doctor                               check the default home
+  $ agent-state --home ~/.codex doctor --json        the same report as one JSON document
+
+Each problem comes with what to do about it. Exits 1 for errors (a store that does not open or
+fails its integrity check), 0 for warnings (an incomplete backfill, discrepancies, failed memories
+jobs, dropped log entries).
+`;
+
 const THREADS_EXAMPLES = `
 Examples:
   $ agent-state --home ~/.codex threads list --limit 10
@@ -114,9 +124,10 @@ export function createProgram(io: CliIo): Command {
   program
     .command('doctor')
     .description(
-      'check the store: integrity, generation, schema, backfill state, thread counts, and what to do about problems',
+      'check the store: integrity, generation, schema, backfill state, thread counts, memories jobs, logs, and what to do about problems',
     )
     .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', DOCTOR_HELP)
     .action(async (options: { json?: boolean }, command: Command) => {
       const home = homeOf(command, io);
       const exitCode = await runDoctor({ home, json: options.json === true, io });
@@ -357,6 +368,7 @@ export function createProgram(io: CliIo): Command {
     .command('status')
     .description('stage-1 jobs, the phase-2 lock and the memory files')
     .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', MEMORIES_HELP)
     .action(async (options: { json?: boolean }, command: Command) => {
       const { runMemoriesStatus } = await import('./commands/memories.js');
       await runMemoriesStatus({ home: homeOf(command, io), json: options.json === true, io });
@@ -365,6 +377,7 @@ export function createProgram(io: CliIo): Command {
     .command('show')
     .description('the memory summary a new session gets')
     .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', MEMORIES_HELP)
     .action(async (options: { json?: boolean }, command: Command) => {
       const { runMemoriesShow } = await import('./commands/memories.js');
       await runMemoriesShow({ home: homeOf(command, io), json: options.json === true, io });
