@@ -4,6 +4,7 @@ import {
   readFileSync,
   readdirSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -190,6 +191,29 @@ describe('rebuildPhase1Artifacts', () => {
     expect(summaries(root)).toEqual([`${A}.md`]);
     expect(read(root, `rollout_summaries/${A}.md`)).toContain('\n\nnew\n');
     expect(read(root, 'raw_memories.md')).not.toContain(B);
+  });
+
+  it('refuses a rollout_summaries symlink leading out of the root, touching nothing there', async () => {
+    const root = temp.make('memories');
+    const outside = temp.make('outside');
+    writeFileSync(join(outside, `${C}.md`), 'not ours');
+    symlinkSync(outside, join(root, 'rollout_summaries'));
+    await expect(
+      rebuildPhase1Artifacts({ root, outputs: [output(A, 100)] }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(readdirSync(outside)).toEqual([`${C}.md`]);
+    expect(readFileSync(join(outside, `${C}.md`), 'utf8')).toBe('not ours');
+  });
+
+  it('replaces a raw_memories.md symlink instead of reading or writing through it', async () => {
+    const root = temp.make('memories');
+    const outside = temp.make('outside');
+    const target = join(outside, 'secret.md');
+    writeFileSync(target, 'secret');
+    symlinkSync(target, join(root, 'raw_memories.md'));
+    await rebuildPhase1Artifacts({ root, outputs: [output(A, 100)] });
+    expect(readFileSync(target, 'utf8')).toBe('secret');
+    expect(read(root, 'raw_memories.md')).toContain('# Raw Memories');
   });
 
   it('leaves no temporary files behind', async () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { normalizeThreadId } from '@agent-state/state';
+import { InvalidArgumentError, normalizeThreadId } from '@agent-state/state';
 
 import { RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR } from '../layout/memory-layout.js';
 
@@ -101,6 +102,14 @@ export async function rebuildPhase1Artifacts(
   const changes: Phase1ArtifactsChanges = { written: [], removed: [], unchanged: [] };
   const summariesDir = join(options.root, ROLLOUT_SUMMARIES_DIR);
   await mkdir(summariesDir, { recursive: true });
+  // A symlink planted here would make the rebuild write, and delete `<uuid>.md` files, outside
+  // the memories root.
+  if (!(await lstat(summariesDir)).isDirectory()) {
+    throw new InvalidArgumentError(
+      'root',
+      `${summariesDir} is not a directory (a symbolic link?); refusing to write or delete through it`,
+    );
+  }
 
   const keep = new Set<string>();
   for (const row of rows) {
@@ -237,9 +246,12 @@ function selectRows(outputs: readonly Stage1OutputLike[]): Stage1OutputLike[] {
 async function writeFileIfChanged(path: string, content: string): Promise<boolean> {
   const bytes = Buffer.from(content, 'utf8');
   try {
-    if ((await readFile(path)).equals(bytes)) return false;
+    // O_NOFOLLOW: a symlink at `path` is replaced by the rename below, never read through.
+    const flag = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+    if ((await readFile(path, { flag })).equals(bytes)) return false;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ELOOP') throw error;
   }
   const temp = join(path, '..', `.${randomBytes(8).toString('hex')}.tmp`);
   try {

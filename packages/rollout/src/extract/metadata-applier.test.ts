@@ -115,6 +115,32 @@ describe('metadata rules', () => {
     expect(a.result().tokensUsed).toBe(0);
   });
 
+  it('skips malformed token counts instead of throwing (fuzz regression)', () => {
+    const a = applier();
+    a.tokenCount({ type: 'token_count', info: { total_token_usage: usage(42) } });
+    for (const info of [
+      {},
+      { total_token_usage: null },
+      { total_token_usage: { total_tokens: 'x' } },
+      7,
+    ]) {
+      expect(() =>
+        a.apply({
+          timestamp: '2026-11-21T05:44:06.000Z',
+          type: 'event_msg',
+          payload: { type: 'token_count', info },
+        }),
+      ).not.toThrow();
+    }
+    expect(a.result().tokensUsed).toBe(42);
+    const path = join(temp.make('tokens'), `rollout-2026-01-27T12-34-56-${ID}.jsonl`);
+    writeFileSync(
+      path,
+      '{"timestamp":"2026-01-27T12:34:57.000Z","type":"event_msg","payload":{"type":"token_count","info":{}}}\n',
+    );
+    expect(extractRolloutMetadata(path, { defaultProvider: 'openai' }).metadata.tokensUsed).toBe(0);
+  });
+
   it('takes the first user message, images as [Image], a later text as the title', () => {
     const a = applier();
     a.userInput({ text: '   ', hasImages: false });

@@ -1,6 +1,6 @@
 import { type ThreadMetadata, buildThreadMetadata } from '@agent-state/state';
 
-import type { TokenCountEvent } from '../protocol/event-msg.js';
+import { type TokenCountEvent, TokenCountEventSchema } from '../protocol/event-msg.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import type { TurnContext } from '../protocol/turn-context.js';
@@ -159,8 +159,12 @@ export class MetadataApplier {
       case 'event_msg': {
         const input = userInputOfEvent(line.payload);
         if (input) this.userInput(input);
-        else if (line.payload.type === 'token_count')
-          this.tokenCount(line.payload as TokenCountEvent);
+        else if (line.payload.type === 'token_count') {
+          // The read schema only checks `type`: a malformed token count (no usable `info`) is
+          // skipped, as Codex skips an event it cannot deserialize.
+          const event = TokenCountEventSchema.safeParse(line.payload);
+          if (event.success) this.tokenCount(event.data);
+        }
         break;
       }
       case 'response_item':

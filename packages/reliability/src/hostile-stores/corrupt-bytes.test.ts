@@ -1,0 +1,205 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+import {
+  ErrorCode,
+  createLogSink,
+  isAgentStateError,
+  openLogsStore,
+  openStateStore,
+  readLogsHealth,
+} from '@agent-state/state';
+import { tempDirs } from '@agent-state/test-utils';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+
+import { SOAK, recordMatrix, seed, seededRandom, trials } from '../harness/trials.js';
+import {
+  type PreparedHome,
+  expectRolloutsUntouched,
+  expectTypedStoreError,
+  logRows,
+  prepareHome,
+  rebuildFromRollouts,
+  snapshotRollouts,
+  withGarbage,
+} from './hostile-home.js';
+
+// Soak mode multiplies the trials; the default per-test limit is for CI.
+vi.setConfig({ testTimeout: SOAK ? 3_600_000 : 60_000 });
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+type Damage =
+  { kind: 'truncate'; offset: number } | { kind: 'garbage'; offset: number; length: number };
+
+/** Seeded damage spots: mid-header, page boundaries, mid-page, the tail. */
+function damages(size: number, pageSize: number, random: () => number, count: number): Damage[] {
+  const pick = (n: number): number => Math.floor(random() * n);
+  const pages = Math.max(1, Math.floor(size / pageSize));
+  const out: Damage[] = [
+    { kind: 'truncate', offset: 1 + pick(99) }, // mid-header
+    { kind: 'truncate', offset: pageSize * (1 + pick(pages - 1)) }, // page boundary
+    { kind: 'truncate', offset: pageSize * pick(pages) + 100 + pick(pageSize - 200) }, // mid-page
+    { kind: 'garbage', offset: pick(100), length: 1 + pick(32) }, // header
+    { kind: 'garbage', offset: 100 + pick(pageSize - 100), length: 16 + pick(512) }, // schema page
+  ];
+  while (out.length < count) {
+    out.push(
+      random() < 0.5
+        ? { kind: 'truncate', offset: pick(size) }
+        : { kind: 'garbage', offset: pick(size), length: 1 + pick(2 * pageSize) },
+    );
+  }
+  return out;
+}
+
+function damaged(bytes: Buffer, damage: Damage, random: () => number): Buffer {
+  return damage.kind === 'truncate'
+    ? bytes.subarray(0, damage.offset)
+    : withGarbage(bytes, damage.offset, damage.length, random);
+}
+
+const figures = {
+  state: { trials: 0, checks: 0, failures: 0, seed: seed('hostile-stores/corrupt-state-db') },
+  logs: { trials: 0, checks: 0, failures: 0, seed: seed('hostile-stores/corrupt-logs-db') },
+};
+
+afterAll(() => {
+  for (const [name, f] of Object.entries(figures)) {
+    if (f.trials === 0) continue;
+    recordMatrix({
+      matrix: `hostile-stores/corrupt-${name}-db`,
+      seed: f.seed,
+      trials: f.trials,
+      kills: 0,
+      checks: f.checks,
+      failures: f.failures,
+    });
+  }
+});
+
+describe('a damaged state database', () => {
+  it('is refused with STORE_CORRUPT naming the file, or read consistently; the rollouts rebuild it', async () => {
+    const f = figures.state;
+    const random = seededRandom(f.seed);
+    const prepared: PreparedHome = await prepareHome('v0.169.0', temp.make('hostile-state'));
+    const { home, statePath, stateBytes } = prepared;
+    const before = snapshotRollouts(home);
+    const pageSize = stateBytes.readUInt16BE(16);
+    const list = damages(stateBytes.length, pageSize, random, trials({ ci: 8, soak: 300 }));
+    let refused = 0;
+    for (const damage of list) {
+      const context = `seed ${f.seed} damage ${JSON.stringify(damage)}`;
+      try {
+        writeFileSync(statePath, damaged(stateBytes, damage, random));
+        let outcome: 'refused' | 'opened' = 'opened';
+        try {
+          const store = await openStateStore({ home });
+          try {
+            // Whatever survives must read without untyped errors.
+            await store.threads.count();
+            await store.backfill.get();
+            await store.threads.list({ pageSize: 50 });
+          } catch (error) {
+            expectTypedStoreError(error, [ErrorCode.StoreCorrupt], statePath);
+          } finally {
+            await store.close();
+          }
+        } catch (error) {
+          outcome = 'refused';
+          expectTypedStoreError(error, [ErrorCode.StoreCorrupt], statePath);
+        }
+        f.checks += 1;
+        if (damage.kind === 'truncate' && damage.offset > 0 && damage.offset < 100) {
+          expect(outcome, context).toBe('refused'); // a torn header is never mistaken for a database
+        }
+        if (outcome === 'refused') {
+          refused += 1;
+          // Recovery 1: `recoverCorrupt` moves the damaged bytes aside, unchanged, and starts afresh.
+          const bytesBefore = readFileSync(statePath);
+          const store = await openStateStore({ home, recoverCorrupt: true });
+          try {
+            expect(store.recoveredCorruptTo, context).toBeDefined();
+            expect(readFileSync(store.recoveredCorruptTo!).equals(bytesBefore), context).toBe(true);
+            expect((await store.backfill.get()).status, context).toBe('pending');
+          } finally {
+            await store.close();
+          }
+          f.checks += 3;
+        }
+        // Recovery 2 (documented): remove our database, backfill again: the same threads.
+        expect(await rebuildFromRollouts(home), context).toEqual(prepared.threadIds);
+        f.checks += 1;
+        f.checks += expectRolloutsUntouched(home, before);
+        f.trials += 1;
+      } catch (error) {
+        f.failures += 1;
+        throw new Error(`${context}: ${String(error)}`, { cause: error });
+      }
+    }
+    // The seeded spots include a torn header, so at least that one is refused.
+    expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('a damaged logs database', () => {
+  it('is reported typed by readLogsHealth, replaced by openLogsStore, and the sink never throws', async () => {
+    const f = figures.logs;
+    const random = seededRandom(f.seed);
+    const prepared = await prepareHome('v0.100.0', temp.make('hostile-logs'));
+    const { home, logsPath, logsBytes } = prepared;
+    const before = snapshotRollouts(home);
+    const pageSize = logsBytes.readUInt16BE(16);
+    const list = damages(logsBytes.length, pageSize, random, trials({ ci: 8, soak: 300 }));
+    for (const damage of list) {
+      const context = `seed ${f.seed} damage ${JSON.stringify(damage)}`;
+      try {
+        writeFileSync(logsPath, damaged(logsBytes, damage, random));
+        let healthRefused = false;
+        try {
+          const health = readLogsHealth({ home });
+          expect(health.path).toBe(logsPath);
+        } catch (error) {
+          healthRefused = true;
+          expectTypedStoreError(error, [ErrorCode.StoreCorrupt, ErrorCode.StoreIo], logsPath);
+        }
+        if (damage.kind === 'truncate' && damage.offset > 0 && damage.offset < 100) {
+          expect(healthRefused, context).toBe(true);
+        }
+        f.checks += 1;
+
+        // Logs are expendable: opening recovers (moves a corrupt file aside) or throws typed.
+        let logs: Awaited<ReturnType<typeof openLogsStore>> | undefined;
+        try {
+          logs = await openLogsStore({ home });
+        } catch (error) {
+          expectTypedStoreError(error, [ErrorCode.StoreCorrupt, ErrorCode.StoreIo], logsPath);
+        }
+        if (logs) {
+          const sink = createLogSink({ store: logs, pruneIntervalMs: 0, batchSize: 10_000 });
+          const emitted = 300;
+          expect(() => {
+            for (let i = 0; i < emitted; i += 1) sink.logger.info(`after damage ${i}`, { i });
+          }).not.toThrow();
+          await expect(sink.close()).resolves.toBeUndefined();
+          expect(sink.written + sink.dropped, context).toBe(emitted);
+          try {
+            logs.insert(logRows(5, 10_000));
+          } catch (error) {
+            expect(isAgentStateError(error), String(error)).toBe(true);
+          }
+          logs.close();
+          f.checks += 2;
+        }
+        // Moving the logs file aside always gives a working logs database again.
+        writeFileSync(logsPath, logsBytes);
+        f.checks += expectRolloutsUntouched(home, before);
+        expect(existsSync(prepared.statePath)).toBe(true);
+        f.trials += 1;
+      } catch (error) {
+        f.failures += 1;
+        throw new Error(`${context}: ${String(error)}`, { cause: error });
+      }
+    }
+  });
+});
