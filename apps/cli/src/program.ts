@@ -89,10 +89,13 @@ Run \`agent-state threads <command> --help\` for the options of each.
  *
  * @example
  * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { createProgram } from '@agent-state/cli';
  *
  * const program = createProgram({ stdout: process.stdout, stderr: process.stderr, env: process.env });
- * await program.parseAsync(['--home', '/tmp/home', 'doctor', '--json'], { from: 'user' });
+ * const home = join(tmpdir(), 'agent-state-home'); // any existing home directory
+ * await program.parseAsync(['--home', home, 'doctor', '--json'], { from: 'user' });
  * ```
  */
 export function createProgram(io: CliIo): Command {

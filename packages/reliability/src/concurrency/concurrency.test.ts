@@ -99,7 +99,7 @@ async function runRound(round: number, matrixSeed: number, scale: number): Promi
       preClock.advance(60_000);
       const recorder = await RolloutRecorder.create({
         home,
-        cwd: '/work/pre',
+        cwd: join(home, 'projects', 'pre'),
         source: 'cli',
         originator: 'codex_cli_rs',
         cliVersion: '0.100.0',

@@ -2,6 +2,7 @@
 // sessions, run the backfill then list, list, or run memories stage-1 and phase-2 steps) and a
 // fixed number of operations. Every error is counted; busy errors separately.
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RolloutRecorder, runBackfill } from '@agent-state/rollout';
@@ -98,7 +99,7 @@ async function recordSession(
   clock.advance(60_000);
   const recorder = await RolloutRecorder.create({
     home: args.home,
-    cwd: `/work/project-${args.index}`,
+    cwd: join(args.home, 'projects', `project-${args.index}`),
     source: 'cli',
     originator: 'codex_cli_rs',
     cliVersion: '0.100.0',

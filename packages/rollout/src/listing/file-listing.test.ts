@@ -1,4 +1,5 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { InvalidArgumentError } from '@agent-state/state';
@@ -359,7 +360,11 @@ describe('listThreadFiles (filters, layouts and limits)', () => {
       payload: { type: 'user_message', message, images: [], local_images: localImages },
     });
     writeSessionFile(home, { ts, id: u(1), lines: [meta(u(1)), user('  ', [])] });
-    writeSessionFile(home, { ts, id: u(2), lines: [meta(u(2)), user('', ['/tmp/a.png'])] });
+    writeSessionFile(home, {
+      ts,
+      id: u(2),
+      lines: [meta(u(2)), user('', [join(tmpdir(), 'agent-state-test', 'a.png')])],
+    });
     const page = await list(home);
     expect(page.items.map((i) => [i.id, i.firstUserMessage, i.preview])).toEqual([
       [u(2), null, ''],

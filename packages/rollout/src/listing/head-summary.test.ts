@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { tempDirs } from '@agent-state/test-utils';
@@ -14,6 +15,9 @@ import {
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 
+/** Paths of the machine the session ran on: never read, so any absolute path will do. */
+const CWD = join(tmpdir(), 'agent-state-test', 'repo');
+const IMAGE = join(tmpdir(), 'agent-state-test', 'a.png');
 const ID = '0199a213-81c0-7800-8aa1-bbab2a035a53';
 const TS = '2025-01-03T12:00:00.123Z';
 
@@ -24,7 +28,7 @@ function meta(payload: Record<string, unknown> = {}): string {
     payload: {
       id: ID,
       timestamp: '2025-01-03T12:00:00.100Z',
-      cwd: '/work/repo',
+      cwd: CWD,
       originator: 'codex_exec',
       cli_version: '0.100.0',
       source: 'exec',
@@ -60,7 +64,7 @@ function turnContext(): string {
   return JSON.stringify({
     timestamp: TS,
     type: 'turn_context',
-    payload: { cwd: '/work/repo', approval_policy: 'never', sandbox_policy: { type: 'read-only' } },
+    payload: { cwd: CWD, approval_policy: 'never', sandbox_policy: { type: 'read-only' } },
   });
 }
 
@@ -85,7 +89,7 @@ describe('readHeadSummary', () => {
       source: 'exec',
       agentNickname: null,
       modelProvider: 'mock',
-      cwd: '/work/repo',
+      cwd: CWD,
       gitSha: 'abc123',
       gitBranch: 'main',
       gitOriginUrl: 'https://example.invalid/r.git',
@@ -130,7 +134,7 @@ describe('readHeadSummary', () => {
   });
 
   it('counts an image-only or blank first message as a user event without text', async () => {
-    for (const first of [userMessage('', { local_images: ['/tmp/a.png'] }), userMessage('   ')]) {
+    for (const first of [userMessage('', { local_images: [IMAGE] }), userMessage('   ')]) {
       const summary = await readHeadSummary(write([meta(), first, userMessage('later text')]));
       expect(summary.sawUserEvent).toBe(true);
       // Reading stops at the first user event, so the later text is not seen (as in Codex).
@@ -189,7 +193,7 @@ describe('readHeadSummary', () => {
     const summary = await readHeadSummary(
       write([meta(), meta({ id: other, cwd: '/elsewhere', source: 'cli' }), userMessage('hi')]),
     );
-    expect(summary).toMatchObject({ threadId: ID, cwd: '/work/repo', source: 'exec' });
+    expect(summary).toMatchObject({ threadId: ID, cwd: CWD, source: 'exec' });
   });
 
   it('treats a session_meta whose id is not a UUID as unparsable', async () => {

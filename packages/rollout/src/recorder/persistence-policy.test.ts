@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -154,7 +157,7 @@ describe('extended-mode sanitization of exec_command_end', () => {
     call_id: 'call_1',
     turn_id: 't1',
     command: ['bash', '-lc', 'cat big.txt'],
-    cwd: '/work/app',
+    cwd: join(tmpdir(), 'agent-state-test', 'app'),
     parsed_cmd: [],
     source: 'agent',
     stdout: 'out',
