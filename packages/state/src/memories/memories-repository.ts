@@ -835,13 +835,8 @@ export class MemoriesRepository {
   }): Promise<boolean> {
     const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
     const now = unixSeconds(this.#context.clock);
-    const result = await this.#context.db
-      .updateTable('jobs')
+    const result = await this.#updateOwnedPhase2(options.ownershipToken)
       .set({ lease_until: now + leaseSeconds })
-      .where('kind', '=', JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL)
-      .where('job_key', '=', MEMORY_CONSOLIDATION_JOB_KEY)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', checkedToken(options.ownershipToken))
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -866,8 +861,7 @@ export class MemoriesRepository {
   }): Promise<boolean> {
     const completed = checkedSeconds('completedWatermark', options.completedWatermark);
     const now = unixSeconds(this.#context.clock);
-    const result = await this.#context.db
-      .updateTable('jobs')
+    const result = await this.#updateOwnedPhase2(options.ownershipToken)
       .set((eb) => {
         const last = eb.fn.coalesce('last_success_watermark', eb.lit(0));
         return {
@@ -883,12 +877,18 @@ export class MemoriesRepository {
             .end(),
         };
       })
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** An update of the phase-2 job that applies only while `ownershipToken` holds it running. */
+  #updateOwnedPhase2(ownershipToken: string) {
+    return this.#context.db
+      .updateTable('jobs')
       .where('kind', '=', JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL)
       .where('job_key', '=', MEMORY_CONSOLIDATION_JOB_KEY)
       .where('status', '=', 'running')
-      .where('ownership_token', '=', checkedToken(options.ownershipToken))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+      .where('ownership_token', '=', checkedToken(ownershipToken));
   }
 
   /**
