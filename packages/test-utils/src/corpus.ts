@@ -10,6 +10,7 @@ import {
 import { join } from 'node:path';
 
 import { CODEX_FIXTURE_VERSIONS, codexFixtureDir } from './fixtures.js';
+import { seededRandom } from './seeded-random.js';
 
 /** Options of {@link generateCorpus}. */
 export interface GenerateCorpusOptions {
@@ -69,7 +70,7 @@ interface Template {
  * ```
  */
 export function generateCorpus(options: GenerateCorpusOptions): GeneratedCorpus {
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const templates = loadTemplates();
   const endMs = options.endMs ?? Date.parse('2026-11-21T00:00:00Z');
   const spanMs = (options.days ?? 60) * 86_400_000;
@@ -198,15 +199,4 @@ function uuidv7(ms: number, random: () => number): string {
   const rand = () => hex(random() * 0x10000, 4);
   const variant = (0x8000 | (Math.floor(random() * 0x4000) & 0x3fff)).toString(16);
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${rand().slice(1)}-${variant}-${rand()}${rand()}${rand()}`;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

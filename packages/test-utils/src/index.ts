@@ -1,4 +1,5 @@
 export { type TempDirs, tempDirs } from './temp-dirs.js';
+export { seededRandom } from './seeded-random.js';
 export {
   CODEX_FIXTURE_VERSIONS,
   type CodexFixtureVersion,

@@ -41,25 +41,8 @@ export function seed(matrix: string): number {
   return (Date.now() ^ (process.pid << 8)) >>> 0;
 }
 
-/**
- * A small deterministic generator (mulberry32): the same seed gives the same kill points.
- *
- * @example
- * ```ts
- * const random = seededRandom(42);
- * const delayMs = Math.floor(random() * 200);
- * ```
- */
-export function seededRandom(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The suite's generator: seeded, so a failure's seed replays it (see `seed`). */
+export { seededRandom } from '@agent-state/test-utils';
 
 /**
  * What one matrix did, for the summary table of `pnpm test:soak`.
