@@ -86,6 +86,36 @@ export interface CodexThreadRow {
 }
 
 /**
+ * The columns of {@link CodexThreadRow} that a thread's metadata determines (the seed-era
+ * columns; `has_user_event` is not one: Codex stores 0 in every row).
+ *
+ * @example
+ * ```ts
+ * const want = rows.map((row) => Object.fromEntries(CODEX_SEED_COLUMNS.map((c) => [c, row[c]])));
+ * ```
+ */
+export const CODEX_SEED_COLUMNS = [
+  'id',
+  'rollout_path',
+  'created_at',
+  'updated_at',
+  'source',
+  'model_provider',
+  'cwd',
+  'title',
+  'sandbox_policy',
+  'approval_mode',
+  'tokens_used',
+  'archived',
+  'archived_at',
+  'git_sha',
+  'git_branch',
+  'git_origin_url',
+  'cli_version',
+  'first_user_message',
+] as const;
+
+/**
  * Codex's own answer for a fixture home: the rows of its `threads` table, live (`live`) or as
  * Codex's own backfill of the files stores them (`backfill`).
  */

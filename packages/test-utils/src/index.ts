@@ -2,6 +2,7 @@ export { type TempDirs, tempDirs } from './temp-dirs.js';
 export { seededRandom } from './seeded-random.js';
 export {
   CODEX_FIXTURE_VERSIONS,
+  CODEX_SEED_COLUMNS,
   type CodexFixtureVersion,
   type CodexThreadRow,
   codexFixtureDir,

@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
 import {
   CODEX_FIXTURE_VERSIONS,
+  CODEX_SEED_COLUMNS,
   copyCodexHome,
   generateCorpus,
   loadExpectedThreads,
@@ -34,27 +35,6 @@ async function open(home: string, clock?: ManualClock): Promise<StateStore> {
   stores.push(store);
   return store;
 }
-
-const SEED_COLUMNS = [
-  'id',
-  'rollout_path',
-  'created_at',
-  'updated_at',
-  'source',
-  'model_provider',
-  'cwd',
-  'title',
-  'sandbox_policy',
-  'approval_mode',
-  'tokens_used',
-  'archived',
-  'archived_at',
-  'git_sha',
-  'git_branch',
-  'git_origin_url',
-  'cli_version',
-  'first_user_message',
-] as const;
 
 async function storeRows(store: StateStore, home: string) {
   const rows = [];
@@ -110,7 +90,7 @@ describe.each(CODEX_FIXTURE_VERSIONS)('backfill of a real Codex %s home', (versi
     });
     expect(progress.at(-1)).toMatchObject({ total: expected.length, done: expected.length });
     expect(await storeRows(store, home)).toEqual(
-      expected.map((row) => Object.fromEntries(SEED_COLUMNS.map((c) => [c, row[c]]))),
+      expected.map((row) => Object.fromEntries(CODEX_SEED_COLUMNS.map((c) => [c, row[c]]))),
     );
     expect((await store.backfill.get()).status).toBe('complete');
     expect(await runBackfill({ store, workers: 0 })).toMatchObject({ outcome: 'already-complete' });

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 
 import {
   CODEX_FIXTURE_VERSIONS,
+  CODEX_SEED_COLUMNS,
   type CodexThreadRow,
   copyCodexHome,
   loadExpectedThreads,
@@ -16,28 +17,7 @@ import { extractRolloutMetadata } from './extract-rollout.js';
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 
-const SEED_COLUMNS = [
-  'id',
-  'rollout_path',
-  'created_at',
-  'updated_at',
-  'source',
-  'model_provider',
-  'cwd',
-  'title',
-  'sandbox_policy',
-  'approval_mode',
-  'tokens_used',
-  'archived',
-  'archived_at',
-  'git_sha',
-  'git_branch',
-  'git_origin_url',
-  'cli_version',
-  'first_user_message',
-] as const;
-
-type SeedRow = Pick<CodexThreadRow, (typeof SEED_COLUMNS)[number]>;
+type SeedRow = Pick<CodexThreadRow, (typeof CODEX_SEED_COLUMNS)[number]>;
 
 /** The seed-era columns of Codex's `threads` table, from our metadata. */
 function asCodexRow(home: string, m: ThreadMetadata): SeedRow {
@@ -78,7 +58,9 @@ describe.each(CODEX_FIXTURE_VERSIONS)('extraction on a real Codex %s home', (ver
         return asCodexRow(home, result.metadata);
       })
       .sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
-    const want = expected.map((row) => Object.fromEntries(SEED_COLUMNS.map((c) => [c, row[c]])));
+    const want = expected.map((row) =>
+      Object.fromEntries(CODEX_SEED_COLUMNS.map((c) => [c, row[c]])),
+    );
     expect(rows).toEqual(want);
   });
 });
