@@ -12,7 +12,6 @@ import {
   persistedEventTypes,
   sanitizeEventMsg,
   shouldPersistEventMsg,
-  truncateUtf8,
 } from './persistence-policy.js';
 
 const LIMITED = [
@@ -169,12 +168,16 @@ describe('extended-mode sanitization of exec_command_end', () => {
     status: 'completed',
   };
 
-  it('truncates aggregated_output to 10,000 bytes on a character boundary and empties the rest', () => {
+  it('keeps the head and tail of an aggregated_output over 10,000 bytes, as Codex does, and empties the rest', () => {
     const sanitized = sanitizeEventMsg(execEnd, 'extended');
-    // 9,999 ASCII bytes fit; the 2-byte 'é' would cross the limit, so it is left out whole.
+    // 5,000 bytes of head; the tail is the last 5,000 bytes (the 'é' straddles no cut here).
+    const output = execEnd.aggregated_output;
+    const tail = Buffer.from(output).subarray(-5_000).toString('utf8');
+    const omitted = [...output].length - 5_000 - [...tail].length;
     expect(sanitized.aggregated_output).toBe(
-      'a'.repeat(PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES - 1),
+      `${'a'.repeat(5_000)}…${omitted} chars truncated…${tail}`,
     );
+    expect(tail.endsWith('é and more')).toBe(true);
     expect(sanitized.stdout).toBe('');
     expect(sanitized.stderr).toBe('');
     expect(sanitized.formatted_output).toBe('');
@@ -206,21 +209,5 @@ describe('extended-mode sanitization of exec_command_end', () => {
       'agent_message',
     ]);
     expect(extended[0]?.payload.stdout).toBe('');
-  });
-});
-
-describe('truncateUtf8', () => {
-  it('never splits a character', () => {
-    expect(truncateUtf8('héllo', 2)).toBe('h');
-    expect(truncateUtf8('héllo', 3)).toBe('hé');
-    expect(truncateUtf8('a😀b', 4)).toBe('a');
-    expect(truncateUtf8('a😀b', 5)).toBe('a😀');
-    expect(truncateUtf8('日本語', 8)).toBe('日本');
-    expect(truncateUtf8('short', 10)).toBe('short');
-    for (let max = 0; max < 12; max += 1) {
-      const cut = truncateUtf8('añ😀日x', max);
-      expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(max);
-      expect(Buffer.from(cut).toString('utf8')).toBe(cut);
-    }
   });
 });

@@ -1,3 +1,5 @@
+import { truncateMiddleChars } from './truncate-middle.js';
+
 /**
  * Which events a recorder keeps: `limited` (Codex's default) keeps what resume, listing and the
  * store need; `extended` (Codex's `persistExtendedHistory`) also keeps tool results such as
@@ -33,12 +35,14 @@ export type RolloutItemInput =
   | { type: 'compacted'; payload: { [key: string]: unknown } };
 
 /**
- * Longest `aggregated_output` of an `exec_command_end` event kept in extended mode, in UTF-8
- * bytes (Codex's `PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES`).
+ * Byte budget of the `aggregated_output` of an `exec_command_end` event kept in extended mode
+ * (Codex's `PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES`): longer output keeps its first and last
+ * 5,000 bytes around a `…N chars truncated…` marker.
  *
  * @example
  * ```ts
- * Buffer.byteLength(sanitized.aggregated_output as string) <= PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES; // true
+ * const { aggregated_output } = sanitizeEventMsg(execEnd, 'extended');
+ * Buffer.byteLength(aggregated_output as string) <= PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES + 64; // true
  * ```
  */
 export const PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES = 10_000;
@@ -176,10 +180,12 @@ export function isPersistedRolloutItem(
 }
 
 /**
- * The event as it is written in `mode`. In extended mode an `exec_command_end` keeps at most
- * {@link PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES} bytes of `aggregated_output` (cut on a UTF-8
- * character boundary) and empties `stdout`, `stderr` and `formatted_output`; every other event is
- * returned as it is. Never mutates its argument.
+ * The event as it is written in `mode`. In extended mode an `exec_command_end` keeps the head
+ * and the tail of an `aggregated_output` longer than
+ * {@link PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES} bytes, half the budget each, cut on UTF-8
+ * character boundaries and joined by `…N chars truncated…` (as Codex writes it), and empties
+ * `stdout`, `stderr` and `formatted_output`; every other event is returned as it is. Never
+ * mutates its argument.
  *
  * @example
  * ```ts
@@ -194,7 +200,7 @@ export function sanitizeEventMsg<E extends { type: string; [key: string]: unknow
   if (mode !== 'extended' || event.type !== 'exec_command_end') return event;
   const sanitized: Record<string, unknown> = { ...event };
   if (typeof sanitized.aggregated_output === 'string') {
-    sanitized.aggregated_output = truncateUtf8(
+    sanitized.aggregated_output = truncateMiddleChars(
       sanitized.aggregated_output,
       PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES,
     );
@@ -228,27 +234,4 @@ export function filterRolloutItems(
     );
   }
   return kept;
-}
-
-/**
- * The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes` bytes, never splitting a
- * character (a surrogate pair counts as the one 4-byte character it encodes).
- *
- * @example
- * ```ts
- * truncateUtf8('héllo', 2); // 'h' (the 2-byte 'é' would not fit whole)
- * ```
- */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  let bytes = 0;
-  let end = 0;
-  while (end < text.length) {
-    const code = text.codePointAt(end) ?? 0;
-    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    if (bytes + width > maxBytes) break;
-    bytes += width;
-    end += code >= 0x10000 ? 2 : 1;
-  }
-  return text.slice(0, end);
 }

@@ -406,7 +406,10 @@ describe('RolloutRecorder: persistence policy', () => {
       'item_completed',
     ]);
     const end = items[0]?.payload as Record<string, unknown>;
-    expect(end.aggregated_output).toBe('é'.repeat(5_000));
+    // Head and tail of 5,000 bytes each (2,500 'é'), 1,000 characters left out.
+    expect(end.aggregated_output).toBe(
+      `${'é'.repeat(2_500)}…1000 chars truncated…${'é'.repeat(2_500)}`,
+    );
     expect([end.stdout, end.stderr, end.formatted_output]).toEqual(['', '', '']);
     expect(items[1]?.payload).toEqual(plan);
   });
