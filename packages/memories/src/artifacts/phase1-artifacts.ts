@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, normalizeThreadId } from '@agent-state/state';
 
 import { RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR } from '../layout/memory-layout.js';
+import { temporaryPathFor } from './temporary-files.js';
 
 /**
  * One stored stage-one output, as the store's memories repository returns it (structural, so any
@@ -253,7 +253,7 @@ async function writeFileIfChanged(path: string, content: string): Promise<boolea
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ELOOP') throw error;
   }
-  const temp = join(path, '..', `.${randomBytes(8).toString('hex')}.tmp`);
+  const temp = temporaryPathFor(path);
   try {
     await writeFile(temp, bytes, { flag: 'wx' });
     await rename(temp, path);

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import type OpenAI from 'openai';
 
+import { temporaryPathFor } from '../artifacts/temporary-files.js';
 import {
   type Checked,
   describe,
@@ -389,10 +389,7 @@ class FileTools implements MemoryFileTools {
     const prepared = await prepareForWriting(rootReal.value, segments, { createFolders: true });
     if (!prepared.ok) return failure(prepared.error);
     const finalPath = prepared.value.path;
-    const tempPath = join(
-      dirname(finalPath),
-      `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const tempPath = temporaryPathFor(finalPath);
     // `wx`: a fresh file, never an existing entry (nor a symlink planted at the temporary name).
     const handle = await open(tempPath, 'wx', 0o644);
     let committed = false;

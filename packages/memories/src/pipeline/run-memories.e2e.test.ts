@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runBackfill } from '@agent-state/rollout';
@@ -111,8 +111,14 @@ describe('the memories pipeline against a mock Responses API', () => {
     const env = await setup(modelScript(() => holder.server!));
     holder.server = env.server;
     const { run, root, store, home, server } = env;
+    // What a consolidation killed mid-write leaves: a temporary file, swept under the lock.
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, '.MEMORY.md.0123456789ab.tmp'), '# half');
+    writeFileSync(join(root, 'notes.tmp'), 'not ours');
 
     const first = await run();
+    expect(existsSync(join(root, '.MEMORY.md.0123456789ab.tmp'))).toBe(false);
+    expect(readFileSync(join(root, 'notes.tmp'), 'utf8')).toBe('not ours');
     // 11 threads have a first user message in this home; 2 of them are archived (never read).
     expect(first.phase1).toMatchObject({ claimed: 9, succeeded: 9, failed: 0, noOutput: 0 });
     expect(first.phase2).toMatchObject({ outcome: 'consolidated' });

@@ -4,6 +4,7 @@ import { type Logger, type StateStore, type ThreadMetadata, noopLogger } from '@
 import type OpenAI from 'openai';
 
 import { rebuildPhase1Artifacts } from '../artifacts/phase1-artifacts.js';
+import { sweepTemporaryFiles } from '../artifacts/temporary-files.js';
 import { memoriesRoot, migrateLegacyUserMemory } from '../layout/memory-layout.js';
 import type { MemoriesModelConfig } from '../model/model-config.js';
 import { runConsolidationAgent } from '../phase2/consolidation-agent.js';
@@ -290,6 +291,11 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     const outputs = await store.memories.listStage1Outputs({
       limit: MEMORIES_DEFAULTS.maxOutputsForConsolidation,
     });
+    // Under the lock no other process writes the root: what a killed writer left can go.
+    const swept = await sweepTemporaryFiles(context.root);
+    if (swept.length > 0) {
+      logger.info('removed temporary files left by an interrupted run', { files: swept });
+    }
     await rebuildPhase1Artifacts({ root: context.root, outputs });
     const run = await runConsolidationAgent({
       client: options.client,

@@ -63,7 +63,7 @@ export function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** The library's temporary files (`.<name>.<hex>.tmp`, `.<hex>.tmp`): written, then renamed. */
+/** The library's temporary files (`.<name>.<12 hex>.tmp`): written, then renamed. */
 export const TEMP_FILE = /(^|\/)\.[^/]*\.tmp$/;
 
 /** Contents of every non-temporary file under `dir`, by relative path. */
