@@ -165,6 +165,7 @@ export {
 export {
   type CreateRolloutRecorderOptions,
   DEFAULT_RECORDER_QUEUE_CAPACITY,
+  type ForkRolloutRecorderOptions,
   type ResumeRolloutRecorderOptions,
   type RolloutGitInfo,
   RolloutRecorder,

@@ -9,10 +9,12 @@ import {
   noopLogger,
   openStateStore,
 } from '@agent-state/state';
-import { codexFixtureDir, tempDirs } from '@agent-state/test-utils';
+import { codexFixtureDir, copyCodexHome, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { archiveThread } from '../archive/archive-thread.js';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
+import { listThreads } from '../listing/list-threads.js';
 import { newRolloutLocation } from '../paths/rollout-paths.js';
 import { RolloutLineWriteSchema } from '../protocol/rollout-line.js';
 import { SessionMetaSchema } from '../protocol/session-meta.js';
@@ -499,6 +501,20 @@ describe('RolloutRecorder: validation and errors', () => {
     ).toEqual([...firstTurn(), ...secondTurn()]);
   });
 
+  it('resume refuses a paginated rollout of a newer Codex, leaving it byte for byte', async () => {
+    const home = copyCodexHome('v0.169.0', temp.make('home'));
+    const sessions = join(home, 'sessions');
+    const path = readdirSync(sessions, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.jsonl'))
+      .map((name) => join(sessions, name))[0];
+    if (!path) throw new Error('no 0.169 rollout');
+    const before = readFileSync(path);
+    await expect(
+      RolloutRecorder.resume({ path, clock: new ManualClock(T0), logger: noopLogger }),
+    ).rejects.toMatchObject({ code: 'ROLLOUT_INVALID', path, message: /paginated/ });
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
   it('fsyncs each batch when asked', async () => {
     const home = temp.make('home');
     const recorder = await RolloutRecorder.create(
@@ -514,6 +530,29 @@ describe('RolloutRecorder: validation and errors', () => {
 });
 
 describe('RolloutRecorder: the state store', () => {
+  it('a thread archived while its recorder is open stays archived, at its new path', async () => {
+    const home = temp.make('home');
+    const clock = new ManualClock(T0);
+    const store = await openStore(home, clock);
+    const recorder = await RolloutRecorder.create(createOptions(home, clock, { store }));
+    await recorder.record(firstTurn());
+    await recorder.persist();
+    clock.advance(1_000);
+    const { to } = await archiveThread({ home, threadId: recorder.threadId, store, clock });
+    clock.advance(1_000);
+    // The open file follows the move; the row must not point back at sessions/.
+    await recorder.record(secondTurn());
+    await recorder.close();
+    const row = await store.threads.get(recorder.threadId);
+    expect(row?.rolloutPath).toBe(to);
+    expect(row?.archivedAt).not.toBeNull();
+    expect(existsSync(recorder.path)).toBe(false);
+    const { items } = await readItems(to);
+    expect(items).toEqual([...firstTurn(), ...secondTurn()]);
+    const page = await listThreads({ home, store, archived: true, pageSize: 10, freshness: false });
+    expect(page.items.map((item) => item.id)).toEqual([recorder.threadId]);
+  });
+
   it('persists dynamic tools once, after the thread row', async () => {
     const home = temp.make('home');
     const clock = new ManualClock(T0);

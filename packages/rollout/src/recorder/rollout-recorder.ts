@@ -1,4 +1,5 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import {
@@ -19,25 +20,28 @@ import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 
 import { RolloutFileError } from '../errors.js';
+import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import {
   DEFAULT_MODEL_PROVIDER,
   MetadataApplier,
   builderFromSessionMeta,
 } from '../extract/metadata-applier.js';
 import { newRolloutLocation } from '../paths/rollout-paths.js';
-import { parseRolloutLine } from '../protocol/rollout-line.js';
+import { type RolloutLine, parseRolloutLine } from '../protocol/rollout-line.js';
 import {
   type SessionMeta,
   type SessionMetaWrite,
   SessionMetaWriteSchema,
   type SessionSource,
 } from '../protocol/session-meta.js';
-import { loadRollout } from '../reader/rollout-reader.js';
+import { readRollout } from '../reader/rollout-reader.js';
+import { forkedLines, readForkParent } from './fork-parent.js';
 import { BoundedSerialQueue } from './bounded-serial-queue.js';
 import type { EventPersistenceMode, RolloutItemInput } from './persistence-policy.js';
 import {
+  type CopiedItem,
   type PreparedItem,
-  type RecorderLineWrite,
+  type WrittenLine,
   prepareItems,
   toWriteLine,
 } from './write-line.js';
@@ -153,7 +157,34 @@ export interface ResumeRolloutRecorderOptions extends RolloutRecorderOptions {
   path: string;
 }
 
+/**
+ * Options of {@link RolloutRecorder.fork}: the parent rollout and the home the fork is written to.
+ * Every `session_meta` field of {@link CreateRolloutRecorderOptions} may be given too; each
+ * defaults to the parent's (a thread forked in the same place, with the same client and tools).
+ *
+ * @example
+ * ```ts
+ * const options: ForkRolloutRecorderOptions = {
+ *   home, parentPath: row.rolloutPath, originator: 'my_agent', cliVersion: '1.2.0', clock: systemClock,
+ * };
+ * ```
+ */
+export interface ForkRolloutRecorderOptions
+  extends
+    RolloutRecorderOptions,
+    Partial<
+      Omit<CreateRolloutRecorderOptions, keyof RolloutRecorderOptions | 'home' | 'forkedFromId'>
+    > {
+  /** The home directory; the fork goes to `<home>/sessions/YYYY/MM/DD/`. */
+  home: string;
+  /** The rollout of the thread to fork (active or archived). */
+  parentPath: string;
+}
+
 const TARGET = 'agent_state::rollout_recorder';
+
+/** Lines a fork copies from its parent per write. */
+const FORK_BATCH_LINES = 1_000;
 
 /**
  * Writes one thread's rollout (Codex's `RolloutRecorder`), in the legacy JSONL format that both
@@ -203,7 +234,7 @@ export class RolloutRecorder {
   readonly #sessionMeta: SessionMetaWrite | undefined;
   readonly #dynamicTools: DynamicToolSpec[] | null;
   #handle: FileHandle | undefined;
-  #buffer: PreparedItem[] = [];
+  #buffer: Array<PreparedItem | CopiedItem> = [];
   #persisting: Promise<void> | undefined;
   /** The file lacked a final newline (a writer died mid-line): start our first write with one. */
   #leadingNewline: boolean;
@@ -291,6 +322,54 @@ export class RolloutRecorder {
   }
 
   /**
+   * A new thread forked from an existing one, as Codex forks: a new thread id, a `session_meta`
+   * with `forked_from_id` = the parent's id, then a copy of the parent's lines (its
+   * `session_meta` lines included; the parent's writer already chose what to persist, and lines
+   * only the paginated format has are left out), all written at once: a fork is on disk (and,
+   * with a store, indexed) when this resolves. The parent is only read. Record the fork's next
+   * turns as usual; the persistence policy applies to them. Throws {@link RolloutFileError}
+   * when the parent cannot be read or names no thread, {@link InvalidArgumentError} as
+   * {@link RolloutRecorder.create} does.
+   *
+   * @example
+   * ```ts
+   * const parent = await store.threads.get(threadId);
+   * const fork = await RolloutRecorder.fork({ home, parentPath: parent!.rolloutPath, store, clock: systemClock });
+   * await fork.record(nextTurnItems); // the conversation goes on in the fork; the parent is unchanged
+   * await fork.close();
+   * ```
+   */
+  static async fork(options: ForkRolloutRecorderOptions): Promise<RolloutRecorder> {
+    checkQueueCapacity(options.queueCapacity);
+    const parentPath = resolve(options.parentPath);
+    const { meta, threadId: parentId } = await readForkParent(parentPath);
+    const git = meta.git ?? undefined;
+    const recorder = await RolloutRecorder.create({
+      cwd: meta.cwd,
+      source: meta.source ?? 'vscode',
+      originator: meta.originator ?? '',
+      cliVersion: meta.cli_version ?? '',
+      modelProvider: meta.model_provider ?? options.defaultProvider ?? DEFAULT_MODEL_PROVIDER,
+      baseInstructions: meta.base_instructions?.text ?? null,
+      dynamicTools: dynamicToolsOf(meta) ?? undefined,
+      git:
+        git === undefined
+          ? undefined
+          : {
+              commitHash: git.commit_hash ?? undefined,
+              branch: git.branch ?? undefined,
+              repositoryUrl: git.repository_url ?? undefined,
+            },
+      ...definedOnly(options),
+      home: options.home,
+      clock: options.clock,
+      forkedFromId: parentId,
+    });
+    await recorder.#command(async () => recorder.#materializeFork(parentPath));
+    return recorder;
+  }
+
+  /**
    * A recorder that appends to an existing rollout (a resumed thread). Reads the file once (to
    * learn the thread and, with a store, its metadata so far), then opens it for appending. No
    * second `session_meta` is written. Throws {@link RolloutFileError}: `ROLLOUT_UNREADABLE` when
@@ -306,26 +385,15 @@ export class RolloutRecorder {
   static async resume(options: ResumeRolloutRecorderOptions): Promise<RolloutRecorder> {
     checkQueueCapacity(options.queueCapacity);
     const path = resolve(options.path);
-    const { sessionMeta, entries } = await loadRollout(path);
-    if (!sessionMeta) {
-      throw new RolloutFileError(
-        ErrorCode.RolloutInvalid,
-        path,
-        'no session_meta line: cannot resume a rollout that names no thread',
-      );
-    }
-    let threadId: string;
-    try {
-      threadId = normalizeThreadId(sessionMeta.id);
-    } catch (error) {
-      throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'session_meta id is not a UUID', {
-        cause: error,
-      });
-    }
     const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
+    const { sessionMeta, threadId, baseline } = await readForResume(path, {
+      defaultProvider,
+      withMetadata: options.store !== undefined,
+    });
     let handle: FileHandle;
     try {
-      handle = await open(path, 'a+');
+      // Append to the file that was read; never create one (it may have been moved or removed).
+      handle = await open(path, constants.O_RDWR | constants.O_APPEND);
     } catch (error) {
       throw writeError(path, 'cannot open for appending', error);
     }
@@ -337,15 +405,6 @@ export class RolloutRecorder {
         await handle.read(last, 0, 1, size - 1);
         leadingNewline = last[0] !== 0x0a;
       }
-      let baseline: ThreadMetadata | undefined;
-      if (options.store) {
-        const start = builderFromSessionMeta(sessionMeta, path, { defaultProvider });
-        if (start) {
-          const applier = new MetadataApplier(start, { defaultProvider });
-          for (const { line } of entries) applier.apply(line);
-          baseline = { ...applier.result(), updatedAt: Math.floor(mtimeMs / 1000) };
-        }
-      }
       return new RolloutRecorder({
         path,
         threadId,
@@ -354,7 +413,7 @@ export class RolloutRecorder {
         dynamicTools: dynamicToolsOf(sessionMeta),
         handle,
         leadingNewline,
-        baseline,
+        baseline: baseline && { ...baseline, updatedAt: Math.floor(mtimeMs / 1000) },
       });
     } catch (error) {
       await handle.close();
@@ -511,6 +570,18 @@ export class RolloutRecorder {
 
   async #materialize(): Promise<void> {
     if (this.#handle) return;
+    const meta = await this.#createFile();
+    const items: Array<PreparedItem | CopiedItem> = [
+      { type: 'session_meta', payload: meta },
+      ...this.#buffer,
+    ];
+    this.#buffer = [];
+    const lines = await this.#append(items);
+    await this.#updateStore(lines, 'create');
+  }
+
+  /** Creates the file of a new thread (never one that exists); returns its `session_meta`. */
+  async #createFile(): Promise<SessionMetaWrite> {
     const meta = this.#sessionMeta;
     if (!meta) throw new Error('a recorder without a session_meta always has an open file');
     try {
@@ -520,18 +591,63 @@ export class RolloutRecorder {
     } catch (error) {
       throw writeError(this.path, 'cannot create', error);
     }
-    const items: PreparedItem[] = [{ type: 'session_meta', payload: meta }, ...this.#buffer];
-    this.#buffer = [];
-    const lines = await this.#append(items);
-    await this.#updateStore(lines, 'create');
+    return meta;
+  }
+
+  /**
+   * Writes a fork: its `session_meta`, then the parent's lines streamed in batches (memory stays
+   * bounded whatever the parent's size); then, with a store, indexes the whole file at once. A
+   * copy that fails half-way removes the partial file (created by this call) and rethrows.
+   */
+  async #materializeFork(parentPath: string): Promise<void> {
+    const meta = await this.#createFile();
+    try {
+      await this.#append([{ type: 'session_meta', payload: meta }]);
+      for await (const batch of forkedLines(parentPath, FORK_BATCH_LINES)) {
+        await this.#append(batch);
+      }
+    } catch (error) {
+      const handle = this.#handle;
+      this.#handle = undefined;
+      await handle?.close().catch(() => undefined);
+      await unlink(this.path).catch(() => undefined);
+      throw error;
+    }
+    this.#persisting = Promise.resolve();
+    await this.#indexWholeFile();
+  }
+
+  /** Stores the row (and dynamic tools) of the file as written so far, by a streamed extraction. */
+  async #indexWholeFile(): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    try {
+      const { metadata } = extractRolloutMetadata(this.path, {
+        defaultProvider: this.#defaultProvider,
+      });
+      this.#baseline = metadata;
+      await store.threads.upsert(metadata);
+      if (this.#dynamicTools) await store.dynamicTools.persist(this.threadId, this.#dynamicTools);
+    } catch (error) {
+      this.#storeBehind = true;
+      this.#toolsPending = this.#dynamicTools !== null;
+      this.#logger.warn('could not update the state store; the rollout is written all the same', {
+        path: this.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /** Appends the items as lines with one write call; returns the lines written. */
-  async #append(items: readonly PreparedItem[]): Promise<RecorderLineWrite[]> {
+  async #append(items: ReadonlyArray<PreparedItem | CopiedItem>): Promise<WrittenLine[]> {
     const handle = this.#handle;
     if (!handle) throw new Error('append before the file is open');
     const timestamp = new Date(this.#clock.now()).toISOString();
-    const lines = items.map((item) => toWriteLine(item, timestamp));
+    const lines = items.map((item): WrittenLine =>
+      'copied' in item
+        ? { timestamp, type: item.type, payload: item.payload }
+        : toWriteLine(item, timestamp),
+    );
     let text = '';
     if (this.#leadingNewline) text = '\n';
     for (const line of lines) text += `${JSON.stringify(line)}\n`;
@@ -555,10 +671,7 @@ export class RolloutRecorder {
    * `session_meta`; later the current row (or, when it is missing or behind, the in-memory
    * baseline) gets the new lines applied. Never throws: a store error is logged.
    */
-  async #updateStore(
-    lines: readonly RecorderLineWrite[],
-    stage: 'create' | 'append',
-  ): Promise<void> {
+  async #updateStore(lines: readonly WrittenLine[], stage: 'create' | 'append'): Promise<void> {
     const store = this.#store;
     const handle = this.#handle;
     if (!store || !handle) return;
@@ -592,8 +705,13 @@ export class RolloutRecorder {
       if (stage === 'append') {
         const row = await store.threads.get(this.threadId);
         rowIsNew = row === undefined;
-        if (row && !this.#storeBehind) next = { ...advance(row), updatedAt };
-        else if (row && baseline) next = { ...baseline, archivedAt: row.archivedAt };
+        // The row keeps its path and archive state: the thread may have been archived (its file
+        // moved, which this open handle follows) since the recorder opened it.
+        if (row && !this.#storeBehind) {
+          next = { ...advance(row), rolloutPath: row.rolloutPath, updatedAt };
+        } else if (row && baseline) {
+          next = { ...baseline, rolloutPath: row.rolloutPath, archivedAt: row.archivedAt };
+        }
       }
       if (!next) {
         this.#logger.warn('cannot index the thread: its session_meta is unusable', {
@@ -629,6 +747,61 @@ export class RolloutRecorder {
     }
     return failure;
   }
+}
+
+/**
+ * Reads a rollout to resume it, streaming (memory stays bounded): its first `session_meta`, and
+ * with `withMetadata` the thread's metadata as of its last line. Throws {@link RolloutFileError}:
+ * `ROLLOUT_UNREADABLE` when it cannot be read, `ROLLOUT_INVALID` when it names no thread or is
+ * in the paginated format, which only Codex itself may append to (each line carries an ordinal
+ * that Codex's history index points at).
+ */
+async function readForResume(
+  path: string,
+  options: { defaultProvider: string; withMetadata: boolean },
+): Promise<{ sessionMeta: SessionMeta; threadId: string; baseline: ThreadMetadata | undefined }> {
+  const reader = readRollout(path);
+  let applier: MetadataApplier | undefined;
+  /** Lines before the first `session_meta` (rare), applied once it is known. */
+  const early: RolloutLine[] = [];
+  for await (const { line } of reader) {
+    if (!options.withMetadata) {
+      if (line.type === 'session_meta') break;
+      continue;
+    }
+    if (!applier && line.type === 'session_meta') {
+      const start = builderFromSessionMeta(line.payload, path, options);
+      if (!start) break;
+      applier = new MetadataApplier(start, options);
+      for (const before of early.splice(0)) applier.apply(before);
+    }
+    if (applier) applier.apply(line);
+    else early.push(line);
+  }
+  const sessionMeta = reader.sessionMeta;
+  if (!sessionMeta) {
+    throw new RolloutFileError(
+      ErrorCode.RolloutInvalid,
+      path,
+      'no session_meta line: cannot resume a rollout that names no thread',
+    );
+  }
+  if (sessionMeta.history_mode === 'paginated') {
+    throw new RolloutFileError(
+      ErrorCode.RolloutInvalid,
+      path,
+      'a paginated rollout (history_mode "paginated", written by a newer Codex): only Codex may append to it; fork it to continue here',
+    );
+  }
+  let threadId: string;
+  try {
+    threadId = normalizeThreadId(sessionMeta.id);
+  } catch (error) {
+    throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'session_meta id is not a UUID', {
+      cause: error,
+    });
+  }
+  return { sessionMeta, threadId, baseline: applier?.result() };
 }
 
 function checkQueueCapacity(capacity: number | undefined): void {
@@ -696,6 +869,13 @@ function agentNicknameOf(source: SessionSource): string | undefined {
   const subagent = source.subagent as { thread_spawn?: { agent_nickname?: unknown } } | undefined;
   const nickname = subagent?.thread_spawn?.agent_nickname;
   return typeof nickname === 'string' ? nickname : undefined;
+}
+
+/** The options without their `undefined` entries, so they do not hide the parent's defaults. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }
 
 function dynamicToolsOf(meta: SessionMeta): DynamicToolSpec[] | null {

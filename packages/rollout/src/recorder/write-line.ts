@@ -113,6 +113,19 @@ export type RecorderLineWrite = RolloutLineWrite | z.infer<typeof SupplementaryL
 /** A validated item, its payload in canonical key order, waiting for its write timestamp. */
 export type PreparedItem = Pick<RecorderLineWrite, 'type' | 'payload'>;
 
+/**
+ * An item copied from another rollout (a fork's parent), written as it was read: it passed the
+ * reader's schemas, and fields a newer writer added are kept rather than refused.
+ */
+export interface CopiedItem {
+  type: string;
+  payload: unknown;
+  copied: true;
+}
+
+/** A line the recorder writes: validated, or copied as read. */
+export type WrittenLine = RecorderLineWrite | { timestamp: string; type: string; payload: unknown };
+
 const PROTOCOL_EVENTS: ReadonlySet<string> = new Set(
   EventMsgWriteSchema.options.map((option) => option.shape.type.value),
 );
