@@ -150,6 +150,28 @@ describe.skipIf(!findBwrap({ env: process.env }))('sandbox exec (real bubblewrap
     ).toEqual(['lo']);
   });
 
+  it('answers as a shell does for a command it cannot run, a bad --cwd and a signal', () => {
+    const dir = temp.make('cmd');
+    const script = join(dir, 'not-executable.sh');
+    writeFileSync(script, 'echo hi\n');
+    const missing = agentState(['sandbox', 'exec', '--', 'no-such-command-xyz']);
+    expect([missing.status, missing.stderr]).toEqual([
+      127,
+      'agent-state: no-such-command-xyz: command not found\n',
+    ]);
+    const denied = agentState(['sandbox', 'exec', '--cwd', dir, '--', './not-executable.sh']);
+    expect([denied.status, denied.stderr]).toEqual([
+      126,
+      'agent-state: ./not-executable.sh: permission denied\n',
+    ]);
+    const badCwd = agentState(['sandbox', 'exec', '--cwd', join(dir, 'nope'), '--', 'true']);
+    expect(badCwd.status).toBe(2);
+    expect(badCwd.stderr).toMatch(/^agent-state: .*--cwd.*not a directory/);
+    // SIGUSR1 is 10 on Linux: 128 + 10, as a shell reports it.
+    const signalled = agentState(['sandbox', 'exec', '--', 'sh', '-c', 'kill -USR1 $$']);
+    expect(signalled.status).toBe(138);
+  });
+
   it('refuses with one clear line when the platform cannot enforce the policy (exit 1)', () => {
     const empty = temp.make('no-path');
     const run = agentState(['sandbox', 'exec', '--mode', 'read-only', '--', 'true'], {

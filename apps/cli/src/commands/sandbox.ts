@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
 import { InvalidArgumentError } from '@agent-state/state';
@@ -19,6 +21,8 @@ import {
   toCoreJson,
   workspaceWritePolicy,
 } from '@agent-state/sandbox-policy';
+
+import which from 'which';
 
 import { CommandExit } from '../exit-codes.js';
 import { type CliIo, writeJson, writeLines } from '../output.js';
@@ -200,6 +204,8 @@ export async function runSandboxExec(options: SandboxExecOptions): Promise<never
       'no sandbox backend for this platform',
     );
   checkSandboxSupport({ policy, platform, env });
+  if (!isDirectory(cwd)) throw new InvalidArgumentError('--cwd', `${cwd} is not a directory`);
+  checkCommand(options.command[0] as string, cwd, options.io);
   let executable: string;
   let args: string[];
   if (platform === 'linux') {
@@ -220,30 +226,53 @@ export async function runSandboxExec(options: SandboxExecOptions): Promise<never
     const child = spawn(executable, args, { cwd, env: { ...env }, stdio: 'inherit' });
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        error.code === 'ENOENT'
+        error.code === 'ENOENT' && executable !== options.command[0]
           ? new UnsupportedSandboxPolicyError(platform, `cannot start ${executable}: not found`)
           : error,
       ),
     );
     child.once('exit', (code, signal) => {
-      resolveStatus(code ?? 128 + (signal ? signalNumber(signal) : 0));
+      resolveStatus(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
   throw new CommandExit(status);
 }
 
-const SIGNALS: Partial<Record<NodeJS.Signals, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGTERM: 15,
-};
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return SIGNALS[signal] ?? 1;
+/**
+ * Checks, before any sandbox starts, that the command can run: found (on `PATH` for a bare
+ * name, else relative to `cwd`) and executable. Prints the shell's message and exits 127 (not
+ * found) or 126 (not executable), as a shell does, instead of a confusing sandbox error.
+ */
+function checkCommand(command: string, cwd: string, io: CliIo): void {
+  const bare = !command.includes('/');
+  const found = bare
+    ? which.sync(command, { path: io.env['PATH'] ?? '', nothrow: true })
+    : resolve(cwd, command);
+  let problem: [number, string] | undefined;
+  if (found === null) problem = [127, 'command not found'];
+  else {
+    try {
+      if (!statSync(found).isFile()) problem = [126, 'is a directory'];
+      else accessSync(found, fsConstants.X_OK);
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      problem = missing ? [127, 'no such file'] : [126, 'permission denied'];
+    }
+  }
+  if (problem) {
+    io.stderr.write(`agent-state: ${command}: ${problem[1]}\n`);
+    throw new CommandExit(problem[0]);
+  }
 }
 
 function shellWord(word: string): string {
   return /^[\w./=:,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -157,11 +157,12 @@ export function resolveMemoriesModelConfig(input: ResolveModelConfigInput): Memo
   };
   const sharedEffort = effort(options.reasoningEffort, '--reasoning-effort');
   return {
-    baseUrl:
-      options.baseUrl ??
-      env.AGENT_STATE_MEMORIES_BASE_URL ??
-      env.OPENAI_BASE_URL ??
-      text('base_url'),
+    baseUrl: httpUrl([
+      ['--base-url', options.baseUrl],
+      ['AGENT_STATE_MEMORIES_BASE_URL', env.AGENT_STATE_MEMORIES_BASE_URL],
+      ['OPENAI_BASE_URL', env.OPENAI_BASE_URL],
+      ['[memories] base_url', text('base_url')],
+    ]),
     apiKeyEnv:
       options.apiKeyEnv ??
       env.AGENT_STATE_MEMORIES_API_KEY_ENV ??
@@ -193,6 +194,29 @@ export function resolveMemoriesModelConfig(input: ResolveModelConfigInput): Memo
     maxRetries: number('max_retries', '--max-retries', options.maxRetries, 0) ?? 3,
     concurrency: number('concurrency', '--concurrency', options.concurrency, 1) ?? 8,
   };
+}
+
+/**
+ * The first set value of `candidates` (named by where it comes from), checked to be an http(s)
+ * URL: a typo fails here, naming its source, before any job is claimed.
+ */
+function httpUrl(candidates: ReadonlyArray<[string, string | undefined]>): string | undefined {
+  const found = candidates.find(([, value]) => value !== undefined && value.trim() !== '');
+  if (!found) return undefined;
+  const [source, value = ''] = found;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InvalidArgumentError(
+      source,
+      `expected an http(s) URL such as http://127.0.0.1:8080/v1, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 /**
