@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -225,6 +225,15 @@ describe('agent-state doctor --json', () => {
     expect(exitCode).toBe(ExitCode.Ok);
     expect(report.backfill?.status).toBe('running');
     expect(report.problems.map((problem) => problem.code)).toEqual(['backfill-running']);
+  });
+
+  it('refuses a home that does not exist (exit 3) and creates nothing', async () => {
+    const missing = join(temp.make('parent'), 'missing');
+    const run = await doctor(missing, ['--json']);
+    expect(run.exitCode).toBe(ExitCode.NotFound);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^agent-state: .*home .*missing.* not found/);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('reports a corrupt store, naming the file, and exits 1', async () => {

@@ -28,6 +28,7 @@ import {
   writeJson,
   writeLines,
 } from '../output.js';
+import { requireHome } from '../store-session.js';
 
 /**
  * How bad a problem found by `doctor` is: errors make it exit 1, warnings do not.
@@ -137,6 +138,8 @@ export interface RunDoctorOptions {
  * integrity check), `ExitCode.Ok` otherwise.
  */
 export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
+  // A home that does not exist is a mistyped path: never create one to report on it.
+  requireHome(options.home);
   const report = await inspectHome(options.home);
   if (options.json) {
     writeJson(options.io.stdout, report);

@@ -136,6 +136,7 @@ describe('agent-state memories', () => {
       ['--phase', '3'],
       ['--max', '0'],
       ['--min-idle-hours', '-1'],
+      ['--base-url', 'notaurl'],
     ]) {
       const run = await runCli(
         ['--home', home, 'memories', 'run', ...flag],
@@ -144,5 +145,15 @@ describe('agent-state memories', () => {
       expect(run.exitCode, flag.join(' ')).toBe(2);
       expect(run.stderr).toContain(flag[0]);
     }
+  });
+
+  it('show and status refuse a home that does not exist (exit 3)', async () => {
+    const missing = join(temp.make('parent'), 'missing');
+    for (const command of ['show', 'status']) {
+      const run = await runCli(['--home', missing, 'memories', command]);
+      expect(run.exitCode, command).toBe(3);
+      expect(run.stderr, command).toMatch(/not found/);
+    }
+    expect(existsSync(missing)).toBe(false);
   });
 });

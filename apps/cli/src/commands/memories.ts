@@ -13,7 +13,7 @@ import { InvalidArgumentError } from '@agent-state/state';
 
 import { CommandExit, ExitCode } from '../exit-codes.js';
 import { type CliIo, writeJson, writeLines } from '../output.js';
-import { withStore } from '../store-session.js';
+import { requireHome, withStore } from '../store-session.js';
 
 /** Options of {@link runMemoriesRun}. */
 export interface MemoriesRunOptions {
@@ -164,6 +164,7 @@ export async function runMemoriesShow(options: {
   json: boolean;
   io: CliIo;
 }): Promise<void> {
+  requireHome(options.home);
   const root = memoriesRoot(options.home);
   const summary = await readMemorySummary({ root, maxTokens: 5_000 });
   if (options.json) {

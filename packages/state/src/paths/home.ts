@@ -37,8 +37,9 @@ export interface ResolveHomeOptions {
 
 /**
  * The one documented place that turns flags and environment into a home directory:
- * `home`, else `$AGENT_STATE_HOME`, else `$CODEX_HOME`, else `~/.codex`. Empty values are ignored
- * and the result is absolute. Nothing below the CLI reads `process.env` on its own.
+ * `home`, else `$AGENT_STATE_HOME`, else `$CODEX_HOME`, else `~/.codex`. Empty values are ignored,
+ * a leading `~/` (or a lone `~`) stands for the user's home directory, and the result is absolute.
+ * Nothing below the CLI reads `process.env` on its own.
  *
  * @example
  * ```ts
@@ -55,6 +56,11 @@ export function resolveHome(options: ResolveHomeOptions = {}): string {
   for (const [source, value] of candidates) {
     if (value === undefined || value.trim() === '') continue;
     if (value.includes('\0')) throw new InvalidArgumentError(source, 'contains a NUL byte');
+    // A quoted `~` reaches us unexpanded ('~/.codex' in a script or a .env file): expand it
+    // rather than create a directory named `~`.
+    if (value === '~' || value.startsWith('~/')) {
+      return join(options.userHome ?? homedir(), value.slice(1));
+    }
     return isAbsolute(value) ? resolve(value) : resolve(cwd, value);
   }
   return join(options.userHome ?? homedir(), '.codex');

@@ -57,4 +57,11 @@ describe('resolveHome', () => {
     ).toBe('/work/dir/rel/home');
     expect(() => resolveHome({ ...base, home: 'a\0b' })).toThrowError(/--home/);
   });
+
+  it('expands a leading ~ that no shell expanded, and only that', () => {
+    expect(resolveHome({ ...base, home: '~/.codex' })).toBe('/users/me/.codex');
+    expect(resolveHome({ ...base, env: { CODEX_HOME: '~' } })).toBe('/users/me');
+    expect(resolveHome({ ...base, home: '~other/.codex' })).toBe('/work/dir/~other/.codex');
+    expect(resolveHome({ ...base, home: 'a/~/b' })).toBe('/work/dir/a/~/b');
+  });
 });
