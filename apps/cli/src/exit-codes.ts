@@ -95,6 +95,18 @@ export function exitCodeFor(error: unknown): number {
   }
 }
 
+/** The command (`threads list`) whose help explains a usage error. */
+const HELP_OF = new WeakMap<CommanderError, string>();
+
+/**
+ * Marks a usage error with the command it happened in, so its message points at that command's
+ * help rather than the whole program's. Returns the error.
+ */
+export function pointAtHelpOf(error: CommanderError, commandPath: string): CommanderError {
+  HELP_OF.set(error, commandPath);
+  return error;
+}
+
 /**
  * The one line to print for `error`, or `undefined` when there is nothing to add (help, version,
  * a command that already reported, or help printed because the command was missing).
@@ -107,7 +119,8 @@ export function errorMessage(error: unknown): string | undefined {
     }
     // Commander prefixes its messages with `error: ` and may add a `(Did you mean …?)` line.
     const message = oneLine(error.message.replace(/^error:\s*/, ''));
-    return `${message} (see \`agent-state --help\`)`;
+    const path = HELP_OF.get(error);
+    return `${message} (see \`agent-state ${path === undefined ? '' : `${path} `}--help\`)`;
   }
   if (error instanceof Error) return oneLine(error.message) || error.name;
   return oneLine(String(error));

@@ -95,6 +95,14 @@ describe('agent-state', () => {
     expect(result.stderr).toContain(message);
   });
 
+  it('points a subcommand’s usage error at that subcommand’s help', async () => {
+    const result = await run(['threads', 'list', '--limit']);
+    expect(result.exitCode).toBe(ExitCode.Usage);
+    expect(result.stderr).toBe(
+      "agent-state: option '--limit <n>' argument missing (see `agent-state threads list --help`)\n",
+    );
+  });
+
   it('exits 2 when the home is unusable (InvalidArgumentError)', async () => {
     const result = await run(['--home', 'a\0b', 'doctor']);
     expect(result.exitCode).toBe(ExitCode.Usage);

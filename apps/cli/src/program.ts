@@ -35,7 +35,7 @@ import {
 } from './commands/threads-list.js';
 import { THREADS_RENAME_HELP, runThreadsRename } from './commands/threads-rename.js';
 import { THREADS_SHOW_HELP, runThreadsShow } from './commands/threads-show.js';
-import { CommandExit, ExitCode, reportError } from './exit-codes.js';
+import { CommandExit, ExitCode, pointAtHelpOf, reportError } from './exit-codes.js';
 import { type CliIo, type OutputStream, colorEnabled, colorsFor } from './output.js';
 import { CLI_VERSION } from './version.js';
 
@@ -401,7 +401,6 @@ export function createProgram(io: CliIo): Command {
         '--readable-root <path>',
         'with --read restricted: a folder that may be read (repeatable)',
         collect,
-        [],
       )
       .option(
         '--no-platform-defaults',
@@ -411,7 +410,6 @@ export function createProgram(io: CliIo): Command {
         '--writable-root <path>',
         'with workspace-write: another folder that may be written (repeatable)',
         collect,
-        [],
       )
       .option('--network', 'with workspace-write: allow network access')
       .option('--cwd <dir>', 'the working directory of the command (default: the current one)');
@@ -421,12 +419,21 @@ export function createProgram(io: CliIo): Command {
       .description(
         'print the policy (text, json, app-server-json) or how it is enforced (seatbelt, bwrap)',
       )
-      .option('--format <format>', `${SANDBOX_SHOW_FORMATS.join(' | ')} (default text)`, 'text')
+      .option('--format <format>', SANDBOX_SHOW_FORMATS.join(' | '), 'text')
+      .option('--json', 'the same as --format json')
       .argument('[command...]', 'the command, for the seatbelt and bwrap formats')
       .addHelpText('after', SANDBOX_HELP),
-  ).action(async (command: string[], options: SandboxPolicyFlags & { format: string }) => {
-    await runSandboxShow({ flags: options, format: options.format, command, io });
-  });
+  ).action(
+    async (command: string[], options: SandboxPolicyFlags & { format: string; json?: boolean }) => {
+      await runSandboxShow({
+        flags: options,
+        format: options.format,
+        json: options.json,
+        command,
+        io,
+      });
+    },
+  );
   withPolicyFlags(
     sandbox
       .command('exec')
@@ -437,6 +444,17 @@ export function createProgram(io: CliIo): Command {
     await runSandboxExec({ flags: options, command, io });
   });
 
+  // A usage error of a subcommand points at that subcommand's help.
+  const walk = (command: Command, path: string[]): void => {
+    for (const sub of command.commands) {
+      const subPath = [...path, sub.name()];
+      sub.exitOverride((error) => {
+        throw pointAtHelpOf(error, subPath.join(' '));
+      });
+      walk(sub, subPath);
+    }
+  };
+  walk(program, []);
   return program;
 }
 

@@ -84,6 +84,12 @@ describe('agent-state memories', () => {
       captureIo({ env }),
     );
     expect(JSON.parse(status.stdout)).toMatchObject({ stage1: { done: 9 }, outputs: 9 });
+    const text = await runCli(['--home', home, 'memories', 'status'], captureIo({ env }));
+    expect(text.stdout.split('\n').slice(1, 4)).toEqual([
+      'stage-1 jobs   9 done, 0 running, 0 pending, 0 failed (to retry), 0 out of retries',
+      'phase 2        done',
+      'outputs        9',
+    ]);
     const show = await runCli(['--home', home, 'memories', 'show'], captureIo({ env }));
     expect(show.stdout).toBe('Short answers.\n');
   });

@@ -12,7 +12,8 @@ import {
 import { InvalidArgumentError } from '@agent-state/state';
 
 import { CommandExit, ExitCode } from '../exit-codes.js';
-import { type CliIo, writeJson, writeLines } from '../output.js';
+import { formatIsoTime } from '../format.js';
+import { type CliIo, alignedRows, oneLine, writeJson, writeLines } from '../output.js';
 import { requireHome, withStore } from '../store-session.js';
 
 /** Options of {@link runMemoriesRun}. */
@@ -149,13 +150,30 @@ export async function runMemoriesStatus(options: {
     writeJson(options.io.stdout, { root, ...counts, files });
     return;
   }
-  writeLines(options.io.stdout, [
-    `memories root  ${root}`,
-    `stage-1 jobs   ${JSON.stringify(counts.stage1)}`,
-    `phase 2        ${JSON.stringify(counts.phase2)}`,
-    `outputs        ${counts.outputs}`,
-    `files          ${files.length > 0 ? files.join(', ') : '(none yet)'}`,
-  ]);
+  const { stage1, phase2 } = counts;
+  const consolidation = [
+    phase2.status ?? 'never run',
+    ...(phase2.dirty ? ['new input to consolidate'] : []),
+    ...(phase2.leaseUntil === null ? [] : [`leased until ${formatIsoTime(phase2.leaseUntil)}`]),
+    ...(phase2.retryAt === null ? [] : [`retry after ${formatIsoTime(phase2.retryAt)}`]),
+    ...(phase2.lastError === null ? [] : [`last error: ${oneLine(phase2.lastError)}`]),
+  ];
+  writeLines(
+    options.io.stdout,
+    alignedRows(
+      [
+        ['memories root', root],
+        [
+          'stage-1 jobs',
+          `${stage1.done} done, ${stage1.running} running, ${stage1.pending} pending, ${stage1.error} failed (to retry), ${stage1.exhausted} out of retries`,
+        ],
+        ['phase 2', consolidation.join('; ')],
+        ['outputs', String(counts.outputs)],
+        ['files', files.length > 0 ? files.join(', ') : '(none yet)'],
+      ],
+      { indent: '' },
+    ),
+  );
 }
 
 /** `agent-state memories show`: the memory summary a new session gets (the read path). */

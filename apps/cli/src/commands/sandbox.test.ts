@@ -40,6 +40,15 @@ describe('sandbox show', () => {
       exclude_tmpdir_env_var: false,
       exclude_slash_tmp: false,
     });
+    const short = await runCli([
+      'sandbox',
+      'show',
+      '--mode',
+      'workspace-write',
+      '--network',
+      '--json',
+    ]);
+    expect(short.stdout).toBe(json.stdout);
     const app = await runCli(['sandbox', 'show', '--format', 'app-server-json']);
     expect(JSON.parse(app.stdout)).toEqual({ type: 'readOnly', access: { type: 'fullAccess' } });
     const text = await runCli(['sandbox', 'show', '--mode', 'danger-full-access']);
@@ -88,6 +97,7 @@ describe('sandbox show', () => {
       [['--writable-root', '/x'], '--writable-root'],
       [['--mode', 'danger-full-access', '--network'], '--network'],
       [['--format', 'yaml'], '--format'],
+      [['--json', '--format', 'seatbelt'], '--json'],
     ] as const) {
       const run = await runCli(['sandbox', 'show', ...args]);
       expect(run.exitCode, args.join(' ')).toBe(2);

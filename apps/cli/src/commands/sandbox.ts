@@ -138,6 +138,8 @@ export function policyFromFlags(flags: SandboxPolicyFlags, cwd: string): Sandbox
 export interface SandboxShowOptions {
   flags: SandboxPolicyFlags;
   format: string;
+  /** `--json`: the same as `format: 'json'` (every read command of the CLI takes it). */
+  json?: boolean | undefined;
   /** The command for the `seatbelt` / `bwrap` formats (default `sh`). */
   command: string[];
   io: CliIo;
@@ -145,11 +147,18 @@ export interface SandboxShowOptions {
 
 /** `agent-state sandbox show`: the policy as JSON (both wire forms) or as its enforcement. */
 export async function runSandboxShow(options: SandboxShowOptions): Promise<void> {
+  if (options.json === true && options.format !== 'text' && options.format !== 'json') {
+    throw new InvalidArgumentError(
+      '--json',
+      `means --format json; it cannot go with --format ${options.format}`,
+    );
+  }
+  const format = options.json === true ? 'json' : options.format;
   const cwd = resolve(options.flags.cwd ?? process.cwd());
   const policy = policyFromFlags(options.flags, cwd);
   const command = options.command.length > 0 ? options.command : ['sh'];
   const env = options.io.env;
-  switch (options.format) {
+  switch (format) {
     case 'text':
       writeLines(options.io.stdout, [
         describeSandboxPolicy(policy),
