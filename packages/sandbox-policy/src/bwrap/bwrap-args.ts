@@ -128,8 +128,9 @@ export function bwrapArgs(options: BwrapOptions): string[] {
  * How to run `command` under `policy` on Linux: under bubblewrap, unless the policy lets it write
  * everywhere and use the network (danger-full-access, external-sandbox with network enabled),
  * where there is nothing to confine and the command runs as is (`wrapped: false`, `executable` is
- * `command[0]`). `bwrap` is the bubblewrap executable to use (default {@link BWRAP_EXECUTABLE};
- * pass what {@link findBwrap} found).
+ * `command[0]`). `bwrap` is the bubblewrap executable to use: pass what {@link findBwrap} found
+ * (and `checkSandboxSupport` checked), or the default {@link BWRAP_EXECUTABLE} is looked up on
+ * the `PATH` of the spawn, which may find another one.
  *
  * @example
  * ```ts
@@ -140,7 +141,9 @@ export function bwrapArgs(options: BwrapOptions): string[] {
  * process.exitCode = result.status ?? 1;
  * ```
  */
-export function bwrapInvocation(options: BwrapOptions & { bwrap?: string }): SandboxInvocation {
+export function bwrapInvocation(
+  options: BwrapOptions & { bwrap?: string | undefined },
+): SandboxInvocation {
   const [program, ...rest] = options.command;
   if (program === undefined) throw new InvalidSandboxPolicyError('command', 'must not be empty');
   if (hasFullDiskWriteAccess(options.policy) && hasFullNetworkAccess(options.policy)) {

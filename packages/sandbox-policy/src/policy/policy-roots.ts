@@ -1,11 +1,15 @@
 import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
+import { isPathWithin } from './path-within.js';
+import { resolveSymlinks } from './resolve-symlinks.js';
 import type { ReadOnlyAccess, SandboxPolicy } from './sandbox-policy.js';
 
 /**
  * A folder the sandbox may write to, with the folders under it that stay read-only (`.git`,
- * `.codex`: writing there could escalate privileges, e.g. through git hooks).
+ * `.codex`: writing there could escalate privileges, e.g. through git hooks). Those of
+ * {@link getWritableRoots} also include the protected subpaths of the other writable roots nested
+ * in this one.
  *
  * @example
  * ```ts
@@ -145,6 +149,11 @@ export function getReadableRoots(policy: SandboxPolicy, context: RootsContext): 
  * absolute); each with its read-only subpaths. Empty for policies without writable roots
  * (read-only) and for those that write everywhere (check {@link hasFullDiskWriteAccess} first).
  *
+ * A root's read-only subpaths are its own {@link protectedSubpaths}, then those of every other
+ * writable root that lie inside it (their real paths, or a symlink on the way to them, compared
+ * with the root's real path). A root grants writes on its own, so a repo in a writable parent
+ * (a cwd under `/tmp`, say) keeps its `.git` read-only only if the parent excludes it too.
+ *
  * @example
  * ```ts
  * for (const { root, readOnlySubpaths } of getWritableRoots(policy, { cwd, env: process.env })) {
@@ -159,10 +168,19 @@ export function getWritableRoots(policy: SandboxPolicy, context: RootsContext): 
   if (!policy.excludeSlashTmp && isDirectory('/tmp')) roots.push('/tmp');
   const tmpdir = context.env?.TMPDIR;
   if (!policy.excludeTmpdirEnvVar && tmpdir && isAbsolute(tmpdir)) roots.push(tmpdir);
-  return dedupe(roots.map((r) => resolve(r))).map((root) => ({
-    root,
-    readOnlySubpaths: protectedSubpaths(root),
+  const resolved = dedupe(roots.map((r) => resolve(r)));
+  const own = resolved.map((root) => protectedSubpaths(root));
+  const everyProtected = dedupe(own.flat()).map((subpath) => ({
+    subpath,
+    locations: pathLocations(subpath),
   }));
+  return resolved.map((root, index) => {
+    const realRoot = resolveSymlinks(root).path;
+    const nested = everyProtected
+      .filter(({ locations }) => locations.some((location) => isPathWithin(location, realRoot)))
+      .map(({ subpath }) => subpath);
+    return { root, readOnlySubpaths: dedupe([...(own[index] ?? []), ...nested]) };
+  });
 }
 
 /**
@@ -193,19 +211,29 @@ export function protectedSubpaths(root: string): string[] {
 }
 
 /**
- * True when `path` lies under the writable root and under none of its read-only subpaths.
+ * True when `path` lies under the writable root and under none of its read-only subpaths, as the
+ * sandbox sees it: paths are compared by where they lead on disk, not by how they are spelled.
+ * Symlinks are followed on every path, through the longest existing prefix (the rest of a path
+ * that does not exist yet is taken as given), so `/r/link-to-git/hooks/x` is not writable when
+ * `link-to-git` points to `/r/.git`, and `..` after a symlink leads to the parent of its target. A
+ * read-only subpath reached through a symlink also protects the symlink itself (replacing it
+ * would redirect the subpath), and a `path` that is itself a symlink is writable only when both
+ * the link and what it points to are. A relative `path` is taken against the process's cwd.
  *
  * @example
  * ```ts
  * isPathWritable({ root: '/r', readOnlySubpaths: ['/r/.git'] }, '/r/.git/hooks/x'); // false
+ * isPathWritable({ root: '/r', readOnlySubpaths: ['/r/.git'] }, '/r/.gitignore'); // true
  * ```
  */
 export function isPathWritable(root: WritableRoot, path: string): boolean {
-  const inside = (base: string) => {
-    const rel = relative(base, resolve(path));
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
-  };
-  return inside(root.root) && !root.readOnlySubpaths.some(inside);
+  const realRoot = resolveSymlinks(root.root).path;
+  const readOnly = root.readOnlySubpaths.flatMap(pathLocations);
+  return [entryLocation(path), resolveSymlinks(path).path].every(
+    (location) =>
+      isPathWithin(location, realRoot) &&
+      !readOnly.some((subpath) => isPathWithin(location, subpath)),
+  );
 }
 
 /**
@@ -241,6 +269,22 @@ export function describeSandboxPolicy(policy: SandboxPolicy): string {
       return `workspace-write: ${reads(policy.readOnlyAccess)}; writes in ${list} (.git and .codex stay read-only); ${policy.networkAccess ? 'network allowed' : 'no network'}`;
     }
   }
+}
+
+/**
+ * Every place on disk that decides what `path` is: where it leads and each symlink on the way
+ * (see {@link resolveSymlinks}). Protecting a path means protecting all of them.
+ */
+function pathLocations(path: string): string[] {
+  const { path: target, links } = resolveSymlinks(path);
+  return [...links, target];
+}
+
+/** Where the entry `path` names is: its parent resolved, its own name kept (a symlink itself). */
+function entryLocation(path: string): string {
+  const name = basename(path);
+  if (name === '' || name === '.' || name === '..') return resolveSymlinks(path).path;
+  return join(resolveSymlinks(dirname(path)).path, name);
 }
 
 /** The git directory a `.git` file points to (`gitdir: <path>`), when it exists. */

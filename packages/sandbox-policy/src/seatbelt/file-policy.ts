@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 import {
   type RootsContext,
@@ -7,6 +8,8 @@ import {
   hasFullDiskReadAccess,
   hasFullDiskWriteAccess,
 } from '../policy/policy-roots.js';
+import { isPathWithin } from '../policy/path-within.js';
+import { resolveSymlinks } from '../policy/resolve-symlinks.js';
 import type { SandboxPolicy } from '../policy/sandbox-policy.js';
 
 /**
@@ -90,6 +93,15 @@ export function seatbeltReadSection(
  * under its read-only subpaths (`WRITABLE_ROOT_<i>_RO_<j>`: `.git`, `.codex`, a `gitdir:`
  * target), all canonicalized; `""` (no writes) when there is no writable root.
  *
+ * The roots' rules are alternatives (a write is allowed when one root allows it), so every
+ * read-only subpath is excluded from every root it lies in, not only from the root it belongs
+ * to: a `.git` of a cwd under `/tmp` is excluded from `/tmp` too. A read-only subpath reached
+ * through a symlink (`.git -> ../gitdir`) is excluded twice: as its canonical target, and as the
+ * symlink itself (canonical parent, own name), so the command can neither write the target nor
+ * delete the link and put a folder of its own in its place; the same holds for every symlink on
+ * the way whose folder is writable. Seatbelt matches the path an operation acts on, which for
+ * deleting or renaming a symlink is the link's own path, so excluding it pins the link.
+ *
  * @example
  * ```ts
  * seatbeltWriteSection(workspaceWritePolicy({ excludeSlashTmp: true, excludeTmpdirEnvVar: true }), { cwd: '/w' }).text;
@@ -105,14 +117,23 @@ export function seatbeltWriteSection(
     return { text: '(allow file-write* (regex #"^/"))', params: [] };
   }
   const params: SeatbeltParam[] = [];
-  const components = getWritableRoots(policy, context).map(({ root, readOnlySubpaths }, index) => {
+  const writableRoots = getWritableRoots(policy, context);
+  const roots = writableRoots.map(({ root }) => canonicalize(root));
+  const excluded = writableRoots.map(({ readOnlySubpaths }) =>
+    dedupe(readOnlySubpaths.flatMap((subpath) => seatbeltExclusions(subpath, roots, canonicalize))),
+  );
+  const components = roots.map((root, index) => {
     const key = `WRITABLE_ROOT_${index}`;
-    params.push({ key, value: canonicalize(root) });
-    if (readOnlySubpaths.length === 0) return `(subpath (param "${key}"))`;
+    params.push({ key, value: root });
+    const exclusions = dedupe([
+      ...(excluded[index] ?? []),
+      ...excluded.flat().filter((path) => isPathWithin(path, root)),
+    ]);
+    if (exclusions.length === 0) return `(subpath (param "${key}"))`;
     const parts = [`(subpath (param "${key}"))`];
-    readOnlySubpaths.forEach((subpath, subIndex) => {
+    exclusions.forEach((value, subIndex) => {
       const subKey = `${key}_RO_${subIndex}`;
-      params.push({ key: subKey, value: canonicalize(subpath) });
+      params.push({ key: subKey, value });
       parts.push(`(require-not (subpath (param "${subKey}")))`);
     });
     // The space before the closing parenthesis is the reference's exact text.
@@ -120,4 +141,28 @@ export function seatbeltWriteSection(
   });
   if (components.length === 0) return { text: '', params };
   return { text: `(allow file-write*\n${components.join(' ')}\n)`, params };
+}
+
+/**
+ * The canonical paths a read-only subpath is excluded as: its canonical target and, when it is
+ * reached through symlinks, each of them whose folder lies in a writable root (`roots`,
+ * canonical), as the link itself, and where the path leads even if its target does not exist (a
+ * dangling `.git` symlink: the command must not create its target).
+ */
+function seatbeltExclusions(
+  subpath: string,
+  roots: readonly string[],
+  canonicalize: (path: string) => string,
+): string[] {
+  const target = canonicalize(subpath);
+  const { path: resolved, links } = resolveSymlinks(subpath);
+  if (links.length === 0) return [target];
+  const replaceable = links
+    .map((link) => join(canonicalize(dirname(link)), basename(link)))
+    .filter((link) => roots.some((root) => isPathWithin(dirname(link), root)));
+  return dedupe([target, ...replaceable, canonicalize(resolved)]);
+}
+
+function dedupe(values: string[]): string[] {
+  return [...new Set(values)];
 }

@@ -1,4 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -134,6 +141,30 @@ describe('Seatbelt golden profiles', () => {
       options(root, policy, join(root, 'worktree')),
       root,
     );
+  });
+
+  it('workspace-write, a repo nested in a writable root', () => {
+    const root = makeRoot({
+      'parent/repo/.git/hooks/': '',
+      'parent/repo/.codex/config.toml': 'sandbox_mode = "read-only"\n',
+    });
+    const policy = workspaceWritePolicy({
+      writableRoots: [join(root, 'parent')],
+      excludeSlashTmp: true,
+      excludeTmpdirEnvVar: true,
+    });
+    compareGolden(
+      'workspace-write-nested-repo',
+      options(root, policy, join(root, 'parent', 'repo')),
+      root,
+    );
+  });
+
+  it('workspace-write, a .git symlink', () => {
+    const root = makeRoot({ 'repo/': '', 'realgit/hooks/': '' });
+    symlinkSync('../realgit', join(root, 'repo', '.git'));
+    const policy = workspaceWritePolicy({ excludeSlashTmp: true, excludeTmpdirEnvVar: true });
+    compareGolden('workspace-write-git-symlink', options(root, policy, join(root, 'repo')), root);
   });
 
   it('workspace-write, restricted read', () => {

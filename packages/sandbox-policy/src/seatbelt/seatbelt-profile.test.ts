@@ -5,6 +5,7 @@ import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { InvalidSandboxPolicyError } from '../errors.js';
+import { isPathWithin } from '../policy/path-within.js';
 import type { SandboxPolicy } from '../policy/sandbox-policy.js';
 import { readOnlyPolicy, workspaceWritePolicy } from '../policy/sandbox-policy.js';
 import { SEATBELT_BASE_POLICY } from './base-policy.js';
@@ -36,6 +37,39 @@ function vulnerableRoot(parent: string): string {
   mkdirSync(join(root, '.codex'), { recursive: true });
   writeFileSync(join(root, '.codex', 'config.toml'), 'sandbox_mode = "read-only"\n');
   return root;
+}
+
+/**
+ * Whether the write section of `args` (a `seatbeltArgs` vector) allows writing at `path`, a
+ * canonical path, as Seatbelt decides it: some root's rule must allow it, a rule being its
+ * `subpath` minus its `require-not` subpaths. Only the shapes `seatbeltWriteSection` writes.
+ */
+function allowsWrite(args: string[], path: string): boolean {
+  const params = new Map(
+    args.slice(2, args.indexOf('--')).map((arg) => {
+      const match = /^-D([^=]+)=(.*)$/s.exec(arg);
+      return [match?.[1] ?? '', match?.[2] ?? ''];
+    }),
+  );
+  const section = /\n\(allow file-write\*\n(.*)\n\)\n/.exec(args[1] ?? '')?.[1] ?? '';
+  return topLevelExpressions(section).some((rule) => {
+    const [root = '', ...readOnly] = [...rule.matchAll(/\(param "([^"]+)"\)/g)].map(
+      (match) => params.get(match[1] ?? '') ?? '',
+    );
+    return isPathWithin(path, root) && !readOnly.some((subpath) => isPathWithin(path, subpath));
+  });
+}
+
+/** `(a (b)) (c)` → `['(a (b))', '(c)']`. */
+function topLevelExpressions(text: string): string[] {
+  const expressions: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(' && depth++ === 0) start = i;
+    if (text[i] === ')' && --depth === 0) expressions.push(text.slice(start, i + 1));
+  }
+  return expressions;
 }
 
 describe('the base policy', () => {
@@ -226,14 +260,27 @@ ${SEATBELT_EXTENSIONS_POLICY}`;
       canonicalize,
       command: ['/bin/true'],
     });
+    // Where temporary folders live under /tmp (Linux), the cwd's .git and .codex are excluded
+    // from /tmp as well: see 'excludes a nested repo's .git and .codex from a writable parent'.
+    const real = realpathSync(cwd);
+    const underTmp = isPathWithin(real, realpathSync('/tmp'));
+    const tmpRoot = underTmp
+      ? '(require-all (subpath (param "WRITABLE_ROOT_1")) (require-not (subpath (param "WRITABLE_ROOT_1_RO_0"))) (require-not (subpath (param "WRITABLE_ROOT_1_RO_1"))) )'
+      : '(subpath (param "WRITABLE_ROOT_1"))';
     expect(args[1]).toContain(
-      '(allow file-write*\n(require-all (subpath (param "WRITABLE_ROOT_0")) (require-not (subpath (param "WRITABLE_ROOT_0_RO_0"))) (require-not (subpath (param "WRITABLE_ROOT_0_RO_1"))) ) (subpath (param "WRITABLE_ROOT_1")) (subpath (param "WRITABLE_ROOT_2"))\n)',
+      `(allow file-write*\n(require-all (subpath (param "WRITABLE_ROOT_0")) (require-not (subpath (param "WRITABLE_ROOT_0_RO_0"))) (require-not (subpath (param "WRITABLE_ROOT_0_RO_1"))) ) ${tmpRoot} (subpath (param "WRITABLE_ROOT_2"))\n)`,
     );
     expect(args.slice(2)).toEqual([
-      `-DWRITABLE_ROOT_0=${realpathSync(cwd)}`,
-      `-DWRITABLE_ROOT_0_RO_0=${join(realpathSync(cwd), '.git')}`,
-      `-DWRITABLE_ROOT_0_RO_1=${join(realpathSync(cwd), '.codex')}`,
+      `-DWRITABLE_ROOT_0=${real}`,
+      `-DWRITABLE_ROOT_0_RO_0=${join(real, '.git')}`,
+      `-DWRITABLE_ROOT_0_RO_1=${join(real, '.codex')}`,
       '-DWRITABLE_ROOT_1=/private/tmp',
+      ...(underTmp
+        ? [
+            `-DWRITABLE_ROOT_1_RO_0=${join(real, '.git')}`,
+            `-DWRITABLE_ROOT_1_RO_1=${join(real, '.codex')}`,
+          ]
+        : []),
       `-DWRITABLE_ROOT_2=${realpathSync(tmpdir)}`,
       '--',
       '/bin/true',
@@ -373,6 +420,134 @@ ${SEATBELT_EXTENSIONS_POLICY}`;
 
   it('runs through the absolute sandbox-exec path', () => {
     expect(SEATBELT_EXECUTABLE).toBe('/usr/bin/sandbox-exec');
+  });
+});
+
+describe('read-only subpaths of nested and symlinked roots', () => {
+  const noTmp = { excludeSlashTmp: true, excludeTmpdirEnvVar: true } as const;
+
+  it("excludes a nested repo's .git and .codex from a writable parent root too", () => {
+    const parent = realpathSync(temp.make('seatbelt'));
+    const repo = vulnerableRoot(parent);
+    const args = seatbeltArgs({
+      policy: workspaceWritePolicy({ writableRoots: [parent], ...noTmp }),
+      cwd: repo,
+      command: ['/bin/true'],
+    });
+    expect(args[1]).toContain(
+      '(allow file-write*\n(require-all (subpath (param "WRITABLE_ROOT_0")) (require-not (subpath (param "WRITABLE_ROOT_0_RO_0"))) (require-not (subpath (param "WRITABLE_ROOT_0_RO_1"))) ) (require-all (subpath (param "WRITABLE_ROOT_1")) (require-not (subpath (param "WRITABLE_ROOT_1_RO_0"))) (require-not (subpath (param "WRITABLE_ROOT_1_RO_1"))) )\n)',
+    );
+    expect(args.slice(2)).toEqual([
+      `-DWRITABLE_ROOT_0=${parent}`,
+      `-DWRITABLE_ROOT_0_RO_0=${join(repo, '.git')}`,
+      `-DWRITABLE_ROOT_0_RO_1=${join(repo, '.codex')}`,
+      `-DWRITABLE_ROOT_1=${repo}`,
+      `-DWRITABLE_ROOT_1_RO_0=${join(repo, '.git')}`,
+      `-DWRITABLE_ROOT_1_RO_1=${join(repo, '.codex')}`,
+      '--',
+      '/bin/true',
+    ]);
+    expect(allowsWrite(args, join(repo, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(allowsWrite(args, join(repo, '.codex', 'config.toml'))).toBe(false);
+    expect(allowsWrite(args, join(repo, 'src', 'main.ts'))).toBe(true);
+    expect(allowsWrite(args, join(parent, 'notes.txt'))).toBe(true);
+  });
+
+  it('keeps the .git of a repo under $TMPDIR read-only through the default roots', () => {
+    const tmpdir = realpathSync(temp.make('tmpdir'));
+    const repo = vulnerableRoot(tmpdir);
+    const args = seatbeltArgs({
+      policy: workspaceWritePolicy({ excludeSlashTmp: true }),
+      cwd: repo,
+      env: { TMPDIR: tmpdir },
+      command: ['/bin/true'],
+    });
+    expect(args).toContain(`-DWRITABLE_ROOT_1=${tmpdir}`);
+    expect(args).toContain(`-DWRITABLE_ROOT_1_RO_0=${join(repo, '.git')}`);
+    expect(allowsWrite(args, join(repo, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(allowsWrite(args, join(tmpdir, 'scratch'))).toBe(true);
+  });
+
+  it('excludes a symlinked .git both as its target and as the link itself', () => {
+    const parent = realpathSync(temp.make('seatbelt'));
+    const repo = join(parent, 'repo');
+    const realgit = join(parent, 'realgit');
+    mkdirSync(join(realgit, 'hooks'), { recursive: true });
+    mkdirSync(repo);
+    symlinkSync('../realgit', join(repo, '.git'));
+    const args = seatbeltArgs({
+      policy: workspaceWritePolicy(noTmp),
+      cwd: repo,
+      command: ['/bin/true'],
+    });
+    expect(args.slice(2)).toEqual([
+      `-DWRITABLE_ROOT_0=${repo}`,
+      `-DWRITABLE_ROOT_0_RO_0=${realgit}`,
+      `-DWRITABLE_ROOT_0_RO_1=${join(repo, '.git')}`,
+      '--',
+      '/bin/true',
+    ]);
+    // Deleting or renaming the link acts on the link's own path: denied, so no folder of the
+    // command's own can take its place.
+    expect(allowsWrite(args, join(repo, '.git'))).toBe(false);
+    expect(allowsWrite(args, join(realgit, 'hooks', 'pre-commit'))).toBe(false);
+    expect(allowsWrite(args, join(repo, '.gitignore'))).toBe(true);
+  });
+
+  it('excludes a symlinked .git and its target from a writable parent that holds both', () => {
+    const parent = realpathSync(temp.make('seatbelt'));
+    const repo = join(parent, 'repo');
+    const realgit = join(parent, 'realgit');
+    mkdirSync(join(realgit, 'hooks'), { recursive: true });
+    mkdirSync(repo);
+    symlinkSync('../realgit', join(repo, '.git'));
+    const args = seatbeltArgs({
+      policy: workspaceWritePolicy({ writableRoots: [parent], ...noTmp }),
+      cwd: repo,
+      command: ['/bin/true'],
+    });
+    expect(args.slice(2, 5)).toEqual([
+      `-DWRITABLE_ROOT_0=${parent}`,
+      `-DWRITABLE_ROOT_0_RO_0=${realgit}`,
+      `-DWRITABLE_ROOT_0_RO_1=${join(repo, '.git')}`,
+    ]);
+    expect(allowsWrite(args, join(repo, '.git'))).toBe(false);
+    expect(allowsWrite(args, join(realgit, 'hooks', 'pre-commit'))).toBe(false);
+    expect(allowsWrite(args, join(parent, 'elsewhere'))).toBe(true);
+  });
+
+  it('keeps the target of a dangling .git symlink from being created', () => {
+    const parent = realpathSync(temp.make('seatbelt'));
+    const repo = join(parent, 'repo');
+    mkdirSync(repo);
+    symlinkSync('../future-git', join(repo, '.git'));
+    const args = seatbeltArgs({
+      policy: workspaceWritePolicy({ writableRoots: [parent], ...noTmp }),
+      cwd: repo,
+      command: ['/bin/true'],
+    });
+    expect(allowsWrite(args, join(parent, 'future-git'))).toBe(false);
+    expect(allowsWrite(args, join(parent, 'future-git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(allowsWrite(args, join(repo, '.git'))).toBe(false);
+    expect(allowsWrite(args, join(repo, 'README.md'))).toBe(true);
+  });
+
+  it('pins a replaceable symlink on the way to a gitdir', () => {
+    const parent = realpathSync(temp.make('seatbelt'));
+    const worktree = join(parent, 'worktree');
+    mkdirSync(join(parent, 'gitdirs', 'wt'), { recursive: true });
+    mkdirSync(worktree);
+    symlinkSync('gitdirs', join(parent, 'link'));
+    writeFileSync(join(worktree, '.git'), 'gitdir: ../link/wt\n');
+    const args = seatbeltArgs({
+      policy: workspaceWritePolicy({ writableRoots: [parent], ...noTmp }),
+      cwd: worktree,
+      command: ['/bin/true'],
+    });
+    expect(allowsWrite(args, join(parent, 'link'))).toBe(false);
+    expect(allowsWrite(args, join(parent, 'gitdirs', 'wt', 'config'))).toBe(false);
+    expect(allowsWrite(args, join(worktree, '.git'))).toBe(false);
+    expect(allowsWrite(args, join(parent, 'gitdirs', 'other'))).toBe(true);
   });
 });
 
