@@ -13,6 +13,7 @@ import {
   checkSandboxSupport,
   currentPlatform,
   describeSandboxPolicy,
+  findBwrap,
   readOnlyPolicy,
   requiresSandbox,
   seatbeltArgs,
@@ -212,13 +213,15 @@ export async function runSandboxExec(options: SandboxExecOptions): Promise<never
       process.platform,
       'no sandbox backend for this platform',
     );
-  checkSandboxSupport({ policy, platform, env });
+  // On Linux the bubblewrap that was checked is the one that runs (not a later PATH lookup).
+  const bwrap = platform === 'linux' ? findBwrap({ env }) : undefined;
+  checkSandboxSupport({ policy, platform, env, executable: bwrap });
   if (!isDirectory(cwd)) throw new InvalidArgumentError('--cwd', `${cwd} is not a directory`);
   checkCommand(options.command[0] as string, cwd, options.io);
   let executable: string;
   let args: string[];
   if (platform === 'linux') {
-    ({ executable, args } = bwrapInvocation({ policy, cwd, command: options.command, env }));
+    ({ executable, args } = bwrapInvocation({ policy, cwd, command: options.command, env, bwrap }));
   } else if (!requiresSandbox(policy)) {
     [executable, ...args] = options.command as [string, ...string[]];
   } else if (platform === 'macos') {
