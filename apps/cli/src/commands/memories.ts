@@ -88,7 +88,7 @@ export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void>
     if (tty) options.io.stderr.write('\r\u001b[2K');
     if (options.json) writeJson(options.io.stdout, result);
     else writeLines(options.io.stdout, renderRun(result));
-    const problems = runProblems(result, controller.signal.aborted);
+    const problems = runProblems(result);
     if (problems.length > 0) {
       writeLines(
         options.io.stderr,
@@ -102,7 +102,7 @@ export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void>
 }
 
 /** Why a run exits 1: failed jobs, a failed consolidation, an interruption. Empty when none. */
-function runProblems(result: RunMemoriesResult, interrupted: boolean): string[] {
+function runProblems(result: RunMemoriesResult): string[] {
   const problems: string[] = [];
   const failed = result.phase1.failed;
   if (failed > 0) {
@@ -113,14 +113,16 @@ function runProblems(result: RunMemoriesResult, interrupted: boolean): string[] 
   if (result.phase2.outcome === 'failed') {
     problems.push('the consolidation failed; it is retried after an hour');
   }
-  if (interrupted) problems.push('interrupted; the next run continues where this one stopped');
+  if (result.stopped) {
+    problems.push('interrupted; the next run takes the stopped jobs up at once');
+  }
   return problems;
 }
 
 function renderRun(result: RunMemoriesResult): string[] {
   const p1 = result.phase1;
   const lines = [
-    `phase 1: ${p1.claimed} thread(s) claimed: ${p1.succeeded} with memories, ${p1.noOutput} with nothing to remember, ${p1.failed} failed`,
+    `phase 1: ${p1.claimed} thread(s) claimed: ${p1.succeeded} with memories, ${p1.noOutput} with nothing to remember, ${p1.failed} failed${p1.interrupted > 0 ? `, ${p1.interrupted} interrupted (given back)` : ''}`,
   ];
   for (const failure of p1.failures.slice(0, 10))
     lines.push(`  failed ${failure.threadId}: ${failure.reason}`);
@@ -130,7 +132,7 @@ function renderRun(result: RunMemoriesResult): string[] {
     'not-dirty': 'nothing new to consolidate',
     running: 'another process is consolidating',
     failed: `failed: ${p2.reason ?? 'unknown'}`,
-    skipped: 'skipped',
+    skipped: p2.reason === undefined ? 'skipped' : `skipped: ${p2.reason}`,
     'lease-lost': 'stopped: another process took the consolidation over',
   };
   lines.push(`phase 2: ${phase2Text[p2.outcome]}`);

@@ -77,6 +77,26 @@ describe('redactSecrets', () => {
     ['token assignment', 'GITHUB_TOKEN=abcdef1234567890', `GITHUB_TOKEN=${REDACTED}`],
     ['secret in JSON', '{"client_secret": "abcd1234efgh"}', `{"client_secret": "${REDACTED}"}`],
     ['api key flag', '--api-key=qwertyuiop123', `--api-key=${REDACTED}`],
+    // A comma or a semicolon does not end a secret; only whitespace or a quote does.
+    ['password with a comma', 'password=ab,cdefghijkl next', `password=${REDACTED} next`],
+    ['token with a semicolon', 'DB_TOKEN=abc;def;ghi12 rest', `DB_TOKEN=${REDACTED} rest`],
+    // Parentheses inside a secret are not code.
+    ['password with parentheses', 'password: s3cr3t(pa55)word', `password: ${REDACTED}`],
+    [
+      'password with parentheses in JSON',
+      '{"password": "Tr0ub4dor(3)xyz"}',
+      `{"password": "${REDACTED}"}`,
+    ],
+    [
+      'quoted passphrase with spaces',
+      "passphrase = 'correct horse battery staple' # from the vault",
+      `passphrase = '${REDACTED}' # from the vault`,
+    ],
+    [
+      'quoted call is data, not code',
+      '{"api_key": "getKey(abcdef)"}',
+      `{"api_key": "${REDACTED}"}`,
+    ],
   ];
 
   it.each(cases)('redacts %s', (_name, input, expected) => {
@@ -111,6 +131,8 @@ describe('redactSecrets', () => {
       'token_count: 123456789',
       'run task-runner-with-a-really-long-kebab-name and sk-learn',
       'const schema = { token: z.string(), password: z.string().min(8) };',
+      "const schema = { password: z.string().min(8, 'too short'), token: readToken(path) };",
+      'const options = { api_key: loadKey(), token: session.token() };',
       'password=$DB_PASSWORD token=${TOKEN} secret=<your-secret-here>',
       'Bearer authentication is used',
       'ssh://git@github.com:22/acme/repo.git and https://example.com:8443/path',

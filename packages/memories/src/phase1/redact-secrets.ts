@@ -145,18 +145,30 @@ const RULES: readonly Rule[] = [
     replace: (_match, prefix = '') => `${prefix}${REDACTED}@`,
   },
   {
-    // `password=…`, `token: …`, `"client_secret": "…"`, `GITHUB_TOKEN=…`, `--api-key=…`.
+    // `password=…`, `token: …`, `"client_secret": "…"`, `GITHUB_TOKEN=…`, `--api-key=…`. A quoted
+    // value runs to its closing quote (a passphrase has spaces), a bare one to whitespace or a
+    // quote: commas, semicolons and parentheses belong to the secret.
     name: 'secret-assignment',
     pattern:
-      /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:api[_-]?key|secret(?:[_-]?(?:access[_-]?)?key)?|private[_-]?key|token|passw(?:or)?d|passphrase))(["']?[ \t]*[:=][ \t]*)(["']?)([^\s"'`,;]{8,})/gi,
-    replace: (match, name = '', separator = '', quote = '', value = '') => {
+      /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:api[_-]?key|secret(?:[_-]?(?:access[_-]?)?key)?|private[_-]?key|token|passw(?:or)?d|passphrase))(["']?[ \t]*[:=][ \t]*)(?:(["'])([^"'\r\n]{8,})|([^\s"'`]{8,}))/gi,
+    replace: (match, name = '', separator = '', quote = '', quoted = '', bare = '') => {
+      const value = quote === '' ? bare : quoted;
       if (isPlaceholder(value)) return match;
-      // `token: z.string()`: code, not a credential.
-      if (separator.includes(':') && /[()]/.test(value)) return match;
+      // `token: z.string()`: code (a call in an object literal or a type), not a credential.
+      if (quote === '' && separator.includes(':') && looksLikeCall(value)) return match;
       return `${name}${separator}${quote}${REDACTED}`;
     },
   },
 ];
+
+/** `f(…`, `z.string().min(8)`: a call, and no `)` followed by more word characters (`pa(55)ss`). */
+const CALL = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\(/;
+const TEXT_AFTER_PARENTHESIS = /\)[\w$]/;
+
+/** A bare value that is a function call (code), not a secret that contains parentheses. */
+function looksLikeCall(value: string): boolean {
+  return CALL.test(value) && !TEXT_AFTER_PARENTHESIS.test(value);
+}
 
 /**
  * Values that are references or already handled, not secrets: `$TOKEN`, `${X}`, `<key>`,

@@ -400,7 +400,9 @@ describe('runConsolidationAgent', () => {
       status: 500,
       progress: { turns: 1, filesWritten: ['MEMORY.md'] },
     });
-    expect((error as Error).message).toMatch(/^consolidation model request failed: 500/);
+    expect((error as Error).message).toBe(
+      'consolidation model request failed: HTTP 500: upstream exploded',
+    );
     expect(readFileSync(join(root, 'MEMORY.md'), 'utf8')).toBe('kept');
   });
 

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, type Logger, NotFoundError, noopLogger } from '@agent-state/state';
 import OpenAI from 'openai';
 
+import { failureReason } from '../errors/failure-reason.js';
 import {
   ConsolidationAbortedError,
   ConsolidationMaxTurnsError,
@@ -178,7 +179,7 @@ export async function runConsolidationAgent(
       if (signal.aborted) throw stopped();
       const status: unknown = error instanceof OpenAI.APIError ? error.status : undefined;
       throw new ConsolidationModelError(
-        `consolidation model request failed: ${oneLine(error)}`,
+        `consolidation model request failed: ${failureReason(error)}`,
         progress(),
         { status: typeof status === 'number' ? status : undefined, cause: error },
       );
@@ -200,7 +201,9 @@ export async function runConsolidationAgent(
     const text = outputText(response.output);
     if (response.status === 'failed' || response.status === 'cancelled') {
       throw new ConsolidationModelError(
-        `consolidation model response ${response.status}: ${response.error?.message ?? 'no details'}`,
+        failureReason(
+          `consolidation model response ${response.status}: ${response.error?.message ?? 'no details'}`,
+        ),
         progress(),
       );
     }
@@ -293,11 +296,4 @@ function positiveInteger(
     throw new InvalidArgumentError(key, `expected a positive integer, got ${String(value)}`);
   }
   return resolved;
-}
-
-function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return (
-    text.replace(/\s+/g, ' ').trim() || (error instanceof Error ? error.name : 'unknown error')
-  );
 }

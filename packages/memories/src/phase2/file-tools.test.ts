@@ -341,6 +341,33 @@ describe('atomic writes', () => {
   });
 });
 
+describe('redaction', () => {
+  // Fake credentials, assembled so that no scanner mistakes this file for a leak.
+  const KEY = ['sk-proj-', 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'].join('');
+  const TOKEN = ['ghp_', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8'].join('');
+
+  it('redacts secrets in written content before it reaches the disk, and says so', async () => {
+    const t = tools();
+    const content = `# Memory\n\n- deploy with OPENAI_API_KEY=${KEY}\n- password: hunter2(hunter2)x\n`;
+    const result = await call(t, 'write_file', { path: 'skills/deploy/SKILL.md', content });
+    expect(result.ok).toBe(true);
+    expect(result.output).toMatch(/secrets in it were replaced with \[REDACTED\]/);
+    const written = readFileSync(join(root, 'skills', 'deploy', 'SKILL.md'), 'utf8');
+    expect(written).toBe(
+      '# Memory\n\n- deploy with OPENAI_API_KEY=[REDACTED]\n- password: [REDACTED]\n',
+    );
+    expect(written).not.toContain(KEY);
+    // The size reported and checked is the size written.
+    expect(result.output).toContain(`(${Buffer.byteLength(written)} bytes;`);
+
+    const clean = await call(t, 'write_file', { path: 'MEMORY.md', content: `token ${TOKEN}\n` });
+    expect(readFileSync(join(root, 'MEMORY.md'), 'utf8')).toBe('token [REDACTED]\n');
+    expect(clean.output).toMatch(/REDACTED/);
+    const plain = await call(t, 'write_file', { path: 'memory_summary.md', content: 'nothing\n' });
+    expect(plain.output).toBe('created memory_summary.md (8 bytes)');
+  });
+});
+
 describe('limits', () => {
   it('refuses content over the size cap', async () => {
     const t = tools({ limits: { maxWriteBytes: 10 } });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type OpenAI from 'openai';
 
 import { temporaryPathFor } from '../artifacts/temporary-files.js';
+import { REDACTED, redactSecrets } from '../phase1/redact-secrets.js';
 import {
   type Checked,
   describe,
@@ -228,7 +229,8 @@ export interface MemoryFileTools {
  * Creates the consolidation agent's file tools ({@link MemoryFileTools}) confined to `root`.
  * Reads follow symlinks only while they stay inside the root; writes and deletes never go through
  * a symlink, only touch `MEMORY.md`, `memory_summary.md` and `skills/<name>/…`, and are atomic
- * (a temporary file in the same folder, synced, then renamed over the target).
+ * (a temporary file in the same folder, synced, then renamed over the target). Written content
+ * has its secrets redacted first ({@link redactSecrets}); the result tells the model when.
  *
  * @example
  * ```ts
@@ -373,11 +375,14 @@ class FileTools implements MemoryFileTools {
     return page.ok ? success(page.value) : failure(page.error);
   }
 
-  async #write(rawPath: unknown, content: unknown): Promise<MemoryFileToolResult> {
-    if (typeof content !== 'string') return failure('error: content must be a string');
+  async #write(rawPath: unknown, rawContent: unknown): Promise<MemoryFileToolResult> {
+    if (typeof rawContent !== 'string') return failure('error: content must be a string');
     const target = await this.#locateForChange(rawPath, 'written');
     if (!target.ok) return failure(target.error);
     const { segments, shown } = target.value;
+    // The model writes what it read and was told: credentials never reach the disk.
+    const content = redactSecrets(rawContent);
+    const redacted = content !== rawContent;
     const size = Buffer.byteLength(content, 'utf8');
     if (size > this.#limits.maxWriteBytes) {
       return failure(
@@ -409,9 +414,10 @@ class FileTools implements MemoryFileTools {
     }
     this.#deleted.delete(shown);
     this.#written.add(shown);
+    const note = redacted ? `; secrets in it were replaced with ${REDACTED}` : '';
     return {
       ok: true,
-      output: `${prepared.value.exists ? 'replaced' : 'created'} ${shown} (${size} bytes)`,
+      output: `${prepared.value.exists ? 'replaced' : 'created'} ${shown} (${size} bytes${note})`,
       changed: { path: shown, action: 'written' },
     };
   }

@@ -1,6 +1,7 @@
 import type { ThreadMetadata } from '@agent-state/state';
 import type OpenAI from 'openai';
 
+import { failureReason } from '../errors/failure-reason.js';
 import type { PhaseModel } from '../model/model-config.js';
 import { STAGE1_TEXT_FORMAT } from '../phase1/output-schema.js';
 import { parseStage1Output } from '../phase1/parse-output.js';
@@ -22,10 +23,13 @@ export type Stage1Outcome =
 
 /**
  * Phase 1 for one thread: reads its rollout (head and tail within the byte budget, credentials
- * redacted), asks the
- * model for a summary and raw memories with a strict JSON schema, parses the answer (legacy keys
- * and fenced JSON accepted) and redacts secrets. Never throws: a model error, a timeout, an
- * unreadable rollout or an unusable answer becomes `{ kind: 'failed', reason }`.
+ * redacted), asks the model for a summary and raw memories with a strict JSON schema, parses the
+ * answer (legacy keys and fenced JSON accepted) and redacts secrets. Never throws: a model error,
+ * a timeout, an unreadable rollout or an unusable answer becomes `{ kind: 'failed', reason }`,
+ * where `reason` is one line with the error's causes (`… ECONNREFUSED …`), secrets redacted and
+ * at most 1,000 characters. When `signal` aborts, the outcome is `failed` as well: a caller that
+ * holds the thread's job should then give it back (`store.memories.releaseStage1Claim`) rather
+ * than record a failure.
  *
  * @example
  * ```ts
@@ -64,25 +68,13 @@ export async function extractStage1(options: {
     if (response.status !== undefined && response.status !== 'completed') {
       const why =
         response.incomplete_details?.reason ?? response.error?.message ?? 'no reason given';
-      return { kind: 'failed', reason: `model response ${response.status}: ${why}` };
+      return { kind: 'failed', reason: failureReason(`model response ${response.status}: ${why}`) };
     }
     const parsed = parseStage1Output(response.output_text);
     if ('empty' in parsed) return { kind: 'empty' };
     // The parser redacts secrets and applies the size caps.
     return { kind: 'output', ...parsed };
   } catch (error) {
-    return { kind: 'failed', reason: describe(error) };
+    return { kind: 'failed', reason: failureReason(error) };
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const status = (error as { status?: unknown }).status;
-    const prefix = typeof status === 'number' ? `HTTP ${status}: ` : '';
-    return `${prefix}${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`.slice(
-      0,
-      1000,
-    );
-  }
-  return String(error).slice(0, 1000);
 }

@@ -1,14 +1,16 @@
 import { performance } from 'node:perf_hooks';
 
-import { type Logger, type StateStore, type ThreadMetadata, noopLogger } from '@agent-state/state';
+import { type Logger, type Stage1Claim, type StateStore, noopLogger } from '@agent-state/state';
 import type OpenAI from 'openai';
 
 import { rebuildPhase1Artifacts } from '../artifacts/phase1-artifacts.js';
 import { sweepTemporaryFiles } from '../artifacts/temporary-files.js';
+import { failureReason } from '../errors/failure-reason.js';
 import { memoriesRoot, migrateLegacyUserMemory } from '../layout/memory-layout.js';
 import type { MemoriesModelConfig } from '../model/model-config.js';
 import { runConsolidationAgent } from '../phase2/consolidation-agent.js';
-import { extractStage1 } from './extract-stage1.js';
+import { ConsolidationAgentError } from '../phase2/consolidation-errors.js';
+import { type Stage1Outcome, extractStage1 } from './extract-stage1.js';
 
 /**
  * Sources whose threads phase 1 reads by default: the interactive ones, as the reference.
@@ -21,7 +23,9 @@ import { extractStage1 } from './extract-stage1.js';
 export const INTERACTIVE_SOURCES = Object.freeze(['cli', 'vscode']);
 
 /**
- * The reference's constants of the global workflow (claims per pass, running cap, windows, leases).
+ * The reference's constants of the global workflow (claims per pass, running cap, windows, leases),
+ * plus the heartbeat of a running stage-1 job's lease (the reference has none: a slow request could
+ * outlive its lease and be taken over and paid for twice).
  *
  * @example
  * ```ts
@@ -35,6 +39,7 @@ export const MEMORIES_DEFAULTS = Object.freeze({
   maxAgeDays: 30,
   minIdleHours: 12,
   stage1LeaseSeconds: 3_600,
+  stage1HeartbeatSeconds: 90,
   stage1RetryDelaySeconds: 3_600,
   phase2LeaseSeconds: 3_600,
   phase2RetryDelaySeconds: 3_600,
@@ -61,11 +66,13 @@ export interface RunMemoriesOptions {
   /** Which phases (default `all`). */
   phases?: 'phase1' | 'phase2' | 'all' | undefined;
   /**
-   * `all` (the CLI's `memories run`): every eligible thread, in waves that respect the running cap.
-   * `startup` (an agent starting a session): one pass of at most 64 claims, as the reference.
+   * `all` (the CLI's `memories run`): every eligible thread, under the running cap.
+   * `startup` (an agent starting a session): at most 64 claims, as the reference.
+   * Either way a job is claimed only when one of the `config.concurrency` lanes is free to run it
+   * at once, and a running job's lease is renewed while its request is in flight.
    */
   mode?: 'all' | 'startup' | undefined;
-  /** At most this many threads in phase 1. */
+  /** At most this many threads in phase 1 (claims, counted over the whole run). */
   maxThreads?: number | undefined;
   /** Identifies this worker in the jobs table (default `pid:<pid>`). */
   workerId?: string | undefined;
@@ -75,6 +82,11 @@ export interface RunMemoriesOptions {
   maxAgeDays?: number | undefined;
   minIdleHours?: number | undefined;
   onProgress?: ((progress: MemoriesProgress) => void) | undefined;
+  /**
+   * Stops the run (Ctrl-C, shutdown): no new job starts, the requests in flight are cancelled, and
+   * their jobs and the phase-2 lock are given back without using a retry or waiting for a backoff,
+   * so the next run takes them at once. The result then has `stopped: true`.
+   */
   signal?: AbortSignal | undefined;
   logger?: Logger | undefined;
 }
@@ -111,13 +123,29 @@ export interface RunMemoriesResult {
     failed: number;
     /** Jobs whose lease was lost before they could be marked (another worker took over). */
     lost: number;
+    /**
+     * Jobs stopped by `signal` (or because another job hit a store error) and given back without
+     * using a retry: the next run claims them at once.
+     */
+    interrupted: number;
+    /** Why each failed job failed: one line with its causes, secrets redacted. */
     failures: Array<{ threadId: string; reason: string }>;
   };
   phase2: {
+    /**
+     * `consolidated` (also when there was nothing left to consolidate: the inputs were rebuilt
+     * and no agent ran), `not-dirty` (nothing new), `running` (another process holds the lock),
+     * `failed` (retried after an hour), `skipped` (not run, or stopped by `signal`: the lock was
+     * given back) or `lease-lost` (another process took the lock over).
+     */
     outcome: 'consolidated' | 'not-dirty' | 'running' | 'failed' | 'skipped' | 'lease-lost';
+    /** Files the agent wrote and that are still there (also when it failed or was stopped). */
     filesWritten: string[];
+    /** Why it failed, lost its lease or was stopped: one line, secrets redacted. */
     reason?: string | undefined;
   };
+  /** `signal` stopped the run before it finished; what was interrupted was given back. */
+  stopped: boolean;
   /** Wall time of the run, in whole milliseconds. */
   durationMs: number;
 }
@@ -127,8 +155,9 @@ export interface RunMemoriesResult {
  * global running cap) and turns each rollout into a summary and raw memories with one model
  * request; phase 2, under the global lock, rebuilds the phase-1 artifacts from the store and runs
  * the consolidation agent when there is new input. Every model or file error ends as a failed job
- * with its reason; nothing here throws for a model failure. A second run with nothing new makes
- * no model request.
+ * with its reason; nothing here throws for a model failure. A store error (the database) stops
+ * every job in flight and is thrown once they have all stopped, so the store can be closed safely.
+ * A second run with nothing new makes no model request.
  *
  * @example
  * ```ts
@@ -147,20 +176,36 @@ export async function runMemories(options: RunMemoriesOptions): Promise<RunMemor
   const workerId = options.workerId ?? `pid:${process.pid}`;
   const phases = options.phases ?? 'all';
   const result: RunMemoriesResult = {
-    phase1: { claimed: 0, succeeded: 0, noOutput: 0, failed: 0, lost: 0, failures: [] },
+    phase1: {
+      claimed: 0,
+      succeeded: 0,
+      noOutput: 0,
+      failed: 0,
+      lost: 0,
+      interrupted: 0,
+      failures: [],
+    },
     phase2: { outcome: 'skipped', filesWritten: [] },
+    stopped: false,
     durationMs: 0,
   };
 
   try {
     await migrateLegacyUserMemory({ home, root });
   } catch (error) {
-    logger.warn('legacy memory migration failed', { error: String(error) });
+    logger.warn('legacy memory migration failed', { error: failureReason(error) });
   }
 
   if (phases !== 'phase2') await runPhase1(options, { root, logger, workerId, result });
   if (phases !== 'phase1' && !options.signal?.aborted) {
     await runPhase2(options, { root, logger, workerId, result });
+  }
+  result.stopped = options.signal?.aborted === true;
+  if (result.stopped) {
+    logger.info('memories run stopped', {
+      claimed: result.phase1.claimed,
+      interrupted: result.phase1.interrupted,
+    });
   }
   result.durationMs = Math.round(performance.now() - started);
   return result;
@@ -173,61 +218,153 @@ interface RunContext {
   result: RunMemoriesResult;
 }
 
+/**
+ * Phase 1 as a pool of `config.concurrency` lanes: a job is claimed only when a lane is free to
+ * run it (so no claimed job waits in a queue while its lease runs out), until nothing is left to
+ * claim, `maxThreads` (or the startup pass's 64) is reached, or the run stops. A store error in
+ * one job stops the others (their jobs are given back), waits for them, and is thrown.
+ */
 async function runPhase1(options: RunMemoriesOptions, context: RunContext): Promise<void> {
   const { store, config } = options;
   const { result, logger } = context;
   const stats = result.phase1;
-  const limit = options.maxThreads ?? Number.POSITIVE_INFINITY;
+  const limit = Math.min(
+    options.maxThreads ?? Number.POSITIVE_INFINITY,
+    options.mode === 'startup' ? MEMORIES_DEFAULTS.maxClaimedPerPass : Number.POSITIVE_INFINITY,
+  );
+  const lanes = Math.max(1, Math.floor(config.concurrency));
+  // Stops every lane when one of them hits a store error; the caller's signal does the same.
+  const internal = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, internal.signal])
+    : internal.signal;
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    internal.abort(error);
+  };
   const progress = () =>
     options.onProgress?.({
       phase: 'phase1',
       claimed: stats.claimed,
-      done: stats.succeeded + stats.noOutput + stats.failed + stats.lost,
+      done: stats.succeeded + stats.noOutput + stats.failed + stats.lost + stats.interrupted,
       failed: stats.failed,
     });
-  for (;;) {
-    if (options.signal?.aborted || stats.claimed >= limit) break;
-    const claims = await store.memories.claimStage1Jobs({
-      workerId: context.workerId,
-      scanLimit: MEMORIES_DEFAULTS.scanLimit,
-      maxClaimed: Math.min(MEMORIES_DEFAULTS.maxClaimedPerPass, limit - stats.claimed),
-      maxRunning: MEMORIES_DEFAULTS.maxRunningStage1,
-      maxAgeDays: options.maxAgeDays ?? MEMORIES_DEFAULTS.maxAgeDays,
-      minIdleHours: options.minIdleHours ?? MEMORIES_DEFAULTS.minIdleHours,
-      allowedSources: [...(options.allowedSources ?? INTERACTIVE_SOURCES)],
-      leaseSeconds: MEMORIES_DEFAULTS.stage1LeaseSeconds,
-      excludeThreadId: options.excludeThreadId,
-    });
-    if (claims.length === 0) break;
-    stats.claimed += claims.length;
-    progress();
-    await forEachLimited(claims, config.concurrency, async ({ thread, ownershipToken }) => {
-      await processThread(options, context, thread, ownershipToken);
-      progress();
-    });
-    if (options.mode === 'startup') break;
+  const start = (claim: Stage1Claim) => {
+    const job: Promise<void> = processThread(options, context, claim, signal)
+      .then(progress)
+      .catch(fail)
+      .finally(() => running.delete(job));
+    running.add(job);
+  };
+
+  try {
+    while (!signal.aborted) {
+      const wanted = Math.min(lanes - running.size, limit - stats.claimed);
+      if (wanted > 0) {
+        const claims = await store.memories.claimStage1Jobs({
+          workerId: context.workerId,
+          scanLimit: MEMORIES_DEFAULTS.scanLimit,
+          maxClaimed: Math.min(wanted, MEMORIES_DEFAULTS.maxClaimedPerPass),
+          maxRunning: MEMORIES_DEFAULTS.maxRunningStage1,
+          maxAgeDays: options.maxAgeDays ?? MEMORIES_DEFAULTS.maxAgeDays,
+          minIdleHours: options.minIdleHours ?? MEMORIES_DEFAULTS.minIdleHours,
+          allowedSources: [...(options.allowedSources ?? INTERACTIVE_SOURCES)],
+          leaseSeconds: MEMORIES_DEFAULTS.stage1LeaseSeconds,
+          excludeThreadId: options.excludeThreadId,
+        });
+        if (claims.length > 0) {
+          stats.claimed += claims.length;
+          progress();
+          for (const claim of claims) start(claim);
+          continue;
+        }
+        // Nothing claimable now; when our own jobs finish (or the running cap frees up), try again.
+        if (running.size === 0) break;
+      } else if (running.size === 0) {
+        break;
+      }
+      await Promise.race(running);
+    }
+  } catch (error) {
+    fail(error);
   }
+  await Promise.allSettled(running);
   logger.info('memory phase 1 done', { ...stats, failures: stats.failures.length });
+  if (failure) throw failure.error;
 }
 
+/**
+ * One claimed job: extracts the thread's memory with the job's lease renewed while the request
+ * is in flight, then records the outcome. A job whose lease is lost is dropped (`lost`); one
+ * stopped by `signal` is given back (`interrupted`). Throws only for store errors.
+ */
 async function processThread(
   options: RunMemoriesOptions,
   context: RunContext,
-  thread: ThreadMetadata,
-  ownershipToken: string,
+  claim: Stage1Claim,
+  signal: AbortSignal,
 ): Promise<void> {
   const { store } = options;
+  const { logger } = context;
   const stats = context.result.phase1;
-  const outcome = await extractStage1({
-    client: options.client,
-    model: options.config.extract,
-    thread,
-    signal: options.signal,
-  });
+  const { thread, ownershipToken } = claim;
+  const threadId = thread.id;
+  if (signal.aborted) {
+    await giveBack(options, context, claim);
+    return;
+  }
+
+  const lease = new AbortController();
+  let leaseLost = false;
+  // Heartbeats run one after another; the last one is awaited before the job is marked.
+  let beat: Promise<void> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    beat = beat.then(async () => {
+      try {
+        const held = await store.memories.heartbeatStage1Job({
+          threadId,
+          ownershipToken,
+          leaseSeconds: MEMORIES_DEFAULTS.stage1LeaseSeconds,
+        });
+        if (!held && !leaseLost) {
+          leaseLost = true;
+          lease.abort(new Error('stage-1 lease lost'));
+        }
+      } catch (error) {
+        logger.warn('stage-1 heartbeat failed', { threadId, error: failureReason(error) });
+      }
+    });
+  }, MEMORIES_DEFAULTS.stage1HeartbeatSeconds * 1000);
+  heartbeat.unref();
+  let outcome: Stage1Outcome;
+  try {
+    outcome = await extractStage1({
+      client: options.client,
+      model: options.config.extract,
+      thread,
+      signal: AbortSignal.any([signal, lease.signal]),
+    });
+  } finally {
+    clearInterval(heartbeat);
+    await beat;
+  }
+
+  if (leaseLost) {
+    // Another worker owns the job now; whatever this one learned is not ours to record.
+    stats.lost += 1;
+    logger.warn('memory extraction stopped: its lease was taken over', { threadId });
+    return;
+  }
+  if (outcome.kind === 'failed' && signal.aborted) {
+    await giveBack(options, context, claim);
+    return;
+  }
   let marked: boolean;
   if (outcome.kind === 'output') {
     marked = await store.memories.markStage1Succeeded({
-      threadId: thread.id,
+      threadId,
       ownershipToken,
       sourceUpdatedAt: thread.updatedAt,
       rawMemory: outcome.rawMemory,
@@ -236,25 +373,49 @@ async function processThread(
     });
     if (marked) stats.succeeded += 1;
   } else if (outcome.kind === 'empty') {
-    marked = await store.memories.markStage1SucceededNoOutput({
-      threadId: thread.id,
-      ownershipToken,
-    });
+    marked = await store.memories.markStage1SucceededNoOutput({ threadId, ownershipToken });
     if (marked) stats.noOutput += 1;
   } else {
-    context.logger.warn('memory extraction failed', { threadId: thread.id, error: outcome.reason });
+    // `extractStage1` already made the reason one redacted, bounded line.
+    logger.warn('memory extraction failed', { threadId, error: outcome.reason });
     marked = await store.memories.markStage1Failed({
-      threadId: thread.id,
+      threadId,
       ownershipToken,
       reason: outcome.reason,
       retryDelaySeconds: MEMORIES_DEFAULTS.stage1RetryDelaySeconds,
     });
     if (marked) {
       stats.failed += 1;
-      stats.failures.push({ threadId: thread.id, reason: outcome.reason });
+      stats.failures.push({ threadId, reason: outcome.reason });
     }
   }
   if (!marked) stats.lost += 1;
+}
+
+/**
+ * Gives an interrupted job back (no retry used, no backoff). Best effort: the run is stopping
+ * already, and a job that cannot be given back is claimable again when its lease ends.
+ */
+async function giveBack(
+  options: RunMemoriesOptions,
+  context: RunContext,
+  { thread, ownershipToken }: Stage1Claim,
+): Promise<void> {
+  const stats = context.result.phase1;
+  try {
+    const released = await options.store.memories.releaseStage1Claim({
+      threadId: thread.id,
+      ownershipToken,
+    });
+    if (released) stats.interrupted += 1;
+    else stats.lost += 1;
+  } catch (error) {
+    stats.interrupted += 1;
+    context.logger.warn('cannot give back an interrupted memory job; it waits for its lease', {
+      threadId: thread.id,
+      error: failureReason(error),
+    });
+  }
 }
 
 async function runPhase2(options: RunMemoriesOptions, context: RunContext): Promise<void> {
@@ -272,19 +433,25 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   let leaseLost = false;
+  // Heartbeats run one after another; the last one is awaited before returning.
+  let beat: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
-    store.memories
-      .heartbeatPhase2({ ownershipToken, leaseSeconds: MEMORIES_DEFAULTS.phase2LeaseSeconds })
-      .then(
-        (alive) => {
-          if (!alive) {
-            leaseLost = true;
-            stop.abort(new Error('phase-2 lease lost'));
-          }
-        },
-        (error: unknown) => logger.warn('phase-2 heartbeat failed', { error: String(error) }),
-      );
+    beat = beat.then(async () => {
+      try {
+        const alive = await store.memories.heartbeatPhase2({
+          ownershipToken,
+          leaseSeconds: MEMORIES_DEFAULTS.phase2LeaseSeconds,
+        });
+        if (!alive && !leaseLost) {
+          leaseLost = true;
+          stop.abort(new Error('phase-2 lease lost'));
+        }
+      } catch (error) {
+        logger.warn('phase-2 heartbeat failed', { error: failureReason(error) });
+      }
+    });
   }, MEMORIES_DEFAULTS.phase2HeartbeatSeconds * 1000);
   heartbeat.unref();
   try {
@@ -297,6 +464,17 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       logger.info('removed temporary files left by an interrupted run', { files: swept });
     }
     await rebuildPhase1Artifacts({ root: context.root, outputs });
+    if (outputs.length === 0) {
+      // Nothing left to consolidate (the last memories were dropped): the rebuilt inputs say so,
+      // and no agent is paid to read "No raw memories yet" (the reference does the same).
+      logger.info('memory consolidation skipped: no stage-1 outputs', {});
+      const done = await store.memories.markPhase2Succeeded({
+        ownershipToken,
+        completedWatermark: inputWatermark,
+      });
+      result.phase2.outcome = done ? 'consolidated' : 'lease-lost';
+      return;
+    }
     const run = await runConsolidationAgent({
       client: options.client,
       model: options.config.consolidation.model,
@@ -312,13 +490,31 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     });
     result.phase2.outcome = done ? 'consolidated' : 'lease-lost';
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    result.phase2.reason = reason;
+    if (error instanceof ConsolidationAgentError) {
+      result.phase2.filesWritten = [...error.progress.filesWritten];
+    }
     if (leaseLost) {
       result.phase2.outcome = 'lease-lost';
+      result.phase2.reason = failureReason(error);
       logger.warn('memory consolidation stopped: its lease was taken over', {});
+    } else if (options.signal?.aborted) {
+      // Interrupted, not failed: give the lock back with its retries and no backoff.
+      result.phase2.outcome = 'skipped';
+      result.phase2.reason = 'stopped before the consolidation finished; the next run does it';
+      logger.info('memory consolidation stopped', {});
+      const released = await store.memories
+        .releasePhase2({ ownershipToken })
+        .catch((releaseError: unknown) => {
+          logger.warn('cannot give back the phase-2 lock; it waits for its lease', {
+            error: failureReason(releaseError),
+          });
+          return true;
+        });
+      if (!released) result.phase2.outcome = 'lease-lost';
     } else {
+      const reason = failureReason(error);
       result.phase2.outcome = 'failed';
+      result.phase2.reason = reason;
       logger.warn('memory consolidation failed', { error: reason });
       await store.memories
         .markPhase2Failed({
@@ -331,18 +527,6 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
   } finally {
     clearInterval(heartbeat);
     options.signal?.removeEventListener('abort', onAbort);
+    await beat;
   }
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    for (let index = next++; index < items.length; index = next++) await work(items[index]!);
-  });
-  await Promise.all(lanes);
 }

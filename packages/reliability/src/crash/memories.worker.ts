@@ -12,6 +12,8 @@ export interface MemoriesCrashArgs {
   nowMs: number;
   phases: 'phase1' | 'phase2';
   allowedSources: string[];
+  /** Lanes of phase 1: at most this many jobs are claimed and running at once. */
+  concurrency: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as MemoriesCrashArgs;
@@ -22,7 +24,7 @@ const config = resolveMemoriesModelConfig({
     model: 'mock-model',
     maxRetries: 0,
     timeoutMs: 20_000,
-    concurrency: 2,
+    concurrency: args.concurrency,
   },
   env: {},
 });

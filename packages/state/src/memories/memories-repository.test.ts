@@ -909,3 +909,106 @@ describe('status and clearing', () => {
     expect((await claim(A, 100)).outcome).toBe('claimed');
   });
 });
+
+describe('giving claims back (interrupted work)', () => {
+  it('releases a stage-1 claim without using a retry, a backoff or an error', async () => {
+    const t = NOW - 13 * HOUR;
+    await addThreads(thread(1, { updatedAt: t }));
+    // One failure first: the release must keep the retries it had, not refill or spend them.
+    const [failed] = await store.memories.claimStage1Jobs(startup());
+    await store.memories.markStage1Failed({
+      threadId: A,
+      ownershipToken: failed?.ownershipToken ?? '',
+      reason: 'model error',
+      retryDelaySeconds: 0,
+    });
+    const [claimed] = await store.memories.claimStage1Jobs(startup({ workerId: 'interrupted' }));
+    const ownershipToken = claimed?.ownershipToken ?? '';
+    expect(jobRow(A)).toMatchObject({ status: 'running', retry_remaining: 2 });
+
+    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken })).toBe(true);
+    expect(jobRow(A)).toMatchObject({
+      status: 'pending',
+      ownership_token: null,
+      lease_until: null,
+      retry_at: null,
+      retry_remaining: 2,
+      last_error: null,
+      input_watermark: t,
+    });
+    expect((await store.memories.jobCounts()).stage1).toMatchObject({ pending: 1, running: 0 });
+    // The old token is fenced off: it can neither finish nor release the job again.
+    expect(await succeed(A, ownershipToken, t)).toBe(false);
+    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken })).toBe(false);
+    // Claimable at once, by anyone, at the same clock time.
+    expect(await claimedIds({ workerId: 'next' })).toEqual([A]);
+  });
+
+  it('releases only a running stage-1 job that the token owns', async () => {
+    await addThreads(thread(1), thread(2));
+    const token = await claimToken(A, 100);
+    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken: 'other' })).toBe(
+      false,
+    );
+    expect(await store.memories.releaseStage1Claim({ threadId: B, ownershipToken: token })).toBe(
+      false,
+    );
+    expect(await succeed(A, token, 100)).toBe(true);
+    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken: token })).toBe(
+      false,
+    );
+    expect(jobRow(A)?.status).toBe('done');
+    // A lease taken over by another worker cannot be released by the first one.
+    const stale = await claimToken(B, 100, 'crashed');
+    clock.advance(3600_000);
+    const fresh = await claimToken(B, 100, 'next');
+    expect(await store.memories.releaseStage1Claim({ threadId: B, ownershipToken: stale })).toBe(
+      false,
+    );
+    expect(jobRow(B)).toMatchObject({ status: 'running', ownership_token: fresh });
+    await expect(
+      store.memories.releaseStage1Claim({ threadId: A, ownershipToken: '' }),
+    ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+  });
+
+  it('releases the phase-2 lock still dirty, without a retry, a backoff or an error', async () => {
+    await store.memories.enqueueGlobalConsolidation(100);
+    const claim = await store.memories.tryClaimPhase2({ workerId: 'p2-a', leaseSeconds: 3600 });
+    if (claim.outcome !== 'claimed') throw new Error(`expected a claim, got ${claim.outcome}`);
+    const { ownershipToken } = claim;
+
+    expect(await store.memories.releasePhase2({ ownershipToken: 'other' })).toBe(false);
+    expect(await store.memories.releasePhase2({ ownershipToken })).toBe(true);
+    expect((await store.memories.jobCounts()).phase2).toEqual({
+      status: 'pending',
+      dirty: true,
+      leaseUntil: null,
+      retryAt: null,
+      lastError: null,
+    });
+    expect(await store.memories.releasePhase2({ ownershipToken })).toBe(false);
+    expect(
+      await store.memories.markPhase2Succeeded({ ownershipToken, completedWatermark: 100 }),
+    ).toBe(false);
+    expect(await store.memories.heartbeatPhase2({ ownershipToken, leaseSeconds: 3600 })).toBe(
+      false,
+    );
+    // Released three times in a row: no retry was used, the next claim still gets the lock.
+    for (let i = 0; i < 3; i += 1) {
+      const again = await store.memories.tryClaimPhase2({ workerId: 'p2-b', leaseSeconds: 3600 });
+      if (again.outcome !== 'claimed') throw new Error(`expected a claim, got ${again.outcome}`);
+      expect(again.inputWatermark).toBe(100);
+      expect(await store.memories.releasePhase2({ ownershipToken: again.ownershipToken })).toBe(
+        true,
+      );
+    }
+    expect(
+      sqlite(
+        (db) =>
+          db
+            .prepare('SELECT retry_remaining FROM jobs WHERE kind = ?')
+            .get(JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL) as { retry_remaining: number },
+      ).retry_remaining,
+    ).toBe(DEFAULT_RETRY_REMAINING);
+  });
+});

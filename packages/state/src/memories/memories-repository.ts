@@ -254,7 +254,10 @@ export type Phase2ClaimOutcome =
 export interface Stage1JobCounts {
   /** Holding a live lease (what the running cap counts). */
   running: number;
-  /** Claimable again now: a lease that ran out without a result, or a failure past its backoff. */
+  /**
+   * Claimable again now: a lease that ran out without a result, a claim given back (see
+   * {@link MemoriesRepository.releaseStage1Claim}), or a failure past its backoff.
+   */
   pending: number;
   /** Finished (with or without an output). */
   done: number;
@@ -671,6 +674,37 @@ export class MemoriesRepository {
   }
 
   /**
+   * Gives back an owned stage-1 job without a result, as if it had never been claimed: the job
+   * becomes `pending` with no lease and no owner, **without** using a retry, setting a backoff or
+   * recording an error, so the next claim (by any worker) can take it at once. For work that was
+   * interrupted rather than failed: a shutdown, a Ctrl-C, a sibling task that failed. `false` when
+   * the token no longer owns a running job (the lease was lost, or the job already finished).
+   *
+   * @example
+   * ```ts
+   * controller.signal.addEventListener('abort', () => {
+   *   void store.memories.releaseStage1Claim({ threadId: thread.id, ownershipToken });
+   * });
+   * ```
+   */
+  async releaseStage1Claim(options: {
+    threadId: string;
+    ownershipToken: string;
+  }): Promise<boolean> {
+    const threadId = normalizeThreadId(options.threadId, 'threadId');
+    const token = checkedToken(options.ownershipToken);
+    const result = await this.#context.db
+      .updateTable('jobs')
+      .set({ status: 'pending', ownership_token: null, lease_until: null })
+      .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+      .where('job_key', '=', threadId)
+      .where('status', '=', 'running')
+      .where('ownership_token', '=', token)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
    * The newest stored outputs with something in them (raw memory or summary not blank), newest
    * source first, at most `limit` (0: none), each with its thread's cwd.
    *
@@ -930,6 +964,29 @@ export class MemoriesRepository {
     retryDelaySeconds: number;
   }): Promise<boolean> {
     return this.#failPhase2(options, true);
+  }
+
+  /**
+   * Gives back the owned phase-2 lock without a result: the job becomes `pending` with no lease
+   * and no owner, still dirty, **without** using a retry, setting a backoff or recording an
+   * error, so the next claim can consolidate at once. For a consolidation that was interrupted
+   * (shutdown, Ctrl-C) rather than failed. `false` when the token no longer holds the lock.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await consolidate(controller.signal);
+   * } catch (error) {
+   *   if (controller.signal.aborted) await store.memories.releasePhase2({ ownershipToken });
+   *   else throw error;
+   * }
+   * ```
+   */
+  async releasePhase2(options: { ownershipToken: string }): Promise<boolean> {
+    const result = await this.#updateOwnedPhase2(options.ownershipToken)
+      .set({ status: 'pending', ownership_token: null, lease_until: null })
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /**
