@@ -317,7 +317,13 @@ export function createProgram(io: CliIo): Command {
         home,
       });
       // Ctrl-C ends following: exit 0.
-      await whileInterruptible((signal) => runLogs(options, { stdout: io.stdout, signal }));
+      await whileInterruptible((signal) =>
+        runLogs(options, {
+          stdout: io.stdout,
+          stderr: { write: (line: string) => io.stderr.write(`agent-state: ${line}`) },
+          signal,
+        }),
+      );
     });
 
   const memories = program

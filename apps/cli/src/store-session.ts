@@ -54,12 +54,14 @@ export async function withStore<T>(
 /**
  * The home's logs database and a sink writing to it, so what a command does (a backfill, a
  * repair, a failed rollout) can be read back with `agent-state logs`. Logging is never worth
- * failing a command for: a logs database that cannot be opened just means no logs.
+ * failing a command for: a logs database that cannot be opened just means no logs. The sink
+ * prunes the database when it starts (by age and per-partition size, in short transactions),
+ * unless any process did so within the last hour: the database records when.
  */
 async function openLogSink(home: string): Promise<{ store: LogsStore; sink: LogSink } | undefined> {
   try {
     const store = await openLogsStore({ home });
-    return { store, sink: createLogSink({ store, minLevel: 'info', pruneIntervalMs: 0 }) };
+    return { store, sink: createLogSink({ store, minLevel: 'info' }) };
   } catch {
     return undefined;
   }

@@ -106,6 +106,20 @@ describe('logs_client', () => {
     },
   );
 
+  it('prints the range and exits 0 by itself when --until is in the past, without --no-follow', () => {
+    const { path } = copyFixtureDb(temp, 'v0.100.0');
+    const child = spawnSync(process.execPath, [BIN, '--db', path, '--until', '1h', '--json'], {
+      encoding: 'utf8',
+      env: ENV,
+      timeout: 30_000, // before the fix it followed until killed here
+      killSignal: 'SIGKILL', // SIGTERM would end it with 0, as a user's Ctrl-C does
+    });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout.trimEnd().split('\n')).toHaveLength(200);
+    expect(child.stderr).toBe('');
+  });
+
   it('exits 0 quietly when the reader closes the pipe while it follows (EPIPE)', async () => {
     const { path } = copyFixtureDb(temp, 'v0.100.0');
     const client = start(['--db', path, '--backfill', '1', '--poll-ms', '20']);

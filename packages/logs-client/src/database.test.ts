@@ -6,7 +6,7 @@ import { tempDirs } from '@agent-state/test-utils';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { findLogsDatabase } from './database.js';
+import { findLogsDatabase, locateLogsDatabase } from './database.js';
 import {
   expectedLogs,
   jsonRows,
@@ -36,6 +36,28 @@ function stateDbWithoutLogs(path: string): void {
 }
 
 const ALL = ['--no-follow', '--json', '--backfill', 'all'];
+
+/** A home with Codex 0.169's logs_2.sqlite, 0.100's state_5.sqlite and one row of ours. */
+async function homeWithBoth(): Promise<string> {
+  const dir = home({ 'logs_2.sqlite': V169, 'state_5.sqlite': V100 });
+  const store = await openLogsStore({ home: dir });
+  store.insert([
+    {
+      ts: 1795241600,
+      tsNanos: 1_000_000,
+      level: 'WARN',
+      target: 'agent_state::backfill',
+      message: 'ours',
+      modulePath: 'agent_state::backfill',
+      file: 'src/backfill.ts',
+      line: 7,
+      threadId: null,
+      processUuid: 'pid:1:00000000-0000-4000-8000-000000000000',
+    },
+  ]);
+  store.close();
+  return dir;
+}
 
 describe('the log database of a home', () => {
   it('is Codex 0.169’s logs_2.sqlite', async () => {
@@ -78,30 +100,56 @@ describe('the log database of a home', () => {
     expect(findLogsDatabase(dir)).toBe(join(dir, 'state_4.sqlite'));
   });
 
-  it('is agent-state’s own agent_logs_1.sqlite when it exists, before Codex’s', async () => {
-    const dir = home({ 'logs_2.sqlite': V169, 'state_5.sqlite': V100 });
-    const store = await openLogsStore({ home: dir });
-    store.insert([
-      {
-        ts: 1795241600,
-        tsNanos: 1_000_000,
-        level: 'WARN',
-        target: 'agent_state::backfill',
-        message: 'ours',
-        modulePath: 'agent_state::backfill',
-        file: 'src/backfill.ts',
-        line: 7,
-        threadId: null,
-        processUuid: 'pid:1:00000000-0000-4000-8000-000000000000',
-      },
-    ]);
-    store.close();
+  it('is agent-state’s own agent_logs_1.sqlite when it exists, before Codex’s, and says so on stderr', async () => {
+    const dir = await homeWithBoth();
     expect(findLogsDatabase(dir)).toBe(logsDbPath(dir));
+    expect(locateLogsDatabase(dir)).toEqual({
+      path: logsDbPath(dir),
+      source: 'agent-state',
+      other: join(dir, 'logs_2.sqlite'),
+    });
     const run = await runClient(['--codex-home', dir, '--no-follow']);
     expect(run).toEqual({
       exitCode: 0,
       stdout: '2026-11-21T06:13:20.001Z WARN  [-] agent_state::backfill - ours\n',
-      stderr: '',
+      stderr: `logs_client: reading agent-state's logs, ${logsDbPath(dir)}; Codex's are in ${join(dir, 'logs_2.sqlite')} (--source codex reads them)\n`,
+    });
+  });
+
+  it('is Codex’s with --source codex, even when agent-state’s exists, without a notice', async () => {
+    const dir = await homeWithBoth();
+    expect(findLogsDatabase(dir, { source: 'codex' })).toBe(join(dir, 'logs_2.sqlite'));
+    const run = await runClient(['--codex-home', dir, '--source', 'codex', ...ALL]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(jsonRows(run.stdout)).toHaveLength(expectedLogs('v0.169.0').total);
+    const ours = await runClient(['--codex-home', dir, '--source', 'agent-state', ...ALL]);
+    expect([ours.exitCode, ours.stderr, jsonRows(ours.stdout).length]).toEqual([0, '', 1]);
+  });
+
+  it('--source names a database the home does not have: exit 3 naming what was looked for', async () => {
+    const codexOnly = home({ 'logs_2.sqlite': V169 });
+    const noOurs = await runClient(['--codex-home', codexOnly, '--source', 'agent-state']);
+    expect(noOurs).toEqual({
+      exitCode: 3,
+      stdout: '',
+      stderr: `logs_client: no agent-state log database in ${codexOnly}: looked for agent_logs_1.sqlite (--source codex reads Codex's)\n`,
+    });
+    const oursOnly = temp.make('home');
+    (await openLogsStore({ home: oursOnly })).close();
+    const noCodex = await runClient(['--codex-home', oursOnly, '--source', 'codex']);
+    expect(noCodex.exitCode).toBe(3);
+    expect(noCodex.stderr).toMatch(/^logs_client: no Codex log database in .*logs_<N>\.sqlite/);
+  });
+
+  it('reads agent-state’s even when a Codex file next to it cannot be read', async () => {
+    const dir = temp.make('home');
+    (await openLogsStore({ home: dir })).close();
+    writeFileSync(join(dir, 'state_5.sqlite'), 'not a database '.repeat(40));
+    expect(locateLogsDatabase(dir)).toEqual({
+      path: logsDbPath(dir),
+      source: 'agent-state',
+      other: undefined,
     });
   });
 

@@ -283,3 +283,23 @@ describe('the original fixture files', () => {
     },
   );
 });
+
+describe('--module on a logs table without module_path', () => {
+  const temp = tempDirs();
+  afterAll(() => temp.cleanup());
+
+  it('matches no row (it never silently prints every row)', async () => {
+    const db = `${temp.make('old-codex')}/logs_1.sqlite`;
+    const raw = new Database(db);
+    raw.exec(`CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,
+      ts_nanos INTEGER NOT NULL, level TEXT NOT NULL, target TEXT NOT NULL, message TEXT,
+      file TEXT, line INTEGER, thread_id TEXT)`);
+    raw.exec(`INSERT INTO logs (ts, ts_nanos, level, target, message)
+      VALUES (1795241600, 0, 'INFO', 'codex_core::codex', 'a'),
+             (1795241601, 0, 'WARN', 'codex_tui::app', 'b')`);
+    raw.close();
+    expect(await allRows(db)).toHaveLength(2);
+    expect(await allRows(db, ['--module', 'codex_core'])).toEqual([]);
+    expect(await allRows(db, ['--module', 'codex_core', '--level', 'warn+'])).toEqual([]);
+  });
+});

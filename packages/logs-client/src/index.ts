@@ -2,7 +2,12 @@
 // and of OpenAI Codex. Everything exported here is documented and stable; anything else is
 // internal.
 
-export { findLogsDatabase } from './database.js';
+export {
+  type LogsDatabaseLocation,
+  type LogsDatabaseSource,
+  findLogsDatabase,
+  locateLogsDatabase,
+} from './database.js';
 export {
   type FormatLogOptions,
   type JsonLogRow,

@@ -2,8 +2,9 @@ import type { Clock } from '@agent-state/state';
 
 /**
  * Where logs_client writes: a Node writable (`process.stdout`) or anything with the same `write`.
- * `once('drain')` is used to respect back-pressure and `on('error')` to stop quietly when the
- * reader goes away (EPIPE), when the stream has them.
+ * `once('drain')` is used to respect back-pressure, and `on('error')` (EPIPE), `on('close')` and
+ * `destroyed` / `writableEnded` / `writable` (looked at on every poll) to stop quietly when the
+ * reader goes away or the stream is closed, when the stream has them.
  *
  * @example
  * ```ts
@@ -15,9 +16,15 @@ export interface OutputStream {
   write(chunk: string): unknown;
   /** True on a terminal (`--color auto` colors only then). */
   readonly isTTY?: boolean | undefined;
+  /** `false` once the stream takes no more writes (Node streams). */
+  readonly writable?: boolean | undefined;
+  /** `true` once the stream was destroyed (Node streams). */
+  readonly destroyed?: boolean | undefined;
+  /** `true` once the stream was ended (Node streams). */
+  readonly writableEnded?: boolean | undefined;
   once?(event: 'drain', listener: () => void): unknown;
-  on?(event: 'error', listener: (error: Error) => void): unknown;
-  off?(event: 'drain' | 'error', listener: (error: Error) => void): unknown;
+  on?(event: 'error' | 'close', listener: (error: Error) => void): unknown;
+  off?(event: 'drain' | 'error' | 'close', listener: (error: Error) => void): unknown;
 }
 
 /**

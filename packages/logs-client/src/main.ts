@@ -1,7 +1,7 @@
-import { ErrorCode, isAgentStateError, systemClock } from '@agent-state/state';
+import { type Clock, ErrorCode, isAgentStateError, systemClock } from '@agent-state/state';
 import { Command, CommanderError } from 'commander';
 
-import { findLogsDatabase } from './database.js';
+import { locateLogsDatabase } from './database.js';
 import type { LogsClientIo, OutputStream } from './io.js';
 import {
   type LogsClientFlags,
@@ -25,15 +25,18 @@ export function logsClientHelp(command: string): string {
   return `
 Without --db, the log database of the home is read: agent-state's (agent_logs_1.sqlite) if there
 is one, else Codex's newest (logs_2.sqlite, logs_1.sqlite, or the logs table of state_5.sqlite).
+When the home has both, one line on stderr says which is read; --source codex reads Codex's.
 Codex's files are opened read-only and never changed. Rows print oldest first: the newest
---backfill matching rows, then new rows as they are written, until Ctrl-C (exit 0).
+--backfill matching rows, then new rows as they are written, until Ctrl-C (exit 0), until the
+reader of the output goes away, or until the end of --to/--until has passed.
 
 Examples:
   $ ${command} --codex-home ~/.codex --level warn+ --since 10m
+  $ ${command} --codex-home ~/.codex --source codex --level warn+     Codex's logs, not agent-state's
   $ ${command} --db ~/.codex/logs_2.sqlite --thread-id <id> --no-follow --json
   $ ${command} --thread-id <id> --threadless --compact     a thread and the rows of no thread
   $ ${command} --module codex_core::tools --grep apply_patch
-  $ ${command} --from 2026-11-21T06:00:00Z --until 1h --backfill all --no-follow
+  $ ${command} --from 2026-11-21T06:00:00Z --until 1h --backfill all     prints the range and exits
 
 Exit codes: 0 ok (also after Ctrl-C, or when the reader of the output goes away), 1 failure,
 2 usage error, 3 no log database.
@@ -42,22 +45,41 @@ Exit codes: 0 ok (also after Ctrl-C, or when the reader of the output goes away)
 
 /**
  * Reads the logs `options` describe (finding the home's log database unless `--db` was given) and
- * prints them to `io.stdout`, following until `io.signal` aborts unless `options.follow` is false.
+ * prints them to `io.stdout`, following until `io.signal` aborts unless `options.follow` is false
+ * (see `tailLogs` for the other ends). When the home has both agent-state's and Codex's log
+ * databases and `--source` did not choose, one line on `io.stderr` (if given) says which is read.
  * This is `logs_client` (and `agent-state logs`) after its options were parsed; errors are thrown,
  * typed (`NOT_FOUND` when there is no log database).
  *
  * @example
  * ```ts
  * const options = resolveLogsClientOptions({ db: path, level: ['error'], follow: false }, context);
- * const { printed } = await runLogs(options, { stdout: process.stdout });
+ * const { printed } = await runLogs(options, { stdout: process.stdout, stderr: process.stderr });
  * ```
  */
 export async function runLogs(
   options: LogsClientOptions,
-  io: { stdout: OutputStream; signal?: AbortSignal | undefined },
+  io: {
+    stdout: OutputStream;
+    /** Where the line saying which of two log databases is read goes (default: nowhere). */
+    stderr?: OutputStream | undefined;
+    signal?: AbortSignal | undefined;
+    /** Now, to stop following once `--to`/`--until` is past (default: the system clock). */
+    clock?: Clock | undefined;
+  },
 ): Promise<TailResult> {
-  const path =
-    options.source.kind === 'db' ? options.source.path : findLogsDatabase(options.source.home);
+  let path: string;
+  if (options.source.kind === 'db') {
+    path = options.source.path;
+  } else {
+    const found = locateLogsDatabase(options.source.home, { source: options.source.database });
+    path = found.path;
+    if (found.other !== undefined) {
+      io.stderr?.write(
+        `reading agent-state's logs, ${found.path}; Codex's are in ${found.other} (--source codex reads them)\n`,
+      );
+    }
+  }
   return tailLogs({
     path,
     query: options.query,
@@ -67,6 +89,7 @@ export async function runLogs(
     format: { format: options.format, color: options.color },
     stdout: io.stdout,
     signal: io.signal,
+    clock: io.clock,
   });
 }
 
@@ -117,7 +140,12 @@ export async function runLogsClient(
       stdout,
       cwd: io.cwd,
     });
-    await runLogs(options, { stdout, signal: io.signal });
+    await runLogs(options, {
+      stdout,
+      stderr: { write: (line: string) => stderr.write(`logs_client: ${line}`) },
+      signal: io.signal,
+      clock: io.clock,
+    });
     return EXIT_OK;
   } catch (error) {
     const { exitCode, message } = describeError(error);

@@ -164,6 +164,20 @@ describe('resolveLogsClientOptions', () => {
     expect(resolveArgs(args).backfill).toBe(backfill);
   });
 
+  it('reads --source, agent-state or codex (any case), for a home only', () => {
+    expect(resolveArgs(['--codex-home', '/h', '--source', 'codex']).source).toEqual({
+      kind: 'home',
+      home: '/h',
+      database: 'codex',
+    });
+    expect(resolveArgs(['--codex-home', '/h', '--source', 'Agent-State']).source).toEqual({
+      kind: 'home',
+      home: '/h',
+      database: 'agent-state',
+    });
+    expect(resolveArgs(['--codex-home', '/h']).source).toEqual({ kind: 'home', home: '/h' });
+  });
+
   it('reads --poll-ms, --no-follow, --compact and --json', () => {
     expect(resolveArgs(['--poll-ms', '25', '--no-follow'])).toMatchObject({
       pollMs: 25,
@@ -207,6 +221,10 @@ describe('bad arguments', () => {
     [['--poll-ms', 'fast'], '--poll-ms'],
     [['--poll-ms', '9999999999'], '--poll-ms'],
     [['--color', 'sometimes'], '--color'],
+    [['--source', 'claude'], '--source'],
+    [['--source', ''], '--source'],
+    [['--source'], '--source'],
+    [['--source', 'codex', '--db', 'x.sqlite'], '--source'],
     [['--json', '--color', 'sometimes'], '--color'],
     [['--compact', '--json'], '--compact'],
     [['--grep', ''], '--grep'],
@@ -261,9 +279,13 @@ describe('bad arguments', () => {
       '--grep',
       '--json',
       '--color',
+      '--source',
     ]) {
       expect(run.stdout).toContain(`  ${flag} `);
     }
     expect(run.stdout).toContain('$ logs_client --codex-home ~/.codex --level warn+ --since 10m');
+    expect(run.stdout).toContain(
+      '$ logs_client --codex-home ~/.codex --source codex --level warn+',
+    );
   });
 });

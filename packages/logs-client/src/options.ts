@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { type Clock, InvalidArgumentError, type LogQuery, resolveHome } from '@agent-state/state';
 import { type Command, Option } from 'commander';
 
+import type { LogsDatabaseSource } from './database.js';
 import type { LogFormat } from './format.js';
 import type { OutputStream } from './io.js';
 import { parseLevelFilter } from './levels.js';
@@ -42,6 +43,8 @@ const MAX_POLL_MS = 2_147_483_647;
 export interface LogsClientFlags {
   codexHome?: string | undefined;
   db?: string | undefined;
+  /** `agent-state` or `codex`: which log database of the home, when it has both. */
+  source?: string | undefined;
   level?: string[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -64,15 +67,18 @@ export interface LogsClientFlags {
 }
 
 /**
- * Where the logs are read from: one file (`--db`), or the newest log database of a home (see
- * {@link findLogsDatabase}).
+ * Where the logs are read from: one file (`--db`), or the log database of a home (see
+ * `locateLogsDatabase`): agent-state's or Codex's as `database` says (`--source`), else
+ * agent-state's when there is one.
  *
  * @example
  * ```ts
- * const source: LogsSource = { kind: 'home', home: '/home/me/.codex' };
+ * const source: LogsSource = { kind: 'home', home: '/home/me/.codex', database: 'codex' };
  * ```
  */
-export type LogsSource = { kind: 'db'; path: string } | { kind: 'home'; home: string };
+export type LogsSource =
+  | { kind: 'db'; path: string }
+  | { kind: 'home'; home: string; database?: LogsDatabaseSource | undefined };
 
 /**
  * Validated options of a logs_client run.
@@ -154,6 +160,10 @@ export function addLogsClientOptions(command: Command): Command {
       'the home whose logs to read (default: $AGENT_STATE_HOME, $CODEX_HOME, ~/.codex)',
     )
     .option('--db <file>', 'read this SQLite file (read-only) instead of the home’s log database')
+    .option(
+      '--source <which>',
+      'the home’s log database to read when it has both: agent-state (agent_logs_1.sqlite, the default) or codex (logs_<N>.sqlite, state_<N>.sqlite)',
+    )
     .option(
       '--level <level>',
       'only this level: trace, debug, info, warn, error; warn+ for warn and above (repeatable, or comma-separated)',
@@ -253,7 +263,11 @@ export function resolveLogsClientOptions(
 }
 
 function sourceOf(flags: LogsClientFlags, context: ResolveOptionsContext, cwd: string): LogsSource {
+  const database = parseSource(flags.source);
   if (flags.db !== undefined) {
+    if (database !== undefined) {
+      throw new InvalidArgumentError('--source', 'cannot be combined with --db (one file is read)');
+    }
     if (flags.db.trim() === '') throw new InvalidArgumentError('--db', 'is empty');
     if (flags.db.includes('\0')) throw new InvalidArgumentError('--db', 'contains a NUL byte');
     return { kind: 'db', path: isAbsolute(flags.db) ? resolve(flags.db) : resolve(cwd, flags.db) };
@@ -263,7 +277,10 @@ function sourceOf(flags: LogsClientFlags, context: ResolveOptionsContext, cwd: s
   }
   const home = flags.codexHome ?? context.home;
   try {
-    return { kind: 'home', home: resolveHome({ home, env: context.env, cwd }) };
+    const resolved = resolveHome({ home, env: context.env, cwd });
+    return database === undefined
+      ? { kind: 'home', home: resolved }
+      : { kind: 'home', home: resolved, database };
   } catch (error) {
     // resolveHome names `--home`; this command's flag is --codex-home.
     if (error instanceof InvalidArgumentError && error.argument === '--home') {
@@ -274,6 +291,16 @@ function sourceOf(flags: LogsClientFlags, context: ResolveOptionsContext, cwd: s
     }
     throw error;
   }
+}
+
+function parseSource(value: string | undefined): LogsDatabaseSource | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim().toLowerCase();
+  if (text === 'agent-state' || text === 'codex') return text;
+  throw new InvalidArgumentError(
+    '--source',
+    `expected agent-state or codex, got ${JSON.stringify(value)}`,
+  );
 }
 
 function timeBound(

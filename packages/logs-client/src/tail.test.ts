@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 import { ManualClock } from '@agent-state/state';
@@ -14,7 +15,14 @@ import type {
   InsertLogsMessage,
   InsertedRow,
 } from './test-support/insert-logs.script.js';
-import { capture, copyFixtureDb, expectedLogs, jsonRows, waitFor } from './test-support/harness.js';
+import {
+  capture,
+  copyFixtureDb,
+  expectedLogs,
+  jsonRows,
+  runClient,
+  waitFor,
+} from './test-support/harness.js';
 
 const INSERT_SCRIPT = fileURLToPath(
   new URL('./test-support/insert-logs.script.ts', import.meta.url),
@@ -209,6 +217,89 @@ describe('following', () => {
     expect(stdout.text()).toBe('');
   });
 
+  it('looks from the table’s highest id on every poll, not from the last row that matched', async () => {
+    const { path } = copyFixtureDb(temp, 'v0.100.0');
+    const maxId = expectedLogs('v0.100.0').max_id;
+    const stdout = capture();
+    const controller = new AbortController();
+    const tail = tailLogs({
+      path,
+      query: { search: 'the rare match' },
+      backfill: 200,
+      pollMs: 10,
+      follow: true,
+      format: { format: 'compact', color: false },
+      stdout,
+      signal: controller.signal,
+    });
+    // One transaction: the match, then rows that do not match. The poll that prints the match
+    // also passed the others; the next poll must start after them, not after the match.
+    const db = new Database(path);
+    const insert = db.prepare(
+      "INSERT INTO logs (ts, ts_nanos, level, target, message) VALUES (1795241600, 0, 'INFO', 't', ?)",
+    );
+    db.transaction(() => {
+      for (const message of ['the rare match', 'other', 'other again']) insert.run(message);
+    })();
+    db.close();
+    await waitFor('the match', () => stdout.text().includes('the rare match'));
+    controller.abort();
+    expect(await tail).toEqual({ end: 'stopped', printed: 1, lastId: maxId + 3 });
+  });
+
+  it('prints the range and ends by itself when --to is in the past, even while following', async () => {
+    const { path } = copyFixtureDb(temp, 'v0.100.0');
+    const expected = expectedLogs('v0.100.0');
+    const to = expected.max_ts - 1;
+    const stdout = capture();
+    const result = await tailLogs({
+      path,
+      query: { to },
+      backfill: 'all',
+      pollMs: 10,
+      follow: true,
+      format: { format: 'compact', color: false },
+      stdout,
+      clock: new ManualClock((to + 6) * 1000), // past the bound and its moment for late rows
+      signal: AbortSignal.timeout(20_000), // before the fix: 'stopped' here, 20 s later
+    });
+    expect(result.end).toBe('complete');
+    expect(result.printed).toBeGreaterThan(0);
+    expect(result.printed).toBeLessThan(expected.total);
+
+    const run = await runClient(['--db', path, '--until', '1h', '--backfill', '5'], {
+      clock: new ManualClock((expected.max_ts + 2 * 3600) * 1000),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(5);
+  });
+
+  it('keeps following while --to is still ahead', async () => {
+    const { path } = copyFixtureDb(temp, 'v0.100.0');
+    const controller = new AbortController();
+    const stdout = capture();
+    const tail = tailLogs({
+      path,
+      query: { to: 1_795_241_600 + 60 },
+      backfill: 0,
+      pollMs: 10,
+      follow: true,
+      format: { format: 'compact', color: false },
+      stdout,
+      clock: new ManualClock((1_795_241_600 + 60) * 1000),
+      signal: controller.signal,
+    });
+    const db = new Database(path);
+    db.prepare(
+      "INSERT INTO logs (ts, ts_nanos, level, target, message) VALUES (1795241600, 0, 'INFO', 't', 'late row')",
+    ).run();
+    db.close();
+    await waitFor('the new row', () => stdout.text().includes('late row'));
+    controller.abort();
+    expect((await tail).end).toBe('stopped');
+  });
+
   it('stops a long poll interval as soon as it is aborted', async () => {
     const { path } = copyFixtureDb(temp, 'v0.100.0');
     const client = startClient(['--db', path, '--backfill', '1', '--poll-ms', '3600000']);
@@ -260,6 +351,51 @@ describe('the output stream', () => {
     db.close();
     expect(await tail).toEqual({ end: 'output-closed', printed: 2, lastId: 526 });
     expect(stdout.writes).toHaveLength(2);
+  });
+
+  it('ends with output-closed when the stream is closed while nothing new is written', async () => {
+    const { path } = copyFixtureDb(temp, 'v0.100.0');
+    const stdout = new PassThrough();
+    let read = '';
+    stdout.on('data', (chunk: Buffer) => (read += chunk.toString()));
+    const tail = tailLogs({
+      path,
+      query: {},
+      backfill: 1,
+      pollMs: 10,
+      follow: true,
+      format: { format: 'compact', color: false },
+      stdout,
+      signal: AbortSignal.timeout(20_000), // before the fix: 'stopped' here, 20 s later
+    });
+    await waitFor('the backfill', () => read.endsWith('\n'));
+    stdout.destroy(); // the reader is gone; no row is written after, so no EPIPE can tell
+    expect(await tail).toEqual({ end: 'output-closed', printed: 1, lastId: 525 });
+  });
+
+  it('notices a stream closed without an event, on its next poll', async () => {
+    const { path } = copyFixtureDb(temp, 'v0.100.0');
+    const writes: string[] = [];
+    const stdout = {
+      writable: true,
+      write(chunk: string) {
+        writes.push(chunk);
+        return true;
+      },
+    };
+    const tail = tailLogs({
+      path,
+      query: {},
+      backfill: 1,
+      pollMs: 10,
+      follow: true,
+      format: { format: 'compact', color: false },
+      stdout,
+      signal: AbortSignal.timeout(20_000),
+    });
+    await waitFor('the backfill', () => writes.length === 1);
+    stdout.writable = false;
+    expect(await tail).toEqual({ end: 'output-closed', printed: 1, lastId: 525 });
   });
 
   it('waits for drain when the stream asks for it', async () => {

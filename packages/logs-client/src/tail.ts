@@ -3,6 +3,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 
 import {
   AgentStateError,
+  type Clock,
   ErrorCode,
   type LogQuery,
   type LogRow,
@@ -10,6 +11,7 @@ import {
   maxLogId,
   openLogsDatabaseReadOnly,
   queryLogs,
+  systemClock,
 } from '@agent-state/state';
 
 import { type FormatLogOptions, formatLogRow } from './format.js';
@@ -17,6 +19,12 @@ import type { OutputStream } from './io.js';
 
 /** Rows read per query while catching up (the backfill with `all`, a burst while following). */
 const PAGE_SIZE = 1000;
+
+/**
+ * How long after the end of `query.to` a tail keeps following: rows are written a moment after
+ * they are stamped (a sink flushes every 250 ms, today's Codex every 2 s).
+ */
+const LATE_ROWS_MS = 5000;
 
 /**
  * Options of {@link tailLogs}.
@@ -44,16 +52,22 @@ export interface TailLogsOptions {
   backfill: number | 'all';
   /** Milliseconds between two looks for new rows. */
   pollMs: number;
-  /** Keep printing new rows until `signal` aborts; `false` returns after the backfill. */
+  /**
+   * Keep printing new rows until `signal` aborts, the reader of `stdout` goes away, or
+   * `query.to` is past (new rows could no longer match); `false` returns after the backfill.
+   */
   follow: boolean;
   format: FormatLogOptions;
   stdout: OutputStream;
   signal?: AbortSignal | undefined;
+  /** Now, to know when `query.to` is past (default: the system clock). */
+  clock?: Clock | undefined;
 }
 
 /**
- * How a tail ended: `complete` (without `follow`, after the backfill), `stopped` (the signal
- * aborted) or `output-closed` (the reader of `stdout` went away: EPIPE).
+ * How a tail ended: `complete` (without `follow`, after the backfill; with it, once `query.to`
+ * is past), `stopped` (the signal aborted) or `output-closed` (the reader of `stdout` went away:
+ * EPIPE, or the stream was closed).
  *
  * @example
  * ```ts
@@ -65,19 +79,22 @@ export interface TailResult {
   end: 'complete' | 'stopped' | 'output-closed';
   /** Rows written. */
   printed: number;
-  /** The id after which the next poll would have looked (0 when nothing matched). */
+  /** The highest id of the table when the tail last looked: the next poll reads the rows after it. */
   lastId: number;
 }
 
 /**
  * Prints the logs of a SQLite file and follows them, as Codex's `logs_client` does: first the
- * newest `backfill` matching rows, oldest first; then, every `pollMs`, the matching rows with an
- * id above the last one seen (when nothing was printed, above the highest matching id). Rows
- * written by other processes while it runs are printed as they are committed. It never writes to
- * the database. It resolves when `follow` is false and the backfill is printed, when `signal`
- * aborts, or quietly when `stdout` reports EPIPE (a reader such as `head` went away); database
- * errors reject (a database locked beyond the busy timeout while following is retried at the
- * next poll). Throws `NOT_FOUND` when the file does not exist.
+ * newest `backfill` matching rows, oldest first; then, every `pollMs`, the matching rows written
+ * since. Each look first reads the table's highest id M (whatever the filters), then the matching
+ * rows after the previous M up to this one: no row is printed twice or skipped, and a rare
+ * filter never makes a poll rescan the rows it already passed. Rows written by other processes
+ * while it runs are printed as they are committed. It never writes to the database. It resolves
+ * when `follow` is false and the backfill is printed; when `query.to` is past (after printing the
+ * rows that match, and a moment for late writes); when `signal` aborts; or quietly when `stdout`
+ * reports EPIPE or is closed (checked on every poll). Database errors reject (a database locked
+ * beyond the busy timeout while following is retried at the next poll). Throws `NOT_FOUND` when
+ * the file does not exist.
  *
  * @example
  * ```ts
@@ -103,47 +120,62 @@ export async function tailLogs(options: TailLogsOptions): Promise<TailResult> {
   }
   const { db, shape, close } = openLogsDatabaseReadOnly(options.path);
   const output = new Output(options.stdout, options.format, options.signal);
+  const clock = options.clock ?? systemClock;
   const filters: LogQuery = {
     ...options.query,
     afterId: undefined,
+    untilId: undefined,
     limit: undefined,
     descending: undefined,
   };
+  /** The rows up to this id were looked at (printed when they matched). */
   let lastId = 0;
   const result = (): TailResult => ({ end: output.end(), printed: output.printed, lastId });
+  /** The rows after `lastId` up to `until` that match, at most a page, oldest first. */
+  const page = (until: number): LogRow[] =>
+    queryLogs(db, shape, { ...filters, afterId: lastId, untilId: until, limit: PAGE_SIZE });
   try {
-    // 1. The backfill: the newest rows, printed oldest first.
+    // 1. The backfill: the newest rows up to the table's highest id now, printed oldest first.
+    const highest = maxLogId(db, shape, {});
     if (options.backfill === 'all') {
       for (;;) {
-        const rows = queryLogs(db, shape, { ...filters, afterId: lastId, limit: PAGE_SIZE });
-        lastId = await output.print(rows, lastId);
+        const rows = page(highest);
+        await output.print(rows);
         if (rows.length < PAGE_SIZE || output.stopped) break;
+        lastId = rows[rows.length - 1]!.id;
       }
     } else if (options.backfill > 0) {
       const rows = queryLogs(db, shape, {
         ...filters,
+        untilId: highest,
         limit: options.backfill,
         descending: true,
       }).reverse();
-      lastId = await output.print(rows, lastId);
+      await output.print(rows);
     }
+    lastId = highest;
     if (!options.follow || output.stopped) return result();
 
-    // 2. Where following starts when nothing was printed.
-    if (lastId === 0) lastId = maxLogId(db, shape, filters);
-
-    // 3. Follow: the rows after the last id, every pollMs (at once while pages come full).
+    // 2. Follow: every pollMs (at once while pages come full), the rows after the last look up
+    // to the table's highest id now.
     while (!output.stopped) {
-      let rows: LogRow[];
+      let rows: LogRow[] = [];
       try {
-        rows = queryLogs(db, shape, { ...filters, afterId: lastId, limit: PAGE_SIZE });
+        const until = maxLogId(db, shape, {});
+        rows = page(until);
+        lastId = rows.length === PAGE_SIZE ? rows[rows.length - 1]!.id : until;
       } catch (error) {
         if (!isAgentStateError(error) || error.code !== ErrorCode.StoreBusy) throw error;
-        rows = [];
       }
-      lastId = await output.print(rows, lastId);
-      if (rows.length === PAGE_SIZE) await nextTurn();
-      else await output.pause(options.pollMs);
+      await output.print(rows);
+      if (rows.length === PAGE_SIZE) {
+        await nextTurn();
+        continue;
+      }
+      if (filters.to !== undefined && clock.now() >= (filters.to + 1) * 1000 + LATE_ROWS_MS) {
+        break; // no row written from now on can match
+      }
+      await output.pause(options.pollMs);
     }
     return result();
   } finally {
@@ -153,8 +185,8 @@ export async function tailLogs(options: TailLogsOptions): Promise<TailResult> {
 }
 
 /**
- * The writing side of a tail: formats rows, respects back-pressure, and turns the signal and an
- * EPIPE on the stream into one stop signal.
+ * The writing side of a tail: formats rows, respects back-pressure, and turns the signal, an
+ * EPIPE on the stream and the stream's closing into one stop signal.
  */
 class Output {
   printed = 0;
@@ -172,9 +204,12 @@ class Output {
     if (signal?.aborted === true) this.#stop.abort();
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     stream.on?.('error', this.#onError);
+    stream.on?.('close', this.#onClose);
   }
 
+  /** True once stopped; also notices a stream that was closed without telling (each poll asks). */
   get stopped(): boolean {
+    if (!this.#stop.signal.aborted && isClosed(this.#stream)) this.#onClose();
     return this.#stop.signal.aborted;
   }
 
@@ -184,18 +219,15 @@ class Output {
     return this.stopped ? 'stopped' : 'complete';
   }
 
-  /** Writes `rows` (unless stopped) and returns the highest id seen. */
-  async print(rows: readonly LogRow[], lastId: number): Promise<number> {
-    let highest = lastId;
-    for (const row of rows) highest = Math.max(highest, row.id);
-    if (rows.length === 0 || this.stopped) return highest;
+  /** Writes `rows` (unless stopped). */
+  async print(rows: readonly LogRow[]): Promise<void> {
+    if (rows.length === 0 || this.stopped) return;
     const text = rows.map((row) => `${formatLogRow(row, this.#format)}\n`).join('');
     const flowing = this.#stream.write(text);
     this.printed += rows.length;
     if (flowing === false && this.#stream.once !== undefined && !this.stopped) {
       await this.#drained();
     }
-    return highest;
   }
 
   /** Waits `ms`, or less when stopped. */
@@ -210,6 +242,7 @@ class Output {
   dispose(): void {
     this.#external?.removeEventListener('abort', this.#onAbort);
     this.#stream.off?.('error', this.#onError);
+    this.#stream.off?.('close', this.#onClose);
   }
 
   #drained(): Promise<void> {
@@ -226,10 +259,25 @@ class Output {
 
   readonly #onAbort = (): void => this.#stop.abort();
 
+  // A stream whose `on` ignores the event name hands errors here too: they stay errors.
+  readonly #onClose = (error?: unknown): void => {
+    if (error instanceof Error) {
+      this.#onError(error);
+      return;
+    }
+    this.#closed = true;
+    this.#stop.abort();
+  };
+
   readonly #onError = (error: Error): void => {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') this.#closed = true;
     else this.#failure ??= error;
     this.#stop.abort();
   };
+}
+
+/** Whether a Node stream says it can take no more writes (destroyed, ended or not writable). */
+function isClosed(stream: OutputStream): boolean {
+  return stream.destroyed === true || stream.writableEnded === true || stream.writable === false;
 }

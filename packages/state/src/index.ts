@@ -113,8 +113,11 @@ export { maxLogId, queryLogs } from './logs/log-query.js';
 export {
   LOG_PARTITION_MAX_BYTES,
   LOG_RETENTION_DAYS,
+  LOG_WRITE_BUSY_TIMEOUT_MS,
+  type LogsPruneResult,
   LogsStore,
   type OpenLogsStoreOptions,
+  type PruneLogsOptions,
   openLogsDatabaseReadOnly,
   openLogsStore,
 } from './logs/logs-store.js';

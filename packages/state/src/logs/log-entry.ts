@@ -49,11 +49,14 @@ export interface LogRow extends LogEntry {
  * Filters of a logs query, ANDed: any of `levels` (exact, upper-case); `from`/`to` unix seconds
  * (inclusive); any of `modules` / `files` (substrings of `module_path` / `file`); any of
  * `threadIds`, plus rows without a thread when `includeThreadless` (alone: only those); ids after
- * `afterId`; `search` a case-sensitive substring of the message. Newest first with `descending`.
+ * `afterId` and up to `untilId` (inclusive); `search` a case-sensitive substring of the message.
+ * Newest first with `descending`. On a table without a `module_path` column (see
+ * `LogsTableShape`), `modules` matches no row.
  *
  * @example
  * ```ts
  * const q: LogQuery = { levels: ['WARN', 'ERROR'], threadIds: [id], limit: 200, descending: true };
+ * const next: LogQuery = { levels: ['ERROR'], afterId: last, untilId: maxLogId(db, shape, {}) };
  * ```
  */
 export interface LogQuery {
@@ -65,6 +68,8 @@ export interface LogQuery {
   threadIds?: readonly string[] | undefined;
   includeThreadless?: boolean | undefined;
   afterId?: number | undefined;
+  /** Only rows with an id at most this one (a poll bounded by the highest id it saw). */
+  untilId?: number | undefined;
   search?: string | undefined;
   limit?: number | undefined;
   descending?: boolean | undefined;

@@ -27,7 +27,11 @@ function whereClause(shape: LogsTableShape, q: LogQuery): { sql: string; params:
     sql += ' AND ts <= ?';
     params.push(checkedInteger('to', q.to));
   }
-  if (q.modules && shape.hasModulePath) any('module_path', q.modules, true);
+  if (q.modules) {
+    // A table without module_path has no row whose module contains anything.
+    if (shape.hasModulePath) any('module_path', q.modules, true);
+    else if (q.modules.some((m) => m !== '')) sql += ' AND 0';
+  }
   if (q.files) any('file', q.files, true);
   const threadIds = (q.threadIds ?? []).filter((t) => t !== '');
   if (threadIds.length > 0 || q.includeThreadless) {
@@ -39,6 +43,10 @@ function whereClause(shape: LogsTableShape, q: LogQuery): { sql: string; params:
   if (q.afterId !== undefined) {
     sql += ' AND id > ?';
     params.push(checkedInteger('afterId', q.afterId));
+  }
+  if (q.untilId !== undefined) {
+    sql += ' AND id <= ?';
+    params.push(checkedInteger('untilId', q.untilId));
   }
   if (q.search !== undefined && q.search !== '') {
     sql += ` AND instr(${shape.messageColumn}, ?) > 0`;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
 import type { LogFields, LogLevel, Logger } from '../logger.js';
 import type { LogEntry } from './log-entry.js';
-import type { LogsStore } from './logs-store.js';
+import { LOG_WRITE_BUSY_TIMEOUT_MS, type LogsStore } from './logs-store.js';
 
 /**
  * Options of {@link createLogSink}.
@@ -25,15 +25,26 @@ export interface LogSinkOptions {
   batchSize?: number | undefined;
   /** Longest an entry waits before it is written, ms (default 250). */
   flushIntervalMs?: number | undefined;
-  /** Run age and size pruning this often, ms (default one hour; 0: never). */
+  /**
+   * Prune by age and size (see `LogsStore.prune`) when the sink starts and then this often, ms
+   * (default one hour; 0: never). A prune is skipped when any process recorded one in the logs
+   * database less than this long ago, so short-lived processes do not all prune.
+   */
   pruneIntervalMs?: number | undefined;
+  /**
+   * How long one batch write waits for another process's lock before the batch is counted as
+   * dropped, ms (default 200, `LOG_WRITE_BUSY_TIMEOUT_MS`): logging never stalls its process.
+   */
+  writeBusyTimeoutMs?: number | undefined;
   clock?: Clock | undefined;
 }
 
 /**
  * A logger that writes to the logs database, and its controls. Logging never blocks or throws:
  * entries join a bounded queue that is written in batches (when full enough, and at least every
- * `flushIntervalMs`); when the queue is full, entries are dropped and counted in `dropped`.
+ * `flushIntervalMs`); when the queue is full, or a write meets a lock held by another process for
+ * longer than `writeBusyTimeoutMs`, entries are dropped and counted in `dropped`. The sink also
+ * keeps the database pruned (see `pruneIntervalMs`).
  *
  * @example
  * ```ts
@@ -59,7 +70,11 @@ export interface LogSink {
   readonly written: number;
   /** Writes everything queued now. */
   flush(): Promise<void>;
-  /** Writes what is queued and stops the timers; later entries are dropped. */
+  /**
+   * Writes what is queued, stops the timers and waits for a prune in progress to end (a prune
+   * pauses between its short transactions, so this can take a moment when it has much to
+   * delete); later entries are dropped.
+   */
   close(): Promise<void>;
 }
 
@@ -88,6 +103,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   const capacity = options.queueCapacity ?? DEFAULTS.queueCapacity;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   const store = options.store;
+  const busyTimeoutMs = options.writeBusyTimeoutMs ?? LOG_WRITE_BUSY_TIMEOUT_MS;
   let queue: LogEntry[] = [];
   let dropped = 0;
   let written = 0;
@@ -102,10 +118,11 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       const batch = queue;
       queue = [];
       try {
-        store.insert(batch);
+        store.insert(batch, { busyTimeoutMs });
         written += batch.length;
       } catch {
-        // The database is locked, full or gone: these entries are lost, and counted.
+        // The database is locked (beyond the short timeout), full or gone: these entries are
+        // lost, and counted.
         dropped += batch.length;
       }
     }
@@ -117,7 +134,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     const count = dropped - recorded;
     if (count === 0) return;
     try {
-      store.recordDroppedEntries({ processUuid, count });
+      store.recordDroppedEntries({ processUuid, count, busyTimeoutMs });
       recorded += count;
     } catch {
       // Best effort, like pruning.
@@ -148,17 +165,29 @@ export function createLogSink(options: LogSinkOptions): LogSink {
 
   const flushTimer = setInterval(write, options.flushIntervalMs ?? DEFAULTS.flushIntervalMs);
   flushTimer.unref();
+  // Pruning: once now (unless another process did within the interval), then on the interval,
+  // in short transactions with pauses between them, one prune at a time.
   const pruneEvery = options.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs;
+  let pruning: Promise<void> | undefined;
   const prune = (): void => {
-    try {
-      store.pruneOlderThan();
-      store.prunePartitions();
-    } catch {
-      // Pruning is best effort; it runs again later.
-    }
+    if (pruning !== undefined || closed) return;
+    pruning = store
+      .prune({ minIntervalMs: pruneEvery, busyTimeoutMs })
+      .then(
+        () => undefined,
+        // Pruning is best effort; it runs again on the interval (or in the next process).
+        () => undefined,
+      )
+      .finally(() => {
+        pruning = undefined;
+      });
   };
-  const pruneTimer = pruneEvery > 0 ? setInterval(prune, pruneEvery) : undefined;
-  pruneTimer?.unref();
+  let pruneTimer: NodeJS.Timeout | undefined;
+  if (pruneEvery > 0) {
+    prune();
+    pruneTimer = setInterval(prune, pruneEvery);
+    pruneTimer.unref();
+  }
 
   return {
     logger,
@@ -175,6 +204,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       clearInterval(flushTimer);
       if (pruneTimer) clearInterval(pruneTimer);
       write();
+      await pruning;
     },
   };
 }

@@ -119,7 +119,12 @@ describe('readLogsHealth', () => {
     const store = await openLogsStore({ home });
     store.close();
     const db = new Database(logsDbPath(home));
-    db.exec('DROP TABLE log_sink_drops; PRAGMA user_version = 1;');
+    // The schema of migration 1 alone.
+    db.exec(`DROP TABLE log_sink_drops; DROP TABLE log_prune_state;
+      DROP INDEX idx_logs_thread_bytes; DROP INDEX idx_logs_threadless_bytes;
+      CREATE INDEX idx_logs_thread_id ON logs(thread_id, id);
+      CREATE INDEX idx_logs_process_uuid_threadless ON logs(process_uuid, id) WHERE thread_id IS NULL;
+      PRAGMA user_version = 1;`);
     db.close();
     expect(readLogsHealth({ home })).toMatchObject({ rows: 0, droppedEntries: 0 });
     const reopened = await openLogsStore({ home }); // migrates it

@@ -2,12 +2,16 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CODEX_FIXTURE_VERSIONS, codexLogsFixtureDir, tempDirs } from '@agent-state/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ManualClock } from '../clock.js';
+import { ErrorCode, NotFoundError, StoreBusyError, StoreIoError } from '../errors.js';
+import { logsDbPath } from '../paths/home.js';
 import type { LogEntry } from './log-entry.js';
 import { maxLogId, queryLogs } from './log-query.js';
 import { createLogSink } from './log-sink.js';
+import { readLogsHealth } from './logs-health.js';
 import { type LogsStore, openLogsDatabaseReadOnly, openLogsStore } from './logs-store.js';
 
 const temp = tempDirs();
@@ -37,11 +41,18 @@ function entry(over: Partial<LogEntry>): LogEntry {
   };
 }
 
-async function store(clock = new ManualClock(T * 1000)): Promise<LogsStore> {
-  const logs = await openLogsStore({ home: temp.make('logs'), clock });
+async function store(
+  clock = new ManualClock(T * 1000),
+  home = temp.make('logs'),
+  busyTimeoutMs?: number,
+): Promise<LogsStore> {
+  const logs = await openLogsStore({ home, clock, busyTimeoutMs });
   open.push(logs);
   return logs;
 }
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 describe('logs store', () => {
   it('inserts in one go and filters by every field, alone and combined', async () => {
@@ -149,9 +160,116 @@ describe('logs store', () => {
       expect(readFileSync(copy).equals(before)).toBe(true);
       expect(readFileSync(join(dir, name)).equals(original)).toBe(true);
     }
-    expect(() => openLogsDatabaseReadOnly(join(temp.make('none'), 'missing.sqlite'))).toThrowError(
-      /missing\.sqlite/,
+  });
+
+  it('reports a missing file as NotFoundError (as documented), other unopenable paths as StoreIoError', () => {
+    const missing = join(temp.make('none'), 'missing.sqlite');
+    expect(() => openLogsDatabaseReadOnly(missing)).toThrowError(NotFoundError);
+    expect(() => openLogsDatabaseReadOnly(missing)).toThrowError(
+      expect.objectContaining({
+        code: ErrorCode.NotFound,
+        path: missing,
+        message: `log database ${missing} not found`,
+      }),
     );
+    const directory = temp.make('a-directory');
+    expect(() => openLogsDatabaseReadOnly(directory)).toThrowError(StoreIoError);
+  });
+
+  it('matches no row for --module on a logs table without module_path (never every row)', () => {
+    const path = join(temp.make('codex'), 'logs_0.sqlite');
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,
+      ts_nanos INTEGER NOT NULL, level TEXT NOT NULL, target TEXT NOT NULL, message TEXT,
+      file TEXT, line INTEGER, thread_id TEXT)`);
+    raw.exec(`INSERT INTO logs (ts, ts_nanos, level, target, message)
+      VALUES (1, 0, 'INFO', 'codex_core::codex', 'a'), (2, 0, 'WARN', 'codex_tui', 'b')`);
+    raw.close();
+    const { db, shape, close } = openLogsDatabaseReadOnly(path);
+    expect(shape.hasModulePath).toBe(false);
+    expect(queryLogs(db, shape, {})).toHaveLength(2);
+    expect(queryLogs(db, shape, { modules: ['codex_core'] })).toEqual([]);
+    expect(maxLogId(db, shape, { modules: ['codex'] })).toBe(0);
+    expect(queryLogs(db, shape, { modules: [''] })).toHaveLength(2); // empty values are dropped
+    close();
+  });
+
+  it('bounds a query by id on both sides (afterId, untilId)', async () => {
+    const logs = await store();
+    logs.insert([1, 2, 3, 4, 5].map((ts) => entry({ ts })));
+    expect(logs.query({ afterId: 1, untilId: 4 }).map((r) => r.id)).toEqual([2, 3, 4]);
+    expect(logs.query({ untilId: 2, descending: true }).map((r) => r.id)).toEqual([2, 1]);
+    expect(logs.maxId({ untilId: 3 })).toBe(3);
+    expect(() => logs.query({ untilId: 1.5 })).toThrowError(/invalid untilId/);
+  });
+});
+
+describe('logs store pruning', () => {
+  it('deletes in short transactions and lets another connection write between two of them', async () => {
+    const home = temp.make('logs');
+    const logs = await store(new ManualClock(T * 1000), home);
+    const rows = Array.from({ length: 45 }, (_, i) => entry({ ts: T - 100 * 86_400 + i }));
+    logs.insert([...rows, entry({ ts: T, threadId: A, message: 'x'.repeat(5000) })]);
+    const other = new Database(logsDbPath(home), { timeout: 0 });
+    let writesBetween = 0;
+    let done = false;
+    const tryWrite = (): void => {
+      if (done) return;
+      other.prepare('BEGIN IMMEDIATE').run(); // throws SQLITE_BUSY if the prune held the lock
+      other.prepare('COMMIT').run();
+      writesBetween += 1;
+      setImmediate(tryWrite);
+    };
+    setImmediate(tryWrite);
+    const result = await logs.prune({ chunkRows: 10, pauseMs: 0, maxPartitionBytes: 1000 });
+    done = true;
+    other.close();
+    expect(result).toEqual({ outcome: 'pruned', deletedByAge: 45, deletedBySize: 1 });
+    expect(writesBetween).toBeGreaterThanOrEqual(5); // 5 age chunks and 1 size chunk
+    expect(logs.query({})).toEqual([]);
+  });
+
+  it('records when it pruned and skips while that is within minIntervalMs, for any process', async () => {
+    const clock = new ManualClock(T * 1000);
+    const home = temp.make('logs');
+    const first = await store(clock, home);
+    const second = await store(clock, home); // another process's connection
+    expect(await first.prune({ minIntervalMs: HOUR_MS })).toMatchObject({ outcome: 'pruned' });
+    first.insert([entry({ ts: T - 100 * 86_400 })]);
+    expect(await second.prune({ minIntervalMs: HOUR_MS })).toEqual({
+      outcome: 'skipped',
+      deletedByAge: 0,
+      deletedBySize: 0,
+    });
+    expect(second.query({})).toHaveLength(1);
+    clock.advance(HOUR_MS);
+    expect(await second.prune({ minIntervalMs: HOUR_MS })).toMatchObject({
+      outcome: 'pruned',
+      deletedByAge: 1,
+    });
+    clock.advance(-DAY_MS); // a clock moved back does not hold pruning off
+    expect(await first.prune({ minIntervalMs: HOUR_MS })).toMatchObject({ outcome: 'pruned' });
+  });
+
+  it('stops after the transaction in progress when aborted, and when the lock stays busy', async () => {
+    const home = temp.make('logs');
+    const logs = await store(new ManualClock(T * 1000), home);
+    logs.insert(Array.from({ length: 30 }, (_, i) => entry({ ts: T - 100 * 86_400 + i })));
+    const controller = new AbortController();
+    const pruning = logs.prune({ chunkRows: 10, pauseMs: 0, signal: controller.signal });
+    controller.abort(); // the first chunk already ran, synchronously
+    expect(await pruning).toEqual({ outcome: 'interrupted', deletedByAge: 10, deletedBySize: 0 });
+
+    const other = new Database(logsDbPath(home));
+    other.prepare('BEGIN IMMEDIATE').run();
+    expect(await logs.prune({ busyTimeoutMs: 0 })).toMatchObject({ outcome: 'skipped' });
+    other.prepare('COMMIT').run();
+    const busyLater = logs.prune({ chunkRows: 10, pauseMs: 0, busyTimeoutMs: 0 });
+    other.prepare('BEGIN IMMEDIATE').run(); // taken during the pause after the first chunk
+    expect(await busyLater).toEqual({ outcome: 'interrupted', deletedByAge: 10, deletedBySize: 0 });
+    other.prepare('COMMIT').run();
+    other.close();
+    expect(logs.query({})).toHaveLength(10);
   });
 });
 
@@ -201,6 +319,75 @@ describe('log sink', () => {
     sink.logger.error('after close');
     expect(sink.dropped).toBe(901);
   });
+
+  it('prunes once when it starts, before any interval has passed', async () => {
+    const clock = new ManualClock(T * 1000);
+    const logs = await store(clock);
+    logs.insert([entry({ ts: T - 91 * 86_400, message: 'too old' }), entry({ message: 'kept' })]);
+    const sink = createLogSink({ store: logs, clock }); // default interval: one hour
+    await sink.close();
+    expect(logs.query({}).map((r) => r.message)).toEqual(['kept']);
+  });
+
+  it('skips the start prune when any process pruned within the interval, and prunes after it', async () => {
+    const clock = new ManualClock(T * 1000);
+    const home = temp.make('logs');
+    const stale = () => entry({ ts: T - 91 * 86_400, message: 'too old' });
+    const first = await store(clock, home);
+    await createLogSink({ store: first, clock }).close(); // prunes, and records when
+    first.insert([stale()]);
+
+    clock.advance(HOUR_MS - 1000);
+    const second = await store(clock, home); // another short run, within the hour
+    await createLogSink({ store: second, clock }).close();
+    expect(second.query({})).toHaveLength(1);
+
+    clock.advance(1000);
+    const third = await store(clock, home);
+    await createLogSink({ store: third, clock }).close();
+    expect(third.query({})).toEqual([]);
+  });
+
+  it('prunes again on its interval while it runs', async () => {
+    vi.useFakeTimers();
+    try {
+      const clock = new ManualClock(T * 1000);
+      const logs = await store(clock);
+      const sink = createLogSink({ store: logs, clock, pruneIntervalMs: 60_000 });
+      await vi.advanceTimersByTimeAsync(1000); // the start prune ends
+      logs.insert([entry({ ts: T - 91 * 86_400 })]);
+      clock.advance(60_000);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(logs.query({})).toEqual([]);
+      await sink.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives a batch up after its short busy timeout, counting it as dropped, instead of stalling', async () => {
+    const home = temp.make('logs');
+    // The store's own timeout is long: a write that used it would stall this test for 20 s.
+    const logs = await store(new ManualClock(T * 1000), home, 20_000);
+    const sink = createLogSink({
+      store: logs,
+      pruneIntervalMs: 0,
+      flushIntervalMs: 60_000,
+      writeBusyTimeoutMs: 0,
+    });
+    const other = new Database(logsDbPath(home));
+    other.prepare('BEGIN IMMEDIATE').run();
+    sink.logger.info('meets the lock');
+    await sink.flush();
+    expect([sink.dropped, sink.written]).toEqual([1, 0]);
+    expect(() => logs.insert([entry({})], { busyTimeoutMs: 0 })).toThrowError(StoreBusyError);
+    other.prepare('COMMIT').run();
+    other.close();
+    sink.logger.info('after the lock');
+    await sink.close(); // writes the row and records the drop
+    expect(logs.query({}).map((r) => r.message)).toEqual(['after the lock']);
+    expect(readLogsHealth({ home }).droppedEntries).toBe(1);
+  }, 10_000);
 
   it('never throws into the caller when the database is gone', async () => {
     const logs = await store();

@@ -1,9 +1,9 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 
 import Database from 'better-sqlite3';
 
 import { type Clock, systemClock, unixSeconds } from '../clock.js';
-import { InvalidArgumentError, StoreIoError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, StoreIoError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import {
   AGENT_STATE_APPLICATION_ID,
@@ -11,17 +11,24 @@ import {
   LOGS_DB_GENERATION,
 } from '../paths/generations.js';
 import { logsDbPath } from '../paths/home.js';
+import { withBusyTimeout } from '../sqlite/busy-timeout.js';
 import { removeLegacyDatabases } from '../sqlite/legacy-cleanup.js';
 import type { Migration } from '../sqlite/migrator.js';
 import { BUSY_TIMEOUT_MS, openDatabase } from '../sqlite/open-database.js';
-import { toStoreError } from '../sqlite/sqlite-errors.js';
+import { isSqliteBusy, toStoreError } from '../sqlite/sqlite-errors.js';
 import type { LogEntry, LogQuery, LogRow } from './log-entry.js';
+import {
+  PRUNE_CHUNK_ROWS,
+  claimPrune,
+  pruneByAgeSteps,
+  prunePartitionSteps,
+} from './log-pruning.js';
 import { maxLogId, queryLogs } from './log-query.js';
 import { type LogsTableShape, detectLogsShape } from './logs-shape.js';
 
 // The logs table keeps the reference's columns. Indexes serve the queries: newest rows of a
-// thread by id (thread_id, id), time ranges and age pruning (ts), and size pruning of threadless
-// rows per process.
+// thread by id (thread_id, id), time ranges and age pruning (ts), and size pruning per thread
+// and per process's threadless rows (migration 4 adds estimated_bytes to those two).
 const LOGS_MIGRATIONS: readonly Migration[] = Object.freeze([
   {
     version: 1,
@@ -61,6 +68,34 @@ CREATE TABLE log_sink_drops (
 CREATE INDEX idx_log_sink_drops_last ON log_sink_drops(last_dropped_at);
 `,
   },
+  // When this database was last pruned (by any process), so that short-lived processes do not
+  // all prune: a sink prunes when it starts only if the last prune is older than its interval.
+  {
+    version: 3,
+    name: '0003_log_prune_state',
+    sql: `
+CREATE TABLE log_prune_state (
+  id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+  last_pruned_at INTEGER NOT NULL
+);
+`,
+  },
+  // Size pruning sums estimated_bytes per thread and per process's threadless rows: with the
+  // size in the index, that is a pass over the index, never over the table. thread_id (always
+  // NULL there) is in the threadless index only so that SQLite counts it as covering. The new
+  // indexes serve the queries of the old ones (same leading columns), which would only slow
+  // inserts.
+  {
+    version: 4,
+    name: '0004_logs_partition_size_indexes',
+    sql: `
+CREATE INDEX idx_logs_thread_bytes ON logs(thread_id, id, estimated_bytes);
+CREATE INDEX idx_logs_threadless_bytes ON logs(process_uuid, id, estimated_bytes, thread_id)
+  WHERE thread_id IS NULL;
+DROP INDEX idx_logs_thread_id;
+DROP INDEX idx_logs_process_uuid_threadless;
+`,
+  },
 ]);
 
 const INSERT_COLUMNS =
@@ -86,6 +121,68 @@ export const LOG_RETENTION_DAYS = 90;
  * ```
  */
 export const LOG_PARTITION_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Default busy timeout of the writes that must never stall their process for long — a sink's
+ * batch inserts and drop records, and each transaction of {@link LogsStore.prune} — in
+ * milliseconds: 200, instead of the 5 s of other statements. A write that meets the lock for
+ * longer gives up (a sink counts its batch as dropped; a prune stops until next time).
+ *
+ * @example
+ * ```ts
+ * logs.insert(batch, { busyTimeoutMs: LOG_WRITE_BUSY_TIMEOUT_MS });
+ * ```
+ */
+export const LOG_WRITE_BUSY_TIMEOUT_MS = 200;
+
+/**
+ * Options of {@link LogsStore.prune}.
+ *
+ * @example
+ * ```ts
+ * const options: PruneLogsOptions = { minIntervalMs: 3_600_000, retentionDays: 30 };
+ * ```
+ */
+export interface PruneLogsOptions {
+  /** Rows older than this many days go (default {@link LOG_RETENTION_DAYS}). */
+  retentionDays?: number | undefined;
+  /** Each partition keeps at most this many estimated bytes (default {@link LOG_PARTITION_MAX_BYTES}). */
+  maxPartitionBytes?: number | undefined;
+  /**
+   * Skip when any process recorded a prune of this database less than this many milliseconds
+   * ago (default 0: always prune). The time of this prune is recorded before it starts.
+   */
+  minIntervalMs?: number | undefined;
+  /** Rows deleted per transaction (default 1000). */
+  chunkRows?: number | undefined;
+  /** Pause between two transactions, so that other writers get the lock, ms (default 20). */
+  pauseMs?: number | undefined;
+  /**
+   * How long each transaction waits for another process's lock, ms (default
+   * {@link LOG_WRITE_BUSY_TIMEOUT_MS}); when that runs out the prune stops (`interrupted`).
+   */
+  busyTimeoutMs?: number | undefined;
+  /** Stops the prune after the transaction in progress (`interrupted`). */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * What {@link LogsStore.prune} did: `pruned` (all of it), `skipped` (another prune was recorded
+ * within `minIntervalMs`, or the lock was busy when it started), or `interrupted` (the signal
+ * aborted, or a transaction met a lock busy beyond its timeout; the rest waits for the next prune).
+ *
+ * @example
+ * ```ts
+ * const { outcome, deletedByAge, deletedBySize } = await logs.prune({ minIntervalMs: 3_600_000 });
+ * ```
+ */
+export interface LogsPruneResult {
+  outcome: 'pruned' | 'skipped' | 'interrupted';
+  /** Rows older than the retention that were deleted. */
+  deletedByAge: number;
+  /** Rows deleted to keep partitions within their size limit. */
+  deletedBySize: number;
+}
 
 /**
  * Options of {@link openLogsStore}.
@@ -143,20 +240,20 @@ export class LogsStore {
   }
 
   /**
-   * Stores entries in one transaction. A no-op for an empty list.
+   * Stores entries in one transaction. A no-op for an empty list. `options.busyTimeoutMs` bounds
+   * how long this write waits for another process's lock (default: the store's, 5 s); past it, a
+   * `StoreBusyError` is thrown and nothing is stored. The shorter timeout applies to this call
+   * only: the store's connection is its own, and the timeout is restored before it returns.
    *
    * @example
    * ```ts
    * logs.insert(batch);
+   * logs.insert(batch, { busyTimeoutMs: LOG_WRITE_BUSY_TIMEOUT_MS }); // a logger must not stall
    * ```
    */
-  insert(entries: readonly LogEntry[]): void {
+  insert(entries: readonly LogEntry[], options: { busyTimeoutMs?: number | undefined } = {}): void {
     if (entries.length === 0) return;
-    try {
-      this.#insertMany.immediate(entries);
-    } catch (error) {
-      throw toStoreError(error, this.path);
-    }
+    this.#write(options.busyTimeoutMs, () => this.#insertMany.immediate(entries));
   }
 
   /**
@@ -186,6 +283,8 @@ export class LogsStore {
   /**
    * Deletes rows older than `days` (default {@link LOG_RETENTION_DAYS}); returns how many. Drop
    * records (see {@link recordDroppedEntries}) last seen before the cutoff go too, uncounted.
+   * Deletes in transactions of at most 1000 rows, one after the other; {@link prune} also pauses
+   * between them and is what a long-running process should use.
    *
    * @example
    * ```ts
@@ -193,10 +292,7 @@ export class LogsStore {
    * ```
    */
   pruneOlderThan(days: number = LOG_RETENTION_DAYS): number {
-    const cutoff = unixSeconds(this.#clock) - Math.floor(days * 86_400);
-    const deleted = this.#run('DELETE FROM logs WHERE ts < ?', cutoff);
-    this.#run('DELETE FROM log_sink_drops WHERE last_dropped_at < ?', cutoff);
-    return deleted;
+    return this.#drain(pruneByAgeSteps(this.#db, this.#ageCutoff(days)));
   }
 
   /**
@@ -209,30 +305,38 @@ export class LogsStore {
    * logs.recordDroppedEntries({ processUuid: sink.processUuid, count: sink.dropped });
    * ```
    */
-  recordDroppedEntries(options: { processUuid: string; count: number }): void {
+  recordDroppedEntries(options: {
+    processUuid: string;
+    count: number;
+    /** Bounds this write's wait for another process's lock, as for {@link insert}. */
+    busyTimeoutMs?: number | undefined;
+  }): void {
     const { processUuid, count } = options;
     if (!Number.isSafeInteger(count) || count < 0) {
       throw new InvalidArgumentError('count', `must be a non-negative integer, got ${count}`);
     }
     if (count === 0) return;
     const now = unixSeconds(this.#clock);
-    this.#run(
-      `INSERT INTO log_sink_drops (process_uuid, dropped, first_dropped_at, last_dropped_at)
-       VALUES (?, ?, ?, ?)
-       ON CONFLICT(process_uuid) DO UPDATE SET
-         dropped = dropped + excluded.dropped,
-         last_dropped_at = MAX(last_dropped_at, excluded.last_dropped_at)`,
-      processUuid,
-      count,
-      now,
-      now,
+    this.#write(options.busyTimeoutMs, () =>
+      this.#db
+        .prepare(
+          `INSERT INTO log_sink_drops (process_uuid, dropped, first_dropped_at, last_dropped_at)
+           VALUES (?, ?, ?, ?)
+           ON CONFLICT(process_uuid) DO UPDATE SET
+             dropped = dropped + excluded.dropped,
+             last_dropped_at = MAX(last_dropped_at, excluded.last_dropped_at)`,
+        )
+        .run(processUuid, count, now, now),
     );
   }
 
   /**
    * Keeps each partition (a thread; the threadless rows of one process; the threadless rows
    * without a process) within `maxBytes` of estimated size, deleting its oldest rows first (a
-   * single row larger than the limit goes too). Returns how many rows were deleted.
+   * single row larger than the limit goes too). Returns how many rows were deleted. The
+   * partitions over the limit are found from indexes, without the write lock; their rows are
+   * deleted in transactions of at most 1000 rows, one after the other ({@link prune} also pauses
+   * between them).
    *
    * @example
    * ```ts
@@ -240,20 +344,62 @@ export class LogsStore {
    * ```
    */
   prunePartitions(maxBytes: number = LOG_PARTITION_MAX_BYTES): number {
-    // One non-null key per partition; a pre-check finds the partitions over the limit so only
-    // their rows are ranked, newest first, by running size.
-    const key = "COALESCE('t:' || thread_id, 'p:' || process_uuid, '-')";
-    return this.#run(
-      `DELETE FROM logs WHERE id IN (
-         SELECT id FROM (
-           SELECT id, SUM(estimated_bytes) OVER (
-             PARTITION BY ${key} ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS running
-           FROM logs
-           WHERE ${key} IN (SELECT ${key} FROM logs GROUP BY 1 HAVING SUM(estimated_bytes) > ?)
-         ) WHERE running > ?)`,
-      maxBytes,
-      maxBytes,
+    return this.#drain(prunePartitionSteps(this.#db, checkedBytes(maxBytes)));
+  }
+
+  /**
+   * Prunes by age, then by partition size (as {@link pruneOlderThan} and {@link prunePartitions}),
+   * without ever stalling other processes' writers or this process: each transaction deletes at
+   * most `chunkRows` rows and waits at most `busyTimeoutMs` for the lock, with a pause between
+   * two. With `minIntervalMs` it first records the time of this prune in the database and skips
+   * when one was recorded more recently than that, by any process — so many short-lived
+   * processes prune once per interval between them. Never throws for a busy database (see
+   * {@link LogsPruneResult}); other failures are thrown as typed store errors.
+   *
+   * @example
+   * ```ts
+   * const result = await logs.prune({ minIntervalMs: 60 * 60 * 1000 });
+   * if (result.outcome === 'pruned') console.log(`${result.deletedByAge} rows were too old`);
+   * ```
+   */
+  async prune(options: PruneLogsOptions = {}): Promise<LogsPruneResult> {
+    const cutoff = this.#ageCutoff(options.retentionDays ?? LOG_RETENTION_DAYS);
+    const maxBytes = checkedBytes(options.maxPartitionBytes ?? LOG_PARTITION_MAX_BYTES);
+    const minIntervalMs = checkedCount('minIntervalMs', options.minIntervalMs ?? 0);
+    const chunkRows = checkedCount('chunkRows', options.chunkRows ?? PRUNE_CHUNK_ROWS);
+    if (chunkRows === 0) throw new InvalidArgumentError('chunkRows', 'must be at least 1');
+    const pauseMs = checkedCount('pauseMs', options.pauseMs ?? 20);
+    const busyTimeoutMs = options.busyTimeoutMs ?? LOG_WRITE_BUSY_TIMEOUT_MS;
+    const result: LogsPruneResult = { outcome: 'skipped', deletedByAge: 0, deletedBySize: 0 };
+
+    const now = unixSeconds(this.#clock);
+    const claimed = this.#tryWrite(busyTimeoutMs, () =>
+      claimPrune(this.#db, now, Math.ceil(minIntervalMs / 1000)),
     );
+    if (claimed !== true) return result;
+    result.outcome = 'pruned';
+
+    const phases = [
+      { steps: pruneByAgeSteps(this.#db, cutoff, chunkRows), key: 'deletedByAge' },
+      { steps: prunePartitionSteps(this.#db, maxBytes, chunkRows), key: 'deletedBySize' },
+    ] as const;
+    for (const { steps, key } of phases) {
+      for (;;) {
+        if (options.signal?.aborted === true) {
+          result.outcome = 'interrupted';
+          return result;
+        }
+        const step = this.#tryWrite(busyTimeoutMs, () => steps.next());
+        if (step === undefined) {
+          result.outcome = 'interrupted';
+          return result;
+        }
+        if (step.done === true) break;
+        result[key] += step.value;
+        await pause(pauseMs);
+      }
+    }
+    return result;
   }
 
   /**
@@ -293,13 +439,69 @@ export class LogsStore {
     return statement;
   }
 
-  #run(sql: string, ...params: unknown[]): number {
+  /** Runs a write, with `busyTimeoutMs` when given; errors become typed store errors. */
+  #write<T>(busyTimeoutMs: number | undefined, body: () => T): T {
     try {
-      return this.#db.prepare(sql).run(...params).changes;
+      return busyTimeoutMs === undefined ? body() : withBusyTimeout(this.#db, busyTimeoutMs, body);
     } catch (error) {
       throw toStoreError(error, this.path);
     }
   }
+
+  /** As {@link #write}, but `undefined` when the lock stayed busy beyond `busyTimeoutMs`. */
+  #tryWrite<T>(busyTimeoutMs: number, body: () => T): T | undefined {
+    try {
+      return this.#write(busyTimeoutMs, body);
+    } catch (error) {
+      if (isSqliteBusy(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Runs every step of a prune at once; returns the rows deleted. */
+  #drain(steps: Generator<number, void, void>): number {
+    let deleted = 0;
+    for (;;) {
+      const step = this.#write(undefined, () => steps.next());
+      if (step.done === true) return deleted;
+      deleted += step.value;
+    }
+  }
+
+  #ageCutoff(days: number): number {
+    if (!Number.isFinite(days) || days < 0) {
+      throw new InvalidArgumentError('days', `expected a non-negative number, got ${days}`);
+    }
+    return unixSeconds(this.#clock) - Math.floor(days * 86_400);
+  }
+}
+
+function checkedBytes(maxBytes: number): number {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new InvalidArgumentError(
+      'maxBytes',
+      `expected a non-negative integer, got ${String(maxBytes)}`,
+    );
+  }
+  return maxBytes;
+}
+
+function checkedCount(argument: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected a non-negative integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Yields to the event loop for `ms` (at least one turn), so other work and writers can run. */
+async function pause(ms: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if (ms === 0) setImmediate(resolve);
+    else setTimeout(resolve, ms);
+  });
 }
 
 function pushRowValues(params: unknown[], entry: LogEntry): void {
@@ -373,8 +575,9 @@ export async function openLogsStore(options: OpenLogsStoreOptions): Promise<Logs
 /**
  * Opens any SQLite file with a `logs` table — ours or Codex's (`state_5.sqlite` of 0.100,
  * `logs_2.sqlite` of 0.169) — strictly read-only: it is never created, migrated or written, and
- * reading works while its writer runs (WAL, busy timeout). Throws `NotFoundError` when the file
- * or its `logs` table is missing, `StoreCorruptError` / `StoreIoError` naming the path otherwise.
+ * reading works while its writer runs (WAL, busy timeout). Throws `NotFoundError` (code
+ * `NOT_FOUND`) when the file or its `logs` table is missing, `StoreCorruptError` /
+ * `StoreIoError` naming the path otherwise (not a database; a directory; no permission).
  *
  * @example
  * ```ts
@@ -394,7 +597,8 @@ export function openLogsDatabaseReadOnly(path: string): {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_CANTOPEN') {
-      throw new StoreIoError(path, 'no such database file (or it cannot be opened read-only)', {
+      if (!existsSync(path)) throw new NotFoundError(`log database ${path}`, { path });
+      throw new StoreIoError(path, 'the database file cannot be opened read-only', {
         cause: error,
       });
     }

@@ -4,7 +4,7 @@ import { tempDirs } from '@agent-state/test-utils';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ErrorCode, StoreForeignError, StoreTooNewError } from '../errors.js';
+import { ErrorCode, StoreCorruptError, StoreForeignError, StoreTooNewError } from '../errors.js';
 import { type Migration, migrate } from './migrator.js';
 
 const temp = tempDirs();
@@ -72,6 +72,24 @@ describe('migrate', () => {
     })();
     expect(error).toBeInstanceOf(StoreTooNewError);
     expect(error).toMatchObject({ code: ErrorCode.StoreTooNew, found: 2, supported: 1, path });
+    db.close();
+  });
+
+  it('reports a version it cannot migrate from as a typed error naming the file', () => {
+    const { db, path } = open();
+    const M3: Migration = { version: 3, name: '0003_c', sql: 'CREATE TABLE c (z INTEGER);' };
+    let error: unknown;
+    try {
+      migrate(db, { path, applicationId: APP_ID, migrations: [M1, M3] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    expect(error).toMatchObject({ code: ErrorCode.StoreCorrupt, path });
+    expect((error as Error).message).toBe(
+      `database ${path} is corrupt: migration 3 (0003_c) needs schema version 2, found 1`,
+    );
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
     db.close();
   });
 

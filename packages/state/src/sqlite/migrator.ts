@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 
-import { StoreForeignError, StoreTooNewError } from '../errors.js';
+import { StoreCorruptError, StoreForeignError, StoreTooNewError } from '../errors.js';
 import { toStoreError } from './sqlite-errors.js';
 
 /** One forward-only schema step. `version` numbers start at 1 and have no gaps. */
@@ -34,6 +34,7 @@ export interface MigrateResult {
  * several processes opening one new home at once apply each step exactly once. A database whose
  * version is ahead of ours is refused ({@link StoreTooNewError}); one that carries another
  * program's `application_id`, or tables without our id, is refused ({@link StoreForeignError}).
+ * A version that cannot be migrated from (a gap in the sequence) raises {@link StoreCorruptError}.
  */
 export function migrate(db: Database.Database, options: MigrateOptions): MigrateResult {
   const { path, applicationId, migrations } = options;
@@ -60,8 +61,11 @@ export function migrate(db: Database.Database, options: MigrateOptions): Migrate
         if (current >= migration.version) return;
         if (current === 0) checkOwner();
         if (current !== migration.version - 1) {
-          throw new Error(
-            `migration ${migration.version} needs schema ${migration.version - 1}, found ${current}`,
+          // Versions only ever move one step at a time, in a transaction: a gap means the
+          // file's user_version was changed by something else.
+          throw new StoreCorruptError(
+            path,
+            `migration ${migration.version} (${migration.name}) needs schema version ${migration.version - 1}, found ${current}`,
           );
         }
         db.exec(migration.sql);

@@ -266,6 +266,35 @@ describe('openStateStore', () => {
     await b.close();
   });
 
+  it('refuses every call after close with a typed error naming the file, even while another store of the home is open', async () => {
+    const home = temp.make('home');
+    const closed = await openStateStore({ home });
+    const other = await openStateStore({ home });
+    const threads = closed.threads; // a reference kept from before the close
+    await closed.close();
+    const expected = {
+      code: ErrorCode.StoreIo,
+      path: closed.path,
+      message: `cannot use ${closed.path}: this store was closed`,
+    };
+    await expect(threads.count()).rejects.toBeInstanceOf(StoreIoError);
+    await expect(closed.threads.list({ pageSize: 5 })).rejects.toMatchObject(expected);
+    await expect(closed.backfill.get()).rejects.toMatchObject(expected);
+    await expect(closed.memories.jobCounts()).rejects.toMatchObject(expected);
+    await expect(closed.dynamicTools.get('t')).rejects.toMatchObject(expected);
+    await expect(closed.discrepancies.counts()).rejects.toMatchObject(expected);
+    await expect(closed.info()).rejects.toMatchObject(expected);
+    await expect(closed.checkIntegrity()).rejects.toMatchObject(expected);
+    expect(await other.threads.count()).toBe(0); // the shared connection is still open
+    await other.close();
+    // After the last close the connection is gone; the error is still ours, not the driver's.
+    await expect(threads.count()).rejects.toMatchObject(expected);
+    await expect(other.threads.count()).rejects.toMatchObject({
+      code: ErrorCode.StoreIo,
+      path: other.path,
+    });
+  });
+
   it('closing twice is harmless', async () => {
     const store = await openStateStore({ home: temp.make('home') });
     await store.close();

@@ -121,11 +121,14 @@ export class StateStore {
       path: this.path,
       clock: init.clock,
     };
-    this.threads = new ThreadsRepository(context);
-    this.dynamicTools = new DynamicToolsRepository(context);
-    this.backfill = new BackfillRepository(context);
-    this.memories = new MemoriesRepository(context);
-    this.discrepancies = new DiscrepanciesRepository(context);
+    // Every repository call checks that this store is still open: the connection is shared
+    // with the other stores of the file in this process, so it may well still be open.
+    const isClosed = (): boolean => this.#closed;
+    this.threads = openOnly(new ThreadsRepository(context), isClosed, this.path);
+    this.dynamicTools = openOnly(new DynamicToolsRepository(context), isClosed, this.path);
+    this.backfill = openOnly(new BackfillRepository(context), isClosed, this.path);
+    this.memories = openOnly(new MemoriesRepository(context), isClosed, this.path);
+    this.discrepancies = openOnly(new DiscrepanciesRepository(context), isClosed, this.path);
   }
 
   /**
@@ -163,11 +166,14 @@ export class StateStore {
   }
 
   /**
-   * Closes the database. Further calls fail; closing twice is harmless.
+   * Closes this store; the connection closes with the last store of the file in this process.
+   * Any later call on this store or its repositories (even while another store of the same home
+   * is open) throws a `StoreIoError` (code `STORE_IO`) naming the file; closing twice is harmless.
    *
    * @example
    * ```ts
    * await store.close();
+   * await store.threads.count(); // throws StoreIoError: cannot use …/agent_state_1.sqlite: this store was closed
    * ```
    */
   async close(): Promise<void> {
@@ -178,6 +184,7 @@ export class StateStore {
 
   /** Runs a synchronous call on the raw connection, queued behind Kysely's pending queries. */
   async #withRaw<T>(run: () => T): Promise<T> {
+    if (this.#closed) throw closedError(this.path);
     return this.#connection.db.connection().execute(async () => {
       try {
         return run();
@@ -251,6 +258,36 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     clock,
     logger: options.logger ?? noopLogger,
     connection,
+  });
+}
+
+/** The error of a call on a store after its `close()`. */
+function closedError(path: string): StoreIoError {
+  return new StoreIoError(path, 'this store was closed');
+}
+
+const AsyncFunction = (async () => undefined).constructor;
+
+/**
+ * `repository`, whose methods throw {@link closedError} once `isClosed()` (async ones by
+ * rejecting). Methods run on the repository itself, so its private fields keep working.
+ */
+function openOnly<T extends object>(repository: T, isClosed: () => boolean, path: string): T {
+  return new Proxy(repository, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      const isAsync = method instanceof AsyncFunction;
+      return (...args: unknown[]): unknown => {
+        if (isClosed()) {
+          const error = closedError(path);
+          if (isAsync) return Promise.reject(error);
+          throw error;
+        }
+        return Reflect.apply(method, target, args);
+      };
+    },
   });
 }
 
