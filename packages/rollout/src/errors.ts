@@ -1,4 +1,6 @@
-import { AgentStateError, type ErrorCode } from '@agent-state/state';
+import { AgentStateError, ErrorCode } from '@agent-state/state';
+
+import { describeErrno } from './fs/errno.js';
 
 /**
  * A rollout file that cannot be used: unreadable (`ROLLOUT_UNREADABLE`) or holding no usable
@@ -37,4 +39,25 @@ export class RolloutFileError extends AgentStateError {
     super(code, `${where}: ${problem}`, { path, cause: options.cause });
     this.line = options.line;
   }
+}
+
+/**
+ * @internal The {@link RolloutFileError} (`ROLLOUT_UNREADABLE`) for a rollout that could not be
+ * opened or read: names the file, says why in a few words (`permission denied`, `is a directory`,
+ * …) and keeps the file system's error as `cause`. A `RolloutFileError` passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   handle = await open(path, 'r');
+ * } catch (error) {
+ *   throw unreadableRollout(path, error); // '<path>: no such file'
+ * }
+ * ```
+ */
+export function unreadableRollout(path: string, error: unknown): RolloutFileError {
+  if (error instanceof RolloutFileError) return error;
+  return new RolloutFileError(ErrorCode.RolloutUnreadable, path, describeErrno(error), {
+    cause: error,
+  });
 }

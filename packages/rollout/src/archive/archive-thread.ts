@@ -1,5 +1,5 @@
-import { mkdir, realpath, rename, stat, utimes } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstat, realpath, stat, utimes } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
 
 import {
   type Clock,
@@ -12,7 +12,9 @@ import {
   unixSeconds,
 } from '@agent-state/state';
 
-import { RolloutFileError } from '../errors.js';
+import { RolloutFileError, unreadableRollout } from '../errors.js';
+import { isMissingError } from '../fs/errno.js';
+import { isStrictlyInside } from '../fs/is-inside.js';
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   ROLLOUT_PREFIX,
@@ -21,7 +23,13 @@ import {
   rolloutDateParts,
 } from '../paths/rollout-paths.js';
 import { ArchiveRefusedError } from './archive-errors.js';
-import { isMissingError, locateThreadRollout, pathExists } from './locate-rollout.js';
+import { findRolloutCandidate } from './locate-rollout.js';
+import {
+  existsNoFollow,
+  makeFolder,
+  moveWithoutOverwrite,
+  sameFile,
+} from './move-without-overwrite.js';
 
 /**
  * Options of {@link archiveThread} and {@link unarchiveThread}.
@@ -70,19 +78,26 @@ export interface ArchiveMove {
 
 /**
  * Archives a thread as Codex's `thread/archive` does: finds its rollout (the `rolloutPath`
- * option, else the store's active path if that file exists, else a search of `sessions/` for
- * `rollout-*-<id>.jsonl`), checks that its real path (symlinks resolved) is inside
- * `<home>/sessions` and that its name ends with `-<id>.jsonl`, then renames it to
+ * option, else as `locateThreadRollout` does: the store's active path, else a search of
+ * `sessions/` for `rollout-*-<id>.jsonl`), checks that its real path (symlinks resolved) is
+ * inside `<home>/sessions` and that its name ends with `-<id>.jsonl`, then moves it to
  * `<home>/archived_sessions/<same name>` (flat) and, with a store, marks the row archived at
- * `unixSeconds(clock)` with its new path.
+ * `unixSeconds(clock)` with its new path. A rollout that leads out of the home (the store's path
+ * lies outside, or is a symbolic link out of it) is refused by name, never followed.
  *
  * Archiving is not idempotent on purpose: a thread already archived is refused
  * (`ArchiveRefusedError`, reason `already-archived`, naming the archived file), so callers can
  * tell "done before" from "done now"; catch that reason to treat it as success.
  *
+ * The move never replaces a file: it links the rollout under its new name, which fails at once
+ * when a file is there (even one another process creates at that moment), then removes the old
+ * name. Two archives of one thread at once move it once; the other gets `already-archived`.
+ *
  * Throws `InvalidArgumentError` (not a UUID), `NotFoundError` (no rollout for the id, code
  * `NOT_FOUND`), `ArchiveRefusedError` (`outside-root`, `id-mismatch`, `destination-exists`,
- * `already-archived`; nothing is moved) or `RolloutFileError` (not a regular file).
+ * `already-archived`; nothing is moved) or `RolloutFileError` (`ROLLOUT_UNREADABLE`, naming the
+ * file or folder and why: not a regular file, `permission denied`, `it is on another file
+ * system`, a folder that cannot be created, …; nothing is moved).
  *
  * @example
  * ```ts
@@ -95,8 +110,8 @@ export async function archiveThread(options: ArchiveThreadOptions): Promise<Arch
   const move = await prepareMove(options, 'archive');
   const archivedDir = join(move.home, ARCHIVED_SESSIONS_SUBDIR);
   const to = join(archivedDir, basename(move.from));
-  await mkdir(archivedDir, { recursive: true });
-  await renameWithoutOverwrite(move.from, to);
+  await makeFolder(archivedDir);
+  await moveRollout(move, to, 'archive');
   const storeUpdated = await updateStore(move, () =>
     options.store?.threads.markArchived(move.id, {
       rolloutPath: to,
@@ -138,8 +153,8 @@ export async function unarchiveThread(options: ArchiveThreadOptions): Promise<Ar
   }
   const dayDir = join(move.home, SESSIONS_SUBDIR, ...parts);
   const to = join(dayDir, name);
-  await mkdir(dayDir, { recursive: true });
-  await renameWithoutOverwrite(move.from, to);
+  await makeFolder(dayDir);
+  await moveRollout(move, to, 'unarchive');
   const nowMs = options.clock.now();
   try {
     const { atime } = await stat(to);
@@ -171,10 +186,15 @@ interface PreparedMove {
   log: Logger;
 }
 
-/** Finds the rollout to move and runs every check that needs no writing. */
+/**
+ * Finds the rollout to move and runs every check that needs no writing. A rollout that was found
+ * but vanished before it could be checked (another process moved it meanwhile) is looked for
+ * once more, so that the caller gets the state it was moved to.
+ */
 async function prepareMove(
   options: ArchiveThreadOptions,
   direction: Direction,
+  retry = true,
 ): Promise<PreparedMove> {
   const id = normalizeThreadId(options.threadId, 'threadId');
   const home = resolve(options.home);
@@ -188,23 +208,28 @@ async function prepareMove(
 
   let candidate: string | undefined;
   if (options.rolloutPath !== undefined) {
-    candidate = resolve(home, options.rolloutPath);
-    if (!(await pathExists(candidate))) {
-      throw new NotFoundError(`rollout ${candidate} of thread ${id}`, { path: candidate });
-    }
+    candidate = resolve(home, options.rolloutPath); // a missing one is reported by confine()
   } else {
+    // A candidate that leads out of the home is kept, to be refused by name (outside-root).
     const locate = { home, threadId: id, store: options.store, logger: log };
-    candidate = await locateThreadRollout({ ...locate, archived: !archiving });
+    candidate = (await findRolloutCandidate({ ...locate, archived: !archiving }))?.path;
     if (candidate === undefined) {
-      const elsewhere = await locateThreadRollout({ ...locate, archived: archiving });
-      if (elsewhere !== undefined) throw wrongState(direction, id, elsewhere);
+      const elsewhere = await findRolloutCandidate({ ...locate, archived: archiving });
+      if (elsewhere !== undefined) throw wrongState(direction, id, elsewhere.path);
       throw new NotFoundError(
         archiving ? `rollout of thread ${id}` : `archived rollout of thread ${id}`,
       );
     }
   }
 
-  const from = await confine({ path: candidate, root, otherRoot, id, direction });
+  let from: string;
+  try {
+    from = await confine({ path: candidate, root, otherRoot, id, direction });
+  } catch (error) {
+    const vanished = error instanceof NotFoundError && options.rolloutPath === undefined;
+    if (vanished && retry) return prepareMove(options, direction, false);
+    throw error;
+  }
   const name = basename(from).toLowerCase();
   if (!name.startsWith(ROLLOUT_PREFIX) || !name.endsWith(`-${id}${ROLLOUT_SUFFIX}`)) {
     throw new ArchiveRefusedError(
@@ -235,13 +260,20 @@ async function confine(options: {
     if (isMissingError(error)) {
       throw new NotFoundError(`rollout ${path} of thread ${id}`, { path });
     }
-    throw error;
+    throw unreadableRollout(path, error);
   }
   const realRoot = await realpathIfPresent(root);
   if (realRoot !== undefined && isStrictlyInside(realRoot, real)) {
     const from = join(root, relative(realRoot, real));
-    const info = await stat(real);
-    if (!info.isFile()) {
+    let isFile: boolean;
+    try {
+      isFile = (await stat(real)).isFile();
+    } catch (error) {
+      if (isMissingError(error))
+        throw new NotFoundError(`rollout ${path} of thread ${id}`, { path });
+      throw unreadableRollout(from, error);
+    }
+    if (!isFile) {
       throw new RolloutFileError(ErrorCode.RolloutUnreadable, from, 'not a regular file');
     }
     return from;
@@ -269,28 +301,48 @@ async function realpathIfPresent(path: string): Promise<string | undefined> {
     return await realpath(path);
   } catch (error) {
     if (isMissingError(error)) return undefined;
+    throw new RolloutFileError(
+      ErrorCode.RolloutUnreadable,
+      path,
+      `cannot resolve the folder: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Moves the rollout to `to` without ever replacing a file there (see `moveWithoutOverwrite`).
+ * When another process archived or unarchived the same thread at the same moment, the loser of
+ * the race gets the error a later call would get (`already-archived` or `not-archived`, naming
+ * `to`), not a bare "file not found".
+ */
+async function moveRollout(move: PreparedMove, to: string, direction: Direction): Promise<void> {
+  try {
+    await moveWithoutOverwrite(move.from, to);
+  } catch (error) {
+    const raced =
+      error instanceof NotFoundError ||
+      (error instanceof ArchiveRefusedError && error.reason === 'destination-exists');
+    if (raced && (await movedBySomeoneElse(move.from, to)))
+      throw wrongState(direction, move.id, to);
     throw error;
   }
 }
 
-function isStrictlyInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
 /**
- * `rename`, refusing when something is already at `to` (rename would silently replace it). The
- * check and the rename are two steps: a file created in between by another process is replaced.
+ * Whether the rollout at `from` was moved to `to` by another process: both names are the same
+ * file (that process is between its link and its unlink), or `from` is gone and a file is at `to`.
  */
-async function renameWithoutOverwrite(from: string, to: string): Promise<void> {
-  if (await pathExists(to)) {
-    throw new ArchiveRefusedError(
-      'destination-exists',
-      to,
-      `cannot move ${from} to ${to}: the destination already exists`,
-    );
-  }
-  await rename(from, to);
+async function movedBySomeoneElse(from: string, to: string): Promise<boolean> {
+  if (await sameFile(from, to)) return true;
+  const fromGone = !(await existsNoFollow(from).catch(() => true));
+  return (
+    fromGone &&
+    (await lstat(to).then(
+      (info) => info.isFile(),
+      () => false,
+    ))
+  );
 }
 
 /** Runs a store update after the move; a failure is logged, not thrown (the file has moved). */

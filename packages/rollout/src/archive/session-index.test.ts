@@ -139,8 +139,8 @@ describe('lookups', () => {
       expect(await findThreadIdByName({ home, name })).toBe(id);
     }
     expect(await readThreadNames({ home })).toEqual(latest);
-    // An old name of a renamed thread no longer finds it.
-    expect(await findThreadIdByName({ home, name: 'thread 3 rename 3 ééé ✓' })).toBeUndefined();
+    // An old name still finds its thread, as in Codex: the latest entry with that name wins.
+    expect(await findThreadIdByName({ home, name: 'thread 3 rename 3 ééé ✓' })).toBe(idOf(3));
   });
 
   it('decodes a multi-byte name split by a chunk boundary, and lines longer than a chunk', async () => {
@@ -210,7 +210,7 @@ describe('lookups', () => {
       `${line(idOf(1), 'was named')}\n${line(idOf(1), '  ')}\n${line(idOf(2), '')}\n`,
     );
     expect(await findThreadName({ home, threadId: idOf(1) })).toBeUndefined();
-    expect(await findThreadIdByName({ home, name: 'was named' })).toBeUndefined();
+    expect(await findThreadIdByName({ home, name: 'was named' })).toBe(idOf(1));
     expect(await findThreadIdByName({ home, name: '   ' })).toBeUndefined();
     expect(await readThreadNames({ home })).toEqual(new Map());
   });
@@ -223,8 +223,26 @@ describe('lookups', () => {
     await appendThreadName({ home, threadId: idOf(3), name: 'Other', clock });
     expect(await findThreadIdByName({ home, name: ' Same ' })).toBe(idOf(2));
     expect(await findThreadIdByName({ home, name: 'same' })).toBeUndefined();
+    // Renaming thread 2 leaves its older entry: it is still the latest entry named 'Same'.
     await appendThreadName({ home, threadId: idOf(2), name: 'Renamed', clock });
-    expect(await findThreadIdByName({ home, name: 'Same' })).toBe(idOf(1));
+    expect(await findThreadIdByName({ home, name: 'Same' })).toBe(idOf(2));
+    expect(await findThreadIdByName({ home, name: 'Renamed' })).toBe(idOf(2));
+  });
+
+  it('find a thread by a name it had before a rename, as Codex’s find_thread_id_by_name does', async () => {
+    const home = temp.make('home');
+    const clock = new ManualClock(START);
+    await appendThreadName({ home, threadId: idOf(1), name: 'foo', clock });
+    await appendThreadName({ home, threadId: idOf(1), name: 'bar', clock });
+    expect(await findThreadName({ home, threadId: idOf(1) })).toBe('bar');
+    expect(await findThreadIdByName({ home, name: 'bar' })).toBe(idOf(1));
+    expect(await findThreadIdByName({ home, name: 'foo' })).toBe(idOf(1));
+    // Resolution follows append order (the scan from the end), not `updated_at`.
+    writeFileSync(
+      indexPath(home),
+      `${line(idOf(2), 'target', '2024-01-03T00:00:00Z')}\n${line(idOf(3), 'target', '2024-01-01T00:00:00Z')}\n`,
+    );
+    expect(await findThreadIdByName({ home, name: 'target' })).toBe(idOf(3));
   });
 
   it('read the session_index.jsonl that real Codex 0.169.0 wrote, then append to it', async () => {

@@ -8,6 +8,8 @@ import {
   normalizeThreadId,
 } from '@agent-state/state';
 
+import { isMissingError } from '../fs/errno.js';
+
 /**
  * File name of the thread-name index under the home, shared with Codex: append-only JSONL, one
  * `{"id","thread_name","updated_at"}` object per rename, the newest entry wins.
@@ -81,7 +83,7 @@ export interface FindThreadNameOptions {
  */
 export interface FindThreadIdByNameOptions {
   home: string;
-  /** Compared, trimmed, with the stored (trimmed) names; case-sensitive. */
+  /** Trimmed, then compared exactly (case-sensitive) with the stored names. */
   name: string;
 }
 
@@ -173,14 +175,22 @@ export async function findThreadName(options: FindThreadNameOptions): Promise<st
 }
 
 /**
- * The thread whose current name is `name` (trimmed; case-sensitive), the most recently named one
- * when several share it. A thread renamed since is not found by its old name: only the newest
- * entry of each id counts. `undefined` for an empty name or a missing index.
+ * The thread named `name`, as Codex's `find_thread_id_by_name` resolves it: the index is scanned
+ * from its end and the **latest entry whose name is `name`** wins, whatever the thread was renamed
+ * to since. So after naming a thread `foo` and then renaming it `bar`, both `foo` and `bar` find
+ * it; and when two threads were named `Same`, the one whose `Same` entry was appended last wins
+ * (append order, not `updated_at`). Use {@link findThreadName} for a thread's current name.
+ *
+ * `name` is trimmed (names are stored trimmed, by Codex and by {@link appendThreadName}); stored
+ * names are compared exactly, case-sensitive. `undefined` for an empty name, no match or a
+ * missing index.
  *
  * @example
  * ```ts
- * const id = await findThreadIdByName({ home, name: 'Fix CI' });
- * if (id) await archiveThread({ home, threadId: id, clock, store });
+ * await appendThreadName({ home, threadId: id, name: 'foo', clock });
+ * await appendThreadName({ home, threadId: id, name: 'bar', clock });
+ * await findThreadIdByName({ home, name: 'bar' }); // id
+ * await findThreadIdByName({ home, name: 'foo' }); // id too: its old entry still matches
  * ```
  */
 export async function findThreadIdByName(
@@ -188,11 +198,8 @@ export async function findThreadIdByName(
 ): Promise<string | undefined> {
   const wanted = typeof options.name === 'string' ? options.name.trim() : '';
   if (wanted === '') return undefined;
-  const seen = new Set<string>();
   for await (const entry of sessionIndexNewestFirst(options.home)) {
-    if (seen.has(entry.id)) continue;
-    seen.add(entry.id);
-    if (entry.threadName.trim() === wanted) return entry.id;
+    if (entry.threadName === wanted) return entry.id;
   }
   return undefined;
 }
@@ -253,7 +260,7 @@ async function* sessionIndexNewestFirst(home: string): AsyncGenerator<SessionInd
   try {
     handle = await open(join(home, SESSION_INDEX_FILE), 'r');
   } catch (error) {
-    if (isMissingFileError(error)) return;
+    if (isMissingError(error)) return;
     throw error;
   }
   try {
@@ -324,9 +331,4 @@ function parseIndexLine(bytes: Buffer): SessionIndexEntry | undefined {
   if (typeof id !== 'string' || !isThreadId(id)) return undefined;
   if (typeof threadName !== 'string' || typeof updatedAt !== 'string') return undefined;
   return { id: id.toLowerCase(), threadName, updatedAt };
-}
-
-function isMissingFileError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

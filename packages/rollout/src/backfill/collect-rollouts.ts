@@ -1,6 +1,7 @@
 import { type Dirent, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { describeErrno, errnoCode } from '../fs/errno.js';
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   SESSIONS_SUBDIR,
@@ -35,14 +36,16 @@ export interface CollectedRollout {
  */
 export interface CollectProblem {
   path: string;
+  /** Why, e.g. `cannot list the folder: permission denied`. */
   message: string;
 }
 
 /**
  * Finds every `rollout-*.jsonl` under `sessions/` and `archived_sessions/` of a home (missing
- * folders are fine), sorted by watermark. Folders are walked without following symbolic links to
- * folders, so a link loop cannot trap the walk; links to files are collected (reading them then
- * reports a broken or looping link with its path). Unreadable folders are reported, not fatal.
+ * folders are fine), sorted by watermark. As Codex's `collect_rollout_paths`, only regular files
+ * are collected and only real folders are entered: a symbolic link (to a file or a folder) is
+ * ignored, so nothing outside the home is read or recorded as a thread's path, and a link loop
+ * cannot trap the walk. Unreadable folders are reported, not fatal.
  *
  * @example
  * ```ts
@@ -65,15 +68,14 @@ export function collectRollouts(home: string): {
       try {
         entries = readdirSync(dir, { withFileTypes: true });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' && dir === join(home, subdir)) continue;
-        problems.push({ path: dir, message: `cannot list folder: ${code ?? String(error)}` });
+        if (errnoCode(error) === 'ENOENT' && dir === join(home, subdir)) continue;
+        problems.push({ path: dir, message: `cannot list the folder: ${describeErrno(error)}` });
         continue;
       }
       for (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) stack.push(path);
-        else if ((entry.isFile() || entry.isSymbolicLink()) && isRolloutFileName(entry.name)) {
+        else if (entry.isFile() && isRolloutFileName(entry.name)) {
           files.push({ path, watermark: rolloutWatermark(home, path), archived });
         }
       }

@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 import { ErrorCode, isAgentStateError } from '@agent-state/state';
 
@@ -12,6 +9,7 @@ import {
   type ExtractedRollout,
   extractRolloutMetadata,
 } from '../extract/extract-rollout.js';
+import { spawnExtractWorker } from './spawn-extract-worker.js';
 
 /** One rollout to extract. */
 export interface ExtractItem {
@@ -30,11 +28,12 @@ export interface ExtractJob {
   items: ExtractItem[];
 }
 
-/** @internal A worker's answer: one outcome per item, in order. */
-export interface ExtractReply {
-  id: number;
-  outcomes: ExtractOutcome[];
-}
+/**
+ * @internal What an extraction worker posts: `ready` once it has loaded (work is sent only
+ * then), and a `reply` per job with one outcome per item, in order.
+ */
+export type ExtractWorkerMessage =
+  { kind: 'ready' } | { kind: 'reply'; id: number; outcomes: ExtractOutcome[] };
 
 /** Rollouts per message to a worker: enough to amortize messaging, small enough to balance. */
 const SLICE = 16;
@@ -59,26 +58,40 @@ export function extractSlice(items: readonly ExtractItem[]): ExtractOutcome[] {
   });
 }
 
+/** A job waiting for a worker, or being run by one. */
+interface PendingJob {
+  job: ExtractJob;
+  resolve: (outcomes: ExtractOutcome[]) => void;
+  reject: (error: unknown) => void;
+}
+
 interface Slot {
   worker: Worker;
-  busy: { id: number; reject: (error: unknown) => void } | undefined;
+  /** The worker has loaded (said `ready`): only then is work sent to it. */
+  ready: boolean;
+  busy: PendingJob | undefined;
+  /** It crashed or exited; its events are ignored from then on. */
+  gone: boolean;
 }
 
 /**
  * Extracts rollout metadata on `size` worker threads (0: on the calling thread). Work goes out in
  * slices of a few files per message, to whichever worker is free; results come back in order.
+ *
+ * A worker that dies while reading a slice (it throws, runs out of memory on one huge line, or
+ * exits) is replaced, and the files of its slice are retried one at a time: the file that
+ * kills a worker on its own gets a per-file failure (`ROLLOUT_UNREADABLE`, naming it and the
+ * crash) and every other file its result, so one bad rollout never fails a whole batch. A worker
+ * that dies before it has even loaded is a broken installation, not a bad file: once no worker is
+ * left, the pending work is rejected.
  */
 export class ExtractPool {
   readonly size: number;
   readonly #slots: Slot[] = [];
-  readonly #queue: Array<{
-    job: ExtractJob;
-    resolve: (o: ExtractOutcome[]) => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  readonly #waiting = new Map<number, (outcomes: ExtractOutcome[]) => void>();
+  readonly #queue: PendingJob[] = [];
   #nextId = 0;
   #closed = false;
+  #broken: Error | undefined;
 
   constructor(options: { size?: number | undefined } = {}) {
     this.size = Math.max(0, options.size ?? defaultPoolSize());
@@ -86,8 +99,9 @@ export class ExtractPool {
   }
 
   /**
-   * Extracts every item; settles with one outcome per item, in order (a file that cannot be read
-   * gives a rejected outcome with its `RolloutFileError`, never a rejected promise).
+   * Extracts every item; settles with one outcome per item, in order (a file that cannot be read,
+   * or that crashes a worker, gives a rejected outcome with its `RolloutFileError`). Rejects only
+   * when no extraction worker can be started at all, or the pool is closed.
    */
   async extractAll(
     items: readonly ExtractItem[],
@@ -111,57 +125,109 @@ export class ExtractPool {
   /** Stops the workers; pending work is rejected. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const { reject } of this.#queue.splice(0)) reject(new Error('extraction pool closed'));
-    for (const slot of this.#slots) slot.busy?.reject(new Error('extraction pool closed'));
+    const closed = new Error('extraction pool closed');
+    for (const { reject } of this.#queue.splice(0)) reject(closed);
+    for (const slot of this.#slots) slot.busy?.reject(closed);
     await Promise.all(this.#slots.map(({ worker }) => worker.terminate()));
   }
 
-  #submit(items: ExtractItem[]): Promise<ExtractOutcome[]> {
+  #submit(items: ExtractItem[], first = false): Promise<ExtractOutcome[]> {
+    if (this.#closed) return Promise.reject(new Error('extraction pool closed'));
+    if (this.#broken) return Promise.reject(this.#broken);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ job: { id: this.#nextId++, items }, resolve, reject });
+      const pending = { job: { id: this.#nextId++, items }, resolve, reject };
+      if (first) this.#queue.unshift(pending);
+      else this.#queue.push(pending);
       this.#dispatch();
     });
   }
 
   #startWorker(): void {
-    const slot: Slot = { worker: spawnExtractWorker(), busy: undefined };
-    slot.worker.on('message', (reply: ExtractReply) => {
-      slot.busy = undefined;
-      const resolve = this.#waiting.get(reply.id);
-      this.#waiting.delete(reply.id);
-      resolve?.(reply.outcomes);
+    const slot: Slot = { worker: spawnExtractWorker(), ready: false, busy: undefined, gone: false };
+    slot.worker.on('message', (message: ExtractWorkerMessage) => {
+      if (slot.gone) return;
+      if (message.kind === 'ready') {
+        slot.ready = true;
+      } else if (slot.busy?.job.id === message.id) {
+        const pending = slot.busy;
+        slot.busy = undefined;
+        pending.resolve(message.outcomes);
+      }
       this.#dispatch();
     });
-    slot.worker.on('error', (error) => {
-      // A crashed worker fails its slice and is replaced.
-      const busy = slot.busy;
-      slot.busy = undefined;
-      this.#slots.splice(this.#slots.indexOf(slot), 1);
-      if (busy) {
-        this.#waiting.delete(busy.id);
-        busy.reject(error);
-      }
-      if (!this.#closed) {
-        this.#startWorker();
-        this.#dispatch();
-      }
-    });
+    slot.worker.on('error', (error: Error) =>
+      this.#onWorkerGone(slot, describeCrash(error), error),
+    );
+    slot.worker.on('exit', (code: number) =>
+      this.#onWorkerGone(slot, `the worker exited with code ${code}`),
+    );
     slot.worker.unref();
     this.#slots.push(slot);
   }
 
+  /** A worker crashed or exited: isolate the files of its slice, replace it. Idempotent. */
+  #onWorkerGone(slot: Slot, reason: string, cause?: Error): void {
+    if (slot.gone) return;
+    slot.gone = true;
+    this.#slots.splice(this.#slots.indexOf(slot), 1);
+    if (this.#closed) return;
+    const pending = slot.busy;
+    slot.busy = undefined;
+    if (!slot.ready) {
+      // It never loaded: no file is to blame, and a replacement would fail alike.
+      if (this.#slots.length === 0) {
+        this.#fail(new Error(`cannot start the rollout extraction worker: ${reason}`, { cause }));
+      }
+      return;
+    }
+    if (pending) this.#isolate(pending, reason);
+    this.#startWorker();
+    this.#dispatch();
+  }
+
+  /**
+   * Settles a slice whose worker crashed: each of its files is retried alone (in whichever worker
+   * is free, a fresh one at least for the next); a file that crashes a worker alone fails alone.
+   */
+  #isolate(pending: PendingJob, reason: string): void {
+    const { items } = pending.job;
+    if (items.length === 1) {
+      pending.resolve([
+        {
+          ok: false,
+          error: {
+            code: ErrorCode.RolloutUnreadable,
+            message: `the extraction worker crashed while reading it (${reason})`,
+          },
+        },
+      ]);
+      return;
+    }
+    // Ahead of the queue, so that the batch they belong to completes first.
+    const retries = items.map((item) => this.#submit([item], true));
+    Promise.all(retries).then((outcomes) => pending.resolve(outcomes.flat()), pending.reject);
+  }
+
+  /** No worker can run: rejects everything pending and everything submitted later. */
+  #fail(error: Error): void {
+    this.#broken = error;
+    for (const { reject } of this.#queue.splice(0)) reject(error);
+  }
+
   #dispatch(): void {
     for (const slot of this.#slots) {
-      if (slot.busy) continue;
+      if (!slot.ready || slot.busy) continue;
       const next = this.#queue.shift();
       if (!next) break;
-      slot.busy = { id: next.job.id, reject: next.reject };
-      this.#waiting.set(next.job.id, next.resolve);
-      slot.worker.ref();
+      slot.busy = next;
       slot.worker.postMessage(next.job);
     }
-    // Idle workers must not keep the process alive.
-    for (const slot of this.#slots) if (!slot.busy) slot.worker.unref();
+    // Busy workers, and loading ones while work waits, keep the process alive; idle ones must not.
+    const waiting = this.#queue.length > 0;
+    for (const slot of this.#slots) {
+      if (slot.busy || (waiting && !slot.ready)) slot.worker.ref();
+      else slot.worker.unref();
+    }
   }
 }
 
@@ -181,20 +247,8 @@ function toError(path: string, error: { code: string | undefined; message: strin
   return new Error(`${path}: ${error.message}`);
 }
 
-/**
- * Starts the extraction worker: the compiled `extract-worker.js` next to this module in the built
- * package; when running from TypeScript sources (tests), the `.ts` file through tsx.
- */
-function spawnExtractWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./extract-worker.js', here));
-  const require = createRequire(here);
-  const tsxApi = pathToFileURL(
-    join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs'),
-  ).href;
-  const target = new URL('./extract-worker.ts', here).href;
-  return new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`,
-    { eval: true },
-  );
+/** Why a worker died: the error's code (`ERR_WORKER_OUT_OF_MEMORY`, …) and message. */
+function describeCrash(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 
 import {
   type BackfillLease,
+  ErrorCode,
   LeaseLostError,
   type Logger,
   type StateStore,
@@ -84,19 +85,27 @@ export interface BackfillProgress {
   /** Rollouts handled so far (indexed or failed). */
   done: number;
   upserted: number;
+  /** Rollouts, and folders, that could not be indexed so far (as {@link BackfillResult.failed}). */
   failed: number;
   lastWatermark: string | null;
 }
 
 /**
- * A rollout (or folder) the backfill could not index, with the reason.
+ * A rollout, or a folder, the backfill could not index, with the reason. `message` starts with
+ * the path.
  *
  * @example
  * ```ts
- * for (const f of result.failures) console.warn(`${f.path}: ${f.message}`);
+ * for (const f of result.failures) console.warn(`${f.kind ?? 'rollout'} ${f.message}`);
  * ```
  */
 export interface BackfillFailure {
+  /**
+   * `rollout`: a file that could not be read or holds no thread (or crashed its extraction
+   * worker); `folder`: a folder that could not be listed, so its rollouts were not seen. Always
+   * set by {@link runBackfill}; absent means `rollout`.
+   */
+  kind?: 'rollout' | 'folder' | undefined;
   path: string;
   message: string;
   code?: string | undefined;
@@ -128,6 +137,10 @@ export interface BackfillResult {
   /** Rollouts read in this run. */
   scanned: number;
   upserted: number;
+  /**
+   * What could not be indexed: rollouts that failed, plus folders that could not be listed. Each
+   * is in `failures` too (the first 100), so `failures.length === Math.min(failed, 100)`.
+   */
   failed: number;
   /** Lines skipped (or repaired) inside rollouts that were indexed. */
   linesSkipped: number;
@@ -150,8 +163,10 @@ const SMALL_BACKFILL = 256;
  * skips what the saved watermark already covers, extracts metadata on worker threads, and writes
  * batches of 200 in one transaction each, followed by a checkpoint. A heartbeat renews the lease
  * during slow batches; a process that dies leaves a lease that expires within `leaseSeconds`, and
- * the next run resumes after the last checkpoint. A rollout that cannot be read is counted,
- * logged with its path and skipped; it never stops the run.
+ * the next run resumes after the last checkpoint. A rollout that cannot be read (or that crashes
+ * its extraction worker), or a folder that cannot be listed, is counted in `failed`, listed in
+ * `failures` and logged with its path, and skipped: it never stops the run nor keeps the backfill
+ * from completing (as in Codex). Symbolic links are not followed (see `collectRollouts`).
  *
  * @example
  * ```ts
@@ -223,13 +238,23 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
   let pool: ExtractPool | undefined;
   const fail = (failure: BackfillFailure) => {
     if (result.failures.length < MAX_REPORTED_FAILURES) result.failures.push(failure);
-    logger.warn('cannot index rollout', { ...failure });
+    logger.warn(failure.kind === 'folder' ? 'cannot list folder' : 'cannot index rollout', {
+      ...failure,
+    });
   };
 
   try {
     logger.info('backfill started', { home, after: before.lastWatermark });
     const { files, problems } = collectRollouts(home);
-    for (const problem of problems) fail(problem);
+    for (const problem of problems) {
+      result.failed += 1;
+      fail({
+        kind: 'folder',
+        path: problem.path,
+        message: `${problem.path}: ${problem.message}`,
+        code: ErrorCode.RolloutUnreadable,
+      });
+    }
     const todo =
       before.lastWatermark === null
         ? files
@@ -286,6 +311,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
           result.failed += 1;
           const error = outcome.reason as Error;
           fail({
+            kind: 'rollout',
             path: file.path,
             message: error.message,
             code: isAgentStateError(error) ? error.code : undefined,

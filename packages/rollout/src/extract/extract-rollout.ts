@@ -8,7 +8,7 @@ import {
   buildThreadMetadata,
 } from '@agent-state/state';
 
-import { RolloutFileError } from '../errors.js';
+import { RolloutFileError, unreadableRollout } from '../errors.js';
 import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName } from '../paths/rollout-paths.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
@@ -142,7 +142,7 @@ export function extractRolloutMetadata(
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadableRollout(path, error);
   }
   let bytes = 0;
   let mtimeSeconds: number;
@@ -158,7 +158,7 @@ export function extractRolloutMetadata(
       try {
         read = readSync(fd, chunk, 0, chunkBytes, null);
       } catch (error) {
-        throw unreadable(path, error);
+        throw unreadableRollout(path, error);
       }
       if (read === 0) break;
       bytes += read;
@@ -256,20 +256,4 @@ function needsParse(
       // response_item, compacted, world_state, token_usage_record and unknown types carry no metadata.
       return false;
   }
-}
-
-function unreadable(path: string, error: unknown): RolloutFileError {
-  if (error instanceof RolloutFileError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'ELOOP'
-            ? 'symbolic link loop'
-            : String((error as Error).message ?? error);
-  return new RolloutFileError(ErrorCode.RolloutUnreadable, path, why, { cause: error });
 }

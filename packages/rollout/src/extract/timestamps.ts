@@ -1,37 +1,88 @@
-const FILE_NAME_TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})$/;
+/** The file-name form, `2026-11-21T05-44-05` (taken as UTC). */
+const FILE_NAME_FORM = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})$/;
 
 /**
- * Parses a rollout timestamp to whole unix seconds: RFC 3339 (`2026-11-21T05:44:05.123Z`) or the
- * file-name form `2026-11-21T05-44-05` (taken as UTC, as Codex does). `undefined` when neither.
+ * RFC 3339 as chrono's `parse_from_rfc3339` reads it: a 4-digit year, `T`, `t` or a space between
+ * date and time, any number of fraction digits, and `Z`, `z` or an offset of at most ±23:59.
+ */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+const SECONDS_PER_DAY = 86_400;
+
+/**
+ * Parses a rollout timestamp to whole unix seconds, strictly: RFC 3339
+ * (`2026-11-21T05:44:05.123Z`, `2026-11-21T06:44:05+01:00`) or the file-name form
+ * `2026-11-21T05-44-05` (taken as UTC, as Codex does). Every field must be in range and the date
+ * must exist (`2026-02-30` does not; 29 February only in leap years); years have exactly four
+ * digits, and `0000`–`0099` are those years, not 1900–1999. A fraction is dropped (the time is
+ * rounded down to its second); a leap second (`:60`) is refused. `undefined` for anything else,
+ * so that callers fall back as Codex does when chrono refuses a time (to the file name for a
+ * `session_meta` time). Listing cursors are parsed with it too.
  *
  * @example
  * ```ts
  * parseRolloutTimestamp('2026-11-21T05-44-05'); // 1795239845
+ * parseRolloutTimestamp('2026-11-21T05:44:05.123Z'); // 1795239845
+ * parseRolloutTimestamp('2026-02-30T00:00:00Z'); // undefined: there is no 30 February
  * ```
  */
 export function parseRolloutTimestamp(value: string): number | undefined {
-  const fileForm = FILE_NAME_TS.exec(value);
-  if (fileForm) {
-    const [, y, mo, d, h, mi, s] = fileForm.map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-    const check = new Date(ms);
-    if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-      return undefined;
-    }
-    return Math.floor(ms / 1000);
+  if (typeof value !== 'string') return undefined;
+  const fileForm = FILE_NAME_FORM.exec(value);
+  if (fileForm) return civilSeconds(fileForm);
+  const rfc = RFC3339.exec(value);
+  if (!rfc) return undefined;
+  let offsetMinutes = 0;
+  if (rfc[7] !== undefined) {
+    const hours = Number(rfc[8]);
+    const minutes = Number(rfc[9]);
+    if (hours > 23 || minutes > 59) return undefined;
+    offsetMinutes = (rfc[7] === '-' ? -1 : 1) * (hours * 60 + minutes);
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value))
-    return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  const local = civilSeconds(rfc);
+  return local === undefined ? undefined : local - offsetMinutes * 60;
+}
+
+/**
+ * Unix seconds of the date and time in `fields[1..6]` (year, month, day, hour, minute, second),
+ * read as UTC; `undefined` when a field is out of range or the date does not exist.
+ */
+function civilSeconds(fields: RegExpExecArray): number | undefined {
+  const [year, month, day, hour, minute, second] = fields.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+ * `days_from_civil`), exact for every year, unlike `Date.UTC`, which maps years 0–99 to 1900–1999.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /**

@@ -12,6 +12,11 @@ import {
 import { RolloutFileError } from '../errors.js';
 import { parseRolloutTimestamp } from '../extract/timestamps.js';
 import {
+  MAX_MONTH_OR_DAY_FOLDER,
+  MAX_YEAR_FOLDER,
+  dateFolderNames,
+} from '../paths/date-folders.js';
+import {
   ARCHIVED_SESSIONS_SUBDIR,
   SESSIONS_SUBDIR,
   isRolloutFileName,
@@ -324,11 +329,11 @@ async function* nestedRolloutFiles(
   rootEntries: Dirent[],
   scan: Scan,
 ): AsyncGenerator<Candidate> {
-  for (const year of numericDirs(root, rootEntries, 0xffff)) {
+  for (const year of subfolders(root, rootEntries, MAX_YEAR_FOLDER)) {
     if (scan.scanned >= scan.max) return;
-    for (const month of numericDirs(year, await readDirOrEmpty(year), 0xff)) {
+    for (const month of subfolders(year, await readDirOrEmpty(year), MAX_MONTH_OR_DAY_FOLDER)) {
       if (scan.scanned >= scan.max) return;
-      for (const day of numericDirs(month, await readDirOrEmpty(month), 0xff)) {
+      for (const day of subfolders(month, await readDirOrEmpty(month), MAX_MONTH_OR_DAY_FOLDER)) {
         if (scan.scanned >= scan.max) return;
         const files = rolloutFiles(day, await readDirOrEmpty(day));
         files.sort((a, b) => b.createdAt - a.createdAt || compareIdsDesc(a.id, b.id));
@@ -368,16 +373,9 @@ function rolloutFiles(dir: string, entries: Dirent[]): Candidate[] {
   return files;
 }
 
-/** Sub-folders whose name is a number up to `max` (as Rust's `u16`/`u8` parse), largest first. */
-function numericDirs(dir: string, entries: Dirent[], max: number): string[] {
-  const dirs: Array<{ value: number; name: string }> = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || !/^\+?\d+$/.test(entry.name)) continue;
-    const value = Number(entry.name);
-    if (value <= max) dirs.push({ value, name: entry.name });
-  }
-  dirs.sort((a, b) => b.value - a.value || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-  return dirs.map((d) => join(dir, d.name));
+/** The date folders of `dir` (see {@link dateFolderNames}), as paths, largest first. */
+function subfolders(dir: string, entries: Dirent[], max: number): string[] {
+  return dateFolderNames(entries, max).map((name) => join(dir, name));
 }
 
 /** The root's entries; `undefined` when it does not exist. Other errors are reported. */
@@ -405,8 +403,8 @@ async function readDirOrEmpty(dir: string): Promise<Dirent[]> {
   }
 }
 
-/** Unix seconds of 0100-01-01 and 9999-12-31T23:59:59Z: the times a cursor can carry. */
-const MIN_CURSOR_SECONDS = -59_011_459_200;
+/** Unix seconds of 0000-01-01 and 9999-12-31T23:59:59Z: the times a cursor can carry. */
+const MIN_CURSOR_SECONDS = -62_167_219_200;
 const MAX_CURSOR_SECONDS = 253_402_300_799;
 
 /** A file's mtime in whole seconds; `undefined` when unavailable or outside a cursor's range. */

@@ -59,7 +59,11 @@ describe('listThreadFiles with unreadable files and folders', () => {
     writeSession(home, '12', u(3));
     const unreadable = writeSession(home, '11', UNREADABLE_ID);
     writeSession(home, '10', u(1));
-    await expect(readHeadSummary(unreadable)).rejects.toThrow(/EACCES/);
+    await expect(readHeadSummary(unreadable)).rejects.toMatchObject({
+      code: ErrorCode.RolloutUnreadable,
+      path: unreadable,
+      message: `${unreadable}: permission denied`,
+    });
     for (const sortKey of ['created', 'updated'] as const) {
       const page = await listThreadFiles({
         home,

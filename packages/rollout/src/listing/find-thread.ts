@@ -1,5 +1,3 @@
-import { statSync } from 'node:fs';
-
 import {
   type Logger,
   type StateStore,
@@ -10,6 +8,7 @@ import {
 
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
+import { fileExists } from '../fs/file-exists.js';
 import { findRolloutFileById } from './find-rollout-file.js';
 
 /**
@@ -71,7 +70,7 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
     const stored = await store.threads.get(id);
     const matches = stored && (archived === undefined || (stored.archivedAt !== null) === archived);
     if (stored && matches) {
-      if (exists(stored.rolloutPath))
+      if (fileExists(stored.rolloutPath))
         return { path: stored.rolloutPath, metadata: stored, via: 'store' };
       logger.warn('store has a stale rollout path', { threadId: id, path: stored.rolloutPath });
       await store.discrepancies.record({
@@ -102,13 +101,4 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
     });
   }
   return { path, metadata, via: 'files' };
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { RolloutFileError } from '../errors.js';
 import {
   HEAD_RECORD_LIMIT,
   type HeadSummary,
@@ -248,9 +249,20 @@ describe('readHeadSummary', () => {
     });
   });
 
-  it('rejects when the file cannot be read', async () => {
-    await expect(readHeadSummary(join(temp.make('head'), 'missing.jsonl'))).rejects.toThrow(
-      /ENOENT/,
-    );
+  it('rejects with a RolloutFileError naming the file when it cannot be read', async () => {
+    const missing = join(temp.make('head'), 'missing.jsonl');
+    const gone = readHeadSummary(missing);
+    await expect(gone).rejects.toBeInstanceOf(RolloutFileError);
+    await expect(gone).rejects.toMatchObject({
+      code: 'ROLLOUT_UNREADABLE',
+      path: missing,
+      message: `${missing}: no such file`,
+    });
+    const folder = temp.make('folder');
+    await expect(readHeadSummary(folder)).rejects.toMatchObject({
+      code: 'ROLLOUT_UNREADABLE',
+      path: folder,
+      message: `${folder}: is a directory`,
+    });
   });
 });

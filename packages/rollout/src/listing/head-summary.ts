@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 
 import { isThreadId } from '@agent-state/state';
 
+import { unreadableRollout } from '../errors.js';
 import { enumToString, userInputOfEvent } from '../extract/metadata-applier.js';
 import { stripUserMessagePrefix } from '../extract/user-message.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
@@ -102,7 +103,8 @@ export interface ReadHeadSummaryOptions {
  *   `UserMessage`) sets `sawUserEvent`, and the first non-blank one `firstUserMessage`;
  * - stops once both a `session_meta` and a user message were seen.
  *
- * Rejects (with the file system's error) when the file cannot be opened or read.
+ * Rejects with a `RolloutFileError` (`ROLLOUT_UNREADABLE`, naming the file and why: `no such
+ * file`, `permission denied`, `is a directory`, …) when the file cannot be opened or read.
  *
  * @example
  * ```ts
@@ -155,11 +157,21 @@ export async function readHeadSummary(
   };
 
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
-  const handle = await open(path, 'r');
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw unreadableRollout(path, error);
+  }
   try {
     const chunk = Buffer.allocUnsafe(chunkBytes);
     while (!done) {
-      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, null);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(chunk, 0, chunkBytes, null));
+      } catch (error) {
+        throw unreadableRollout(path, error); // EISDIR: a directory opens, then fails to read
+      }
       if (bytesRead === 0) {
         splitter.end(onLine);
         break;

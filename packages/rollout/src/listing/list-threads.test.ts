@@ -1,5 +1,5 @@
-import { readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
 import { codexFixtureDir, copyCodexHome, generateCorpus, tempDirs } from '@agent-state/test-utils';
@@ -140,6 +140,51 @@ describe('DB-first listing', () => {
     ).toEqual(corpus.files.map((f) => f.id).sort());
     expect(page.items).toHaveLength(before + 3);
     expect((await listThreads({ home, store, pageSize: 50 })).repaired).toBe(0);
+  });
+
+  it('does not index a symbolic link among the newest rollouts (it may lead out of the home)', async () => {
+    const { home, store } = await backfilled('v0.169.0');
+    const elsewhere = temp.make('elsewhere');
+    const [outside] = generateCorpus({
+      home: elsewhere,
+      count: 1,
+      seed: 8,
+      archivedShare: 0,
+      endMs: Date.parse('2027-01-01T00:00:00Z'),
+    }).files;
+    const link = join(home, relative(elsewhere, outside!.path));
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(outside!.path, link);
+    const page = await listThreads({ home, store, pageSize: 50 });
+    expect(page.repaired).toBe(0);
+    expect(page.items.map((t) => t.id)).not.toContain(outside!.id);
+    expect(await store.threads.get(outside!.id)).toBeUndefined();
+  });
+
+  it('walks the same date folders as the file listing when checking the newest rollouts', async () => {
+    const { home, store } = await backfilled('v0.169.0');
+    const [template] = generateCorpus({ home: temp.make('corpus'), count: 2, seed: 8 }).files;
+    const content = readFileSync(template!.path, 'utf8');
+    const id = (n: number) => `01a1fca2-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const place = (year: string, n: number) => {
+      const path = join(
+        home,
+        'sessions',
+        year,
+        '01',
+        '01',
+        `rollout-2027-01-01T00-00-0${n}-${id(n)}.jsonl`,
+      );
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content.replaceAll(template!.id, id(n)));
+      return path;
+    };
+    place('70000', 1); // not a u16: Codex's listing never looks there
+    place('+2027', 2); // a u16 to Rust's parser: 2027
+    const page = await listThreads({ home, store, pageSize: 50 });
+    expect(page.repaired).toBe(1);
+    expect(await store.threads.get(id(1))).toBeUndefined();
+    expect(await store.threads.get(id(2))).toMatchObject({ id: id(2) });
   });
 
   it('attaches user-set names from session_index.jsonl', async () => {

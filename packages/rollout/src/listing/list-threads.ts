@@ -14,6 +14,12 @@ import {
 import { readThreadNames } from '../archive/session-index.js';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
+import { fileExists } from '../fs/file-exists.js';
+import {
+  MAX_MONTH_OR_DAY_FOLDER,
+  MAX_YEAR_FOLDER,
+  dateFolderNames,
+} from '../paths/date-folders.js';
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   SESSIONS_SUBDIR,
@@ -307,7 +313,10 @@ function remember(verified: Map<string, number>, path: string, mtime: number): v
   verified.set(path, mtime);
 }
 
-/** The `limit` newest rollouts by file-name order, walking only the newest date folders. */
+/**
+ * The `limit` newest rollouts by file-name order, walking only the newest date folders. Regular
+ * files only: a symbolic link may lead out of the home, and Codex does not collect links either.
+ */
 function newestRollouts(
   home: string,
   archived: boolean,
@@ -317,12 +326,11 @@ function newestRollouts(
   const addFiles = (dir: string) => {
     // `rollout-<timestamp>-<uuid>.jsonl` sorts by time then id as plain text: sort the names and
     // parse only as many as are needed.
-    let names: string[];
-    try {
-      names = readdirSync(dir).filter(isRolloutFileName).sort().reverse();
-    } catch {
-      return;
-    }
+    const names = entries(dir)
+      .filter((entry) => entry.isFile() && isRolloutFileName(entry.name))
+      .map((entry) => entry.name)
+      .sort()
+      .reverse();
     for (const name of names) {
       if (found.length >= limit) return;
       const parsed = parseRolloutFileName(name);
@@ -333,16 +341,13 @@ function newestRollouts(
     addFiles(join(home, ARCHIVED_SESSIONS_SUBDIR));
     return found;
   }
-  const numericDirs = (dir: string) =>
-    entries(dir)
-      .filter((e) => e.isDirectory() && /^\d+$/.test(e.name))
-      .map((e) => e.name)
-      .sort((a, b) => Number(b) - Number(a));
   const root = join(home, SESSIONS_SUBDIR);
-  for (const year of numericDirs(root)) {
-    for (const month of numericDirs(join(root, year))) {
-      for (const day of numericDirs(join(root, year, month))) {
-        addFiles(join(root, year, month, day));
+  for (const year of dateFolderNames(entries(root), MAX_YEAR_FOLDER)) {
+    const yearDir = join(root, year);
+    for (const month of dateFolderNames(entries(yearDir), MAX_MONTH_OR_DAY_FOLDER)) {
+      const monthDir = join(yearDir, month);
+      for (const day of dateFolderNames(entries(monthDir), MAX_MONTH_OR_DAY_FOLDER)) {
+        addFiles(join(monthDir, day));
         if (found.length >= limit) return found;
       }
     }
@@ -350,20 +355,12 @@ function newestRollouts(
   return found;
 }
 
+/** A folder's entries; one that cannot be read holds nothing. */
 function entries(dir: string): Dirent[] {
   try {
     return readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
-  }
-}
-
-function fileExists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

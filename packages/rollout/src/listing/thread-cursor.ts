@@ -1,18 +1,16 @@
 import { InvalidArgumentError, type ThreadAnchor, isThreadId } from '@agent-state/state';
 
-import { formatRfc3339Seconds } from '../extract/timestamps.js';
+import { formatRfc3339Seconds, parseRolloutTimestamp } from '../extract/timestamps.js';
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 /** Largest |unix seconds| a JS `Date` holds. */
 const MAX_DATE_SECONDS = 8_640_000_000_000;
-const FILE_NAME_FORM = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})$/;
 
 /**
  * Parses a thread-listing cursor, `<RFC3339>|<uuid>` (`2025-03-04T09:00:00Z|0199…`), into the
  * anchor it names: the sort value of the last item of the previous page in unix seconds (a
  * fraction is dropped) and its id (lowercase). The older file-name form of the time,
- * `2025-03-04T09-00-00|0199…` (read as UTC), is accepted too. The same anchor pages the state
+ * `2025-03-04T09-00-00|0199…` (read as UTC), is accepted too. The time is parsed strictly, by
+ * `parseRolloutTimestamp` (a date that does not exist, such as 30 February, is refused). The same anchor pages the state
  * store (`store.threads.list({ anchor })`), so file and database listings share cursors.
  *
  * Throws {@link InvalidArgumentError} (argument `cursor`) for anything else.
@@ -40,7 +38,7 @@ export function parseThreadCursor(token: string): ThreadAnchor {
       `the part after "|" must be a thread id (UUID), got ${quote(idPart)}`,
     );
   }
-  const ts = parseCursorTime(timePart);
+  const ts = parseRolloutTimestamp(timePart);
   if (ts === undefined) {
     throw new InvalidArgumentError(
       'cursor',
@@ -70,37 +68,10 @@ export function formatThreadCursor(anchor: ThreadAnchor): string {
     throw new InvalidArgumentError('cursor', `id must be a UUID, got ${quote(anchor.id)}`);
   }
   const time = Math.abs(anchor.ts) <= MAX_DATE_SECONDS ? formatRfc3339Seconds(anchor.ts) : '';
-  if (!RFC3339.test(time)) {
+  if (parseRolloutTimestamp(time) !== anchor.ts) {
     throw new InvalidArgumentError('cursor', `ts ${anchor.ts} is out of the RFC 3339 range`);
   }
   return `${time}|${anchor.id.toLowerCase()}`;
-}
-
-/** Unix seconds of a cursor's time part, validating every field; `undefined` when invalid. */
-function parseCursorTime(value: string): number | undefined {
-  const fileForm = FILE_NAME_FORM.exec(value);
-  if (fileForm) return utcSeconds(fileForm.slice(1, 7).map(Number), 0);
-  const rfc = RFC3339.exec(value);
-  if (!rfc) return undefined;
-  let offsetMinutes = 0;
-  if (rfc[9] !== undefined) {
-    const hours = Number(rfc[10]);
-    const minutes = Number(rfc[11]);
-    if (hours > 23 || minutes > 59) return undefined;
-    offsetMinutes = (rfc[9] === '-' ? -1 : 1) * (hours * 60 + minutes);
-  }
-  return utcSeconds(rfc.slice(1, 7).map(Number), offsetMinutes);
-}
-
-function utcSeconds(fields: number[], offsetMinutes: number): number | undefined {
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = fields;
-  // Date.UTC maps years 0–99 to 1900–1999; such cursors are not ours anyway.
-  if (year < 100) return undefined;
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return undefined;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  return Math.floor(ms / 1000) - offsetMinutes * 60;
 }
 
 function quote(value: string): string {

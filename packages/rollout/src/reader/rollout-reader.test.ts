@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { RolloutFileError } from '../errors.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
 import { peekLine } from './line-peek.js';
 import { loadRollout, readRollout } from './rollout-reader.js';
@@ -173,6 +174,17 @@ describe('readRollout', () => {
     }).rejects.toMatchObject({
       code: 'ROLLOUT_UNREADABLE',
       message: expect.stringContaining('nope.jsonl') as string,
+    });
+  });
+
+  it('throws a RolloutFileError naming a directory passed as a rollout', async () => {
+    const sessions = temp.make('sessions');
+    const attempt = loadRollout(sessions);
+    await expect(attempt).rejects.toBeInstanceOf(RolloutFileError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'ROLLOUT_UNREADABLE',
+      path: sessions,
+      message: `${sessions}: is a directory`,
     });
   });
 });

@@ -1,8 +1,6 @@
 import { open } from 'node:fs/promises';
 
-import { ErrorCode } from '@agent-state/state';
-
-import { RolloutFileError } from '../errors.js';
+import { unreadableRollout } from '../errors.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
@@ -125,7 +123,8 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
 
   /**
    * Opens the file and yields its valid lines in order, reading it in chunks. Throws
-   * {@link RolloutFileError} (`ROLLOUT_UNREADABLE`) when the file cannot be opened.
+   * `RolloutFileError` (`ROLLOUT_UNREADABLE`, naming the file and why: `no such file`,
+   * `permission denied`, `is a directory`, …) when the file cannot be opened or read.
    *
    * @example
    * ```ts
@@ -153,15 +152,19 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
     try {
       handle = await open(this.path, 'r');
     } catch (error) {
-      throw new RolloutFileError(ErrorCode.RolloutUnreadable, this.path, (error as Error).message, {
-        cause: error,
-      });
+      throw unreadableRollout(this.path, error);
     }
     try {
       for (;;) {
         this.#options.signal?.throwIfAborted();
         const chunk = Buffer.allocUnsafe(chunkBytes);
-        const { bytesRead } = await handle.read(chunk, 0, chunkBytes, null);
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(chunk, 0, chunkBytes, null));
+        } catch (error) {
+          // A directory opens fine on Linux and fails here with EISDIR.
+          throw unreadableRollout(this.path, error);
+        }
         if (bytesRead === 0) break;
         splitter.push(chunk.subarray(0, bytesRead), onLine);
         yield* ready.splice(0);

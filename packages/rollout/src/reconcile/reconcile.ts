@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import {
@@ -13,6 +12,7 @@ import { collectRollouts } from '../backfill/collect-rollouts.js';
 import { ExtractPool } from '../backfill/extract-pool.js';
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
+import { fileExists } from '../fs/file-exists.js';
 
 /**
  * Kinds of disagreement between the store and the rollouts:
@@ -230,7 +230,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   for (let page = await store.threads.scan({ limit: CHUNK }); page.length > 0;) {
     report.scannedRows += page.length;
     for (const row of page) {
-      if (seen.has(row.id) || exists(row.rolloutPath)) continue;
+      if (seen.has(row.id) || fileExists(row.rolloutPath)) continue;
       await found({
         reason: 'stale_row',
         threadId: row.id,
@@ -255,13 +255,4 @@ function keepArchiveTime(row: ThreadMetadata, fromRollout: ThreadMetadata): Thre
     return { ...fromRollout, archivedAt: row.archivedAt };
   }
   return fromRollout;
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
