@@ -53,6 +53,14 @@ function damages(size: number, pageSize: number, random: () => number, count: nu
   return out;
 }
 
+/**
+ * Garbage over header bytes 68–71 (the application id) makes the file look like another
+ * program's: it is refused as foreign (STORE_FOREIGN), and nothing may move or replace it.
+ */
+function hitsApplicationId(damage: Damage): boolean {
+  return damage.kind === 'garbage' && damage.offset < 72 && damage.offset + damage.length > 68;
+}
+
 function damaged(bytes: Buffer, damage: Damage, random: () => number): Buffer {
   return damage.kind === 'truncate'
     ? bytes.subarray(0, damage.offset)
@@ -90,9 +98,12 @@ describe('a damaged state database', () => {
     let refused = 0;
     for (const damage of list) {
       const context = `seed ${f.seed} damage ${JSON.stringify(damage)}`;
+      const codes = hitsApplicationId(damage)
+        ? [ErrorCode.StoreCorrupt, ErrorCode.StoreForeign]
+        : [ErrorCode.StoreCorrupt];
       try {
         writeFileSync(statePath, damaged(stateBytes, damage, random));
-        let outcome: 'refused' | 'opened' = 'opened';
+        let outcome: 'refused' | 'foreign' | 'opened' = 'opened';
         try {
           const store = await openStateStore({ home });
           try {
@@ -101,17 +112,28 @@ describe('a damaged state database', () => {
             await store.backfill.get();
             await store.threads.list({ pageSize: 50 });
           } catch (error) {
-            expectTypedStoreError(error, [ErrorCode.StoreCorrupt], statePath);
+            expectTypedStoreError(error, codes, statePath);
           } finally {
             await store.close();
           }
         } catch (error) {
-          outcome = 'refused';
-          expectTypedStoreError(error, [ErrorCode.StoreCorrupt], statePath);
+          expectTypedStoreError(error, codes, statePath);
+          outcome =
+            (error as { code: string }).code === ErrorCode.StoreForeign ? 'foreign' : 'refused';
         }
         f.checks += 1;
         if (damage.kind === 'truncate' && damage.offset > 0 && damage.offset < 100) {
           expect(outcome, context).toBe('refused'); // a torn header is never mistaken for a database
+        }
+        if (outcome === 'foreign') {
+          // Not recognizably ours any more: even recoverCorrupt leaves it where and as it is.
+          const bytesBefore = readFileSync(statePath);
+          await expect(
+            openStateStore({ home, recoverCorrupt: true }),
+            context,
+          ).rejects.toMatchObject({ code: ErrorCode.StoreForeign });
+          expect(readFileSync(statePath).equals(bytesBefore), context).toBe(true);
+          f.checks += 2;
         }
         if (outcome === 'refused') {
           refused += 1;
@@ -153,6 +175,9 @@ describe('a damaged logs database', () => {
     const list = damages(logsBytes.length, pageSize, random, trials({ ci: 8, soak: 300 }));
     for (const damage of list) {
       const context = `seed ${f.seed} damage ${JSON.stringify(damage)}`;
+      const codes = hitsApplicationId(damage)
+        ? [ErrorCode.StoreCorrupt, ErrorCode.StoreIo, ErrorCode.StoreForeign]
+        : [ErrorCode.StoreCorrupt, ErrorCode.StoreIo];
       try {
         writeFileSync(logsPath, damaged(logsBytes, damage, random));
         let healthRefused = false;
@@ -161,7 +186,7 @@ describe('a damaged logs database', () => {
           expect(health.path).toBe(logsPath);
         } catch (error) {
           healthRefused = true;
-          expectTypedStoreError(error, [ErrorCode.StoreCorrupt, ErrorCode.StoreIo], logsPath);
+          expectTypedStoreError(error, codes, logsPath);
         }
         if (damage.kind === 'truncate' && damage.offset > 0 && damage.offset < 100) {
           expect(healthRefused, context).toBe(true);
@@ -173,7 +198,7 @@ describe('a damaged logs database', () => {
         try {
           logs = await openLogsStore({ home });
         } catch (error) {
-          expectTypedStoreError(error, [ErrorCode.StoreCorrupt, ErrorCode.StoreIo], logsPath);
+          expectTypedStoreError(error, codes, logsPath);
         }
         if (logs) {
           const sink = createLogSink({ store: logs, pruneIntervalMs: 0, batchSize: 10_000 });
