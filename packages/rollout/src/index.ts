@@ -93,6 +93,7 @@ export {
   ROLLOUT_SUFFIX,
   type RolloutFileName,
   SESSIONS_SUBDIR,
+  isInHomeRollouts,
   isRolloutFileName,
   newRolloutLocation,
   parseRolloutFileName,

@@ -1,7 +1,20 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
+import {
+  ManualClock,
+  type StateStore,
+  StoreCorruptError,
+  openStateStore,
+} from '@agent-state/state';
 import { codexFixtureDir, copyCodexHome, generateCorpus, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -118,6 +131,55 @@ describe('DB-first listing', () => {
         lastThreadId: newest!.id,
       },
     ]);
+  });
+
+  it('falls back to the rollouts when the store fails while answering', async () => {
+    const { home, store } = await backfilled('v0.100.0');
+    const expected = await all({ home, pageSize: 50 });
+    const broken = {
+      ...store,
+      threads: {
+        ...store.threads,
+        list: () =>
+          Promise.reject(
+            new StoreCorruptError(
+              join(home, 'agent_state_1.sqlite'),
+              'database disk image is malformed',
+            ),
+          ),
+      },
+    } as unknown as StateStore;
+    const page = await listThreads({ home, store: broken, pageSize: 50 });
+    expect(page).toMatchObject({ source: 'files', fallbackReason: 'store-error' });
+    expect(page.items.map((t) => t.id)).toEqual(expected.map((t) => t.id));
+    // Not a store failure (a bug, a bad argument): thrown as it is.
+    const buggy = {
+      ...store,
+      threads: { ...store.threads, list: () => Promise.reject(new TypeError('boom')) },
+    } as unknown as StateStore;
+    await expect(listThreads({ home, store: buggy, pageSize: 50 })).rejects.toThrow('boom');
+  });
+
+  it('a home copied with its database lists its own rollouts, not the original’s', async () => {
+    const { home: original } = await backfilled('v0.100.0');
+    const copy = temp.make('copy');
+    cpSync(original, copy, { recursive: true });
+    const store = await openStateStore({ home: copy });
+    stores.push(store);
+    // One thread exists only in the original now.
+    const gone = (await listThreads({ home: copy, store, pageSize: 1, freshness: false })).items[0];
+    rmSync(join(copy, relative(original, gone!.rolloutPath)));
+
+    const page = await listThreads({ home: copy, store, pageSize: 50, freshness: false });
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((t) => t.rolloutPath.startsWith(join(copy, 'sessions')))).toBe(true);
+    expect(page.items.map((t) => t.id)).not.toContain(gone!.id);
+    expect(page.droppedStale).toBe(1);
+    expect(page.repaired).toBe(page.items.length);
+    // Repaired in the store: the next page reads it as it is.
+    const again = await listThreads({ home: copy, store, pageSize: 50, freshness: false });
+    expect(again).toMatchObject({ repaired: 0, droppedStale: 0 });
+    expect(again.items).toEqual(page.items);
   });
 
   it('indexes rollouts written after the backfill on the next first page', async () => {
@@ -258,6 +320,30 @@ describe('reconcile', () => {
       (await store.discrepancies.counts()).map((d) => [d.reason, d.count]),
     );
     expect(counts).toEqual({ missing_row: 2, stale_row: 2, field_mismatch: 2 });
+  });
+
+  it('treats rows pointing into another home as stale, and repairs the paths of this one', async () => {
+    const { home: original } = await backfilled('v0.169.0');
+    const copy = temp.make('copy');
+    cpSync(original, copy, { recursive: true });
+    const store = await openStateStore({ home: copy });
+    stores.push(store);
+    const [gone] = await store.threads.scan({ limit: 1 });
+    rmSync(join(copy, relative(original, gone!.rolloutPath)));
+
+    const report = await reconcile({ store, workers: 0, repair: true });
+    expect(report.findings.find((f) => f.reason === 'stale_row')).toMatchObject({
+      threadId: gone!.id,
+      message: 'the rollout is not in this home',
+      repaired: true,
+    });
+    expect(report.counts.stale_row).toBe(1);
+    expect(report.counts.field_mismatch).toBe(report.scannedRollouts);
+    expect(Number.isInteger(report.durationMs)).toBe(true);
+    expect(await store.threads.get(gone!.id)).toBeUndefined();
+    const rows = await store.threads.scan({ limit: 100 });
+    expect(rows.every((row) => row.rolloutPath.startsWith(copy))).toBe(true);
+    expect((await reconcile({ store, workers: 0 })).findings).toEqual([]);
   });
 
   it('keeps a live archive time and reports unreadable rollouts with their path', async () => {

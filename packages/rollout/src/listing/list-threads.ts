@@ -2,12 +2,16 @@ import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
+  type AgentStateError,
   DEFAULT_APPROVAL_MODE,
   DEFAULT_SANDBOX_POLICY,
+  ErrorCode,
   type Logger,
   type StateStore,
+  type ThreadAnchor,
   type ThreadMetadata,
   type ThreadSortKey,
+  isAgentStateError,
   noopLogger,
 } from '@agent-state/state';
 
@@ -23,10 +27,12 @@ import {
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   SESSIONS_SUBDIR,
+  isInHomeRollouts,
   isRolloutFileName,
   parseRolloutFileName,
 } from '../paths/rollout-paths.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
+import { findRolloutFileById } from './find-rollout-file.js';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
 
 /**
@@ -135,8 +141,7 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
   const names = options.names === false ? undefined : await readThreadNames({ home: options.home });
   const nameOf = (id: string) => names?.get(id) ?? null;
 
-  const fallbackReason = await storeUnavailable(options.store);
-  if (fallbackReason !== undefined || !options.store) {
+  const listFiles = async (fallbackReason: string): Promise<ThreadListPage> => {
     const page = await listThreadFiles({
       home: options.home,
       pageSize: options.pageSize,
@@ -154,13 +159,40 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
       ),
       nextCursor: page.nextCursor,
       source: 'files',
-      fallbackReason: fallbackReason ?? 'no-store',
+      fallbackReason,
       droppedStale: 0,
       repaired: 0,
     };
-  }
+  };
 
-  const store = options.store;
+  const fallbackReason = await storeUnavailable(options.store);
+  if (fallbackReason !== undefined || !options.store) {
+    return listFiles(fallbackReason ?? 'no-store');
+  }
+  try {
+    return await listFromStore(options.store, options, { anchor, defaultProvider, nameOf, logger });
+  } catch (error) {
+    // A store that breaks while answering (damaged pages, a disk error) still leaves the rollouts.
+    if (!isStoreFailure(error)) throw error;
+    logger.warn('the store failed while listing; listing the rollouts directly', {
+      error: error.message,
+    });
+    return listFiles('store-error');
+  }
+}
+
+/** The store's answer, with the freshness check and the read repair of stale or moved rows. */
+async function listFromStore(
+  store: StateStore,
+  options: ListThreadsOptions,
+  context: {
+    anchor: ThreadAnchor | null;
+    defaultProvider: string;
+    nameOf: (id: string) => string | null;
+    logger: Logger;
+  },
+): Promise<ThreadListPage> {
+  const { anchor, defaultProvider, nameOf, logger } = context;
   const query = () =>
     store.threads.list({
       pageSize: options.pageSize,
@@ -182,8 +214,21 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
   }
   const items: ListedThread[] = [];
   let droppedStale = 0;
-  for (const thread of page.items) {
-    if (!seenMtimes.has(thread.rolloutPath) && !fileExists(thread.rolloutPath)) {
+  for (const listed of page.items) {
+    let thread = listed;
+    if (!isInHomeRollouts(options.home, thread.rolloutPath)) {
+      // A row of another home (this one was copied with its database): its rollout, if this
+      // home has one, is re-read from here.
+      const moved = await reindexFromHome(store, options, thread, defaultProvider);
+      if (moved) {
+        repaired += 1;
+        thread = moved;
+      }
+    }
+    const present =
+      seenMtimes.has(thread.rolloutPath) ||
+      (isInHomeRollouts(options.home, thread.rolloutPath) && fileExists(thread.rolloutPath));
+    if (!present) {
       droppedStale += 1;
       logger.warn('store listed a thread whose rollout is gone; row deleted', {
         threadId: thread.id,
@@ -207,6 +252,49 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
     droppedStale,
     repaired,
   };
+}
+
+/**
+ * The row of a thread whose stored path is outside this home, re-read from this home's rollout
+ * of the same id (in the folder the listing asks for) and stored; `undefined` when this home has
+ * none.
+ */
+async function reindexFromHome(
+  store: StateStore,
+  options: ListThreadsOptions,
+  thread: ThreadMetadata,
+  defaultProvider: string,
+): Promise<ThreadMetadata | undefined> {
+  const path = await findRolloutFileById({
+    home: options.home,
+    id: thread.id,
+    archived: options.archived ?? false,
+  });
+  if (path === undefined) return undefined;
+  try {
+    const { metadata } = extractRolloutMetadata(path, { defaultProvider });
+    await store.threads.upsert(metadata);
+    await store.discrepancies.record({
+      stage: STAGE,
+      reason: 'db_path_outside_home_repaired',
+      threadId: thread.id,
+      path,
+    });
+    return metadata;
+  } catch (error) {
+    if (isStoreFailure(error)) throw error;
+    return undefined;
+  }
+}
+
+/** An error of the store itself (as opposed to a bad argument or a bug). */
+function isStoreFailure(error: unknown): error is AgentStateError {
+  return (
+    isAgentStateError(error) &&
+    (error.code === ErrorCode.StoreCorrupt ||
+      error.code === ErrorCode.StoreIo ||
+      error.code === ErrorCode.StoreBusy)
+  );
 }
 
 /** Why the store cannot answer a listing, or `undefined` when it can. */

@@ -1,8 +1,9 @@
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 
 import { isThreadId } from '@agent-state/state';
 
 import { parseRolloutTimestamp } from '../extract/timestamps.js';
+import { isStrictlyInside } from '../fs/is-inside.js';
 
 /**
  * Folder of active rollouts under the home, nested `YYYY/MM/DD`.
@@ -148,3 +149,22 @@ export function rolloutWatermark(home: string, path: string): string {
   const inside = rel !== '' && !rel.startsWith('..');
   return (inside ? rel : path).split(sep).join('/');
 }
+
+/**
+ * Whether `path` lies inside this home's rollout folders (`<home>/sessions` or
+ * `<home>/archived_sessions`), comparing paths as given. A store row pointing elsewhere (a home
+ * copied or moved with its database, or a row written by hand) is not this home's rollout even
+ * when the file exists.
+ *
+ * @example
+ * ```ts
+ * isInHomeRollouts('/home/me/.codex', '/home/me/.codex/sessions/2026/11/21/rollout-….jsonl'); // true
+ * isInHomeRollouts('/home/me/.codex', '/backup/.codex/sessions/2026/11/21/rollout-….jsonl'); // false
+ * ```
+ */
+export function isInHomeRollouts(home: string, path: string): boolean {
+  return [SESSIONS_SUBDIR, ARCHIVED_SESSIONS_SUBDIR].some((folder) =>
+    isStrictlyInside(join(resolve(home), folder), resolve(path)),
+  );
+}
+

@@ -13,6 +13,7 @@ import { ExtractPool } from '../backfill/extract-pool.js';
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
+import { isInHomeRollouts } from '../paths/rollout-paths.js';
 
 /**
  * Kinds of disagreement between the store and the rollouts:
@@ -226,22 +227,26 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     await pool.close();
   }
 
-  // Rows whose rollout was not found: stale when the file is gone.
+  // Rows whose rollout was not found: stale when the file is gone, or is not in this home (a
+  // home copied with its database points at the original's files).
   for (let page = await store.threads.scan({ limit: CHUNK }); page.length > 0;) {
     report.scannedRows += page.length;
     for (const row of page) {
-      if (seen.has(row.id) || fileExists(row.rolloutPath)) continue;
+      if (seen.has(row.id)) continue;
+      const elsewhere = !isInHomeRollouts(home, row.rolloutPath);
+      if (!elsewhere && fileExists(row.rolloutPath)) continue;
       await found({
         reason: 'stale_row',
         threadId: row.id,
         path: row.rolloutPath,
+        ...(elsewhere ? { message: 'the rollout is not in this home' } : {}),
         repaired: repair,
       });
       if (repair) await store.threads.delete(row.id);
     }
     page = await store.threads.scan({ limit: CHUNK, afterId: page[page.length - 1]!.id });
   }
-  report.durationMs = performance.now() - started;
+  report.durationMs = Math.round(performance.now() - started);
   logger.info('reconcile done', { ...report.counts, repaired: report.repaired });
   return report;
 }
