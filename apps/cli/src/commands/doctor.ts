@@ -312,9 +312,14 @@ function discrepancyProblem(counts: readonly DoctorDiscrepancy[]): DoctorProblem
     severity: 'warning',
     code: 'discrepancies',
     message: `the store and the rollouts disagreed ${plural(total, 'time')} (${kinds}${more}), last at ${formatIsoTime(Math.max(...counts.map((counter) => counter.lastSeenAt)))}`,
-    fix: 'run `agent-state reconcile --repair`',
+    fix: counts.some((counter) => !LEFT_TO_THE_USER.has(counter.reason))
+      ? 'run `agent-state reconcile --repair`'
+      : 'run `agent-state reconcile` to list the rollouts it cannot index, fix or move them out of the sessions folders (agent-state never changes rollouts), then run it again',
   };
 }
+
+/** Discrepancies `reconcile --repair` cannot fix: the rollouts themselves need a person. */
+const LEFT_TO_THE_USER: ReadonlySet<string> = new Set(['unreadable_rollout', 'duplicate_rollout']);
 
 function backfillProblem(state: BackfillState, now: number): DoctorProblem | undefined {
   switch (state.status) {

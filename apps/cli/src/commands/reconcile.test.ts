@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { ReconcileReport } from '@agent-state/rollout';
@@ -134,6 +134,30 @@ describe('agent-state doctor and the discrepancy counters', () => {
     const healed = await runCliJson<DoctorReport>(['--home', home, 'doctor', '--json']);
     expect(healed.json.discrepancies).toEqual([]);
     expect(healed.json.problems).toEqual([]);
+  });
+
+  it('after a repair keeps only what a person must fix, and says so', async () => {
+    const home = await backfilledHome(temp);
+    const empty = join(
+      home,
+      'sessions/2026/11/21/rollout-2026-11-21T05-44-09-01a1fca2-2b6e-75b0-90fe-0d8bf5a36500.jsonl',
+    );
+    writeFileSync(empty, '');
+    rmSync(join(home, gone.path));
+    const repaired = await runCli(['--home', home, 'reconcile', '--repair']);
+    // The rollout's path is said once, not again inside its error.
+    expect(repaired.stdout).toContain(`${empty} (empty rollout (no lines))`);
+
+    const doctor = await runCliJson<DoctorReport>(['--home', home, 'doctor', '--json']);
+    expect(doctor.json.discrepancies).toEqual([
+      expect.objectContaining({ reason: 'unreadable_rollout', count: 1 }),
+    ]);
+    expect(doctor.json.problems).toEqual([
+      expect.objectContaining({
+        code: 'discrepancies',
+        fix: expect.stringMatching(/^run `agent-state reconcile` to list the rollouts/) as unknown,
+      }),
+    ]);
   });
 });
 

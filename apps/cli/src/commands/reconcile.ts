@@ -23,8 +23,8 @@ the store does not know (missing_row), rows whose rollout is gone (stale_row), r
 from their rollout (field_mismatch), unreadable rollouts and thread ids with two rollouts.
 --repair fixes the first three; rollouts are never modified.
 
-It is a report: it exits 0 whatever it finds. A run that leaves nothing unrepaired resets the
-discrepancy counters that \`agent-state doctor\` shows.
+It is a report: it exits 0 whatever it finds. Afterwards the discrepancy counters that
+\`agent-state doctor\` shows hold only what is still wrong (nothing, once all is repaired).
 
 Examples:
   $ agent-state --home ~/.codex reconcile
@@ -62,8 +62,17 @@ export async function runReconcile(options: RunReconcileOptions): Promise<ExitCo
     } finally {
       line.clear();
     }
-    // Nothing left to fix: what the counters recorded has been dealt with.
-    if (unrepaired(result) === 0) await store.discrepancies.clear();
+    // The counters now say what is still wrong: the rest has been dealt with (`doctor` reads
+    // them). Only the listed findings carry a path; a longer tail counts once per reason.
+    await store.discrepancies.clear();
+    for (const finding of result.findings.filter((f) => !f.repaired)) {
+      await store.discrepancies.record({
+        stage: 'reconcile',
+        reason: finding.reason,
+        threadId: finding.threadId,
+        path: finding.path,
+      });
+    }
     return result;
   });
 
@@ -83,8 +92,8 @@ function total(report: ReconcileReport): number {
   return Object.values(report.counts).reduce((sum, count) => sum + count, 0);
 }
 
-function unrepaired(report: ReconcileReport): number {
-  return total(report) - report.repaired;
+function withoutPrefix(text: string, prefix: string): string {
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
 }
 
 /**
@@ -129,7 +138,10 @@ export function renderReconcileReport(
       finding.fields !== undefined && finding.fields.length > 0
         ? `fields: ${finding.fields.join(', ')}`
         : undefined,
-      finding.message === undefined ? undefined : singleLine(finding.message),
+      finding.message === undefined
+        ? undefined
+        : // Rollout errors start with their path, already shown.
+          singleLine(withoutPrefix(finding.message, `${finding.path}: `)),
     ].filter((detail) => detail !== undefined);
     const suffix = details.length > 0 ? ` ${colors.dim(`(${details.join('; ')})`)}` : '';
     lines.push(
