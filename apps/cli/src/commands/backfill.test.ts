@@ -176,7 +176,7 @@ describe('agent-state backfill (text)', () => {
     const { exitCode, stdout, stderr } = await runCli(['--home', home, 'backfill']);
     expect(exitCode).toBe(ExitCode.Ok);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^backfill complete: 12 threads indexed from 12 rollouts in .+\n$/);
+    expect(stdout).toMatch(/^backfill complete: 12 of 12 rollouts indexed in .+\n$/);
     const again = await runCli(['--home', home, 'backfill']);
     expect(again.stdout).toBe('backfill already complete: nothing to do\n');
   });
@@ -209,7 +209,7 @@ describe('backfill rendering', () => {
   it('lists at most 20 failures with their paths, then counts the rest', () => {
     const lines = renderBackfillReport(report, plain);
     expect(lines[0]).toBe(
-      'backfill complete: 5 threads indexed from 30 rollouts in 1.5 s, 2 damaged lines skipped',
+      'backfill complete: 5 of 30 rollouts indexed in 1.5 s, 2 damaged lines skipped',
     );
     expect(lines).toContain('25 rollouts could not be indexed:');
     expect(lines).toContain('  /h/sessions/r0.jsonl: empty rollout (no lines)');

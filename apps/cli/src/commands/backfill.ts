@@ -160,7 +160,7 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
   else writeLines(io.stdout, renderBackfillReport(report, colors, { waited }));
 
   const stderrColors = colorsFor(io.stderr, io.env);
-  const unindexed = Math.max(report.failed, report.failures.length);
+  const unindexed = report.failed;
   if (unindexed > 0) {
     const where = options.json ? 'see `failures`' : 'listed above';
     writeLines(io.stderr, [
@@ -260,7 +260,7 @@ export function renderBackfillReport(
   switch (report.status) {
     case 'complete':
       lines.push(
-        `${colors.green('backfill complete:')} ${plural(report.upserted, 'thread')} indexed from ${plural(report.scanned, 'rollout')} in ${took}${skipped}`,
+        `${colors.green('backfill complete:')} ${report.upserted} of ${plural(report.scanned, 'rollout')} indexed in ${took}${skipped}`,
       );
       break;
     case 'already-complete':
@@ -278,7 +278,7 @@ export function renderBackfillReport(
         break;
       }
       lines.push(
-        `${colors.yellow('backfill interrupted:')} ${plural(report.upserted, 'thread')} indexed from ${plural(report.scanned, 'rollout')} in ${took}; it resumes on the next run`,
+        `${colors.yellow('backfill interrupted:')} ${report.upserted} of ${plural(report.scanned, 'rollout')} indexed in ${took}; it resumes on the next run`,
       );
       break;
     case 'held':
@@ -286,7 +286,7 @@ export function renderBackfillReport(
       lines.push(`${colors.yellow('backfill not finished:')} another process runs it`);
       break;
   }
-  const unindexed = Math.max(report.failed, report.failures.length);
+  const unindexed = report.failed;
   if (unindexed > 0) {
     lines.push('', colors.red(`${plural(unindexed, 'rollout')} could not be indexed:`));
     for (const failure of report.failures.slice(0, MAX_LISTED_FAILURES)) {

@@ -27,7 +27,7 @@ describe('agent-state demo', () => {
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     for (const step of [
-      'backfill complete: 10 threads indexed from 10 rollouts',
+      'backfill complete: 10 of 10 rollouts indexed',
       'IDE thread ✓',
       'no discrepancies: the store matches the rollouts',
       'INFO  backfill complete',
