@@ -152,6 +152,19 @@ describe('rebuildPhase1Artifacts', () => {
     expect(read(root, 'MEMORY.md')).toBe('# registry');
   });
 
+  it('redacts secrets an older version let through into the store', async () => {
+    const root = temp.make('memories');
+    const leaked = output(A, 1_770_724_800, {
+      rawMemory: '# Deploy\nThe staging password=hunter2,hunter3 was used.',
+      rolloutSummary: 'Used token: s3cr3t(pa55)word to deploy.',
+    });
+    await rebuildPhase1Artifacts({ root, outputs: [leaked] });
+    const written = read(root, 'raw_memories.md') + read(root, `rollout_summaries/${A}.md`);
+    expect(written).not.toContain('hunter2');
+    expect(written).not.toContain('s3cr3t');
+    expect(written).toContain('[REDACTED]');
+  });
+
   it('writes the empty state when there are no outputs', async () => {
     const root = temp.make('memories');
     await rebuildPhase1Artifacts({ root, outputs: [output(A, 100)] });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, normalizeThreadId } from '@agent-state/state';
 
 import { RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR } from '../layout/memory-layout.js';
+import { redactSecrets } from '../phase1/redact-secrets.js';
 import { temporaryPathFor } from './temporary-files.js';
 
 /**
@@ -146,8 +147,8 @@ export async function rebuildPhase1Artifacts(
 
 /**
  * The text of `rollout_summaries/<thread_id>.md`: header lines `thread_id:`, `updated_at:` (RFC
- * 3339, UTC), then `cwd:` and `rollout_slug:` when known, a blank line, the trimmed summary and a
- * final newline.
+ * 3339, UTC), then `cwd:` and `rollout_slug:` when known, a blank line, the trimmed summary
+ * (secrets redacted once more, for outputs stored by an older version) and a final newline.
  *
  * @example
  * ```ts
@@ -161,13 +162,15 @@ export function formatRolloutSummaryFile(
     'threadId' | 'sourceUpdatedAt' | 'rolloutSummary' | 'rolloutSlug' | 'cwd'
   >,
 ): string {
-  return `${headerLines(row).join('\n')}\n\n${row.rolloutSummary.trim()}\n`;
+  // Redacted again: outputs stored by an older version (with fewer rules) are caught too.
+  return `${headerLines(row).join('\n')}\n\n${redactSecrets(row.rolloutSummary.trim())}\n`;
 }
 
 /**
  * The text of `raw_memories.md`: a title, then one section per output in the given order, each
  * `## Thread \`<thread_id>\`` with the same header lines as the summary files plus
- * `rollout_summary_file:`, a blank line and the trimmed raw memory. With no outputs:
+ * `rollout_summary_file:`, a blank line and the trimmed raw memory (secrets redacted once more).
+ * With no outputs:
  * `# Raw Memories\n\nNo raw memories yet.\n`.
  *
  * @example
@@ -187,7 +190,7 @@ export function formatRawMemoriesFile(
       ...headerLines(row).slice(1),
       `rollout_summary_file: ${ROLLOUT_SUMMARIES_DIR}/${row.threadId}.md`,
       '',
-      row.rawMemory.trim(),
+      redactSecrets(row.rawMemory.trim()),
       '',
     ].join('\n'),
   );
