@@ -11,6 +11,7 @@ import type { MemoriesModelConfig } from '../model/model-config.js';
 import { runConsolidationAgent } from '../phase2/consolidation-agent.js';
 import { ConsolidationAgentError } from '../phase2/consolidation-errors.js';
 import { type Stage1Outcome, extractStage1 } from './extract-stage1.js';
+import { startLeaseHeartbeat } from './lease-heartbeat.js';
 
 /**
  * Sources whose threads phase 1 reads by default: the interactive ones, as the reference.
@@ -316,42 +317,32 @@ async function processThread(
     return;
   }
 
-  const lease = new AbortController();
-  let leaseLost = false;
-  // Heartbeats run one after another; the last one is awaited before the job is marked.
-  let beat: Promise<void> = Promise.resolve();
-  const heartbeat = setInterval(() => {
-    beat = beat.then(async () => {
-      try {
-        const held = await store.memories.heartbeatStage1Job({
-          threadId,
-          ownershipToken,
-          leaseSeconds: MEMORIES_DEFAULTS.stage1LeaseSeconds,
-        });
-        if (!held && !leaseLost) {
-          leaseLost = true;
-          lease.abort(new Error('stage-1 lease lost'));
-        }
-      } catch (error) {
-        logger.warn('stage-1 heartbeat failed', { threadId, error: failureReason(error) });
-      }
-    });
-  }, MEMORIES_DEFAULTS.stage1HeartbeatSeconds * 1000);
-  heartbeat.unref();
+  const heartbeat = startLeaseHeartbeat({
+    everySeconds: MEMORIES_DEFAULTS.stage1HeartbeatSeconds,
+    renew: () =>
+      store.memories.heartbeatStage1Job({
+        threadId,
+        ownershipToken,
+        leaseSeconds: MEMORIES_DEFAULTS.stage1LeaseSeconds,
+      }),
+    lostReason: 'stage-1 lease lost',
+    onError: (error) =>
+      logger.warn('stage-1 heartbeat failed', { threadId, error: failureReason(error) }),
+  });
   let outcome: Stage1Outcome;
   try {
     outcome = await extractStage1({
       client: options.client,
       model: options.config.extract,
       thread,
-      signal: AbortSignal.any([signal, lease.signal]),
+      signal: AbortSignal.any([signal, heartbeat.signal]),
     });
   } finally {
-    clearInterval(heartbeat);
-    await beat;
+    // The last renewal is awaited before the job is marked.
+    await heartbeat.stop();
   }
 
-  if (leaseLost) {
+  if (heartbeat.lost) {
     // Another worker owns the job now; whatever this one learned is not ours to record.
     stats.lost += 1;
     logger.warn('memory extraction stopped: its lease was taken over', { threadId });
@@ -430,30 +421,19 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     return;
   }
   const { ownershipToken, inputWatermark } = claim;
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  let leaseLost = false;
-  // Heartbeats run one after another; the last one is awaited before returning.
-  let beat: Promise<void> = Promise.resolve();
-  const heartbeat = setInterval(() => {
-    beat = beat.then(async () => {
-      try {
-        const alive = await store.memories.heartbeatPhase2({
-          ownershipToken,
-          leaseSeconds: MEMORIES_DEFAULTS.phase2LeaseSeconds,
-        });
-        if (!alive && !leaseLost) {
-          leaseLost = true;
-          stop.abort(new Error('phase-2 lease lost'));
-        }
-      } catch (error) {
-        logger.warn('phase-2 heartbeat failed', { error: failureReason(error) });
-      }
-    });
-  }, MEMORIES_DEFAULTS.phase2HeartbeatSeconds * 1000);
-  heartbeat.unref();
+  const heartbeat = startLeaseHeartbeat({
+    everySeconds: MEMORIES_DEFAULTS.phase2HeartbeatSeconds,
+    renew: () =>
+      store.memories.heartbeatPhase2({
+        ownershipToken,
+        leaseSeconds: MEMORIES_DEFAULTS.phase2LeaseSeconds,
+      }),
+    lostReason: 'phase-2 lease lost',
+    onError: (error) => logger.warn('phase-2 heartbeat failed', { error: failureReason(error) }),
+  });
+  const stop = options.signal
+    ? AbortSignal.any([options.signal, heartbeat.signal])
+    : heartbeat.signal;
   try {
     const outputs = await store.memories.listStage1Outputs({
       limit: MEMORIES_DEFAULTS.maxOutputsForConsolidation,
@@ -480,7 +460,7 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       model: options.config.consolidation.model,
       reasoningEffort: options.config.consolidation.reasoningEffort,
       root: context.root,
-      signal: stop.signal,
+      signal: stop,
       logger,
     });
     result.phase2.filesWritten = run.filesWritten;
@@ -493,7 +473,7 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     if (error instanceof ConsolidationAgentError) {
       result.phase2.filesWritten = [...error.progress.filesWritten];
     }
-    if (leaseLost) {
+    if (heartbeat.lost) {
       result.phase2.outcome = 'lease-lost';
       result.phase2.reason = failureReason(error);
       logger.warn('memory consolidation stopped: its lease was taken over', {});
@@ -525,8 +505,6 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
         .catch(() => false);
     }
   } finally {
-    clearInterval(heartbeat);
-    options.signal?.removeEventListener('abort', onAbort);
-    await beat;
+    await heartbeat.stop();
   }
 }

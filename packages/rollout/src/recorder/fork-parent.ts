@@ -1,8 +1,6 @@
-import { ErrorCode, normalizeThreadId } from '@agent-state/state';
-
-import { RolloutFileError } from '../errors.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import { readRollout } from '../reader/rollout-reader.js';
+import { requireSessionThread } from './session-thread.js';
 import type { CopiedItem } from './write-line.js';
 
 /** The thread a fork comes from: its first `session_meta` and its id, normalized. */
@@ -19,21 +17,7 @@ export interface ForkParent {
 export async function readForkParent(path: string): Promise<ForkParent> {
   const reader = readRollout(path);
   for await (const { line } of reader) if (line.type === 'session_meta') break;
-  const meta = reader.sessionMeta;
-  if (!meta) {
-    throw new RolloutFileError(
-      ErrorCode.RolloutInvalid,
-      path,
-      'no session_meta line: cannot fork a rollout that names no thread',
-    );
-  }
-  try {
-    return { meta, threadId: normalizeThreadId(meta.id) };
-  } catch (error) {
-    throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'session_meta id is not a UUID', {
-      cause: error,
-    });
-  }
+  return requireSessionThread(path, reader.sessionMeta, 'fork');
 }
 
 /**

@@ -36,6 +36,7 @@ import {
 } from '../protocol/session-meta.js';
 import { readRollout } from '../reader/rollout-reader.js';
 import { forkedLines, readForkParent } from './fork-parent.js';
+import { requireSessionThread } from './session-thread.js';
 import { BoundedSerialQueue } from './bounded-serial-queue.js';
 import type { EventPersistenceMode, RolloutItemInput } from './persistence-policy.js';
 import {
@@ -778,28 +779,13 @@ async function readForResume(
     if (applier) applier.apply(line);
     else early.push(line);
   }
-  const sessionMeta = reader.sessionMeta;
-  if (!sessionMeta) {
-    throw new RolloutFileError(
-      ErrorCode.RolloutInvalid,
-      path,
-      'no session_meta line: cannot resume a rollout that names no thread',
-    );
-  }
+  const { meta: sessionMeta, threadId } = requireSessionThread(path, reader.sessionMeta, 'resume');
   if (sessionMeta.history_mode === 'paginated') {
     throw new RolloutFileError(
       ErrorCode.RolloutInvalid,
       path,
       'a paginated rollout (history_mode "paginated", written by a newer Codex): only Codex may append to it; fork it to continue here',
     );
-  }
-  let threadId: string;
-  try {
-    threadId = normalizeThreadId(sessionMeta.id);
-  } catch (error) {
-    throw new RolloutFileError(ErrorCode.RolloutInvalid, path, 'session_meta id is not a UUID', {
-      cause: error,
-    });
   }
   return { sessionMeta, threadId, baseline: applier?.result() };
 }
