@@ -167,4 +167,3 @@ export function isInHomeRollouts(home: string, path: string): boolean {
     isStrictlyInside(join(resolve(home), folder), resolve(path)),
   );
 }
-
