@@ -75,28 +75,51 @@ export function* prunePartitionSteps(
 /**
  * Records `now` (unix seconds) as the time of the last prune unless one was recorded less than
  * `minIntervalSeconds` before it, in one `BEGIN IMMEDIATE` transaction, so that of several
- * processes starting together only one prunes. Returns whether the caller should prune. A
- * recorded time in the future (a clock that moved back) does not hold pruning off.
+ * processes starting together only one prunes. Returns whether the caller should prune and the
+ * time it replaced (for {@link releasePrune}). A recorded time in the future (a clock that moved
+ * back) does not hold pruning off.
  */
 export function claimPrune(
   db: Database.Database,
   now: number,
   minIntervalSeconds: number,
-): boolean {
+): { claimed: boolean; previous: number | null } {
   return db
     .transaction(() => {
       const last = db
         .prepare('SELECT last_pruned_at FROM log_prune_state WHERE id = 1')
         .pluck()
         .get() as number | undefined;
-      if (last !== undefined && last <= now && now - last < minIntervalSeconds) return false;
+      if (last !== undefined && last <= now && now - last < minIntervalSeconds) {
+        return { claimed: false, previous: last };
+      }
       db.prepare(
         `INSERT INTO log_prune_state (id, last_pruned_at) VALUES (1, ?)
          ON CONFLICT(id) DO UPDATE SET last_pruned_at = excluded.last_pruned_at`,
       ).run(now);
-      return true;
+      return { claimed: true, previous: last ?? null };
     })
     .immediate();
+}
+
+/**
+ * Gives back a prune that stopped before it was done: the time it recorded (`claimedAt`) is
+ * replaced by the one before (`previous`, or none), so the next process or interval goes on with
+ * the rest instead of waiting a whole interval. Nothing changes when another prune has been
+ * recorded since.
+ */
+export function releasePrune(
+  db: Database.Database,
+  claimedAt: number,
+  previous: number | null,
+): void {
+  if (previous === null) {
+    db.prepare('DELETE FROM log_prune_state WHERE id = 1 AND last_pruned_at = ?').run(claimedAt);
+  } else {
+    db.prepare(
+      'UPDATE log_prune_state SET last_pruned_at = ? WHERE id = 1 AND last_pruned_at = ?',
+    ).run(previous, claimedAt);
+  }
 }
 
 function overLimitPartitions(db: Database.Database, maxBytes: number): Partition[] {

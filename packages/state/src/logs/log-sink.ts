@@ -71,9 +71,9 @@ export interface LogSink {
   /** Writes everything queued now. */
   flush(): Promise<void>;
   /**
-   * Writes what is queued, stops the timers and waits for a prune in progress to end (a prune
-   * pauses between its short transactions, so this can take a moment when it has much to
-   * delete); later entries are dropped.
+   * Writes what is queued, stops the timers, and stops a prune in progress after its current
+   * short transaction (the next prune, in any process, goes on with the rest); later entries
+   * are dropped.
    */
   close(): Promise<void>;
 }
@@ -169,10 +169,12 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   // in short transactions with pauses between them, one prune at a time.
   const pruneEvery = options.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs;
   let pruning: Promise<void> | undefined;
+  // `close` stops a prune after its transaction in progress; the next prune does the rest.
+  const stopPruning = new AbortController();
   const prune = (): void => {
     if (pruning !== undefined || closed) return;
     pruning = store
-      .prune({ minIntervalMs: pruneEvery, busyTimeoutMs })
+      .prune({ minIntervalMs: pruneEvery, busyTimeoutMs, signal: stopPruning.signal })
       .then(
         () => undefined,
         // Pruning is best effort; it runs again on the interval (or in the next process).
@@ -203,6 +205,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       closed = true;
       clearInterval(flushTimer);
       if (pruneTimer) clearInterval(pruneTimer);
+      stopPruning.abort();
       write();
       await pruning;
     },

@@ -348,6 +348,21 @@ describe('log sink', () => {
     expect(third.query({})).toEqual([]);
   });
 
+  it('close stops a big prune after one short transaction, and the next run goes on at once', async () => {
+    const clock = new ManualClock(T * 1000);
+    const home = temp.make('logs');
+    const logs = await store(clock, home);
+    logs.insert(
+      Array.from({ length: 5_000 }, (_, i) => entry({ ts: T - 91 * 86_400, message: `old ${i}` })),
+    );
+    await createLogSink({ store: logs, clock }).close();
+    expect(logs.stats().rows).toBe(4_000); // one chunk, then the close stopped it
+
+    clock.advance(60_000); // well within the hour: the backlog is not held off
+    await createLogSink({ store: logs, clock }).close();
+    expect(logs.stats().rows).toBe(3_000);
+  });
+
   it('prunes again on its interval while it runs', async () => {
     vi.useFakeTimers();
     try {

@@ -22,6 +22,7 @@ import {
   claimPrune,
   pruneByAgeSteps,
   prunePartitionSteps,
+  releasePrune,
 } from './log-pruning.js';
 import { maxLogId, queryLogs } from './log-query.js';
 import { type LogsTableShape, detectLogsShape } from './logs-shape.js';
@@ -150,7 +151,9 @@ export interface PruneLogsOptions {
   maxPartitionBytes?: number | undefined;
   /**
    * Skip when any process recorded a prune of this database less than this many milliseconds
-   * ago (default 0: always prune). The time of this prune is recorded before it starts.
+   * ago (default 0: always prune). The time of this prune is recorded before it starts, and
+   * taken back when it stops with work left (a busy lock, or a backlog when `signal` stops it),
+   * so the next one goes on at once.
    */
   minIntervalMs?: number | undefined;
   /** Rows deleted per transaction (default 1000). */
@@ -373,11 +376,23 @@ export class LogsStore {
     const result: LogsPruneResult = { outcome: 'skipped', deletedByAge: 0, deletedBySize: 0 };
 
     const now = unixSeconds(this.#clock);
-    const claimed = this.#tryWrite(busyTimeoutMs, () =>
+    const claim = this.#tryWrite(busyTimeoutMs, () =>
       claimPrune(this.#db, now, Math.ceil(minIntervalMs / 1000)),
     );
-    if (claimed !== true) return result;
+    if (claim?.claimed !== true) return result;
     result.outcome = 'pruned';
+    // The last transaction deleted a whole chunk: more is probably waiting.
+    let backlog = false;
+    const stop = (cause: 'aborted' | 'busy'): LogsPruneResult => {
+      // Stopped with work left (a backlog, or a lock it never got): the time it recorded is
+      // taken back, so the next prune (any process) goes on at once instead of in an interval.
+      // A prune stopped with nothing much left keeps its time: short runs do not all prune.
+      if (cause === 'busy' || backlog) {
+        this.#tryWrite(busyTimeoutMs, () => releasePrune(this.#db, now, claim.previous));
+      }
+      result.outcome = 'interrupted';
+      return result;
+    };
 
     const phases = [
       { steps: pruneByAgeSteps(this.#db, cutoff, chunkRows), key: 'deletedByAge' },
@@ -385,17 +400,12 @@ export class LogsStore {
     ] as const;
     for (const { steps, key } of phases) {
       for (;;) {
-        if (options.signal?.aborted === true) {
-          result.outcome = 'interrupted';
-          return result;
-        }
+        if (options.signal?.aborted === true) return stop('aborted');
         const step = this.#tryWrite(busyTimeoutMs, () => steps.next());
-        if (step === undefined) {
-          result.outcome = 'interrupted';
-          return result;
-        }
+        if (step === undefined) return stop('busy');
         if (step.done === true) break;
         result[key] += step.value;
+        backlog = step.value >= chunkRows;
         await pause(pauseMs);
       }
     }
