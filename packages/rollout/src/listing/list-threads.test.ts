@@ -182,6 +182,16 @@ describe('DB-first listing', () => {
     expect(again.items).toEqual(page.items);
   });
 
+  it('leaves rows alone when the home is reached by another path to the same folder', async () => {
+    const { home, store } = await backfilled('v0.100.0');
+    const link = join(temp.make('link'), 'home');
+    symlinkSync(home, link);
+    const viaLink = await listThreads({ home: link, store, pageSize: 50, freshness: false });
+    expect(viaLink).toMatchObject({ repaired: 0, droppedStale: 0 });
+    expect(viaLink.items.every((t) => t.rolloutPath.startsWith(join(home, 'sessions')))).toBe(true);
+    expect(await store.discrepancies.counts()).toEqual([]);
+  });
+
   it('indexes rollouts written after the backfill on the next first page', async () => {
     const { home, store } = await backfilled('v0.169.0');
     const before = (await listThreads({ home, store, pageSize: 50 })).items.length;

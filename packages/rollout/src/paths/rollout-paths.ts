@@ -1,4 +1,5 @@
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 import { isThreadId } from '@agent-state/state';
 
@@ -152,9 +153,10 @@ export function rolloutWatermark(home: string, path: string): string {
 
 /**
  * Whether `path` lies inside this home's rollout folders (`<home>/sessions` or
- * `<home>/archived_sessions`), comparing paths as given. A store row pointing elsewhere (a home
- * copied or moved with its database, or a row written by hand) is not this home's rollout even
- * when the file exists.
+ * `<home>/archived_sessions`). A store row pointing elsewhere (a home copied or moved with its
+ * database, or a row written by hand) is not this home's rollout even when the file exists. The
+ * paths are compared as given first; only when that fails are symbolic links resolved, so a home
+ * reached by another path to the same folder (`~/.codex` linked to `/data/codex`) still matches.
  *
  * @example
  * ```ts
@@ -163,7 +165,17 @@ export function rolloutWatermark(home: string, path: string): string {
  * ```
  */
 export function isInHomeRollouts(home: string, path: string): boolean {
+  if (insideRolloutFolders(resolve(home), resolve(path))) return true;
+  try {
+    const realFile = join(realpathSync(dirname(resolve(path))), basename(path));
+    return insideRolloutFolders(realpathSync(resolve(home)), realFile);
+  } catch {
+    return false; // a folder that does not exist holds no rollout of this home
+  }
+}
+
+function insideRolloutFolders(home: string, path: string): boolean {
   return [SESSIONS_SUBDIR, ARCHIVED_SESSIONS_SUBDIR].some((folder) =>
-    isStrictlyInside(join(resolve(home), folder), resolve(path)),
+    isStrictlyInside(join(home, folder), path),
   );
 }
