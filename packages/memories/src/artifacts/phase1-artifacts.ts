@@ -88,7 +88,8 @@ const SUMMARY_FILE_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
  * anything is written, so none can name a file outside the folder; an invalid one throws
  * `InvalidArgumentError` and nothing changes. Each file is written atomically (a temporary file
  * in the same folder, then a rename) and only when its bytes differ, so a rebuild from the same
- * rows is byte-identical and touches nothing.
+ * rows is byte-identical and touches nothing. One writer at a time: `runMemories` calls it under
+ * the phase-2 lock, which also lets it sweep the temporary files of killed writers.
  *
  * @example
  * ```ts

@@ -230,7 +230,8 @@ export interface MemoryFileTools {
  * Reads follow symlinks only while they stay inside the root; writes and deletes never go through
  * a symlink, only touch `MEMORY.md`, `memory_summary.md` and `skills/<name>/…`, and are atomic
  * (a temporary file in the same folder, synced, then renamed over the target). Written content
- * has its secrets redacted first ({@link redactSecrets}); the result tells the model when.
+ * has its secrets redacted first ({@link redactSecrets}); the result tells the model when. One
+ * agent at a time per root: `runMemories` runs it under the phase-2 lock.
  *
  * @example
  * ```ts

@@ -156,8 +156,9 @@ export interface RunMemoriesResult {
  * global running cap) and turns each rollout into a summary and raw memories with one model
  * request; phase 2, under the global lock, rebuilds the phase-1 artifacts from the store and runs
  * the consolidation agent when there is new input. Every model or file error ends as a failed job
- * with its reason; nothing here throws for a model failure. A store error (the database) stops
- * every job in flight and is thrown once they have all stopped, so the store can be closed safely.
+ * with its reason; nothing here throws for a model failure. A store error (the database) in phase
+ * 1 stops every job in flight and is thrown once they have all stopped, so the store can be closed
+ * safely; in phase 2 it ends the consolidation as `failed` with its reason.
  * A second run with nothing new makes no model request.
  *
  * @example
@@ -266,7 +267,10 @@ async function runPhase1(options: RunMemoriesOptions, context: RunContext): Prom
       if (wanted > 0) {
         const claims = await store.memories.claimStage1Jobs({
           workerId: context.workerId,
-          scanLimit: MEMORIES_DEFAULTS.scanLimit,
+          // Every candidate the scan returns is claimable (the filters are in SQL) unless another
+          // process takes it first: a margin over the lanes to fill is enough, and keeps a claim
+          // per finished job from reading thousands of rows.
+          scanLimit: Math.min(MEMORIES_DEFAULTS.scanLimit, Math.max(64, wanted * 8)),
           maxClaimed: Math.min(wanted, MEMORIES_DEFAULTS.maxClaimedPerPass),
           maxRunning: MEMORIES_DEFAULTS.maxRunningStage1,
           maxAgeDays: options.maxAgeDays ?? MEMORIES_DEFAULTS.maxAgeDays,
