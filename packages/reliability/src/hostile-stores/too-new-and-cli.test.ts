@@ -64,13 +64,11 @@ describe('a database of a newer schema or generation', () => {
     const prepared = await prepareHome('v0.169.0', temp.make('hostile-new'));
     const { home, statePath, logsPath } = prepared;
     const before = snapshotRollouts(home);
+    const supported = prepared.stateBytes.readInt32BE(60);
     // Newer than both files' schemas (the state and logs databases are versioned apart).
-    const supported = Math.max(
-      prepared.stateBytes.readInt32BE(60),
-      prepared.logsBytes.readInt32BE(60),
-    );
+    const newest = Math.max(supported, prepared.logsBytes.readInt32BE(60));
     for (let trial = 0; trial < trials({ ci: 2, soak: 60 }); trial += 1) {
-      const version = supported + 1 + Math.floor(random() * 1000);
+      const version = newest + 1 + Math.floor(random() * 1000);
       const context = `seed ${tooNew.seed} trial ${trial} user_version ${version}`;
       await tracked(tooNew, context, async () => {
         const newer = withUserVersion(prepared.stateBytes, version);
