@@ -93,6 +93,7 @@ export {
   ROLLOUT_SUFFIX,
   type RolloutFileName,
   SESSIONS_SUBDIR,
+  homeRolloutsMatcher,
   isInHomeRollouts,
   isRolloutFileName,
   newRolloutLocation,

@@ -27,7 +27,7 @@ import {
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   SESSIONS_SUBDIR,
-  isInHomeRollouts,
+  homeRolloutsMatcher,
   isRolloutFileName,
   parseRolloutFileName,
 } from '../paths/rollout-paths.js';
@@ -214,9 +214,10 @@ async function listFromStore(
   }
   const items: ListedThread[] = [];
   let droppedStale = 0;
+  const inHome = homeRolloutsMatcher(options.home);
   for (const listed of page.items) {
     let thread = listed;
-    if (!isInHomeRollouts(options.home, thread.rolloutPath)) {
+    if (!inHome(thread.rolloutPath)) {
       // A row of another home (this one was copied with its database): its rollout, if this
       // home has one, is re-read from here.
       const moved = await reindexFromHome(store, options, thread, defaultProvider);
@@ -227,7 +228,7 @@ async function listFromStore(
     }
     const present =
       seenMtimes.has(thread.rolloutPath) ||
-      (isInHomeRollouts(options.home, thread.rolloutPath) && fileExists(thread.rolloutPath));
+      (inHome(thread.rolloutPath) && fileExists(thread.rolloutPath));
     if (!present) {
       droppedStale += 1;
       logger.warn('store listed a thread whose rollout is gone; row deleted', {

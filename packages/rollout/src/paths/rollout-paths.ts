@@ -4,7 +4,6 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { isThreadId } from '@agent-state/state';
 
 import { parseRolloutTimestamp } from '../extract/timestamps.js';
-import { isStrictlyInside } from '../fs/is-inside.js';
 
 /**
  * Folder of active rollouts under the home, nested `YYYY/MM/DD`.
@@ -165,17 +164,36 @@ export function rolloutWatermark(home: string, path: string): string {
  * ```
  */
 export function isInHomeRollouts(home: string, path: string): boolean {
-  if (insideRolloutFolders(resolve(home), resolve(path))) return true;
-  try {
-    const realFile = join(realpathSync(dirname(resolve(path))), basename(path));
-    return insideRolloutFolders(realpathSync(resolve(home)), realFile);
-  } catch {
-    return false; // a folder that does not exist holds no rollout of this home
-  }
+  return homeRolloutsMatcher(home)(path);
 }
 
-function insideRolloutFolders(home: string, path: string): boolean {
-  return [SESSIONS_SUBDIR, ARCHIVED_SESSIONS_SUBDIR].some((folder) =>
-    isStrictlyInside(join(home, folder), path),
-  );
+/**
+ * {@link isInHomeRollouts} for one home and many paths: the folders are resolved once, and a
+ * stored path (absolute, normalized) is matched by its prefix, so a page of rows costs
+ * microseconds; symbolic links are resolved only for a path that does not match as given.
+ *
+ * @example
+ * ```ts
+ * const inHome = homeRolloutsMatcher(home);
+ * const elsewhere = rows.filter((row) => !inHome(row.rolloutPath));
+ * ```
+ */
+export function homeRolloutsMatcher(home: string): (path: string) => boolean {
+  const folders = (base: string) =>
+    [SESSIONS_SUBDIR, ARCHIVED_SESSIONS_SUBDIR].map((folder) => join(base, folder) + sep);
+  const given = folders(resolve(home));
+  let real: string[] | undefined;
+  const inside = (roots: readonly string[], path: string) =>
+    roots.some((root) => path.startsWith(root));
+  return (path) => {
+    if (inside(given, path)) return true;
+    const resolved = resolve(path);
+    if (resolved !== path && inside(given, resolved)) return true;
+    try {
+      real ??= folders(realpathSync(resolve(home)));
+      return inside(real, join(realpathSync(dirname(resolved)), basename(resolved)));
+    } catch {
+      return false; // a folder that does not exist holds no rollout of this home
+    }
+  };
 }

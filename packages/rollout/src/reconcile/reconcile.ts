@@ -13,7 +13,7 @@ import { ExtractPool } from '../backfill/extract-pool.js';
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
-import { isInHomeRollouts } from '../paths/rollout-paths.js';
+import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
 
 /**
  * Kinds of disagreement between the store and the rollouts:
@@ -229,11 +229,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 
   // Rows whose rollout was not found: stale when the file is gone, or is not in this home (a
   // home copied with its database points at the original's files).
+  const inHome = homeRolloutsMatcher(home);
   for (let page = await store.threads.scan({ limit: CHUNK }); page.length > 0;) {
     report.scannedRows += page.length;
     for (const row of page) {
       if (seen.has(row.id)) continue;
-      const elsewhere = !isInHomeRollouts(home, row.rolloutPath);
+      const elsewhere = !inHome(row.rolloutPath);
       if (!elsewhere && fileExists(row.rolloutPath)) continue;
       await found({
         reason: 'stale_row',
