@@ -1,4 +1,4 @@
-import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -323,17 +323,8 @@ async function refreshNewest(
 ): Promise<{ repaired: number; mtimes: Map<string, number> }> {
   const archived = options.archived ?? false;
   const mtimes = new Map<string, number>();
-  const newest = newestRollouts(options.home, archived, Math.max(options.pageSize, 25));
-  const candidates: Array<{ path: string; id: string; mtime: number }> = [];
-  for (const file of newest) {
-    try {
-      const mtime = Math.floor(statSync(file.path).mtimeMs / 1000);
-      mtimes.set(file.path, mtime);
-      candidates.push({ ...file, mtime });
-    } catch {
-      // Gone since the folder was read.
-    }
-  }
+  const candidates = newestRollouts(options.home, archived, Math.max(options.pageSize, 25));
+  for (const file of candidates) mtimes.set(file.path, file.mtime);
   const verified = verifiedFor(store);
   const known = new Map(page.map((t) => [t.id, t]));
   const unknown = candidates.filter((f) => !known.has(f.id) && verified.get(f.path) !== f.mtime);
@@ -410,20 +401,25 @@ function newestRollouts(
   home: string,
   archived: boolean,
   limit: number,
-): Array<{ path: string; id: string }> {
-  const found: Array<{ path: string; id: string }> = [];
+): Array<{ path: string; id: string; mtime: number }> {
+  const found: Array<{ path: string; id: string; mtime: number }> = [];
   const addFiles = (dir: string) => {
     // `rollout-<timestamp>-<uuid>.jsonl` sorts by time then id as plain text: sort the names and
-    // parse only as many as are needed.
-    const names = entries(dir)
-      .filter((entry) => entry.isFile() && isRolloutFileName(entry.name))
-      .map((entry) => entry.name)
-      .sort()
-      .reverse();
+    // look only at as many as are needed. One lstat each gives the mtime and tells a regular
+    // file from a symbolic link, which is never indexed (it may lead out of the home).
+    const names = folderNames(dir).filter(isRolloutFileName).sort().reverse();
     for (const name of names) {
       if (found.length >= limit) return;
       const parsed = parseRolloutFileName(name);
-      if (parsed) found.push({ path: join(dir, name), id: parsed.id });
+      if (!parsed) continue;
+      const path = join(dir, name);
+      try {
+        const stats = lstatSync(path);
+        if (stats.isFile())
+          found.push({ path, id: parsed.id, mtime: Math.floor(stats.mtimeMs / 1000) });
+      } catch {
+        // Gone since the folder was read.
+      }
     }
   };
   if (archived) {
@@ -442,6 +438,15 @@ function newestRollouts(
     }
   }
   return found;
+}
+
+/** A folder's entry names; one that cannot be read holds nothing. */
+function folderNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** A folder's entries; one that cannot be read holds nothing. */
