@@ -181,6 +181,13 @@ describe('metadata rules', () => {
     expect(
       userInputOfEvent({ type: 'item_completed', item: { type: 'AgentMessage', content: [] } }),
     ).toBeUndefined();
+    // Found by the soak fuzz (seed 4256634549): a damaged part is skipped, never a TypeError.
+    expect(
+      userInputOfEvent({
+        type: 'item_completed',
+        item: { type: 'UserMessage', content: [null, 1, { type: 'text', text: 'b' }] },
+      }),
+    ).toEqual({ text: 'b', hasImages: false });
     expect(userInputOfEvent({ type: 'agent_message', message: 'no' })).toBeUndefined();
   });
 

@@ -292,8 +292,11 @@ export function userInputOfEvent(event: {
   if (event.type === 'item_completed') {
     const item = event.item as { type?: unknown; content?: unknown } | undefined;
     if (!item || item.type !== 'UserMessage') return undefined;
+    // Parts that are not objects (a damaged line: `null`, a number) carry no text.
     const parts = Array.isArray(item.content)
-      ? (item.content as Array<Record<string, unknown>>)
+      ? (item.content as unknown[]).filter(
+          (part): part is Record<string, unknown> => typeof part === 'object' && part !== null,
+        )
       : [];
     const texts = parts
       .filter((p) => p.type === 'text' && typeof p.text === 'string')
