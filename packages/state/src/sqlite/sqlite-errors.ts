@@ -14,6 +14,9 @@ export function isSqliteBusy(error: unknown): boolean {
   return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
+/** `SQLITE_ERROR` messages that mean a damaged file, not a bad statement. */
+const DAMAGE_MESSAGES = /^(unsupported file format|malformed database schema)/;
+
 /**
  * Turns the SQLite errors that are about the database file (damaged, locked, unwritable) into
  * typed agent-state errors naming `path`. Other errors (constraints, SQL mistakes) are returned
@@ -27,7 +30,13 @@ export function toStoreError(error: unknown, path: string): unknown {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new StoreBusyError(path, { cause: error });
   }
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+  if (
+    code.startsWith('SQLITE_CORRUPT') ||
+    code === 'SQLITE_NOTADB' ||
+    // Damage SQLite reports with its generic code: a bad schema-format byte in the header, or a
+    // schema that no longer parses.
+    (code === 'SQLITE_ERROR' && DAMAGE_MESSAGES.test(message))
+  ) {
     return new StoreCorruptError(path, message, { cause: error });
   }
   if (
