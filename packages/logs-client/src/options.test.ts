@@ -20,7 +20,7 @@ const context = (more: Partial<ResolveOptionsContext> = {}): ResolveOptionsConte
   env: {},
   clock: new ManualClock(T * 1000),
   stdout: { isTTY: false },
-  cwd: '/work',
+  cwd: '/home/me/src',
   ...more,
 });
 
@@ -133,7 +133,7 @@ describe('resolveLogsClientOptions', () => {
   it('reads --db as the exact file, relative to the working directory', () => {
     expect(resolveArgs(['--db', 'logs.sqlite']).source).toEqual({
       kind: 'db',
-      path: join('/work', 'logs.sqlite'),
+      path: join('/home/me/src', 'logs.sqlite'),
     });
     expect(resolveArgs(['--db', '/x/y.sqlite', '--codex-home', '/h']).source).toEqual({
       kind: 'db',
@@ -145,7 +145,7 @@ describe('resolveLogsClientOptions', () => {
     const env = { AGENT_STATE_HOME: '/agent', CODEX_HOME: '/codex' };
     expect(resolveArgs(['--codex-home', 'h'], { env, home: '/cli' }).source).toEqual({
       kind: 'home',
-      home: join('/work', 'h'),
+      home: join('/home/me/src', 'h'),
     });
     expect(resolveArgs([], { env, home: '/cli' }).source).toEqual({ kind: 'home', home: '/cli' });
     expect(resolveArgs([], { env }).source).toEqual({ kind: 'home', home: '/agent' });

@@ -47,7 +47,7 @@ describe('RolloutRecorder: backpressure', () => {
   it('makes record() wait while queueCapacity batches are pending behind a slow write', async () => {
     const recorder = await RolloutRecorder.create({
       home: temp.make('home'),
-      cwd: '/work/app',
+      cwd: '/home/me/src/app',
       source: 'cli',
       originator: 'codex_cli_rs',
       cliVersion: '0.100.0',

@@ -209,7 +209,7 @@ const FORK_BATCH_LINES = 1_000;
  * @example
  * ```ts
  * const recorder = await RolloutRecorder.create({
- *   home, cwd: '/work/app', source: 'cli', originator: 'my_agent', cliVersion: '1.0.0',
+ *   home, cwd: '/home/me/src/app', source: 'cli', originator: 'my_agent', cliVersion: '1.0.0',
  *   modelProvider: 'openai', clock: systemClock, logger, store,
  * });
  * await recorder.record([{ type: 'event_msg', payload: { type: 'user_message', message: 'Fix the test', images: [], local_images: [], text_elements: [] } }]);
@@ -289,7 +289,7 @@ export class RolloutRecorder {
    * @example
    * ```ts
    * const recorder = await RolloutRecorder.create({
-   *   home: '/home/me/.codex', cwd: '/work/app', source: 'exec', originator: 'codex_exec',
+   *   home: '/home/me/.codex', cwd: '/home/me/src/app', source: 'exec', originator: 'codex_exec',
    *   cliVersion: '0.100.0', modelProvider: 'openai', baseInstructions: 'You are a coding agent…',
    *   git: { commitHash: 'abc123', branch: 'main' }, clock: systemClock, logger: noopLogger,
    * });
@@ -445,7 +445,7 @@ export class RolloutRecorder {
    * @example
    * ```ts
    * await recorder.record([
-   *   { type: 'turn_context', payload: { cwd: '/work/app', approval_policy: 'on-request', sandbox_policy: { type: 'read-only' }, model: 'gpt-5', summary: 'auto' } },
+   *   { type: 'turn_context', payload: { cwd: '/home/me/src/app', approval_policy: 'on-request', sandbox_policy: { type: 'read-only' }, model: 'gpt-5', summary: 'auto' } },
    *   { type: 'event_msg', payload: { type: 'agent_message_delta', delta: 'Do' } }, // dropped by the policy
    *   { type: 'event_msg', payload: { type: 'agent_message', message: 'Done.' } },
    * ]);

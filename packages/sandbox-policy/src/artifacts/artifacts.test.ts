@@ -195,7 +195,11 @@ function fixturePolicies(): unknown[] {
 
 const SAMPLE_POLICIES: SandboxPolicy[] = [
   readOnlyPolicy(),
-  readOnlyPolicy({ type: 'restricted', includePlatformDefaults: false, readableRoots: ['/work'] }),
+  readOnlyPolicy({
+    type: 'restricted',
+    includePlatformDefaults: false,
+    readableRoots: ['/home/me/src'],
+  }),
   workspaceWritePolicy(),
   workspaceWritePolicy({
     writableRoots: ['/data', '/cache'],

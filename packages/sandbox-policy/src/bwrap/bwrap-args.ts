@@ -53,7 +53,7 @@ export const LINUX_PLATFORM_DEFAULT_READ_ROOTS: readonly string[] = Object.freez
  *
  * @example
  * ```ts
- * const options: BwrapOptions = { policy: workspaceWritePolicy(), cwd: '/work/repo', command: ['make'], env: process.env };
+ * const options: BwrapOptions = { policy: workspaceWritePolicy(), cwd: '/home/me/src/repo', command: ['make'], env: process.env };
  * ```
  */
 export interface BwrapOptions {
@@ -102,9 +102,9 @@ export interface SandboxInvocation {
  *
  * @example
  * ```ts
- * const args = bwrapArgs({ policy: readOnlyPolicy(), cwd: '/work/repo', command: ['ls', '-la'] });
+ * const args = bwrapArgs({ policy: readOnlyPolicy(), cwd: '/home/me/src/repo', command: ['ls', '-la'] });
  * // ['--new-session', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--dev-bind', '/dev/null', '/dev/null',
- * //  '--unshare-pid', '--unshare-net', '--proc', '/proc', '--chdir', '/work/repo', '--', 'ls', '-la']
+ * //  '--unshare-pid', '--unshare-net', '--proc', '/proc', '--chdir', '/home/me/src/repo', '--', 'ls', '-la']
  * spawnSync('bwrap', args, { stdio: 'inherit' });
  * ```
  */

@@ -13,7 +13,7 @@ import type { ReadOnlyAccess, SandboxPolicy } from './sandbox-policy.js';
  *
  * @example
  * ```ts
- * const root: WritableRoot = { root: '/work/repo', readOnlySubpaths: ['/work/repo/.git'] };
+ * const root: WritableRoot = { root: '/home/me/src/repo', readOnlySubpaths: ['/home/me/src/repo/.git'] };
  * ```
  */
 export interface WritableRoot {
@@ -129,7 +129,7 @@ export function includePlatformDefaults(policy: SandboxPolicy): boolean {
  *
  * @example
  * ```ts
- * getReadableRoots(policy, { cwd: '/work/repo', env: process.env });
+ * getReadableRoots(policy, { cwd: '/home/me/src/repo', env: process.env });
  * ```
  */
 export function getReadableRoots(policy: SandboxPolicy, context: RootsContext): string[] {
@@ -190,7 +190,7 @@ export function getWritableRoots(policy: SandboxPolicy, context: RootsContext): 
  *
  * @example
  * ```ts
- * protectedSubpaths('/work/repo'); // ['/work/repo/.git', '/work/repo/.codex']
+ * protectedSubpaths('/home/me/src/repo'); // ['/home/me/src/repo/.git', '/home/me/src/repo/.codex']
  * ```
  */
 export function protectedSubpaths(root: string): string[] {

@@ -9,7 +9,7 @@ const MAX_SYMLINKS = 40;
  *
  * @example
  * ```ts
- * const resolved: ResolvedPath = { path: '/work/realgit', links: ['/work/repo/.git'] };
+ * const resolved: ResolvedPath = { path: '/home/me/src/realgit', links: ['/home/me/src/repo/.git'] };
  * ```
  */
 export interface ResolvedPath {
@@ -36,9 +36,9 @@ export interface ResolvedPath {
  *
  * @example
  * ```ts
- * // /work/repo/.git -> ../realgit, and /work/realgit does not exist yet
- * resolveSymlinks('/work/repo/.git/hooks/pre-commit');
- * // { path: '/work/realgit/hooks/pre-commit', links: ['/work/repo/.git'] }
+ * // /home/me/src/repo/.git -> ../realgit, and /home/me/src/realgit does not exist yet
+ * resolveSymlinks('/home/me/src/repo/.git/hooks/pre-commit');
+ * // { path: '/home/me/src/realgit/hooks/pre-commit', links: ['/home/me/src/repo/.git'] }
  * ```
  */
 export function resolveSymlinks(path: string): ResolvedPath {

@@ -21,7 +21,7 @@ export type NetworkAccess = 'restricted' | 'enabled';
  *
  * @example
  * ```ts
- * const access: ReadOnlyAccess = { type: 'restricted', includePlatformDefaults: true, readableRoots: ['/work/repo'] };
+ * const access: ReadOnlyAccess = { type: 'restricted', includePlatformDefaults: true, readableRoots: ['/home/me/src/repo'] };
  * ```
  */
 export type ReadOnlyAccess =

@@ -19,7 +19,7 @@ import type { SandboxPolicy } from '../policy/sandbox-policy.js';
  *
  * @example
  * ```ts
- * const param: SeatbeltParam = { key: 'WRITABLE_ROOT_0', value: '/work/repo' };
+ * const param: SeatbeltParam = { key: 'WRITABLE_ROOT_0', value: '/home/me/src/repo' };
  * ```
  */
 export interface SeatbeltParam {
@@ -32,7 +32,7 @@ export interface SeatbeltParam {
  *
  * @example
  * ```ts
- * const { text, params } = seatbeltWriteSection(policy, { cwd: '/work/repo' });
+ * const { text, params } = seatbeltWriteSection(policy, { cwd: '/home/me/src/repo' });
  * ```
  */
 export interface SeatbeltSection {
@@ -66,7 +66,7 @@ export function canonicalPath(path: string): string {
  *
  * @example
  * ```ts
- * seatbeltReadSection(readOnlyPolicy(), { cwd: '/work/repo' }).text;
+ * seatbeltReadSection(readOnlyPolicy(), { cwd: '/home/me/src/repo' }).text;
  * // '; allow read-only file operations\n(allow file-read*)'
  * ```
  */

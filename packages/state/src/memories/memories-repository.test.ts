@@ -51,7 +51,7 @@ function thread(n: number, overrides: Partial<ThreadMetadata> = {}): ThreadMetad
         source: 'cli',
         modelProvider: 'test-provider',
         cliVersion: '0.0.0',
-        cwd: `/work/${n}`,
+        cwd: `/home/me/src/${n}`,
       },
       { defaultProvider: 'openai' },
     ),
@@ -632,7 +632,7 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
         rolloutSummary: 'summary 200',
         rolloutSlug: 'fix-flaky-test',
         generatedAt: NOW,
-        cwd: '/work/1',
+        cwd: '/home/me/src/1',
       },
     ]);
   });
@@ -681,8 +681,8 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
     expect(await succeed(B, await claimToken(B, 101), 101, 'summary b')).toBe(true);
     const outputs = await store.memories.listStage1Outputs({ limit: 10 });
     expect(outputs.map((o) => [o.threadId, o.rolloutSummary, o.cwd])).toEqual([
-      [B, 'summary b', '/work/2'],
-      [A, 'summary a', '/work/1'],
+      [B, 'summary b', '/home/me/src/2'],
+      [A, 'summary a', '/home/me/src/1'],
     ]);
     expect(await store.memories.listStage1Outputs({ limit: 1 })).toHaveLength(1);
     expect(await store.memories.listStage1Outputs({ limit: 0 })).toEqual([]);

@@ -20,8 +20,8 @@ export const HOME_ENV_VARS = ['AGENT_STATE_HOME', 'CODEX_HOME'] as const;
  *
  * @example
  * ```ts
- * const options: ResolveHomeOptions = { env: { CODEX_HOME: 'codex-home' }, cwd: '/work' };
- * resolveHome(options); // '/work/codex-home'
+ * const options: ResolveHomeOptions = { env: { CODEX_HOME: 'codex-home' }, cwd: '/home/me/src' };
+ * resolveHome(options); // '/home/me/src/codex-home'
  * ```
  */
 export interface ResolveHomeOptions {

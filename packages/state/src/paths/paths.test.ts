@@ -41,7 +41,7 @@ describe('database file names', () => {
 });
 
 describe('resolveHome', () => {
-  const base = { userHome: '/users/me', cwd: '/work/dir' };
+  const base = { userHome: '/users/me', cwd: '/home/me/src/dir' };
 
   it('takes --home, then AGENT_STATE_HOME, then CODEX_HOME, then ~/.codex', () => {
     const env = { AGENT_STATE_HOME: '/a', CODEX_HOME: '/c' };
@@ -54,14 +54,14 @@ describe('resolveHome', () => {
   it('ignores empty values and makes relative paths absolute', () => {
     expect(
       resolveHome({ ...base, home: '', env: { AGENT_STATE_HOME: '  ', CODEX_HOME: 'rel/home' } }),
-    ).toBe('/work/dir/rel/home');
+    ).toBe('/home/me/src/dir/rel/home');
     expect(() => resolveHome({ ...base, home: 'a\0b' })).toThrowError(/--home/);
   });
 
   it('expands a leading ~ that no shell expanded, and only that', () => {
     expect(resolveHome({ ...base, home: '~/.codex' })).toBe('/users/me/.codex');
     expect(resolveHome({ ...base, env: { CODEX_HOME: '~' } })).toBe('/users/me');
-    expect(resolveHome({ ...base, home: '~other/.codex' })).toBe('/work/dir/~other/.codex');
-    expect(resolveHome({ ...base, home: 'a/~/b' })).toBe('/work/dir/a/~/b');
+    expect(resolveHome({ ...base, home: '~other/.codex' })).toBe('/home/me/src/dir/~other/.codex');
+    expect(resolveHome({ ...base, home: 'a/~/b' })).toBe('/home/me/src/dir/a/~/b');
   });
 });

@@ -107,7 +107,7 @@ export const DEFAULT_APPROVAL_MODE = 'on-request';
  *   rolloutPath,
  *   createdAt: 1795239845,
  *   source: 'vscode',
- *   cwd: '/work/app',
+ *   cwd: '/home/me/src/app',
  * };
  * const meta = buildThreadMetadata(input, { defaultProvider: 'openai' });
  * ```
