@@ -503,13 +503,8 @@ export class MemoriesRepository {
     const threadId = normalizeThreadId(options.threadId, 'threadId');
     const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
     const now = unixSeconds(this.#context.clock);
-    const result = await this.#context.db
-      .updateTable('jobs')
+    const result = await updateOwnedStage1(this.#context.db, threadId, options.ownershipToken)
       .set({ lease_until: now + leaseSeconds })
-      .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
-      .where('job_key', '=', threadId)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', checkedToken(options.ownershipToken))
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -655,8 +650,7 @@ export class MemoriesRepository {
     const reason = checkedText('reason', options.reason);
     const delay = checkedCount('retryDelaySeconds', options.retryDelaySeconds);
     const now = unixSeconds(this.#context.clock);
-    const result = await this.#context.db
-      .updateTable('jobs')
+    const result = await updateOwnedStage1(this.#context.db, threadId, token)
       .set((eb) => ({
         status: 'error',
         finished_at: now,
@@ -665,10 +659,6 @@ export class MemoriesRepository {
         retry_remaining: decrementedRetries(eb),
         last_error: reason,
       }))
-      .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
-      .where('job_key', '=', threadId)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', token)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -692,14 +682,8 @@ export class MemoriesRepository {
     ownershipToken: string;
   }): Promise<boolean> {
     const threadId = normalizeThreadId(options.threadId, 'threadId');
-    const token = checkedToken(options.ownershipToken);
-    const result = await this.#context.db
-      .updateTable('jobs')
+    const result = await updateOwnedStage1(this.#context.db, threadId, options.ownershipToken)
       .set({ status: 'pending', ownership_token: null, lease_until: null })
-      .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
-      .where('job_key', '=', threadId)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', token)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -1280,6 +1264,16 @@ export class MemoriesRepository {
   }
 }
 
+/** An update of a thread's stage-1 job that applies only while `ownershipToken` holds it running. */
+function updateOwnedStage1(db: Kysely<StateDatabase>, threadId: string, ownershipToken: string) {
+  return db
+    .updateTable('jobs')
+    .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+    .where('job_key', '=', threadId)
+    .where('status', '=', 'running')
+    .where('ownership_token', '=', checkedToken(ownershipToken));
+}
+
 /** Ends an owned running stage-1 job as `done`; false when the token no longer owns it. */
 async function finishStage1Job(
   trx: Kysely<StateDatabase>,
@@ -1287,8 +1281,7 @@ async function finishStage1Job(
   token: string,
   now: number,
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('jobs')
+  const result = await updateOwnedStage1(trx, threadId, token)
     .set((eb) => ({
       status: 'done',
       finished_at: now,
@@ -1296,10 +1289,6 @@ async function finishStage1Job(
       last_error: null,
       last_success_watermark: eb.ref('input_watermark'),
     }))
-    .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
-    .where('job_key', '=', threadId)
-    .where('status', '=', 'running')
-    .where('ownership_token', '=', token)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
