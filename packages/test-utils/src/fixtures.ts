@@ -1,30 +1,24 @@
 import { cpSync, existsSync, readFileSync, utimesSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-/** Versions of real Codex whose homes are in the shared fixtures. */
-export type CodexFixtureVersion = 'v0.100.0' | 'v0.169.0';
+import { repoRoot } from './bench-report.js';
 
-/** Both fixture versions. */
+/**
+ * The homes real Codex wrote that are in the repository's `fixtures/codex-homes`: one per version,
+ * plus `v0.169.0-compressed`, a lived-in 0.169.0 home (cold rollouts compressed to `.jsonl.zst`, a
+ * fork by reference, a sub-agent thread) that has only Codex's backfill answer.
+ */
+export type CodexFixtureVersion = 'v0.100.0' | 'v0.169.0' | 'v0.169.0-compressed';
+
+/** The two fresh homes, one per Codex version (each has live and backfill answers and logs). */
 export const CODEX_FIXTURE_VERSIONS: readonly CodexFixtureVersion[] = ['v0.100.0', 'v0.169.0'];
 
 /**
- * The shared fixtures folder: `$AGENT_STATE_FIXTURES`, else `shared/fixtures` beside the
- * repository (where CI and developers have it).
+ * The repository's `fixtures/` folder: data written by real Codex, committed with the code so a
+ * plain clone tests with nothing beside it.
  */
 export function fixturesRoot(): string {
-  const fromEnv = process.env.AGENT_STATE_FIXTURES;
-  if (fromEnv) return resolve(fromEnv);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'shared', 'fixtures');
-    if (existsSync(join(candidate, 'codex-homes'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error('shared/fixtures not found beside the repository; set AGENT_STATE_FIXTURES');
-    }
-    dir = parent;
-  }
+  return join(repoRoot(), 'fixtures');
 }
 
 /** Folder of one Codex fixture version (`home/`, `expected-threads.json`, …). */
