@@ -18,6 +18,8 @@ import { describeErrno } from './fs/errno.js';
 export class RolloutFileError extends AgentStateError {
   /** 1-based line number, when the problem is a line. */
   readonly line: number | undefined;
+  /** Byte offset in the file (compressed bytes for a `.jsonl.zst`), when the problem has one. */
+  readonly offset: number | undefined;
 
   /**
    * The message reads `<path>: <problem>`, or `<path>:<line>: <problem>` when `options.line` is
@@ -33,11 +35,12 @@ export class RolloutFileError extends AgentStateError {
     code: typeof ErrorCode.RolloutUnreadable | typeof ErrorCode.RolloutInvalid,
     path: string,
     problem: string,
-    options: { line?: number; cause?: unknown } = {},
+    options: { line?: number; offset?: number; cause?: unknown } = {},
   ) {
     const where = options.line === undefined ? path : `${path}:${options.line}`;
     super(code, `${where}: ${problem}`, { path, cause: options.cause });
     this.line = options.line;
+    this.offset = options.offset;
   }
 }
 

@@ -28,3 +28,4 @@ export {
   type MockResponsesServerOptions,
   startMockResponsesServer,
 } from './mock-responses-server.js';
+export { type CompressOptions, compressRollouts, zstdCompress } from './compress-rollouts.js';

@@ -20,6 +20,7 @@ import {
   ROLLOUT_PREFIX,
   ROLLOUT_SUFFIX,
   SESSIONS_SUBDIR,
+  plainRolloutPath,
   rolloutDateParts,
 } from '../paths/rollout-paths.js';
 import { ArchiveRefusedError } from './archive-errors.js';
@@ -230,12 +231,12 @@ async function prepareMove(
     if (vanished && retry) return prepareMove(options, direction, false);
     throw error;
   }
-  const name = basename(from).toLowerCase();
+  const name = basename(plainRolloutPath(from)).toLowerCase();
   if (!name.startsWith(ROLLOUT_PREFIX) || !name.endsWith(`-${id}${ROLLOUT_SUFFIX}`)) {
     throw new ArchiveRefusedError(
       'id-mismatch',
       from,
-      `rollout ${from} does not match thread id ${id} (expected rollout-…-${id}.jsonl)`,
+      `rollout ${from} does not match thread id ${id} (expected rollout-…-${id}.jsonl or .jsonl.zst)`,
     );
   }
   return { home, id, from, log };

@@ -8,9 +8,11 @@ import { describeErrno, isMissingError } from '../fs/errno.js';
 import { isStrictlyInside } from '../fs/is-inside.js';
 import {
   ARCHIVED_SESSIONS_SUBDIR,
+  COMPRESSED_ROLLOUT_SUFFIX,
   ROLLOUT_PREFIX,
   ROLLOUT_SUFFIX,
   SESSIONS_SUBDIR,
+  isCompressedRolloutPath,
 } from '../paths/rollout-paths.js';
 
 /**
@@ -36,7 +38,8 @@ export interface LocateThreadRolloutOptions {
  * Where the rollout of a thread is, as Codex's `find_thread_path_by_id_str` finds it: the path
  * the store holds for it (active or archived as asked) when that is a regular file inside
  * `<home>/sessions` (or `archived_sessions`), else the first regular file named
- * `rollout-*-<id>.jsonl` under that folder, searched recursively, newest folders first.
+ * `rollout-*-<id>.jsonl` (or `….jsonl.zst`, compressed by Codex; the plain file when a folder
+ * holds both) under that folder, searched recursively, newest folders first.
  * Symbolic links are never followed: not to folders during the search, nor to files, whether
  * found or stored, so the answer never leads out of the home. A stored path that is gone, or
  * that is a link or lies outside the folder, is logged and the folder is searched instead.
@@ -91,7 +94,10 @@ export async function findRolloutCandidate(
       }
     }
   }
-  const found = await searchRollout(root, `-${threadId}${ROLLOUT_SUFFIX}`);
+  const found = await searchRollout(root, [
+    `-${threadId}${ROLLOUT_SUFFIX}`,
+    `-${threadId}${COMPRESSED_ROLLOUT_SUFFIX}`,
+  ]);
   if (found?.link === false) {
     if (store) logger.debug('rollout found by searching the folder', { path: found.path });
     return { path: found.path, confined: true };
@@ -119,13 +125,14 @@ async function regularFileInside(
 }
 
 /**
- * The first regular file named `rollout-…<suffix>` under `dir` (files before sub-folders, names
- * descending, never entering a link to a folder); failing that, the first symbolic link so named
- * (`link: true`), which the caller must not follow.
+ * The first regular file named `rollout-…<suffix>` for one of `suffixes` under `dir` (files before
+ * sub-folders, names descending, a plain rollout before its compressed twin, never entering a
+ * link to a folder); failing that, the first symbolic link so named (`link: true`), which the
+ * caller must not follow.
  */
 async function searchRollout(
   dir: string,
-  suffix: string,
+  suffixes: readonly string[],
 ): Promise<{ path: string; link: boolean } | undefined> {
   let entries;
   try {
@@ -142,17 +149,22 @@ async function searchRollout(
   entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
   const named = (name: string) => {
     const lower = name.toLowerCase();
-    return lower.startsWith(ROLLOUT_PREFIX) && lower.endsWith(suffix);
+    return lower.startsWith(ROLLOUT_PREFIX) && suffixes.some((suffix) => lower.endsWith(suffix));
   };
   let link: { path: string; link: boolean } | undefined;
+  let compressed: string | undefined;
   for (const entry of entries) {
     if (!named(entry.name)) continue;
-    if (entry.isFile()) return { path: join(dir, entry.name), link: false };
+    if (entry.isFile()) {
+      if (!isCompressedRolloutPath(entry.name)) return { path: join(dir, entry.name), link: false };
+      compressed ??= join(dir, entry.name);
+    }
     if (entry.isSymbolicLink()) link ??= { path: join(dir, entry.name), link: true };
   }
+  if (compressed) return { path: compressed, link: false };
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const found = await searchRollout(join(dir, entry.name), suffix);
+    const found = await searchRollout(join(dir, entry.name), suffixes);
     if (found?.link === false) return found;
     link ??= found;
   }

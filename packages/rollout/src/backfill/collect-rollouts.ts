@@ -7,6 +7,7 @@ import {
   SESSIONS_SUBDIR,
   isRolloutFileName,
   rolloutWatermark,
+  withoutMaterializing,
 } from '../paths/rollout-paths.js';
 
 /**
@@ -41,8 +42,9 @@ export interface CollectProblem {
 }
 
 /**
- * Finds every `rollout-*.jsonl` under `sessions/` and `archived_sessions/` of a home (missing
- * folders are fine), sorted by watermark. As Codex's `collect_rollout_paths`, only regular files
+ * Finds every rollout (`rollout-*.jsonl`, and `rollout-*.jsonl.zst` compressed by Codex) under
+ * `sessions/` and `archived_sessions/` of a home (missing folders are fine), sorted by watermark.
+ * A thread present under both names (Codex materializing it) is collected once, as its plain file. As Codex's `collect_rollout_paths`, only regular files
  * are collected and only real folders are entered: a symbolic link (to a file or a folder) is
  * ignored, so nothing outside the home is read or recorded as a thread's path, and a link loop
  * cannot trap the walk. Unreadable folders are reported, not fatal.
@@ -82,5 +84,5 @@ export function collectRollouts(home: string): {
     }
   }
   files.sort((a, b) => (a.watermark < b.watermark ? -1 : a.watermark > b.watermark ? 1 : 0));
-  return { files, problems };
+  return { files: withoutMaterializing(files), problems };
 }

@@ -14,6 +14,7 @@ import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import { LineSplitter, type SplitLine } from '../reader/line-splitter.js';
 import { peekLine } from '../reader/line-peek.js';
+import { RolloutDecoder } from '../reader/rollout-decoder.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
   IssueLog,
@@ -138,6 +139,8 @@ export function extractRolloutMetadata(
     route({ kind: 'line', line });
   };
 
+  const decoder = new RolloutDecoder(path);
+  const feed = (bytes: Buffer) => splitter.push(bytes, onLine);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -162,8 +165,9 @@ export function extractRolloutMetadata(
       }
       if (read === 0) break;
       bytes += read;
-      splitter.push(chunk.subarray(0, read), onLine);
+      decoder.push(chunk.subarray(0, read), feed);
     }
+    decoder.end(feed);
     splitter.end(onLine);
   } finally {
     closeSync(fd);

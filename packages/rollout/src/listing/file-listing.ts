@@ -21,6 +21,7 @@ import {
   SESSIONS_SUBDIR,
   isRolloutFileName,
   parseRolloutFileName,
+  withoutMaterializing,
 } from '../paths/rollout-paths.js';
 import { type HeadSummary, readHeadSummary } from './head-summary.js';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
@@ -168,7 +169,9 @@ interface Scan {
  * Lists threads by walking rollout files, as Codex does while its state DB is missing or not yet
  * backfilled (`get_threads` / `get_threads_in_root`), newest first in `(time, id)` order:
  * - `sessions/YYYY/MM/DD/` (numeric folders, newest first) or, with `archived`, the flat
- *   `archived_sessions/`; only `rollout-<time>-<uuid>.jsonl` files with a parsable name count;
+ *   `archived_sessions/`; only `rollout-<time>-<uuid>.jsonl` files (and `.jsonl.zst`, read
+ *   through their decompression; a thread under both names is its plain file) with a parsable
+ *   name count;
  * - `sortKey: 'created'` orders by the time in the file name; `'updated'` reads every candidate's
  *   mtime first and orders by it (seconds);
  * - a thread is listed when its head (see {@link readHeadSummary}) has a `session_meta` and a user
@@ -358,10 +361,13 @@ function collectFlat(root: string, entries: Dirent[], scan: Scan): Candidate[] {
     if (scan.scanned > scan.max) break;
     candidates.push(candidate);
   }
-  return candidates;
+  return withoutMaterializing(candidates);
 }
 
-/** Regular files named `rollout-<time>-<uuid>.jsonl` whose name parses. */
+/**
+ * Regular files named `rollout-<time>-<uuid>.jsonl` (or `.jsonl.zst`) whose name parses; a thread
+ * under both names (Codex materializing it) is its plain file.
+ */
 function rolloutFiles(dir: string, entries: Dirent[]): Candidate[] {
   const files: Candidate[] = [];
   for (const entry of entries) {
@@ -370,7 +376,7 @@ function rolloutFiles(dir: string, entries: Dirent[]): Candidate[] {
     if (!parsed) continue;
     files.push({ path: join(dir, entry.name), createdAt: parsed.createdAt, id: parsed.id });
   }
-  return files;
+  return withoutMaterializing(files);
 }
 
 /** The date folders of `dir` (see {@link dateFolderNames}), as paths, largest first. */

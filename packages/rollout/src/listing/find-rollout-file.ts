@@ -6,9 +6,11 @@ import { isThreadId } from '@agent-state/state';
 
 import {
   ARCHIVED_SESSIONS_SUBDIR,
+  COMPRESSED_ROLLOUT_SUFFIX,
   ROLLOUT_PREFIX,
   ROLLOUT_SUFFIX,
   SESSIONS_SUBDIR,
+  isCompressedRolloutPath,
 } from '../paths/rollout-paths.js';
 
 /**
@@ -31,8 +33,9 @@ export interface FindRolloutFileOptions {
 /**
  * Finds the rollout of a thread by walking the files (Codex's file-system fallback of
  * `find_thread_path_by_id_str`, with an exact name match instead of Codex's fuzzy search): the
- * first regular file named `rollout-*-<id>.jsonl` under `sessions/` (any depth, newest-named
- * folders first) or, with `archived`, directly in `archived_sessions/`. Resolves to its absolute
+ * first regular file named `rollout-*-<id>.jsonl` (or `….jsonl.zst`, compressed by Codex; the
+ * plain file when a folder holds both) under `sessions/` (any depth, newest-named folders first)
+ * or, with `archived`, directly in `archived_sessions/`. Resolves to its absolute
  * path, or `undefined` when there is none, the folder is missing, or `id` is not a UUID. Folders
  * that cannot be read are skipped.
  *
@@ -47,17 +50,27 @@ export async function findRolloutFileById(
   options: FindRolloutFileOptions,
 ): Promise<string | undefined> {
   if (typeof options.id !== 'string' || !isThreadId(options.id)) return undefined;
-  const suffix = `-${options.id.toLowerCase()}${ROLLOUT_SUFFIX}`;
-  const matches = (name: string) =>
-    name.startsWith(ROLLOUT_PREFIX) &&
-    name.length > ROLLOUT_PREFIX.length + suffix.length &&
-    name.toLowerCase().endsWith(suffix);
+  const id = options.id.toLowerCase();
+  const suffixes = [`-${id}${ROLLOUT_SUFFIX}`, `-${id}${COMPRESSED_ROLLOUT_SUFFIX}`];
+  const matches = (name: string) => {
+    const lower = name.toLowerCase();
+    return (
+      name.startsWith(ROLLOUT_PREFIX) &&
+      suffixes.some((s) => name.length > ROLLOUT_PREFIX.length + s.length && lower.endsWith(s))
+    );
+  };
   if (options.archived ?? false) {
     const root = join(options.home, ARCHIVED_SESSIONS_SUBDIR);
-    const hit = (await readDirOrEmpty(root)).find((e) => e.isFile() && matches(e.name));
+    const hit = pick(await readDirOrEmpty(root), matches);
     return hit ? join(root, hit.name) : undefined;
   }
   return search(join(options.home, SESSIONS_SUBDIR), matches);
+}
+
+/** The matching regular file of a folder, the plain one first when both names are there. */
+function pick(entries: Dirent[], matches: (name: string) => boolean): Dirent | undefined {
+  const hits = entries.filter((e) => e.isFile() && matches(e.name));
+  return hits.find((e) => !isCompressedRolloutPath(e.name)) ?? hits[0];
 }
 
 /** Depth-first search: the folder's files first, then its sub-folders, names descending. */
@@ -66,7 +79,7 @@ async function search(
   matches: (name: string) => boolean,
 ): Promise<string | undefined> {
   const entries = await readDirOrEmpty(dir);
-  const hit = entries.find((e) => e.isFile() && matches(e.name));
+  const hit = pick(entries, matches);
   if (hit) return join(dir, hit.name);
   const subdirs = entries
     .filter((e) => e.isDirectory())

@@ -8,6 +8,7 @@ import { stripUserMessagePrefix } from '../extract/user-message.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import { LineSplitter, type SplitLine } from '../reader/line-splitter.js';
 import { type PeekedLine, peekLine } from '../reader/line-peek.js';
+import { RolloutDecoder } from '../reader/rollout-decoder.js';
 import { DEFAULT_MAX_LINE_BYTES, IssueLog, decodeLine } from '../reader/rollout-issues.js';
 
 /**
@@ -157,6 +158,8 @@ export async function readHeadSummary(
   };
 
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
+  const decoder = new RolloutDecoder(path);
+  const feed = (bytes: Buffer) => splitter.push(bytes, onLine);
   let handle;
   try {
     handle = await open(path, 'r');
@@ -173,11 +176,12 @@ export async function readHeadSummary(
         throw unreadableRollout(path, error); // EISDIR: a directory opens, then fails to read
       }
       if (bytesRead === 0) {
+        decoder.end(feed);
         splitter.end(onLine);
         break;
       }
-      // The splitter copies what it keeps across chunks, so the buffer can be reused.
-      splitter.push(chunk.subarray(0, bytesRead), onLine);
+      // The decoder and the splitter copy what they keep across chunks: the buffer is reused.
+      decoder.push(chunk.subarray(0, bytesRead), feed);
     }
   } finally {
     await handle.close();

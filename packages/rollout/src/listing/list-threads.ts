@@ -30,6 +30,7 @@ import {
   homeRolloutsMatcher,
   isRolloutFileName,
   parseRolloutFileName,
+  withoutMaterializing,
 } from '../paths/rollout-paths.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
 import { findRolloutFileById } from './find-rollout-file.js';
@@ -404,10 +405,18 @@ function newestRollouts(
 ): Array<{ path: string; id: string; mtime: number }> {
   const found: Array<{ path: string; id: string; mtime: number }> = [];
   const addFiles = (dir: string) => {
-    // `rollout-<timestamp>-<uuid>.jsonl` sorts by time then id as plain text: sort the names and
+    // `rollout-<timestamp>-<uuid>.jsonl` (or `.jsonl.zst`; a thread under both names is its plain
+    // file) sorts by time then id as plain text: sort the names and
     // look only at as many as are needed. One lstat each gives the mtime and tells a regular
     // file from a symbolic link, which is never indexed (it may lead out of the home).
-    const names = folderNames(dir).filter(isRolloutFileName).sort().reverse();
+    const names = withoutMaterializing(
+      folderNames(dir)
+        .filter(isRolloutFileName)
+        .map((name) => ({ path: name })),
+    )
+      .map(({ path }) => path)
+      .sort()
+      .reverse();
     for (const name of names) {
       if (found.length >= limit) return;
       const parsed = parseRolloutFileName(name);

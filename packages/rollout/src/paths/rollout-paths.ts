@@ -46,6 +46,52 @@ export const ROLLOUT_PREFIX = 'rollout-';
 export const ROLLOUT_SUFFIX = '.jsonl';
 
 /**
+ * A cold rollout compressed by Codex (zstd) ends with this instead (`rollout-….jsonl.zst`); it is
+ * a rollout like any other, read by streaming its decompression.
+ *
+ * @example
+ * ```ts
+ * const rollouts = names.filter((n) => n.endsWith(ROLLOUT_SUFFIX) || n.endsWith(COMPRESSED_ROLLOUT_SUFFIX));
+ * ```
+ */
+export const COMPRESSED_ROLLOUT_SUFFIX = '.jsonl.zst';
+
+/**
+ * The extension Codex adds to a rollout it compresses.
+ *
+ * @example
+ * ```ts
+ * const compressed = `${plainPath}${ZSTD_EXTENSION}`; // rollout-….jsonl.zst
+ * ```
+ */
+export const ZSTD_EXTENSION = '.zst';
+
+/**
+ * True for a compressed rollout's name or path (`….jsonl.zst`).
+ *
+ * @example
+ * ```ts
+ * isCompressedRolloutPath('/h/sessions/2026/11/21/rollout-….jsonl.zst'); // true
+ * ```
+ */
+export function isCompressedRolloutPath(pathOrName: string): boolean {
+  return pathOrName.endsWith(COMPRESSED_ROLLOUT_SUFFIX);
+}
+
+/**
+ * The plain (`.jsonl`) path of a rollout, compressed or not: the one name both files of a thread
+ * share while Codex materializes it.
+ *
+ * @example
+ * ```ts
+ * plainRolloutPath('/h/archived_sessions/rollout-….jsonl.zst'); // '/h/archived_sessions/rollout-….jsonl'
+ * ```
+ */
+export function plainRolloutPath(path: string): string {
+  return isCompressedRolloutPath(path) ? path.slice(0, -ZSTD_EXTENSION.length) : path;
+}
+
+/**
  * What a rollout file name says: its timestamp (the writer's local time, read as UTC as Codex
  * does) and the thread id.
  *
@@ -65,8 +111,8 @@ export interface RolloutFileName {
 }
 
 /**
- * Parses `rollout-<YYYY-MM-DDThh-mm-ss>-<uuid>.jsonl` (a base name or a path); `undefined` for
- * anything else.
+ * Parses `rollout-<YYYY-MM-DDThh-mm-ss>-<uuid>.jsonl` or `….jsonl.zst` (a base name or a path);
+ * `undefined` for anything else.
  *
  * @example
  * ```ts
@@ -75,7 +121,7 @@ export interface RolloutFileName {
  * ```
  */
 export function parseRolloutFileName(pathOrName: string): RolloutFileName | undefined {
-  const name = basename(pathOrName);
+  const name = basename(plainRolloutPath(pathOrName));
   if (!name.startsWith(ROLLOUT_PREFIX) || !name.endsWith(ROLLOUT_SUFFIX)) return undefined;
   const core = name.slice(ROLLOUT_PREFIX.length, -ROLLOUT_SUFFIX.length);
   // The id is the last 36 characters; the timestamp is what precedes the dash before it.
@@ -89,15 +135,20 @@ export function parseRolloutFileName(pathOrName: string): RolloutFileName | unde
 }
 
 /**
- * True when a base name looks like a rollout (`rollout-*.jsonl`), as the backfill collects them.
+ * True when a base name looks like a rollout (`rollout-*.jsonl` or `rollout-*.jsonl.zst`), as the
+ * backfill collects them.
  *
  * @example
  * ```ts
  * isRolloutFileName('rollout-x.jsonl'); // true (the backfill reports it if it cannot be read)
+ * isRolloutFileName('rollout-x.jsonl.zst'); // true
  * ```
  */
 export function isRolloutFileName(name: string): boolean {
-  return name.startsWith(ROLLOUT_PREFIX) && name.endsWith(ROLLOUT_SUFFIX);
+  return (
+    name.startsWith(ROLLOUT_PREFIX) &&
+    (name.endsWith(ROLLOUT_SUFFIX) || name.endsWith(COMPRESSED_ROLLOUT_SUFFIX))
+  );
 }
 
 /**
@@ -196,4 +247,22 @@ export function homeRolloutsMatcher(home: string): (path: string) => boolean {
       return false; // a folder that does not exist holds no rollout of this home
     }
   };
+}
+
+/**
+ * Drops a compressed rollout whose plain twin is in the same list: while Codex materializes a
+ * thread both files exist, and the plain one is complete first (it is renamed into place before
+ * the `.zst` is removed).
+ *
+ * @example
+ * ```ts
+ * const files = withoutMaterializing(candidates); // one entry per thread file
+ * ```
+ */
+export function withoutMaterializing<T extends { path: string }>(files: T[]): T[] {
+  if (!files.some((file) => isCompressedRolloutPath(file.path))) return files;
+  const plain = new Set(files.filter((f) => !isCompressedRolloutPath(f.path)).map((f) => f.path));
+  return files.filter(
+    (file) => !isCompressedRolloutPath(file.path) || !plain.has(plainRolloutPath(file.path)),
+  );
 }

@@ -4,12 +4,14 @@ import { unreadableRollout } from '../errors.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
+import { RolloutDecoder } from './rollout-decoder.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
   IssueLog,
   type RolloutIssue,
   decodeLine,
 } from './rollout-issues.js';
+import type { ZstdDecoderKind } from './zstd-decoder.js';
 
 /**
  * Options of {@link readRollout}.
@@ -27,6 +29,8 @@ export interface ReadRolloutOptions {
   chunkBytes?: number | undefined;
   /** Stops reading when aborted. */
   signal?: AbortSignal | undefined;
+  /** zstd implementation for compressed rollouts (default: native when it loads, else JS). */
+  zstdDecoder?: ZstdDecoderKind | undefined;
 }
 
 /**
@@ -46,7 +50,9 @@ export interface RolloutEntry {
  * A streaming reader of one rollout: iterate it for the valid lines in order; afterwards
  * `issues` / `issueCount` tell what was skipped (blank lines are skipped silently and counted in
  * `blankLines`). The file is read in chunks, never whole; a line longer than the limit is skipped
- * without being buffered; a truncated last line costs only that line.
+ * without being buffered; a truncated last line costs only that line. A compressed rollout
+ * (`.jsonl.zst`) is decompressed as it streams; damaged compressed data throws a
+ * `RolloutFileError` naming the file and the compressed byte offset, after the lines before it.
  *
  * @example
  * ```ts
@@ -148,6 +154,8 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
       ready.push({ lineNumber: split.lineNumber, line });
     };
 
+    const decoder = new RolloutDecoder(this.path, { zstdDecoder: this.#options.zstdDecoder });
+    const feed = (bytes: Buffer) => splitter.push(bytes, onLine);
     let handle;
     try {
       handle = await open(this.path, 'r');
@@ -166,9 +174,10 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
           throw unreadableRollout(this.path, error);
         }
         if (bytesRead === 0) break;
-        splitter.push(chunk.subarray(0, bytesRead), onLine);
+        decoder.push(chunk.subarray(0, bytesRead), feed);
         yield* ready.splice(0);
       }
+      decoder.end(feed);
       splitter.end(onLine);
       yield* ready.splice(0);
     } finally {

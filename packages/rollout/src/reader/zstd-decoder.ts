@@ -1,0 +1,183 @@
+import { createRequire } from 'node:module';
+
+import { Decompress } from 'fzstd';
+
+/**
+ * Which zstd implementation decodes compressed rollouts: `native` is libzstd through the optional
+ * `zstd-napi` addon (about 1 GB/s here), `js` the pure-JavaScript `fzstd` (about 200 MB/s), used
+ * when the addon could not be built or loaded on this machine.
+ */
+export type ZstdDecoderKind = 'native' | 'js';
+
+/**
+ * Damaged zstd data: `offset` is the compressed byte at (or just before) which decoding failed.
+ * The readers turn it into a `RolloutFileError` naming the file.
+ */
+export class ZstdDataError extends Error {
+  readonly offset: number;
+
+  constructor(problem: string, offset: number, options: { cause?: unknown } = {}) {
+    super(`${problem} (compressed byte ${offset})`, options);
+    this.offset = offset;
+  }
+}
+
+/**
+ * A streaming zstd decoder with bounded memory: compressed chunks go in, decompressed chunks come
+ * out through `emit` (views of a reused buffer: copy what you keep). Several frames back to back
+ * decode as one stream; skippable frames are skipped.
+ */
+export interface ZstdStreamDecoder {
+  /** Feeds compressed bytes (the buffer may be reused after the call). */
+  push(chunk: Uint8Array, emit: (bytes: Buffer) => void): void;
+  /** Ends the input: throws {@link ZstdDataError} when it stops inside a frame. */
+  end(emit: (bytes: Buffer) => void): void;
+}
+
+/** Size of the decoder's output buffer: what one `emit` hands out at most. */
+const OUTPUT_BYTES = 256 * 1024;
+
+/** The `zstd-napi` binding's streaming context (only the method used here). */
+interface NativeDCtx {
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+}
+
+let nativeBinding: { DCtx: new () => NativeDCtx } | null | undefined;
+
+/** The native binding, or `null` when `zstd-napi` is not installed or does not load here. */
+function loadNative(): { DCtx: new () => NativeDCtx } | null {
+  if (nativeBinding !== undefined) return nativeBinding;
+  try {
+    const require = createRequire(import.meta.url);
+    nativeBinding = require('zstd-napi/binding') as { DCtx: new () => NativeDCtx };
+  } catch {
+    nativeBinding = null;
+  }
+  return nativeBinding;
+}
+
+/**
+ * The decoder kind {@link createZstdDecoder} uses by default: `native` when `zstd-napi` loads.
+ *
+ * @example
+ * ```ts
+ * logger.debug(`compressed rollouts decode with the ${defaultZstdDecoderKind()} zstd decoder`);
+ * ```
+ */
+export function defaultZstdDecoderKind(): ZstdDecoderKind {
+  return loadNative() ? 'native' : 'js';
+}
+
+/**
+ * A new streaming zstd decoder of the given kind (default: {@link defaultZstdDecoderKind}).
+ *
+ * @example
+ * ```ts
+ * const decoder = createZstdDecoder();
+ * decoder.push(compressedChunk, (bytes) => splitter.push(bytes, onLine));
+ * decoder.end((bytes) => splitter.push(bytes, onLine));
+ * ```
+ */
+export function createZstdDecoder(
+  kind: ZstdDecoderKind = defaultZstdDecoderKind(),
+): ZstdStreamDecoder {
+  const native = kind === 'native' ? loadNative() : null;
+  if (kind === 'native' && !native)
+    throw new Error('the native zstd decoder (zstd-napi) is not available');
+  return native ? new NativeDecoder(native.DCtx) : new JsDecoder();
+}
+
+class NativeDecoder implements ZstdStreamDecoder {
+  readonly #ctx: NativeDCtx;
+  readonly #out = Buffer.allocUnsafe(OUTPUT_BYTES);
+  #consumed = 0;
+  /** `decompressStream`'s last hint: 0 when a frame just ended, else bytes still expected. */
+  #hint = 0;
+  #started = false;
+
+  constructor(DCtx: new () => NativeDCtx) {
+    this.#ctx = new DCtx();
+  }
+
+  push(chunk: Uint8Array, emit: (bytes: Buffer) => void): void {
+    let src = chunk;
+    while (src.length > 0) {
+      this.#started = true;
+      const [hint, produced, used] = this.#step(src);
+      this.#hint = hint;
+      this.#consumed += used;
+      src = src.subarray(used);
+      if (produced > 0) emit(this.#out.subarray(0, produced));
+      // The output buffer was full: the decoder may hold more output for the same input.
+      if (produced === OUTPUT_BYTES) this.#drain(emit);
+    }
+  }
+
+  end(emit: (bytes: Buffer) => void): void {
+    this.#drain(emit);
+    if (!this.#started) throw new ZstdDataError('no zstd frame (empty data)', 0);
+    if (this.#hint !== 0) throw new ZstdDataError('truncated zstd frame', this.#consumed);
+  }
+
+  #drain(emit: (bytes: Buffer) => void): void {
+    for (;;) {
+      const [hint, produced] = this.#step(new Uint8Array(0));
+      if (produced > 0) {
+        this.#hint = hint;
+        emit(this.#out.subarray(0, produced));
+      }
+      if (produced < OUTPUT_BYTES) return;
+    }
+  }
+
+  #step(src: Uint8Array): [number, number, number] {
+    try {
+      return this.#ctx.decompressStream(this.#out, src);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ZstdDataError(`damaged zstd data: ${reason}`, this.#consumed, { cause: error });
+    }
+  }
+}
+
+class JsDecoder implements ZstdStreamDecoder {
+  readonly #stream: Decompress;
+  #emit: ((bytes: Buffer) => void) | undefined;
+  #consumed = 0;
+  #started = false;
+
+  constructor() {
+    this.#stream = new Decompress((data) => {
+      this.#emit?.(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    });
+  }
+
+  push(chunk: Uint8Array, emit: (bytes: Buffer) => void): void {
+    if (chunk.length === 0) return;
+    this.#started = true;
+    // fzstd keeps a reference to unconsumed input: hand it a copy the caller cannot reuse.
+    this.#run(Uint8Array.prototype.slice.call(chunk), false, emit);
+    this.#consumed += chunk.length;
+  }
+
+  end(emit: (bytes: Buffer) => void): void {
+    if (!this.#started) throw new ZstdDataError('no zstd frame (empty data)', 0);
+    this.#run(new Uint8Array(0), true, emit);
+  }
+
+  #run(chunk: Uint8Array, final: boolean, emit: (bytes: Buffer) => void): void {
+    this.#emit = emit;
+    try {
+      this.#stream.push(chunk, final);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const problem =
+        final && /unexpected EOF/i.test(reason)
+          ? 'truncated zstd frame'
+          : `damaged zstd data: ${reason}`;
+      throw new ZstdDataError(problem, this.#consumed, { cause: error });
+    } finally {
+      this.#emit = undefined;
+    }
+  }
+}
