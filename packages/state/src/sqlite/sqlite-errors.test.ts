@@ -52,7 +52,9 @@ describe('toStoreError', () => {
     // A record whose header claims a length beyond SQLite's limit (the soak's seed 1240138433
     // hit it in readLogsHealth): the error a read gets.
     const tooBig = Object.assign(new Error('string or blob too big'), { code: 'SQLITE_TOOBIG' });
-    expect(toStoreError(tooBig, '/h/agent_logs_1.sqlite', { storesNoCallerData: true })).toMatchObject({
+    expect(
+      toStoreError(tooBig, '/h/agent_logs_1.sqlite', { storesNoCallerData: true }),
+    ).toMatchObject({
       code: ErrorCode.StoreCorrupt,
       path: '/h/agent_logs_1.sqlite',
     });
