@@ -10,6 +10,7 @@ export {
 } from './commands/doctor.js';
 export { type ThreadMoveReport } from './commands/threads-archive.js';
 export { type ThreadsListReport } from './commands/threads-list.js';
+export { type SubAgentSummary, type ThreadShowReport } from './commands/threads-show.js';
 export { ExitCode } from './exit-codes.js';
 export { type CliIo, type OutputStream } from './output.js';
 export { createProgram, main } from './program.js';

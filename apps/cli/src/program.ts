@@ -29,6 +29,7 @@ import {
   DEFAULT_LIST_LIMIT,
   THREADS_LIST_HELP,
   collect,
+  collectSourceKind,
   parseCursor,
   parseLimit,
   runThreadsList,
@@ -199,7 +200,11 @@ export function createProgram(io: CliIo): Command {
         .choices(['created', 'updated'])
         .default('created'),
     )
-    .option('--source <source>', 'only this source (cli, vscode, exec, …); repeatable', collect)
+    .option(
+      '--source <kind>',
+      'only this source kind (cli, vscode, exec, appServer, subagent, subAgentReview, …); repeatable',
+      collectSourceKind,
+    )
     .option('--provider <id>', 'only this model provider (openai, …); repeatable', collect)
     .option('--cwd <dir>', 'only threads whose working directory is <dir>; repeatable', collect)
     .option('--limit <n>', 'threads per page, 1 to 10000', parseLimit, DEFAULT_LIST_LIMIT)

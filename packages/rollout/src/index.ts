@@ -12,6 +12,8 @@ export {
   SessionMetaWriteSchema,
   type SessionSource,
   SessionSourceSchema,
+  type ThreadSpawn,
+  threadSpawnOf,
 } from './protocol/session-meta.js';
 export {
   type TurnContext,
@@ -69,6 +71,7 @@ export {
   PAGINATED_DEFAULT_SANDBOX_POLICY,
   builderFromSessionMeta,
   enumToString,
+  subAgentFactsOf,
   userInputOfEvent,
 } from './extract/metadata-applier.js';
 export {
@@ -184,6 +187,7 @@ export {
   type ListedThread,
   type ThreadListPage,
   listThreads,
+  toListedThread,
 } from './listing/list-threads.js';
 export { type FindThreadOptions, type FoundThread, findThread } from './listing/find-thread.js';
 export {

@@ -66,6 +66,17 @@ export {
   normalizeThreadId,
 } from './threads/thread-metadata.js';
 export {
+  type SourceKindPattern,
+  THREAD_SOURCE_KINDS,
+  type ThreadSourceKind,
+  appServerSource,
+  parseSourceKind,
+  parseSourceKinds,
+  sourceKindOf,
+  sourceKindPattern,
+  sourceMatchesKinds,
+} from './threads/thread-source-kind.js';
+export {
   type ListThreadsOptions,
   MAX_PAGE_SIZE,
   type ThreadAnchor,

@@ -239,6 +239,7 @@ describe('renderThreadTable', () => {
     ),
     name: null,
     preview: 'first line\nsecond line',
+    sourceKind: 'cli',
     ...overrides,
   });
 

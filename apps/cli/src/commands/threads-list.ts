@@ -15,6 +15,7 @@ import {
   type ThreadSortKey,
   isAgentStateError,
   openStateStore,
+  parseSourceKind,
 } from '@agent-state/state';
 import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
@@ -82,12 +83,16 @@ const DEFAULT_TABLE_WIDTH = 120;
 export const THREADS_LIST_HELP = `
 Lists threads newest first (by creation time, or by last update with --sort updated), from the
 store once the backfill completed, otherwise straight from the rollouts. Threads without a user
-message are not listed (as in Codex). Without --json: a table, and the next page's cursor on stderr.
+message are not listed (as in Codex). --source takes Codex's source kinds: cli, vscode, exec,
+appServer, subAgent (every sub-agent), subAgentReview, subAgentCompact, subAgentThreadSpawn,
+subAgentOther, unknown (any case; sub-agent or sub-agent-review also work). Without --json: a table, and the next page's cursor on stderr.
 
 Examples:
   $ agent-state --home ~/.codex threads list
   $ agent-state threads list --sort updated --limit 10
   $ agent-state threads list --source exec --source vscode --provider openai
+  $ agent-state threads list --source subagent --json    # every sub-agent thread
+  $ agent-state threads list --source subAgentThreadSpawn
   $ agent-state threads list --cwd ~/projects/repo-a
   $ agent-state threads list --archived --json
   $ agent-state threads list --cursor '2026-11-21T05:44:07Z|01a1fca2-27af-7a60-9946-c7f855b16184'
@@ -122,6 +127,25 @@ export function parseCursor(value: string): string {
     throw error;
   }
   return value;
+}
+
+/**
+ * Collects a repeatable `--source`: each value is one of Codex's source kinds (`exec`,
+ * `subagent` for every sub-agent, `subAgentReview`, `sub-agent-thread-spawn`, …), kept in
+ * Codex's spelling. Throws commander's `InvalidArgumentError` (exit 2, naming the flag and the
+ * kinds) otherwise.
+ */
+export function collectSourceKind(value: string, previous: string[] | undefined): string[] {
+  try {
+    return collect(parseSourceKind(value), previous);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      throw new CommanderInvalidArgumentError(
+        `${error.message.replace(/^invalid [^:]+:\s*/, '')}.`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** Collects a repeatable option's values. */

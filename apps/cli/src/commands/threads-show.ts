@@ -1,5 +1,10 @@
-import { type ListedThread, findThread, findThreadName } from '@agent-state/rollout';
-import { NotFoundError, normalizeThreadId } from '@agent-state/state';
+import {
+  type ListedThread,
+  findThread,
+  findThreadName,
+  toListedThread,
+} from '@agent-state/rollout';
+import { NotFoundError, type ThreadMetadata, normalizeThreadId } from '@agent-state/state';
 
 import { ExitCode } from '../exit-codes.js';
 import { formatIsoTime, formatLocalTime, singleLine } from '../format.js';
@@ -13,6 +18,40 @@ import {
 } from '../output.js';
 import { withStore } from '../store-session.js';
 
+/**
+ * What `agent-state threads show <id> --json` prints: the thread as `threads list` items carry it
+ * (a sub-agent's `parentThreadId`, `agentNickname`, `agentRole`; a fork's `forkedFromId`), and
+ * the sub-agent threads it spawned, oldest first.
+ *
+ * @example
+ * ```ts
+ * const { stdout } = spawnSync('agent-state', ['threads', 'show', id, '--json'], { encoding: 'utf8' });
+ * const shown = JSON.parse(stdout) as ThreadShowReport;
+ * for (const child of shown.subAgents) console.log(child.id, child.agentNickname);
+ * ```
+ */
+export interface ThreadShowReport extends ListedThread {
+  subAgents: SubAgentSummary[];
+}
+
+/**
+ * A sub-agent thread as `threads show` of its parent lists it.
+ *
+ * @example
+ * ```ts
+ * const child: SubAgentSummary = shown.subAgents[0]!;
+ * console.log(`${child.agentNickname ?? child.id}: ${child.preview}`);
+ * ```
+ */
+export interface SubAgentSummary {
+  id: string;
+  agentNickname: string | null;
+  agentRole: string | null;
+  preview: string;
+  createdAt: number;
+  archived: boolean;
+}
+
 /** Options of {@link runThreadsShow}. */
 export interface RunThreadsShowOptions {
   home: string;
@@ -23,39 +62,63 @@ export interface RunThreadsShowOptions {
 
 export const THREADS_SHOW_HELP = `
 Shows everything the store knows about one thread: its metadata, its user-set name (from
-session_index.jsonl) and its rollout file. A thread the store does not know yet is found among the
-rollouts and indexed. Exits 3 when no rollout has that id.
+session_index.jsonl), its rollout file, what it was forked from, the thread that spawned it (a
+sub-agent: with its nickname and role) and the sub-agent threads it spawned. A thread the store
+does not know yet is found among the rollouts and indexed. Exits 3 when no rollout has that id.
 
 Examples:
   $ agent-state --home ~/.codex threads show 01a1fca2-290e-7023-a2aa-62c446d63b1d
   $ agent-state threads show 01a1fca2-290e-7023-a2aa-62c446d63b1d --json | jq .rolloutPath
+  $ agent-state threads show 01a249b9-5eba-7de0-b66b-0557cb848718 --json | jq '.subAgents[].id'
 `;
 
 /**
- * Finds a thread (store first, then the rollouts) and prints it; `NotFoundError` (exit 3) when
- * there is no rollout with that id. JSON: the thread as `threads list` items carry it.
+ * Finds a thread (store first, then the rollouts) and prints it with the sub-agents it spawned;
+ * `NotFoundError` (exit 3) when there is no rollout with that id. JSON: {@link ThreadShowReport}.
  */
 export async function runThreadsShow(options: RunThreadsShowOptions): Promise<ExitCode> {
   const { io, home } = options;
   const id = normalizeThreadId(options.id, 'id');
-  const thread = await withStore(home, async (store): Promise<ListedThread> => {
+  const report = await withStore(home, async (store): Promise<ThreadShowReport> => {
     const found = await findThread({ home, store, id });
     if (!found) throw new NotFoundError(`thread ${id}`);
     const name = (await findThreadName({ home, threadId: id })) ?? null;
-    return { ...found.metadata, name, preview: found.metadata.firstUserMessage ?? '' };
+    const subAgents = await store.threads.listSubAgents(id);
+    return { ...toListedThread(found.metadata, name), subAgents: subAgents.map(summaryOf) };
   });
-  if (options.json) writeJson(io.stdout, thread);
-  else writeLines(io.stdout, renderThread(thread, colorsFor(io.stdout, io.env)));
+  if (options.json) writeJson(io.stdout, report);
+  else writeLines(io.stdout, renderThread(report, colorsFor(io.stdout, io.env)));
   return ExitCode.Ok;
 }
 
-/** Every field of a thread as aligned rows, times in local time with UTC beside them. */
-export function renderThread(thread: ListedThread, colors: Colors): string[] {
+function summaryOf(thread: ThreadMetadata): SubAgentSummary {
+  return {
+    id: thread.id,
+    agentNickname: thread.agentNickname,
+    agentRole: thread.agentRole,
+    preview: thread.firstUserMessage ?? '',
+    createdAt: thread.createdAt,
+    archived: thread.archivedAt !== null,
+  };
+}
+
+/**
+ * Every field of a thread as aligned rows, times in local time with UTC beside them; then the
+ * sub-agents it spawned, one per line.
+ */
+export function renderThread(
+  thread: ListedThread & { subAgents?: readonly SubAgentSummary[] | undefined },
+  colors: Colors,
+): string[] {
   const none = colors.dim('none');
   const text = (value: string | null) =>
     value === null || value === '' ? none : singleLine(value);
   const time = (seconds: number) =>
     `${formatLocalTime(seconds, { seconds: true })} ${colors.dim(`(${formatIsoTime(seconds)})`)}`;
+  const kind =
+    thread.sourceKind === null || thread.sourceKind === thread.source
+      ? ''
+      : ` ${colors.dim(`(${thread.sourceKind})`)}`;
   const rows: Array<[string, string]> = [
     ['id', thread.id],
     ['name', text(thread.name)],
@@ -64,7 +127,16 @@ export function renderThread(thread: ListedThread, colors: Colors): string[] {
     ['created', time(thread.createdAt)],
     ['updated', time(thread.updatedAt)],
     ['archived', thread.archivedAt === null ? colors.dim('no') : time(thread.archivedAt)],
-    ['source', text(thread.source)],
+    ['source', `${text(thread.source)}${kind}`],
+  ];
+  if (thread.threadSource !== null) rows.push(['thread source', text(thread.threadSource)]);
+  if (thread.parentThreadId !== null) rows.push(['parent thread', thread.parentThreadId]);
+  if (thread.parentThreadId !== null || thread.agentNickname !== null) {
+    rows.push(['agent nickname', text(thread.agentNickname)]);
+    rows.push(['agent role', text(thread.agentRole)]);
+  }
+  if (thread.forkedFromId !== null) rows.push(['forked from', thread.forkedFromId]);
+  rows.push(
     ['model provider', text(thread.modelProvider)],
     ['cwd', text(thread.cwd)],
     ['cli version', text(thread.cliVersion)],
@@ -75,6 +147,17 @@ export function renderThread(thread: ListedThread, colors: Colors): string[] {
     ['git branch', text(thread.gitBranch)],
     ['git origin', text(thread.gitOriginUrl)],
     ['rollout', singleLine(thread.rolloutPath)],
-  ];
+  );
+  const subAgents = thread.subAgents ?? [];
+  if (subAgents.length > 0) {
+    rows.push(['sub-agents', String(subAgents.length)]);
+    for (const child of subAgents) {
+      const who = [child.agentNickname, child.agentRole && `(${child.agentRole})`]
+        .filter(Boolean)
+        .join(' ');
+      const label = [who, child.preview && singleLine(child.preview)].filter(Boolean).join(': ');
+      rows.push(['', `${child.id}${label === '' ? '' : `  ${label}`}`]);
+    }
+  }
   return alignedRows(rows, { indent: '', style: colors.dim });
 }

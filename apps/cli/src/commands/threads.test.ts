@@ -9,6 +9,7 @@ import { backfilledHome, codexHome, codexThreadList, runCli, runCliJson } from '
 import { ExitCode } from '../exit-codes.js';
 import type { ThreadMoveReport } from './threads-archive.js';
 import type { ThreadsListReport } from './threads-list.js';
+import type { ThreadShowReport } from './threads-show.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
@@ -49,8 +50,15 @@ describe('agent-state threads show', () => {
       gitSha: '54bb7912008c9d8b017c8da6f8eef0b0168ec324',
       gitBranch: 'main',
       gitOriginUrl: 'https://example.invalid/acme/repo-a.git',
+      threadSource: null,
+      agentNickname: null,
+      agentRole: null,
+      parentThreadId: null,
+      forkedFromId: null,
       name: 'IDE thread ✓',
       preview: 'List the files here.\nRUN: ls',
+      sourceKind: 'vscode',
+      subAgents: [],
     });
   });
 
@@ -78,6 +86,95 @@ describe('agent-state threads show', () => {
     const bad = await runCli(['--home', home, 'threads', 'show', 'not-an-id']);
     expect(bad.exitCode).toBe(ExitCode.Usage);
     expect(bad.stderr).toBe('agent-state: invalid id: expected a UUID, got "not-an-id"\n');
+  });
+});
+
+describe('sub-agent threads and forks (Codex 0.169.0’s lived-in home)', () => {
+  const SUB_AGENT = '01a249b9-5f2b-71f1-a37d-01aa2bd12098';
+  const SPAWNER = '01a249b9-5eba-7de0-b66b-0557cb848718';
+  const FORK = '01a249b9-5d8c-7831-9016-775512eeb17e';
+  const FORKED = '01a1fca2-4bd1-7ad3-bb16-62ea7a26679e';
+
+  it('threads show gives a sub-agent’s parent, nickname and role, and a parent its sub-agents', async () => {
+    const home = await backfilledHome(temp, 'v0.169.0-compressed');
+    const show = async (id: string) =>
+      (await runCliJson<ThreadShowReport>(['--home', home, 'threads', 'show', id, '--json'])).json;
+    expect(await show(SUB_AGENT)).toMatchObject({
+      id: SUB_AGENT,
+      source: expect.stringMatching(/^\{"subagent":\{"thread_spawn":/) as unknown,
+      sourceKind: 'subAgentThreadSpawn',
+      threadSource: 'subagent',
+      parentThreadId: SPAWNER,
+      agentNickname: 'Peirce',
+      agentRole: null,
+      subAgents: [],
+    });
+    expect((await show(SPAWNER)).subAgents).toEqual([
+      {
+        id: SUB_AGENT,
+        agentNickname: 'Peirce',
+        agentRole: null,
+        preview: 'list the TODO comments in this repository',
+        createdAt: 1796533215,
+        archived: false,
+      },
+    ]);
+    expect(await show(FORK)).toMatchObject({ forkedFromId: FORKED, parentThreadId: null });
+
+    const parent = await runCli(['--home', home, 'threads', 'show', SPAWNER]);
+    expect(parent.stdout).toContain('sub-agents      1');
+    expect(parent.stdout).toContain(
+      `                ${SUB_AGENT}  Peirce: list the TODO comments in this repository`,
+    );
+    const child = (await runCli(['--home', home, 'threads', 'show', SUB_AGENT])).stdout;
+    expect(child).toContain(`parent thread   ${SPAWNER}`);
+    expect(child).toContain('agent nickname  Peirce');
+    expect(child).toContain('(subAgentThreadSpawn)');
+    const fork = (await runCli(['--home', home, 'threads', 'show', FORK])).stdout;
+    expect(fork).toContain(`forked from     ${FORKED}`);
+    expect(fork).not.toContain('agent nickname');
+  });
+
+  it('threads list --source takes Codex’s source kinds and the spellings users type', async () => {
+    const home = await backfilledHome(temp, 'v0.169.0-compressed');
+    const list = async (...sources: string[]) => {
+      const args = sources.flatMap((source) => ['--source', source]);
+      const run = await runCliJson<ThreadsListReport>([
+        '--home',
+        home,
+        'threads',
+        'list',
+        ...args,
+        '--json',
+      ]);
+      expect(run.exitCode).toBe(ExitCode.Ok);
+      return run.json.items;
+    };
+    for (const spelling of ['subagent', 'subAgent', 'sub-agent', 'SUBAGENT']) {
+      expect((await list(spelling)).map((t) => t.id)).toEqual([SUB_AGENT]);
+    }
+    const [subAgent] = await list('subAgentThreadSpawn');
+    expect(subAgent).toMatchObject({
+      id: SUB_AGENT,
+      sourceKind: 'subAgentThreadSpawn',
+      parentThreadId: SPAWNER,
+      agentNickname: 'Peirce',
+      agentRole: null,
+      threadSource: 'subagent',
+    });
+    expect(await list('subagent-review')).toEqual([]);
+    expect((await list('vscode')).map((t) => t.id)).toEqual(
+      expect.arrayContaining([SPAWNER, FORK]),
+    );
+    expect((await list('vscode')).find((t) => t.id === FORK)).toMatchObject({
+      forkedFromId: FORKED,
+    });
+
+    const bad = await runCli(['--home', home, 'threads', 'list', '--source', 'robots']);
+    expect(bad.exitCode).toBe(ExitCode.Usage);
+    expect(bad.stderr).toContain('--source');
+    expect(bad.stderr).toContain('subAgentThreadSpawn');
+    expect(bad.stdout).toBe('');
   });
 });
 

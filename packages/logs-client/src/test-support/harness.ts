@@ -16,10 +16,14 @@ import type { JsonLogRow } from '../format.js';
 import type { OutputStream } from '../io.js';
 import { runLogsClient } from '../main.js';
 
-/** The log database file of each fixture version. */
+/**
+ * The log database file of each fixture version. The lived-in compressed home has no log fixture
+ * of its own (`fixtures/codex-logs/` has none): it would be 0.169.0's file name.
+ */
 export const FIXTURE_DB: Readonly<Record<CodexFixtureVersion, string>> = {
   'v0.100.0': 'state_5.sqlite',
   'v0.169.0': 'logs_2.sqlite',
+  'v0.169.0-compressed': 'logs_2.sqlite',
 };
 
 /** `expected.json` of a Codex log fixture (the fields the tests use). */

@@ -164,67 +164,128 @@ describe('a damaged state database', () => {
   });
 });
 
+/** Damage spots per logs trial run: in `pnpm test`, and in soak mode. */
+const LOGS_TRIALS = { ci: 8, soak: 300 };
+
+/**
+ * Damage the soak found mishandled, replayed in every run: the seed of the soak run and the
+ * damage it drew. The replay draws that seed's soak sequence again (the garbage bytes come from
+ * it) and checks that one damage.
+ */
+const LOGS_REGRESSIONS: ReadonlyArray<{ seed: number; damage: Damage; found: string }> = [
+  {
+    seed: 1240138433,
+    damage: { kind: 'garbage', offset: 2615, length: 4101 },
+    found: 'readLogsHealth and openLogsStore let SQLITE_TOOBIG ("string or blob too big") out raw',
+  },
+];
+
+/**
+ * One damaged logs database: `readLogsHealth` reports it or throws typed, `openLogsStore`
+ * recovers or throws typed, and a sink on what it opened never throws. Returns the checks made.
+ */
+async function checkDamagedLogs(
+  prepared: PreparedHome,
+  damage: Damage,
+  bytes: Buffer,
+  before: ReturnType<typeof snapshotRollouts>,
+): Promise<number> {
+  const { home, logsPath, logsBytes } = prepared;
+  const context = `damage ${JSON.stringify(damage)}`;
+  const codes = hitsApplicationId(damage)
+    ? [ErrorCode.StoreCorrupt, ErrorCode.StoreIo, ErrorCode.StoreForeign]
+    : [ErrorCode.StoreCorrupt, ErrorCode.StoreIo];
+  let checks = 0;
+  writeFileSync(logsPath, bytes);
+  let healthRefused = false;
+  try {
+    const health = readLogsHealth({ home });
+    expect(health.path).toBe(logsPath);
+  } catch (error) {
+    healthRefused = true;
+    expectTypedStoreError(error, codes, logsPath);
+  }
+  if (damage.kind === 'truncate' && damage.offset > 0 && damage.offset < 100) {
+    expect(healthRefused, context).toBe(true);
+  }
+  checks += 1;
+
+  // Logs are expendable: opening recovers (moves a corrupt file aside) or throws typed.
+  let logs: Awaited<ReturnType<typeof openLogsStore>> | undefined;
+  try {
+    logs = await openLogsStore({ home });
+  } catch (error) {
+    expectTypedStoreError(error, codes, logsPath);
+  }
+  if (logs) {
+    const sink = createLogSink({ store: logs, pruneIntervalMs: 0, batchSize: 10_000 });
+    const emitted = 300;
+    expect(() => {
+      for (let i = 0; i < emitted; i += 1) sink.logger.info(`after damage ${i}`, { i });
+    }).not.toThrow();
+    await expect(sink.close()).resolves.toBeUndefined();
+    expect(sink.written + sink.dropped, context).toBe(emitted);
+    try {
+      logs.insert(logRows(5, 10_000));
+    } catch (error) {
+      expect(isAgentStateError(error), String(error)).toBe(true);
+    }
+    logs.close();
+    checks += 2;
+  }
+  // Moving the logs file aside always gives a working logs database again.
+  writeFileSync(logsPath, logsBytes);
+  checks += expectRolloutsUntouched(home, before);
+  expect(existsSync(prepared.statePath)).toBe(true);
+  return checks;
+}
+
 describe('a damaged logs database', () => {
   it('is reported typed by readLogsHealth, replaced by openLogsStore, and the sink never throws', async () => {
     const f = figures.logs;
     const random = seededRandom(f.seed);
     const prepared = await prepareHome('v0.100.0', temp.make('hostile-logs'));
-    const { home, logsPath, logsBytes } = prepared;
+    const { home, logsBytes } = prepared;
     const before = snapshotRollouts(home);
     const pageSize = logsBytes.readUInt16BE(16);
-    const list = damages(logsBytes.length, pageSize, random, trials({ ci: 8, soak: 300 }));
+    const list = damages(logsBytes.length, pageSize, random, trials(LOGS_TRIALS));
     for (const damage of list) {
-      const context = `seed ${f.seed} damage ${JSON.stringify(damage)}`;
-      const codes = hitsApplicationId(damage)
-        ? [ErrorCode.StoreCorrupt, ErrorCode.StoreIo, ErrorCode.StoreForeign]
-        : [ErrorCode.StoreCorrupt, ErrorCode.StoreIo];
       try {
-        writeFileSync(logsPath, damaged(logsBytes, damage, random));
-        let healthRefused = false;
-        try {
-          const health = readLogsHealth({ home });
-          expect(health.path).toBe(logsPath);
-        } catch (error) {
-          healthRefused = true;
-          expectTypedStoreError(error, codes, logsPath);
-        }
-        if (damage.kind === 'truncate' && damage.offset > 0 && damage.offset < 100) {
-          expect(healthRefused, context).toBe(true);
-        }
-        f.checks += 1;
-
-        // Logs are expendable: opening recovers (moves a corrupt file aside) or throws typed.
-        let logs: Awaited<ReturnType<typeof openLogsStore>> | undefined;
-        try {
-          logs = await openLogsStore({ home });
-        } catch (error) {
-          expectTypedStoreError(error, codes, logsPath);
-        }
-        if (logs) {
-          const sink = createLogSink({ store: logs, pruneIntervalMs: 0, batchSize: 10_000 });
-          const emitted = 300;
-          expect(() => {
-            for (let i = 0; i < emitted; i += 1) sink.logger.info(`after damage ${i}`, { i });
-          }).not.toThrow();
-          await expect(sink.close()).resolves.toBeUndefined();
-          expect(sink.written + sink.dropped, context).toBe(emitted);
-          try {
-            logs.insert(logRows(5, 10_000));
-          } catch (error) {
-            expect(isAgentStateError(error), String(error)).toBe(true);
-          }
-          logs.close();
-          f.checks += 2;
-        }
-        // Moving the logs file aside always gives a working logs database again.
-        writeFileSync(logsPath, logsBytes);
-        f.checks += expectRolloutsUntouched(home, before);
-        expect(existsSync(prepared.statePath)).toBe(true);
+        f.checks += await checkDamagedLogs(
+          prepared,
+          damage,
+          damaged(logsBytes, damage, random),
+          before,
+        );
         f.trials += 1;
       } catch (error) {
         f.failures += 1;
-        throw new Error(`${context}: ${String(error)}`, { cause: error });
+        throw new Error(`seed ${f.seed} damage ${JSON.stringify(damage)}: ${String(error)}`, {
+          cause: error,
+        });
       }
     }
   });
+
+  it.each(LOGS_REGRESSIONS)(
+    'soak seed $seed: $found — now typed',
+    async ({ seed: regressionSeed, damage: wanted }) => {
+      const random = seededRandom(regressionSeed);
+      const prepared = await prepareHome('v0.100.0', temp.make('hostile-logs-regression'));
+      const { home, logsBytes } = prepared;
+      const before = snapshotRollouts(home);
+      const pageSize = logsBytes.readUInt16BE(16);
+      const list = damages(logsBytes.length, pageSize, random, LOGS_TRIALS.soak);
+      // Draw the sequence as the soak did, so the damage gets the same garbage bytes.
+      let replayed = false;
+      for (const damage of list) {
+        const bytes = damaged(logsBytes, damage, random);
+        if (JSON.stringify(damage) !== JSON.stringify(wanted)) continue;
+        await checkDamagedLogs(prepared, damage, bytes, before);
+        replayed = true;
+        break;
+      }
+      expect(replayed, `seed ${regressionSeed} draws ${JSON.stringify(wanted)}`).toBe(true);
+    },
+  );
 });

@@ -11,6 +11,7 @@ import {
   PAGINATED_DEFAULT_SANDBOX_POLICY,
   builderFromSessionMeta,
   enumToString,
+  subAgentFactsOf,
   userInputOfEvent,
 } from './metadata-applier.js';
 import { stripUserMessagePrefix } from './user-message.js';
@@ -245,3 +246,39 @@ function usage(total: number) {
     total_tokens: total,
   };
 }
+
+describe('subAgentFactsOf', () => {
+  const PARENT = '01a249b9-5eba-7de0-b66b-0557cb848718';
+
+  it('takes Codex 0.169’s sub-agent fields, the parent from the spawn source when not written', () => {
+    const meta: SessionMeta = {
+      ...baseMeta,
+      source: { subagent: { thread_spawn: { parent_thread_id: PARENT.toUpperCase(), depth: 1 } } },
+      thread_source: 'subagent',
+      agent_nickname: 'Peirce',
+      agent_type: 'explorer',
+    };
+    expect(subAgentFactsOf(meta)).toEqual({
+      threadSource: 'subagent',
+      agentNickname: 'Peirce',
+      agentRole: 'explorer',
+      parentThreadId: PARENT,
+      forkedFromId: null,
+    });
+    const start = builderFromSessionMeta(meta, '/r.jsonl', { defaultProvider: 'openai' });
+    expect(start).toMatchObject({ parentThreadId: PARENT, agentRole: 'explorer' });
+  });
+
+  it('drops ids that are not UUIDs instead of rejecting the session_meta', () => {
+    const meta: SessionMeta = { ...baseMeta, parent_thread_id: 'nope', forked_from_id: '../x' };
+    expect(subAgentFactsOf(meta)).toMatchObject({ parentThreadId: null, forkedFromId: null });
+    expect(builderFromSessionMeta(meta, '/r.jsonl', { defaultProvider: 'openai' })).toMatchObject({
+      id: ID,
+      parentThreadId: null,
+    });
+    expect(subAgentFactsOf({ ...baseMeta, forked_from_id: PARENT })).toMatchObject({
+      forkedFromId: PARENT,
+      threadSource: null,
+    });
+  });
+});

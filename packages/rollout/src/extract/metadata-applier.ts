@@ -1,8 +1,8 @@
-import { type ThreadMetadata, buildThreadMetadata } from '@agent-state/state';
+import { type ThreadMetadata, buildThreadMetadata, isThreadId } from '@agent-state/state';
 
 import { type TokenCountEvent, TokenCountEventSchema } from '../protocol/event-msg.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
-import type { SessionMeta } from '../protocol/session-meta.js';
+import { type SessionMeta, threadSpawnOf } from '../protocol/session-meta.js';
 import type { TurnContext } from '../protocol/turn-context.js';
 import { parseRolloutTimestamp } from './timestamps.js';
 import { IMAGE_ONLY_PREVIEW, type UserInput, stripUserMessagePrefix } from './user-message.js';
@@ -50,6 +50,39 @@ export function enumToString(value: unknown): string {
 }
 
 /**
+ * The sub-agent and fork facts of a `session_meta`, as Codex 0.169 stores them: `thread_source`,
+ * `agent_nickname` and `agent_role` (or the older `agent_type`) as written; the parent thread is
+ * `parent_thread_id`, else the one a thread-spawn source names; the fork origin is
+ * `forked_from_id`. Ids that are not UUIDs are dropped (never fatal), the others lowercased.
+ *
+ * @example
+ * ```ts
+ * const facts = subAgentFactsOf(sessionMeta);
+ * facts.parentThreadId; // '01a249b9-5eba-7de0-b66b-0557cb848718' for a spawned sub-agent
+ * ```
+ */
+export function subAgentFactsOf(
+  meta: SessionMeta,
+): Pick<
+  ThreadMetadata,
+  'threadSource' | 'agentNickname' | 'agentRole' | 'parentThreadId' | 'forkedFromId'
+> {
+  return {
+    threadSource: meta.thread_source ?? null,
+    agentNickname: meta.agent_nickname ?? null,
+    agentRole: meta.agent_role ?? meta.agent_type ?? null,
+    parentThreadId: threadIdOrNull(
+      meta.parent_thread_id ?? threadSpawnOf(meta.source)?.parent_thread_id,
+    ),
+    forkedFromId: threadIdOrNull(meta.forked_from_id),
+  };
+}
+
+function threadIdOrNull(value: string | null | undefined): string | null {
+  return typeof value === 'string' && isThreadId(value) ? value.toLowerCase() : null;
+}
+
+/**
  * Starts a thread's metadata from its `session_meta` (Codex's builder): creation time from the
  * meta timestamp, source (missing means `vscode`), provider, cwd, cli version and git facts.
  * `undefined` when the timestamp cannot be parsed.
@@ -82,6 +115,7 @@ export function builderFromSessionMeta(
         gitSha: meta.git?.commit_hash ?? null,
         gitBranch: meta.git?.branch ?? null,
         gitOriginUrl: meta.git?.repository_url ?? null,
+        ...subAgentFactsOf(meta),
       },
       options,
     );
@@ -94,7 +128,8 @@ export function builderFromSessionMeta(
 /**
  * Applies rollout items to a thread's metadata with the reference rules:
  * - `session_meta` with another id is ignored (forks embed their parent's); otherwise it sets the
- *   source, provider, cli version, cwd and git facts;
+ *   source, the sub-agent and fork facts ({@link subAgentFactsOf}), provider, cli version, cwd and
+ *   git facts;
  * - `turn_context` sets cwd, sandbox policy (the permission profile where Codex 0.169 writes one)
  *   and approval mode, the last one winning;
  * - `token_count` sets `tokensUsed` to the cumulative total;
@@ -178,8 +213,8 @@ export class MetadataApplier {
   }
 
   /**
-   * Applies a `session_meta` payload: source, provider, cli version, cwd and git facts. Ignored
-   * when it names another thread (a fork embeds its parent's).
+   * Applies a `session_meta` payload: source, sub-agent and fork facts, provider, cli version, cwd
+   * and git facts. Ignored when it names another thread (a fork embeds its parent's).
    *
    * @example
    * ```ts
@@ -190,6 +225,7 @@ export class MetadataApplier {
     if (meta.id.toLowerCase() !== this.#metadata.id) return;
     const m = this.#metadata;
     m.source = enumToString(meta.source ?? 'vscode');
+    Object.assign(m, subAgentFactsOf(meta));
     if (meta.model_provider !== undefined && meta.model_provider !== null) {
       m.modelProvider = meta.model_provider;
     }

@@ -27,18 +27,18 @@ interface CodexThreadList {
   archived: CodexListedThread[];
 }
 
-/**
- * The ten `sourceKinds` of the request, as the source strings they stand for (`appServer` is
- * `mcp`; the sub-agent kinds with a fixed value are listed, the others carry free-form payloads).
- */
+/** The ten `sourceKinds` of the request, as Codex spells them (our filter takes them as they are). */
 const ALL_KINDS_AS_SOURCES = [
   'cli',
   'vscode',
   'exec',
-  'mcp',
+  'appServer',
+  'subAgent',
+  'subAgentReview',
+  'subAgentCompact',
+  'subAgentThreadSpawn',
+  'subAgentOther',
   'unknown',
-  '{"subagent":"review"}',
-  '{"subagent":"compact"}',
 ];
 
 const temp = tempDirs();
@@ -101,7 +101,7 @@ async function listAll(options: {
 
 describe('listThreadFiles on the v0.100.0 Codex home equals Codex 0.100.0’s own file listing', () => {
   it('was given the request the fixture records', () => {
-    expect(expected.request.params.sourceKinds).toHaveLength(10);
+    expect(expected.request.params.sourceKinds).toEqual(ALL_KINDS_AS_SOURCES);
     expect(expected.request.params.limit).toBe(50);
     expect(expected.active.length + expected.archived.length).toBe(12);
   });

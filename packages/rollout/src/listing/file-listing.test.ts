@@ -123,7 +123,11 @@ describe('listThreadFiles (Codex rollout/tests.rs)', () => {
       gitBranch: null,
       gitOriginUrl: null,
       source: 'vscode',
+      threadSource: null,
       agentNickname: null,
+      agentRole: null,
+      parentThreadId: null,
+      forkedFromId: null,
       modelProvider: 'test-provider',
       cliVersion: 'test_version',
       createdAtRaw: days[i]!,
@@ -227,6 +231,52 @@ describe('listThreadFiles (Codex rollout/tests.rs)', () => {
     expect(interactive.items[0]!.source).toBe('cli');
     expect(ids(await list(home, { sources: [] }))).toEqual([u(1), u(2)]);
     expect(ids(await list(home, { sources: undefined }))).toEqual([u(1), u(2)]);
+  });
+
+  it('filters by Codex source kinds, the sub-agent family and its variants included', async () => {
+    const home = temp.make('home');
+    const parent = u(1);
+    const sources: unknown[] = [
+      'cli',
+      'exec',
+      'mcp',
+      { subagent: 'review' },
+      { subagent: 'compact' },
+      {
+        subagent: {
+          thread_spawn: { parent_thread_id: parent, depth: 1, agent_nickname: 'Peirce' },
+        },
+      },
+      { subagent: { other: 'guardian' } },
+      'something-new',
+      { custom: 'atlas' },
+    ];
+    sources.forEach((source, i) =>
+      writeSessionFile(home, { ts: `2025-08-0${i + 1}T10-00-00`, id: u(10 + i), source }),
+    );
+    const kindIds = async (kinds: string[]) =>
+      (await list(home, { sources: kinds })).items
+        .map((item) => parseInt(item.id.slice(-12), 16) - 10)
+        .reverse();
+    expect(await kindIds(['appServer'])).toEqual([2]);
+    expect(await kindIds(['subagent'])).toEqual([3, 4, 5, 6]);
+    expect(await kindIds(['subAgentReview', 'sub-agent-compact'])).toEqual([3, 4]);
+    expect(await kindIds(['subAgentThreadSpawn'])).toEqual([5]);
+    expect(await kindIds(['subAgentOther'])).toEqual([6]);
+    expect(await kindIds(['unknown'])).toEqual([7]);
+    expect(await kindIds([])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const [spawned] = (await list(home, { sources: ['subAgentThreadSpawn'] })).items;
+    expect(spawned).toMatchObject({
+      source: `{"subagent":{"thread_spawn":{"parent_thread_id":"${parent}","depth":1,"agent_nickname":"Peirce"}}}`,
+      parentThreadId: parent,
+      agentNickname: null, // Codex takes the nickname from session_meta.agent_nickname only
+    });
+    await expect(list(home, { sources: ['subagents'] })).rejects.toMatchObject({
+      argument: 'sources',
+    });
+    await expect(
+      list(temp.make('empty'), { sources: ['{"subagent":"review"}'] }),
+    ).rejects.toMatchObject({ argument: 'sources' });
   });
 
   it('counts a missing meta source as vscode, and needs a source when filtering', async () => {

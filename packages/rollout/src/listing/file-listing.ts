@@ -7,6 +7,8 @@ import {
   InvalidArgumentError,
   type ThreadAnchor,
   type ThreadSortKey,
+  parseSourceKinds,
+  sourceMatchesKinds,
 } from '@agent-state/state';
 
 import { RolloutFileError } from '../errors.js';
@@ -65,7 +67,11 @@ export interface ListThreadFilesOptions {
   sortKey: ThreadSortKey;
   /** List `archived_sessions/` (flat) instead of `sessions/` (nested by date). Default false. */
   archived?: boolean | undefined;
-  /** Only threads of these sources, as the DB column stores them (empty or absent: all). */
+  /**
+   * Only threads of these source kinds (Codex's `sourceKinds`: `exec`, `subAgent` for every
+   * sub-agent, `subAgentThreadSpawn`, …; any spelling `parseSourceKind` reads); empty or absent:
+   * all. An unknown kind throws {@link InvalidArgumentError}.
+   */
   sources?: readonly string[] | undefined;
   /**
    * Only threads of these model providers (empty or absent: all); a thread whose rollout names no
@@ -111,7 +117,14 @@ export interface ThreadFileItem {
   gitOriginUrl: string | null;
   /** Source as the DB column stores it (`exec`, `vscode`, `{"subagent":"review"}`, …). */
   source: string;
+  /** `thread_source` of the `session_meta` (Codex 0.169), or `null`. */
+  threadSource: string | null;
   agentNickname: string | null;
+  agentRole: string | null;
+  /** The thread that spawned this sub-agent thread, or `null`. */
+  parentThreadId: string | null;
+  /** The thread this one was forked from, or `null`. */
+  forkedFromId: string | null;
   /** Provider named by the rollout, else the `defaultProvider` option. */
   modelProvider: string;
   /** CLI version from the `session_meta` (`""` when absent). */
@@ -175,7 +188,7 @@ interface Scan {
  * - `sortKey: 'created'` orders by the time in the file name; `'updated'` reads every candidate's
  *   mtime first and orders by it (seconds);
  * - a thread is listed when its head (see {@link readHeadSummary}) has a `session_meta` and a user
- *   message, and it passes the `sources`, `modelProviders` and `cwds` filters;
+ *   message, and it passes the `sources` (source kinds), `modelProviders` and `cwds` filters;
  * - a cursor skips everything up to and including its anchor; `nextCursor` is set only when more
  *   threads may follow (the page is full and another file was seen, or the scan hit
  *   `maxScanFiles`).
@@ -210,6 +223,7 @@ export async function listThreadFiles(options: ListThreadFilesOptions): Promise<
       `expected "created" or "updated", got ${JSON.stringify(options.sortKey)}`,
     );
   }
+  parseSourceKinds(options.sources); // a bad kind is an error even where no file is found
   const anchor =
     options.cursor === undefined || options.cursor === null
       ? null
@@ -454,13 +468,14 @@ function anchorSkipper(anchor: ThreadAnchor | null): (ts: number, id: string) =>
 function itemBuilder(
   options: ListThreadFilesOptions,
 ): (candidate: Candidate, mtime: number | undefined) => Promise<ThreadFileItem | undefined> {
-  const sources = nonEmptySet(options.sources);
+  const kinds = parseSourceKinds(options.sources);
   const providers = nonEmptySet(options.modelProviders);
   const cwds = nonEmptySet(options.cwds);
   const defaultProviderMatches = providers?.has(options.defaultProvider) ?? true;
 
   const passes = (summary: HeadSummary): boolean => {
-    if (sources && (summary.source === null || !sources.has(summary.source))) return false;
+    if (kinds.length > 0 && (summary.source === null || !sourceMatchesKinds(summary.source, kinds)))
+      return false;
     if (providers) {
       const matches =
         summary.modelProvider === null
@@ -492,7 +507,11 @@ function itemBuilder(
       gitBranch: summary.gitBranch,
       gitOriginUrl: summary.gitOriginUrl,
       source: summary.source ?? 'vscode',
+      threadSource: summary.threadSource,
       agentNickname: summary.agentNickname,
+      agentRole: summary.agentRole,
+      parentThreadId: summary.parentThreadId,
+      forkedFromId: summary.forkedFromId,
       modelProvider: summary.modelProvider || options.defaultProvider,
       cliVersion: summary.cliVersion ?? '',
       createdAtRaw,

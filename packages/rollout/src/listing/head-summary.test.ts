@@ -88,7 +88,11 @@ describe('readHeadSummary', () => {
     expect(summary).toEqual({
       threadId: ID,
       source: 'exec',
+      threadSource: null,
       agentNickname: null,
+      agentRole: null,
+      parentThreadId: null,
+      forkedFromId: null,
       modelProvider: 'mock',
       cwd: CWD,
       gitSha: 'abc123',

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { isThreadId } from '@agent-state/state';
 
 import { unreadableRollout } from '../errors.js';
-import { enumToString, userInputOfEvent } from '../extract/metadata-applier.js';
+import { enumToString, subAgentFactsOf, userInputOfEvent } from '../extract/metadata-applier.js';
 import { stripUserMessagePrefix } from '../extract/user-message.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
 import { LineSplitter, type SplitLine } from '../reader/line-splitter.js';
@@ -48,7 +48,14 @@ export interface HeadSummary {
   threadId: string | null;
   /** Source of the first `session_meta` as the DB column stores it (missing means `vscode`). */
   source: string | null;
+  /** `thread_source` of the first `session_meta` (Codex 0.169: `user`, `subagent`, …). */
+  threadSource: string | null;
   agentNickname: string | null;
+  agentRole: string | null;
+  /** The thread that spawned this sub-agent thread. */
+  parentThreadId: string | null;
+  /** The thread this one was forked from. */
+  forkedFromId: string | null;
   /** Provider named by the first `session_meta` (`null` when it names none). */
   modelProvider: string | null;
   cwd: string | null;
@@ -97,8 +104,8 @@ export interface ReadHeadSummaryOptions {
  * - reads at most {@link HEAD_RECORD_LIMIT} lines, or up to `HEAD_RECORD_LIMIT +
  *   USER_EVENT_SCAN_LIMIT` while a `session_meta` was seen but no user message yet; blank lines are
  *   not counted, unparsable lines are counted and skipped;
- * - the first `session_meta` fills the thread id, source, agent nickname, provider, cwd, git facts,
- *   cli version and creation time; later ones are ignored;
+ * - the first `session_meta` fills the thread id, source, sub-agent and fork facts, provider, cwd,
+ *   git facts, cli version and creation time; later ones are ignored;
  * - a `response_item` sets the creation time from its line timestamp if it is still unset;
  * - a user message (legacy `event_msg/user_message` or 0.169 `event_msg/item_completed` of a
  *   `UserMessage`) sets `sawUserEvent`, and the first non-blank one `firstUserMessage`;
@@ -123,7 +130,11 @@ export async function readHeadSummary(
   const summary: HeadSummary = {
     threadId: null,
     source: null,
+    threadSource: null,
     agentNickname: null,
+    agentRole: null,
+    parentThreadId: null,
+    forkedFromId: null,
     modelProvider: null,
     cwd: null,
     gitSha: null,
@@ -237,7 +248,7 @@ function applySessionMeta(meta: SessionMeta, summary: HeadSummary): boolean {
   if (!isThreadId(meta.id)) return false;
   summary.threadId = meta.id.toLowerCase();
   summary.source = enumToString(meta.source ?? 'vscode');
-  summary.agentNickname = meta.agent_nickname ?? null;
+  Object.assign(summary, subAgentFactsOf(meta));
   summary.modelProvider = meta.model_provider ?? null;
   summary.cwd = meta.cwd;
   summary.gitSha = meta.git?.commit_hash ?? null;

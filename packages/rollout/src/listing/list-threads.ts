@@ -11,8 +11,11 @@ import {
   type ThreadAnchor,
   type ThreadMetadata,
   type ThreadSortKey,
+  type ThreadSourceKind,
   isAgentStateError,
   noopLogger,
+  parseSourceKinds,
+  sourceKindOf,
 } from '@agent-state/state';
 
 import { readThreadNames } from '../archive/session-index.js';
@@ -52,6 +55,32 @@ export interface ListedThread extends ThreadMetadata {
   name: string | null;
   /** First user message as listings show it (`''` when none). */
   preview: string;
+  /**
+   * The narrowest of Codex's source kinds the thread's `source` has (`exec`, `vscode`,
+   * `subAgentThreadSpawn`, …; see `sourceKindOf`), what `--source` filters on; `null` for a source
+   * no kind takes. Codex's `thread/list` reports a sub-agent's source as `{"subAgent": …}` (see
+   * `appServerSource`): every `subAgent…` kind is also matched by a `subAgent` filter.
+   */
+  sourceKind: ThreadSourceKind | null;
+}
+
+/**
+ * A thread's metadata as a listing item: with its user-set name, its preview (the first user
+ * message, `''` when none) and its source kind.
+ *
+ * @example
+ * ```ts
+ * const found = await findThread({ home, store, id });
+ * if (found) console.log(toListedThread(found.metadata, name).sourceKind);
+ * ```
+ */
+export function toListedThread(thread: ThreadMetadata, name: string | null): ListedThread {
+  return {
+    ...thread,
+    name,
+    preview: thread.firstUserMessage ?? '',
+    sourceKind: sourceKindOf(thread.source),
+  };
 }
 
 /**
@@ -73,7 +102,13 @@ export interface ListThreadsOptions {
   /** Default `created`. */
   sortKey?: ThreadSortKey | undefined;
   archived?: boolean | undefined;
-  /** Sources as stored (`cli`, `vscode`, `exec`, …); empty or absent: all. */
+  /**
+   * Only threads of these source kinds, Codex's `sourceKinds` (`cli`, `vscode`, `exec`,
+   * `appServer`, `subAgent` for every sub-agent, `subAgentReview`, `subAgentCompact`,
+   * `subAgentThreadSpawn`, `subAgentOther`, `unknown`; lower-case and kebab spellings too); empty
+   * or absent: all. The same kinds from the store and from the rollouts. An unknown kind throws
+   * `InvalidArgumentError`.
+   */
   sources?: readonly string[] | undefined;
   modelProviders?: readonly string[] | undefined;
   cwds?: readonly string[] | undefined;
@@ -138,6 +173,7 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
     target: 'agent_state::list_threads',
   });
   const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
+  parseSourceKinds(options.sources); // a bad kind fails the same way on either path
   const anchor = options.cursor ? parseThreadCursor(options.cursor) : null;
   const names = options.names === false ? undefined : await readThreadNames({ home: options.home });
   const nameOf = (id: string) => names?.get(id) ?? null;
@@ -245,7 +281,7 @@ async function listFromStore(
       });
       continue;
     }
-    items.push({ ...thread, name: nameOf(thread.id), preview: thread.firstUserMessage ?? '' });
+    items.push(toListedThread(thread, nameOf(thread.id)));
   }
   return {
     items,
@@ -486,7 +522,13 @@ function fromFileItem(item: ThreadFileItem, archived: boolean, name: string | nu
     gitSha: item.gitSha,
     gitBranch: item.gitBranch,
     gitOriginUrl: item.gitOriginUrl,
+    threadSource: item.threadSource,
+    agentNickname: item.agentNickname,
+    agentRole: item.agentRole,
+    parentThreadId: item.parentThreadId,
+    forkedFromId: item.forkedFromId,
     name,
     preview: item.preview,
+    sourceKind: sourceKindOf(item.source),
   };
 }

@@ -26,6 +26,49 @@ export const SessionSourceSchema: z.ZodType<SessionSource> = z.union([
 ]);
 
 /**
+ * What a sub-agent source spawned by a thread carries (`{"subagent":{"thread_spawn":{…}}}`, Codex
+ * 0.169), fields of the wrong type left out.
+ *
+ * @example
+ * ```ts
+ * const spawn: ThreadSpawn = { parent_thread_id: '01a249b9-5eba-7de0-b66b-0557cb848718', depth: 1, agent_nickname: 'Peirce' };
+ * ```
+ */
+export interface ThreadSpawn {
+  parent_thread_id?: string;
+  depth?: number;
+  agent_path?: string;
+  agent_nickname?: string;
+  agent_role?: string;
+}
+
+/**
+ * The thread-spawn facts of a session source, or `undefined` when it is not a thread-spawned
+ * sub-agent (`cli`, `{"subagent":"review"}`, …).
+ *
+ * @example
+ * ```ts
+ * threadSpawnOf({ subagent: { thread_spawn: { parent_thread_id: parentId, depth: 1 } } })?.parent_thread_id; // parentId
+ * threadSpawnOf('exec'); // undefined
+ * ```
+ */
+export function threadSpawnOf(source: SessionSource | undefined): ThreadSpawn | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const subagent = source.subagent;
+  if (typeof subagent !== 'object' || subagent === null) return undefined;
+  const spawn = (subagent as Record<string, unknown>).thread_spawn;
+  if (typeof spawn !== 'object' || spawn === null) return undefined;
+  const fields = spawn as Record<string, unknown>;
+  const facts: ThreadSpawn = {};
+  for (const key of ['parent_thread_id', 'agent_path', 'agent_nickname', 'agent_role'] as const) {
+    const value = fields[key];
+    if (typeof value === 'string') facts[key] = value;
+  }
+  if (typeof fields.depth === 'number') facts.depth = fields.depth;
+  return facts;
+}
+
+/**
  * Git facts recorded when the session started in a repository.
  *
  * @example
@@ -76,8 +119,9 @@ export const DynamicToolLineSchema = z.looseObject({
 export type DynamicToolLine = z.infer<typeof DynamicToolLineSchema>;
 
 /**
- * The `session_meta` payload as read: every field Codex 0.100 and 0.169 write, unknown fields
- * kept. `source` missing means `vscode` (Codex's serde default).
+ * The `session_meta` payload as read: every field Codex 0.100 and 0.169 write that agent-state
+ * uses (0.169's sub-agent fields included), unknown fields kept. `source` missing means `vscode`
+ * (Codex's serde default).
  *
  * @example
  * ```ts
@@ -88,12 +132,19 @@ export type DynamicToolLine = z.infer<typeof DynamicToolLineSchema>;
 export const SessionMetaSchema = z.looseObject({
   id: z.string(),
   forked_from_id: z.string().nullish(),
+  /** 0.169: the thread that spawned this sub-agent thread. */
+  parent_thread_id: z.string().nullish(),
   timestamp: z.string(),
   cwd: z.string(),
   originator: z.string().nullish(),
   cli_version: z.string().nullish(),
   source: SessionSourceSchema.optional(),
+  /** 0.169: why the thread exists (`user`, `subagent`, …). */
+  thread_source: z.string().nullish(),
   agent_nickname: z.string().nullish(),
+  /** 0.169: a sub-agent's role (older Codex wrote `agent_type`). */
+  agent_role: z.string().nullish(),
+  agent_type: z.string().nullish(),
   model_provider: z.string().nullish(),
   base_instructions: z.looseObject({ text: z.string() }).nullish(),
   dynamic_tools: z.array(DynamicToolLineSchema).nullish(),

@@ -33,6 +33,7 @@ import {
   type SessionMetaWrite,
   SessionMetaWriteSchema,
   type SessionSource,
+  threadSpawnOf,
 } from '../protocol/session-meta.js';
 import { readRollout } from '../reader/rollout-reader.js';
 import { forkedLines, readForkParent } from './fork-parent.js';
@@ -800,7 +801,7 @@ function buildSessionMeta(
   options: CreateRolloutRecorderOptions,
   init: { threadId: string; nowMs: number; dynamicTools: DynamicToolSpec[] | null },
 ): SessionMetaWrite {
-  const nickname = agentNicknameOf(options.source);
+  const nickname = threadSpawnOf(options.source)?.agent_nickname;
   const git = options.git;
   const candidate = {
     id: init.threadId,
@@ -847,14 +848,6 @@ function buildSessionMeta(
     );
   }
   return result.data;
-}
-
-/** The nickname of a thread-spawn sub-agent source (`{subagent:{thread_spawn:{agent_nickname}}}`). */
-function agentNicknameOf(source: SessionSource): string | undefined {
-  if (typeof source !== 'object') return undefined;
-  const subagent = source.subagent as { thread_spawn?: { agent_nickname?: unknown } } | undefined;
-  const nickname = subagent?.thread_spawn?.agent_nickname;
-  return typeof nickname === 'string' ? nickname : undefined;
 }
 
 /** The options without their `undefined` entries, so they do not hide the parent's defaults. */

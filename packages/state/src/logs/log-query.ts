@@ -88,7 +88,7 @@ export function queryLogs(db: Database.Database, shape: LogsTableShape, q: LogQu
   try {
     return db.prepare(sql).all(...where.params) as LogRow[];
   } catch (error) {
-    throw toStoreError(error, db.name);
+    throw toStoreError(error, db.name, { storesNoCallerData: true });
   }
 }
 
@@ -109,7 +109,7 @@ export function maxLogId(db: Database.Database, shape: LogsTableShape, q: LogQue
       .get(...where.params) as number | null;
     return max ?? 0;
   } catch (error) {
-    throw toStoreError(error, db.name);
+    throw toStoreError(error, db.name, { storesNoCallerData: true });
   }
 }
 

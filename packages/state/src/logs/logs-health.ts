@@ -91,7 +91,7 @@ export function readLogsHealth(options: ReadLogsHealthOptions): LogsHealth {
       lastDropAt: drops.last,
     };
   } catch (error) {
-    throw toStoreError(error, path);
+    throw toStoreError(error, path, { storesNoCallerData: true });
   } finally {
     close();
   }

@@ -612,7 +612,7 @@ export function openLogsDatabaseReadOnly(path: string): {
         cause: error,
       });
     }
-    throw toStoreError(error, path);
+    throw toStoreError(error, path, { storesNoCallerData: true });
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -620,7 +620,7 @@ export function openLogsDatabaseReadOnly(path: string): {
     return { db, shape, close: () => db.close() };
   } catch (error) {
     db.close();
-    throw toStoreError(error, path);
+    throw toStoreError(error, path, { storesNoCallerData: true });
   }
 }
 

@@ -79,6 +79,6 @@ export function migrate(db: Database.Database, options: MigrateOptions): Migrate
     if (to > 0) checkOwner();
     return { from, to, applied };
   } catch (error) {
-    throw toStoreError(error, path);
+    throw toStoreError(error, path, { storesNoCallerData: true });
   }
 }

@@ -79,7 +79,7 @@ function openOnce(options: OpenDatabaseOptions): OpenedDatabase {
   try {
     db = new Database(path, { timeout: busyTimeoutMs });
   } catch (error) {
-    throw toStoreError(error, path);
+    throw toStoreError(error, path, { storesNoCallerData: true });
   }
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -101,7 +101,8 @@ function openOnce(options: OpenDatabaseOptions): OpenedDatabase {
     return { db, migration };
   } catch (error) {
     db.close();
-    throw toStoreError(error, path);
+    // Pragmas, the check and the migrations store nothing of the caller's.
+    throw toStoreError(error, path, { storesNoCallerData: true });
   }
 }
 

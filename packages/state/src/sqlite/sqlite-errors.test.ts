@@ -48,6 +48,20 @@ describe('toStoreError', () => {
     });
   });
 
+  it('types "string or blob too big" from a read as STORE_CORRUPT, but not from a write', () => {
+    // A record whose header claims a length beyond SQLite's limit (the soak's seed 1240138433
+    // hit it in readLogsHealth): the error a read gets.
+    const tooBig = Object.assign(new Error('string or blob too big'), { code: 'SQLITE_TOOBIG' });
+    expect(
+      toStoreError(tooBig, '/h/agent_logs_1.sqlite', { storesNoCallerData: true }),
+    ).toMatchObject({
+      code: ErrorCode.StoreCorrupt,
+      path: '/h/agent_logs_1.sqlite',
+    });
+    // On a write the value bound by the caller is too big: not the file's fault.
+    expect(toStoreError(tooBig, '/h/agent_logs_1.sqlite')).toBe(tooBig);
+  });
+
   it('leaves a mistake in a statement as it is (a bug, not a damaged file)', () => {
     const db = new Database(':memory:');
     let error: unknown;

@@ -17,12 +17,27 @@ export function isSqliteBusy(error: unknown): boolean {
 /** `SQLITE_ERROR` messages that mean a damaged file, not a bad statement. */
 const DAMAGE_MESSAGES = /^(unsupported file format|malformed database schema)/;
 
+/** Options of {@link toStoreError}. */
+export interface ToStoreErrorOptions {
+  /**
+   * The failing code stored no value of the caller's (it read, or set pragmas and schema). Then
+   * `SQLITE_TOOBIG` ("string or blob too big") is damage too: the impossible length came from a
+   * record of the file. (Where a caller's value is stored, it is that value that is too big, and
+   * the error is returned unchanged.)
+   */
+  storesNoCallerData?: boolean | undefined;
+}
+
 /**
  * Turns the SQLite errors that are about the database file (damaged, locked, unwritable) into
  * typed agent-state errors naming `path`. Other errors (constraints, SQL mistakes) are returned
  * unchanged: they are bugs or caller errors with their own messages.
  */
-export function toStoreError(error: unknown, path: string): unknown {
+export function toStoreError(
+  error: unknown,
+  path: string,
+  options: ToStoreErrorOptions = {},
+): unknown {
   if (error instanceof AgentStateError) return error;
   const code = sqliteCode(error);
   if (code === undefined) return error;
@@ -35,7 +50,9 @@ export function toStoreError(error: unknown, path: string): unknown {
     code === 'SQLITE_NOTADB' ||
     // Damage SQLite reports with its generic code: a bad schema-format byte in the header, or a
     // schema that no longer parses.
-    (code === 'SQLITE_ERROR' && DAMAGE_MESSAGES.test(message))
+    (code === 'SQLITE_ERROR' && DAMAGE_MESSAGES.test(message)) ||
+    // A record whose length field went wild (found by the soak, seed 1240138433).
+    (code === 'SQLITE_TOOBIG' && options.storesNoCallerData === true)
   ) {
     return new StoreCorruptError(path, message, { cause: error });
   }

@@ -1,6 +1,10 @@
 import type { Generated } from 'kysely';
 
-/** Row of `threads`: the seed-era columns of the reference schema, same names and meanings. */
+/**
+ * Row of `threads`: the seed-era columns of the reference schema, same names and meanings, then
+ * the sub-agent and fork facts (`thread_source`, `agent_nickname`, `agent_role` as Codex 0.169
+ * names them; `parent_thread_id` and `forked_from_id` ours).
+ */
 export interface ThreadsTable {
   id: string;
   rollout_path: string;
@@ -22,6 +26,11 @@ export interface ThreadsTable {
   git_origin_url: string | null;
   cli_version: string;
   first_user_message: string;
+  thread_source: string | null;
+  agent_nickname: string | null;
+  agent_role: string | null;
+  parent_thread_id: string | null;
+  forked_from_id: string | null;
 }
 
 /** Row of `thread_dynamic_tools`. */

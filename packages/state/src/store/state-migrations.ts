@@ -100,10 +100,31 @@ CREATE TABLE discrepancies (
 );
 `;
 
+// Sub-agent and fork facts of Codex 0.169 threads. Rows written before it get what their
+// `source` tells (a spawned sub-agent's parent, nickname and role); the rest (`thread_source`,
+// `forked_from_id`) is NULL until the thread is indexed again (`agent-state reconcile --repair`).
+const threadSubagentColumns = `
+ALTER TABLE threads ADD COLUMN thread_source TEXT;
+ALTER TABLE threads ADD COLUMN agent_nickname TEXT;
+ALTER TABLE threads ADD COLUMN agent_role TEXT;
+ALTER TABLE threads ADD COLUMN parent_thread_id TEXT;
+ALTER TABLE threads ADD COLUMN forked_from_id TEXT;
+UPDATE threads SET
+  parent_thread_id = lower(json_extract(source, '$.subagent.thread_spawn.parent_thread_id')),
+  agent_nickname = json_extract(source, '$.subagent.thread_spawn.agent_nickname'),
+  agent_role = json_extract(source, '$.subagent.thread_spawn.agent_role')
+WHERE source >= '{"subagent":{"thread_spawn":' AND source < '{"subagent":{"thread_spawn";'
+  AND json_valid(source);
+CREATE INDEX idx_threads_archived_source ON threads(archived, source);
+CREATE INDEX idx_threads_parent_thread_id ON threads(parent_thread_id, created_at, id)
+  WHERE parent_thread_id IS NOT NULL;
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
 export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: '0001_initial', sql: threads + dynamicTools + backfill + memories },
   { version: 2, name: '0002_discrepancies', sql: discrepancies },
+  { version: 3, name: '0003_thread_subagent_columns', sql: threadSubagentColumns },
 ]);

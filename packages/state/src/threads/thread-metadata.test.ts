@@ -37,6 +37,11 @@ describe('buildThreadMetadata', () => {
       gitSha: null,
       gitBranch: null,
       gitOriginUrl: null,
+      threadSource: null,
+      agentNickname: null,
+      agentRole: null,
+      parentThreadId: null,
+      forkedFromId: null,
     });
     expect(DEFAULT_SANDBOX_POLICY).toBe('{"type":"read-only"}');
     expect(DEFAULT_APPROVAL_MODE).toBe('on-request');
@@ -92,7 +97,7 @@ describe('diffThreadMetadata', () => {
     const b = { ...a, tokensUsed: 5, title: 'changed', archivedAt: 9 };
     expect(diffThreadMetadata(a, b)).toEqual(['title', 'tokensUsed', 'archivedAt']);
     expect(diffThreadMetadata(a, { ...a })).toEqual([]);
-    expect(THREAD_METADATA_FIELDS).toHaveLength(17);
+    expect(THREAD_METADATA_FIELDS).toHaveLength(22);
   });
 });
 

@@ -42,6 +42,19 @@ export interface ThreadMetadata {
   gitSha: string | null;
   gitBranch: string | null;
   gitOriginUrl: string | null;
+  /**
+   * Why the thread exists, as Codex 0.169 records it (`thread_source` of its `session_meta`):
+   * `user`, `subagent`, …; `null` when the rollout does not say.
+   */
+  threadSource: string | null;
+  /** Nickname of a sub-agent thread (`Peirce`); `null` for other threads. */
+  agentNickname: string | null;
+  /** Role of a sub-agent thread; `null` when it has none. */
+  agentRole: string | null;
+  /** The thread that spawned this sub-agent thread; `null` for other threads. */
+  parentThreadId: string | null;
+  /** The thread this one was forked from; `null` unless it is a fork. */
+  forkedFromId: string | null;
 }
 
 /**
@@ -71,6 +84,11 @@ export const THREAD_METADATA_FIELDS = Object.freeze([
   'gitSha',
   'gitBranch',
   'gitOriginUrl',
+  'threadSource',
+  'agentNickname',
+  'agentRole',
+  'parentThreadId',
+  'forkedFromId',
 ] as const satisfies ReadonlyArray<keyof ThreadMetadata>);
 
 /**
@@ -130,12 +148,20 @@ export interface ThreadMetadataInput {
   gitSha?: string | null | undefined;
   gitBranch?: string | null | undefined;
   gitOriginUrl?: string | null | undefined;
+  threadSource?: string | null | undefined;
+  agentNickname?: string | null | undefined;
+  agentRole?: string | null | undefined;
+  /** A UUID; stored lowercase. */
+  parentThreadId?: string | null | undefined;
+  /** A UUID; stored lowercase. */
+  forkedFromId?: string | null | undefined;
 }
 
 /**
  * Builds a {@link ThreadMetadata} with the reference defaults: `updatedAt` = `createdAt`, the
  * default provider, empty cwd and cli version, read-only sandbox, `on-request` approval, empty
- * title, no tokens, no first user message. Validates the id (a UUID, stored lowercase) and times.
+ * title, no tokens, no first user message, no sub-agent or fork facts. Validates the ids (UUIDs,
+ * stored lowercase) and times.
  *
  * @example
  * ```ts
@@ -173,6 +199,11 @@ export function buildThreadMetadata(
     gitSha: input.gitSha ?? null,
     gitBranch: input.gitBranch ?? null,
     gitOriginUrl: input.gitOriginUrl ?? null,
+    threadSource: input.threadSource ?? null,
+    agentNickname: input.agentNickname ?? null,
+    agentRole: input.agentRole ?? null,
+    parentThreadId: optionalThreadId(input.parentThreadId, 'parentThreadId'),
+    forkedFromId: optionalThreadId(input.forkedFromId, 'forkedFromId'),
   };
 }
 
@@ -221,6 +252,10 @@ export function normalizeThreadId(value: string, argument = 'thread id'): string
     throw new InvalidArgumentError(argument, `expected a UUID, got ${JSON.stringify(value)}`);
   }
   return value.toLowerCase();
+}
+
+function optionalThreadId(value: string | null | undefined, argument: string): string | null {
+  return value === undefined || value === null ? null : normalizeThreadId(value, argument);
 }
 
 function wholeSeconds(field: string, value: number): number {

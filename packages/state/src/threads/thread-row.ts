@@ -22,6 +22,11 @@ export const THREAD_COLUMNS = [
   'git_sha',
   'git_branch',
   'git_origin_url',
+  'thread_source',
+  'agent_nickname',
+  'agent_role',
+  'parent_thread_id',
+  'forked_from_id',
 ] as const;
 
 type ThreadRow = Pick<Selectable<ThreadsTable>, (typeof THREAD_COLUMNS)[number]>;
@@ -46,6 +51,11 @@ export function threadFromRow(row: ThreadRow): ThreadMetadata {
     gitSha: row.git_sha,
     gitBranch: row.git_branch,
     gitOriginUrl: row.git_origin_url,
+    threadSource: row.thread_source,
+    agentNickname: row.agent_nickname,
+    agentRole: row.agent_role,
+    parentThreadId: row.parent_thread_id,
+    forkedFromId: row.forked_from_id,
   };
 }
 
@@ -70,5 +80,10 @@ export function threadToRow(thread: ThreadMetadata): Insertable<ThreadsTable> {
     git_sha: thread.gitSha,
     git_branch: thread.gitBranch,
     git_origin_url: thread.gitOriginUrl,
+    thread_source: thread.threadSource,
+    agent_nickname: thread.agentNickname,
+    agent_role: thread.agentRole,
+    parent_thread_id: thread.parentThreadId,
+    forked_from_id: thread.forkedFromId,
   };
 }

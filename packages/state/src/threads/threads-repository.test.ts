@@ -70,6 +70,11 @@ describe('threads: writes and reads', () => {
       gitOriginUrl: 'git@example.invalid:acme/repo-b.git',
       cwd: '/home/user/projects/plain-d/nested dir',
       cliVersion: '0.169.0',
+      threadSource: 'subagent',
+      agentNickname: 'Peirce',
+      agentRole: 'explorer',
+      parentThreadId: idOf(7),
+      forkedFromId: idOf(8),
     });
     await store.threads.upsert(meta);
     expect(await store.threads.get(meta.id)).toEqual(meta);
@@ -246,7 +251,7 @@ describe('threads: listing', () => {
     expect(await list({})).toEqual([idOf(5), idOf(3), idOf(2), idOf(1)]);
     expect(await list({ archived: true })).toEqual([idOf(4)]);
     expect(await list({ sources: ['cli', 'vscode'] })).toEqual([idOf(2), idOf(1)]);
-    expect(await list({ sources: ['{"subagent":"review"}'] })).toEqual([idOf(5)]);
+    expect(await list({ sources: ['subAgentReview'] })).toEqual([idOf(5)]);
     expect(await list({ modelProviders: ['mock'] })).toEqual([idOf(3)]);
     expect(await list({ cwds: ['/a'] })).toEqual([idOf(3), idOf(1)]);
     expect(await list({ cwds: ['/a', '/b'], sources: ['cli', 'vscode'] })).toEqual([
@@ -258,6 +263,105 @@ describe('threads: listing', () => {
     ]);
     expect(await list({ sources: [], modelProviders: [], cwds: [] })).toHaveLength(4);
     expect(await list({ sources: ['mcp'] })).toEqual([]);
+  });
+
+  it('filters by Codex source kinds, sub-agent families included, with index-friendly SQL', async () => {
+    const spawn = (parent: number, nickname: string) =>
+      `{"subagent":{"thread_spawn":{"parent_thread_id":"${idOf(parent)}","depth":1,"agent_path":null,"agent_nickname":"${nickname}","agent_role":null}}}`;
+    const sources = [
+      'cli',
+      'vscode',
+      'exec',
+      'mcp',
+      '{"subagent":"review"}',
+      '{"subagent":"compact"}',
+      spawn(2, 'Peirce'),
+      '{"subagent":{"other":"guardian"}}',
+      '{"subagent":"memory_consolidation"}',
+      'unknown',
+      'something-new',
+      '{"custom":"atlas"}',
+      '{"internal":"memory_consolidation"}',
+    ];
+    await store.threads.upsertMany(sources.map((source, n) => thread(n + 1, { source })));
+    const list = async (kinds: string[]) =>
+      (await allPages({ pageSize: 3, sources: kinds }))
+        .map((id) => sources[parseInt(id.slice(-12), 16) - 1])
+        .reverse();
+
+    expect(await list(['cli'])).toEqual(['cli']);
+    expect(await list(['appServer'])).toEqual(['mcp']);
+    expect(await list(['app-server', 'Exec'])).toEqual(['exec', 'mcp']);
+    expect(await list(['subagent'])).toEqual(sources.slice(4, 9));
+    expect(await list(['subAgent'])).toEqual(sources.slice(4, 9));
+    expect(await list(['subAgentReview'])).toEqual(['{"subagent":"review"}']);
+    expect(await list(['sub-agent-compact'])).toEqual(['{"subagent":"compact"}']);
+    expect(await list(['subAgentThreadSpawn'])).toEqual([spawn(2, 'Peirce')]);
+    expect(await list(['subAgentOther'])).toEqual(['{"subagent":{"other":"guardian"}}']);
+    // Codex's Unknown: what it does not recognise; its custom and internal sources are of no kind.
+    expect(await list(['unknown'])).toEqual(['unknown', 'something-new']);
+    expect(await list(['vscode', 'subAgentThreadSpawn'])).toEqual(['vscode', spawn(2, 'Peirce')]);
+    await expect(store.threads.list({ pageSize: 1, sources: ['nope'] })).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+      argument: 'sources',
+    });
+
+    const raw = new Database(stateDbPath(home), { readonly: true });
+    const detail = (
+      raw
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM threads WHERE archived = 0 AND source >= '{"subagent":' AND source < '{"subagent";'`,
+        )
+        .all() as Array<{ detail: string }>
+    )
+      .map((r) => r.detail)
+      .join(' | ');
+    expect(detail).toContain('idx_threads_archived_source');
+    raw.close();
+  });
+
+  it('lists the sub-agents a thread spawned, oldest first, archived or not (indexed)', async () => {
+    const parent = thread(1, { source: 'vscode' });
+    const child = (n: number, overrides: Partial<ThreadMetadata> = {}) =>
+      thread(n, {
+        source: `{"subagent":{"thread_spawn":{"parent_thread_id":"${idOf(1)}","depth":1}}}`,
+        threadSource: 'subagent',
+        agentNickname: `agent ${n}`,
+        parentThreadId: idOf(1),
+        ...overrides,
+      });
+    await store.threads.upsertMany([
+      parent,
+      child(3),
+      child(2, { archivedAt: 9, agentRole: 'explorer' }),
+      child(4, { firstUserMessage: null, title: '' }),
+      thread(5, { parentThreadId: idOf(2) }),
+    ]);
+    const subAgents = await store.threads.listSubAgents(idOf(1).toUpperCase());
+    expect(subAgents.map((t) => [t.id, t.agentNickname, t.agentRole])).toEqual([
+      [idOf(2), 'agent 2', 'explorer'],
+      [idOf(3), 'agent 3', null],
+      [idOf(4), 'agent 4', null],
+    ]);
+    expect(await store.threads.listSubAgents(idOf(1), { limit: 1 })).toHaveLength(1);
+    expect(await store.threads.listSubAgents(idOf(5))).toEqual([]);
+    await expect(store.threads.listSubAgents('nope')).rejects.toMatchObject({
+      argument: 'parentId',
+    });
+
+    const raw = new Database(stateDbPath(home), { readonly: true });
+    const detail = (
+      raw
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM threads WHERE parent_thread_id = ? ORDER BY created_at, id LIMIT 100`,
+        )
+        .all(idOf(1)) as Array<{ detail: string }>
+    )
+      .map((r) => r.detail)
+      .join(' | ');
+    expect(detail).toContain('idx_threads_parent_thread_id');
+    expect(detail).not.toContain('TEMP B-TREE');
+    raw.close();
   });
 
   it('scan walks every row in id order, listable or not, archived or not', async () => {

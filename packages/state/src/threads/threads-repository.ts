@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { Insertable, SelectQueryBuilder } from 'kysely';
+import type {
+  Expression,
+  ExpressionBuilder,
+  Insertable,
+  SelectQueryBuilder,
+  SqlBool,
+} from 'kysely';
 
 import { InvalidArgumentError } from '../errors.js';
 import { immediateRawTransaction } from '../sqlite/immediate-transaction.js';
@@ -7,6 +13,12 @@ import type { StateDatabase, ThreadsTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow, threadToRow } from './thread-row.js';
+import {
+  type SourceKindPattern,
+  type ThreadSourceKind,
+  parseSourceKinds,
+  sourceKindPattern,
+} from './thread-source-kind.js';
 
 /**
  * Column a thread listing is sorted by (newest first).
@@ -53,7 +65,11 @@ export interface ListThreadsOptions {
   sortKey?: ThreadSortKey | undefined;
   /** List archived threads instead of active ones (default false). */
   archived?: boolean | undefined;
-  /** Only these sources (empty or absent: all). */
+  /**
+   * Only threads of these source kinds (Codex's `sourceKinds`, any spelling
+   * {@link parseSourceKind} reads: `exec`, `subagent` for every sub-agent, `subAgentReview`, …);
+   * empty or absent: all. An unknown kind throws {@link InvalidArgumentError}.
+   */
   sources?: readonly string[] | undefined;
   /** Only these model providers (empty or absent: all). */
   modelProviders?: readonly string[] | undefined;
@@ -113,6 +129,11 @@ const INSERT_COLUMNS = [
   'git_sha',
   'git_branch',
   'git_origin_url',
+  'thread_source',
+  'agent_nickname',
+  'agent_role',
+  'parent_thread_id',
+  'forked_from_id',
 ] as const satisfies ReadonlyArray<keyof Insertable<ThreadsTable>>;
 
 const UPDATABLE_COLUMNS = INSERT_COLUMNS.filter(
@@ -347,6 +368,33 @@ export class ThreadsRepository {
   }
 
   /**
+   * The sub-agent threads a thread spawned (whose `parentThreadId` is `parentId`), archived or not,
+   * listable or not, oldest first, at most `limit` (default 100). An indexed query.
+   *
+   * @example
+   * ```ts
+   * for (const child of await store.threads.listSubAgents(thread.id)) {
+   *   console.log(child.id, child.agentNickname, child.agentRole);
+   * }
+   * ```
+   */
+  async listSubAgents(
+    parentId: string,
+    options: { limit?: number | undefined } = {},
+  ): Promise<ThreadMetadata[]> {
+    const limit = checkedPageSize(options.limit ?? 100, 'limit');
+    const rows = await this.#context.db
+      .selectFrom('threads')
+      .select(THREAD_COLUMNS)
+      .where('parent_thread_id', '=', normalizeThreadId(parentId, 'parentId'))
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(threadFromRow);
+  }
+
+  /**
    * Number of threads, all of them or only active / archived ones (listable or not).
    *
    * @example
@@ -447,9 +495,8 @@ export class ThreadsRepository {
       .where('first_user_message', '<>', '');
     if (options.cwds && options.cwds.length > 0)
       query = query.where('cwd', 'in', [...options.cwds]);
-    if (options.sources && options.sources.length > 0) {
-      query = query.where('source', 'in', [...options.sources]);
-    }
+    const kinds = parseSourceKinds(options.sources);
+    if (kinds.length > 0) query = query.where((eb) => sourceKindsFilter(eb, kinds));
     if (options.modelProviders && options.modelProviders.length > 0) {
       query = query.where('model_provider', 'in', [...options.modelProviders]);
     }
@@ -459,6 +506,32 @@ export class ThreadsRepository {
     }
     return query;
   }
+}
+
+/**
+ * SQL for "the source is of one of these kinds": equality and prefix ranges on `source`
+ * (`source >= '{"subagent":' AND source < '{"subagent";'`), which an index on the column serves,
+ * unlike `LIKE` under SQLite's default case-insensitive collation.
+ */
+function sourceKindsFilter(
+  eb: ExpressionBuilder<StateDatabase, 'threads'>,
+  kinds: readonly ThreadSourceKind[],
+): Expression<SqlBool> {
+  const one = (pattern: SourceKindPattern): Expression<SqlBool> => {
+    const hit = eb.or([
+      ...(pattern.exact.length > 0 ? [eb('source', 'in', [...pattern.exact])] : []),
+      ...pattern.prefixes.map((prefix) =>
+        eb.and([eb('source', '>=', prefix), eb('source', '<', prefixEnd(prefix))]),
+      ),
+    ]);
+    return pattern.negated ? eb.not(hit) : hit;
+  };
+  return eb.or(kinds.map((kind) => one(sourceKindPattern(kind))));
+}
+
+/** The smallest string greater than every string starting with `prefix` (last code unit + 1). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 function sortColumnOf(sortKey: ThreadSortKey | undefined): 'created_at' | 'updated_at' {

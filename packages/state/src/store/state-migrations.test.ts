@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+
+import { tempDirs } from '@agent-state/test-utils';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { AGENT_STATE_APPLICATION_ID } from '../paths/generations.js';
+import { stateDbPath } from '../paths/home.js';
+import { migrate } from '../sqlite/migrator.js';
+import { STATE_MIGRATIONS } from './state-migrations.js';
+import { openStateStore } from './state-store.js';
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+const PARENT = '01a249b9-5eba-7de0-b66b-0557cb848718';
+const CHILD = '01a249b9-5f2b-71f1-a37d-01aa2bd12098';
+const SPAWN_SOURCE = `{"subagent":{"thread_spawn":{"parent_thread_id":"${PARENT.toUpperCase()}","depth":1,"agent_path":null,"agent_nickname":"Peirce","agent_role":"explorer"}}}`;
+
+describe('0003_thread_subagent_columns', () => {
+  it('adds the sub-agent and fork columns and fills what an older row’s source tells', async () => {
+    const home = temp.make('home');
+    mkdirSync(home, { recursive: true });
+    const db = new Database(stateDbPath(home));
+    const before = STATE_MIGRATIONS.filter((m) => m.name < '0003_thread_subagent_columns');
+    migrate(db, {
+      path: stateDbPath(home),
+      applicationId: AGENT_STATE_APPLICATION_ID,
+      migrations: before,
+    });
+    const insert = db.prepare(
+      `INSERT INTO threads (id, rollout_path, created_at, updated_at, source, model_provider, cwd,
+         title, sandbox_policy, approval_mode, first_user_message)
+       VALUES (?, ?, 1796533215, 1796533215, ?, 'mock', '/app', 't', '{}', 'never', 't')`,
+    );
+    insert.run(PARENT, '/r/parent.jsonl', 'vscode');
+    insert.run(CHILD, '/r/child.jsonl', SPAWN_SOURCE);
+    insert.run(
+      '01a249b9-0000-7000-8000-000000000001',
+      '/r/bad.jsonl',
+      '{"subagent":{"thread_spawn":',
+    );
+    db.close();
+
+    const store = await openStateStore({ home });
+    try {
+      expect(await store.threads.get(CHILD)).toMatchObject({
+        source: SPAWN_SOURCE,
+        parentThreadId: PARENT,
+        agentNickname: 'Peirce',
+        agentRole: 'explorer',
+        threadSource: null,
+        forkedFromId: null,
+      });
+      expect(await store.threads.get(PARENT)).toMatchObject({
+        parentThreadId: null,
+        agentNickname: null,
+      });
+      expect((await store.threads.listSubAgents(PARENT)).map((t) => t.id)).toEqual([CHILD]);
+    } finally {
+      await store.close();
+    }
+  });
+});
