@@ -25,7 +25,11 @@ import { createLogger, type LogRecord } from '../logger.js';
 import { AGENT_STATE_APPLICATION_ID } from '../paths/generations.js';
 import { stateDbPath } from '../paths/home.js';
 import { buildThreadMetadata } from '../threads/thread-metadata.js';
+import { STATE_MIGRATIONS } from './state-migrations.js';
 import { openStateStore } from './state-store.js';
+
+/** The schema version a new store gets. */
+const LATEST = STATE_MIGRATIONS.length;
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
@@ -60,12 +64,12 @@ describe('openStateStore', () => {
     const info = await store.info();
     await store.close();
 
-    expect(info).toMatchObject({ path: stateDbPath(home), generation: 1, schemaVersion: 2 });
+    expect(info).toMatchObject({ path: stateDbPath(home), generation: 1, schemaVersion: LATEST });
     expect(existsSync(stateDbPath(home))).toBe(true);
     const db = new Database(stateDbPath(home), { readonly: true });
     expect(db.pragma('application_id', { simple: true })).toBe(AGENT_STATE_APPLICATION_ID);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
     db.close();
   });
 
@@ -107,7 +111,7 @@ describe('openStateStore', () => {
 
     const error = await openStateStore({ home }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreTooNewError);
-    expect(error).toMatchObject({ code: ErrorCode.StoreTooNew, found: 99, supported: 2 });
+    expect(error).toMatchObject({ code: ErrorCode.StoreTooNew, found: 99, supported: LATEST });
     expect((error as Error).message).toContain(stateDbPath(home));
     expect(readFileSync(stateDbPath(home)).equals(before)).toBe(true);
   });
