@@ -4,11 +4,7 @@ import type { Selectable } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
-import {
-  type LeaseHolder,
-  holderColumns,
-  holderFromColumns,
-} from '../leases/lease-holder.js';
+import { type LeaseHolder, holderColumns, holderFromColumns } from '../leases/lease-holder.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { BackfillStateTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -256,7 +252,10 @@ export class BackfillRepository {
    * }, 20_000);
    * ```
    */
-  async heartbeat(lease: BackfillLease, options: BackfillRenewOptions = {}): Promise<BackfillLease> {
+  async heartbeat(
+    lease: BackfillLease,
+    options: BackfillRenewOptions = {},
+  ): Promise<BackfillLease> {
     return this.#renew(lease, progressColumns(options.progress));
   }
 
@@ -417,9 +416,10 @@ const NO_HOLDER = {
   progress_total: null,
 } as const;
 
-function progressColumns(
-  progress: BackfillProgressCounts | undefined,
-): { progress_done?: number; progress_total?: number } {
+function progressColumns(progress: BackfillProgressCounts | undefined): {
+  progress_done?: number;
+  progress_total?: number;
+} {
   if (progress === undefined) return {};
   for (const [name, value] of [
     ['progress.done', progress.done],
