@@ -301,8 +301,8 @@ export class StoreIoError extends AgentStateError {
  * ```
  */
 export class LeaseHeldError extends AgentStateError {
-  /** The process holding the lease, when known. */
-  readonly holder: LeaseHolder | null;
+  /** The process holding the lease (host and pid), when known. */
+  readonly holder: Pick<LeaseHolder, 'host' | 'pid'> | null;
 
   /**
    * `what` names the lease; the message reads `<what> is held by another process`, followed by
@@ -315,7 +315,10 @@ export class LeaseHeldError extends AgentStateError {
    * // message: 'the backfill is held by another process (pid 1234 on host laptop)'
    * ```
    */
-  constructor(what: string, options: { holder?: LeaseHolder | null | undefined } = {}) {
+  constructor(
+    what: string,
+    options: { holder?: Pick<LeaseHolder, 'host' | 'pid'> | null | undefined } = {},
+  ) {
     const holder = options.holder ?? null;
     const who = holder === null ? '' : ` (pid ${holder.pid} on host ${holder.host})`;
     super(ErrorCode.LeaseHeld, `${what} is held by another process${who}`);
