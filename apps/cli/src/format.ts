@@ -138,3 +138,8 @@ export function plural(count: number, noun: string, pluralNoun = `${noun}s`): st
 export function shellQuote(value: string): string {
   return /^[\w./~@%+=:,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A lease holder for people: `pid 1234 on host laptop`. */
+export function formatHolder(holder: { host: string; pid: number }): string {
+  return `pid ${holder.pid} on host ${singleLine(holder.host)}`;
+}

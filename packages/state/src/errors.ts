@@ -1,3 +1,5 @@
+import type { LeaseHolder } from './leases/lease-holder.js';
+
 /**
  * Stable error codes of agent-state. Every error this project throws on purpose carries one, so
  * callers (and the CLI, which maps them to exit codes in one place) can branch on `error.code`
@@ -299,17 +301,28 @@ export class StoreIoError extends AgentStateError {
  * ```
  */
 export class LeaseHeldError extends AgentStateError {
+  /** The process holding the lease (host and pid), when known. */
+  readonly holder: Pick<LeaseHolder, 'host' | 'pid'> | null;
+
   /**
-   * `what` names the lease; the message reads `<what> is held by another process`.
+   * `what` names the lease; the message reads `<what> is held by another process`, followed by
+   * ` (pid <pid> on host <host>)` when `options.holder` is known.
    *
    * @example
    * ```ts
    * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
-   * if (claim.outcome === 'held') throw new LeaseHeldError('backfill');
+   * if (claim.outcome === 'held') throw new LeaseHeldError('the backfill', { holder: claim.holder });
+   * // message: 'the backfill is held by another process (pid 1234 on host laptop)'
    * ```
    */
-  constructor(what: string) {
-    super(ErrorCode.LeaseHeld, `${what} is held by another process`);
+  constructor(
+    what: string,
+    options: { holder?: Pick<LeaseHolder, 'host' | 'pid'> | null | undefined } = {},
+  ) {
+    const holder = options.holder ?? null;
+    const who = holder === null ? '' : ` (pid ${holder.pid} on host ${holder.host})`;
+    super(ErrorCode.LeaseHeld, `${what} is held by another process${who}`);
+    this.holder = holder;
   }
 }
 

@@ -17,6 +17,15 @@ export {
 } from './errors.js';
 export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
 export {
+  type LeaseHolder,
+  type LeaseHolderProbe,
+  currentLeaseHolder,
+  isHolderDeadOnThisHost,
+  systemLeaseHolderProbe,
+  timeBasedLeaseHolderProbe,
+} from './leases/lease-holder.js';
+export { processStartTime } from './leases/process-start-time.js';
+export {
   type LogFields,
   type LogLevel,
   type LogRecord,
@@ -91,6 +100,8 @@ export {
 export {
   type BackfillClaim,
   type BackfillLease,
+  type BackfillProgressCounts,
+  type BackfillRenewOptions,
   BackfillRepository,
   type BackfillState,
   type BackfillStatus,

@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { openStateStore } from '@agent-state/state';
-import { tempDirs } from '@agent-state/test-utils';
+import { forkScript, tempDirs } from '@agent-state/test-utils';
 import picocolors from 'picocolors';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -14,10 +16,38 @@ import {
   parseWorkers,
   progressText,
   renderBackfillReport,
+  runBackfillCommand,
+  waitText,
 } from './backfill.js';
+import type { BackfillHolderArgs } from './backfill-holder.worker.js';
 
+const HOLDER = fileURLToPath(new URL('./backfill-holder.worker.ts', import.meta.url));
 const temp = tempDirs();
-afterEach(() => temp.cleanup());
+const holders: Array<ReturnType<typeof forkScript>> = [];
+afterEach(() => {
+  for (const holder of holders.splice(0)) {
+    if (holder.process.exitCode === null && holder.process.signalCode === null) {
+      holder.process.kill('SIGKILL');
+    }
+  }
+  temp.cleanup();
+});
+
+/**
+ * Starts a real process that takes the backfill lease of `home` for 10 minutes, records that it
+ * indexed 3,200 of 10,000 rollouts, and holds the lease (alive, never renewing it) until killed.
+ */
+async function startHolder(home: string): Promise<ReturnType<typeof forkScript>> {
+  const args: BackfillHolderArgs = { home, progress: { done: 3_200, total: 10_000 } };
+  const holder = forkScript(HOLDER, args);
+  holders.push(holder);
+  const outcome = await new Promise<string>((resolve, reject) => {
+    holder.process.once('message', (message: { outcome: string }) => resolve(message.outcome));
+    void holder.exited.then(() => reject(new Error(`holder exited: ${holder.stderr()}`)));
+  });
+  expect(outcome).toBe('claimed');
+  return holder;
+}
 
 const plain = picocolors.createColors(false);
 
@@ -50,6 +80,7 @@ describe('agent-state backfill --json', () => {
         failed: 0,
         linesSkipped: 0,
         failures: [],
+        holder: null,
       });
       expect(first.json.durationMs).toBeGreaterThanOrEqual(0);
       expect(Number.isInteger(first.json.durationMs)).toBe(true);
@@ -113,19 +144,77 @@ describe('agent-state backfill --json', () => {
 });
 
 describe('agent-state backfill while another process holds the lease', () => {
-  it('exits 4 at once with --no-wait', async () => {
+  it('exits 4 at once with --no-wait, naming the holder (a real process)', async () => {
     const home = codexHome(temp);
-    await holdLease(home, 600);
-    const { exitCode, stdout, stderr } = await runCli([
-      '--home',
-      home,
-      'backfill',
-      '--no-wait',
-      '--json',
+    const holder = await startHolder(home);
+    const pid = holder.process.pid;
+    const json = await runCli(['--home', home, 'backfill', '--no-wait', '--json']);
+    expect(json.exitCode).toBe(ExitCode.LeaseHeld);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'held',
+      scanned: 0,
+      holder: { host: hostname(), pid },
+    });
+    expect(json.stderr).toBe(
+      `agent-state: the backfill is held by another process (pid ${pid} on host ${hostname()})\n`,
+    );
+    const text = await runCli(['--home', home, 'backfill', '--no-wait']);
+    expect(text).toEqual({ exitCode: ExitCode.LeaseHeld, stdout: '', stderr: json.stderr });
+  });
+
+  it('says who runs it and how far it got while waiting; takes over at once when that process is killed', async () => {
+    const home = codexHome(temp);
+    const holder = await startHolder(home);
+    const pid = holder.process.pid;
+    const io = captureIo();
+    const running = runCliJson<BackfillReport>(['--home', home, 'backfill', '--json'], io);
+    const waiting = new RegExp(
+      `^agent-state: backfill running in pid ${pid} on host ${hostname().replace(/[.]/g, '\\.')} \\(since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ, 3,200 of 10,000 rollouts\\); waiting… \\(--no-wait exits instead\\)\\n`,
+    );
+    while (!waiting.test(io.stderr.text())) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The holder's lease runs for 10 more minutes; its death alone ends the wait.
+    holder.process.kill('SIGKILL');
+    await holder.exited;
+    const { exitCode, json, stderr } = await running;
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(json).toMatchObject({
+      status: 'complete',
+      scanned: 12,
+      upserted: 12,
+      holder: { host: hostname(), pid },
+    });
+    expect(stderr.split('\n').slice(1)).toEqual([
+      `agent-state: the backfill in pid ${pid} on host ${hostname()} died; taking it over`,
+      '',
     ]);
-    expect(exitCode).toBe(ExitCode.LeaseHeld);
-    expect(stdout).toBe('');
-    expect(stderr).toBe('agent-state: the backfill is held by another process\n');
+  });
+
+  it('polls with the injected sleeper, never sleeping through the lease', async () => {
+    const home = codexHome(temp);
+    const holder = await startHolder(home);
+    const io = captureIo();
+    const pauses: number[] = [];
+    const exitCode = await runBackfillCommand({
+      home,
+      json: true,
+      wait: true,
+      workers: 0,
+      io,
+      pollMs: 250,
+      sleep: async (ms) => {
+        pauses.push(ms);
+        // The second poll finds the holder gone.
+        if (pauses.length === 1) {
+          holder.process.kill('SIGKILL');
+          await holder.exited;
+        }
+      },
+    });
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(pauses).toEqual([250]);
+    expect(JSON.parse(io.stdout.text())).toMatchObject({ status: 'complete', scanned: 12 });
   });
 
   it('waits by default, takes over once the other lease expires, and completes', async () => {
@@ -140,12 +229,11 @@ describe('agent-state backfill while another process holds the lease', () => {
     ]);
     expect(exitCode).toBe(ExitCode.Ok);
     expect(json).toMatchObject({ status: 'complete', scanned: 12, upserted: 12, failed: 0 });
-    expect(stderr).toBe(
-      [
-        'agent-state: another process is running the backfill; waiting for it (--no-wait exits instead)',
-        'agent-state: the other process stopped without finishing; taking the backfill over',
-        '',
-      ].join('\n'),
+    // The lease is this process's own (alive): only its deadline ends the wait.
+    expect(stderr).toMatch(
+      new RegExp(
+        `^agent-state: backfill running in pid ${process.pid} on host .+ \\(since .+Z, starting\\); waiting… \\(--no-wait exits instead\\)\\nagent-state: the other process stopped without finishing; taking the backfill over\\n$`,
+      ),
     );
   });
 
@@ -157,7 +245,7 @@ describe('agent-state backfill while another process holds the lease', () => {
       if (claim.outcome !== 'claimed') throw new Error('not claimed');
       const io = captureIo();
       const running = runCli(['--home', home, 'backfill'], io);
-      while (!io.stderr.text().includes('waiting for it')) {
+      while (!io.stderr.text().includes('; waiting…')) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await other.backfill.markComplete(claim.lease);
@@ -200,6 +288,7 @@ describe('backfill rendering', () => {
     failed: 25,
     linesSkipped: 2,
     durationMs: 1500,
+    holder: null,
     failures: Array.from({ length: 25 }, (_, index) => ({
       path: `/h/sessions/r${index}.jsonl`,
       message: `/h/sessions/r${index}.jsonl: empty rollout (no lines)`,
@@ -216,6 +305,29 @@ describe('backfill rendering', () => {
     expect(lines).toContain('  /h/sessions/r19.jsonl: empty rollout (no lines)');
     expect(lines).not.toContain('  /h/sessions/r20.jsonl: empty rollout (no lines)');
     expect(lines.at(-1)).toBe('  …and 5 more (see --json)');
+  });
+
+  it('says who holds the lease and how far it got', () => {
+    const state = {
+      status: 'running' as const,
+      lastWatermark: 'sessions/2026/11/21/rollout-a.jsonl',
+      lastSuccessAt: null,
+      updatedAt: 1_795_239_900,
+      leaseUntil: 1_795_240_000,
+      holder: { host: 'laptop', pid: 1234, startedAt: 'linux:b:1' },
+      holderDead: false,
+      claimedAt: 1_795_239_845,
+      progress: { done: 3_200, total: 10_000 },
+    };
+    expect(waitText(state)).toBe(
+      'backfill running in pid 1234 on host laptop (since 2026-11-21T05:44:05Z, 3,200 of 10,000 rollouts)',
+    );
+    expect(waitText({ ...state, progress: null })).toBe(
+      'backfill running in pid 1234 on host laptop (since 2026-11-21T05:44:05Z, at sessions/2026/11/21/rollout-a.jsonl)',
+    );
+    expect(
+      waitText({ ...state, holder: null, claimedAt: null, progress: null, lastWatermark: null }),
+    ).toBe('backfill running in another process (starting)');
   });
 
   it('formats the progress line with the rate once it is known', () => {

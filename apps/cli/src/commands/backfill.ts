@@ -8,11 +8,17 @@ import {
   type BackfillResult,
   runBackfill,
 } from '@agent-state/rollout';
-import { LeaseHeldError, type StateStore, unixSeconds } from '@agent-state/state';
+import {
+  type BackfillState,
+  type LeaseHolder,
+  LeaseHeldError,
+  type StateStore,
+  unixSeconds,
+} from '@agent-state/state';
 import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
 import { ExitCode } from '../exit-codes.js';
-import { formatDuration, plural, singleLine } from '../format.js';
+import { formatDuration, formatHolder, formatIsoTime, plural, singleLine } from '../format.js';
 import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../output.js';
 import { StatusLine, progressBar } from '../status-line.js';
 import { withStore } from '../store-session.js';
@@ -20,9 +26,10 @@ import { withStore } from '../store-session.js';
 /**
  * What `agent-state backfill --json` prints. `status` is how the run ended: `complete` (this run
  * indexed the rest), `already-complete` (nothing to do, or another process finished it while this
- * one waited) or `aborted` (interrupted; it resumes on the next run). Rollouts that could not be
- * indexed are counted in `failed`, listed in `failures` (at most 100) and skipped: the backfill
- * completes without them and the command still exits 0.
+ * one waited), `aborted` (interrupted; it resumes on the next run) or, with `--no-wait` (exit 4),
+ * `held` (another live process runs it: see `holder`). Rollouts that could not be indexed are
+ * counted in `failed`, listed in `failures` (at most 100) and skipped: the backfill completes
+ * without them and the command still exits 0.
  *
  * @example
  * ```ts
@@ -45,6 +52,11 @@ export interface BackfillReport {
   durationMs: number;
   /** The first failures, each naming its file. */
   failures: BackfillFailure[];
+  /**
+   * The other process that held the backfill lease while this command ran (the last one, when
+   * it waited for several), `null` when none did or it was not recorded.
+   */
+  holder: { host: string; pid: number } | null;
 }
 
 /** Options of {@link runBackfillCommand}. */
@@ -60,6 +72,11 @@ export interface RunBackfillCommandOptions {
   signal?: AbortSignal | undefined;
   /** How often the state of another process's backfill is read while waiting, ms (default 500). */
   pollMs?: number | undefined;
+  /**
+   * Waits `ms` between two reads of another process's backfill; rejects when `signal` fires
+   * (default: a timer). Tests inject their own.
+   */
+  sleep?: ((ms: number, signal: AbortSignal | undefined) => Promise<void>) | undefined;
 }
 
 /** How waiting for another process's backfill ended: it finished, or this command was stopped. */
@@ -71,7 +88,9 @@ const MAX_LISTED_FAILURES = 20;
 export const BACKFILL_HELP = `
 Indexes every rollout of the home (sessions/ and archived_sessions/) into the store, resumably:
 an interrupted backfill continues after its last checkpoint. One process at a time runs it; by
-default another invocation waits for it (and takes over if that process dies), --no-wait exits 4.
+default another invocation says which process (pid, host) runs it, shows its progress and waits
+for it, --no-wait exits 4. A backfill that was killed is resumed at once by the next one on the
+same host (on another host sharing the home, once its 2-minute lease runs out).
 
 Rollouts that cannot be read are skipped and listed with their paths; the backfill still completes
 and exits 0 (a warning goes to stderr). Fix them, then run \`agent-state reconcile --repair\`.
@@ -111,29 +130,27 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
     linesSkipped: 0,
     durationMs: 0,
     failures: [],
+    holder: null,
   };
 
   // How waiting for another process's backfill ended, when this command waited.
   let waited: WaitEnd | undefined;
   await withStore(options.home, async (store) => {
     const line = new StatusLine({ stream: io.stderr });
-    let announcedWait = false;
     try {
       for (;;) {
         const result = await runOnce(store, options, line);
         addUp(report, result);
+        if (result.holder) report.holder = { host: result.holder.host, pid: result.holder.pid };
         if (result.outcome !== 'held' && result.outcome !== 'lease-lost') {
           report.status = result.outcome;
           return;
         }
-        if (!options.wait) throw new LeaseHeldError('the backfill');
-        if (!announcedWait && !line.enabled) {
-          writeLines(io.stderr, [
-            'agent-state: another process is running the backfill; waiting for it (--no-wait exits instead)',
-          ]);
+        if (!options.wait) {
+          report.status = 'held';
+          return;
         }
-        announcedWait = true;
-        const end = await waitForOtherProcess(store, line, options);
+        const { end, holder } = await waitForOtherProcess(store, line, options, report);
         if (end === 'complete') {
           report.status = report.scanned > 0 ? 'complete' : 'already-complete';
           waited = 'finished-elsewhere';
@@ -146,7 +163,9 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
         }
         line.clear();
         writeLines(io.stderr, [
-          'agent-state: the other process stopped without finishing; taking the backfill over',
+          end === 'holder-died' && holder !== null
+            ? `agent-state: the backfill in ${formatHolder(holder)} died; taking it over`
+            : 'agent-state: the other process stopped without finishing; taking the backfill over',
         ]);
       }
     } finally {
@@ -156,6 +175,11 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
 
   report.durationMs = Math.round(performance.now() - started);
   const colors = colorsFor(io.stdout, io.env);
+  if (report.status === 'held') {
+    // --no-wait: the report (with --json), then the one error-to-exit-code mapping (4).
+    if (options.json) writeJson(io.stdout, report);
+    throw new LeaseHeldError('the backfill', { holder: report.holder });
+  }
   if (options.json) writeJson(io.stdout, report);
   else writeLines(io.stdout, renderBackfillReport(report, colors, { waited }));
 
@@ -212,31 +236,79 @@ export function progressText(progress: BackfillProgress, elapsedMs: number): str
 }
 
 /**
- * Polls the backfill state while another process holds the lease: `complete` once it finished,
- * `takeover` once its lease expired or was released, `aborted` when the signal fired.
+ * Polls the backfill state while another process holds the lease, saying who holds it and how
+ * far it got (on the status line on a terminal, else once per holder on stderr): `complete` once
+ * it finished, `holder-died` as soon as its holder is seen dead on this host, `takeover` once its
+ * lease expired or was released, `aborted` when the signal fired. `holder` is the last holder
+ * seen.
  */
 async function waitForOtherProcess(
   store: StateStore,
   line: StatusLine,
   options: RunBackfillCommandOptions,
-): Promise<'complete' | 'takeover' | 'aborted'> {
+  report: BackfillReport,
+): Promise<{
+  end: 'complete' | 'holder-died' | 'takeover' | 'aborted';
+  holder: LeaseHolder | null;
+}> {
   const pollMs = options.pollMs ?? 500;
+  const pause =
+    options.sleep ??
+    ((ms: number, signal: AbortSignal | undefined) => sleep(ms, undefined, { signal }));
+  let holder: LeaseHolder | null = null;
+  let announced: string | undefined;
   for (;;) {
-    if (options.signal?.aborted === true) return 'aborted';
+    if (options.signal?.aborted === true) return { end: 'aborted', holder };
     const state = await store.backfill.get();
-    if (state.status === 'complete') return 'complete';
+    if (state.status === 'complete') return { end: 'complete', holder };
+    if (state.holder !== null) {
+      holder = state.holder;
+      report.holder = { host: holder.host, pid: holder.pid };
+    }
+    if (state.holderDead) return { end: 'holder-died', holder };
     const now = unixSeconds(store.clock);
     if (state.status !== 'running' || state.leaseUntil === null || state.leaseUntil <= now) {
-      return 'takeover';
+      return { end: 'takeover', holder };
     }
-    const at = state.lastWatermark === null ? 'starting' : `at ${singleLine(state.lastWatermark)}`;
-    line.draw(`waiting for another process: ${at}`);
+    const text = `${waitText(state)}; waiting…`;
+    if (line.enabled) {
+      line.draw(text);
+    } else {
+      const who = state.holder === null ? '' : `${state.holder.host}:${state.holder.pid}`;
+      if (announced !== who) {
+        writeLines(options.io.stderr, [`agent-state: ${text} (--no-wait exits instead)`]);
+        announced = who;
+      }
+    }
     try {
-      await sleep(pollMs, undefined, { signal: options.signal });
+      await pause(pollMs, options.signal);
     } catch {
-      return 'aborted';
+      return { end: 'aborted', holder };
     }
   }
+}
+
+/**
+ * Who runs the backfill and how far it got: `backfill running in pid 1234 on host h (since
+ * 2026-11-21T05:44:08Z, 3,200 of 10,000 rollouts)`.
+ */
+export function waitText(state: BackfillState): string {
+  const who = state.holder === null ? 'in another process' : `in ${formatHolder(state.holder)}`;
+  const facts: string[] = [];
+  if (state.claimedAt !== null) facts.push(`since ${formatIsoTime(state.claimedAt)}`);
+  if (state.progress !== null) {
+    facts.push(`${count(state.progress.done)} of ${count(state.progress.total)} rollouts`);
+  } else if (state.lastWatermark !== null) {
+    facts.push(`at ${singleLine(state.lastWatermark)}`);
+  } else {
+    facts.push('starting');
+  }
+  return `backfill running ${who} (${facts.join(', ')})`;
+}
+
+/** `10,000`. */
+function count(value: number): string {
+  return value.toLocaleString('en-US');
 }
 
 function addUp(report: BackfillReport, result: BackfillResult): void {

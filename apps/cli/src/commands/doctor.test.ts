@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -223,8 +225,35 @@ describe('agent-state doctor --json', () => {
     await store.close();
     const { exitCode, report } = await doctorJson(home);
     expect(exitCode).toBe(ExitCode.Ok);
-    expect(report.backfill?.status).toBe('running');
+    expect(report.backfill).toMatchObject({
+      status: 'running',
+      holder: { host: hostname(), pid: process.pid },
+      holderDead: false,
+    });
     expect(report.problems.map((problem) => problem.code)).toEqual(['backfill-running']);
+    expect(report.problems[0]?.message).toContain(`running in pid ${process.pid} on host `);
+  });
+
+  it('reports a backfill whose process died as interrupted at once, naming it', async () => {
+    const home = temp.make('home');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const holder = { host: hostname(), pid: dead, startedAt: null };
+    // The lease was taken by that (now exited) process; it still runs for 10 minutes.
+    const store = await openStateStore({
+      home,
+      holderProbe: { current: () => holder, isDeadOnThisHost: () => false },
+    });
+    await store.backfill.tryClaim({ leaseSeconds: 600 });
+    await store.close();
+    const { exitCode, report } = await doctorJson(home);
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(report.backfill).toMatchObject({ status: 'running', holder, holderDead: true });
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        code: 'backfill-interrupted',
+        message: `a backfill was interrupted before it completed (its process, pid ${dead} on host ${hostname()}, died)`,
+      }),
+    ]);
   });
 
   it('refuses a home that does not exist (exit 3) and creates nothing', async () => {

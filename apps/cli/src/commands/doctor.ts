@@ -17,7 +17,7 @@ import {
 } from '@agent-state/state';
 
 import { ExitCode } from '../exit-codes.js';
-import { formatIsoTime, plural, shellQuote } from '../format.js';
+import { formatHolder, formatIsoTime, plural, shellQuote } from '../format.js';
 import {
   type CliIo,
   type Colors,
@@ -336,11 +336,20 @@ function backfillProblem(state: BackfillState, now: number): DoctorProblem | und
         fix: 'run `agent-state backfill`',
       };
     case 'running':
+      if (state.holderDead && state.holder !== null) {
+        return {
+          severity: 'warning',
+          code: 'backfill-interrupted',
+          message: `a backfill was interrupted before it completed (its process, ${formatHolder(state.holder)}, died)`,
+          fix: 'run `agent-state backfill` to resume it (at once)',
+        };
+      }
       if (state.leaseUntil !== null && state.leaseUntil > now) {
+        const where = state.holder === null ? 'another process' : formatHolder(state.holder);
         return {
           severity: 'warning',
           code: 'backfill-running',
-          message: `a backfill is running in another process (its lease runs until ${formatIsoTime(state.leaseUntil)})`,
+          message: `a backfill is running in ${where} (its lease runs until ${formatIsoTime(state.leaseUntil)})`,
           fix: 'wait for it to finish, then run `agent-state doctor` again',
         };
       }
@@ -505,9 +514,10 @@ function memoriesText(counts: MemoryJobCounts | null, colors: Colors): string {
 }
 
 function phase2Text(counts: MemoryJobCounts, colors: Colors): string {
-  const { status, dirty, leaseUntil, retryAt, lastError } = counts.phase2;
+  const { status, dirty, leaseUntil, holder, retryAt, lastError } = counts.phase2;
   if (status === null) return colors.dim('never run');
   let text = status;
+  if (status === 'running' && holder !== null) text += ` in ${formatHolder(holder)}`;
   if (status === 'running' && leaseUntil !== null) {
     text += ` (lease until ${formatIsoTime(leaseUntil)})`;
   }
@@ -553,10 +563,17 @@ function backfillText(state: BackfillState): string {
       return state.lastWatermark === null
         ? 'pending (not started)'
         : `pending (resumes after ${state.lastWatermark})`;
-    case 'running':
+    case 'running': {
+      const where = state.holder === null ? '' : ` in ${formatHolder(state.holder)}`;
+      if (state.holderDead) return `interrupted: its process${where} died`;
+      const progress =
+        state.progress === null
+          ? ''
+          : `, ${state.progress.done} of ${state.progress.total} rollouts`;
       return state.leaseUntil === null
-        ? 'running'
-        : `running (lease until ${formatIsoTime(state.leaseUntil)})`;
+        ? `running${where}`
+        : `running${where} (lease until ${formatIsoTime(state.leaseUntil)}${progress})`;
+    }
   }
 }
 

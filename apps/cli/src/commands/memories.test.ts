@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+
+import { openStateStore } from '@agent-state/state';
 
 import {
   type MockResponsesServer,
@@ -151,6 +154,23 @@ describe('agent-state memories', () => {
       expect(run.exitCode, flag.join(' ')).toBe(2);
       expect(run.stderr).toContain(flag[0]);
     }
+  });
+
+  it('status shows who holds the consolidation lock', async () => {
+    const home = temp.make('home');
+    const store = await openStateStore({ home });
+    await store.memories.enqueueGlobalConsolidation(100);
+    const claim = await store.memories.tryClaimPhase2({ workerId: 'w', leaseSeconds: 3600 });
+    expect(claim.outcome).toBe('claimed');
+    await store.close();
+    const json = await runCli(['--home', home, 'memories', 'status', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      phase2: { status: 'running', holder: { host: hostname(), pid: process.pid } },
+    });
+    const text = await runCli(['--home', home, 'memories', 'status']);
+    expect(text.stdout).toContain(
+      `running; new input to consolidate; held by pid ${process.pid} on host ${hostname()}; leased until `,
+    );
   });
 
   it('show and status refuse a home that does not exist (exit 3)', async () => {

@@ -12,7 +12,7 @@ import {
 import { InvalidArgumentError } from '@agent-state/state';
 
 import { CommandExit, ExitCode } from '../exit-codes.js';
-import { formatIsoTime } from '../format.js';
+import { formatHolder, formatIsoTime } from '../format.js';
 import { type CliIo, alignedRows, oneLine, writeJson, writeLines } from '../output.js';
 import { requireHome, withStore } from '../store-session.js';
 
@@ -156,6 +156,7 @@ export async function runMemoriesStatus(options: {
   const consolidation = [
     phase2.status ?? 'never run',
     ...(phase2.dirty ? ['new input to consolidate'] : []),
+    ...(phase2.holder === null ? [] : [`held by ${formatHolder(phase2.holder)}`]),
     ...(phase2.leaseUntil === null ? [] : [`leased until ${formatIsoTime(phase2.leaseUntil)}`]),
     ...(phase2.retryAt === null ? [] : [`retry after ${formatIsoTime(phase2.retryAt)}`]),
     ...(phase2.lastError === null ? [] : [`last error: ${oneLine(phase2.lastError)}`]),

@@ -2,7 +2,7 @@ import { cpSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { BACKFILL_LEASE_SECONDS, runBackfill } from '@agent-state/rollout';
+import { runBackfill } from '@agent-state/rollout';
 import { ManualClock, openStateStore } from '@agent-state/state';
 import { forkScript, generateCorpus, tempDirs } from '@agent-state/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ async function threadRows(home: string, ids: readonly string[]) {
 }
 
 describe('crash matrix: backfill', () => {
-  it('a backfill SIGKILLed at seeded points resumes and ends equal to a clean run', async () => {
+  it('a backfill SIGKILLed at seeded points is resumed at once (its lease still live) and ends equal to a clean run', async () => {
     const matrixSeed = seed(MATRIX);
     const random = seededRandom(matrixSeed);
     const n = trials({ ci: 3, soak: 100 });
@@ -77,13 +77,22 @@ describe('crash matrix: backfill', () => {
         );
         if (ended === 'killed') kills += 1;
 
-        // The next process, after the dead one's lease ran out, runs again and completes.
-        const later = new ManualClock(Date.now() + (BACKFILL_LEASE_SECONDS + 60) * 1000);
-        const store = await openStateStore({ home, clock: later });
+        // The next process runs at once, while the dead one's lease still runs (the clock does
+        // not move past it): the dead holder is detected and its lease taken over.
+        const store = await openStateStore({ home, clock: new ManualClock(Date.now()) });
+        const before = await store.backfill.get();
         const result = await runBackfill({ store, workers: 0, batchSize: BATCH });
         const status = (await store.backfill.get()).status;
         await store.close();
         try {
+          if (before.status === 'running') {
+            expect(before.leaseUntil ?? 0, `${where}: lease still live`).toBeGreaterThan(
+              Date.now() / 1000,
+            );
+            expect(before.holder?.pid, where).toBe(child.process.pid);
+            expect(before.holderDead, `${where}: dead holder detected`).toBe(true);
+            checks += 1;
+          }
           expect(['complete', 'already-complete'], where).toContain(result.outcome);
           expect(result.failed ?? 0, where).toBe(0);
           expect(status, where).toBe('complete');

@@ -220,6 +220,52 @@ describe('backfill', () => {
     },
   );
 
+  it('records its progress (earlier runs included) for the processes that wait for it', async () => {
+    const home = temp.make('progress');
+    const corpus = generateCorpus({ home, count: 25, seed: 12, archivedShare: 0 });
+    const [first] = corpus.files.map((f) => relative(home, f.path)).sort();
+    const store = await open(home);
+    // An earlier run indexed the first rollout and stopped.
+    const claim = await store.backfill.tryClaim({ leaseSeconds: 60 });
+    if (claim.outcome !== 'claimed') throw new Error('claim');
+    await store.backfill.release(await store.backfill.checkpoint(claim.lease, first!));
+
+    const seen: Array<Promise<unknown>> = [];
+    const result = await runBackfill({
+      store,
+      workers: 0,
+      batchSize: 10,
+      // Queued behind the backfill's own writes: each read sees the checkpoint just made.
+      onProgress: () => seen.push(store.backfill.get().then((s) => [s.progress, s.holder?.pid])),
+    });
+    expect(result).toMatchObject({ outcome: 'complete', scanned: 24 });
+    expect(await Promise.all(seen)).toEqual([
+      [{ done: 1, total: 25 }, process.pid],
+      [{ done: 11, total: 25 }, process.pid],
+      [{ done: 21, total: 25 }, process.pid],
+      [{ done: 25, total: 25 }, process.pid],
+    ]);
+    expect((await store.backfill.get()).progress).toBeNull();
+  });
+
+  it('reports who holds the lease when another process runs the backfill', async () => {
+    const home = temp.make('held');
+    generateCorpus({ home, count: 3, seed: 2 });
+    const holder = { host: 'build-box', pid: 4242, startedAt: 'linux:boot:1' };
+    const other = await openStateStore({
+      home,
+      holderProbe: { current: () => holder, isDeadOnThisHost: () => false },
+    });
+    stores.push(other);
+    expect((await other.backfill.tryClaim({ leaseSeconds: 60 })).outcome).toBe('claimed');
+    const store = await open(home);
+    expect(await runBackfill({ store, workers: 0 })).toMatchObject({
+      outcome: 'held',
+      holder,
+      scanned: 0,
+    });
+  });
+
   it('stops with lease-lost when another process takes the lease over mid-run', async () => {
     const home = temp.make('takeover');
     generateCorpus({ home, count: 30, seed: 9 });

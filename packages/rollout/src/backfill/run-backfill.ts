@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type BackfillLease,
   ErrorCode,
+  type LeaseHolder,
   LeaseLostError,
   type Logger,
   type StateStore,
@@ -26,8 +27,9 @@ import { ExtractPool } from './extract-pool.js';
 export const BACKFILL_BATCH_SIZE = 200;
 
 /**
- * Default backfill lease. Short, because a heartbeat renews it while the backfill is alive: a
- * crashed backfill is resumed by the next process within about two minutes.
+ * Default backfill lease. Short, because a heartbeat renews it while the backfill is alive. A
+ * backfill that died on this host is resumed by the next process at once (its holder is seen to
+ * be dead); one that died on another host sharing the home, within about two minutes.
  *
  * @example
  * ```ts
@@ -148,6 +150,8 @@ export interface BackfillResult {
   lastWatermark: string | null;
   /** For `held`: until when the other process's lease runs (unix seconds). */
   leaseUntil?: number | undefined;
+  /** For `held`: the process holding the lease (host, pid, start time), when recorded. */
+  holder?: LeaseHolder | null | undefined;
   /** The first failures (up to 100), each naming its path. */
   failures: BackfillFailure[];
 }
@@ -162,8 +166,10 @@ const SMALL_BACKFILL = 256;
  * lease (or returns `held` / `already-complete`), collects `sessions/` and `archived_sessions/`,
  * skips what the saved watermark already covers, extracts metadata on worker threads, and writes
  * batches of 200 in one transaction each, followed by a checkpoint. A heartbeat renews the lease
- * during slow batches; a process that dies leaves a lease that expires within `leaseSeconds`, and
- * the next run resumes after the last checkpoint. A rollout that cannot be read (or that crashes
+ * during slow batches, and the holder records how far it got (see `BackfillState.progress`). A
+ * process that dies loses its lease at once to the next run on the same host (its holder is
+ * recorded: host, pid, start time), or when the lease runs out (`leaseSeconds`) for a run on
+ * another host sharing the home; the next run resumes after the last checkpoint. A rollout that cannot be read (or that crashes
  * its extraction worker), or a folder that cannot be listed, is counted in `failed`, listed in
  * `failures` and logged with its path, and skipped: it never stops the run nor keeps the backfill
  * from completing (as in Codex). Symbolic links are not followed (see `collectRollouts`).
@@ -211,8 +217,11 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     logger.info('the backfill is running in another process', {
       home,
       leaseUntil: claim.leaseUntil,
+      holderHost: claim.holder?.host,
+      holderPid: claim.holder?.pid,
     });
     result.leaseUntil = claim.leaseUntil;
+    result.holder = claim.holder;
     return finish('held');
   }
 
@@ -259,6 +268,10 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       before.lastWatermark === null
         ? files
         : files.filter((f) => f.watermark > before.lastWatermark!);
+    // What a process waiting for this backfill shows: rollouts done (earlier runs included).
+    const doneBefore = files.length - todo.length;
+    const stored = () => ({ done: doneBefore + result.scanned, total: files.length });
+    lease = await store.backfill.heartbeat(lease, { progress: stored() });
     // Worker threads pay off only when there is enough to read; their start-up costs ~0.1 s each.
     pool = new ExtractPool({
       size: options.workers ?? (todo.length < SMALL_BACKFILL ? 0 : undefined),
@@ -321,7 +334,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       await writeBatch(store, extracted, logger);
       result.upserted += extracted.length;
       const watermark = batch[batch.length - 1]!.watermark;
-      lease = await store.backfill.checkpoint(lease, watermark);
+      lease = await store.backfill.checkpoint(lease, watermark, { progress: stored() });
       result.lastWatermark = watermark;
       progress();
     }

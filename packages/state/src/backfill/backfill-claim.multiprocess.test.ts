@@ -21,7 +21,16 @@ function race(
   return runWorkers<ClaimWorkerResult>({
     script: WORKER,
     count: 8,
-    args: (index): ClaimWorkerArgs => ({ home, nowMs, mode, index, iterations }),
+    // The winners exit after their claim: with the time-based probe their leases stay live until
+    // their deadline (lease-holder.multiprocess.test.ts shows a dead winner losing it at once).
+    args: (index): ClaimWorkerArgs => ({
+      home,
+      nowMs,
+      mode,
+      index,
+      iterations,
+      probe: 'time-based',
+    }),
     timeoutMs: 90_000,
   });
 }

@@ -2,7 +2,14 @@
 // clock fixed by the parent, then, on the parent's signal, races the others.
 import { workerMain } from '@agent-state/test-utils';
 
-import { ManualClock, type StateStore, buildThreadMetadata, openStateStore } from '../index.js';
+import {
+  ManualClock,
+  type StateStore,
+  buildThreadMetadata,
+  openStateStore,
+  systemLeaseHolderProbe,
+  timeBasedLeaseHolderProbe,
+} from '../index.js';
 
 export interface ClaimWorkerArgs {
   home: string;
@@ -10,6 +17,11 @@ export interface ClaimWorkerArgs {
   mode: 'claim' | 'churn';
   index: number;
   iterations?: number;
+  /**
+   * `time-based`: leases run out by time only, so a winner that exited keeps its lease (what this
+   * test checks: the lease's deadline); default `system` (a dead holder loses it at once).
+   */
+  probe?: 'system' | 'time-based';
 }
 
 export type ClaimWorkerResult =
@@ -18,7 +30,12 @@ export type ClaimWorkerResult =
   | { claims: number; upserts: number };
 
 await workerMain<ClaimWorkerArgs, StateStore, ClaimWorkerResult>({
-  prepare: (args) => openStateStore({ home: args.home, clock: new ManualClock(args.nowMs) }),
+  prepare: (args) =>
+    openStateStore({
+      home: args.home,
+      clock: new ManualClock(args.nowMs),
+      holderProbe: args.probe === 'time-based' ? timeBasedLeaseHolderProbe : systemLeaseHolderProbe,
+    }),
   body: async (store, args) => {
     if (args.mode === 'claim') {
       const claim = await store.backfill.tryClaim({ leaseSeconds: 60 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../clock.js';
 import { ErrorCode, LeaseLostError } from '../errors.js';
+import { currentLeaseHolder } from '../leases/lease-holder.js';
 import { type StateStore, openStateStore } from '../store/state-store.js';
 import type { BackfillLease } from './backfill-repository.js';
 
@@ -36,6 +37,10 @@ describe('backfill state', () => {
       lastSuccessAt: null,
       updatedAt: T0 / 1000,
       leaseUntil: null,
+      holder: null,
+      holderDead: false,
+      claimedAt: null,
+      progress: null,
     });
     let lease = await claim();
     clock.advance(5_000);
@@ -56,6 +61,10 @@ describe('backfill state', () => {
       lastSuccessAt: T0 / 1000 + 10,
       updatedAt: T0 / 1000 + 10,
       leaseUntil: null,
+      holder: null,
+      holderDead: false,
+      claimedAt: null,
+      progress: null,
     });
   });
 
@@ -70,6 +79,7 @@ describe('backfill state', () => {
     expect(await store.backfill.tryClaim({ leaseSeconds: 3600 })).toEqual({
       outcome: 'held',
       leaseUntil: T0 / 1000 + 3600,
+      holder: currentLeaseHolder(),
     });
     clock.advance(3599_000);
     expect((await store.backfill.tryClaim({ leaseSeconds: 10 })).outcome).toBe('held');

@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
+import { type LeaseHolder, holderColumns, holderFromColumns } from '../leases/lease-holder.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { BackfillStateTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -38,6 +39,50 @@ export interface BackfillState {
   updatedAt: number;
   /** Until when the current owner's lease runs, unix seconds; `null` when nobody holds it. */
   leaseUntil: number | null;
+  /**
+   * The process holding the lease while `running` (still set once its lease ran out); `null`
+   * otherwise, or for a lease taken before holders were recorded.
+   */
+  holder: LeaseHolder | null;
+  /**
+   * True when `holder` ran on this host and has died: the next claim takes the lease over at
+   * once, whatever `leaseUntil` says.
+   */
+  holderDead: boolean;
+  /** When the holder claimed the lease, unix seconds; `null` unless `running`. */
+  claimedAt: number | null;
+  /** How far the holder got, as it last reported; `null` unless `running`, or before a report. */
+  progress: BackfillProgressCounts | null;
+}
+
+/**
+ * How far a running backfill got, as its holder reports it with heartbeats and checkpoints.
+ *
+ * @example
+ * ```ts
+ * const { progress } = await store.backfill.get();
+ * if (progress) console.log(`${progress.done} of ${progress.total} rollouts`);
+ * ```
+ */
+export interface BackfillProgressCounts {
+  /** Rollouts indexed (or given up on), by this holder and by earlier runs. */
+  done: number;
+  /** Rollouts in the home, as the holder counted them when it started. */
+  total: number;
+}
+
+/**
+ * Options of {@link BackfillRepository.heartbeat} and {@link BackfillRepository.checkpoint}.
+ *
+ * @example
+ * ```ts
+ * const options: BackfillRenewOptions = { progress: { done: 3_200, total: 10_000 } };
+ * lease = await store.backfill.heartbeat(lease, options);
+ * ```
+ */
+export interface BackfillRenewOptions {
+  /** Recorded for processes that wait for this backfill (see {@link BackfillState.progress}). */
+  progress?: BackfillProgressCounts | undefined;
 }
 
 /**
@@ -75,7 +120,7 @@ export interface BackfillLease {
 export type BackfillClaim =
   | { outcome: 'claimed'; lease: BackfillLease }
   | { outcome: 'complete' }
-  | { outcome: 'held'; leaseUntil: number };
+  | { outcome: 'held'; leaseUntil: number; holder: LeaseHolder | null };
 
 /**
  * The resumable, leased backfill's state. One process at a time holds the lease; it renews the
@@ -124,14 +169,20 @@ export class BackfillRepository {
         lastSuccessAt: null,
         updatedAt: unixSeconds(this.#context.clock),
         leaseUntil: null,
+        holder: null,
+        holderDead: false,
+        claimedAt: null,
+        progress: null,
       };
     }
     return this.#fromRow(row);
   }
 
   /**
-   * Takes the lease when the backfill is not complete and nobody holds a live lease (a lease
-   * whose deadline has passed is taken over). Atomic across processes (`BEGIN IMMEDIATE`).
+   * Takes the lease when the backfill is not complete and nobody holds a live lease: a lease
+   * whose deadline has passed is taken over, and so, at once, is the lease of a holder that died
+   * on this host (see `isHolderDeadOnThisHost`). Records this process as the holder. Atomic across
+   * processes (`BEGIN IMMEDIATE`).
    *
    * @example
    * ```ts
@@ -157,8 +208,13 @@ export class BackfillRepository {
           .executeTakeFirstOrThrow();
         const state = this.#fromRow(row);
         if (state.status === 'complete') return { outcome: 'complete' };
-        if (state.status === 'running' && state.leaseUntil !== null && state.leaseUntil > now) {
-          return { outcome: 'held', leaseUntil: state.leaseUntil };
+        if (
+          state.status === 'running' &&
+          state.leaseUntil !== null &&
+          state.leaseUntil > now &&
+          !state.holderDead
+        ) {
+          return { outcome: 'held', leaseUntil: state.leaseUntil, holder: state.holder };
         }
         const lease: BackfillLease = {
           token: randomUUID(),
@@ -172,6 +228,10 @@ export class BackfillRepository {
             ownership_token: lease.token,
             lease_until: lease.leaseUntil,
             updated_at: now,
+            ...holderColumns(this.#context.holderProbe.current()),
+            claimed_at: now,
+            progress_done: null,
+            progress_total: null,
           })
           .where('id', '=', 1)
           .execute();
@@ -182,8 +242,8 @@ export class BackfillRepository {
   }
 
   /**
-   * Renews the lease for another `leaseSeconds`. Throws {@link LeaseLostError} when the lease
-   * was taken over: the caller must stop.
+   * Renews the lease for another `leaseSeconds` (recording `options.progress` when given).
+   * Throws {@link LeaseLostError} when the lease was taken over: the caller must stop.
    *
    * @example
    * ```ts
@@ -192,24 +252,34 @@ export class BackfillRepository {
    * }, 20_000);
    * ```
    */
-  async heartbeat(lease: BackfillLease): Promise<BackfillLease> {
-    return this.#renew(lease, {});
+  async heartbeat(
+    lease: BackfillLease,
+    options: BackfillRenewOptions = {},
+  ): Promise<BackfillLease> {
+    return this.#renew(lease, progressColumns(options.progress));
   }
 
   /**
-   * Records that everything up to `watermark` (a relative rollout path) is indexed, and renews
-   * the lease. Throws {@link LeaseLostError} when the lease was taken over.
+   * Records that everything up to `watermark` (a relative rollout path) is indexed (and
+   * `options.progress` when given), and renews the lease. Throws {@link LeaseLostError} when the
+   * lease was taken over.
    *
    * @example
    * ```ts
-   * lease = await store.backfill.checkpoint(lease, 'sessions/2026/11/21/rollout-….jsonl');
+   * lease = await store.backfill.checkpoint(lease, 'sessions/2026/11/21/rollout-….jsonl', {
+   *   progress: { done: 400, total: 10_000 },
+   * });
    * ```
    */
-  async checkpoint(lease: BackfillLease, watermark: string): Promise<BackfillLease> {
+  async checkpoint(
+    lease: BackfillLease,
+    watermark: string,
+    options: BackfillRenewOptions = {},
+  ): Promise<BackfillLease> {
     if (typeof watermark !== 'string' || watermark === '') {
       throw new InvalidArgumentError('watermark', 'expected a non-empty relative path');
     }
-    return this.#renew(lease, { last_watermark: watermark });
+    return this.#renew(lease, { last_watermark: watermark, ...progressColumns(options.progress) });
   }
 
   /**
@@ -234,8 +304,7 @@ export class BackfillRepository {
           options.lastWatermark === undefined ? eb.ref('last_watermark') : options.lastWatermark,
         last_success_at: now,
         updated_at: now,
-        ownership_token: null,
-        lease_until: null,
+        ...NO_HOLDER,
       }))
       .where('id', '=', 1)
       .where('status', '=', 'running')
@@ -259,8 +328,7 @@ export class BackfillRepository {
       .updateTable('backfill_state')
       .set({
         status: 'pending',
-        ownership_token: null,
-        lease_until: null,
+        ...NO_HOLDER,
         updated_at: unixSeconds(this.#context.clock),
       })
       .where('id', '=', 1)
@@ -286,15 +354,17 @@ export class BackfillRepository {
         oc.column('id').doUpdateSet({
           status: 'pending',
           last_watermark: null,
-          ownership_token: null,
-          lease_until: null,
+          ...NO_HOLDER,
           updated_at: unixSeconds(this.#context.clock),
         }),
       )
       .execute();
   }
 
-  async #renew(lease: BackfillLease, extra: { last_watermark?: string }): Promise<BackfillLease> {
+  async #renew(
+    lease: BackfillLease,
+    extra: { last_watermark?: string; progress_done?: number; progress_total?: number },
+  ): Promise<BackfillLease> {
     const now = unixSeconds(this.#context.clock);
     const leaseUntil = now + lease.leaseSeconds;
     const result = await this.#context.db
@@ -315,14 +385,51 @@ export class BackfillRepository {
         `invalid backfill status ${JSON.stringify(row.status)}`,
       );
     }
+    const running = row.status === 'running';
+    const holder = running ? holderFromColumns(row) : null;
     return {
       status: row.status,
       lastWatermark: row.last_watermark,
       lastSuccessAt: row.last_success_at,
       updatedAt: row.updated_at,
-      leaseUntil: row.status === 'running' ? row.lease_until : null,
+      leaseUntil: running ? row.lease_until : null,
+      holder,
+      holderDead: holder !== null && this.#context.holderProbe.isDeadOnThisHost(holder),
+      claimedAt: running ? row.claimed_at : null,
+      progress:
+        running && row.progress_done !== null && row.progress_total !== null
+          ? { done: row.progress_done, total: row.progress_total }
+          : null,
     };
   }
+}
+
+/** What a lease that nobody holds leaves in the row. */
+const NO_HOLDER = {
+  ownership_token: null,
+  lease_until: null,
+  holder_host: null,
+  holder_pid: null,
+  holder_started_at: null,
+  claimed_at: null,
+  progress_done: null,
+  progress_total: null,
+} as const;
+
+function progressColumns(progress: BackfillProgressCounts | undefined): {
+  progress_done?: number;
+  progress_total?: number;
+} {
+  if (progress === undefined) return {};
+  for (const [name, value] of [
+    ['progress.done', progress.done],
+    ['progress.total', progress.total],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new InvalidArgumentError(name, `expected a non-negative integer, got ${String(value)}`);
+    }
+  }
+  return { progress_done: progress.done, progress_total: progress.total };
 }
 
 function checkedLeaseSeconds(value: number): number {

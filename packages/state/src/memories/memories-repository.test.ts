@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../clock.js';
 import { ErrorCode } from '../errors.js';
+import { currentLeaseHolder } from '../leases/lease-holder.js';
 import type { JobsTable } from '../store/schema.js';
 import { type StateStore, openStateStore } from '../store/state-store.js';
 import { type ThreadMetadata, buildThreadMetadata } from '../threads/thread-metadata.js';
@@ -248,6 +249,9 @@ describe('stage-1 claims (reference tests 4–7)', () => {
       last_error: null,
       input_watermark: 100,
       last_success_watermark: null,
+      holder_host: currentLeaseHolder().host,
+      holder_pid: process.pid,
+      holder_started_at: currentLeaseHolder().startedAt,
     });
     clock.advance(10_000);
     expect(
@@ -810,6 +814,7 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
       status: 'error',
       dirty: true,
       leaseUntil: null,
+      holder: null,
       retryAt: NOW + 6000 + 600,
       lastError: 'agent failed',
     });
@@ -852,7 +857,14 @@ describe('status and clearing', () => {
     const empty = await store.memories.jobCounts();
     expect(empty).toEqual({
       stage1: { running: 0, pending: 0, done: 0, error: 0, exhausted: 0 },
-      phase2: { status: null, dirty: false, leaseUntil: null, retryAt: null, lastError: null },
+      phase2: {
+        status: null,
+        dirty: false,
+        leaseUntil: null,
+        holder: null,
+        retryAt: null,
+        lastError: null,
+      },
       outputs: 0,
     });
 
@@ -881,7 +893,14 @@ describe('status and clearing', () => {
     const counts = await store.memories.jobCounts();
     expect(counts).toEqual({
       stage1: { running: 1, pending: 2, done: 1, error: 1, exhausted: 1 },
-      phase2: { status: 'pending', dirty: true, leaseUntil: null, retryAt: null, lastError: null },
+      phase2: {
+        status: 'pending',
+        dirty: true,
+        leaseUntil: null,
+        holder: null,
+        retryAt: null,
+        lastError: null,
+      },
       outputs: 1,
     });
 
@@ -890,6 +909,7 @@ describe('status and clearing', () => {
     expect((await store.memories.jobCounts()).phase2).toMatchObject({
       status: 'running',
       leaseUntil: NOW + 60,
+      holder: currentLeaseHolder(),
     });
   });
 
@@ -983,6 +1003,7 @@ describe('giving claims back (interrupted work)', () => {
       status: 'pending',
       dirty: true,
       leaseUntil: null,
+      holder: null,
       retryAt: null,
       lastError: null,
     });

@@ -4,6 +4,7 @@ import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import { type LeaseHolder, holderColumns, holderFromColumns } from '../leases/lease-holder.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -283,6 +284,11 @@ export interface Phase2JobState {
   dirty: boolean;
   /** End of the current lease, unix seconds; `null` unless running. */
   leaseUntil: number | null;
+  /**
+   * The process holding the lock (host, pid, start time); `null` unless running, or for a lock
+   * taken before holders were recorded.
+   */
+  holder: LeaseHolder | null;
   /** When a failed job may run again, unix seconds; `null` when not in backoff. */
   retryAt: number | null;
   /** Reason of the last failure; `null` after a success. */
@@ -377,6 +383,12 @@ export class MemoriesRepository {
         : normalizeThreadId(options.excludeThreadId, 'excludeThreadId');
     if (scanLimit === 0 || maxClaimed === 0) return [];
 
+    // Dead holders' jobs are not "busy": free them first, so the scan sees them.
+    await immediateTransaction(
+      this.#context.db,
+      (trx) => this.#expireDeadStage1Holders(trx, unixSeconds(this.#context.clock)),
+      { path: this.#context.path },
+    );
     const now = unixSeconds(this.#context.clock);
     const maxAgeCutoff = now - Math.floor(maxAgeDays * 86_400);
     const idleCutoff = now - Math.floor(minIdleHours * 3_600);
@@ -443,6 +455,7 @@ export class MemoriesRepository {
         thread.updatedAt,
         leaseSeconds,
         maxRunning,
+        false,
       );
       if (attempt.outcome.outcome === 'claimed') {
         claims.push({ thread, ownershipToken: attempt.outcome.ownershipToken });
@@ -461,7 +474,9 @@ export class MemoriesRepository {
    * guarded upsert takes the job unless another worker holds a live lease, the job is in backoff
    * or out of retries (both lifted when `sourceUpdatedAt` is newer than the job's last input,
    * which also gives it {@link DEFAULT_RETRY_REMAINING} retries again), or `maxRunning` other
-   * stage-1 jobs hold live leases. An expired lease is taken over.
+   * stage-1 jobs hold live leases. An expired lease is taken over, and so, at once, is any live
+   * stage-1 lease whose holder died on this host (it no longer counts against the cap either).
+   * Records this process as the job's holder.
    *
    * @example
    * ```ts
@@ -478,6 +493,7 @@ export class MemoriesRepository {
       checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt),
       checkedPositive('leaseSeconds', options.leaseSeconds),
       checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS),
+      true,
     );
     return attempt.outcome;
   }
@@ -755,7 +771,8 @@ export class MemoriesRepository {
    * Tries to take the global consolidation lock, in one `BEGIN IMMEDIATE` transaction:
    * `not-dirty` when there is nothing new, no retry left or the job is in backoff; `running` when
    * another worker holds a live lock; otherwise `claimed` with a new token and the dirty
-   * watermark. An expired lock is taken over.
+   * watermark. An expired lock is taken over, and so, at once, is the lock of a holder that died
+   * on this host. Records this process as the holder.
    *
    * @example
    * ```ts
@@ -782,11 +799,15 @@ export class MemoriesRepository {
           .selectFrom('jobs')
           .select([
             'status',
+            'ownership_token',
             'lease_until',
             'retry_at',
             'retry_remaining',
             'input_watermark',
             'last_success_watermark',
+            'holder_host',
+            'holder_pid',
+            'holder_started_at',
           ])
           .where('kind', '=', JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL)
           .where('job_key', '=', MEMORY_CONSOLIDATION_JOB_KEY)
@@ -797,7 +818,18 @@ export class MemoriesRepository {
         if (row.retry_remaining <= 0) return { outcome: 'not-dirty' };
         if (row.retry_at !== null && row.retry_at > now) return { outcome: 'not-dirty' };
         if (row.status === 'running' && row.lease_until !== null && row.lease_until > now) {
-          return { outcome: 'running' };
+          const holder = holderFromColumns(row);
+          if (holder === null || !this.#context.holderProbe.isDeadOnThisHost(holder)) {
+            return { outcome: 'running' };
+          }
+          // The holder died: its lock ends now, and is claimed below like any expired one.
+          await trx
+            .updateTable('jobs')
+            .set({ lease_until: now })
+            .where('kind', '=', JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL)
+            .where('job_key', '=', MEMORY_CONSOLIDATION_JOB_KEY)
+            .where('ownership_token', 'is', row.ownership_token)
+            .execute();
         }
         const token = randomUUID();
         const result = await trx
@@ -811,6 +843,7 @@ export class MemoriesRepository {
             lease_until: now + leaseSeconds,
             retry_at: null,
             last_error: null,
+            ...holderColumns(this.#context.holderProbe.current()),
           })
           .where('kind', '=', JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL)
           .where('job_key', '=', MEMORY_CONSOLIDATION_JOB_KEY)
@@ -1025,6 +1058,9 @@ export class MemoriesRepository {
           'last_error',
           'input_watermark',
           'last_success_watermark',
+          'holder_host',
+          'holder_pid',
+          'holder_started_at',
         ])
         .where('kind', '=', JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL)
         .where('job_key', '=', MEMORY_CONSOLIDATION_JOB_KEY)
@@ -1039,6 +1075,7 @@ export class MemoriesRepository {
           status: job?.status ?? null,
           dirty: job ? (job.input_watermark ?? 0) > (job.last_success_watermark ?? 0) : false,
           leaseUntil: job?.status === 'running' ? job.lease_until : null,
+          holder: job?.status === 'running' ? holderFromColumns(job) : null,
           retryAt:
             job?.retry_at !== null && job?.retry_at !== undefined && job.retry_at > now
               ? job.retry_at
@@ -1082,11 +1119,14 @@ export class MemoriesRepository {
     sourceUpdatedAt: number,
     leaseSeconds: number,
     maxRunning: number,
+    expireDeadHolders: boolean,
   ): Promise<Stage1Attempt> {
+    const holder = holderColumns(this.#context.holderProbe.current());
     return immediateTransaction(
       this.#context.db,
       async (trx): Promise<Stage1Attempt> => {
         const now = unixSeconds(this.#context.clock);
+        if (expireDeadHolders) await this.#expireDeadStage1Holders(trx, now);
         const upToDate: Stage1Attempt = { outcome: { outcome: 'up-to-date' }, capReached: false };
         const output = await trx
           .selectFrom('stage1_outputs')
@@ -1122,6 +1162,9 @@ export class MemoriesRepository {
             'last_error',
             'input_watermark',
             'last_success_watermark',
+            'holder_host',
+            'holder_pid',
+            'holder_started_at',
           ])
           .expression(
             trx
@@ -1139,6 +1182,9 @@ export class MemoriesRepository {
                 eb.lit(null).as('last_error'),
                 eb.val(sourceUpdatedAt).as('input_watermark'),
                 eb.lit(null).as('last_success_watermark'),
+                eb.val(holder.holder_host).as('holder_host'),
+                eb.val(holder.holder_pid).as('holder_pid'),
+                eb.val(holder.holder_started_at).as('holder_started_at'),
               ])
               .where((eb) =>
                 eb(
@@ -1173,6 +1219,9 @@ export class MemoriesRepository {
                   .end(),
                 last_error: null,
                 input_watermark: eb.ref('excluded.input_watermark'),
+                holder_host: eb.ref('excluded.holder_host'),
+                holder_pid: eb.ref('excluded.holder_pid'),
+                holder_started_at: eb.ref('excluded.holder_started_at'),
               }))
               .where((eb) =>
                 eb.and([
@@ -1231,6 +1280,37 @@ export class MemoriesRepository {
       },
       { path: this.#context.path },
     );
+  }
+
+  /**
+   * Ends, as of `now`, the live stage-1 leases whose holders died on this host, so they count
+   * as expired: claimable again, and no longer against the running cap. Runs inside a claim's
+   * transaction; one probe per distinct holder (a handful of processes at most).
+   */
+  async #expireDeadStage1Holders(trx: Kysely<StateDatabase>, now: number): Promise<void> {
+    const holders = await trx
+      .selectFrom('jobs')
+      .select(['holder_host', 'holder_pid', 'holder_started_at'])
+      .distinct()
+      .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+      .where('status', '=', 'running')
+      .where('lease_until', '>', now)
+      .where('holder_host', 'is not', null)
+      .execute();
+    for (const row of holders) {
+      const holder = holderFromColumns(row);
+      if (holder === null || !this.#context.holderProbe.isDeadOnThisHost(holder)) continue;
+      await trx
+        .updateTable('jobs')
+        .set({ lease_until: now })
+        .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+        .where('status', '=', 'running')
+        .where('lease_until', '>', now)
+        .where('holder_host', '=', holder.host)
+        .where('holder_pid', '=', holder.pid)
+        .where('holder_started_at', 'is', holder.startedAt)
+        .execute();
+    }
   }
 
   async #failPhase2(

@@ -152,6 +152,7 @@ describe('stage-1 claims across 8 real processes', () => {
         status: 'pending',
         dirty: true,
         leaseUntil: null,
+        holder: null,
         retryAt: null,
         lastError: null,
       },

@@ -5,7 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { workerMain } from '@agent-state/test-utils';
 
-import { ManualClock, type StateStore, openStateStore } from '../index.js';
+import {
+  ManualClock,
+  type StateStore,
+  openStateStore,
+  timeBasedLeaseHolderProbe,
+} from '../index.js';
 
 export interface Stage1WorkerArgs {
   home: string;
@@ -40,7 +45,14 @@ function fails(threadId: string): boolean {
 }
 
 await workerMain<Stage1WorkerArgs, StateStore, Stage1WorkerResult>({
-  prepare: (args) => openStateStore({ home: args.home, clock: new ManualClock(args.nowMs) }),
+  // Leases run out by time only: a `batch` process exits holding its jobs, which must stay
+  // claimed (a dead holder losing its jobs at once is lease-holder.multiprocess.test.ts's).
+  prepare: (args) =>
+    openStateStore({
+      home: args.home,
+      clock: new ManualClock(args.nowMs),
+      holderProbe: timeBasedLeaseHolderProbe,
+    }),
   body: async (store, args) => {
     const workerId = `worker-${args.index}`;
     if (args.mode === 'one') {

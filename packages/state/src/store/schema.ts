@@ -51,6 +51,18 @@ export interface BackfillStateTable {
   updated_at: number;
   ownership_token: string | null;
   lease_until: number | null;
+  /** `os.hostname()` of the lease holder (migration 3; `NULL` before). */
+  holder_host: string | null;
+  /** Pid of the lease holder. */
+  holder_pid: number | null;
+  /** Start time of the lease holder's process (opaque, see `processStartTime`). */
+  holder_started_at: string | null;
+  /** When the current lease was claimed, unix seconds. */
+  claimed_at: number | null;
+  /** Rollouts the holder has indexed so far, earlier runs included. */
+  progress_done: number | null;
+  /** Rollouts the holder's run found in the home. */
+  progress_total: number | null;
 }
 
 /** Row of `jobs` (memory stage-1 jobs and the phase-2 global lock). */
@@ -68,6 +80,12 @@ export interface JobsTable {
   last_error: string | null;
   input_watermark: number | null;
   last_success_watermark: number | null;
+  /** `os.hostname()` of the lease holder (migration 3; `NULL` before). */
+  holder_host: string | null;
+  /** Pid of the lease holder. */
+  holder_pid: number | null;
+  /** Start time of the lease holder's process (opaque, see `processStartTime`). */
+  holder_started_at: string | null;
 }
 
 /** Row of `stage1_outputs`. */

@@ -120,6 +120,21 @@ CREATE INDEX idx_threads_parent_thread_id ON threads(parent_thread_id, created_a
   WHERE parent_thread_id IS NOT NULL;
 `;
 
+// Who holds each lease (host, pid, process start time), so a claimant on the same host takes a
+// dead holder's lease over at once instead of waiting for it to run out; and, for the backfill,
+// when the lease was claimed and how far the holder got (shown to a process that waits for it).
+const leaseHolders = `
+ALTER TABLE backfill_state ADD COLUMN holder_host TEXT;
+ALTER TABLE backfill_state ADD COLUMN holder_pid INTEGER;
+ALTER TABLE backfill_state ADD COLUMN holder_started_at TEXT;
+ALTER TABLE backfill_state ADD COLUMN claimed_at INTEGER;
+ALTER TABLE backfill_state ADD COLUMN progress_done INTEGER;
+ALTER TABLE backfill_state ADD COLUMN progress_total INTEGER;
+ALTER TABLE jobs ADD COLUMN holder_host TEXT;
+ALTER TABLE jobs ADD COLUMN holder_pid INTEGER;
+ALTER TABLE jobs ADD COLUMN holder_started_at TEXT;
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -127,4 +142,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: '0001_initial', sql: threads + dynamicTools + backfill + memories },
   { version: 2, name: '0002_discrepancies', sql: discrepancies },
   { version: 3, name: '0003_thread_subagent_columns', sql: threadSubagentColumns },
+  { version: 4, name: '0004_lease_holders', sql: leaseHolders },
 ]);

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { DiscrepanciesRepository } from '../discrepancies/discrepancies-repository.js';
 import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
 import { InvalidArgumentError, StoreIoError } from '../errors.js';
+import { type LeaseHolderProbe, systemLeaseHolderProbe } from '../leases/lease-holder.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { MemoriesRepository } from '../memories/memories-repository.js';
 import {
@@ -53,6 +54,13 @@ export interface OpenStateStoreOptions {
    * milliseconds (default 5000).
    */
   busyTimeoutMs?: number | undefined;
+  /**
+   * Who this process is as a lease holder and whether another holder died (default
+   * `systemLeaseHolderProbe`: host, pid and process start time). Every lease (backfill, stage-1
+   * job, phase-2 lock) records its holder; a holder that died on this host loses its lease at
+   * once. Tests inject their own (or `timeBasedLeaseHolderProbe`).
+   */
+  holderProbe?: LeaseHolderProbe | undefined;
 }
 
 /**
@@ -108,7 +116,13 @@ export class StateStore {
   #closed = false;
 
   /** @internal Use {@link openStateStore}. */
-  constructor(init: { home: string; clock: Clock; logger: Logger; connection: SharedConnection }) {
+  constructor(init: {
+    home: string;
+    clock: Clock;
+    logger: Logger;
+    connection: SharedConnection;
+    holderProbe?: LeaseHolderProbe | undefined;
+  }) {
     this.home = init.home;
     this.path = init.connection.path;
     this.clock = init.clock;
@@ -120,6 +134,7 @@ export class StateStore {
       raw: init.connection.raw,
       path: this.path,
       clock: init.clock,
+      holderProbe: init.holderProbe ?? systemLeaseHolderProbe,
     };
     // Every repository call checks that this store is still open: the connection is shared
     // with the other stores of the file in this process, so it may well still be open.
@@ -258,6 +273,7 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     clock,
     logger: options.logger ?? noopLogger,
     connection,
+    holderProbe: options.holderProbe,
   });
 }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 
 import type { Clock } from '../clock.js';
+import type { LeaseHolderProbe } from '../leases/lease-holder.js';
 import type { StateDatabase } from './schema.js';
 
 /** What every repository of the state store works with. Internal: built by `openStateStore`. */
@@ -13,4 +14,6 @@ export interface StoreContext {
   /** Database file path, for error messages. */
   readonly path: string;
   readonly clock: Clock;
+  /** Who this process is as a lease holder, and whether another holder is dead. */
+  readonly holderProbe: LeaseHolderProbe;
 }
