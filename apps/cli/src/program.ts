@@ -348,6 +348,7 @@ export function createProgram(io: CliIo): Command {
     )
     .option('--base-url <url>', 'the Responses API base URL (default: $OPENAI_BASE_URL or OpenAI)')
     .option('--min-idle-hours <hours>', 'only threads idle at least this long (default 12)')
+    .option('--max-age-days <days>', 'only threads updated within this many days (default 30)')
     .option(
       '--source <source>',
       'read threads of this source (default cli and vscode); repeatable',
@@ -363,6 +364,7 @@ export function createProgram(io: CliIo): Command {
           model?: string;
           baseUrl?: string;
           minIdleHours?: string;
+          maxAgeDays?: string;
           source?: string[];
           json?: boolean;
         },

@@ -92,13 +92,16 @@ export {
 } from './extract/timestamps.js';
 export {
   ARCHIVED_SESSIONS_SUBDIR,
+  COMPRESSED_ROLLOUT_SUFFIX,
   ROLLOUT_PREFIX,
   ROLLOUT_SUFFIX,
   type RolloutFileName,
   SESSIONS_SUBDIR,
   homeRolloutsMatcher,
+  isCompressedRolloutPath,
   isInHomeRollouts,
   isRolloutFileName,
+  plainRolloutPath,
   newRolloutLocation,
   parseRolloutFileName,
   rolloutDateParts,
@@ -119,6 +122,11 @@ export {
   type RunBackfillOptions,
   runBackfill,
 } from './backfill/run-backfill.js';
+export {
+  BACKFILL_GENERATION,
+  type UnindexedRollouts,
+  findUnindexedRollouts,
+} from './backfill/unindexed-rollouts.js';
 export { type ArchiveRefusal, ArchiveRefusedError } from './archive/archive-errors.js';
 export {
   type ArchiveMove,

@@ -99,6 +99,7 @@ export {
 } from './dynamic-tools/dynamic-tools-repository.js';
 export {
   type BackfillClaim,
+  type BackfillClaimOptions,
   type BackfillLease,
   type BackfillProgressCounts,
   type BackfillRenewOptions,

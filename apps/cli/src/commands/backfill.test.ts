@@ -289,6 +289,7 @@ describe('backfill rendering', () => {
     linesSkipped: 2,
     durationMs: 1500,
     holder: null,
+    caughtUpFrom: null,
     failures: Array.from({ length: 25 }, (_, index) => ({
       path: `/h/sessions/r${index}.jsonl`,
       message: `/h/sessions/r${index}.jsonl: empty rollout (no lines)`,
@@ -318,6 +319,7 @@ describe('backfill rendering', () => {
       holderDead: false,
       claimedAt: 1_795_239_845,
       progress: { done: 3_200, total: 10_000 },
+      generation: 2,
     };
     expect(waitText(state)).toBe(
       'backfill running in pid 1234 on host laptop (since 2026-11-21T05:44:05Z, 3,200 of 10,000 rollouts)',

@@ -57,6 +57,12 @@ export interface BackfillReport {
    * it waited for several), `null` when none did or it was not recorded.
    */
   holder: { host: string; pid: number } | null;
+  /**
+   * Set when this command completed a backfill an older release had completed (or started):
+   * that release's backfill generation (see `BACKFILL_GENERATION`). Only the rollouts missing
+   * from the store were read (the compressed ones, for generation 1).
+   */
+  caughtUpFrom: number | null;
 }
 
 /** Options of {@link runBackfillCommand}. */
@@ -131,6 +137,7 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
     durationMs: 0,
     failures: [],
     holder: null,
+    caughtUpFrom: null,
   };
 
   // How waiting for another process's backfill ended, when this command waited.
@@ -317,6 +324,7 @@ function addUp(report: BackfillReport, result: BackfillResult): void {
   report.failed += result.failed;
   report.linesSkipped += result.linesSkipped;
   report.failures.push(...result.failures);
+  if (result.caughtUpFrom !== undefined) report.caughtUpFrom = result.caughtUpFrom;
 }
 
 /** The text summary: what happened, then the failures (at most 20) with their paths. */
@@ -334,6 +342,11 @@ export function renderBackfillReport(
       lines.push(
         `${colors.green('backfill complete:')} ${report.upserted} of ${plural(report.scanned, 'rollout')} indexed in ${took}${skipped}`,
       );
+      if (report.caughtUpFrom !== null) {
+        lines.push(
+          'the store was indexed by an older release: only the rollouts it was missing were read',
+        );
+      }
       break;
     case 'already-complete':
       lines.push(

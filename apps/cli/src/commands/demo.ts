@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { resolveLogsClientOptions, runLogs } from '@agent-state/logs-client';
+import { collectRollouts } from '@agent-state/rollout';
 import { describeSandboxPolicy, parseSandboxPolicy, toCoreJson } from '@agent-state/sandbox-policy';
 import { InvalidArgumentError, logsDbPath, systemClock } from '@agent-state/state';
 
@@ -140,7 +141,7 @@ function copyBundledSessions(home: string): number {
   for (const entry of DEMO_ENTRIES) {
     cpSync(join(bundle, entry), join(home, entry), { recursive: true });
   }
-  return countRollouts(home);
+  return collectRollouts(home).files.length;
 }
 
 /** The bundled sessions: `demo-home/` at the package root, whether running from src or dist. */
@@ -152,15 +153,6 @@ function findBundle(): string {
     dir = dirname(dir);
   }
   throw new Error(`the demo sessions (${DEMO_DATA}/) are missing from this installation`);
-}
-
-function countRollouts(dir: string): number {
-  let count = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) count += countRollouts(join(dir, entry.name));
-    else if (entry.name.startsWith('rollout-') && entry.name.endsWith('.jsonl')) count += 1;
-  }
-  return count;
 }
 
 async function showSandboxPolicy(home: string, io: CliIo, colors: Colors): Promise<void> {

@@ -16,6 +16,8 @@ import {
   unixSeconds,
 } from '@agent-state/state';
 
+import { BACKFILL_GENERATION, findUnindexedRollouts } from '@agent-state/rollout';
+
 import { ExitCode } from '../exit-codes.js';
 import { formatHolder, formatIsoTime, plural, shellQuote } from '../format.js';
 import {
@@ -87,6 +89,11 @@ export interface DoctorReport {
   };
   backfill: BackfillState | null;
   threads: { total: number; archived: number } | null;
+  /**
+   * The rollouts of the home (`.jsonl` and `.jsonl.zst`), and how many no thread of the store
+   * points to (`notIndexed`; a problem once the backfill is complete).
+   */
+  rollouts: { total: number; notIndexed: number } | null;
   /**
    * How often the store and the rollouts were found to disagree, per place noticed (`stage`) and
    * kind (`reason`), most frequent first; empty when none since the counters were last reset
@@ -173,6 +180,7 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
     },
     backfill: null,
     threads: null,
+    rollouts: null,
     discrepancies: null,
     memories: null,
     logs: {
@@ -236,6 +244,11 @@ async function inspectStore(store: StateStore, report: DoctorReport): Promise<vo
     total: await store.threads.count(),
     archived: await store.threads.count({ archived: true }),
   };
+  const unindexed = await findUnindexedRollouts({ store });
+  report.rollouts = { total: unindexed.total, notIndexed: unindexed.files.length };
+  if (backfill.status === 'complete' && unindexed.files.length > 0) {
+    report.problems.push(notIndexedProblem(unindexed.files.length, backfill));
+  }
 
   report.discrepancies = (await store.discrepancies.counts()).map(
     ({ stage, reason, count, lastSeenAt }) => ({ stage, reason, count, lastSeenAt }),
@@ -362,6 +375,27 @@ function backfillProblem(state: BackfillState, now: number): DoctorProblem | und
   }
 }
 
+/**
+ * Rollouts no row points to although the backfill completed: an older release's backfill that did
+ * not collect compressed rollouts (the next `backfill` catches up), or rollouts written since by a
+ * writer that does not update the store (`reconcile --repair` indexes them).
+ */
+function notIndexedProblem(count: number, backfill: BackfillState): DoctorProblem {
+  const olderRelease = backfill.generation < BACKFILL_GENERATION;
+  return {
+    severity: 'warning',
+    code: 'rollouts-not-indexed',
+    message: `${plural(count, 'rollout')} not in the store: ${
+      olderRelease
+        ? 'the backfill was completed by an older release, which did not read compressed (.jsonl.zst) rollouts'
+        : 'they were written or moved here by something that did not update the store'
+    }; \`threads list\` does not show them`,
+    fix: olderRelease
+      ? 'run `agent-state backfill` (it reads only the missing rollouts)'
+      : 'run `agent-state reconcile --repair` (it indexes them)',
+  };
+}
+
 /** The problem to report for an error raised while opening or reading the store. */
 function storeProblem(error: AgentStateError, path: string): DoctorProblem | undefined {
   const message = oneLine(error.message);
@@ -439,6 +473,12 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
       'threads',
       report.threads
         ? `${report.threads.total} (${report.threads.archived} archived)`
+        : colors.dim('unknown'),
+    ],
+    [
+      'rollouts',
+      report.rollouts
+        ? `${report.rollouts.total} (${report.rollouts.notIndexed} not in the store)`
         : colors.dim('unknown'),
     ],
     ['discrepancies', discrepanciesText(report, colors)],

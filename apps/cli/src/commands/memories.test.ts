@@ -65,6 +65,9 @@ describe('agent-state memories', () => {
       'mock',
       '--min-idle-hours',
       '0',
+      // The fixture's threads are from 2026-11: keep them eligible whatever today's date.
+      '--max-age-days',
+      '36500',
     ];
     const first = await runCli(
       [...args, '--source', 'exec', '--source', 'vscode', '--json'],
@@ -116,6 +119,8 @@ describe('agent-state memories', () => {
         'nope',
         '--min-idle-hours',
         '0',
+        '--max-age-days',
+        '36500',
         '--max',
         '2',
       ],
@@ -145,6 +150,7 @@ describe('agent-state memories', () => {
       ['--phase', '3'],
       ['--max', '0'],
       ['--min-idle-hours', '-1'],
+      ['--max-age-days', 'soon'],
       ['--base-url', 'notaurl'],
     ]) {
       const run = await runCli(

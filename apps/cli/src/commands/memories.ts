@@ -24,6 +24,7 @@ export interface MemoriesRunOptions {
   model?: string | undefined;
   baseUrl?: string | undefined;
   minIdleHours?: string | undefined;
+  maxAgeDays?: string | undefined;
   source?: string[] | undefined;
   json: boolean;
   io: CliIo;
@@ -54,6 +55,13 @@ export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void>
       `expected a number of hours >= 0, got ${JSON.stringify(options.minIdleHours)}`,
     );
   }
+  const maxAgeDays = options.maxAgeDays === undefined ? undefined : Number(options.maxAgeDays);
+  if (maxAgeDays !== undefined && (!Number.isFinite(maxAgeDays) || maxAgeDays < 0)) {
+    throw new InvalidArgumentError(
+      '--max-age-days',
+      `expected a number of days >= 0, got ${JSON.stringify(options.maxAgeDays)}`,
+    );
+  }
   const configPath = join(options.home, 'config.toml');
   const config = resolveMemoriesModelConfig({
     options: { model: options.model, baseUrl: options.baseUrl },
@@ -75,6 +83,7 @@ export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void>
         phases,
         maxThreads: max,
         minIdleHours,
+        maxAgeDays,
         allowedSources: options.source && options.source.length > 0 ? options.source : undefined,
         signal: controller.signal,
         onProgress: tty

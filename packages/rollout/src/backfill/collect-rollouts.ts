@@ -44,10 +44,11 @@ export interface CollectProblem {
 /**
  * Finds every rollout (`rollout-*.jsonl`, and `rollout-*.jsonl.zst` compressed by Codex) under
  * `sessions/` and `archived_sessions/` of a home (missing folders are fine), sorted by watermark.
- * A thread present under both names (Codex materializing it) is collected once, as its plain file. As Codex's `collect_rollout_paths`, only regular files
- * are collected and only real folders are entered: a symbolic link (to a file or a folder) is
- * ignored, so nothing outside the home is read or recorded as a thread's path, and a link loop
- * cannot trap the walk. Unreadable folders are reported, not fatal.
+ * A thread present under both names (Codex materializing it) is collected once, as its plain
+ * file. As Codex's `collect_rollout_paths`, only regular files are collected and only real
+ * folders are entered: a symbolic link (to a file or a folder) is ignored, so nothing outside the
+ * home is read or recorded as a thread's path, and a link loop cannot trap the walk. Unreadable
+ * folders are reported, not fatal.
  *
  * @example
  * ```ts

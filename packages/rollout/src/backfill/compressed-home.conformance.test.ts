@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 import { type StateStore, type ThreadMetadata, openStateStore } from '@agent-state/state';
@@ -14,6 +14,7 @@ import {
 } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import { listThreadFiles } from '../listing/file-listing.js';
 import { findThread } from '../listing/find-thread.js';
 import {
@@ -21,10 +22,11 @@ import {
   type ListedThread,
   listThreads,
 } from '../listing/list-threads.js';
-import { plainRolloutPath } from '../paths/rollout-paths.js';
+import { isCompressedRolloutPath, plainRolloutPath } from '../paths/rollout-paths.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { collectRollouts } from './collect-rollouts.js';
 import { runBackfill } from './run-backfill.js';
+import { BACKFILL_GENERATION, findUnindexedRollouts } from './unindexed-rollouts.js';
 
 const temp = tempDirs();
 const stores: StateStore[] = [];
@@ -171,6 +173,82 @@ describe('a lived-in Codex 0.169 home (compressed rollouts, a fork by reference,
       }
       expect((await listThreads({ home, store, pageSize: 50, archived })).source).toBe('store');
     }
+  });
+
+  it('a store completed by a release that read plain rollouts only is completed by the next backfill, which reads nothing else', async () => {
+    const home = copyCodexHome(version, temp.make('lived-in'));
+    const expected = expectedRows(version);
+    const store = await open(home);
+    // What the previous release did: a generation-1 backfill of the plain rollouts.
+    const plain = collectRollouts(home).files.filter((f) => !isCompressedRolloutPath(f.path));
+    expect(plain).toHaveLength(4);
+    const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 });
+    if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
+    await store.threads.upsertMany(
+      plain.map(
+        (f) =>
+          extractRolloutMetadata(f.path, { archived: f.archived, defaultProvider: 'openai' })
+            .metadata,
+      ),
+    );
+    await store.backfill.markComplete(claim.lease, { lastWatermark: plain.at(-1)!.watermark });
+    expect((await findUnindexedRollouts({ store })).files).toHaveLength(13);
+
+    // Reading a plain rollout again would now fail: this run must not touch them.
+    for (const file of plain) writeFileSync(file.path, 'not a rollout any more\n');
+    const result = await runBackfill({ store, workers: 0 });
+    expect(result).toMatchObject({
+      outcome: 'complete',
+      scanned: 13,
+      upserted: 13,
+      failed: 0,
+      caughtUpFrom: 1,
+    });
+    expect(
+      await seedRows(
+        store,
+        home,
+        expected.map((row) => row.id),
+      ),
+    ).toEqual(expected);
+    expect(await store.backfill.get()).toMatchObject({
+      status: 'complete',
+      generation: BACKFILL_GENERATION,
+    });
+    expect((await findUnindexedRollouts({ store })).files).toEqual([]);
+    expect((await runBackfill({ store, workers: 0 })).outcome).toBe('already-complete');
+  });
+
+  it('a catch-up killed half-way is resumed with what is still missing', async () => {
+    const home = copyCodexHome(version, temp.make('lived-in'));
+    const store = await open(home);
+    const plain = collectRollouts(home).files.filter((f) => !isCompressedRolloutPath(f.path));
+    const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 });
+    if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
+    await store.threads.upsertMany(
+      plain.map(
+        (f) =>
+          extractRolloutMetadata(f.path, { archived: f.archived, defaultProvider: 'openai' })
+            .metadata,
+      ),
+    );
+    await store.backfill.markComplete(claim.lease, { lastWatermark: plain.at(-1)!.watermark });
+    // The first catch-up stops after one batch of 5 (as if killed: the lease is released).
+    const controller = new AbortController();
+    const first = await runBackfill({
+      store,
+      workers: 0,
+      batchSize: 5,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 5) controller.abort();
+      },
+    });
+    expect(first).toMatchObject({ outcome: 'aborted', scanned: 5, caughtUpFrom: 1 });
+    expect(await store.backfill.get()).toMatchObject({ status: 'pending', generation: 1 });
+    const second = await runBackfill({ store, workers: 0, batchSize: 5 });
+    expect(second).toMatchObject({ outcome: 'complete', scanned: 8, failed: 0, caughtUpFrom: 1 });
+    expect(await store.threads.count()).toBe(17);
   });
 
   it('finds a compressed thread by id, and reconcile finds nothing wrong after a backfill', async () => {

@@ -22,6 +22,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { type BackfillProgress, runBackfill } from './run-backfill.js';
+import { BACKFILL_GENERATION } from './unindexed-rollouts.js';
 
 const temp = tempDirs();
 const stores: StateStore[] = [];
@@ -122,7 +123,10 @@ describe('backfill', () => {
     const [first, second, third] = corpus.files.map((f) => relative(home, f.path)).sort();
     const clock = new ManualClock(Date.parse('2026-11-21T00:00:00Z'));
     const store = await open(home, clock);
-    const claim = await store.backfill.tryClaim({ leaseSeconds: 60 });
+    const claim = await store.backfill.tryClaim({
+      leaseSeconds: 60,
+      generation: BACKFILL_GENERATION,
+    });
     if (claim.outcome !== 'claimed') throw new Error('claim');
     await store.backfill.checkpoint(claim.lease, first!);
     // That process "died": its lease is still fresh, so nobody may take over yet.
@@ -226,7 +230,10 @@ describe('backfill', () => {
     const [first] = corpus.files.map((f) => relative(home, f.path)).sort();
     const store = await open(home);
     // An earlier run indexed the first rollout and stopped.
-    const claim = await store.backfill.tryClaim({ leaseSeconds: 60 });
+    const claim = await store.backfill.tryClaim({
+      leaseSeconds: 60,
+      generation: BACKFILL_GENERATION,
+    });
     if (claim.outcome !== 'claimed') throw new Error('claim');
     await store.backfill.release(await store.backfill.checkpoint(claim.lease, first!));
 

@@ -13,8 +13,9 @@ import {
 
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
-import { type CollectedRollout, collectRollouts } from './collect-rollouts.js';
+import { type CollectProblem, type CollectedRollout, collectRollouts } from './collect-rollouts.js';
 import { ExtractPool } from './extract-pool.js';
+import { BACKFILL_GENERATION, findUnindexedRollouts } from './unindexed-rollouts.js';
 
 /**
  * Rollouts indexed per transaction and checkpoint (the reference's batch size).
@@ -152,6 +153,11 @@ export interface BackfillResult {
   leaseUntil?: number | undefined;
   /** For `held`: the process holding the lease (host, pid, start time), when recorded. */
   holder?: LeaseHolder | null | undefined;
+  /**
+   * Set when this run caught up with a backfill of an older {@link BACKFILL_GENERATION} (its
+   * generation): it read only the rollouts missing from the store.
+   */
+  caughtUpFrom?: number | undefined;
   /** The first failures (up to 100), each naming its path. */
   failures: BackfillFailure[];
 }
@@ -169,10 +175,14 @@ const SMALL_BACKFILL = 256;
  * during slow batches, and the holder records how far it got (see `BackfillState.progress`). A
  * process that dies loses its lease at once to the next run on the same host (its holder is
  * recorded: host, pid, start time), or when the lease runs out (`leaseSeconds`) for a run on
- * another host sharing the home; the next run resumes after the last checkpoint. A rollout that cannot be read (or that crashes
- * its extraction worker), or a folder that cannot be listed, is counted in `failed`, listed in
- * `failures` and logged with its path, and skipped: it never stops the run nor keeps the backfill
- * from completing (as in Codex). Symbolic links are not followed (see `collectRollouts`).
+ * another host sharing the home; the next run resumes after the last checkpoint. A backfill
+ * completed (or checkpointed) under an older {@link BACKFILL_GENERATION}, by a release that did not
+ * collect compressed rollouts, is caught up: the next run reads only the rollouts missing from the
+ * store (see `findUnindexedRollouts`), then completes it under the current generation. A rollout
+ * that cannot be read (or that crashes its extraction worker), or a folder that cannot be listed,
+ * is counted in `failed`, listed in `failures` and logged with its path, and skipped: it never
+ * stops the run nor keeps the backfill from completing (as in Codex). Symbolic links are not
+ * followed (see `collectRollouts`).
  *
  * @example
  * ```ts
@@ -210,8 +220,10 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
 
   const before = await store.backfill.get();
   result.lastWatermark = before.lastWatermark;
-  if (before.status === 'complete') return finish('already-complete');
-  const claim = await store.backfill.tryClaim({ leaseSeconds });
+  if (before.status === 'complete' && before.generation >= BACKFILL_GENERATION) {
+    return finish('already-complete');
+  }
+  const claim = await store.backfill.tryClaim({ leaseSeconds, generation: BACKFILL_GENERATION });
   if (claim.outcome === 'complete') return finish('already-complete');
   if (claim.outcome === 'held') {
     logger.info('the backfill is running in another process', {
@@ -226,6 +238,12 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
   }
 
   let lease: BackfillLease = claim.lease;
+  // Progress saved under older rules: what they collected is in the store, the rest is not.
+  const { from } = claim;
+  const catchUp =
+    from.generation < BACKFILL_GENERATION &&
+    (from.status === 'complete' || from.lastWatermark !== null);
+  result.lastWatermark = from.lastWatermark;
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -253,8 +271,19 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
   };
 
   try {
-    logger.info('backfill started', { home, after: before.lastWatermark });
-    const { files, problems } = collectRollouts(home);
+    logger.info('backfill started', {
+      home,
+      after: from.lastWatermark,
+      ...(catchUp ? { caughtUpFrom: from.generation } : {}),
+    });
+    const {
+      total,
+      problems,
+      files: todo,
+    } = catchUp
+      ? await findUnindexedRollouts({ store, home })
+      : collectAfter(home, from.lastWatermark);
+    if (catchUp) result.caughtUpFrom = from.generation;
     for (const problem of problems) {
       result.failed += 1;
       fail({
@@ -264,13 +293,9 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
         code: ErrorCode.RolloutUnreadable,
       });
     }
-    const todo =
-      before.lastWatermark === null
-        ? files
-        : files.filter((f) => f.watermark > before.lastWatermark!);
     // What a process waiting for this backfill shows: rollouts done (earlier runs included).
-    const doneBefore = files.length - todo.length;
-    const stored = () => ({ done: doneBefore + result.scanned, total: files.length });
+    const doneBefore = total - todo.length;
+    const stored = () => ({ done: doneBefore + result.scanned, total });
     lease = await store.backfill.heartbeat(lease, { progress: stored() });
     // Worker threads pay off only when there is enough to read; their start-up costs ~0.1 s each.
     pool = new ExtractPool({
@@ -333,9 +358,14 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       });
       await writeBatch(store, extracted, logger);
       result.upserted += extracted.length;
-      const watermark = batch[batch.length - 1]!.watermark;
-      lease = await store.backfill.checkpoint(lease, watermark, { progress: stored() });
-      result.lastWatermark = watermark;
+      if (catchUp) {
+        // Catching up is resumed by looking at the store again: no watermark to move.
+        lease = await store.backfill.heartbeat(lease, { progress: stored() });
+      } else {
+        const watermark = batch[batch.length - 1]!.watermark;
+        lease = await store.backfill.checkpoint(lease, watermark, { progress: stored() });
+        result.lastWatermark = watermark;
+      }
       progress();
     }
 
@@ -373,6 +403,19 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     options.signal?.removeEventListener('abort', onAbort);
     await pool?.close();
   }
+}
+
+/** The rollouts of a home after the watermark (all of them for `null`), and how many there are. */
+function collectAfter(
+  home: string,
+  watermark: string | null,
+): { files: CollectedRollout[]; total: number; problems: CollectProblem[] } {
+  const { files, problems } = collectRollouts(home);
+  return {
+    files: watermark === null ? files : files.filter((file) => file.watermark > watermark),
+    total: files.length,
+    problems,
+  };
 }
 
 async function writeBatch(

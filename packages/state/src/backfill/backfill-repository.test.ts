@@ -41,6 +41,7 @@ describe('backfill state', () => {
       holderDead: false,
       claimedAt: null,
       progress: null,
+      generation: 1,
     });
     let lease = await claim();
     clock.advance(5_000);
@@ -65,6 +66,7 @@ describe('backfill state', () => {
       holderDead: false,
       claimedAt: null,
       progress: null,
+      generation: 1,
     });
   });
 
@@ -140,11 +142,62 @@ describe('backfill state', () => {
     );
   });
 
-  it('rejects bad lease lengths and watermarks', async () => {
+  it('a backfill completed under an older generation is claimed again by a newer one, from where it was', async () => {
+    // An older release (generation 1) completes it.
+    await store.backfill.markComplete(await claim(), { lastWatermark: 'sessions/z.jsonl' });
+    expect(await store.backfill.tryClaim({ leaseSeconds: 60 })).toEqual({ outcome: 'complete' });
+    expect(await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 })).toEqual({
+      outcome: 'complete',
+    });
+
+    const newer = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 2 });
+    if (newer.outcome !== 'claimed') throw new Error(`expected a claim, got ${newer.outcome}`);
+    expect(newer.lease.generation).toBe(2);
+    expect(newer.from).toMatchObject({
+      status: 'complete',
+      generation: 1,
+      lastWatermark: 'sessions/z.jsonl',
+    });
+    // Running: the generation is the old one until the newer run records progress.
+    expect(await store.backfill.get()).toMatchObject({ status: 'running', generation: 1 });
+    const lease = await store.backfill.heartbeat(newer.lease);
+    expect(lease.generation).toBe(2);
+    await store.backfill.markComplete(lease);
+    expect(await store.backfill.get()).toMatchObject({
+      status: 'complete',
+      generation: 2,
+      lastWatermark: 'sessions/z.jsonl',
+    });
+    expect(await store.backfill.tryClaim({ leaseSeconds: 60, generation: 2 })).toEqual({
+      outcome: 'complete',
+    });
+  });
+
+  it('checkpoints record the lease generation with the watermark', async () => {
+    const first = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 3 });
+    if (first.outcome !== 'claimed') throw new Error(`expected a claim, got ${first.outcome}`);
+    expect(first.from).toMatchObject({ status: 'pending', generation: 1, lastWatermark: null });
+    await store.backfill.checkpoint(first.lease, 'sessions/a.jsonl');
+    await store.backfill.release(first.lease);
+    expect(await store.backfill.get()).toMatchObject({
+      status: 'pending',
+      generation: 3,
+      lastWatermark: 'sessions/a.jsonl',
+    });
+  });
+
+  it('rejects bad lease lengths, generations and watermarks', async () => {
     for (const leaseSeconds of [0, -5, 1.5, Number.POSITIVE_INFINITY]) {
       await expect(store.backfill.tryClaim({ leaseSeconds })).rejects.toMatchObject({
         argument: 'leaseSeconds',
       });
+    }
+    for (const generation of [0, -1, 2.5]) {
+      await expect(store.backfill.tryClaim({ leaseSeconds: 60, generation })).rejects.toMatchObject(
+        {
+          argument: 'generation',
+        },
+      );
     }
     await expect(store.backfill.checkpoint(await claim(), '')).rejects.toMatchObject({
       argument: 'watermark',

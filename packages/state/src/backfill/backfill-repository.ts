@@ -53,6 +53,13 @@ export interface BackfillState {
   claimedAt: number | null;
   /** How far the holder got, as it last reported; `null` unless `running`, or before a report. */
   progress: BackfillProgressCounts | null;
+  /**
+   * Generation of the rules that collected the rollouts `lastWatermark` and `complete` refer to,
+   * as the backfill's caller numbers them (`BACKFILL_GENERATION` of `@agent-state/rollout`): a
+   * backfill completed under an older generation is claimed again by a caller with a newer one,
+   * to index what the older rules did not collect. `1` for a store written before generations.
+   */
+  generation: number;
 }
 
 /**
@@ -104,10 +111,33 @@ export interface BackfillLease {
   readonly leaseSeconds: number;
   /** Until when the lease runs, unix seconds (as of the last renewal). */
   readonly leaseUntil: number;
+  /** The generation the lease was claimed for: checkpoints and completion record it. */
+  readonly generation?: number | undefined;
 }
 
 /**
- * Result of {@link BackfillRepository.tryClaim}.
+ * Options of {@link BackfillRepository.tryClaim}.
+ *
+ * @example
+ * ```ts
+ * const options: BackfillClaimOptions = { leaseSeconds: 120, generation: 2 };
+ * const claim = await store.backfill.tryClaim(options);
+ * ```
+ */
+export interface BackfillClaimOptions {
+  /** Lease length, seconds (a positive integer). */
+  leaseSeconds: number;
+  /**
+   * The caller's generation of collection rules (a positive integer, default 1): a backfill
+   * completed under an older one is claimed again (see {@link BackfillState.generation}).
+   */
+  generation?: number | undefined;
+}
+
+/**
+ * Result of {@link BackfillRepository.tryClaim}. A claim carries the state it was claimed from,
+ * so the caller knows where to resume: after `lastWatermark`, or, when `generation` is older
+ * than its own, with what the older rules did not collect.
  *
  * @example
  * ```ts
@@ -118,7 +148,7 @@ export interface BackfillLease {
  * ```
  */
 export type BackfillClaim =
-  | { outcome: 'claimed'; lease: BackfillLease }
+  | { outcome: 'claimed'; lease: BackfillLease; from: BackfillState }
   | { outcome: 'complete' }
   | { outcome: 'held'; leaseUntil: number; holder: LeaseHolder | null };
 
@@ -173,16 +203,18 @@ export class BackfillRepository {
         holderDead: false,
         claimedAt: null,
         progress: null,
+        generation: 1,
       };
     }
     return this.#fromRow(row);
   }
 
   /**
-   * Takes the lease when the backfill is not complete and nobody holds a live lease: a lease
-   * whose deadline has passed is taken over, and so, at once, is the lease of a holder that died
-   * on this host (see `isHolderDeadOnThisHost`). Records this process as the holder. Atomic across
-   * processes (`BEGIN IMMEDIATE`).
+   * Takes the lease when the backfill is not complete (or was completed under a generation older
+   * than `options.generation`) and nobody holds a live lease: a lease whose deadline has passed
+   * is taken over, and so, at once, is the lease of a holder that died on this host (see
+   * `isHolderDeadOnThisHost`). Records this process as the holder. Atomic across processes
+   * (`BEGIN IMMEDIATE`).
    *
    * @example
    * ```ts
@@ -190,8 +222,9 @@ export class BackfillRepository {
    * if (claim.outcome === 'held') console.error(`another process runs the backfill`);
    * ```
    */
-  async tryClaim(options: { leaseSeconds: number }): Promise<BackfillClaim> {
-    const leaseSeconds = checkedLeaseSeconds(options.leaseSeconds);
+  async tryClaim(options: BackfillClaimOptions): Promise<BackfillClaim> {
+    const leaseSeconds = checkedPositiveInteger('leaseSeconds', options.leaseSeconds);
+    const generation = checkedPositiveInteger('generation', options.generation ?? 1);
     return immediateTransaction(
       this.#context.db,
       async (trx) => {
@@ -207,7 +240,9 @@ export class BackfillRepository {
           .where('id', '=', 1)
           .executeTakeFirstOrThrow();
         const state = this.#fromRow(row);
-        if (state.status === 'complete') return { outcome: 'complete' };
+        if (state.status === 'complete' && state.generation >= generation) {
+          return { outcome: 'complete' };
+        }
         if (
           state.status === 'running' &&
           state.leaseUntil !== null &&
@@ -220,6 +255,7 @@ export class BackfillRepository {
           token: randomUUID(),
           leaseSeconds,
           leaseUntil: now + leaseSeconds,
+          generation,
         };
         await trx
           .updateTable('backfill_state')
@@ -235,7 +271,7 @@ export class BackfillRepository {
           })
           .where('id', '=', 1)
           .execute();
-        return { outcome: 'claimed', lease };
+        return { outcome: 'claimed', lease, from: state };
       },
       { path: this.#context.path },
     );
@@ -260,9 +296,9 @@ export class BackfillRepository {
   }
 
   /**
-   * Records that everything up to `watermark` (a relative rollout path) is indexed (and
-   * `options.progress` when given), and renews the lease. Throws {@link LeaseLostError} when the
-   * lease was taken over.
+   * Records that everything up to `watermark` (a relative rollout path) is indexed, under the
+   * lease's generation (and `options.progress` when given), and renews the lease. Throws
+   * {@link LeaseLostError} when the lease was taken over.
    *
    * @example
    * ```ts
@@ -279,12 +315,17 @@ export class BackfillRepository {
     if (typeof watermark !== 'string' || watermark === '') {
       throw new InvalidArgumentError('watermark', 'expected a non-empty relative path');
     }
-    return this.#renew(lease, { last_watermark: watermark, ...progressColumns(options.progress) });
+    return this.#renew(lease, {
+      last_watermark: watermark,
+      ...generationColumn(lease),
+      ...progressColumns(options.progress),
+    });
   }
 
   /**
-   * Marks the backfill complete (optionally with a final watermark) and ends the lease. After
-   * this nobody can claim it again. Throws {@link LeaseLostError} when the lease was taken over.
+   * Marks the backfill complete under the lease's generation (optionally with a final watermark)
+   * and ends the lease. After this only a caller of a newer generation can claim it again.
+   * Throws {@link LeaseLostError} when the lease was taken over.
    *
    * @example
    * ```ts
@@ -304,6 +345,7 @@ export class BackfillRepository {
           options.lastWatermark === undefined ? eb.ref('last_watermark') : options.lastWatermark,
         last_success_at: now,
         updated_at: now,
+        ...generationColumn(lease),
         ...NO_HOLDER,
       }))
       .where('id', '=', 1)
@@ -363,7 +405,12 @@ export class BackfillRepository {
 
   async #renew(
     lease: BackfillLease,
-    extra: { last_watermark?: string; progress_done?: number; progress_total?: number },
+    extra: {
+      last_watermark?: string;
+      generation?: number;
+      progress_done?: number;
+      progress_total?: number;
+    },
   ): Promise<BackfillLease> {
     const now = unixSeconds(this.#context.clock);
     const leaseUntil = now + lease.leaseSeconds;
@@ -375,7 +422,7 @@ export class BackfillRepository {
       .where('ownership_token', '=', lease.token)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new LeaseLostError('backfill');
-    return { token: lease.token, leaseSeconds: lease.leaseSeconds, leaseUntil };
+    return { ...lease, leaseUntil };
   }
 
   #fromRow(row: Selectable<BackfillStateTable>): BackfillState {
@@ -400,6 +447,7 @@ export class BackfillRepository {
         running && row.progress_done !== null && row.progress_total !== null
           ? { done: row.progress_done, total: row.progress_total }
           : null,
+      generation: row.generation,
     };
   }
 }
@@ -432,12 +480,14 @@ function progressColumns(progress: BackfillProgressCounts | undefined): {
   return { progress_done: progress.done, progress_total: progress.total };
 }
 
-function checkedLeaseSeconds(value: number): number {
+/** The generation a lease records with its checkpoints and completion (none for old leases). */
+function generationColumn(lease: BackfillLease): { generation?: number } {
+  return lease.generation === undefined ? {} : { generation: lease.generation };
+}
+
+function checkedPositiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(
-      'leaseSeconds',
-      `expected a positive integer, got ${String(value)}`,
-    );
+    throw new InvalidArgumentError(name, `expected a positive integer, got ${String(value)}`);
   }
   return value;
 }

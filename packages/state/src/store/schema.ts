@@ -51,7 +51,7 @@ export interface BackfillStateTable {
   updated_at: number;
   ownership_token: string | null;
   lease_until: number | null;
-  /** `os.hostname()` of the lease holder (migration 3; `NULL` before). */
+  /** `os.hostname()` of the lease holder (migration 4; `NULL` before). */
   holder_host: string | null;
   /** Pid of the lease holder. */
   holder_pid: number | null;
@@ -63,6 +63,11 @@ export interface BackfillStateTable {
   progress_done: number | null;
   /** Rollouts the holder's run found in the home. */
   progress_total: number | null;
+  /**
+   * Generation of the collection rules the watermark and `complete` refer to (migration 5;
+   * `1` for rows written before it). See `BackfillState.generation`.
+   */
+  generation: Generated<number>;
 }
 
 /** Row of `jobs` (memory stage-1 jobs and the phase-2 global lock). */
@@ -80,7 +85,7 @@ export interface JobsTable {
   last_error: string | null;
   input_watermark: number | null;
   last_success_watermark: number | null;
-  /** `os.hostname()` of the lease holder (migration 3; `NULL` before). */
+  /** `os.hostname()` of the lease holder (migration 4; `NULL` before). */
   holder_host: string | null;
   /** Pid of the lease holder. */
   holder_pid: number | null;

@@ -62,3 +62,34 @@ describe('0003_thread_subagent_columns', () => {
     }
   });
 });
+
+describe('0005_backfill_generation', () => {
+  it('a backfill completed before it counts as generation 1, and stays complete for such callers', async () => {
+    const home = temp.make('home');
+    mkdirSync(home, { recursive: true });
+    const db = new Database(stateDbPath(home));
+    migrate(db, {
+      path: stateDbPath(home),
+      applicationId: AGENT_STATE_APPLICATION_ID,
+      migrations: STATE_MIGRATIONS.filter((m) => m.name < '0005_backfill_generation'),
+    });
+    db.prepare(
+      `INSERT INTO backfill_state (id, status, last_watermark, last_success_at, updated_at)
+       VALUES (1, 'complete', 'sessions/2026/11/21/rollout-z.jsonl', 1795239900, 1795239900)`,
+    ).run();
+    db.close();
+
+    const store = await openStateStore({ home });
+    try {
+      expect(await store.backfill.get()).toMatchObject({ status: 'complete', generation: 1 });
+      expect(await store.backfill.tryClaim({ leaseSeconds: 60 })).toEqual({ outcome: 'complete' });
+      const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 2 });
+      expect(claim).toMatchObject({
+        outcome: 'claimed',
+        from: { status: 'complete', generation: 1 },
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -135,6 +135,13 @@ ALTER TABLE jobs ADD COLUMN holder_pid INTEGER;
 ALTER TABLE jobs ADD COLUMN holder_started_at TEXT;
 `;
 
+// Which rules collected the rollouts the backfill's progress refers to. A backfill completed by a
+// release that did not read compressed rollouts (generation 1, the default for existing rows) is
+// completed again by a newer one, which indexes only the rollouts missing from the store.
+const backfillGeneration = `
+ALTER TABLE backfill_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -143,4 +150,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 2, name: '0002_discrepancies', sql: discrepancies },
   { version: 3, name: '0003_thread_subagent_columns', sql: threadSubagentColumns },
   { version: 4, name: '0004_lease_holders', sql: leaseHolders },
+  { version: 5, name: '0005_backfill_generation', sql: backfillGeneration },
 ]);

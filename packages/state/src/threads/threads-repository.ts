@@ -413,6 +413,21 @@ export class ThreadsRepository {
   }
 
   /**
+   * The rollout path of every thread, as stored (one string per row; about 100 bytes each, so
+   * 100,000 threads take a few MB). For checking which rollouts of a home are not indexed.
+   *
+   * @example
+   * ```ts
+   * const indexed = await store.threads.rolloutPaths();
+   * const missing = files.filter((file) => !indexed.has(file.path));
+   * ```
+   */
+  async rolloutPaths(): Promise<Set<string>> {
+    const rows = await this.#context.db.selectFrom('threads').select('rollout_path').execute();
+    return new Set(rows.map((row) => row.rollout_path));
+  }
+
+  /**
    * Deletes a thread; its dynamic tools and stage-1 output go with it (foreign-key cascade).
    * Returns whether a row was deleted.
    *
