@@ -138,7 +138,7 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
       }),
     ]);
     const beforeText = await runCli(['--home', home, 'doctor']);
-    expect(beforeText.stdout).toMatch(/\n  rollouts +17 \(13 not in the store\)\n/);
+    expect(beforeText.stdout).toMatch(/\n {2}rollouts +17 \(13 not in the store\)\n/);
 
     const backfill = await runCli(['--home', home, 'backfill']);
     expect(backfill.exitCode).toBe(ExitCode.Ok);

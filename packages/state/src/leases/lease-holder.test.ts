@@ -44,7 +44,11 @@ function exitedChildPid(): number {
 describe('currentLeaseHolder', () => {
   it('is this process: host name, pid and a stable start time', () => {
     const me = currentLeaseHolder();
-    expect(me).toEqual({ host: hostname(), pid: process.pid, startedAt: expect.any(String) });
+    expect(me).toEqual({
+      host: hostname(),
+      pid: process.pid,
+      startedAt: expect.any(String) as unknown,
+    });
     expect(processStartTime(process.pid)).toBe(me.startedAt);
     expect(currentLeaseHolder()).toBe(me);
   });
