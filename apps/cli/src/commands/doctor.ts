@@ -377,8 +377,9 @@ function backfillProblem(state: BackfillState, now: number): DoctorProblem | und
 
 /**
  * Rollouts no row points to although the backfill completed: an older release's backfill that did
- * not collect compressed rollouts (the next `backfill` catches up), or rollouts written since by a
- * writer that does not update the store (`reconcile --repair` indexes them).
+ * not collect compressed rollouts (the next `backfill` catches up), rollouts written since by a
+ * writer that does not update the store (`reconcile --repair` indexes them), or unreadable ones
+ * (`reconcile` lists them; they are also counted as discrepancies).
  */
 function notIndexedProblem(count: number, backfill: BackfillState): DoctorProblem {
   const olderRelease = backfill.generation < BACKFILL_GENERATION;
@@ -388,11 +389,11 @@ function notIndexedProblem(count: number, backfill: BackfillState): DoctorProble
     message: `${plural(count, 'rollout')} not in the store: ${
       olderRelease
         ? 'the backfill was completed by an older release, which did not read compressed (.jsonl.zst) rollouts'
-        : 'they were written or moved here by something that did not update the store'
+        : 'written or copied here by something that did not update the store, or unreadable'
     }; \`threads list\` does not show them`,
     fix: olderRelease
       ? 'run `agent-state backfill` (it reads only the missing rollouts)'
-      : 'run `agent-state reconcile --repair` (it indexes them)',
+      : 'run `agent-state reconcile --repair` (it indexes those it can read and lists the others, which need a person)',
   };
 }
 

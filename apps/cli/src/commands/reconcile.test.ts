@@ -152,7 +152,13 @@ describe('agent-state doctor and the discrepancy counters', () => {
     expect(doctor.json.discrepancies).toEqual([
       expect.objectContaining({ reason: 'unreadable_rollout', count: 1 }),
     ]);
+    // The damaged rollout is not in the store either: `threads list` does not show it.
+    expect(doctor.json.rollouts).toMatchObject({ notIndexed: 1 });
     expect(doctor.json.problems).toEqual([
+      expect.objectContaining({
+        code: 'rollouts-not-indexed',
+        message: expect.stringMatching(/^1 rollout not in the store: .*unreadable/) as unknown,
+      }),
       expect.objectContaining({
         code: 'discrepancies',
         fix: expect.stringMatching(/^run `agent-state reconcile` to list the rollouts/) as unknown,

@@ -84,6 +84,7 @@ describe('stopping a run (Ctrl-C)', () => {
       leaseUntil: null,
       retryAt: null,
       lastError: null,
+      holder: null,
     });
     expect(result.phase2).toMatchObject({ outcome: 'skipped', filesWritten: [] });
     expect(result.phase2.reason).toMatch(/stopped/);

@@ -18,6 +18,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { runBackfill } from '../backfill/run-backfill.js';
+import { plainRolloutPath } from '../paths/rollout-paths.js';
 import { type ListThreadsOptions, type ListedThread, listThreads } from './list-threads.js';
 
 // The lived-in 0.169.0 home: a sub-agent thread spawned by an IDE thread, and a fork by reference
@@ -147,12 +148,16 @@ function asCodexItem(home: string, t: ListedThread): Omit<CodexListItem, 'histor
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     cliVersion: t.cliVersion,
-    path: relative(home, t.rolloutPath),
+    // Codex's thread/list names a compressed rollout by its plain path; its DB keeps the `.zst`.
+    path: plainRolloutPath(relative(home, t.rolloutPath)),
     gitInfo:
       git === null ? null : { sha: t.gitSha, branch: t.gitBranch, originUrl: t.gitOriginUrl },
     name: t.name,
   };
 }
+
+/** Names in the home's session_index.jsonl that Codex's live thread/list showed (fixture README). */
+const NAMED_IN_INDEX = new Map([['01a1fca2-5c8e-74b0-8fda-13bef72eecb4', 'IDE thread ✓']]);
 
 function codexList(): { active: CodexListItem[]; archived: CodexListItem[] } {
   return JSON.parse(readFileSync(join(codexFixtureDir(VERSION), 'thread-list.json'), 'utf8')) as {
@@ -197,7 +202,16 @@ describe('a sub-agent thread and a fork by reference on the lived-in Codex 0.169
       const ids = new Set(ours.map((t) => t.id));
       const want = (archived ? codex.archived : codex.active)
         .filter((item) => ids.has(item.id))
-        .map(({ historyMode: _historyMode, ...item }) => item);
+        .map(({ historyMode: _historyMode, ...item }) => ({
+          ...item,
+          // Codex's backfill never fills `name`; we read it from session_index.jsonl, as Codex's
+          // live listing does.
+          name: NAMED_IN_INDEX.get(item.id) ?? item.name,
+        }));
+      // Every thread Codex lists, compressed ones included.
+      expect(ours.map((t) => t.id)).toEqual(
+        (archived ? codex.archived : codex.active).map((item) => item.id),
+      );
       expect(ours.map((t) => asCodexItem(home, t))).toEqual(want);
     }
     // Codex reports the sub-agent's source as `{"subAgent": {"thread_spawn": …}}`, literally.

@@ -19,16 +19,16 @@ afterEach(() => {
   }
 });
 
-/** A live child process (it sleeps until killed) and its pid. */
+/** A live child process (it sleeps until killed, its title set) and its pid. */
 async function liveChild(title?: string): Promise<number> {
   const setTitle = title === undefined ? '' : `process.title = ${JSON.stringify(title)};`;
-  const child = spawn(process.execPath, ['-e', `${setTitle} setInterval(() => {}, 1000)`], {
-    stdio: 'ignore',
-  });
+  const script = `${setTitle} process.stdout.write('ready'); setInterval(() => {}, 1000)`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
+    child.stdout?.once('data', () => resolve());
     child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`child exited (${String(code)})`)));
   });
   if (child.pid === undefined) throw new Error('no pid');
   return child.pid;
@@ -125,7 +125,6 @@ describe('processStartTime', () => {
     'on Linux: boot id and start ticks, parsed past a command name with spaces and parentheses',
     async () => {
       const pid = await liveChild(') x (y) 1 2 3');
-      await new Promise((resolve) => setTimeout(resolve, 200)); // let it set its title
       expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') x (y) 1 2');
       const startedAt = processStartTime(pid);
       expect(startedAt).toMatch(/^linux:[0-9a-f-]+:\d+$/);
