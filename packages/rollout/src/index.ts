@@ -186,6 +186,10 @@ export {
   type RolloutRecorderStore,
 } from './recorder/rollout-recorder.js';
 export {
+  type MaterializeRolloutOptions,
+  materializeRollout,
+} from './recorder/materialize-rollout.js';
+export {
   ExtendedEventMsgWriteSchema,
   ExtraResponseItemWriteSchema,
   type RecorderLineWrite,

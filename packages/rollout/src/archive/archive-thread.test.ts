@@ -4,6 +4,7 @@ import {
   mkdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -22,7 +23,7 @@ import {
   openStateStore,
   unixSeconds,
 } from '@agent-state/state';
-import { tempDirs } from '@agent-state/test-utils';
+import { tempDirs, zstdCompress } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ArchiveRefusedError } from './archive-errors.js';
@@ -400,5 +401,32 @@ describe('unarchiveThread', () => {
     ).rejects.toMatchObject({ reason: 'outside-root', path: link });
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(existsSync(join(home, 'sessions'))).toBe(false);
+  });
+});
+
+describe('archiveThread and unarchiveThread on a compressed rollout', () => {
+  it('move the .jsonl.zst as it is, both ways (found through the store, then by a search)', async () => {
+    const home = temp.make('home');
+    const clock = new ManualClock(NOW);
+    const compressed = zstdCompress(Buffer.from(CONTENT), { frames: 2 });
+    const original = `${writeRollout(home)}.zst`;
+    renameSync(original.slice(0, -'.zst'.length), original);
+    writeFileSync(original, compressed);
+    utimesSync(original, OLD_MTIME, OLD_MTIME);
+    const store = await storeWithThread(home, clock, original);
+
+    const archive = await archiveThread({ home, threadId: ID, store, clock });
+    const archived = join(home, 'archived_sessions', `${NAME}.zst`);
+    expect(archive).toEqual({ from: original, to: archived, storeUpdated: true });
+    expect(existsSync(original)).toBe(false);
+    expect(readFileSync(archived).equals(compressed)).toBe(true);
+    expect(statSync(archived).mtimeMs).toBe(OLD_MTIME * 1000);
+    expect(await store.threads.get(ID)).toMatchObject({ rolloutPath: archived });
+
+    clock.advance(3_600_000);
+    const unarchive = await unarchiveThread({ home, threadId: ID, clock });
+    expect(unarchive).toEqual({ from: archived, to: original, storeUpdated: false });
+    expect(readFileSync(original).equals(compressed)).toBe(true);
+    expect(statSync(original).mtimeMs).toBe(clock.now());
   });
 });

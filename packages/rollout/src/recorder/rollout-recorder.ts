@@ -26,7 +26,11 @@ import {
   MetadataApplier,
   builderFromSessionMeta,
 } from '../extract/metadata-applier.js';
-import { newRolloutLocation } from '../paths/rollout-paths.js';
+import {
+  isCompressedRolloutPath,
+  newRolloutLocation,
+  plainRolloutPath,
+} from '../paths/rollout-paths.js';
 import { type RolloutLine, parseRolloutLine } from '../protocol/rollout-line.js';
 import {
   type SessionMeta,
@@ -37,6 +41,7 @@ import {
 } from '../protocol/session-meta.js';
 import { readRollout } from '../reader/rollout-reader.js';
 import { forkedLines, readForkParent } from './fork-parent.js';
+import { materializeRollout } from './materialize-rollout.js';
 import { requireSessionThread } from './session-thread.js';
 import { BoundedSerialQueue } from './bounded-serial-queue.js';
 import type { EventPersistenceMode, RolloutItemInput } from './persistence-policy.js';
@@ -328,9 +333,12 @@ export class RolloutRecorder {
    * with `forked_from_id` = the parent's id, then a copy of the parent's lines (its
    * `session_meta` lines included; the parent's writer already chose what to persist, and lines
    * only the paginated format has are left out), all written at once: a fork is on disk (and,
-   * with a store, indexed) when this resolves. The parent is only read. Record the fork's next
-   * turns as usual; the persistence policy applies to them. Throws {@link RolloutFileError}
-   * when the parent cannot be read or names no thread, {@link InvalidArgumentError} as
+   * with a store, indexed) when this resolves. The parent's lines are only read; a compressed
+   * parent (`.jsonl.zst`) is first materialized as Codex does (see {@link materializeRollout}:
+   * its plain file replaces it, byte for byte, mtime kept), and with a store the parent's row
+   * then points at the plain file. Record the fork's next turns as usual; the persistence policy
+   * applies to them. Throws {@link RolloutFileError} when the parent cannot be read (or
+   * materialized) or names no thread, {@link InvalidArgumentError} as
    * {@link RolloutRecorder.create} does.
    *
    * @example
@@ -343,8 +351,9 @@ export class RolloutRecorder {
    */
   static async fork(options: ForkRolloutRecorderOptions): Promise<RolloutRecorder> {
     checkQueueCapacity(options.queueCapacity);
-    const parentPath = resolve(options.parentPath);
-    const { meta, threadId: parentId } = await readForkParent(parentPath);
+    const requestedParent = resolve(options.parentPath);
+    // The parent's head is checked before anything on disk changes.
+    const { meta, threadId: parentId } = await readForkParent(requestedParent);
     const git = meta.git ?? undefined;
     const recorder = await RolloutRecorder.create({
       cwd: meta.cwd,
@@ -367,6 +376,8 @@ export class RolloutRecorder {
       clock: options.clock,
       forkedFromId: parentId,
     });
+    const parentPath = await materializeRollout(requestedParent, { logger: options.logger });
+    if (parentPath !== requestedParent) await recorder.#pointRowAtPlainFile(parentId, parentPath);
     await recorder.#command(async () => recorder.#materializeFork(parentPath));
     return recorder;
   }
@@ -374,8 +385,13 @@ export class RolloutRecorder {
   /**
    * A recorder that appends to an existing rollout (a resumed thread). Reads the file once (to
    * learn the thread and, with a store, its metadata so far), then opens it for appending. No
-   * second `session_meta` is written. Throws {@link RolloutFileError}: `ROLLOUT_UNREADABLE` when
-   * the file cannot be read or opened, `ROLLOUT_INVALID` when it holds no `session_meta`.
+   * second `session_meta` is written. A compressed rollout (`.jsonl.zst`) is first materialized
+   * as Codex does before appending (see {@link materializeRollout}: its plain file replaces it,
+   * byte for byte, mtime kept) and the recorder appends to the plain file (its `path`); with a
+   * store, the thread's row then points at the plain file. Throws {@link RolloutFileError}:
+   * `ROLLOUT_UNREADABLE` when the file cannot be read, materialized or opened, `ROLLOUT_INVALID`
+   * when it holds no `session_meta` or is paginated (checked before a compressed file is
+   * materialized: a refused resume changes nothing on disk).
    *
    * @example
    * ```ts
@@ -386,8 +402,14 @@ export class RolloutRecorder {
    */
   static async resume(options: ResumeRolloutRecorderOptions): Promise<RolloutRecorder> {
     checkQueueCapacity(options.queueCapacity);
-    const path = resolve(options.path);
+    const requested = resolve(options.path);
     const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
+    let path = requested;
+    if (isCompressedRolloutPath(requested)) {
+      // Refuse (no thread, paginated) from the compressed file's head, before changing anything.
+      await readForResume(requested, { defaultProvider, withMetadata: false });
+      path = await materializeRollout(requested, { logger: options.logger });
+    }
     const { sessionMeta, threadId, baseline } = await readForResume(path, {
       defaultProvider,
       withMetadata: options.store !== undefined,
@@ -407,7 +429,7 @@ export class RolloutRecorder {
         await handle.read(last, 0, 1, size - 1);
         leadingNewline = last[0] !== 0x0a;
       }
-      return new RolloutRecorder({
+      const recorder = new RolloutRecorder({
         path,
         threadId,
         options,
@@ -417,6 +439,8 @@ export class RolloutRecorder {
         leadingNewline,
         baseline: baseline && { ...baseline, updatedAt: Math.floor(mtimeMs / 1000) },
       });
+      await recorder.#pointRowAtPlainFile(threadId, path);
+      return recorder;
     } catch (error) {
       await handle.close();
       throw isAgentStateError(error) ? error : writeError(path, 'cannot read', error);
@@ -708,11 +732,13 @@ export class RolloutRecorder {
         const row = await store.threads.get(this.threadId);
         rowIsNew = row === undefined;
         // The row keeps its path and archive state: the thread may have been archived (its file
-        // moved, which this open handle follows) since the recorder opened it.
+        // moved, which this open handle follows) since the recorder opened it. A path that still
+        // names this file's compressed twin (materialized at resume) names this file.
         if (row && !this.#storeBehind) {
-          next = { ...advance(row), rolloutPath: row.rolloutPath, updatedAt };
+          next = { ...advance(row), rolloutPath: this.#ownPathFor(row.rolloutPath), updatedAt };
         } else if (row && baseline) {
-          next = { ...baseline, rolloutPath: row.rolloutPath, archivedAt: row.archivedAt };
+          const rolloutPath = this.#ownPathFor(row.rolloutPath);
+          next = { ...baseline, rolloutPath, archivedAt: row.archivedAt };
         }
       }
       if (!next) {
@@ -732,6 +758,44 @@ export class RolloutRecorder {
       this.#storeBehind = true;
       this.#logger.warn('could not update the state store; the rollout is written all the same', {
         path: this.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /**
+   * `rolloutPath` as a row of this thread should hold it: this file's path when `rolloutPath`
+   * names its compressed twin (the `.jsonl.zst` it was materialized from), else unchanged.
+   */
+  #ownPathFor(rolloutPath: string): string {
+    return isCompressedRolloutPath(rolloutPath) &&
+      plainRolloutPath(resolve(rolloutPath)) === this.path
+      ? this.path
+      : rolloutPath;
+  }
+
+  /**
+   * With a store: a row of `threadId` that names the compressed twin of `plain` (the rollout was
+   * just materialized, or was by an earlier process) is pointed at `plain`, so that nobody takes
+   * the thread for gone. Never throws: a store error is logged (for the recorder's own thread,
+   * its next append points the row at this file all the same; see {@link #ownPathFor}).
+   */
+  async #pointRowAtPlainFile(threadId: string, plain: string): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    try {
+      const row = await store.threads.get(threadId);
+      if (!row || !isCompressedRolloutPath(row.rolloutPath)) return;
+      if (plainRolloutPath(resolve(row.rolloutPath)) !== plain) return;
+      await store.threads.upsert({ ...row, rolloutPath: plain });
+      this.#logger.debug('store row now points at the materialized rollout', {
+        threadId,
+        path: plain,
+      });
+    } catch (error) {
+      this.#logger.warn('could not point the store row at the materialized rollout', {
+        threadId,
+        path: plain,
         error: error instanceof Error ? error.message : String(error),
       });
     }
