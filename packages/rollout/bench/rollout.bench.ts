@@ -2,6 +2,11 @@
 // - backfill of 10,000 rollouts (90% < 200 KB, 8% 200 KB–1 MB, 2% 1–5 MB; ~1.4 GB) in <= 3 s,
 //   warm page cache, as the reference figures are;
 // - backfill of one 1 GB rollout with a peak RSS < 200 MB;
+// - backfill of the same 10,000 rollouts compressed as Codex compresses idle rollouts
+//   (`.jsonl.zst`, zstd level 3) in <= 2x the time of the plain corpus, timed in the same run
+//   (the plain corpus is the anchor), with a peak RSS < 300 MB; both decoders are measured: the
+//   native one (`zstd-napi`) and the `fzstd` fallback, forced by running a copy of the build
+//   that cannot load the addon (what an install where the optional addon failed looks like);
 // - first page (25) of the DB-first listing over 10,000 threads at a median <= 1 ms, in-process;
 // - `agent-state threads list --json` over 10,000 threads in < 250 ms as a whole process.
 // Figures for scale (no target): a single-threaded backfill, a raw read of every byte, the file
@@ -13,16 +18,22 @@
 import { spawnSync } from 'node:child_process';
 import {
   closeSync,
+  cpSync,
   mkdirSync,
   openSync,
   readFileSync,
   readSync,
   readdirSync,
+  realpathSync,
   rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,10 +42,12 @@ import {
   type BenchRow,
   type GeneratedCorpus,
   codexFixtureDir,
+  compressRollouts,
   generateCorpus,
   repoRoot,
   reportBench,
   tempDirs,
+  zstdCompress,
 } from '@agent-state/test-utils';
 import { Bench } from 'tinybench';
 import { build } from 'tsup';
@@ -43,6 +56,10 @@ import type * as Rollout from '../src/index.js';
 
 const ROLLOUTS = 10_000;
 const BACKFILL_ROUNDS = 3;
+/** Rounds of the child-process backfills of the whole corpus (plain, native zstd, fzstd). */
+const CHILD_ROUNDS = 3;
+/** The zstd level Codex compresses idle rollouts with. */
+const CODEX_ZSTD_LEVEL = 3;
 const RAW_READ_ROUNDS = 3;
 const CLI_RUNS = 10;
 const BIG_ROLLOUT_BYTES = 1_000_000_000;
@@ -262,30 +279,107 @@ function writeBigRollout(home: string, bytes: number): { path: string; bytes: nu
   return { path, bytes: written };
 }
 
+/** What backfill-child.ts prints. */
 interface ChildReport {
   outcome: string;
   upserted: number;
   failed: number;
   seconds: number;
+  /** Peak RSS of the whole child, MB (read as `maxRssSource` says). */
   maxRssMB: number;
+  maxRssSource: 'VmHWM' | 'maxRSS';
+  /** The zstd decoder compressed rollouts got in the child. */
+  zstdDecoder: 'native' | 'js';
 }
 
-/** Backfills `rolloutHome` in a child process (the built backfill-child.ts); returns its report. */
-function childBackfill(storeHome: string, rolloutHome: string): ChildReport {
-  const child = spawnSync(
-    process.execPath,
-    [join(buildDir, 'backfill-child.js'), storeHome, rolloutHome],
-    { encoding: 'utf8' },
-  );
+/** Options of {@link childBackfill}. */
+interface ChildBackfillOptions {
+  /** Home of the fresh store to fill. */
+  storeHome: string;
+  /** Home whose rollouts are backfilled. */
+  rolloutHome: string;
+  /** Rollouts the backfill must index (default 1). */
+  expected?: number;
+  /** The built child script (default bench/dist/backfill-child.js). */
+  script?: string;
+  /** The decoder the child must report (checked when given). */
+  zstdDecoder?: ChildReport['zstdDecoder'];
+}
+
+/** Backfills a home in a child process (the built backfill-child.ts); returns its report. */
+function childBackfill(options: ChildBackfillOptions): ChildReport {
+  const script = options.script ?? join(buildDir, 'backfill-child.js');
+  // Without the NODE_PATH pnpm's tsx shim sets (it names pnpm's hoisted store, zstd-napi
+  // included): the child resolves its dependencies from beside its script only, as installed.
+  const env = { ...process.env };
+  delete env.NODE_PATH;
+  const child = spawnSync(process.execPath, [script, options.storeHome, options.rolloutHome], {
+    encoding: 'utf8',
+    env,
+  });
   if (child.error) throw child.error;
   if (child.status !== 0) {
     throw new Error(`backfill child exited with ${child.status}: ${child.stderr}`);
   }
   const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ChildReport;
-  if (report.outcome !== 'complete' || report.upserted !== 1 || report.failed !== 0) {
-    throw new Error(`backfill child did not index the rollout: ${child.stdout}`);
+  const expected = options.expected ?? 1;
+  if (report.outcome !== 'complete' || report.upserted !== expected || report.failed !== 0) {
+    throw new Error(`backfill child did not index the ${expected} rollout(s): ${child.stdout}`);
+  }
+  if (options.zstdDecoder !== undefined && report.zstdDecoder !== options.zstdDecoder) {
+    throw new Error(
+      `backfill child decoded with ${report.zstdDecoder}, not ${options.zstdDecoder}: ${child.stdout}`,
+    );
   }
   return report;
+}
+
+/**
+ * Makes, in `dir`, a copy of the build (bench/dist) beside a `node_modules` that links the
+ * package's dependencies but not its optional `zstd-napi`: an install where the addon failed to
+ * build. Compressed rollouts then decode with the `fzstd` fallback, in the extraction workers
+ * too (runBackfill has no option to choose the decoder). Returns the copy's child script.
+ */
+function buildWithoutNativeZstd(dir: string): string {
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    if (name === 'zstd-napi') continue;
+    const link = join(dir, 'node_modules', name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(realpathSync(join(packageDir, 'node_modules', name)), link, 'dir');
+  }
+  cpSync(buildDir, join(dir, 'dist'), { recursive: true });
+  return join(dir, 'dist', 'backfill-child.js');
+}
+
+/**
+ * Writes into `toHome` the corpus compressed as Codex compresses rollouts idle for 7 days: each
+ * `rollout-….jsonl` of `fromHome` as `rollout-….jsonl.zst` at the same relative path, with the
+ * same mtime (what `compressRollouts` does in place, without copying the plain corpus first).
+ * Returns the bytes written.
+ */
+function compressCorpus(corpus: GeneratedCorpus, fromHome: string, toHome: string): number {
+  let bytes = 0;
+  for (const file of corpus.files) {
+    const target = `${join(toHome, relative(fromHome, file.path))}.zst`;
+    mkdirSync(dirname(target), { recursive: true });
+    const compressed = zstdCompress(readFileSync(file.path), { level: CODEX_ZSTD_LEVEL });
+    writeFileSync(target, compressed);
+    const { mtime } = statSync(file.path);
+    utimesSync(target, mtime, mtime);
+    bytes += compressed.length;
+  }
+  return bytes;
+}
+
+/**
+ * Writes the page cache's dirty pages to disk (`sync`), so that timed runs do not share the disk
+ * with the writeback of the gigabytes just generated.
+ */
+function flushWrites(): void {
+  if (process.platform !== 'win32') spawnSync('sync');
 }
 
 const temp = tempDirs();
@@ -329,6 +423,22 @@ try {
     details: mix,
   });
 
+  // 1b. The same corpus compressed as Codex compresses rollouts idle for 7 days: each
+  // `rollout-….jsonl` replaced by `rollout-….jsonl.zst` (zstd level 3, same mtime).
+  const compressedHome = temp.make('rollout-corpus-zst');
+  log(`compressing the corpus (zstd level ${CODEX_ZSTD_LEVEL}) into ${compressedHome} …`);
+  t0 = performance.now();
+  const zstBytes = compressCorpus(corpus, corpusHome, compressedHome);
+  const compressSeconds = (performance.now() - t0) / 1000;
+  log(`  ${fixed(zstBytes / MB, 0)} MB in ${fixed(compressSeconds, 1)} s`);
+  rows.push({
+    name: `corpus of ${ROLLOUTS} rollouts, compressed (.jsonl.zst, zstd level ${CODEX_ZSTD_LEVEL})`,
+    value: zstBytes / MB,
+    unit: 'MB',
+    details: `${fixed(corpus.totalBytes / zstBytes, 1)}x smaller than the plain corpus (the generated rollouts repeat their tool calls: real ones compress less); compressed in ${fixed(compressSeconds, 1)} s`,
+  });
+  flushWrites();
+
   // 2. Raw read of every byte, for scale.
   log('raw read of the corpus …');
   const paths = corpus.files.map((f) => f.path);
@@ -340,26 +450,119 @@ try {
     details: `median ${fixed(median(rawSeconds))} s of ${RAW_READ_ROUNDS}; ${fixed(ROLLOUTS / median(rawSeconds), 0)} files/s`,
   });
 
-  // 3. Backfill with the default worker pool, on a fresh store each round.
-  const pooled: number[] = [];
-  const pooledLoads: string[] = [];
+  // 3. Backfill with the default worker pool, on a fresh store each round: the plain corpus (the
+  // anchor) and its compressed copy in turn, the order alternating between rounds, so that both
+  // are measured on the same machine under the same load.
+  const pooled = {
+    label: 'plain',
+    home: corpusHome,
+    seconds: [] as number[],
+    loads: [] as string[],
+  };
+  const pooledZst = {
+    label: 'compressed',
+    home: compressedHome,
+    seconds: [] as number[],
+    loads: [] as string[],
+  };
   for (let round = 0; round < BACKFILL_ROUNDS; round += 1) {
-    const storeHome = temp.make('rollout-store');
-    log(`backfill round ${round + 1}/${BACKFILL_ROUNDS} (${defaultWorkers} workers) …`);
-    const before = load();
-    pooledLoads.push(before);
-    pooled.push(await timedBackfill(runBackfill, storeHome, corpusHome, undefined));
-    log(`  ${fixed(pooled.at(-1)!)} s (load average ${before} → ${load()})`);
-    rmSync(storeHome, { recursive: true, force: true });
+    for (const run of round % 2 === 0 ? [pooled, pooledZst] : [pooledZst, pooled]) {
+      const storeHome = temp.make('rollout-store');
+      log(
+        `backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${run.label} (${defaultWorkers} workers) …`,
+      );
+      const before = load();
+      run.loads.push(before);
+      run.seconds.push(await timedBackfill(runBackfill, storeHome, run.home, undefined));
+      log(`  ${fixed(run.seconds.at(-1)!)} s (load average ${before} → ${load()})`);
+      rmSync(storeHome, { recursive: true, force: true });
+    }
   }
   rows.push(
     ...backfillRows(
       `default pool (${defaultWorkers} workers)`,
-      pooled,
-      pooledLoads,
+      pooled.seconds,
+      pooled.loads,
       corpus.totalBytes,
     ),
+    ...backfillRows(
+      `compressed .jsonl.zst, native zstd, default pool (${defaultWorkers} workers)`,
+      pooledZst.seconds,
+      pooledZst.loads,
+      corpus.totalBytes,
+    ),
+    {
+      name: `backfill ${ROLLOUTS} rollouts, compressed / plain time (default pool)`,
+      value: median(pooledZst.seconds) / median(pooled.seconds),
+      unit: 'x',
+      target: { max: 2 },
+      details: `medians ${fixed(median(pooledZst.seconds))} s / ${fixed(median(pooled.seconds))} s, rounds interleaved; MB/s above counts decompressed bytes`,
+    },
   );
+
+  // 3b. The same backfills in child processes (plain node, the built package) for their peak
+  // RSS: the plain corpus (the anchor), the compressed one with the native decoder, and the
+  // compressed one with the fzstd fallback (a copy of the build that cannot load zstd-napi).
+  {
+    const noNativeChild = buildWithoutNativeZstd(temp.make('rollout-no-native-zstd'));
+    const variants = [
+      { label: 'plain', home: corpusHome, script: undefined, zstdDecoder: undefined },
+      {
+        label: 'compressed, native zstd (zstd-napi)',
+        home: compressedHome,
+        script: undefined,
+        zstdDecoder: 'native' as const,
+      },
+      {
+        label: 'compressed, fzstd fallback (zstd-napi not installed)',
+        home: compressedHome,
+        script: noNativeChild,
+        zstdDecoder: 'js' as const,
+      },
+    ].map((variant) => ({ ...variant, reports: [] as ChildReport[] }));
+    for (let round = 0; round < CHILD_ROUNDS; round += 1) {
+      // Rotate the order, so that no variant always runs first.
+      const order = variants.map((_, n) => variants[(n + round) % variants.length]!);
+      for (const variant of order) {
+        log(`child-process backfill round ${round + 1}/${CHILD_ROUNDS}, ${variant.label} …`);
+        const storeHome = temp.make('rollout-store');
+        const report = childBackfill({
+          storeHome,
+          rolloutHome: variant.home,
+          expected: ROLLOUTS,
+          script: variant.script,
+          zstdDecoder: variant.zstdDecoder,
+        });
+        variant.reports.push(report);
+        log(`  ${fixed(report.seconds)} s, peak RSS ${fixed(report.maxRssMB, 0)} MB`);
+        rmSync(storeHome, { recursive: true, force: true });
+      }
+    }
+    const plainChild = variants[0]!;
+    const plainSeconds = median(plainChild.reports.map((r) => r.seconds));
+    const plainRss = Math.max(...plainChild.reports.map((r) => r.maxRssMB));
+    for (const variant of variants) {
+      const seconds = median(variant.reports.map((r) => r.seconds));
+      const rss = variant.reports.map((r) => r.maxRssMB);
+      const name = `backfill ${ROLLOUTS} rollouts in a child process, ${variant.label}`;
+      const compressed = variant !== plainChild;
+      rows.push(
+        {
+          name: `${name}: peak RSS`,
+          value: Math.max(...rss),
+          unit: 'MB',
+          target: compressed ? { max: 300 } : undefined,
+          details: `highest ${variant.reports[0]!.maxRssSource} of ${CHILD_ROUNDS} children (runs: ${rss.map((v) => fixed(v, 0)).join(', ')}; ${defaultWorkers} workers)${compressed ? `; plain: ${fixed(plainRss, 0)} MB` : ''}`,
+        },
+        {
+          name: `${name}: time`,
+          value: seconds,
+          unit: 's',
+          details: `median of ${CHILD_ROUNDS}; runs (s): ${variant.reports.map((r) => fixed(r.seconds)).join(', ')}${compressed ? `; ${fixed(seconds / plainSeconds)}x the plain child's ${fixed(plainSeconds)} s` : ''}`,
+        },
+      );
+    }
+  }
 
   // 4. Single-threaded backfill, into the corpus home itself so the listings below (and the CLI,
   // which opens the store of its --home) find a complete store of the 10,000 threads.
@@ -472,22 +675,24 @@ try {
   {
     const smallHome = temp.make('rollout-one-small');
     const small = writeBigRollout(smallHome, 0);
-    const baseline = childBackfill(temp.make('rollout-store'), smallHome);
+    const baseline = childBackfill({
+      storeHome: temp.make('rollout-store'),
+      rolloutHome: smallHome,
+    });
 
     const bigHome = temp.make('rollout-big');
     log(`writing a ${fixed(BIG_ROLLOUT_BYTES / MB, 0)} MB rollout …`);
     t0 = performance.now();
-    const { path: bigPath, bytes: bigBytes } = writeBigRollout(bigHome, BIG_ROLLOUT_BYTES);
+    const { bytes: bigBytes } = writeBigRollout(bigHome, BIG_ROLLOUT_BYTES);
     log(`  written in ${fixed((performance.now() - t0) / 1000, 1)} s; backfilling it in a child …`);
-    const big = childBackfill(temp.make('rollout-store'), bigHome);
-    rmSync(bigPath, { force: true });
+    const big = childBackfill({ storeHome: temp.make('rollout-store'), rolloutHome: bigHome });
     rows.push(
       {
         name: `backfill one ${fixed(bigBytes / MB, 0)} MB rollout: peak RSS (child process)`,
         value: big.maxRssMB,
         unit: 'MB',
         target: { max: 200 },
-        details: `maxRSS of the whole child process (plain node, built package); the same child backfilling one ${Math.round(small.bytes / 1000)} KB rollout: ${fixed(baseline.maxRssMB, 0)} MB`,
+        details: `${big.maxRssSource} of the whole child process (plain node, built package); the same child backfilling one ${Math.round(small.bytes / 1000)} KB rollout: ${fixed(baseline.maxRssMB, 0)} MB`,
       },
       {
         name: `backfill one ${fixed(bigBytes / MB, 0)} MB rollout: time`,
@@ -496,6 +701,43 @@ try {
         details: `${fixed(bigBytes / MB / big.seconds, 0)} MB/s (runBackfill in the child, warm cache)`,
       },
     );
+
+    // The same rollout compressed (replaced by its .jsonl.zst), with each decoder.
+    log(`compressing it (zstd level ${CODEX_ZSTD_LEVEL}) …`);
+    const [zstPath] = compressRollouts(bigHome, { level: CODEX_ZSTD_LEVEL });
+    const zstMB = statSync(zstPath!).size / MB;
+    // The rollout repeats 24 blocks of tool calls: it compresses far better than real ones.
+    const zstSize = zstMB < 10 ? `${fixed(zstMB * 1000, 0)} KB` : `${fixed(zstMB, 0)} MB`;
+    const noNativeChild = buildWithoutNativeZstd(temp.make('rollout-no-native-zstd'));
+    for (const variant of [
+      { label: 'native zstd (zstd-napi)', script: undefined, zstdDecoder: 'native' as const },
+      { label: 'fzstd fallback', script: noNativeChild, zstdDecoder: 'js' as const },
+    ]) {
+      log(`  backfilling the ${zstSize} .jsonl.zst in a child, ${variant.label} …`);
+      const report = childBackfill({
+        storeHome: temp.make('rollout-store'),
+        rolloutHome: bigHome,
+        script: variant.script,
+        zstdDecoder: variant.zstdDecoder,
+      });
+      const name = `backfill one ${fixed(bigBytes / MB, 0)} MB rollout compressed (${zstSize} .jsonl.zst), ${variant.label}`;
+      rows.push(
+        {
+          name: `${name}: peak RSS (child process)`,
+          value: report.maxRssMB,
+          unit: 'MB',
+          target: { max: 300 },
+          details: `${report.maxRssSource} of the whole child process; plain: ${fixed(big.maxRssMB, 0)} MB`,
+        },
+        {
+          name: `${name}: time`,
+          value: report.seconds,
+          unit: 's',
+          details: `${fixed(bigBytes / MB / report.seconds, 0)} MB/s decompressed; plain: ${fixed(big.seconds)} s`,
+        },
+      );
+    }
+    rmSync(bigHome, { recursive: true, force: true });
   }
 
   const ok = reportBench('rollout', rows);
