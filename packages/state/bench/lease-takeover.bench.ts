@@ -100,6 +100,9 @@ interface LeaseChild {
 function startChild(args: LeaseChildArgs): LeaseChild {
   const child = fork(childScript, [JSON.stringify(args)], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    // Plain node, as a production process: not this bench's tsx loader, whose start-up in every
+    // child would be counted as takeover time.
+    execArgv: [],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

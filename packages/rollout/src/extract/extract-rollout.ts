@@ -170,6 +170,7 @@ export function extractRolloutMetadata(
     decoder.end(feed);
     splitter.end(onLine);
   } finally {
+    decoder.release();
     closeSync(fd);
   }
 

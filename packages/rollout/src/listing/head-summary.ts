@@ -195,6 +195,7 @@ export async function readHeadSummary(
       decoder.push(chunk.subarray(0, bytesRead), feed);
     }
   } finally {
+    decoder.release();
     await handle.close();
   }
   return summary;

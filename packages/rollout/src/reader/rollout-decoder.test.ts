@@ -90,6 +90,18 @@ describe('zstd decoders', () => {
       expect(thrown(() => decodeAll(kind, 'x.jsonl.zst', plain)).message).toMatch(/zstd/);
     });
 
+    it('a decoder released mid-frame, or after a truncated frame, leaves the next one sound', () => {
+      const compressed = zstdCompress(plain);
+      for (let round = 0; round < 6; round += 1) {
+        const stopped = new RolloutDecoder('x.jsonl.zst', { zstdDecoder: kind });
+        stopped.push(compressed.subarray(0, compressed.length >> 1), () => undefined);
+        stopped.release();
+        stopped.release(); // idempotent
+        thrown(() => decodeAll(kind, 'x.jsonl.zst', compressed.subarray(0, compressed.length - 9)));
+        expect(decodeAll(kind, 'x.jsonl.zst', compressed, 1000).equals(plain)).toBe(true);
+      }
+    });
+
     it('garbage after a good frame fails after the good lines were read', () => {
       const compressed = Buffer.concat([zstdCompress(plain), Buffer.from('not zstd at all')]);
       const error = thrown(() => decodeAll(kind, 'x.jsonl.zst', compressed));

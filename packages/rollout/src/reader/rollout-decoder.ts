@@ -63,6 +63,14 @@ export class RolloutDecoder {
     this.#decode(() => this.#zstd!.push(chunk, emit));
   }
 
+  /**
+   * Gives a compressed file's decoder memory back for the next file (idempotent). Readers call it
+   * in `finally`, so a read that stops early or fails releases it too; {@link end} does it itself.
+   */
+  release(): void {
+    this.#zstd?.release();
+  }
+
   /** Ends the file: flushes what is held; throws when a compressed file stops inside a frame. */
   end(emit: (bytes: Buffer) => void): void {
     if (this.#sniff) emit(this.#sniff);

@@ -181,6 +181,7 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
       splitter.end(onLine);
       yield* ready.splice(0);
     } finally {
+      decoder.release();
       await handle.close();
     }
   }

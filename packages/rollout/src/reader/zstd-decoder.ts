@@ -30,19 +30,45 @@ export class ZstdDataError extends Error {
 export interface ZstdStreamDecoder {
   /** Feeds compressed bytes (the buffer may be reused after the call). */
   push(chunk: Uint8Array, emit: (bytes: Buffer) => void): void;
-  /** Ends the input: throws {@link ZstdDataError} when it stops inside a frame. */
+  /**
+   * Ends the input: throws {@link ZstdDataError} when it stops inside a frame. Releases the
+   * decoder either way.
+   */
   end(emit: (bytes: Buffer) => void): void;
+  /**
+   * Gives the decoder's memory back for the next decoder of this thread (idempotent; the decoder
+   * is unusable after). A reader that stops early calls it; `end` does it itself.
+   */
+  release(): void;
 }
 
 /** Size of the decoder's output buffer: what one `emit` hands out at most. */
 const OUTPUT_BYTES = 256 * 1024;
 
-/** The `zstd-napi` binding's streaming context (only the method used here). */
+/** The `zstd-napi` binding's streaming context (only the methods used here). */
 interface NativeDCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+  reset(directive: number): void;
 }
 
+/** `ZSTD_reset_session_only`: abandon the current frame, keep the context's memory. */
+const RESET_SESSION_ONLY = 0;
+
 let nativeBinding: { DCtx: new () => NativeDCtx } | null | undefined;
+
+/** A native context with its output buffer, kept for reuse between the files of a thread. */
+interface NativeSlot {
+  ctx: NativeDCtx;
+  out: Buffer;
+}
+
+/**
+ * Released native contexts of this thread. Reusing them keeps libzstd's window buffers (up to a
+ * few MB each) allocated once per thread instead of once per file, which is what kept the peak
+ * RSS of a compressed backfill high: freed and re-allocated windows fragment the heap.
+ */
+const nativeSlots: NativeSlot[] = [];
+const MAX_POOLED_SLOTS = 4;
 
 /** The native binding, or `null` when `zstd-napi` is not installed or does not load here. */
 function loadNative(): { DCtx: new () => NativeDCtx } | null {
@@ -88,15 +114,18 @@ export function createZstdDecoder(
 }
 
 class NativeDecoder implements ZstdStreamDecoder {
-  readonly #ctx: NativeDCtx;
-  readonly #out = Buffer.allocUnsafe(OUTPUT_BYTES);
+  #slot: NativeSlot | undefined;
   #consumed = 0;
   /** `decompressStream`'s last hint: 0 when a frame just ended, else bytes still expected. */
   #hint = 0;
   #started = false;
 
   constructor(DCtx: new () => NativeDCtx) {
-    this.#ctx = new DCtx();
+    this.#slot = nativeSlots.pop() ?? { ctx: new DCtx(), out: Buffer.allocUnsafe(OUTPUT_BYTES) };
+  }
+
+  get #out(): Buffer {
+    return this.#live().out;
   }
 
   push(chunk: Uint8Array, emit: (bytes: Buffer) => void): void {
@@ -114,9 +143,31 @@ class NativeDecoder implements ZstdStreamDecoder {
   }
 
   end(emit: (bytes: Buffer) => void): void {
-    this.#drain(emit);
-    if (!this.#started) throw new ZstdDataError('no zstd frame (empty data)', 0);
-    if (this.#hint !== 0) throw new ZstdDataError('truncated zstd frame', this.#consumed);
+    try {
+      this.#drain(emit);
+      if (!this.#started) throw new ZstdDataError('no zstd frame (empty data)', 0);
+      if (this.#hint !== 0) throw new ZstdDataError('truncated zstd frame', this.#consumed);
+    } finally {
+      this.release();
+    }
+  }
+
+  release(): void {
+    const slot = this.#slot;
+    if (!slot) return;
+    this.#slot = undefined;
+    if (nativeSlots.length >= MAX_POOLED_SLOTS) return;
+    try {
+      slot.ctx.reset(RESET_SESSION_ONLY);
+    } catch {
+      return; // a context that cannot be reset is left to the garbage collector
+    }
+    nativeSlots.push(slot);
+  }
+
+  #live(): NativeSlot {
+    if (!this.#slot) throw new Error('this zstd decoder was released');
+    return this.#slot;
   }
 
   #drain(emit: (bytes: Buffer) => void): void {
@@ -132,7 +183,8 @@ class NativeDecoder implements ZstdStreamDecoder {
 
   #step(src: Uint8Array): [number, number, number] {
     try {
-      return this.#ctx.decompressStream(this.#out, src);
+      const slot = this.#live();
+      return slot.ctx.decompressStream(slot.out, src);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ZstdDataError(`damaged zstd data: ${reason}`, this.#consumed, { cause: error });
@@ -163,6 +215,10 @@ class JsDecoder implements ZstdStreamDecoder {
   end(emit: (bytes: Buffer) => void): void {
     if (!this.#started) throw new ZstdDataError('no zstd frame (empty data)', 0);
     this.#run(new Uint8Array(0), true, emit);
+  }
+
+  release(): void {
+    // fzstd holds nothing worth keeping: its buffers go with the decoder.
   }
 
   #run(chunk: Uint8Array, final: boolean, emit: (bytes: Buffer) => void): void {

@@ -180,19 +180,23 @@ async function decompress(
   const check = () => {
     if (failure) throw cannotWrite(files.plain, failure.error);
   };
-  for (;;) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await source.read(chunk, 0, chunk.length, null));
-    } catch (error) {
-      throw unreadableRollout(files.path, error);
+  try {
+    for (;;) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await source.read(chunk, 0, chunk.length, null));
+      } catch (error) {
+        throw unreadableRollout(files.path, error);
+      }
+      if (bytesRead === 0) break;
+      decoder.push(chunk.subarray(0, bytesRead), emit);
+      check();
     }
-    if (bytesRead === 0) break;
-    decoder.push(chunk.subarray(0, bytesRead), emit);
+    decoder.end(emit);
     check();
+  } finally {
+    decoder.release();
   }
-  decoder.end(emit);
-  check();
 }
 
 function writeFully(fd: number, bytes: Buffer): void {
