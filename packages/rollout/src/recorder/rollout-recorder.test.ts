@@ -595,13 +595,10 @@ describe('RolloutRecorder: the state store', () => {
         get: async () => {
           throw new Error('database disk image is malformed');
         },
-        upsert: async () => {
-          throw new Error('database is locked');
-        },
       },
-      dynamicTools: {
-        persist: async () => {
-          throw new Error('unreachable');
+      index: {
+        write: async () => {
+          throw new Error('database is locked');
         },
       },
     };
@@ -634,12 +631,13 @@ describe('RolloutRecorder: the state store', () => {
     const flaky: RolloutRecorderStore = {
       threads: {
         get: (id) => store.threads.get(id),
-        upsert: async (thread) => {
+      },
+      index: {
+        write: async (entries) => {
           if (failures-- > 0) throw new Error('database is locked');
-          await store.threads.upsert(thread);
+          await store.index.write(entries);
         },
       },
-      dynamicTools: store.dynamicTools,
     };
     const recorder = await RolloutRecorder.create(
       createOptions(home, clock, { store: flaky, dynamicTools: TOOLS }),
