@@ -553,12 +553,11 @@ describe('RolloutRecorder: the state store', () => {
     expect(page.items.map((item) => item.id)).toEqual([recorder.threadId]);
   });
 
-  it('persists dynamic tools once, after the thread row', async () => {
+  it('persists dynamic tools once, with the thread row', async () => {
     const home = temp.make('home');
     const clock = new ManualClock(T0);
     const store = await openStore(home, clock);
-    const persistTools = vi.spyOn(store.dynamicTools, 'persist');
-    const upsert = vi.spyOn(store.threads, 'upsert');
+    const write = vi.spyOn(store.index, 'write');
     const recorder = await RolloutRecorder.create(
       createOptions(home, clock, { store, dynamicTools: TOOLS }),
     );
@@ -568,11 +567,14 @@ describe('RolloutRecorder: the state store', () => {
     await recorder.record(firstTurn().slice(5));
     await recorder.close();
 
-    expect(persistTools).toHaveBeenCalledTimes(1);
-    expect(persistTools).toHaveBeenCalledWith(recorder.threadId, TOOLS);
-    expect(upsert.mock.invocationCallOrder[0]).toBeLessThan(
-      persistTools.mock.invocationCallOrder[0] ?? 0,
-    );
+    // Every write carries the row; exactly one carries the tools, in the same transaction.
+    const entries = write.mock.calls.flatMap(([batch]) => batch);
+    expect(entries.length).toBeGreaterThan(1);
+    expect(entries.every((entry) => entry.metadata.id === recorder.threadId)).toBe(true);
+    const withTools = entries.filter((entry) => entry.dynamicTools);
+    expect(withTools).toHaveLength(1);
+    expect(withTools[0]?.dynamicTools).toEqual(TOOLS);
+    expect(entries[0]).toBe(withTools[0]);
     expect(await store.dynamicTools.get(recorder.threadId)).toEqual(TOOLS);
 
     const { sessionMeta } = await loadRollout(recorder.path);
