@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-import type { StateStore } from '@agent-state/state';
+import type { AgentStateStore } from '@agent-state/state';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createModelClient, resolveMemoriesModelConfig } from '../model/model-config.js';
@@ -24,9 +24,9 @@ async function deadBaseUrl(): Promise<string> {
 }
 
 /** `store` with every stage-1 failure reason it is given recorded in `reasons`. */
-function recordingFailures(store: StateStore, reasons: string[]): StateStore {
+function recordingFailures(store: AgentStateStore, reasons: string[]): AgentStateStore {
   return withMemories(store, {
-    markStage1Failed: (options: Parameters<StateStore['memories']['markStage1Failed']>[0]) => {
+    markStage1Failed: (options: Parameters<AgentStateStore['memories']['markStage1Failed']>[0]) => {
       reasons.push(options.reason);
       return store.memories.markStage1Failed(options);
     },

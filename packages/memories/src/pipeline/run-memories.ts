@@ -1,6 +1,11 @@
 import { performance } from 'node:perf_hooks';
 
-import { type Logger, type Stage1Claim, type StateStore, noopLogger } from '@agent-state/state';
+import {
+  type Logger,
+  type Stage1Claim,
+  type AgentStateStore,
+  noopLogger,
+} from '@agent-state/state';
 import type OpenAI from 'openai';
 
 import { rebuildPhase1Artifacts } from '../artifacts/phase1-artifacts.js';
@@ -57,7 +62,7 @@ export const MEMORIES_DEFAULTS = Object.freeze({
  * ```
  */
 export interface RunMemoriesOptions {
-  store: StateStore;
+  store: AgentStateStore;
   client: OpenAI;
   config: MemoriesModelConfig;
   /** Default: the store's home. */

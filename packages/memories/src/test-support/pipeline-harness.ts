@@ -6,7 +6,7 @@ import { runBackfill } from '@agent-state/rollout';
 import {
   type LogRecord,
   ManualClock,
-  type StateStore,
+  type AgentStateStore,
   createLogger,
   openStateStore,
 } from '@agent-state/state';
@@ -89,7 +89,7 @@ export function deferred<T>(): Deferred<T> {
 export interface PipelineHarness {
   home: string;
   root: string;
-  store: StateStore;
+  store: AgentStateStore;
   clock: ManualClock;
   server: MockResponsesServer;
   config: MemoriesModelConfig;
@@ -162,12 +162,12 @@ export function pipelineHarnesses() {
  * for store failures and spies.
  */
 export function withMemories(
-  store: StateStore,
-  overrides: Partial<Record<keyof StateStore['memories'], (...args: never[]) => unknown>>,
-): StateStore {
+  store: AgentStateStore,
+  overrides: Partial<Record<keyof AgentStateStore['memories'], (...args: never[]) => unknown>>,
+): AgentStateStore {
   const memories = new Proxy(store.memories, {
     get(target, property, receiver) {
-      const override = overrides[property as keyof StateStore['memories']];
+      const override = overrides[property as keyof AgentStateStore['memories']];
       if (override) return override;
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function'
