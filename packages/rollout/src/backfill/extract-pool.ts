@@ -92,9 +92,17 @@ export class ExtractPool {
   #nextId = 0;
   #closed = false;
   #broken: Error | undefined;
+  /** Whether the calling thread extracts while no worker has loaded yet (see `extractAll`). */
+  readonly #callerHelps: boolean;
 
-  constructor(options: { size?: number | undefined } = {}) {
+  /**
+   * `size` worker threads (default one per core, at most 8; 0 = extract on the calling thread).
+   * `callerHelps` (default true): while no worker has loaded yet, the calling thread extracts
+   * queued slices itself, so a small batch does not wait for the workers' start-up.
+   */
+  constructor(options: { size?: number | undefined; callerHelps?: boolean | undefined } = {}) {
     this.size = Math.max(0, options.size ?? defaultPoolSize());
+    this.#callerHelps = options.callerHelps ?? true;
     for (let i = 0; i < this.size; i += 1) this.#startWorker();
   }
 
@@ -109,10 +117,16 @@ export class ExtractPool {
     const slices: ExtractItem[][] = [];
     for (let start = 0; start < items.length; start += SLICE)
       slices.push(items.slice(start, start + SLICE));
-    const outcomes =
-      this.size === 0
-        ? slices.map((slice) => extractSlice(slice))
-        : await Promise.all(slices.map((slice) => this.#submit(slice)));
+    let outcomes: ExtractOutcome[][];
+    if (this.size === 0) {
+      outcomes = slices.map((slice) => extractSlice(slice));
+    } else {
+      const jobs = slices.map((slice) => this.#submit(slice));
+      // Settle a rejected job at once (it is awaited below), not as an unhandled rejection.
+      for (const job of jobs) job.catch(() => undefined);
+      if (this.#callerHelps) await this.#helpWhileStarting();
+      outcomes = await Promise.all(jobs);
+    }
     return outcomes
       .flat()
       .map((outcome, index) =>
@@ -120,6 +134,24 @@ export class ExtractPool {
           ? { status: 'fulfilled', value: outcome.result }
           : { status: 'rejected', reason: toError(items[index]!.path, outcome.error) },
       );
+  }
+
+  /**
+   * Until the first worker has loaded (its start-up, about 0.1 s idle and much more on a busy
+   * machine, is most of what a small backfill costs), the calling thread extracts queued slices
+   * itself, from the back of the queue, yielding between slices so that worker messages are
+   * handled. Once a worker is ready the calling thread is left alone, so its event loop is never
+   * held for longer than that start-up.
+   */
+  async #helpWhileStarting(): Promise<void> {
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#closed || this.#slots.some((slot) => slot.ready)) return;
+      const pending = this.#queue.pop();
+      if (!pending) return;
+      pending.resolve(extractSlice(pending.job.items));
+      this.#dispatch();
+    }
   }
 
   /** Stops the workers; pending work is rejected. */

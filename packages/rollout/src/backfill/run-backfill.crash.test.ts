@@ -5,6 +5,7 @@ import { ErrorCode, openStateStore } from '@agent-state/state';
 import { generateCorpus, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import type * as ExtractPoolModule from './extract-pool.js';
 import { runBackfill } from './run-backfill.js';
 import type * as SpawnExtractWorker from './spawn-extract-worker.js';
 
@@ -20,6 +21,18 @@ vi.mock('./spawn-extract-worker.js', async (importOriginal) => {
         resourceLimits: { maxOldGenerationSizeMb: 64 },
       }),
   };
+});
+
+// Only the workers extract (the calling thread does not help while they start): the poisoned
+// rollout must reach a worker.
+vi.mock('./extract-pool.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof ExtractPoolModule>();
+  class WorkersOnlyPool extends actual.ExtractPool {
+    constructor(options: ConstructorParameters<typeof actual.ExtractPool>[0] = {}) {
+      super({ ...options, callerHelps: false });
+    }
+  }
+  return { ...actual, ExtractPool: WorkersOnlyPool };
 });
 
 const temp = tempDirs();
