@@ -1,4 +1,4 @@
-import { ErrorCode, isAgentStateError } from '@agent-state/state';
+import { type ErrorCategory, errorCategory } from '@agent-state/state';
 import { CommanderError } from 'commander';
 
 import { type Colors, type OutputStream, oneLine, writeLines } from './output.js';
@@ -58,8 +58,25 @@ const COMMANDER_SUCCESS_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The exit code of each category of agent-state's error table (`ERROR_CATEGORIES` of
+ * `@agent-state/state`): what the CLI does with every registered code, and with anything else
+ * (`internal`).
+ */
+export const EXIT_CODE_OF_CATEGORY: Readonly<Record<ErrorCategory, ExitCode>> = {
+  'invalid-argument': ExitCode.Usage,
+  'not-found': ExitCode.NotFound,
+  lease: ExitCode.LeaseHeld,
+  store: ExitCode.Failure,
+  aborted: ExitCode.Failure,
+  'input-data': ExitCode.Failure,
+  unsupported: ExitCode.Failure,
+  'external-service': ExitCode.Failure,
+  internal: ExitCode.Failure,
+};
+
+/**
  * The one mapping from what went wrong to an exit code: commander's usage errors exit 2 (help and
- * version exit 0), agent-state errors by their {@link ErrorCode}, anything else 1.
+ * version exit 0), everything else by its category ({@link EXIT_CODE_OF_CATEGORY}).
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommandExit) return error.exitCode;
@@ -69,30 +86,7 @@ export function exitCodeFor(error: unknown): number {
     if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     return ExitCode.Usage;
   }
-  if (!isAgentStateError(error)) return ExitCode.Failure;
-  switch (error.code) {
-    case ErrorCode.InvalidArgument:
-    case ErrorCode.InvalidSandboxPolicy:
-      return ExitCode.Usage;
-    case ErrorCode.NotFound:
-      return ExitCode.NotFound;
-    case ErrorCode.LeaseHeld:
-      return ExitCode.LeaseHeld;
-    case ErrorCode.StoreCorrupt:
-    case ErrorCode.StoreTooNew:
-    case ErrorCode.StoreForeign:
-    case ErrorCode.StoreBusy:
-    case ErrorCode.StoreIo:
-    case ErrorCode.LeaseLost:
-    case ErrorCode.RolloutUnreadable:
-    case ErrorCode.RolloutInvalid:
-    case ErrorCode.UnsupportedSandboxPolicy:
-    case ErrorCode.MemoriesAgentMaxTurns:
-    case ErrorCode.MemoriesAgentAborted:
-    case ErrorCode.MemoriesAgentTimeout:
-    case ErrorCode.MemoriesAgentModelFailed:
-      return ExitCode.Failure;
-  }
+  return EXIT_CODE_OF_CATEGORY[errorCategory(error)];
 }
 
 /** The command (`threads list`) whose help explains a usage error. */

@@ -1,4 +1,4 @@
-import { type Clock, ErrorCode, isAgentStateError, systemClock } from '@agent-state/state';
+import { type Clock, type ErrorCategory, errorCategory, systemClock } from '@agent-state/state';
 import { Command, CommanderError } from 'commander';
 
 import { locateLogsDatabase } from './database.js';
@@ -175,18 +175,22 @@ function describeError(error: unknown): { exitCode: number; message?: string } {
     const message = oneLine(error.message.replace(/^error:\s*/, ''));
     return { exitCode: EXIT_USAGE, message: `${message} (see \`logs_client --help\`)` };
   }
-  if (isAgentStateError(error)) {
-    const exitCode =
-      error.code === ErrorCode.InvalidArgument
-        ? EXIT_USAGE
-        : error.code === ErrorCode.NotFound
-          ? EXIT_NOT_FOUND
-          : EXIT_FAILURE;
-    return { exitCode, message: oneLine(error.message) };
-  }
-  if (error instanceof Error) return { exitCode: EXIT_FAILURE, message: oneLine(error.message) };
-  return { exitCode: EXIT_FAILURE, message: oneLine(String(error)) };
+  const exitCode = EXIT_CODE_OF_CATEGORY[errorCategory(error)];
+  return { exitCode, message: oneLine(error instanceof Error ? error.message : String(error)) };
 }
+
+/** The exit code of each category of agent-state's error table (bugs are `internal`). */
+const EXIT_CODE_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
+  'invalid-argument': EXIT_USAGE,
+  'not-found': EXIT_NOT_FOUND,
+  lease: EXIT_FAILURE,
+  store: EXIT_FAILURE,
+  aborted: EXIT_FAILURE,
+  'input-data': EXIT_FAILURE,
+  unsupported: EXIT_FAILURE,
+  'external-service': EXIT_FAILURE,
+  internal: EXIT_FAILURE,
+};
 
 /** Folds a (possibly multi-line) message into one line. */
 function oneLine(text: string): string {

@@ -62,7 +62,6 @@ export {
   type Stage1Memory,
   type Stage1NoMemory,
   Stage1OutputError,
-  type Stage1OutputErrorCode,
   type Stage1ParseResult,
   normalizeRolloutSlug,
   parseStage1Output,
@@ -99,9 +98,9 @@ export {
 export {
   ConsolidationAbortedError,
   ConsolidationAgentError,
-  ConsolidationErrorCode,
   ConsolidationMaxTurnsError,
   ConsolidationModelError,
   type ConsolidationProgress,
   ConsolidationTimeoutError,
 } from './phase2/consolidation-errors.js';
+export { ConsolidationErrorCode, Stage1OutputErrorCode } from './errors/error-codes.js';

@@ -1,33 +1,47 @@
+import { AgentStateError, registerErrorCodes } from '@agent-state/state';
+
 /**
- * Codes of the errors of this package. They are also registered in `@agent-state/state`'s
- * `ErrorCode`, so the CLI maps them to exit codes like every other agent-state error.
+ * Codes of the errors of this package, registered in agent-state's error table
+ * (`errorCodeInfo` of `@agent-state/state`), so the CLI maps them to exit codes like every other
+ * agent-state error.
  *
  * @example
  * ```ts
  * if (error.code === SandboxErrorCode.Unsupported) console.error('this platform cannot enforce it');
  * ```
  */
-export const SandboxErrorCode = {
-  /** A policy (or config value) that is not valid. */
-  Invalid: 'INVALID_SANDBOX_POLICY',
-  /** A policy the chosen platform or backend cannot enforce: refused, never widened. */
-  Unsupported: 'UNSUPPORTED_SANDBOX_POLICY',
-} as const;
+export const SandboxErrorCode = registerErrorCodes('@agent-state/sandbox-policy', {
+  Invalid: {
+    code: 'INVALID_SANDBOX_POLICY',
+    category: 'invalid-argument',
+    description: 'A sandbox policy (or its config value) is not valid.',
+  },
+  Unsupported: {
+    code: 'UNSUPPORTED_SANDBOX_POLICY',
+    category: 'unsupported',
+    description: 'The platform or backend cannot enforce a sandbox policy: refused, never widened.',
+  },
+});
 
-/** One of the values of {@link SandboxErrorCode}. */
+/**
+ * One of the values of {@link SandboxErrorCode}.
+ *
+ * @example
+ * ```ts
+ * const code: SandboxErrorCode = SandboxErrorCode.Invalid;
+ * ```
+ */
 export type SandboxErrorCode = (typeof SandboxErrorCode)[keyof typeof SandboxErrorCode];
 
 /**
- * Base of this package's errors: a message and a stable `code`.
+ * Base of this package's errors: an `AgentStateError` with one of the {@link SandboxErrorCode}s.
  *
  * @example
  * ```ts
  * try { parseSandboxPolicy(text); } catch (e) { if (e instanceof SandboxPolicyError) console.error(e.code); }
  * ```
  */
-export class SandboxPolicyError extends Error {
-  readonly code: SandboxErrorCode;
-
+export class SandboxPolicyError extends AgentStateError<SandboxErrorCode> {
   /**
    * @example
    * ```ts
@@ -35,9 +49,7 @@ export class SandboxPolicyError extends Error {
    * ```
    */
   constructor(code: SandboxErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
   }
 }
 

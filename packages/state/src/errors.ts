@@ -1,9 +1,14 @@
+import { AgentStateError } from './agent-state-error.js';
+import { registerErrorCodes } from './error-table.js';
 import type { LeaseHolder } from './leases/lease-holder.js';
 
 /**
- * Stable error codes of agent-state. Every error this project throws on purpose carries one, so
- * callers (and the CLI, which maps them to exit codes in one place) can branch on `error.code`
- * instead of parsing messages.
+ * The error codes of `@agent-state/state`, registered in the error table with their category
+ * ({@link errorCodeInfo}). Every error agent-state throws on purpose carries a registered code, so
+ * callers (and the CLI, which maps categories to exit codes in one place) can branch on
+ * `error.code` instead of parsing messages. The other packages register their own codes
+ * (`SandboxErrorCode` of `@agent-state/sandbox-policy`, `ConsolidationErrorCode` and
+ * `Stage1OutputErrorCode` of `@agent-state/memories`).
  *
  * @example
  * ```ts
@@ -18,80 +23,83 @@ import type { LeaseHolder } from './leases/lease-holder.js';
  * }
  * ```
  */
-export const ErrorCode = {
-  /** A caller passed a value that cannot be used (bad id, negative page size, …). */
-  InvalidArgument: 'INVALID_ARGUMENT',
-  /** A thread, file or row that was asked for does not exist. */
-  NotFound: 'NOT_FOUND',
-  /** The database file is not a database, is damaged, or fails `quick_check`. */
-  StoreCorrupt: 'STORE_CORRUPT',
-  /** The database was written by a newer agent-state (its schema is ahead of ours). */
-  StoreTooNew: 'STORE_TOO_NEW',
-  /** The database exists but does not carry our `application_id`: it is not ours. */
-  StoreForeign: 'STORE_FOREIGN',
-  /** The database stayed locked by another process beyond the busy timeout and retries. */
-  StoreBusy: 'STORE_BUSY',
-  /** The store could not be opened or written (permissions, read-only home, full disk, …). */
-  StoreIo: 'STORE_IO',
-  /** A lease (backfill, job) is held by another live owner. */
-  LeaseHeld: 'LEASE_HELD',
-  /** The caller's lease expired or was taken over: its ownership token no longer matches. */
-  LeaseLost: 'LEASE_LOST',
-  /** A rollout file cannot be read (permissions, a directory, a vanished file). */
-  RolloutUnreadable: 'ROLLOUT_UNREADABLE',
-  /** A rollout file holds no usable thread (empty, no session metadata, unparsable name). */
-  RolloutInvalid: 'ROLLOUT_INVALID',
-  /** A sandbox policy (or its config) is not valid (raised by `@agent-state/sandbox-policy`). */
-  InvalidSandboxPolicy: 'INVALID_SANDBOX_POLICY',
-  /** The platform cannot enforce a sandbox policy; refused, never widened (`@agent-state/sandbox-policy`). */
-  UnsupportedSandboxPolicy: 'UNSUPPORTED_SANDBOX_POLICY',
-  /** The memories consolidation agent asked for tools beyond its last allowed turn. */
-  MemoriesAgentMaxTurns: 'MEMORIES_AGENT_MAX_TURNS',
-  /** The consolidation agent was stopped (shutdown, lost lease). */
-  MemoriesAgentAborted: 'MEMORIES_AGENT_ABORTED',
-  /** The consolidation agent ran out of its time budget. */
-  MemoriesAgentTimeout: 'MEMORIES_AGENT_TIMEOUT',
-  /** A model request of the memories pipeline failed. */
-  MemoriesAgentModelFailed: 'MEMORIES_AGENT_MODEL_FAILED',
-} as const;
-
-/** One of the values of {@link ErrorCode}. */
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export const ErrorCode = registerErrorCodes('@agent-state/state', {
+  InvalidArgument: {
+    code: 'INVALID_ARGUMENT',
+    category: 'invalid-argument',
+    description: 'A caller passed a value that cannot be used (bad id, negative page size, …).',
+  },
+  NotFound: {
+    code: 'NOT_FOUND',
+    category: 'not-found',
+    description: 'A thread, file or row that was asked for does not exist.',
+  },
+  StoreCorrupt: {
+    code: 'STORE_CORRUPT',
+    category: 'store',
+    description: 'The database file is not a database, is damaged, or fails `quick_check`.',
+  },
+  StoreTooNew: {
+    code: 'STORE_TOO_NEW',
+    category: 'store',
+    description: 'The database was written by a newer agent-state (its schema is ahead of ours).',
+  },
+  StoreForeign: {
+    code: 'STORE_FOREIGN',
+    category: 'store',
+    description: 'The database exists but does not carry our `application_id`: it is not ours.',
+  },
+  StoreBusy: {
+    code: 'STORE_BUSY',
+    category: 'store',
+    description:
+      'The database stayed locked by another process beyond the busy timeout and retries.',
+  },
+  StoreIo: {
+    code: 'STORE_IO',
+    category: 'store',
+    description:
+      'The store could not be opened or written (permissions, read-only home, full disk, …).',
+  },
+  LeaseHeld: {
+    code: 'LEASE_HELD',
+    category: 'lease',
+    description: 'A lease (backfill, job) is held by another live owner.',
+  },
+  LeaseLost: {
+    code: 'LEASE_LOST',
+    category: 'aborted',
+    description:
+      "The caller's lease expired or was taken over: its ownership token no longer matches.",
+  },
+  RolloutUnreadable: {
+    code: 'ROLLOUT_UNREADABLE',
+    category: 'input-data',
+    description: 'A rollout file cannot be read (permissions, a directory, a vanished file).',
+  },
+  RolloutInvalid: {
+    code: 'ROLLOUT_INVALID',
+    category: 'input-data',
+    description:
+      'A rollout file holds no usable thread (empty, no session metadata, unparsable name), or cannot be moved as asked.',
+  },
+  Internal: {
+    code: 'INTERNAL',
+    category: 'internal',
+    description:
+      "Not one of agent-state's errors (a bug, an unforeseen failure), wrapped by `toAgentStateError`.",
+  },
+});
 
 /**
- * Base class of every error agent-state throws on purpose. It carries a stable {@link ErrorCode}
- * and, when relevant, the path of the file the error is about.
+ * One of the values of {@link ErrorCode}: a code of `@agent-state/state`.
  *
  * @example
  * ```ts
- * throw new AgentStateError(ErrorCode.NotFound, 'thread 0199… not found');
+ * const code: ErrorCode = ErrorCode.StoreBusy;
  * ```
  */
-export class AgentStateError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: ErrorCode;
-  /** The file the error is about, when there is one. */
-  readonly path: string | undefined;
-
-  /**
-   * `options.path` names the file the error is about; `options.cause` becomes `error.cause`.
-   *
-   * @example
-   * ```ts
-   * throw new AgentStateError(ErrorCode.StoreIo, 'cannot write the store', { path, cause: error });
-   * ```
-   */
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { path?: string | undefined; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.path = options.path;
-  }
-}
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
  * A value passed by the caller is unusable. `argument` names the parameter or flag.
@@ -101,7 +109,7 @@ export class AgentStateError extends Error {
  * throw new InvalidArgumentError('pageSize', 'must be a positive integer, got -1');
  * ```
  */
-export class InvalidArgumentError extends AgentStateError {
+export class InvalidArgumentError extends AgentStateError<typeof ErrorCode.InvalidArgument> {
   /** Name of the offending parameter, option or CLI flag. */
   readonly argument: string;
 
@@ -129,7 +137,7 @@ export class InvalidArgumentError extends AgentStateError {
  * if (!thread) throw new NotFoundError(`thread ${id}`);
  * ```
  */
-export class NotFoundError extends AgentStateError {
+export class NotFoundError extends AgentStateError<typeof ErrorCode.NotFound> {
   /**
    * The message reads `<what> not found`; `options.path` names the missing file, if any.
    *
@@ -157,7 +165,7 @@ export class NotFoundError extends AgentStateError {
  * }
  * ```
  */
-export class StoreCorruptError extends AgentStateError {
+export class StoreCorruptError extends AgentStateError<typeof ErrorCode.StoreCorrupt> {
   /** What SQLite (or the header check) reported. */
   readonly detail: string;
 
@@ -188,7 +196,7 @@ export class StoreCorruptError extends AgentStateError {
  * }
  * ```
  */
-export class StoreTooNewError extends AgentStateError {
+export class StoreTooNewError extends AgentStateError<typeof ErrorCode.StoreTooNew> {
   /** Schema version found in the file. */
   readonly found: number;
   /** Highest schema version this build knows. */
@@ -221,7 +229,7 @@ export class StoreTooNewError extends AgentStateError {
  * if (error instanceof StoreForeignError) console.error(`${error.path} is not ours`);
  * ```
  */
-export class StoreForeignError extends AgentStateError {
+export class StoreForeignError extends AgentStateError<typeof ErrorCode.StoreForeign> {
   /**
    * `applicationId` is the foreign `application_id` found in the file at `path`.
    *
@@ -250,7 +258,7 @@ export class StoreForeignError extends AgentStateError {
  * if (error instanceof StoreBusyError) console.error('the store is busy, try again');
  * ```
  */
-export class StoreBusyError extends AgentStateError {
+export class StoreBusyError extends AgentStateError<typeof ErrorCode.StoreBusy> {
   /**
    * `options.cause` is SQLite's last `SQLITE_BUSY` error.
    *
@@ -275,7 +283,7 @@ export class StoreBusyError extends AgentStateError {
  * if (error instanceof StoreIoError) console.error(error.message); // names the path and the cause
  * ```
  */
-export class StoreIoError extends AgentStateError {
+export class StoreIoError extends AgentStateError<typeof ErrorCode.StoreIo> {
   /**
    * The message reads `cannot use <path>: <detail>`.
    *
@@ -300,7 +308,7 @@ export class StoreIoError extends AgentStateError {
  * if (claim.outcome === 'held') throw new LeaseHeldError('backfill');
  * ```
  */
-export class LeaseHeldError extends AgentStateError {
+export class LeaseHeldError extends AgentStateError<typeof ErrorCode.LeaseHeld> {
   /** The process holding the lease (host and pid), when known. */
   readonly holder: Pick<LeaseHolder, 'host' | 'pid'> | null;
 
@@ -339,7 +347,7 @@ export class LeaseHeldError extends AgentStateError {
  * }
  * ```
  */
-export class LeaseLostError extends AgentStateError {
+export class LeaseLostError extends AgentStateError<typeof ErrorCode.LeaseLost> {
   /**
    * `what` names the lease; the message reads `<what> lease was lost to another owner`.
    *
@@ -351,19 +359,4 @@ export class LeaseLostError extends AgentStateError {
   constructor(what: string) {
     super(ErrorCode.LeaseLost, `${what} lease was lost to another owner`);
   }
-}
-
-/**
- * True when `error` is an {@link AgentStateError} (also across duplicated package copies, by shape).
- *
- * @example
- * ```ts
- * if (isAgentStateError(error)) process.exitCode = exitCodeFor(error.code);
- * ```
- */
-export function isAgentStateError(error: unknown): error is AgentStateError {
-  if (error instanceof AgentStateError) return true;
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (Object.values(ErrorCode) as string[]).includes(code);
 }

@@ -1,8 +1,17 @@
 // Public API of @agent-state/state. Everything exported here is documented and stable;
 // anything else is internal.
 
+export { AgentStateError, isAgentStateError } from './agent-state-error.js';
 export {
-  AgentStateError,
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+  type ErrorCodeDefinition,
+  type ErrorCodeInfo,
+  errorCodeInfo,
+  registerErrorCodes,
+  registeredErrorCodes,
+} from './error-table.js';
+export {
   ErrorCode,
   InvalidArgumentError,
   LeaseHeldError,
@@ -13,8 +22,8 @@ export {
   StoreForeignError,
   StoreIoError,
   StoreTooNewError,
-  isAgentStateError,
 } from './errors.js';
+export { errorCategory, toAgentStateError } from './to-agent-state-error.js';
 export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
 export {
   type LeaseHolder,

@@ -8,11 +8,12 @@ import {
   type MemoryJobCounts,
   STATE_DB_GENERATION,
   type AgentStateStore,
-  isAgentStateError,
+  errorCategory,
   logsDbPath,
   openStateStore,
   readLogsHealth,
   stateDbPath,
+  toAgentStateError,
   unixSeconds,
 } from '@agent-state/state';
 
@@ -201,12 +202,11 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
     await inspectStore(store, report);
   } catch (error) {
     // Errors that are not about the store (bugs, bad arguments) keep their usual exit code.
-    if (!isAgentStateError(error)) throw error;
-    const problem = storeProblem(error, path);
-    if (problem === undefined) throw error;
-    report.problems.unshift(problem);
-    if (error.code === ErrorCode.StoreCorrupt && report.store.integrity === null) {
-      report.store.integrity = { ok: false, problems: [oneLine(error.message)] };
+    if (errorCategory(error) !== 'store') throw error;
+    const failure = toAgentStateError(error);
+    report.problems.unshift(storeProblem(failure, path));
+    if (failure.code === ErrorCode.StoreCorrupt && report.store.integrity === null) {
+      report.store.integrity = { ok: false, problems: [oneLine(failure.message)] };
     }
   } finally {
     await store?.close();
@@ -264,8 +264,10 @@ async function inspectStore(store: AgentStateStore, report: DoctorReport): Promi
 function inspectLogs(home: string, report: DoctorReport): void {
   try {
     report.logs = readLogsHealth({ home });
-  } catch (error) {
-    if (!isAgentStateError(error)) throw error;
+  } catch (thrown) {
+    // Bugs keep their usual exit code; any of agent-state's errors is the logs' problem.
+    if (errorCategory(thrown) === 'internal') throw thrown;
+    const error = toAgentStateError(thrown);
     report.logs.sizeBytes = fileSize(report.logs.path);
     report.problems.push({
       severity: 'warning',
@@ -397,53 +399,43 @@ function notIndexedProblem(count: number, backfill: BackfillState): DoctorProble
   };
 }
 
-/** The problem to report for an error raised while opening or reading the store. */
-function storeProblem(error: AgentStateError, path: string): DoctorProblem | undefined {
-  const message = oneLine(error.message);
+/** The problem to report for an error of category `store`, raised opening or reading the store. */
+function storeProblem(error: AgentStateError, path: string): DoctorProblem {
+  const problem = (code: string, fix: string): DoctorProblem => ({
+    severity: 'error',
+    code,
+    message: oneLine(error.message),
+    fix,
+  });
   switch (error.code) {
     case ErrorCode.StoreCorrupt:
-      return { severity: 'error', code: 'store-corrupt', message, fix: rebuildFix(path) };
+      return problem('store-corrupt', rebuildFix(path));
     case ErrorCode.StoreTooNew:
-      return {
-        severity: 'error',
-        code: 'store-too-new',
-        message,
-        fix: 'upgrade agent-state (`npm i -g @agent-state/cli@latest`); the file was left untouched',
-      };
+      return problem(
+        'store-too-new',
+        'upgrade agent-state (`npm i -g @agent-state/cli@latest`); the file was left untouched',
+      );
     case ErrorCode.StoreForeign:
-      return {
-        severity: 'error',
-        code: 'store-foreign',
-        message,
-        fix: `move ${shellQuote(path)} out of the way if it is not needed, or use another --home`,
-      };
+      return problem(
+        'store-foreign',
+        `move ${shellQuote(path)} out of the way if it is not needed, or use another --home`,
+      );
     case ErrorCode.StoreBusy:
-      return {
-        severity: 'error',
-        code: 'store-busy',
-        message,
-        fix: 'another process keeps the database locked: run `agent-state doctor` again once it is done',
-      };
+      return problem(
+        'store-busy',
+        'another process keeps the database locked: run `agent-state doctor` again once it is done',
+      );
     case ErrorCode.StoreIo:
-      return {
-        severity: 'error',
-        code: 'store-io',
-        message,
-        fix: 'check that the home exists and is writable by you, and that the disk is not full',
-      };
-    case ErrorCode.InvalidArgument:
-    case ErrorCode.NotFound:
-    case ErrorCode.LeaseHeld:
-    case ErrorCode.LeaseLost:
-    case ErrorCode.RolloutUnreadable:
-    case ErrorCode.RolloutInvalid:
-    case ErrorCode.InvalidSandboxPolicy:
-    case ErrorCode.UnsupportedSandboxPolicy:
-    case ErrorCode.MemoriesAgentMaxTurns:
-    case ErrorCode.MemoriesAgentAborted:
-    case ErrorCode.MemoriesAgentTimeout:
-    case ErrorCode.MemoriesAgentModelFailed:
-      return undefined;
+      return problem(
+        'store-io',
+        'check that the home exists and is writable by you, and that the disk is not full',
+      );
+    default:
+      // A store code this doctor has no advice for: `STORE_X` is reported as `store-x`.
+      return problem(
+        error.code.toLowerCase().replaceAll('_', '-'),
+        `check ${shellQuote(path)} and the home; the rollouts are untouched`,
+      );
   }
 }
 

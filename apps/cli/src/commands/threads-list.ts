@@ -8,14 +8,14 @@ import {
   parseThreadCursor,
 } from '@agent-state/rollout';
 import {
-  ErrorCode,
   InvalidArgumentError,
   MAX_PAGE_SIZE,
   type AgentStateStore,
   type ThreadSortKey,
-  isAgentStateError,
+  errorCategory,
   openStateStore,
   parseSourceKind,
+  toAgentStateError,
 } from '@agent-state/state';
 import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
@@ -168,8 +168,10 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
   try {
     store = await openStateStore({ home, integrityCheck: false });
   } catch (error) {
-    if (!isStoreError(error)) throw error;
-    note(`cannot use the store (${oneLine(error.message)}); listing the rollouts directly`);
+    // A store that cannot be opened (corrupt, too new, locked…) still leaves the rollouts.
+    if (errorCategory(error) !== 'store') throw error;
+    const { message } = toAgentStateError(error);
+    note(`cannot use the store (${oneLine(message)}); listing the rollouts directly`);
   }
 
   let page: ThreadListPage;
@@ -228,32 +230,6 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
     writeLines(io.stderr, [`next page: --cursor ${shellQuote(page.nextCursor)}`]);
   }
   return ExitCode.Ok;
-}
-
-/** Errors of opening a store that listing from the rollouts can work around. */
-function isStoreError(error: unknown): error is Error {
-  if (!isAgentStateError(error)) return false;
-  switch (error.code) {
-    case ErrorCode.StoreCorrupt:
-    case ErrorCode.StoreTooNew:
-    case ErrorCode.StoreForeign:
-    case ErrorCode.StoreBusy:
-    case ErrorCode.StoreIo:
-      return true;
-    case ErrorCode.InvalidArgument:
-    case ErrorCode.NotFound:
-    case ErrorCode.LeaseHeld:
-    case ErrorCode.LeaseLost:
-    case ErrorCode.RolloutUnreadable:
-    case ErrorCode.RolloutInvalid:
-    case ErrorCode.InvalidSandboxPolicy:
-    case ErrorCode.UnsupportedSandboxPolicy:
-    case ErrorCode.MemoriesAgentMaxTurns:
-    case ErrorCode.MemoriesAgentAborted:
-    case ErrorCode.MemoriesAgentTimeout:
-    case ErrorCode.MemoriesAgentModelFailed:
-      return false;
-  }
 }
 
 function tableWidth(stream: OutputStream): number {

@@ -1,3 +1,6 @@
+import { AgentStateError } from '@agent-state/state';
+
+import { Stage1OutputErrorCode } from '../errors/error-codes.js';
 import { redactSecrets } from './redact-secrets.js';
 import { truncateMiddleUtf8 } from './truncate-utf8.js';
 
@@ -76,21 +79,6 @@ export interface Stage1NoMemory {
 export type Stage1ParseResult = Stage1Memory | Stage1NoMemory;
 
 /**
- * Why a stage-one answer was refused:
- * - `STAGE1_OUTPUT_UNPARSABLE`: no JSON object could be found in the text;
- * - `STAGE1_OUTPUT_INVALID`: a JSON object, but a field is missing, not a string, or given twice
- *   (under its name and a legacy alias);
- * - `STAGE1_OUTPUT_INCOMPLETE`: exactly one of the summary and the raw memory is empty.
- *
- * @example
- * ```ts
- * const code: Stage1OutputErrorCode = 'STAGE1_OUTPUT_UNPARSABLE';
- * ```
- */
-export type Stage1OutputErrorCode =
-  'STAGE1_OUTPUT_UNPARSABLE' | 'STAGE1_OUTPUT_INVALID' | 'STAGE1_OUTPUT_INCOMPLETE';
-
-/**
  * A stage-one answer that cannot be used. Carries a {@link Stage1OutputErrorCode} and a short,
  * redacted excerpt of the answer, fit for a job's `last_error` and for logs.
  *
@@ -103,9 +91,7 @@ export type Stage1OutputErrorCode =
  * }
  * ```
  */
-export class Stage1OutputError extends Error {
-  /** Stable machine-readable reason. */
-  readonly code: Stage1OutputErrorCode;
+export class Stage1OutputError extends AgentStateError<Stage1OutputErrorCode> {
   /** The start of the answer (at most 200 characters, secrets redacted, whitespace folded). */
   readonly excerpt: string;
 
@@ -114,14 +100,13 @@ export class Stage1OutputError extends Error {
    *
    * @example
    * ```ts
-   * new Stage1OutputError('STAGE1_OUTPUT_UNPARSABLE', 'no JSON object found', 'Sorry, I cannot').message;
+   * new Stage1OutputError(Stage1OutputErrorCode.Unparsable, 'no JSON object found', 'Sorry, I cannot').message;
    * // 'invalid stage-1 output: no JSON object found (got: "Sorry, I cannot")'
    * ```
    */
   constructor(code: Stage1OutputErrorCode, problem: string, excerpt: string) {
-    super(`invalid stage-1 output: ${problem} (got: ${JSON.stringify(excerpt)})`);
+    super(code, `invalid stage-1 output: ${problem} (got: ${JSON.stringify(excerpt)})`);
     this.name = 'Stage1OutputError';
-    this.code = code;
     this.excerpt = excerpt;
   }
 }
@@ -155,7 +140,7 @@ export function parseStage1Output(text: string): Stage1ParseResult {
   const object = findJsonObject(text);
   if (!object) {
     throw new Stage1OutputError(
-      'STAGE1_OUTPUT_UNPARSABLE',
+      Stage1OutputErrorCode.Unparsable,
       'no JSON object found',
       excerptOf(text),
     );
@@ -170,7 +155,7 @@ export function parseStage1Output(text: string): Stage1ParseResult {
   if (summaryText === '' || rawText === '') {
     const missing = summaryText === '' ? 'rollout_summary' : 'raw_memory';
     throw new Stage1OutputError(
-      'STAGE1_OUTPUT_INCOMPLETE',
+      Stage1OutputErrorCode.Incomplete,
       `${missing} is empty while the other field is not (both or neither must be empty)`,
       excerptOf(text),
     );
@@ -250,7 +235,7 @@ function readField(
   const present = names.filter((name) => Object.hasOwn(object, name) && object[name] !== null);
   if (present.length > 1) {
     throw new Stage1OutputError(
-      'STAGE1_OUTPUT_INVALID',
+      Stage1OutputErrorCode.Invalid,
       `${present.map((name) => `"${name}"`).join(' and ')} both given; use "${names[0]}" only`,
       excerptOf(text),
     );
@@ -259,7 +244,7 @@ function readField(
   if (name === undefined) {
     if (!options.required) return undefined;
     throw new Stage1OutputError(
-      'STAGE1_OUTPUT_INVALID',
+      Stage1OutputErrorCode.Invalid,
       `missing "${names[0]}"${
         names.length > 1
           ? ` (or ${names
@@ -274,7 +259,7 @@ function readField(
   const value = object[name];
   if (typeof value !== 'string') {
     throw new Stage1OutputError(
-      'STAGE1_OUTPUT_INVALID',
+      Stage1OutputErrorCode.Invalid,
       `"${name}" must be a string, got ${Array.isArray(value) ? 'an array' : typeof value}`,
       excerptOf(text),
     );

@@ -12,10 +12,10 @@ import {
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { ConsolidationErrorCode } from '../errors/error-codes.js';
 import { runConsolidationAgent } from './consolidation-agent.js';
 import {
   ConsolidationAbortedError,
-  ConsolidationErrorCode,
   ConsolidationMaxTurnsError,
   ConsolidationModelError,
   ConsolidationTimeoutError,

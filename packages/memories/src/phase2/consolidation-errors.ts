@@ -1,36 +1,6 @@
-/**
- * Codes of the errors {@link runConsolidationAgent} throws. Each run that fails ends with exactly
- * one of them, so the phase-2 driver can record a reason and the CLI can map the code to an exit
- * status.
- *
- * @example
- * ```ts
- * if (error instanceof ConsolidationAgentError && error.code === ConsolidationErrorCode.MaxTurns) {
- *   logger.warn('the consolidation agent did not finish in time');
- * }
- * ```
- */
-export const ConsolidationErrorCode = {
-  /** The model still asked for tools after the last allowed turn. */
-  MaxTurns: 'MEMORIES_AGENT_MAX_TURNS',
-  /** The caller's signal aborted the run (shutdown, lost lease). */
-  Aborted: 'MEMORIES_AGENT_ABORTED',
-  /** The run exceeded its time budget. */
-  Timeout: 'MEMORIES_AGENT_TIMEOUT',
-  /** A model request failed (HTTP error, connection error, a failed or cut-off response). */
-  ModelFailed: 'MEMORIES_AGENT_MODEL_FAILED',
-} as const;
+import { AgentStateError } from '@agent-state/state';
 
-/**
- * One of the values of {@link ConsolidationErrorCode}.
- *
- * @example
- * ```ts
- * const code: ConsolidationErrorCode = ConsolidationErrorCode.Aborted;
- * ```
- */
-export type ConsolidationErrorCode =
-  (typeof ConsolidationErrorCode)[keyof typeof ConsolidationErrorCode];
+import { ConsolidationErrorCode } from '../errors/error-codes.js';
 
 /**
  * How far a consolidation run got: carried by its result and by the error that ended it, since
@@ -53,7 +23,8 @@ export interface ConsolidationProgress {
 }
 
 /**
- * Base of the errors of the consolidation agent: a stable `code` and the run's `progress`.
+ * Base of the errors of the consolidation agent: an `AgentStateError` with one of the
+ * {@link ConsolidationErrorCode}s and the run's `progress`.
  *
  * @example
  * ```ts
@@ -64,9 +35,7 @@ export interface ConsolidationProgress {
  * }
  * ```
  */
-export class ConsolidationAgentError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: ConsolidationErrorCode;
+export class ConsolidationAgentError extends AgentStateError<ConsolidationErrorCode> {
   /** What the run did before it stopped. */
   readonly progress: ConsolidationProgress;
 
@@ -84,9 +53,7 @@ export class ConsolidationAgentError extends Error {
     progress: ConsolidationProgress,
     options: { cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
     this.progress = progress;
   }
 }

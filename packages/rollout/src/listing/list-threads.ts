@@ -2,20 +2,19 @@ import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
-  type AgentStateError,
   DEFAULT_APPROVAL_MODE,
   DEFAULT_SANDBOX_POLICY,
-  ErrorCode,
   type Logger,
   type AgentStateStore,
   type ThreadAnchor,
   type ThreadMetadata,
   type ThreadSortKey,
   type ThreadSourceKind,
-  isAgentStateError,
+  errorCategory,
   noopLogger,
   parseSourceKinds,
   sourceKindOf,
+  toAgentStateError,
 } from '@agent-state/state';
 
 import { readThreadNames } from '../archive/session-index.js';
@@ -210,9 +209,9 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
     return await listFromStore(options.store, options, { anchor, defaultProvider, nameOf, logger });
   } catch (error) {
     // A store that breaks while answering (damaged pages, a disk error) still leaves the rollouts.
-    if (!isStoreFailure(error)) throw error;
+    if (errorCategory(error) !== 'store') throw error;
     logger.warn('the store failed while listing; listing the rollouts directly', {
-      error: error.message,
+      error: toAgentStateError(error).message,
     });
     return listFiles('store-error');
   }
@@ -321,19 +320,9 @@ async function reindexFromHome(
     });
     return metadata;
   } catch (error) {
-    if (isStoreFailure(error)) throw error;
+    if (errorCategory(error) === 'store') throw error;
     return undefined;
   }
-}
-
-/** An error of the store itself (as opposed to a bad argument or a bug). */
-function isStoreFailure(error: unknown): error is AgentStateError {
-  return (
-    isAgentStateError(error) &&
-    (error.code === ErrorCode.StoreCorrupt ||
-      error.code === ErrorCode.StoreIo ||
-      error.code === ErrorCode.StoreBusy)
-  );
 }
 
 /** Why the store cannot answer a listing, or `undefined` when it can. */

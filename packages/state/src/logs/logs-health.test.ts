@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../clock.js';
-import { ErrorCode, isAgentStateError } from '../errors.js';
+import { isAgentStateError } from '../agent-state-error.js';
+import { ErrorCode } from '../errors.js';
 import { logsDbPath } from '../paths/home.js';
 import { createLogSink } from './log-sink.js';
 import { readLogsHealth } from './logs-health.js';

@@ -1,4 +1,5 @@
-import { AgentStateError, StoreBusyError, StoreCorruptError, StoreIoError } from '../errors.js';
+import { AgentStateError } from '../agent-state-error.js';
+import { StoreBusyError, StoreCorruptError, StoreIoError } from '../errors.js';
 
 /** The `code` of a better-sqlite3 `SqliteError` (e.g. `SQLITE_BUSY_SNAPSHOT`), if it is one. */
 export function sqliteCode(error: unknown): string | undefined {
