@@ -54,6 +54,34 @@ export function findUndocumentedExports(entryFile: string): string[] {
 }
 
 /**
+ * The names a package's entry exports (values and types alike), sorted: what its users can import.
+ * Each package pins this list in its `public-api.test.ts` (with `toMatchFileSnapshot`), so that a
+ * change of the public API is a reviewed change of that file, never an accident.
+ *
+ * @example
+ * ```ts
+ * it('exports what it exports on purpose', async () => {
+ *   const entry = fileURLToPath(new URL('./index.ts', import.meta.url));
+ *   await expect(listPublicExports(entry).join('\n')).toMatchFileSnapshot('./public-api.exports.txt');
+ * });
+ * ```
+ */
+export function listPublicExports(entryFile: string): string[] {
+  const ts = loadTypeScript();
+  const entry = resolve(entryFile);
+  const program = createProgram(ts, entry);
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(entry);
+  if (!source) throw new Error(`${entry}: not found, or not part of its TypeScript program`);
+  const moduleSymbol = checker.getSymbolAtLocation(source);
+  if (!moduleSymbol) throw new Error(`${entry}: not a module (it exports nothing)`);
+  return checker
+    .getExportsOfModule(moduleSymbol)
+    .map((symbol) => symbol.getName())
+    .sort();
+}
+
+/**
  * The compiler, loaded on first use: every test file and worker process imports this package,
  * and only the public API tests need the (large) compiler.
  */

@@ -19,7 +19,7 @@ export {
   workerMain,
 } from './workers.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
-export { findUndocumentedExports } from './api-docs.js';
+export { findUndocumentedExports, listPublicExports } from './api-docs.js';
 export { type GenerateCorpusOptions, type GeneratedCorpus, generateCorpus } from './corpus.js';
 export {
   type MockReply,
