@@ -15,7 +15,7 @@ export {
   StoreTooNewError,
   isAgentStateError,
 } from './errors.js';
-export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
+export { type Clock, ManualClock, setClockTimer, systemClock, unixSeconds } from './clock.js';
 export {
   type LeaseHolder,
   type LeaseHolderProbe,
@@ -25,6 +25,11 @@ export {
   timeBasedLeaseHolderProbe,
 } from './leases/lease-holder.js';
 export { processStartTime } from './leases/process-start-time.js';
+export {
+  type LeaseHeartbeat,
+  type LeaseHeartbeatOptions,
+  startLeaseHeartbeat,
+} from './leases/lease-heartbeat.js';
 export {
   type LogFields,
   type LogLevel,
@@ -108,22 +113,30 @@ export {
   type BackfillStatus,
 } from './backfill/backfill-repository.js';
 export {
-  type ClaimStage1JobsOptions,
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   JOB_KIND_MEMORY_STAGE1,
-  MAX_RUNNING_STAGE1_JOBS,
   MEMORY_CONSOLIDATION_JOB_KEY,
+} from './memories/memory-jobs.js';
+export {
+  type ClaimStage1JobsOptions,
+  MAX_RUNNING_STAGE1_JOBS,
   type MarkStage1SucceededOptions,
-  MemoriesRepository,
-  type MemoryJobCounts,
-  type Phase2ClaimOutcome,
-  type Phase2JobState,
   type Stage1Claim,
   type Stage1ClaimOutcome,
+  Stage1JobsRepository,
+  type TryClaimStage1JobOptions,
+} from './memories/stage1-jobs-repository.js';
+export {
+  type Phase2ClaimOutcome,
+  Phase2LockRepository,
+} from './memories/phase2-lock-repository.js';
+export {
+  MemoriesRepository,
+  type MemoryJobCounts,
+  type Phase2JobState,
   type Stage1JobCounts,
   type Stage1Output,
-  type TryClaimStage1JobOptions,
 } from './memories/memories-repository.js';
 export {
   type Discrepancy,
