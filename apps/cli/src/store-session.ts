@@ -4,7 +4,7 @@ import {
   type LogSink,
   type LogsStore,
   NotFoundError,
-  type StateStore,
+  type AgentStateStore,
   createLogSink,
   openLogsStore,
   openStateStore,
@@ -32,7 +32,7 @@ export function requireHome(home: string): void {
  */
 export async function withStore<T>(
   home: string,
-  use: (store: StateStore) => Promise<T>,
+  use: (store: AgentStateStore) => Promise<T>,
 ): Promise<T> {
   requireHome(home);
   const logs = await openLogSink(home);

@@ -80,6 +80,16 @@ export {
   extractRolloutMetadata,
 } from './extract/extract-rollout.js';
 export {
+  type ExtractionOutcome,
+  type IndexRolloutsOptions,
+  type IndexRolloutsResult,
+  type RolloutToIndex,
+  extractRollouts,
+  indexEntry,
+  indexRollouts,
+  writeIndexed,
+} from './indexer/index-rollouts.js';
+export {
   IMAGE_ONLY_PREVIEW,
   USER_MESSAGE_BEGIN,
   type UserInput,

@@ -63,11 +63,20 @@ export {
   removeLegacyDatabases,
 } from './sqlite/legacy-cleanup.js';
 export {
-  type OpenStateStoreOptions,
-  StateStore,
+  type AgentStateStore,
+  type BackfillStore,
+  type DerivedRecords,
+  type DiscrepancyStore,
+  type DynamicToolStore,
+  type IndexedThread,
+  type MemoriesStore,
+  type Phase2LockStore,
+  type Stage1JobStore,
   type StoreInfo,
-  openStateStore,
-} from './store/state-store.js';
+  type ThreadIndexStore,
+  type ThreadStore,
+} from './contract/store-contract.js';
+export { type OpenStateStoreOptions, StateStore, openStateStore } from './store/state-store.js';
 export {
   DEFAULT_APPROVAL_MODE,
   DEFAULT_SANDBOX_POLICY,

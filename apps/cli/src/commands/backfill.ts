@@ -12,7 +12,7 @@ import {
   type BackfillState,
   type LeaseHolder,
   LeaseHeldError,
-  type StateStore,
+  type AgentStateStore,
   unixSeconds,
 } from '@agent-state/state';
 import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
@@ -211,7 +211,7 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
 
 /** One `runBackfill`, drawing its progress on the status line. */
 async function runOnce(
-  store: StateStore,
+  store: AgentStateStore,
   options: RunBackfillCommandOptions,
   line: StatusLine,
 ): Promise<BackfillResult> {
@@ -250,7 +250,7 @@ export function progressText(progress: BackfillProgress, elapsedMs: number): str
  * seen.
  */
 async function waitForOtherProcess(
-  store: StateStore,
+  store: AgentStateStore,
   line: StatusLine,
   options: RunBackfillCommandOptions,
   report: BackfillReport,

@@ -7,7 +7,7 @@ import {
   type LogsHealth,
   type MemoryJobCounts,
   STATE_DB_GENERATION,
-  type StateStore,
+  type AgentStateStore,
   isAgentStateError,
   logsDbPath,
   openStateStore,
@@ -194,7 +194,7 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
     problems: [],
   };
 
-  let store: StateStore | undefined;
+  let store: AgentStateStore | undefined;
   try {
     store = await openStateStore({ home });
     report.store.opened = true;
@@ -218,7 +218,7 @@ export async function inspectHome(home: string): Promise<DoctorReport> {
   return report;
 }
 
-async function inspectStore(store: StateStore, report: DoctorReport): Promise<void> {
+async function inspectStore(store: AgentStateStore, report: DoctorReport): Promise<void> {
   const info = await store.info();
   report.store.schemaVersion = info.schemaVersion;
   report.store.sizeBytes = info.sizeBytes;

@@ -11,7 +11,7 @@ import {
   ErrorCode,
   InvalidArgumentError,
   MAX_PAGE_SIZE,
-  type StateStore,
+  type AgentStateStore,
   type ThreadSortKey,
   isAgentStateError,
   openStateStore,
@@ -164,7 +164,7 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
     writeLines(io.stderr, [`${stderrColors.yellow('agent-state:')} ${text}`]);
   requireHome(home);
 
-  let store: StateStore | null = null;
+  let store: AgentStateStore | null = null;
   try {
     store = await openStateStore({ home, integrityCheck: false });
   } catch (error) {

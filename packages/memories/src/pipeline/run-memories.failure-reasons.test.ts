@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-import type { StateStore } from '@agent-state/state';
+import type { AgentStateStore } from '@agent-state/state';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createModelClient, resolveMemoriesModelConfig } from '../model/model-config.js';
@@ -24,9 +24,9 @@ async function deadBaseUrl(): Promise<string> {
 }
 
 /** `store` with every stage-1 failure reason it is given recorded in `reasons`. */
-function recordingFailures(store: StateStore, reasons: string[]): StateStore {
+function recordingFailures(store: AgentStateStore, reasons: string[]): AgentStateStore {
   return withRepository(store, 'stage1Jobs', {
-    markFailed: (options: Parameters<StateStore['stage1Jobs']['markFailed']>[0]) => {
+    markFailed: (options: Parameters<AgentStateStore['stage1Jobs']['markFailed']>[0]) => {
       reasons.push(options.reason);
       return store.stage1Jobs.markFailed(options);
     },

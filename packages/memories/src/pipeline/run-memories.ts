@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type Logger,
   type Stage1Claim,
-  type StateStore,
+  type AgentStateStore,
   noopLogger,
   startLeaseHeartbeat,
 } from '@agent-state/state';
@@ -62,7 +62,7 @@ export const MEMORIES_DEFAULTS = Object.freeze({
  * ```
  */
 export interface RunMemoriesOptions {
-  store: StateStore;
+  store: AgentStateStore;
   client: OpenAI;
   config: MemoriesModelConfig;
   /** Default: the store's home. */

@@ -6,7 +6,7 @@ import { runBackfill } from '@agent-state/rollout';
 import {
   type LogRecord,
   ManualClock,
-  type StateStore,
+  type AgentStateStore,
   createLogger,
   openStateStore,
 } from '@agent-state/state';
@@ -89,7 +89,7 @@ export function deferred<T>(): Deferred<T> {
 export interface PipelineHarness {
   home: string;
   root: string;
-  store: StateStore;
+  store: AgentStateStore;
   clock: ManualClock;
   server: MockResponsesServer;
   config: MemoriesModelConfig;
@@ -162,13 +162,13 @@ export function pipelineHarnesses() {
  * replaced (the rest bound to the real repository), for store failures and spies.
  */
 export function withRepository<K extends 'stage1Jobs' | 'phase2Lock' | 'memories'>(
-  store: StateStore,
+  store: AgentStateStore,
   name: K,
-  overrides: Partial<Record<keyof StateStore[K], (...args: never[]) => unknown>>,
-): StateStore {
+  overrides: Partial<Record<keyof AgentStateStore[K], (...args: never[]) => unknown>>,
+): AgentStateStore {
   const repository = new Proxy(store[name], {
     get(target, property, receiver) {
-      const override = overrides[property as keyof StateStore[K]];
+      const override = overrides[property as keyof AgentStateStore[K]];
       if (override) return override;
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function'

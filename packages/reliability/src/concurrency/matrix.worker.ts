@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RolloutRecorder, runBackfill } from '@agent-state/rollout';
-import { LeaseLostError, ManualClock, type StateStore, openStateStore } from '@agent-state/state';
+import {
+  LeaseLostError,
+  ManualClock,
+  type AgentStateStore,
+  openStateStore,
+} from '@agent-state/state';
 import { workerMain } from '@agent-state/test-utils';
 
 import { seededRandom } from '../harness/trials.js';
@@ -21,7 +26,7 @@ import {
 } from './matrix-shared.js';
 
 interface State {
-  store: StateStore;
+  store: AgentStateStore;
   tally: ErrorTally;
   clock: ManualClock;
 }

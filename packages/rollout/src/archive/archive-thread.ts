@@ -6,7 +6,7 @@ import {
   ErrorCode,
   type Logger,
   NotFoundError,
-  type StateStore,
+  type AgentStateStore,
   noopLogger,
   normalizeThreadId,
   unixSeconds,
@@ -44,7 +44,7 @@ export interface ArchiveThreadOptions {
   home: string;
   threadId: string;
   /** When given, asked where the rollout is and updated after the move. */
-  store?: Pick<StateStore, 'threads'> | undefined;
+  store?: Pick<AgentStateStore, 'threads'> | undefined;
   /** `archived_at` (archive), or the restored file's mtime and `updated_at` (unarchive). */
   clock: Clock;
   /** Default: discard. */

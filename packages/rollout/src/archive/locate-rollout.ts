@@ -1,7 +1,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import { ErrorCode, type Logger, type StateStore } from '@agent-state/state';
+import { ErrorCode, type Logger, type AgentStateStore } from '@agent-state/state';
 
 import { RolloutFileError } from '../errors.js';
 import { describeErrno, isMissingError } from '../fs/errno.js';
@@ -30,7 +30,7 @@ export interface LocateThreadRolloutOptions {
   /** Look in `archived_sessions` (true) or `sessions` (false). */
   archived: boolean;
   /** Asked first; a stale path it holds is logged and the folder is searched instead. */
-  store?: Pick<StateStore, 'threads'> | undefined;
+  store?: Pick<AgentStateStore, 'threads'> | undefined;
   logger: Logger;
 }
 

@@ -6,8 +6,7 @@ import {
   type LeaseHolder,
   LeaseLostError,
   type Logger,
-  type StateStore,
-  type ThreadMetadata,
+  type AgentStateStore,
   isAgentStateError,
   startLeaseHeartbeat,
 } from '@agent-state/state';
@@ -16,6 +15,7 @@ import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { type CollectProblem, type CollectedRollout, collectRollouts } from './collect-rollouts.js';
 import { ExtractPool } from './extract-pool.js';
+import { SMALL_INDEX_BATCH, extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
 import { BACKFILL_GENERATION, findUnindexedRollouts } from './unindexed-rollouts.js';
 
 /**
@@ -52,7 +52,7 @@ export const BACKFILL_LEASE_SECONDS = 120;
  */
 export interface RunBackfillOptions {
   /** The store to fill; its home is searched for rollouts unless `home` is given. */
-  store: StateStore;
+  store: AgentStateStore;
   home?: string | undefined;
   /** Provider for rollouts that name none (default `openai`, Codex's default). */
   defaultProvider?: string | undefined;
@@ -164,9 +164,6 @@ export interface BackfillResult {
 }
 
 const MAX_REPORTED_FAILURES = 100;
-
-/** Below this many rollouts the backfill reads them on the calling thread by default. */
-const SMALL_BACKFILL = 256;
 
 /**
  * Indexes every rollout of a home into the store, resumably, once per home. Takes the backfill
@@ -297,7 +294,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     lease = await store.backfill.heartbeat(lease, { progress: stored() });
     // Worker threads pay off only when there is enough to read; their start-up costs ~0.1 s each.
     pool = new ExtractPool({
-      size: options.workers ?? (todo.length < SMALL_BACKFILL ? 0 : undefined),
+      size: options.workers ?? (todo.length < SMALL_INDEX_BATCH ? 0 : undefined),
     });
     const extractor = pool;
     const progress = (): void =>
@@ -311,12 +308,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     progress();
 
     const extractBatch = (batch: CollectedRollout[]) =>
-      extractor.extractAll(
-        batch.map((file) => ({
-          path: file.path,
-          options: { defaultProvider, archived: file.archived },
-        })),
-      );
+      extractRollouts({ rollouts: batch, defaultProvider, pool: extractor });
     let nextBatch = todo.slice(0, batchSize);
     let inFlight = nextBatch.length > 0 ? extractBatch(nextBatch) : undefined;
     for (let start = 0; inFlight; start += batchSize) {
@@ -328,33 +320,33 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       if (stop.aborted) break;
 
       const extracted: ExtractedRollout[] = [];
-      settled.forEach((outcome, index) => {
+      for (const outcome of settled) {
         result.scanned += 1;
-        const file = batch[index]!;
-        if (outcome.status === 'fulfilled') {
-          extracted.push(outcome.value);
-          if (outcome.value.issueCount > 0) {
-            result.linesSkipped += outcome.value.issueCount;
-            const first = outcome.value.issues[0];
+        if (outcome.ok) {
+          const { rollout } = outcome;
+          extracted.push(rollout);
+          if (rollout.issueCount > 0) {
+            result.linesSkipped += rollout.issueCount;
+            const first = rollout.issues[0];
             logger.warn('skipped lines in rollout', {
-              path: file.path,
-              count: outcome.value.issueCount,
+              path: outcome.path,
+              count: rollout.issueCount,
               line: first?.line,
               problem: first?.message,
             });
           }
         } else {
           result.failed += 1;
-          const error = outcome.reason as Error;
+          const { error } = outcome;
           fail({
             kind: 'rollout',
-            path: file.path,
+            path: outcome.path,
             message: error.message,
             code: isAgentStateError(error) ? error.code : undefined,
           });
         }
-      });
-      await writeBatch(store, extracted, logger);
+      }
+      await writeIndexed(store, extracted);
       result.upserted += extracted.length;
       if (catchUp) {
         // Catching up is resumed by looking at the store again: no watermark to move.
@@ -415,19 +407,4 @@ function collectAfter(
     total: files.length,
     problems,
   };
-}
-
-async function writeBatch(
-  store: StateStore,
-  extracted: ExtractedRollout[],
-  logger: Logger,
-): Promise<void> {
-  const threads: ThreadMetadata[] = extracted.map((e) => e.metadata);
-  await store.threads.upsertMany(threads);
-  for (const { metadata, dynamicTools } of extracted) {
-    if (!dynamicTools) continue;
-    await store.dynamicTools.persist(metadata.id, dynamicTools).catch((error: unknown) => {
-      logger.warn('cannot store dynamic tools', { threadId: metadata.id, error: String(error) });
-    });
-  }
 }

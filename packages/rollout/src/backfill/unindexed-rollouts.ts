@@ -1,4 +1,4 @@
-import type { StateStore } from '@agent-state/state';
+import type { AgentStateStore } from '@agent-state/state';
 
 import {
   ZSTD_EXTENSION,
@@ -56,7 +56,7 @@ export interface UnindexedRollouts {
  * ```
  */
 export async function findUnindexedRollouts(options: {
-  store: StateStore;
+  store: AgentStateStore;
   /** Default: the store's home. */
   home?: string | undefined;
 }): Promise<UnindexedRollouts> {

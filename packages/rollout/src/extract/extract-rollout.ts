@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 import {
+  type DerivedRecords,
   type DynamicToolSpec,
   ErrorCode,
   type ThreadMetadata,
@@ -9,6 +10,11 @@ import {
 } from '@agent-state/state';
 
 import { RolloutFileError, unreadableRollout } from '../errors.js';
+import {
+  DERIVED_INDEXES,
+  type DerivedIndexCollector,
+  type DerivedIndexDefinition,
+} from '../indexer/derived-index.js';
 import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName } from '../paths/rollout-paths.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { SessionMeta } from '../protocol/session-meta.js';
@@ -44,6 +50,8 @@ export interface ExtractRolloutOptions {
   maxLineBytes?: number | undefined;
   /** Read size, bytes (default 1 MiB). */
   chunkBytes?: number | undefined;
+  /** @internal The derived indexes fed (default: all of them, `DERIVED_INDEXES`). */
+  derivedIndexes?: readonly DerivedIndexDefinition[] | undefined;
 }
 
 /**
@@ -66,6 +74,8 @@ export interface ExtractedRollout {
   bytes: number;
   /** Lines in the file. */
   lines: number;
+  /** The records of each derived index, by index name (empty while there are none). */
+  derived: DerivedRecords;
 }
 
 type PendingOp = { kind: 'meta'; meta: SessionMeta } | { kind: 'line'; line: RolloutLine };
@@ -105,6 +115,9 @@ export function extractRolloutMetadata(
   let lines = 0;
   let meaningfulLines = 0;
 
+  const collectors = (options.derivedIndexes ?? DERIVED_INDEXES).map(
+    (index): [string, DerivedIndexCollector] => [index.name, index.createCollector({ path })],
+  );
   const wantsUserInput = () => applier?.wantsUserInput ?? true;
   const route = (op: PendingOp) => {
     if (!applier) {
@@ -120,9 +133,18 @@ export function extractRolloutMetadata(
     if (!split.overlong && split.bytes.length === 0) return;
     meaningfulLines += 1;
     const peeked = peekLine(split.overlong ? (split.head ?? split.bytes) : split.bytes);
-    if (peeked && !needsParse(peeked, wantsUserInput())) return;
+    const forMetadata = !peeked || needsParse(peeked, wantsUserInput());
+    const forIndexes =
+      collectors.length === 0
+        ? collectors
+        : collectors.filter(
+            ([, collector]) => !peeked || !collector.wants || collector.wants(peeked),
+          );
+    if (!forMetadata && forIndexes.length === 0) return;
     const line = decodeLine(split, log);
     if (!line) return;
+    for (const [, collector] of forIndexes) collector.line(line, split.lineNumber);
+    if (!forMetadata) return;
     if (line.type === 'session_meta') {
       const meta = line.payload;
       canonicalMeta ??= meta;
@@ -218,6 +240,7 @@ export function extractRolloutMetadata(
     issueCount: log.count,
     bytes,
     lines,
+    derived: Object.fromEntries(collectors.map(([name, collector]) => [name, collector.finish()])),
   };
 }
 

@@ -1,12 +1,13 @@
 import {
   type Logger,
-  type StateStore,
+  type AgentStateStore,
   type ThreadMetadata,
   noopLogger,
   normalizeThreadId,
 } from '@agent-state/state';
 
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
+import { writeIndexed } from '../indexer/index-rollouts.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
 import { findRolloutFileById } from './find-rollout-file.js';
@@ -22,7 +23,7 @@ import { findRolloutFileById } from './find-rollout-file.js';
  */
 export interface FindThreadOptions {
   home: string;
-  store?: StateStore | null | undefined;
+  store?: AgentStateStore | null | undefined;
   /** The thread id (a UUID; anything else is an `InvalidArgumentError`). */
   id: string;
   /** Only among archived (`true`) or active (`false`) threads; absent: both. */
@@ -87,12 +88,12 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
         (await findRolloutFileById({ home: options.home, id, archived: true })))
       : await findRolloutFileById({ home: options.home, id, archived });
   if (!path) return undefined;
-  const { metadata, dynamicTools } = extractRolloutMetadata(path, {
+  const extracted = extractRolloutMetadata(path, {
     defaultProvider: options.defaultProvider ?? DEFAULT_MODEL_PROVIDER,
   });
+  const { metadata } = extracted;
   if (store) {
-    await store.threads.upsert(metadata);
-    if (dynamicTools) await store.dynamicTools.persist(id, dynamicTools);
+    await writeIndexed(store, [extracted]);
     await store.discrepancies.record({
       stage: 'find_thread_path_by_id',
       reason: 'falling_back',

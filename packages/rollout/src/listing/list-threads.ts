@@ -7,7 +7,7 @@ import {
   DEFAULT_SANDBOX_POLICY,
   ErrorCode,
   type Logger,
-  type StateStore,
+  type AgentStateStore,
   type ThreadAnchor,
   type ThreadMetadata,
   type ThreadSortKey,
@@ -19,7 +19,7 @@ import {
 } from '@agent-state/state';
 
 import { readThreadNames } from '../archive/session-index.js';
-import { extractRolloutMetadata } from '../extract/extract-rollout.js';
+import { indexRollouts } from '../indexer/index-rollouts.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
 import {
@@ -95,7 +95,7 @@ export function toListedThread(thread: ThreadMetadata, name: string | null): Lis
 export interface ListThreadsOptions {
   home: string;
   /** The store; without one (or while it cannot answer) the rollouts are listed directly. */
-  store?: StateStore | null | undefined;
+  store?: AgentStateStore | null | undefined;
   pageSize: number;
   /** From the previous page's `nextCursor` (`<RFC 3339>|<uuid>`, or the older file-name form). */
   cursor?: string | null | undefined;
@@ -220,7 +220,7 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
 
 /** The store's answer, with the freshness check and the read repair of stale or moved rows. */
 async function listFromStore(
-  store: StateStore,
+  store: AgentStateStore,
   options: ListThreadsOptions,
   context: {
     anchor: ThreadAnchor | null;
@@ -298,7 +298,7 @@ async function listFromStore(
  * none.
  */
 async function reindexFromHome(
-  store: StateStore,
+  store: AgentStateStore,
   options: ListThreadsOptions,
   thread: ThreadMetadata,
   defaultProvider: string,
@@ -310,8 +310,9 @@ async function reindexFromHome(
   });
   if (path === undefined) return undefined;
   try {
-    const { metadata } = extractRolloutMetadata(path, { defaultProvider });
-    await store.threads.upsert(metadata);
+    const { indexed } = await indexRollouts({ store, rollouts: [path], defaultProvider });
+    const metadata = indexed[0]?.metadata;
+    if (!metadata) return undefined;
     await store.discrepancies.record({
       stage: STAGE,
       reason: 'db_path_outside_home_repaired',
@@ -336,7 +337,9 @@ function isStoreFailure(error: unknown): error is AgentStateError {
 }
 
 /** Why the store cannot answer a listing, or `undefined` when it can. */
-async function storeUnavailable(store: StateStore | null | undefined): Promise<string | undefined> {
+async function storeUnavailable(
+  store: AgentStateStore | null | undefined,
+): Promise<string | undefined> {
   if (!store) return 'no-store';
   try {
     const state = await store.backfill.get();
@@ -352,7 +355,7 @@ async function storeUnavailable(store: StateStore | null | undefined): Promise<s
  * Returns how many were indexed and the mtimes it saw (by path), so callers need not stat again.
  */
 async function refreshNewest(
-  store: StateStore,
+  store: AgentStateStore,
   options: ListThreadsOptions,
   page: readonly ThreadMetadata[],
   defaultProvider: string,
@@ -377,20 +380,20 @@ async function refreshNewest(
       continue;
     }
     try {
-      const { metadata, dynamicTools } = extractRolloutMetadata(file.path, {
+      const { indexed, failed } = await indexRollouts({
+        store,
+        rollouts: [{ path: file.path, archived }],
         defaultProvider,
-        archived,
+        // Keep a live archive time the store already has (the file's mtime is only a fallback).
+        adjust: (_, entry) =>
+          row?.archivedAt !== null &&
+          row?.archivedAt !== undefined &&
+          entry.metadata.archivedAt !== null
+            ? { ...entry, metadata: { ...entry.metadata, archivedAt: row.archivedAt } }
+            : entry,
       });
-      // Keep a live archive time the store already has (the file's mtime is only a fallback).
-      if (
-        row?.archivedAt !== null &&
-        row?.archivedAt !== undefined &&
-        metadata.archivedAt !== null
-      ) {
-        metadata.archivedAt = row.archivedAt;
-      }
-      await store.threads.upsert(metadata);
-      if (dynamicTools) await store.dynamicTools.persist(metadata.id, dynamicTools);
+      if (failed[0]) throw failed[0].error;
+      if (indexed.length === 0) continue;
       remember(verified, file.path, file.mtime);
       await store.discrepancies.record({
         stage: 'read_repair_rollout_path',
@@ -413,10 +416,10 @@ async function refreshNewest(
  * Rollouts already found equal to the store, by path, with the mtime they had: a listing need not
  * query the store for them again until they change. Per store, bounded.
  */
-const verifiedByStore = new WeakMap<StateStore, Map<string, number>>();
+const verifiedByStore = new WeakMap<AgentStateStore, Map<string, number>>();
 const MAX_VERIFIED = 4096;
 
-function verifiedFor(store: StateStore): Map<string, number> {
+function verifiedFor(store: AgentStateStore): Map<string, number> {
   let verified = verifiedByStore.get(store);
   if (!verified) {
     verified = new Map();

@@ -51,10 +51,14 @@ interface NativeDCtx {
   reset(directive: number): void;
 }
 
-/** `ZSTD_reset_session_only`: abandon the current frame, keep the context's memory. */
-const RESET_SESSION_ONLY = 0;
+/** The parts of the `zstd-napi` binding used here. */
+interface NativeBinding {
+  DCtx: new () => NativeDCtx;
+  /** `ZSTD_ResetDirective` values; `sessionOnly` abandons a frame and keeps the memory. */
+  ResetDirective: { sessionOnly: number };
+}
 
-let nativeBinding: { DCtx: new () => NativeDCtx } | null | undefined;
+let nativeBinding: NativeBinding | null | undefined;
 
 /** A native context with its output buffer, kept for reuse between the files of a thread. */
 interface NativeSlot {
@@ -71,11 +75,11 @@ const nativeSlots: NativeSlot[] = [];
 const MAX_POOLED_SLOTS = 4;
 
 /** The native binding, or `null` when `zstd-napi` is not installed or does not load here. */
-function loadNative(): { DCtx: new () => NativeDCtx } | null {
+function loadNative(): NativeBinding | null {
   if (nativeBinding !== undefined) return nativeBinding;
   try {
     const require = createRequire(import.meta.url);
-    nativeBinding = require('zstd-napi/binding') as { DCtx: new () => NativeDCtx };
+    nativeBinding = require('zstd-napi/binding') as NativeBinding;
   } catch {
     nativeBinding = null;
   }
@@ -110,18 +114,23 @@ export function createZstdDecoder(
   const native = kind === 'native' ? loadNative() : null;
   if (kind === 'native' && !native)
     throw new Error('the native zstd decoder (zstd-napi) is not available');
-  return native ? new NativeDecoder(native.DCtx) : new JsDecoder();
+  return native ? new NativeDecoder(native) : new JsDecoder();
 }
 
 class NativeDecoder implements ZstdStreamDecoder {
   #slot: NativeSlot | undefined;
+  readonly #resetSessionOnly: number;
   #consumed = 0;
   /** `decompressStream`'s last hint: 0 when a frame just ended, else bytes still expected. */
   #hint = 0;
   #started = false;
 
-  constructor(DCtx: new () => NativeDCtx) {
-    this.#slot = nativeSlots.pop() ?? { ctx: new DCtx(), out: Buffer.allocUnsafe(OUTPUT_BYTES) };
+  constructor(binding: NativeBinding) {
+    this.#resetSessionOnly = binding.ResetDirective.sessionOnly;
+    this.#slot = nativeSlots.pop() ?? {
+      ctx: new binding.DCtx(),
+      out: Buffer.allocUnsafe(OUTPUT_BYTES),
+    };
   }
 
   get #out(): Buffer {
@@ -158,7 +167,7 @@ class NativeDecoder implements ZstdStreamDecoder {
     this.#slot = undefined;
     if (nativeSlots.length >= MAX_POOLED_SLOTS) return;
     try {
-      slot.ctx.reset(RESET_SESSION_ONLY);
+      slot.ctx.reset(this.#resetSessionOnly);
     } catch {
       return; // a context that cannot be reset is left to the garbage collector
     }

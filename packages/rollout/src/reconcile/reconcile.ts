@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 
 import {
   type Logger,
-  type StateStore,
+  type AgentStateStore,
   type ThreadMetadata,
   diffThreadMetadata,
   isAgentStateError,
@@ -13,6 +13,7 @@ import { ExtractPool } from '../backfill/extract-pool.js';
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
+import { SMALL_INDEX_BATCH, extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
 import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
 
 /**
@@ -62,7 +63,7 @@ export interface ReconcileFinding {
  * ```
  */
 export interface ReconcileOptions {
-  store: StateStore;
+  store: AgentStateStore;
   /** Default: the store's home. */
   home?: string | undefined;
   /** Fix what can be fixed: index missing rollouts, rewrite differing rows, delete stale rows. */
@@ -153,25 +154,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     });
   }
   const seen = new Map<string, string>();
-  // Worker threads pay off only when there is enough to read (see runBackfill).
-  const pool = new ExtractPool({ size: options.workers ?? (files.length < 256 ? 0 : undefined) });
+  // Worker threads pay off only when there is enough to read.
+  const pool = new ExtractPool({
+    size: options.workers ?? (files.length < SMALL_INDEX_BATCH ? 0 : undefined),
+  });
   try {
     for (let start = 0; start < files.length; start += CHUNK) {
       const chunk = files.slice(start, start + CHUNK);
-      const settled = await pool.extractAll(
-        chunk.map((file) => ({
-          path: file.path,
-          options: { defaultProvider, archived: file.archived },
-        })),
-      );
+      const outcomes = await extractRollouts({ rollouts: chunk, defaultProvider, pool });
       const extracted: Array<{ path: string; result: ExtractedRollout }> = [];
-      for (const [index, outcome] of settled.entries()) {
+      for (const outcome of outcomes) {
         report.scannedRollouts += 1;
-        const path = chunk[index]!.path;
-        if (outcome.status === 'fulfilled') {
-          extracted.push({ path, result: outcome.value });
+        if (outcome.ok) {
+          extracted.push({ path: outcome.path, result: outcome.rollout });
         } else {
-          const error = outcome.reason as Error;
+          const { path, error } = outcome;
           const message = isAgentStateError(error) ? error.message : String(error);
           await found({ reason: 'unreadable_rollout', path, message, repaired: false });
         }
@@ -216,12 +213,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
           if (repair) toWrite.push({ ...result, metadata: wanted });
         }
       }
-      if (toWrite.length > 0) {
-        await store.threads.upsertMany(toWrite.map((e) => e.metadata));
-        for (const { metadata, dynamicTools } of toWrite) {
-          if (dynamicTools) await store.dynamicTools.persist(metadata.id, dynamicTools);
-        }
-      }
+      await writeIndexed(store, toWrite);
     }
   } finally {
     await pool.close();

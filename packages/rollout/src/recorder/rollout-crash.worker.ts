@@ -2,7 +2,7 @@
 // parent kills it with SIGKILL.
 import { renameSync, writeFileSync } from 'node:fs';
 
-import { type StateStore, noopLogger, openStateStore, systemClock } from '@agent-state/state';
+import { type AgentStateStore, noopLogger, openStateStore, systemClock } from '@agent-state/state';
 import { workerMain } from '@agent-state/test-utils';
 
 import { RolloutRecorder } from './rollout-recorder.js';
@@ -21,7 +21,7 @@ export interface CrashWorkerInfo {
   threadId: string;
 }
 
-await workerMain<CrashWorkerArgs, { store: StateStore; recorder: RolloutRecorder }, never>({
+await workerMain<CrashWorkerArgs, { store: AgentStateStore; recorder: RolloutRecorder }, never>({
   prepare: async (args) => {
     const store = await openStateStore({ home: args.home, clock: systemClock });
     const recorder = await RolloutRecorder.create({

@@ -120,12 +120,13 @@ describe('RolloutRecorder on compressed rollouts', () => {
     const flaky: RolloutRecorderStore = {
       threads: {
         get: (id) => store.threads.get(id),
-        upsert: async (thread) => {
+      },
+      index: {
+        write: async (entries) => {
           if (failures-- > 0) throw new Error('database is locked');
-          return store.threads.upsert(thread);
+          return store.index.write(entries);
         },
       },
-      dynamicTools: store.dynamicTools,
     };
 
     const recorder = await RolloutRecorder.resume({ path: zst!, store: flaky, clock });

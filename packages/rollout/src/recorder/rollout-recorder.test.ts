@@ -553,12 +553,11 @@ describe('RolloutRecorder: the state store', () => {
     expect(page.items.map((item) => item.id)).toEqual([recorder.threadId]);
   });
 
-  it('persists dynamic tools once, after the thread row', async () => {
+  it('persists dynamic tools once, with the thread row', async () => {
     const home = temp.make('home');
     const clock = new ManualClock(T0);
     const store = await openStore(home, clock);
-    const persistTools = vi.spyOn(store.dynamicTools, 'persist');
-    const upsert = vi.spyOn(store.threads, 'upsert');
+    const write = vi.spyOn(store.index, 'write');
     const recorder = await RolloutRecorder.create(
       createOptions(home, clock, { store, dynamicTools: TOOLS }),
     );
@@ -568,11 +567,14 @@ describe('RolloutRecorder: the state store', () => {
     await recorder.record(firstTurn().slice(5));
     await recorder.close();
 
-    expect(persistTools).toHaveBeenCalledTimes(1);
-    expect(persistTools).toHaveBeenCalledWith(recorder.threadId, TOOLS);
-    expect(upsert.mock.invocationCallOrder[0]).toBeLessThan(
-      persistTools.mock.invocationCallOrder[0] ?? 0,
-    );
+    // Every write carries the row; exactly one carries the tools, in the same transaction.
+    const entries = write.mock.calls.flatMap(([batch]) => batch);
+    expect(entries.length).toBeGreaterThan(1);
+    expect(entries.every((entry) => entry.metadata.id === recorder.threadId)).toBe(true);
+    const withTools = entries.filter((entry) => entry.dynamicTools);
+    expect(withTools).toHaveLength(1);
+    expect(withTools[0]?.dynamicTools).toEqual(TOOLS);
+    expect(entries[0]).toBe(withTools[0]);
     expect(await store.dynamicTools.get(recorder.threadId)).toEqual(TOOLS);
 
     const { sessionMeta } = await loadRollout(recorder.path);
@@ -595,13 +597,10 @@ describe('RolloutRecorder: the state store', () => {
         get: async () => {
           throw new Error('database disk image is malformed');
         },
-        upsert: async () => {
-          throw new Error('database is locked');
-        },
       },
-      dynamicTools: {
-        persist: async () => {
-          throw new Error('unreachable');
+      index: {
+        write: async () => {
+          throw new Error('database is locked');
         },
       },
     };
@@ -634,12 +633,13 @@ describe('RolloutRecorder: the state store', () => {
     const flaky: RolloutRecorderStore = {
       threads: {
         get: (id) => store.threads.get(id),
-        upsert: async (thread) => {
+      },
+      index: {
+        write: async (entries) => {
           if (failures-- > 0) throw new Error('database is locked');
-          await store.threads.upsert(thread);
+          await store.index.write(entries);
         },
       },
-      dynamicTools: store.dynamicTools,
     };
     const recorder = await RolloutRecorder.create(
       createOptions(home, clock, { store: flaky, dynamicTools: TOOLS }),

@@ -6,12 +6,12 @@ import {
   AgentStateError,
   type Clock,
   type DynamicToolSpec,
-  type DynamicToolsRepository,
   ErrorCode,
   InvalidArgumentError,
   type Logger,
   type ThreadMetadata,
-  type ThreadsRepository,
+  type ThreadIndexStore,
+  type ThreadStore,
   isAgentStateError,
   noopLogger,
   normalizeThreadId,
@@ -21,6 +21,7 @@ import { z } from 'zod';
 
 import { RolloutFileError } from '../errors.js';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
+import { indexEntry } from '../indexer/index-rollouts.js';
 import {
   DEFAULT_MODEL_PROVIDER,
   MetadataApplier,
@@ -64,7 +65,8 @@ import {
 export const DEFAULT_RECORDER_QUEUE_CAPACITY = 256;
 
 /**
- * The part of the state store a recorder uses. A `StateStore` from `openStateStore` is one.
+ * The part of the state store a recorder uses: it reads its thread's row and writes through the
+ * indexer's write path. Any `AgentStateStore` (such as `openStateStore`'s) is one.
  *
  * @example
  * ```ts
@@ -72,8 +74,8 @@ export const DEFAULT_RECORDER_QUEUE_CAPACITY = 256;
  * ```
  */
 export interface RolloutRecorderStore {
-  threads: Pick<ThreadsRepository, 'get' | 'upsert'>;
-  dynamicTools: Pick<DynamicToolsRepository, 'persist'>;
+  threads: Pick<ThreadStore, 'get'>;
+  index: ThreadIndexStore;
 }
 
 /**
@@ -648,12 +650,11 @@ export class RolloutRecorder {
     const store = this.#store;
     if (!store) return;
     try {
-      const { metadata } = extractRolloutMetadata(this.path, {
+      const extracted = extractRolloutMetadata(this.path, {
         defaultProvider: this.#defaultProvider,
       });
-      this.#baseline = metadata;
-      await store.threads.upsert(metadata);
-      if (this.#dynamicTools) await store.dynamicTools.persist(this.threadId, this.#dynamicTools);
+      this.#baseline = extracted.metadata;
+      await store.index.write([{ ...indexEntry(extracted), dynamicTools: this.#dynamicTools }]);
     } catch (error) {
       this.#storeBehind = true;
       this.#toolsPending = this.#dynamicTools !== null;
@@ -747,13 +748,12 @@ export class RolloutRecorder {
         });
         return;
       }
-      await store.threads.upsert(next);
+      const toolsPending = this.#toolsPending || (rowIsNew && this.#dynamicTools !== null);
+      await store.index.write([
+        { metadata: next, dynamicTools: toolsPending ? this.#dynamicTools : null },
+      ]);
       this.#storeBehind = false;
-      if (rowIsNew) this.#toolsPending = this.#dynamicTools !== null;
-      if (this.#toolsPending) {
-        await store.dynamicTools.persist(this.threadId, this.#dynamicTools);
-        this.#toolsPending = false;
-      }
+      this.#toolsPending = false;
     } catch (error) {
       this.#storeBehind = true;
       this.#logger.warn('could not update the state store; the rollout is written all the same', {
@@ -787,7 +787,7 @@ export class RolloutRecorder {
       const row = await store.threads.get(threadId);
       if (!row || !isCompressedRolloutPath(row.rolloutPath)) return;
       if (plainRolloutPath(resolve(row.rolloutPath)) !== plain) return;
-      await store.threads.upsert({ ...row, rolloutPath: plain });
+      await store.index.write([{ metadata: { ...row, rolloutPath: plain } }]);
       this.#logger.debug('store row now points at the materialized rollout', {
         threadId,
         path: plain,

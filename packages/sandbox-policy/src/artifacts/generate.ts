@@ -276,6 +276,9 @@ function describeForm(
 /**
  * The JSON Schema of one named type: input shape (fields with defaults optional), draft-07,
  * self-contained (the other named types it uses under `definitions`), in canonical key order.
+ * Objects are closed (`additionalProperties: false`) as the readers' `z.strictObject`s are: an
+ * unknown field is refused, where Codex's own generated schema (and its serde reader) ignores it.
+ * `artifacts.test.ts` checks this against Codex 0.100's schema (`fixtures/codex-schemas`).
  */
 function jsonSchemaOf(
   root: NamedType,

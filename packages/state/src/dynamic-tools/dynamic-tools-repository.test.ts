@@ -1,4 +1,5 @@
 import { tempDirs } from '@agent-state/test-utils';
+import { SAMPLE_DYNAMIC_TOOLS as tools } from '@agent-state/test-utils/store-contract';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -6,7 +7,6 @@ import { ErrorCode } from '../errors.js';
 import { stateDbPath } from '../paths/home.js';
 import { type StateStore, openStateStore } from '../store/state-store.js';
 import { buildThreadMetadata } from '../threads/thread-metadata.js';
-import type { DynamicToolSpec } from './dynamic-tools-repository.js';
 
 const ID = '01a1fca2-1d67-7971-8727-3cd36fd8d76f';
 const temp = tempDirs();
@@ -28,20 +28,11 @@ afterEach(async () => {
   temp.cleanup();
 });
 
-const tools: DynamicToolSpec[] = [
-  {
-    name: 'lookup_ticket',
-    description: 'Fetch a ticket',
-    inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-  },
-  { name: 'ping', description: '', inputSchema: null },
-  { name: 'ünïcode', description: '✓ 日本語', inputSchema: [1, 'two', { three: 3 }] },
-];
-
-describe('dynamic tools', () => {
-  it('reads tools back in position order with their schemas as JSON values', async () => {
+// The portable behaviour of `store.dynamicTools` is the store contract's (store-contract.test.ts);
+// these are the SQLite store's own.
+describe('dynamic tools (SQLite)', () => {
+  it('stores each schema as its JSON text, by position', async () => {
     await store.dynamicTools.persist(ID, tools);
-    expect(await store.dynamicTools.get(ID)).toEqual(tools);
     const raw = new Database(stateDbPath(home), { readonly: true });
     expect(
       raw
@@ -53,33 +44,6 @@ describe('dynamic tools', () => {
       { position: 2, input_schema: '[1,"two",{"three":3}]' },
     ]);
     raw.close();
-  });
-
-  it('writes only the first time: later calls never change stored positions', async () => {
-    await store.dynamicTools.persist(ID, tools.slice(0, 2));
-    await store.dynamicTools.persist(ID, [
-      { name: 'changed', description: 'x', inputSchema: {} },
-      ...tools,
-    ]);
-    expect(await store.dynamicTools.get(ID)).toEqual([tools[0], tools[1], tools[1], tools[2]]);
-  });
-
-  it('is a no-op for absent or empty lists and returns null when a thread has none', async () => {
-    await store.dynamicTools.persist(ID, undefined);
-    await store.dynamicTools.persist(ID, null);
-    await store.dynamicTools.persist(ID, []);
-    expect(await store.dynamicTools.get(ID)).toBeNull();
-  });
-
-  it('needs the thread row first and says so', async () => {
-    const missing = '01a1fca2-ffff-7971-8727-3cd36fd8d76f';
-    await expect(store.dynamicTools.persist(missing, tools)).rejects.toMatchObject({
-      code: ErrorCode.NotFound,
-      message: expect.stringContaining(missing) as string,
-    });
-    await expect(store.dynamicTools.get('bad id')).rejects.toMatchObject({
-      code: ErrorCode.InvalidArgument,
-    });
   });
 
   it('reports a damaged schema as a corrupt store naming the thread', async () => {

@@ -1,10 +1,12 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 
 import { BackfillRepository } from '../backfill/backfill-repository.js';
+import type { AgentStateStore, StoreInfo } from '../contract/store-contract.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DiscrepanciesRepository } from '../discrepancies/discrepancies-repository.js';
 import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
 import { InvalidArgumentError, StoreIoError } from '../errors.js';
+import { ThreadIndexRepository } from '../indexing/thread-index-repository.js';
 import { type LeaseHolderProbe, systemLeaseHolderProbe } from '../leases/lease-holder.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { MemoriesRepository } from '../memories/memories-repository.js';
@@ -66,26 +68,8 @@ export interface OpenStateStoreOptions {
 }
 
 /**
- * Facts about an open store, for `doctor`.
- *
- * @example
- * ```ts
- * const info: StoreInfo = await store.info();
- * console.log(`${info.path}: schema ${info.schemaVersion}, WAL ${info.walBytes} bytes`);
- * ```
- */
-export interface StoreInfo {
-  path: string;
-  generation: number;
-  schemaVersion: number;
-  /** Size of the database file, bytes. */
-  sizeBytes: number;
-  /** Size of its write-ahead log, bytes (0 when there is none). */
-  walBytes: number;
-}
-
-/**
- * An open state store: the SQLite database of one home, with one repository per table group.
+ * An open state store: the SQLite implementation of {@link AgentStateStore}, the database of one
+ * home, with one repository per table group.
  * Create it with {@link openStateStore}; close it when done. Safe to share one home between many
  * processes: every read-then-write runs in `BEGIN IMMEDIATE`.
  *
@@ -100,7 +84,7 @@ export interface StoreInfo {
  * }
  * ```
  */
-export class StateStore {
+export class StateStore implements AgentStateStore {
   /** The home directory. */
   readonly home: string;
   /** Absolute path of the database file. */
@@ -117,6 +101,7 @@ export class StateStore {
   /** The memories pipeline's stored outputs and job overview. */
   readonly memories: MemoriesRepository;
   readonly discrepancies: DiscrepanciesRepository;
+  readonly index: ThreadIndexRepository;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
   readonly #connection: SharedConnection;
@@ -146,7 +131,8 @@ export class StateStore {
     // Every repository call checks that this store is still open: the connection is shared
     // with the other stores of the file in this process, so it may well still be open.
     const isClosed = (): boolean => this.#closed;
-    this.threads = openOnly(new ThreadsRepository(context), isClosed, this.path);
+    this.index = openOnly(new ThreadIndexRepository(context), isClosed, this.path);
+    this.threads = openOnly(new ThreadsRepository(context, this.index), isClosed, this.path);
     this.dynamicTools = openOnly(new DynamicToolsRepository(context), isClosed, this.path);
     this.backfill = openOnly(new BackfillRepository(context), isClosed, this.path);
     this.stage1Jobs = openOnly(new Stage1JobsRepository(context), isClosed, this.path);

@@ -1,18 +1,11 @@
-import type Database from 'better-sqlite3';
-import type {
-  Expression,
-  ExpressionBuilder,
-  Insertable,
-  SelectQueryBuilder,
-  SqlBool,
-} from 'kysely';
+import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 
 import { InvalidArgumentError } from '../errors.js';
-import { immediateRawTransaction } from '../sqlite/immediate-transaction.js';
-import type { StateDatabase, ThreadsTable } from '../store/schema.js';
+import type { ThreadIndexStore } from '../contract/store-contract.js';
+import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
-import { THREAD_COLUMNS, threadFromRow, threadToRow } from './thread-row.js';
+import { THREAD_COLUMNS, threadFromRow } from './thread-row.js';
 import {
   type SourceKindPattern,
   type ThreadSourceKind,
@@ -104,42 +97,6 @@ export interface ThreadsPage {
  */
 export const MAX_PAGE_SIZE = 10_000;
 
-interface CompiledUpsert {
-  statement: Database.Statement;
-  /** The column whose value goes into each parameter, in order. */
-  order: ReadonlyArray<keyof Insertable<ThreadsTable>>;
-}
-
-const INSERT_COLUMNS = [
-  'id',
-  'rollout_path',
-  'created_at',
-  'updated_at',
-  'source',
-  'model_provider',
-  'cwd',
-  'cli_version',
-  'title',
-  'sandbox_policy',
-  'approval_mode',
-  'tokens_used',
-  'first_user_message',
-  'archived',
-  'archived_at',
-  'git_sha',
-  'git_branch',
-  'git_origin_url',
-  'thread_source',
-  'agent_nickname',
-  'agent_role',
-  'parent_thread_id',
-  'forked_from_id',
-] as const satisfies ReadonlyArray<keyof Insertable<ThreadsTable>>;
-
-const UPDATABLE_COLUMNS = INSERT_COLUMNS.filter(
-  (column): column is Exclude<(typeof INSERT_COLUMNS)[number], 'id'> => column !== 'id',
-);
-
 /**
  * The `threads` table: upsert, read, list with keyset pagination, archive and delete. Reach it as
  * `store.threads`.
@@ -154,11 +111,12 @@ const UPDATABLE_COLUMNS = INSERT_COLUMNS.filter(
  */
 export class ThreadsRepository {
   readonly #context: StoreContext;
-  #upsert: CompiledUpsert | undefined;
+  readonly #index: ThreadIndexStore;
 
   /** @internal Built by `openStateStore`. */
-  constructor(context: StoreContext) {
+  constructor(context: StoreContext, index: ThreadIndexStore) {
     this.#context = context;
+    this.#index = index;
   }
 
   /**
@@ -183,48 +141,7 @@ export class ThreadsRepository {
    * ```
    */
   async upsertMany(threads: readonly ThreadMetadata[]): Promise<void> {
-    if (threads.length === 0) return;
-    const rows = threads.map((thread) => threadToRow(checkedThread(thread)));
-    const { db, raw, path } = this.#context;
-    const upsert = this.#upsertStatement();
-    await immediateRawTransaction(
-      db,
-      raw,
-      () => {
-        for (const row of rows) upsert.statement.run(upsert.order.map((column) => row[column]));
-      },
-      { path },
-    );
-  }
-
-  /**
-   * The single-row upsert (a full replace), written with Kysely, compiled and prepared once. Bulk
-   * writes run it synchronously: one awaited query per row would cost more than SQLite's own work.
-   */
-  #upsertStatement(): CompiledUpsert {
-    if (this.#upsert) return this.#upsert;
-    // Compile with a sentinel row whose values are the column names, to learn the parameter order.
-    const sentinel = Object.fromEntries(
-      INSERT_COLUMNS.map((column) => [column, column]),
-    ) as unknown as Insertable<ThreadsTable>;
-    const compiled = this.#context.db
-      .insertInto('threads')
-      .values(sentinel)
-      .onConflict((oc) =>
-        oc
-          .column('id')
-          .doUpdateSet((eb) =>
-            Object.fromEntries(
-              UPDATABLE_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)]),
-            ),
-          ),
-      )
-      .compile();
-    this.#upsert = {
-      statement: this.#context.raw.prepare(compiled.sql),
-      order: compiled.parameters as ReadonlyArray<keyof Insertable<ThreadsTable>>,
-    };
-    return this.#upsert;
+    await this.#index.write(threads.map((metadata) => ({ metadata })));
   }
 
   /**
@@ -581,22 +498,6 @@ function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {
     );
   }
   return { ts: anchor.ts, id: normalizeThreadId(anchor.id, 'anchor') };
-}
-
-function checkedThread(thread: ThreadMetadata): ThreadMetadata {
-  const id = normalizeThreadId(thread.id);
-  for (const field of ['createdAt', 'updatedAt', 'tokensUsed'] as const) {
-    if (!Number.isInteger(thread[field])) {
-      throw new InvalidArgumentError(
-        field,
-        `expected an integer for thread ${id}, got ${String(thread[field])}`,
-      );
-    }
-  }
-  if (thread.archivedAt !== null && !Number.isInteger(thread.archivedAt)) {
-    throw new InvalidArgumentError('archivedAt', `expected an integer or null for thread ${id}`);
-  }
-  return id === thread.id ? thread : { ...thread, id };
 }
 
 function wholeSeconds(value: number): number {

@@ -1,0 +1,34 @@
+import type { PeekedLine } from '../reader/line-peek.js';
+import type { RolloutLine } from '../protocol/rollout-line.js';
+
+/**
+ * What one derived index collects from one rollout while the indexer reads it for its metadata:
+ * the same single pass, in the extraction worker. Search documents and usage records are the next
+ * derived indexes (see ARCHITECTURE.md, "Adding a derived index").
+ */
+export interface DerivedIndexCollector {
+  /**
+   * Whether the line must be parsed for this index, from its first bytes (type and event type):
+   * the extractor parses only the lines someone needs. Absent: every line.
+   */
+  wants?(peeked: PeekedLine): boolean;
+  /** One parsed line of the rollout (1-based `lineNumber`), in file order. */
+  line(line: RolloutLine, lineNumber: number): void;
+  /** The thread's records, once the whole file was read (they replace its previous ones). */
+  finish(): readonly unknown[];
+}
+
+/**
+ * A derived index as the indexer knows it: its name (the key of its records in
+ * `IndexedThread.derived`, and of its writer in each store backend) and a collector per rollout.
+ */
+export interface DerivedIndexDefinition {
+  readonly name: string;
+  createCollector(context: { path: string }): DerivedIndexCollector;
+}
+
+/**
+ * The derived indexes every extraction feeds (none yet). Module-level, not an option: extraction
+ * runs in worker threads, which load this list themselves.
+ */
+export const DERIVED_INDEXES: readonly DerivedIndexDefinition[] = [];

@@ -1,0 +1,283 @@
+// The store contract: what `rollout`, `memories` and the CLI may ask of a store. The SQLite store
+// (`openStateStore`) is one implementation; a PostgreSQL store is another (a later package). Every
+// implementation passes the contract test suite of `@agent-state/test-utils`
+// (`describeStoreContract`). Types of rows and options live beside their SQLite repositories and
+// are shared by every implementation.
+import type {
+  BackfillClaim,
+  BackfillClaimOptions,
+  BackfillLease,
+  BackfillRenewOptions,
+  BackfillState,
+} from '../backfill/backfill-repository.js';
+import type { Clock } from '../clock.js';
+import type { Discrepancy, DiscrepancyCount } from '../discrepancies/discrepancies-repository.js';
+import type { DynamicToolSpec } from '../dynamic-tools/dynamic-tools-repository.js';
+import type { Logger } from '../logger.js';
+import type { MemoriesRepository } from '../memories/memories-repository.js';
+import type { Phase2LockRepository } from '../memories/phase2-lock-repository.js';
+import type { Stage1JobsRepository } from '../memories/stage1-jobs-repository.js';
+import type { ThreadMetadata } from '../threads/thread-metadata.js';
+import type { ListThreadsOptions, ThreadsPage } from '../threads/threads-repository.js';
+
+/**
+ * The threads table: one row of metadata per rollout (Codex's `threads`).
+ *
+ * @example
+ * ```ts
+ * async function titles(threads: ThreadStore): Promise<string[]> {
+ *   const page = await threads.list({ pageSize: 10, sortKey: 'updated' });
+ *   return page.items.map((thread) => thread.title);
+ * }
+ * ```
+ */
+export interface ThreadStore {
+  /** Inserts or fully replaces one thread row. */
+  upsert(thread: ThreadMetadata): Promise<void>;
+  /** Upserts many rows in one transaction. */
+  upsertMany(threads: readonly ThreadMetadata[]): Promise<void>;
+  /** The thread with this id, or `undefined`. */
+  get(id: string): Promise<ThreadMetadata | undefined>;
+  /** The threads with these ids that exist, in no particular order. */
+  getMany(ids: readonly string[]): Promise<ThreadMetadata[]>;
+  /** The stored rollout path of a thread (optionally only when (not) archived). */
+  findRolloutPath(
+    id: string,
+    options?: { archived?: boolean | undefined },
+  ): Promise<string | undefined>;
+  /** One page of threads, newest first, with Codex's filters and keyset pagination. */
+  list(options: ListThreadsOptions): Promise<ThreadsPage>;
+  /** The ids of the first `limit` threads of a listing. */
+  listIds(options: Omit<ListThreadsOptions, 'pageSize'> & { limit: number }): Promise<string[]>;
+  /** Every row in id order, `limit` at a time (for reconcile and exports). */
+  scan(options: { limit: number; afterId?: string | undefined }): Promise<ThreadMetadata[]>;
+  /** The sub-agent threads spawned by `parentId`. */
+  listSubAgents(
+    parentId: string,
+    options?: { limit?: number | undefined },
+  ): Promise<ThreadMetadata[]>;
+  /** How many rows (optionally only (not) archived). */
+  count(options?: { archived?: boolean | undefined }): Promise<number>;
+  /** Every stored rollout path (to tell which rollouts are not indexed yet). */
+  rolloutPaths(): Promise<Set<string>>;
+  /** Removes a row and what hangs off it; `false` when there was none. */
+  delete(id: string): Promise<boolean>;
+  /** Records that a thread's rollout moved to the archive; `false` when the row is missing. */
+  markArchived(
+    id: string,
+    change: { rolloutPath: string; archivedAt: number; updatedAt?: number | undefined },
+  ): Promise<boolean>;
+  /** Records that a thread's rollout came back from the archive; `false` when the row is missing. */
+  markUnarchived(
+    id: string,
+    change: { rolloutPath: string; updatedAt?: number | undefined },
+  ): Promise<boolean>;
+}
+
+/**
+ * The dynamic tools a thread was started with (Codex's `thread_dynamic_tools`).
+ *
+ * @example
+ * ```ts
+ * const tools = (await store.dynamicTools.get(threadId)) ?? [];
+ * ```
+ */
+export interface DynamicToolStore {
+  /** Stores a thread's tools once (positions already stored are kept). */
+  persist(threadId: string, tools: readonly DynamicToolSpec[] | null | undefined): Promise<void>;
+  /** A thread's tools in position order, or `null` when it has none. */
+  get(threadId: string): Promise<DynamicToolSpec[] | null>;
+}
+
+/**
+ * The backfill's single lease row: who indexes the home's rollouts, and how far they got.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.backfill.tryClaim({ leaseSeconds: 120 });
+ * if (claim.outcome === 'claimed') await store.backfill.markComplete(claim.lease);
+ * ```
+ */
+export interface BackfillStore {
+  /** The current state of the backfill. */
+  get(): Promise<BackfillState>;
+  /** Takes the lease when it is free, expired or its holder died. */
+  tryClaim(options: BackfillClaimOptions): Promise<BackfillClaim>;
+  /** Extends the lease; throws `LeaseLostError` when it was lost. */
+  heartbeat(lease: BackfillLease, options?: BackfillRenewOptions): Promise<BackfillLease>;
+  /** Records progress up to `watermark` and extends the lease; throws `LeaseLostError`. */
+  checkpoint(
+    lease: BackfillLease,
+    watermark: string,
+    options?: BackfillRenewOptions,
+  ): Promise<BackfillLease>;
+  /** Marks the backfill complete and frees the lease; throws `LeaseLostError`. */
+  markComplete(
+    lease: BackfillLease,
+    options?: { lastWatermark?: string | undefined },
+  ): Promise<void>;
+  /** Frees the lease without completing (the next claim resumes). */
+  release(lease: BackfillLease): Promise<void>;
+  /** Forgets all progress: the next backfill starts over. */
+  reset(): Promise<void>;
+}
+
+/**
+ * Counters of the disagreements found between the store and the rollouts.
+ *
+ * @example
+ * ```ts
+ * await store.discrepancies.record({ stage: 'reconcile', reason: 'missing_row', threadId });
+ * ```
+ */
+export interface DiscrepancyStore {
+  record(discrepancy: Discrepancy): Promise<void>;
+  counts(): Promise<DiscrepancyCount[]>;
+  clear(): Promise<void>;
+}
+
+/**
+ * The memories pipeline's per-thread stage-1 (extraction) jobs: owned leases like the backfill's,
+ * claimed under a global running cap, with retries and backoff.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.stage1Jobs.tryClaim({
+ *   threadId, workerId, sourceUpdatedAt: thread.updatedAt, leaseSeconds: 3600,
+ * });
+ * ```
+ */
+export type Stage1JobStore = PublicShape<Stage1JobsRepository>;
+
+/**
+ * The memories pipeline's phase-2 lock: the single global consolidation job, an owned lease like
+ * the backfill's, and its dirty watermark.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.phase2Lock.tryClaim({ workerId, leaseSeconds: 3600 });
+ * ```
+ */
+export type Phase2LockStore = PublicShape<Phase2LockRepository>;
+
+/**
+ * The memories pipeline's stored stage-1 outputs and the overview of its jobs.
+ *
+ * @example
+ * ```ts
+ * const counts = await store.memories.jobCounts();
+ * ```
+ */
+export type MemoriesStore = PublicShape<MemoriesRepository>;
+
+/**
+ * Records of derived indexes for one thread, by index name. Derived indexes are tables computed
+ * from a rollout besides its thread row (search documents and usage records are the next ones);
+ * the indexer computes them in the same pass over the rollout, and {@link ThreadIndexStore.write}
+ * stores them with the row, in one transaction.
+ *
+ * @example
+ * ```ts
+ * const derived: DerivedRecords = {}; // no derived index yet
+ * ```
+ */
+export type DerivedRecords = Readonly<Record<string, readonly unknown[]>>;
+
+/**
+ * Everything indexing one rollout produced: its thread row, its dynamic tools, and the records of
+ * each derived index.
+ *
+ * @example
+ * ```ts
+ * const entry: IndexedThread = { metadata, dynamicTools: meta.dynamicTools ?? null };
+ * await store.index.write([entry]);
+ * ```
+ */
+export interface IndexedThread {
+  metadata: ThreadMetadata;
+  /** The tools the thread was started with; `null`/absent when it has none. */
+  dynamicTools?: readonly DynamicToolSpec[] | null | undefined;
+  /** Records of derived indexes, replacing the thread's previous ones for each index named. */
+  derived?: DerivedRecords | undefined;
+}
+
+/**
+ * Where the indexer writes: the one write path for what a rollout yields.
+ *
+ * @example
+ * ```ts
+ * await store.index.write(entries); // rows, tools and derived records: all or nothing
+ * ```
+ */
+export interface ThreadIndexStore {
+  /**
+   * Writes every entry (row upserted, tools stored once, derived records replaced) in one
+   * transaction: all of them or none.
+   */
+  write(entries: readonly IndexedThread[]): Promise<void>;
+}
+
+/**
+ * Facts about an open store, for `doctor`.
+ *
+ * @example
+ * ```ts
+ * const info: StoreInfo = await store.info();
+ * console.log(`${info.path}: schema ${info.schemaVersion}, WAL ${info.walBytes} bytes`);
+ * ```
+ */
+export interface StoreInfo {
+  /** Where the store is: a database file, or a server address without its password. */
+  path: string;
+  generation: number;
+  schemaVersion: number;
+  /** Size of the database, bytes. */
+  sizeBytes: number;
+  /** Size of its write-ahead log, bytes (0 when there is none or it is not ours to see). */
+  walBytes: number;
+}
+
+/**
+ * A store of one home's agent state, whatever holds it. `rollout`, `memories` and the CLI take
+ * this, never a concrete store: `openStateStore` returns the SQLite implementation.
+ *
+ * @example
+ * ```ts
+ * import { type AgentStateStore, openStateStore } from '@agent-state/state';
+ *
+ * async function threadCount(store: AgentStateStore): Promise<number> {
+ *   return store.threads.count();
+ * }
+ * const store = await openStateStore({ home });
+ * console.log(await threadCount(store));
+ * await store.close();
+ * ```
+ */
+export interface AgentStateStore {
+  /** The home directory whose state this is. */
+  readonly home: string;
+  /** Where the store is (a file path, or a server address without its password), for messages. */
+  readonly path: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly threads: ThreadStore;
+  readonly dynamicTools: DynamicToolStore;
+  readonly backfill: BackfillStore;
+  /** The memories pipeline's extraction jobs (leased like the backfill). */
+  readonly stage1Jobs: Stage1JobStore;
+  /** The memories pipeline's consolidation lock (leased like the backfill). */
+  readonly phase2Lock: Phase2LockStore;
+  readonly memories: MemoriesStore;
+  readonly discrepancies: DiscrepancyStore;
+  /** The indexer's write path (rows, tools and derived records in one transaction). */
+  readonly index: ThreadIndexStore;
+  /** Generation, schema version and sizes. */
+  info(): Promise<StoreInfo>;
+  /** The problems an integrity check finds (empty when sound). */
+  checkIntegrity(): Promise<string[]>;
+  /** Closes the store; later calls throw `StoreIoError`. Closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+/** The public members of a class, as a structural type (its `#private` fields dropped). */
+type PublicShape<T> = { [K in keyof T]: T[K] };

@@ -1,0 +1,40 @@
+// The store contract test suite: every implementation of `AgentStateStore` (the SQLite store now,
+// PostgreSQL next) runs it from its own tests. Import it from `@agent-state/test-utils/store-contract`.
+import { describe } from 'vitest';
+
+import { describeDiscrepanciesContract } from './discrepancies.contract.js';
+import { describeDynamicToolsContract } from './dynamic-tools.contract.js';
+import { describeIndexWritesContract } from './index-writes.contract.js';
+import { describeLifecycleContract } from './lifecycle.contract.js';
+import type { StoreContractFactory } from './store-contract.js';
+import { describeThreadsContract } from './threads.contract.js';
+
+export { SAMPLE_DYNAMIC_TOOLS } from './dynamic-tools.contract.js';
+export { sampleThread, sampleThreadId } from './sample-threads.js';
+export type { ContractStoreHandle, StoreContractFactory } from './store-contract.js';
+
+/**
+ * Runs the whole store contract against the stores `factory` opens: threads, dynamic tools,
+ * the indexer's write path, discrepancies and the store's lifecycle. Call it at the top level of
+ * a test file of the implementation.
+ *
+ * @example
+ * ```ts
+ * import { openStateStore } from '@agent-state/state';
+ * import { describeStoreContract } from '@agent-state/test-utils/store-contract';
+ *
+ * describeStoreContract({
+ *   name: 'SQLite',
+ *   open: ({ home, clock, holderProbe }) => openStateStore({ home, clock, holderProbe }),
+ * });
+ * ```
+ */
+export function describeStoreContract(factory: StoreContractFactory): void {
+  describe(`store contract (${factory.name})`, () => {
+    describeThreadsContract(factory);
+    describeDynamicToolsContract(factory);
+    describeIndexWritesContract(factory);
+    describeDiscrepanciesContract(factory);
+    describeLifecycleContract(factory);
+  });
+}
