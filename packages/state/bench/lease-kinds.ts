@@ -51,7 +51,7 @@ export async function seedLeaseHome(home: string): Promise<void> {
       ),
       firstUserMessage: 'hello',
     });
-    await store.memories.enqueueGlobalConsolidation(100);
+    await store.phase2Lock.enqueue(100);
   } finally {
     await store.close();
   }
@@ -77,7 +77,7 @@ export async function tryClaimLease(options: TryClaimLeaseOptions): Promise<stri
       return (await store.backfill.tryClaim({ leaseSeconds })).outcome;
     case 'stage1':
       return (
-        await store.memories.tryClaimStage1Job({
+        await store.stage1Jobs.tryClaim({
           threadId: THREAD_ID,
           workerId,
           sourceUpdatedAt: SOURCE_UPDATED_AT,
@@ -85,6 +85,6 @@ export async function tryClaimLease(options: TryClaimLeaseOptions): Promise<stri
         })
       ).outcome;
     case 'phase2':
-      return (await store.memories.tryClaimPhase2({ workerId, leaseSeconds })).outcome;
+      return (await store.phase2Lock.tryClaim({ workerId, leaseSeconds })).outcome;
   }
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from './errors.js';
 
 /**
  * Source of the current time. Every API that reads the time takes one, so tests move time
- * instead of sleeping through leases.
+ * instead of sleeping through leases (and waiting for heartbeats: see {@link setClockTimer}).
  *
  * @example
  * ```ts
@@ -13,17 +13,46 @@ import { InvalidArgumentError } from './errors.js';
 export interface Clock {
   /** Milliseconds since the unix epoch. */
   now(): number;
+  /**
+   * Calls `callback` once, when this clock has moved `delayMs` milliseconds on; returns a function
+   * that cancels the call. Optional: for a clock without it, {@link setClockTimer} waits with a
+   * real timer.
+   */
+  setTimer?(delayMs: number, callback: () => void): () => void;
 }
 
 /**
- * The real clock (`Date.now()`).
+ * The real clock (`Date.now()`); its timers are real ones that do not keep the process alive.
  *
  * @example
  * ```ts
  * const store = await openStateStore({ home, clock: systemClock });
  * ```
  */
-export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
+export const systemClock: Clock = Object.freeze({ now: () => Date.now(), setTimer: realTimer });
+
+/**
+ * Calls `callback` once `clock` has moved `delayMs` milliseconds on: with the clock's own
+ * `setTimer` (a {@link ManualClock} calls it from `advance` or `set`), else with a real timer.
+ * Real timers do not keep the process alive. Returns a function that cancels the call.
+ *
+ * @example
+ * ```ts
+ * const clock = new ManualClock(0);
+ * const cancel = setClockTimer(clock, 90_000, () => console.log('beat'));
+ * clock.advance(90_000); // logs 'beat'
+ * cancel(); // nothing left to cancel: harmless
+ * ```
+ */
+export function setClockTimer(clock: Clock, delayMs: number, callback: () => void): () => void {
+  return clock.setTimer ? clock.setTimer(delayMs, callback) : realTimer(delayMs, callback);
+}
+
+function realTimer(delayMs: number, callback: () => void): () => void {
+  const timer = setTimeout(callback, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
 
 /**
  * A clock that only moves when told to. For tests and for processes driven by a coordinator.
@@ -36,6 +65,8 @@ export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
  */
 export class ManualClock implements Clock {
   #nowMs: number;
+  /** Pending {@link setTimer} calls, in the order they were set. */
+  readonly #timers = new Set<{ atMs: number; callback: () => void }>();
 
   /**
    * Starts at `startMs` milliseconds since the epoch (default 0, the epoch itself).
@@ -71,6 +102,7 @@ export class ManualClock implements Clock {
    */
   set(ms: number): void {
     this.#nowMs = checkedMs(ms);
+    this.#fireDueTimers();
   }
 
   /**
@@ -83,6 +115,39 @@ export class ManualClock implements Clock {
    */
   advance(ms: number): void {
     this.#nowMs = checkedMs(this.#nowMs + ms);
+    this.#fireDueTimers();
+  }
+
+  /**
+   * Calls `callback` once the time has been moved (by {@link advance} or {@link set}) to
+   * `delayMs` milliseconds after now or later; returns a function that cancels the call. Due
+   * timers are called synchronously by the move that reaches them, earliest first; a timer set by
+   * one of them waits for the next move.
+   *
+   * @example
+   * ```ts
+   * const clock = new ManualClock(0);
+   * clock.setTimer(1_000, () => console.log('a second later'));
+   * clock.advance(999); // nothing yet
+   * clock.advance(1); // logs 'a second later'
+   * ```
+   */
+  setTimer(delayMs: number, callback: () => void): () => void {
+    const timer = { atMs: this.#nowMs + Math.max(0, checkedMs(delayMs)), callback };
+    this.#timers.add(timer);
+    return () => {
+      this.#timers.delete(timer);
+    };
+  }
+
+  #fireDueTimers(): void {
+    const due = [...this.#timers]
+      .filter((timer) => timer.atMs <= this.#nowMs)
+      .sort((a, b) => a.atMs - b.atMs);
+    for (const timer of due) {
+      // One called earlier in this move may have cancelled it.
+      if (this.#timers.delete(timer)) timer.callback();
+    }
   }
 }
 

@@ -335,8 +335,9 @@ export class LeaseHeldError extends AgentStateError<typeof ErrorCode.LeaseHeld> 
 }
 
 /**
- * The caller's lease expired and was taken over, or its ownership token no longer matches:
- * the caller must stop what it does under that lease.
+ * The caller's lease is lost: its ownership token no longer owns the row (another process took
+ * it over, or it was finished or reset), or its deadline has come. The caller must stop what it
+ * does under that lease.
  *
  * @example
  * ```ts

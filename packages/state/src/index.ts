@@ -24,7 +24,7 @@ export {
   StoreTooNewError,
 } from './errors.js';
 export { errorCategory, toAgentStateError } from './to-agent-state-error.js';
-export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
+export { type Clock, ManualClock, setClockTimer, systemClock, unixSeconds } from './clock.js';
 export {
   type LeaseHolder,
   type LeaseHolderProbe,
@@ -34,6 +34,11 @@ export {
   timeBasedLeaseHolderProbe,
 } from './leases/lease-holder.js';
 export { processStartTime } from './leases/process-start-time.js';
+export {
+  type LeaseHeartbeat,
+  type LeaseHeartbeatOptions,
+  startLeaseHeartbeat,
+} from './leases/lease-heartbeat.js';
 export {
   type LogFields,
   type LogLevel,
@@ -74,6 +79,8 @@ export {
   type DynamicToolStore,
   type IndexedThread,
   type MemoriesStore,
+  type Phase2LockStore,
+  type Stage1JobStore,
   type StoreInfo,
   type ThreadIndexStore,
   type ThreadStore,
@@ -124,22 +131,30 @@ export {
   type BackfillStatus,
 } from './backfill/backfill-repository.js';
 export {
-  type ClaimStage1JobsOptions,
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   JOB_KIND_MEMORY_STAGE1,
-  MAX_RUNNING_STAGE1_JOBS,
   MEMORY_CONSOLIDATION_JOB_KEY,
+} from './memories/memory-jobs.js';
+export {
+  type ClaimStage1JobsOptions,
+  MAX_RUNNING_STAGE1_JOBS,
   type MarkStage1SucceededOptions,
-  MemoriesRepository,
-  type MemoryJobCounts,
-  type Phase2ClaimOutcome,
-  type Phase2JobState,
   type Stage1Claim,
   type Stage1ClaimOutcome,
+  Stage1JobsRepository,
+  type TryClaimStage1JobOptions,
+} from './memories/stage1-jobs-repository.js';
+export {
+  type Phase2ClaimOutcome,
+  Phase2LockRepository,
+} from './memories/phase2-lock-repository.js';
+export {
+  MemoriesRepository,
+  type MemoryJobCounts,
+  type Phase2JobState,
   type Stage1JobCounts,
   type Stage1Output,
-  type TryClaimStage1JobOptions,
 } from './memories/memories-repository.js';
 export {
   type Discrepancy,

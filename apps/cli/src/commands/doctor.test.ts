@@ -75,7 +75,7 @@ async function troubledHome(): Promise<string> {
   const store = await openStateStore({ home });
   try {
     const claimToken = async (threadId: string): Promise<string> => {
-      const claim = await store.memories.tryClaimStage1Job({
+      const claim = await store.stage1Jobs.tryClaim({
         threadId,
         workerId: 'test',
         sourceUpdatedAt: 1795239845,
@@ -85,7 +85,7 @@ async function troubledHome(): Promise<string> {
       return claim.ownershipToken;
     };
     const fail = async (threadId: string, retryDelaySeconds: number) =>
-      store.memories.markStage1Failed({
+      store.stage1Jobs.markFailed({
         threadId,
         ownershipToken: await claimToken(threadId),
         reason: 'model not found',
@@ -93,10 +93,10 @@ async function troubledHome(): Promise<string> {
       });
     await fail(THREAD_A, 3600);
     for (let attempt = 0; attempt < 3; attempt += 1) await fail(THREAD_B, 0);
-    await store.memories.enqueueGlobalConsolidation(1795239845);
-    const phase2 = await store.memories.tryClaimPhase2({ workerId: 'test', leaseSeconds: 60 });
+    await store.phase2Lock.enqueue(1795239845);
+    const phase2 = await store.phase2Lock.tryClaim({ workerId: 'test', leaseSeconds: 60 });
     if (phase2.outcome !== 'claimed') throw new Error(`unexpected claim ${phase2.outcome}`);
-    await store.memories.markPhase2Failed({
+    await store.phase2Lock.markFailed({
       ownershipToken: phase2.ownershipToken,
       reason: 'consolidation agent failed: 404 model not found',
       retryDelaySeconds: 3600,

@@ -165,8 +165,8 @@ describe('agent-state memories', () => {
   it('status shows who holds the consolidation lock', async () => {
     const home = temp.make('home');
     const store = await openStateStore({ home });
-    await store.memories.enqueueGlobalConsolidation(100);
-    const claim = await store.memories.tryClaimPhase2({ workerId: 'w', leaseSeconds: 3600 });
+    await store.phase2Lock.enqueue(100);
+    const claim = await store.phase2Lock.tryClaim({ workerId: 'w', leaseSeconds: 3600 });
     expect(claim.outcome).toBe('claimed');
     await store.close();
     const json = await runCli(['--home', home, 'memories', 'status', '--json']);

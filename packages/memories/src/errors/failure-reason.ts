@@ -41,7 +41,7 @@ const CAUSE_SEPARATOR = '; cause: ';
  * try {
  *   await client.responses.create(request);
  * } catch (error) {
- *   await store.memories.markStage1Failed({
+ *   await store.stage1Jobs.markFailed({
  *     threadId, ownershipToken, reason: failureReason(error), retryDelaySeconds: 3600,
  *   });
  * }

@@ -28,7 +28,7 @@ export type Stage1Outcome =
  * a timeout, an unreadable rollout or an unusable answer becomes `{ kind: 'failed', reason }`,
  * where `reason` is one line with the error's causes (`… ECONNREFUSED …`), secrets redacted and
  * at most 1,000 characters. When `signal` aborts, the outcome is `failed` as well: a caller that
- * holds the thread's job should then give it back (`store.memories.releaseStage1Claim`) rather
+ * holds the thread's job should then give it back (`store.stage1Jobs.release`) rather
  * than record a failure.
  *
  * @example

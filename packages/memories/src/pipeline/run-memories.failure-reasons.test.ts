@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { createModelClient, resolveMemoriesModelConfig } from '../model/model-config.js';
 import { REDACTED } from '../phase1/redact-secrets.js';
-import { pipelineHarnesses, withMemories } from '../test-support/pipeline-harness.js';
+import { pipelineHarnesses, withRepository } from '../test-support/pipeline-harness.js';
 
 const harnesses = pipelineHarnesses();
 afterEach(() => harnesses.cleanup());
@@ -25,10 +25,10 @@ async function deadBaseUrl(): Promise<string> {
 
 /** `store` with every stage-1 failure reason it is given recorded in `reasons`. */
 function recordingFailures(store: AgentStateStore, reasons: string[]): AgentStateStore {
-  return withMemories(store, {
-    markStage1Failed: (options: Parameters<AgentStateStore['memories']['markStage1Failed']>[0]) => {
+  return withRepository(store, 'stage1Jobs', {
+    markFailed: (options: Parameters<AgentStateStore['stage1Jobs']['markFailed']>[0]) => {
       reasons.push(options.reason);
-      return store.memories.markStage1Failed(options);
+      return store.stage1Jobs.markFailed(options);
     },
   });
 }

@@ -8,14 +8,13 @@ import {
   answerEverything,
   deferred,
   pipelineHarnesses,
-  withMemories,
+  withRepository,
 } from '../test-support/pipeline-harness.js';
 import { MEMORIES_DEFAULTS } from './run-memories.js';
 
 const harnesses = pipelineHarnesses();
 const releases: Array<() => void> = [];
 afterEach(async () => {
-  vi.useRealTimers();
   for (const release of releases.splice(0)) release();
   await harnesses.cleanup();
 });
@@ -55,14 +54,13 @@ describe('phase-1 lanes and leases', () => {
   });
 
   it('renews the lease of a job while its request is in flight', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const h = await harnesses.make({ concurrency: 1 });
     const reply = heldReply();
     h.setHandler((request) => (request.textFormat ? reply.promise : answerEverything(request)));
     const claims: Stage1Claim[] = [];
-    const store = withMemories(h.store, {
-      claimStage1Jobs: async (options: ClaimStage1JobsOptions) => {
-        const claimed = await h.store.memories.claimStage1Jobs(options);
+    const store = withRepository(h.store, 'stage1Jobs', {
+      claimEligible: async (options: ClaimStage1JobsOptions) => {
+        const claimed = await h.store.stage1Jobs.claimEligible(options);
         claims.push(...claimed);
         return claimed;
       },
@@ -71,15 +69,15 @@ describe('phase-1 lanes and leases', () => {
     await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(1));
     const [{ thread } = expect.unreachable('no claim')] = claims;
 
-    h.clock.advance(50 * MINUTE);
-    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
-    h.clock.advance(11 * MINUTE); // past the lease taken at the claim, within the renewed one
+    // The heartbeat waits on the store's clock: this move makes it due, and it renews as of now.
+    h.clock.advance(50 * MINUTE + HEARTBEAT_MS);
+    h.clock.advance(11 * MINUTE - HEARTBEAT_MS); // past the lease taken at the claim, within the renewed one
     await vi.waitFor(async () =>
       expect((await h.store.memories.jobCounts()).stage1.running).toBe(1),
     );
     // Another process cannot take the job over: before, it could, and paid for it again.
     expect(
-      await h.store.memories.tryClaimStage1Job({
+      await h.store.stage1Jobs.tryClaim({
         threadId: thread.id,
         workerId: 'another-process',
         sourceUpdatedAt: thread.updatedAt,
@@ -93,7 +91,6 @@ describe('phase-1 lanes and leases', () => {
   });
 
   it('stops a job whose heartbeat finds the lease taken over, and records nothing for it', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const h = await harnesses.make({ concurrency: 1 });
     h.setHandler((request) =>
       request.textFormat ? heldReply().promise : answerEverything(request),
@@ -104,9 +101,10 @@ describe('phase-1 lanes and leases', () => {
     });
     await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(1));
 
-    // The lease runs out (say the machine slept) and another process takes the job over.
+    // The lease runs out (say the machine slept; the heartbeat that comes due finds it lost) and
+    // another process takes the job over.
     h.clock.advance(61 * MINUTE);
-    const [taken] = await h.store.memories.claimStage1Jobs({
+    const [taken] = await h.store.stage1Jobs.claimEligible({
       workerId: 'another-process',
       scanLimit: 100,
       maxClaimed: 1,
@@ -116,7 +114,6 @@ describe('phase-1 lanes and leases', () => {
     });
     expect(taken).toBeDefined();
 
-    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
     // The request in flight is cancelled: the run ends although the server never answered.
     await vi.waitFor(() => expect(settled).toBe(true), { timeout: 5_000 });
     const result = await run;
@@ -124,7 +121,7 @@ describe('phase-1 lanes and leases', () => {
     expect(h.stage1Requests()).toHaveLength(1);
     // The new owner's job was left alone: it can still finish it.
     expect(
-      await h.store.memories.markStage1Succeeded({
+      await h.store.stage1Jobs.markSucceeded({
         threadId: taken?.thread.id ?? '',
         ownershipToken: taken?.ownershipToken ?? '',
         sourceUpdatedAt: taken?.thread.updatedAt ?? 0,
@@ -146,8 +143,8 @@ describe('phase-1 lanes and leases', () => {
       second.resolve(undefined);
       return heldReply().promise;
     });
-    const broken = withMemories(h.store, {
-      markStage1Succeeded: () => Promise.reject(new Error('disk I/O error')),
+    const broken = withRepository(h.store, 'stage1Jobs', {
+      markSucceeded: () => Promise.reject(new Error('disk I/O error')),
     });
 
     await expect(h.run({ phases: 'phase1', store: broken })).rejects.toThrow('disk I/O error');

@@ -16,7 +16,7 @@ describe('phase 2', () => {
     mkdirSync(join(h.root, 'rollout_summaries'), { recursive: true });
     const stale = join(h.root, 'rollout_summaries', '01a1fca2-0000-7000-8000-000000000001.md');
     writeFileSync(stale, 'thread_id: gone\n');
-    await h.store.memories.enqueueGlobalConsolidation(Math.floor(LATER / 1000));
+    await h.store.phase2Lock.enqueue(Math.floor(LATER / 1000));
 
     const result = await h.run({ phases: 'phase2' });
     expect(h.server.requests).toEqual([]);

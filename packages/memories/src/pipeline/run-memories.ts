@@ -5,6 +5,7 @@ import {
   type Stage1Claim,
   type AgentStateStore,
   noopLogger,
+  startLeaseHeartbeat,
 } from '@agent-state/state';
 import type OpenAI from 'openai';
 
@@ -16,7 +17,6 @@ import type { MemoriesModelConfig } from '../model/model-config.js';
 import { runConsolidationAgent } from '../phase2/consolidation-agent.js';
 import { ConsolidationAgentError } from '../phase2/consolidation-errors.js';
 import { type Stage1Outcome, extractStage1 } from './extract-stage1.js';
-import { startLeaseHeartbeat } from './lease-heartbeat.js';
 
 /**
  * Sources whose threads phase 1 reads by default: the interactive ones, as the reference.
@@ -270,7 +270,7 @@ async function runPhase1(options: RunMemoriesOptions, context: RunContext): Prom
     while (!signal.aborted) {
       const wanted = Math.min(lanes - running.size, limit - stats.claimed);
       if (wanted > 0) {
-        const claims = await store.memories.claimStage1Jobs({
+        const claims = await store.stage1Jobs.claimEligible({
           workerId: context.workerId,
           // Every candidate the scan returns is claimable (the filters are in SQL) unless another
           // process takes it first: a margin over the lanes to fill is enough, and keeps a claim
@@ -327,16 +327,17 @@ async function processThread(
   }
 
   const heartbeat = startLeaseHeartbeat({
-    everySeconds: MEMORIES_DEFAULTS.stage1HeartbeatSeconds,
+    lease: 'stage-1 job',
+    clock: store.clock,
+    intervalMs: MEMORIES_DEFAULTS.stage1HeartbeatSeconds * 1000,
+    leaseUntil: claim.leaseUntil,
     renew: () =>
-      store.memories.heartbeatStage1Job({
+      store.stage1Jobs.heartbeat({
         threadId,
         ownershipToken,
         leaseSeconds: MEMORIES_DEFAULTS.stage1LeaseSeconds,
       }),
-    lostReason: 'stage-1 lease lost',
-    onError: (error) =>
-      logger.warn('stage-1 heartbeat failed', { threadId, error: failureReason(error) }),
+    logger: logger.child({ threadId }),
   });
   let outcome: Stage1Outcome;
   try {
@@ -363,7 +364,7 @@ async function processThread(
   }
   let marked: boolean;
   if (outcome.kind === 'output') {
-    marked = await store.memories.markStage1Succeeded({
+    marked = await store.stage1Jobs.markSucceeded({
       threadId,
       ownershipToken,
       sourceUpdatedAt: thread.updatedAt,
@@ -373,12 +374,12 @@ async function processThread(
     });
     if (marked) stats.succeeded += 1;
   } else if (outcome.kind === 'empty') {
-    marked = await store.memories.markStage1SucceededNoOutput({ threadId, ownershipToken });
+    marked = await store.stage1Jobs.markSucceededNoOutput({ threadId, ownershipToken });
     if (marked) stats.noOutput += 1;
   } else {
     // `extractStage1` already made the reason one redacted, bounded line.
     logger.warn('memory extraction failed', { threadId, error: outcome.reason });
-    marked = await store.memories.markStage1Failed({
+    marked = await store.stage1Jobs.markFailed({
       threadId,
       ownershipToken,
       reason: outcome.reason,
@@ -403,7 +404,7 @@ async function giveBack(
 ): Promise<void> {
   const stats = context.result.phase1;
   try {
-    const released = await options.store.memories.releaseStage1Claim({
+    const released = await options.store.stage1Jobs.release({
       threadId: thread.id,
       ownershipToken,
     });
@@ -421,7 +422,7 @@ async function giveBack(
 async function runPhase2(options: RunMemoriesOptions, context: RunContext): Promise<void> {
   const { store } = options;
   const { result, logger } = context;
-  const claim = await store.memories.tryClaimPhase2({
+  const claim = await store.phase2Lock.tryClaim({
     workerId: context.workerId,
     leaseSeconds: MEMORIES_DEFAULTS.phase2LeaseSeconds,
   });
@@ -431,14 +432,16 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
   }
   const { ownershipToken, inputWatermark } = claim;
   const heartbeat = startLeaseHeartbeat({
-    everySeconds: MEMORIES_DEFAULTS.phase2HeartbeatSeconds,
+    lease: 'phase-2 lock',
+    clock: store.clock,
+    intervalMs: MEMORIES_DEFAULTS.phase2HeartbeatSeconds * 1000,
+    leaseUntil: claim.leaseUntil,
     renew: () =>
-      store.memories.heartbeatPhase2({
+      store.phase2Lock.heartbeat({
         ownershipToken,
         leaseSeconds: MEMORIES_DEFAULTS.phase2LeaseSeconds,
       }),
-    lostReason: 'phase-2 lease lost',
-    onError: (error) => logger.warn('phase-2 heartbeat failed', { error: failureReason(error) }),
+    logger,
   });
   const stop = options.signal
     ? AbortSignal.any([options.signal, heartbeat.signal])
@@ -457,28 +460,26 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       // Nothing left to consolidate (the last memories were dropped): the rebuilt inputs say so,
       // and no agent is paid to read "No raw memories yet" (the reference does the same).
       logger.info('memory consolidation skipped: no stage-1 outputs', {});
-      const done = await store.memories.markPhase2Succeeded({
-        ownershipToken,
-        completedWatermark: inputWatermark,
+    } else {
+      const run = await runConsolidationAgent({
+        client: options.client,
+        model: options.config.consolidation.model,
+        reasoningEffort: options.config.consolidation.reasoningEffort,
+        root: context.root,
+        signal: stop,
+        logger,
       });
-      result.phase2.outcome = done ? 'consolidated' : 'lease-lost';
-      return;
+      result.phase2.filesWritten = run.filesWritten;
     }
-    const run = await runConsolidationAgent({
-      client: options.client,
-      model: options.config.consolidation.model,
-      reasoningEffort: options.config.consolidation.reasoningEffort,
-      root: context.root,
-      signal: stop,
-      logger,
-    });
-    result.phase2.filesWritten = run.filesWritten;
-    const done = await store.memories.markPhase2Succeeded({
+    // The last renewal is awaited before the lock is marked.
+    await heartbeat.stop();
+    const done = await store.phase2Lock.markSucceeded({
       ownershipToken,
       completedWatermark: inputWatermark,
     });
     result.phase2.outcome = done ? 'consolidated' : 'lease-lost';
   } catch (error) {
+    await heartbeat.stop();
     if (error instanceof ConsolidationAgentError) {
       result.phase2.filesWritten = [...error.progress.filesWritten];
     }
@@ -491,8 +492,8 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       result.phase2.outcome = 'skipped';
       result.phase2.reason = 'stopped before the consolidation finished; the next run does it';
       logger.info('memory consolidation stopped', {});
-      const released = await store.memories
-        .releasePhase2({ ownershipToken })
+      const released = await store.phase2Lock
+        .release({ ownershipToken })
         .catch((releaseError: unknown) => {
           logger.warn('cannot give back the phase-2 lock; it waits for its lease', {
             error: failureReason(releaseError),
@@ -505,15 +506,13 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       result.phase2.outcome = 'failed';
       result.phase2.reason = reason;
       logger.warn('memory consolidation failed', { error: reason });
-      await store.memories
-        .markPhase2Failed({
+      await store.phase2Lock
+        .markFailed({
           ownershipToken,
           reason,
           retryDelaySeconds: MEMORIES_DEFAULTS.phase2RetryDelaySeconds,
         })
         .catch(() => false);
     }
-  } finally {
-    await heartbeat.stop();
   }
 }

@@ -158,16 +158,17 @@ export function pipelineHarnesses() {
 }
 
 /**
- * `store` with some of its `memories` methods replaced (the rest bound to the real repository),
- * for store failures and spies.
+ * `store` with some methods of one of its repositories (`stage1Jobs`, `phase2Lock`, `memories`)
+ * replaced (the rest bound to the real repository), for store failures and spies.
  */
-export function withMemories(
+export function withRepository<K extends 'stage1Jobs' | 'phase2Lock' | 'memories'>(
   store: AgentStateStore,
-  overrides: Partial<Record<keyof AgentStateStore['memories'], (...args: never[]) => unknown>>,
+  name: K,
+  overrides: Partial<Record<keyof AgentStateStore[K], (...args: never[]) => unknown>>,
 ): AgentStateStore {
-  const memories = new Proxy(store.memories, {
+  const repository = new Proxy(store[name], {
     get(target, property, receiver) {
-      const override = overrides[property as keyof AgentStateStore['memories']];
+      const override = overrides[property as keyof AgentStateStore[K]];
       if (override) return override;
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function'
@@ -177,7 +178,7 @@ export function withMemories(
   });
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'memories') return memories;
+      if (property === name) return repository;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function'
         ? (value as (...args: unknown[]) => unknown).bind(target)

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RolloutRecorder, runBackfill } from '@agent-state/rollout';
-import { ManualClock, type AgentStateStore, openStateStore } from '@agent-state/state';
+import {
+  LeaseLostError,
+  ManualClock,
+  type AgentStateStore,
+  openStateStore,
+} from '@agent-state/state';
 import { workerMain } from '@agent-state/test-utils';
 
 import { seededRandom } from '../harness/trials.js';
@@ -186,7 +191,7 @@ async function stage1(
   result: MatrixWorkerResult,
 ): Promise<void> {
   const workerId = `memories-${args.index}`;
-  const claims = await store.memories.claimStage1Jobs({
+  const claims = await store.stage1Jobs.claimEligible({
     workerId,
     scanLimit: 500,
     maxClaimed: STAGE1_BATCH,
@@ -208,14 +213,12 @@ async function stage1(
   await sleep(2);
   for (const { thread, ownershipToken } of claims) {
     result.checks += 2;
-    const held = await store.memories.heartbeatStage1Job({
-      threadId: thread.id,
-      ownershipToken,
-      leaseSeconds: 3600,
-    });
+    const held = await renewed(
+      store.stage1Jobs.heartbeat({ threadId: thread.id, ownershipToken, leaseSeconds: 3600 }),
+    );
     // Every clock is fixed and every lease live: nobody may have taken a job over.
     if (!held) result.violations.push(`stage-1 lease of ${thread.id} lost at heartbeat`);
-    const done = await store.memories.markStage1Succeeded({
+    const done = await store.stage1Jobs.markSucceeded({
       threadId: thread.id,
       ownershipToken,
       sourceUpdatedAt: thread.updatedAt,
@@ -228,6 +231,17 @@ async function stage1(
   }
 }
 
+/** Whether a heartbeat renewed its lease (false: `LeaseLostError`, the lease was lost). */
+async function renewed(heartbeat: Promise<number>): Promise<boolean> {
+  try {
+    await heartbeat;
+    return true;
+  } catch (error) {
+    if (error instanceof LeaseLostError) return false;
+    throw error;
+  }
+}
+
 /** One phase-2 attempt: take the global lock, hold it (heartbeats), release it. */
 async function phase2(
   { store }: State,
@@ -236,12 +250,12 @@ async function phase2(
 ): Promise<void> {
   const workerId = `memories-${args.index}`;
   result.phase2.attempts += 1;
-  let claim = await store.memories.tryClaimPhase2({ workerId, leaseSeconds: 3600 });
+  let claim = await store.phase2Lock.tryClaim({ workerId, leaseSeconds: 3600 });
   if (claim.outcome === 'not-dirty') {
     result.phase2.notDirty += 1;
     // New input arrived (as a stage-1 success would say): consolidate again.
-    await store.memories.enqueueGlobalConsolidation(Math.floor(args.memoriesNowMs / 1000));
-    claim = await store.memories.tryClaimPhase2({ workerId, leaseSeconds: 3600 });
+    await store.phase2Lock.enqueue(Math.floor(args.memoriesNowMs / 1000));
+    claim = await store.phase2Lock.tryClaim({ workerId, leaseSeconds: 3600 });
   }
   if (claim.outcome === 'running') result.phase2.contended += 1;
   if (claim.outcome !== 'claimed') return;
@@ -261,15 +275,14 @@ async function phase2(
   for (let beat = 0; beat < 2; beat += 1) {
     await sleep(2);
     result.checks += 1;
-    const held = await store.memories.heartbeatPhase2({
-      ownershipToken: claim.ownershipToken,
-      leaseSeconds: 3600,
-    });
+    const held = await renewed(
+      store.phase2Lock.heartbeat({ ownershipToken: claim.ownershipToken, leaseSeconds: 3600 }),
+    );
     if (!held) result.violations.push('phase-2 lock lost at heartbeat');
   }
   unlinkSync(args.phase2Marker);
   result.checks += 1;
-  const released = await store.memories.markPhase2Succeeded({
+  const released = await store.phase2Lock.markSucceeded({
     ownershipToken: claim.ownershipToken,
     completedWatermark: claim.inputWatermark,
   });

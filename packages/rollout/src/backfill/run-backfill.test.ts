@@ -296,6 +296,31 @@ describe('backfill', () => {
     expect((await store.backfill.get()).status).toBe('running');
   });
 
+  it('stops with lease-lost when its lease ran out mid-run, even with nobody taking it over', async () => {
+    const home = temp.make('slept');
+    generateCorpus({ home, count: 30, seed: 9 });
+    const clock = new ManualClock(Date.parse('2026-11-21T00:00:00Z'));
+    const store = await open(home, clock);
+    let batches = 0;
+    const result = await runBackfill({
+      store,
+      workers: 0,
+      batchSize: 10,
+      leaseSeconds: 60,
+      onProgress: () => {
+        batches += 1;
+        // After the first batch the machine "sleeps" past the lease: the heartbeat that comes
+        // due finds it lost, and so would the next checkpoint.
+        if (batches === 2) clock.advance(61_000);
+      },
+    });
+    expect(result.outcome).toBe('lease-lost');
+    expect(result.upserted).toBeLessThan(30);
+    expect((await store.backfill.get()).status).toBe('running');
+    // The next run takes the expired lease over and finishes.
+    expect(await runBackfill({ store, workers: 0 })).toMatchObject({ outcome: 'complete' });
+  });
+
   it('aborts on its signal after the current batch and releases the lease', async () => {
     const home = temp.make('abort');
     generateCorpus({ home, count: 30, seed: 4 });

@@ -8,6 +8,7 @@ import {
   type Logger,
   type AgentStateStore,
   isAgentStateError,
+  startLeaseHeartbeat,
 } from '@agent-state/state';
 
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
@@ -241,24 +242,21 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     from.generation < BACKFILL_GENERATION &&
     (from.status === 'complete' || from.lastWatermark !== null);
   result.lastWatermark = from.lastWatermark;
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const heartbeat = setInterval(
-    () => {
-      store.backfill.heartbeat(lease).then(
-        (renewed) => {
-          lease = renewed;
-        },
-        (error: unknown) => {
-          if (error instanceof LeaseLostError) stop.abort(error);
-          else logger.warn('backfill heartbeat failed', { error: String(error) });
-        },
-      );
+  const heartbeat = startLeaseHeartbeat({
+    lease: 'backfill',
+    clock: store.clock,
+    intervalMs: Math.max(10, options.heartbeatMs ?? (leaseSeconds * 1000) / 4),
+    leaseUntil: lease.leaseUntil,
+    renew: async () => {
+      lease = await store.backfill.heartbeat(lease);
+      return lease.leaseUntil;
     },
-    Math.max(10, options.heartbeatMs ?? (leaseSeconds * 1000) / 4),
-  );
-  heartbeat.unref();
+    logger,
+  });
+  // Stops after the current batch: on the caller's signal, or when the lease is lost.
+  const stop = options.signal
+    ? AbortSignal.any([options.signal, heartbeat.signal])
+    : heartbeat.signal;
   let pool: ExtractPool | undefined;
   const fail = (failure: BackfillFailure) => {
     if (result.failures.length < MAX_REPORTED_FAILURES) result.failures.push(failure);
@@ -318,8 +316,8 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       const settled = await inFlight;
       // Extract the next batch while this one is written.
       nextBatch = todo.slice(start + batchSize, start + 2 * batchSize);
-      inFlight = nextBatch.length > 0 && !stop.signal.aborted ? extractBatch(nextBatch) : undefined;
-      if (stop.signal.aborted) break;
+      inFlight = nextBatch.length > 0 && !stop.aborted ? extractBatch(nextBatch) : undefined;
+      if (stop.aborted) break;
 
       const extracted: ExtractedRollout[] = [];
       for (const outcome of settled) {
@@ -361,8 +359,10 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       progress();
     }
 
-    if (stop.signal.aborted) {
-      if (stop.signal.reason instanceof LeaseLostError) {
+    // The last renewal is awaited before the lease is released or completed.
+    await heartbeat.stop();
+    if (stop.aborted) {
+      if (stop.reason instanceof LeaseLostError) {
         logger.warn('backfill lease lost to another process; stopping', { home });
         return finish('lease-lost');
       }
@@ -384,6 +384,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     });
     return finish('complete');
   } catch (error) {
+    await heartbeat.stop();
     if (error instanceof LeaseLostError) {
       logger.warn('backfill lease lost to another process; stopping', { home });
       return finish('lease-lost');
@@ -391,8 +392,6 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     await store.backfill.release(lease).catch(() => undefined);
     throw error;
   } finally {
-    clearInterval(heartbeat);
-    options.signal?.removeEventListener('abort', onAbort);
     await pool?.close();
   }
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
-
 import type { Selectable } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
-import { type LeaseHolder, holderColumns, holderFromColumns } from '../leases/lease-holder.js';
+import { checkedPositive } from '../leases/lease-arguments.js';
+import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
+import { OwnedLeases, RELEASED_LEASE, leaseIsFree, ownedBy } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { BackfillStateTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -172,10 +172,16 @@ export type BackfillClaim =
  */
 export class BackfillRepository {
   readonly #context: StoreContext;
+  readonly #lease: OwnedLeases;
 
   /** @internal Built by `openStateStore`. */
   constructor(context: StoreContext) {
     this.#context = context;
+    this.#lease = new OwnedLeases(context, {
+      table: 'backfill_state',
+      kind: { id: 1 },
+      name: 'backfill',
+    });
   }
 
   /**
@@ -223,8 +229,8 @@ export class BackfillRepository {
    * ```
    */
   async tryClaim(options: BackfillClaimOptions): Promise<BackfillClaim> {
-    const leaseSeconds = checkedPositiveInteger('leaseSeconds', options.leaseSeconds);
-    const generation = checkedPositiveInteger('generation', options.generation ?? 1);
+    const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
+    const generation = checkedPositive('generation', options.generation ?? 1);
     return immediateTransaction(
       this.#context.db,
       async (trx) => {
@@ -243,34 +249,30 @@ export class BackfillRepository {
         if (state.status === 'complete' && state.generation >= generation) {
           return { outcome: 'complete' };
         }
-        if (
-          state.status === 'running' &&
-          state.leaseUntil !== null &&
-          state.leaseUntil > now &&
-          !state.holderDead
-        ) {
-          return { outcome: 'held', leaseUntil: state.leaseUntil, holder: state.holder };
-        }
-        const lease: BackfillLease = {
-          token: randomUUID(),
-          leaseSeconds,
-          leaseUntil: now + leaseSeconds,
-          generation,
-        };
-        await trx
+        await this.#lease.expireDeadHolders(trx, now);
+        const { token, columns } = this.#lease.claim(now, leaseSeconds);
+        const result = await trx
           .updateTable('backfill_state')
           .set({
-            status: 'running',
-            ownership_token: lease.token,
-            lease_until: lease.leaseUntil,
+            ...columns,
             updated_at: now,
-            ...holderColumns(this.#context.holderProbe.current()),
             claimed_at: now,
             progress_done: null,
             progress_total: null,
           })
           .where('id', '=', 1)
-          .execute();
+          .where(leaseIsFree(now))
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 0n) {
+          // A live holder (a dead one's lease was ended above).
+          return { outcome: 'held', leaseUntil: state.leaseUntil ?? now, holder: state.holder };
+        }
+        const lease: BackfillLease = {
+          token,
+          leaseSeconds,
+          leaseUntil: columns.lease_until,
+          generation,
+        };
         return { outcome: 'claimed', lease, from: state };
       },
       { path: this.#context.path },
@@ -279,13 +281,15 @@ export class BackfillRepository {
 
   /**
    * Renews the lease for another `leaseSeconds` (recording `options.progress` when given).
-   * Throws {@link LeaseLostError} when the lease was taken over: the caller must stop.
+   * Throws {@link LeaseLostError} when the lease is lost (taken over, or its deadline has come):
+   * the caller must stop. `startLeaseHeartbeat` calls it while a batch runs.
    *
    * @example
    * ```ts
-   * const timer = setInterval(() => {
-   *   store.backfill.heartbeat(lease).then((l) => (lease = l), (e) => controller.abort(e));
-   * }, 20_000);
+   * const heartbeat = startLeaseHeartbeat({
+   *   lease: 'backfill', clock: store.clock, intervalMs: 30_000, leaseUntil: lease.leaseUntil, logger,
+   *   renew: async () => (lease = await store.backfill.heartbeat(lease)).leaseUntil,
+   * });
    * ```
    */
   async heartbeat(
@@ -298,7 +302,7 @@ export class BackfillRepository {
   /**
    * Records that everything up to `watermark` (a relative rollout path) is indexed, under the
    * lease's generation (and `options.progress` when given), and renews the lease. Throws
-   * {@link LeaseLostError} when the lease was taken over.
+   * {@link LeaseLostError} when the lease is lost (taken over, or its deadline has come).
    *
    * @example
    * ```ts
@@ -349,10 +353,9 @@ export class BackfillRepository {
         ...NO_HOLDER,
       }))
       .where('id', '=', 1)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', lease.token)
+      .where(ownedBy(lease.token))
       .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new LeaseLostError('backfill');
+    if (result.numUpdatedRows === 0n) throw new LeaseLostError(this.#lease.name);
   }
 
   /**
@@ -369,13 +372,12 @@ export class BackfillRepository {
     await this.#context.db
       .updateTable('backfill_state')
       .set({
-        status: 'pending',
+        ...RELEASED_LEASE,
         ...NO_HOLDER,
         updated_at: unixSeconds(this.#context.clock),
       })
       .where('id', '=', 1)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', lease.token)
+      .where(ownedBy(lease.token))
       .execute();
   }
 
@@ -413,15 +415,12 @@ export class BackfillRepository {
     },
   ): Promise<BackfillLease> {
     const now = unixSeconds(this.#context.clock);
-    const leaseUntil = now + lease.leaseSeconds;
-    const result = await this.#context.db
-      .updateTable('backfill_state')
-      .set({ ...extra, lease_until: leaseUntil, updated_at: now })
-      .where('id', '=', 1)
-      .where('status', '=', 'running')
-      .where('ownership_token', '=', lease.token)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new LeaseLostError('backfill');
+    const leaseUntil = await this.#lease.renew({
+      token: lease.token,
+      now,
+      leaseSeconds: lease.leaseSeconds,
+      set: { ...extra, updated_at: now },
+    });
     return { ...lease, leaseUntil };
   }
 
@@ -483,11 +482,4 @@ function progressColumns(progress: BackfillProgressCounts | undefined): {
 /** The generation a lease records with its checkpoints and completion (none for old leases). */
 function generationColumn(lease: BackfillLease): { generation?: number } {
   return lease.generation === undefined ? {} : { generation: lease.generation };
-}
-
-function checkedPositiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(name, `expected a positive integer, got ${String(value)}`);
-  }
-  return value;
 }

@@ -15,6 +15,8 @@ import type { Discrepancy, DiscrepancyCount } from '../discrepancies/discrepanci
 import type { DynamicToolSpec } from '../dynamic-tools/dynamic-tools-repository.js';
 import type { Logger } from '../logger.js';
 import type { MemoriesRepository } from '../memories/memories-repository.js';
+import type { Phase2LockRepository } from '../memories/phase2-lock-repository.js';
+import type { Stage1JobsRepository } from '../memories/stage1-jobs-repository.js';
 import type { ThreadMetadata } from '../threads/thread-metadata.js';
 import type { ListThreadsOptions, ThreadsPage } from '../threads/threads-repository.js';
 
@@ -135,7 +137,31 @@ export interface DiscrepancyStore {
 }
 
 /**
- * The memories pipeline's tables: stage-1 jobs and outputs, and the phase-2 lock.
+ * The memories pipeline's per-thread stage-1 (extraction) jobs: owned leases like the backfill's,
+ * claimed under a global running cap, with retries and backoff.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.stage1Jobs.tryClaim({
+ *   threadId, workerId, sourceUpdatedAt: thread.updatedAt, leaseSeconds: 3600,
+ * });
+ * ```
+ */
+export type Stage1JobStore = PublicShape<Stage1JobsRepository>;
+
+/**
+ * The memories pipeline's phase-2 lock: the single global consolidation job, an owned lease like
+ * the backfill's, and its dirty watermark.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.phase2Lock.tryClaim({ workerId, leaseSeconds: 3600 });
+ * ```
+ */
+export type Phase2LockStore = PublicShape<Phase2LockRepository>;
+
+/**
+ * The memories pipeline's stored stage-1 outputs and the overview of its jobs.
  *
  * @example
  * ```ts
@@ -237,6 +263,10 @@ export interface AgentStateStore {
   readonly threads: ThreadStore;
   readonly dynamicTools: DynamicToolStore;
   readonly backfill: BackfillStore;
+  /** The memories pipeline's extraction jobs (leased like the backfill). */
+  readonly stage1Jobs: Stage1JobStore;
+  /** The memories pipeline's consolidation lock (leased like the backfill). */
+  readonly phase2Lock: Phase2LockStore;
   readonly memories: MemoriesStore;
   readonly discrepancies: DiscrepancyStore;
   /** The indexer's write path (rows, tools and derived records in one transaction). */

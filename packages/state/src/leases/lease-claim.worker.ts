@@ -34,7 +34,7 @@ async function claim(store: StateStore, args: LeaseClaimWorkerArgs): Promise<str
       return (await store.backfill.tryClaim({ leaseSeconds: 120 })).outcome;
     case 'stage1':
       return (
-        await store.memories.tryClaimStage1Job({
+        await store.stage1Jobs.tryClaim({
           threadId: args.threadId,
           workerId,
           sourceUpdatedAt: args.sourceUpdatedAt,
@@ -42,7 +42,7 @@ async function claim(store: StateStore, args: LeaseClaimWorkerArgs): Promise<str
         })
       ).outcome;
     case 'phase2':
-      return (await store.memories.tryClaimPhase2({ workerId, leaseSeconds: 3600 })).outcome;
+      return (await store.phase2Lock.tryClaim({ workerId, leaseSeconds: 3600 })).outcome;
   }
 }
 

@@ -42,7 +42,7 @@ async function seededHome(): Promise<string> {
     ),
     firstUserMessage: 'hello',
   });
-  await store.memories.enqueueGlobalConsolidation(100);
+  await store.phase2Lock.enqueue(100);
   await store.close();
   return home;
 }

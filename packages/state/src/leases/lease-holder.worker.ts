@@ -23,7 +23,7 @@ switch (args.kind) {
     break;
   case 'stage1':
     outcome = (
-      await store.memories.tryClaimStage1Job({
+      await store.stage1Jobs.tryClaim({
         threadId: args.threadId,
         workerId: `holder:${process.pid}`,
         sourceUpdatedAt: args.sourceUpdatedAt,
@@ -33,7 +33,7 @@ switch (args.kind) {
     break;
   case 'phase2':
     outcome = (
-      await store.memories.tryClaimPhase2({ workerId: `holder:${process.pid}`, leaseSeconds: 3600 })
+      await store.phase2Lock.tryClaim({ workerId: `holder:${process.pid}`, leaseSeconds: 3600 })
     ).outcome;
     break;
 }

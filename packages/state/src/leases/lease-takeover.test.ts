@@ -8,7 +8,8 @@ import { ManualClock } from '../clock.js';
 import { LeaseHeldError } from '../errors.js';
 import { type StateStore, openStateStore } from '../store/state-store.js';
 import { type ThreadMetadata, buildThreadMetadata } from '../threads/thread-metadata.js';
-import type { LeaseHolder, LeaseHolderProbe } from './lease-holder.js';
+import { holderProbe } from './lease-holder-probe.fixture.js';
+import type { LeaseHolderProbe } from './lease-holder.js';
 
 const T0 = 1_800_000_000_000;
 const NOW = T0 / 1000;
@@ -19,11 +20,7 @@ const deadPids = new Set<number>();
 
 /** A probe for a process `pid` on `host`, which sees the holders in {@link deadPids} as dead. */
 function probe(host: string, pid: number): LeaseHolderProbe {
-  const me: LeaseHolder = { host, pid, startedAt: `start-${pid}` };
-  return {
-    current: () => me,
-    isDeadOnThisHost: (holder) => holder.host === host && deadPids.has(holder.pid),
-  };
+  return holderProbe(host, pid, deadPids);
 }
 
 let clock: ManualClock;
@@ -160,7 +157,7 @@ describe('stage-1 jobs', () => {
   });
 
   it('a dead holder’s job is claimed at once, by a single claim or a batch; a live one is not', async () => {
-    const token = await first.memories.tryClaimStage1Job({
+    const token = await first.stage1Jobs.tryClaim({
       threadId: a.id,
       workerId: 'w1',
       sourceUpdatedAt: a.updatedAt,
@@ -173,20 +170,20 @@ describe('stage-1 jobs', () => {
       sourceUpdatedAt: a.updatedAt,
       leaseSeconds: 3600,
     };
-    expect(await sameHost.memories.tryClaimStage1Job(retry)).toEqual({ outcome: 'running' });
+    expect(await sameHost.stage1Jobs.tryClaim(retry)).toEqual({ outcome: 'running' });
     expect(
-      (await sameHost.memories.claimStage1Jobs({ ...startup, workerId: 'w2' })).map(
+      (await sameHost.stage1Jobs.claimEligible({ ...startup, workerId: 'w2' })).map(
         (c) => c.thread.id,
       ),
     ).toEqual([b.id]);
 
     deadPids.add(100);
-    expect(await otherHost.memories.tryClaimStage1Job({ ...retry, workerId: 'w3' })).toEqual({
+    expect(await otherHost.stage1Jobs.tryClaim({ ...retry, workerId: 'w3' })).toEqual({
       outcome: 'running',
     });
-    expect((await sameHost.memories.tryClaimStage1Job(retry)).outcome).toBe('claimed');
+    expect((await sameHost.stage1Jobs.tryClaim(retry)).outcome).toBe('claimed');
     expect(
-      await first.memories.markStage1Succeeded({
+      await first.stage1Jobs.markSucceeded({
         threadId: a.id,
         ownershipToken: token.ownershipToken,
         sourceUpdatedAt: a.updatedAt,
@@ -197,17 +194,17 @@ describe('stage-1 jobs', () => {
   });
 
   it('a batch claim frees the dead holder’s jobs first, and they stop counting against the cap', async () => {
-    const claimed = await first.memories.claimStage1Jobs({
+    const claimed = await first.stage1Jobs.claimEligible({
       ...startup,
       workerId: 'w1',
       maxRunning: 2,
     });
     expect(claimed).toHaveLength(2);
     expect(
-      await sameHost.memories.claimStage1Jobs({ ...startup, workerId: 'w2', maxRunning: 2 }),
+      await sameHost.stage1Jobs.claimEligible({ ...startup, workerId: 'w2', maxRunning: 2 }),
     ).toEqual([]);
     deadPids.add(100);
-    const taken = await sameHost.memories.claimStage1Jobs({
+    const taken = await sameHost.stage1Jobs.claimEligible({
       ...startup,
       workerId: 'w2',
       maxRunning: 2,
@@ -219,26 +216,26 @@ describe('stage-1 jobs', () => {
 
 describe('the phase-2 lock', () => {
   it('records its holder; a dead holder’s lock is claimed at once, a live or remote one is not', async () => {
-    await first.memories.enqueueGlobalConsolidation(100);
-    const claim = await first.memories.tryClaimPhase2({ workerId: 'p1', leaseSeconds: 3600 });
+    await first.phase2Lock.enqueue(100);
+    const claim = await first.phase2Lock.tryClaim({ workerId: 'p1', leaseSeconds: 3600 });
     if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
     expect((await sameHost.memories.jobCounts()).phase2).toMatchObject({
       status: 'running',
       holder: { host: 'h', pid: 100, startedAt: 'start-100' },
     });
     expect(
-      (await sameHost.memories.tryClaimPhase2({ workerId: 'p2', leaseSeconds: 3600 })).outcome,
+      (await sameHost.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 3600 })).outcome,
     ).toBe('running');
 
     deadPids.add(100);
     expect(
-      (await otherHost.memories.tryClaimPhase2({ workerId: 'p3', leaseSeconds: 3600 })).outcome,
+      (await otherHost.phase2Lock.tryClaim({ workerId: 'p3', leaseSeconds: 3600 })).outcome,
     ).toBe('running');
-    const takeover = await sameHost.memories.tryClaimPhase2({ workerId: 'p2', leaseSeconds: 3600 });
+    const takeover = await sameHost.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 3600 });
     expect(takeover).toMatchObject({ outcome: 'claimed', inputWatermark: 100 });
     expect((await first.memories.jobCounts()).phase2.holder).toMatchObject({ host: 'h', pid: 200 });
     expect(
-      await first.memories.markPhase2Succeeded({
+      await first.phase2Lock.markSucceeded({
         ownershipToken: claim.ownershipToken,
         completedWatermark: 100,
       }),

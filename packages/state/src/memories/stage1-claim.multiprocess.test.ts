@@ -44,7 +44,7 @@ async function seededHome(): Promise<{ home: string; store: StateStore; ghosts: 
     ...Array.from({ length: ELIGIBLE }, (_, i) => thread(i, NOW - 13 * 3600 - i)),
   ]);
   for (const ghost of ghosts) {
-    const claim = await store.memories.tryClaimStage1Job({
+    const claim = await store.stage1Jobs.tryClaim({
       threadId: ghost.id,
       workerId: 'ghost',
       sourceUpdatedAt: ghost.updatedAt,
@@ -160,7 +160,7 @@ describe('stage-1 claims across 8 real processes', () => {
     });
     // Nothing is left to claim: the failures are in backoff, the ghosts hold live leases.
     expect(
-      await store.memories.claimStage1Jobs({
+      await store.stage1Jobs.claimEligible({
         workerId: 'after',
         scanLimit: 5000,
         maxClaimed: 64,

@@ -17,7 +17,7 @@ export interface Stage1WorkerArgs {
   nowMs: number;
   index: number;
   /**
-   * `one`: one `tryClaimStage1Job` for `threadId`; `batch`: one `claimStage1Jobs` pass, jobs
+   * `one`: one `stage1Jobs.tryClaim` for `threadId`; `batch`: one `stage1Jobs.claimEligible` pass, jobs
    * kept; `drain`: claim, pause, finish, again until nothing is left (a pass claims nothing
    * while no other process holds a job, so a pass refused by the running cap is retried).
    */
@@ -56,7 +56,7 @@ await workerMain<Stage1WorkerArgs, StateStore, Stage1WorkerResult>({
   body: async (store, args) => {
     const workerId = `worker-${args.index}`;
     if (args.mode === 'one') {
-      const result = await store.memories.tryClaimStage1Job({
+      const result = await store.stage1Jobs.tryClaim({
         threadId: args.threadId ?? '',
         workerId,
         sourceUpdatedAt: 100,
@@ -69,7 +69,7 @@ await workerMain<Stage1WorkerArgs, StateStore, Stage1WorkerResult>({
     let passes = 0;
     let maxRunningSeen = 0;
     for (;;) {
-      const batch = await store.memories.claimStage1Jobs({
+      const batch = await store.stage1Jobs.claimEligible({
         workerId,
         scanLimit: 5000,
         maxClaimed: 16,
@@ -96,13 +96,13 @@ await workerMain<Stage1WorkerArgs, StateStore, Stage1WorkerResult>({
       await sleep(2);
       for (const { thread, ownershipToken } of batch) {
         const finished = fails(thread.id)
-          ? await store.memories.markStage1Failed({
+          ? await store.stage1Jobs.markFailed({
               threadId: thread.id,
               ownershipToken,
               reason: 'model error',
               retryDelaySeconds: 3600,
             })
-          : await store.memories.markStage1Succeeded({
+          : await store.stage1Jobs.markSucceeded({
               threadId: thread.id,
               ownershipToken,
               sourceUpdatedAt: thread.updatedAt,

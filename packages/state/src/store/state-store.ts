@@ -10,6 +10,8 @@ import { ThreadIndexRepository } from '../indexing/thread-index-repository.js';
 import { type LeaseHolderProbe, systemLeaseHolderProbe } from '../leases/lease-holder.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { MemoriesRepository } from '../memories/memories-repository.js';
+import { Phase2LockRepository } from '../memories/phase2-lock-repository.js';
+import { Stage1JobsRepository } from '../memories/stage1-jobs-repository.js';
 import {
   AGENT_STATE_APPLICATION_ID,
   STATE_DB_BASENAME,
@@ -92,6 +94,11 @@ export class StateStore implements AgentStateStore {
   readonly threads: ThreadsRepository;
   readonly dynamicTools: DynamicToolsRepository;
   readonly backfill: BackfillRepository;
+  /** The memories pipeline's per-thread extraction jobs (leased like the backfill). */
+  readonly stage1Jobs: Stage1JobsRepository;
+  /** The memories pipeline's global consolidation lock (leased like the backfill). */
+  readonly phase2Lock: Phase2LockRepository;
+  /** The memories pipeline's stored outputs and job overview. */
   readonly memories: MemoriesRepository;
   readonly discrepancies: DiscrepanciesRepository;
   readonly index: ThreadIndexRepository;
@@ -128,6 +135,8 @@ export class StateStore implements AgentStateStore {
     this.threads = openOnly(new ThreadsRepository(context, this.index), isClosed, this.path);
     this.dynamicTools = openOnly(new DynamicToolsRepository(context), isClosed, this.path);
     this.backfill = openOnly(new BackfillRepository(context), isClosed, this.path);
+    this.stage1Jobs = openOnly(new Stage1JobsRepository(context), isClosed, this.path);
+    this.phase2Lock = openOnly(new Phase2LockRepository(context), isClosed, this.path);
     this.memories = openOnly(new MemoriesRepository(context), isClosed, this.path);
     this.discrepancies = openOnly(new DiscrepanciesRepository(context), isClosed, this.path);
   }

@@ -3,20 +3,22 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../clock.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, LeaseLostError } from '../errors.js';
 import { currentLeaseHolder } from '../leases/lease-holder.js';
 import type { JobsTable } from '../store/schema.js';
 import { type StateStore, openStateStore } from '../store/state-store.js';
 import { type ThreadMetadata, buildThreadMetadata } from '../threads/thread-metadata.js';
 import {
-  type ClaimStage1JobsOptions,
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   JOB_KIND_MEMORY_STAGE1,
-  MAX_RUNNING_STAGE1_JOBS,
   MEMORY_CONSOLIDATION_JOB_KEY,
+} from './memory-jobs.js';
+import {
+  type ClaimStage1JobsOptions,
+  MAX_RUNNING_STAGE1_JOBS,
   type Stage1ClaimOutcome,
-} from './memories-repository.js';
+} from './stage1-jobs-repository.js';
 
 const T0 = 1_800_000_000_000;
 const NOW = T0 / 1000;
@@ -97,7 +99,7 @@ async function claim(
   workerId = 'worker-a',
   maxRunning = 64,
 ): Promise<Stage1ClaimOutcome> {
-  return store.memories.tryClaimStage1Job({
+  return store.stage1Jobs.tryClaim({
     threadId,
     workerId,
     sourceUpdatedAt,
@@ -118,7 +120,7 @@ async function succeed(
   sourceUpdatedAt: number,
   rolloutSummary = 'sum',
 ): Promise<boolean> {
-  return store.memories.markStage1Succeeded({
+  return store.stage1Jobs.markSucceeded({
     threadId,
     ownershipToken,
     sourceUpdatedAt,
@@ -142,7 +144,7 @@ function startup(overrides: Partial<ClaimStage1JobsOptions> = {}): ClaimStage1Jo
 }
 
 async function claimedIds(overrides: Partial<ClaimStage1JobsOptions> = {}): Promise<string[]> {
-  return (await store.memories.claimStage1Jobs(startup(overrides))).map((c) => c.thread.id);
+  return (await store.stage1Jobs.claimEligible(startup(overrides))).map((c) => c.thread.id);
 }
 
 const A = idOf(1);
@@ -171,7 +173,7 @@ describe('stage-1 claims (reference tests 4–7)', () => {
   it('4b: a no-output success (last_success_watermark) also counts as up to date', async () => {
     const token = await claimToken(A, 100);
     expect(
-      await store.memories.markStage1SucceededNoOutput({ threadId: A, ownershipToken: token }),
+      await store.stage1Jobs.markSucceededNoOutput({ threadId: A, ownershipToken: token }),
     ).toBe(true);
     expect(await claim(A, 100, 'worker-b')).toEqual({ outcome: 'up-to-date' });
     expect(await claim(A, 99, 'worker-b')).toEqual({ outcome: 'up-to-date' });
@@ -186,13 +188,9 @@ describe('stage-1 claims (reference tests 4–7)', () => {
     expect(jobRow(A)).toMatchObject({ worker_id: 'worker-b', ownership_token: second });
     // The first owner was fenced off.
     expect(await succeed(A, first, 100)).toBe(false);
-    expect(
-      await store.memories.heartbeatStage1Job({
-        threadId: A,
-        ownershipToken: first,
-        leaseSeconds: 60,
-      }),
-    ).toBe(false);
+    await expect(
+      store.stage1Jobs.heartbeat({ threadId: A, ownershipToken: first, leaseSeconds: 60 }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
     expect(await succeed(A, second, 100)).toBe(true);
   });
 
@@ -209,7 +207,7 @@ describe('stage-1 claims (reference tests 4–7)', () => {
     try {
       const outcomes = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          (i % 2 ? second : store).memories.tryClaimStage1Job({
+          (i % 2 ? second : store).stage1Jobs.tryClaim({
             threadId: A,
             workerId: `w${i}`,
             sourceUpdatedAt: 100,
@@ -255,12 +253,12 @@ describe('stage-1 claims (reference tests 4–7)', () => {
     });
     clock.advance(10_000);
     expect(
-      await store.memories.heartbeatStage1Job({
+      await store.stage1Jobs.heartbeat({
         threadId: A,
         ownershipToken: token,
         leaseSeconds: 60,
       }),
-    ).toBe(true);
+    ).toBe(NOW + 10 + 60);
     expect(jobRow(A)?.lease_until).toBe(NOW + 10 + 60);
     expect(await succeed(A, token, 100)).toBe(true);
     expect(jobRow(A)).toMatchObject({
@@ -270,13 +268,9 @@ describe('stage-1 claims (reference tests 4–7)', () => {
       last_success_watermark: 100,
     });
     // Finished: no more heartbeats, no second success.
-    expect(
-      await store.memories.heartbeatStage1Job({
-        threadId: A,
-        ownershipToken: token,
-        leaseSeconds: 60,
-      }),
-    ).toBe(false);
+    await expect(
+      store.stage1Jobs.heartbeat({ threadId: A, ownershipToken: token, leaseSeconds: 60 }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
     expect(await succeed(A, token, 100)).toBe(false);
   });
 });
@@ -290,7 +284,7 @@ describe('stage-1 candidate selection (reference tests 8–11)', () => {
       thread(4, { updatedAt: NOW - 12 * HOUR - 60 }), // eligible
       thread(5, { updatedAt: NOW - 31 * DAY }), // old
     );
-    const claims = await store.memories.claimStage1Jobs(
+    const claims = await store.stage1Jobs.claimEligible(
       startup({ scanLimit: 1, maxClaimed: 5, excludeThreadId: idOf(1) }),
     );
     expect(claims.map((c) => c.thread.id)).toEqual([idOf(4)]);
@@ -336,7 +330,7 @@ describe('stage-1 candidate selection (reference tests 8–11)', () => {
     await addThreads(
       ...Array.from({ length: 200 }, (_, i) => thread(i + 1, { updatedAt: NOW - 13 * HOUR - i })),
     );
-    const first = await store.memories.claimStage1Jobs(startup());
+    const first = await store.stage1Jobs.claimEligible(startup());
     expect(first).toHaveLength(64);
     for (const { thread: t, ownershipToken } of first) {
       expect(await succeed(t.id, ownershipToken, t.updatedAt)).toBe(true);
@@ -403,10 +397,10 @@ describe('stage-1 selection boundaries', () => {
     const t = NOW - 13 * HOUR;
     await addThreads(thread(1, { updatedAt: t }));
     for (let i = 0; i < 3; i += 1) {
-      const [claimed] = await store.memories.claimStage1Jobs(startup());
+      const [claimed] = await store.stage1Jobs.claimEligible(startup());
       expect(claimed?.thread.id).toBe(A);
       expect(
-        await store.memories.markStage1Failed({
+        await store.stage1Jobs.markFailed({
           threadId: A,
           ownershipToken: claimed?.ownershipToken ?? '',
           reason: 'boom',
@@ -424,8 +418,8 @@ describe('stage-1 selection boundaries', () => {
   it('backs off after a failure, unless the thread is updated', async () => {
     const t = NOW - 13 * HOUR;
     await addThreads(thread(1, { updatedAt: t }), thread(2, { updatedAt: t - 1 }));
-    for (const claimed of await store.memories.claimStage1Jobs(startup())) {
-      await store.memories.markStage1Failed({
+    for (const claimed of await store.stage1Jobs.claimEligible(startup())) {
+      await store.stage1Jobs.markFailed({
         threadId: claimed.thread.id,
         ownershipToken: claimed.ownershipToken,
         reason: 'model error',
@@ -443,7 +437,7 @@ describe('stage-1 selection boundaries', () => {
     await addThreads(thread(2, { updatedAt: t - 1 + 10 })); // B changed: backoff bypassed
     expect(await claimedIds()).toEqual([B]);
     expect(jobRow(B)).toMatchObject({ retry_remaining: 3, retry_at: null, last_error: null });
-    await store.memories.markStage1SucceededNoOutput({
+    await store.stage1Jobs.markSucceededNoOutput({
       threadId: B,
       ownershipToken: jobRow(B)?.ownership_token ?? '',
     });
@@ -454,10 +448,10 @@ describe('stage-1 selection boundaries', () => {
 
   it('takes over a stale lease', async () => {
     await addThreads(thread(1, { updatedAt: NOW - 13 * HOUR }));
-    const [first] = await store.memories.claimStage1Jobs(startup({ workerId: 'crashed' }));
+    const [first] = await store.stage1Jobs.claimEligible(startup({ workerId: 'crashed' }));
     expect(await claimedIds()).toEqual([]);
     clock.advance(3600_000);
-    const [second] = await store.memories.claimStage1Jobs(startup({ workerId: 'next' }));
+    const [second] = await store.stage1Jobs.claimEligible(startup({ workerId: 'next' }));
     expect(second?.thread.id).toBe(A);
     expect(second?.ownershipToken).not.toBe(first?.ownershipToken);
     expect(await succeed(A, first?.ownershipToken ?? '', NOW - 13 * HOUR)).toBe(false);
@@ -476,7 +470,7 @@ describe('stage-1 selection boundaries', () => {
       const id = idOf(2000 + i);
       const token = await claimToken(id, t - i, 'busy');
       if (i % 3 === 0) continue; // live lease
-      await store.memories.markStage1Failed({
+      await store.stage1Jobs.markFailed({
         threadId: id,
         ownershipToken: token,
         reason: 'boom',
@@ -487,7 +481,7 @@ describe('stage-1 selection boundaries', () => {
         sqlite((db) => db.prepare('UPDATE jobs SET retry_remaining = 0 WHERE job_key = ?').run(id));
       }
     }
-    const claims = await store.memories.claimStage1Jobs(startup({ scanLimit: 10, maxClaimed: 16 }));
+    const claims = await store.stage1Jobs.claimEligible(startup({ scanLimit: 10, maxClaimed: 16 }));
     expect(claims.map((c) => c.thread.id)).toEqual([eligible.id]);
   });
 
@@ -504,7 +498,7 @@ describe('stage-1 selection boundaries', () => {
       { workerId: '' },
       { excludeThreadId: 'not-a-uuid' },
     ]) {
-      await expect(store.memories.claimStage1Jobs(startup(bad))).rejects.toMatchObject({
+      await expect(store.stage1Jobs.claimEligible(startup(bad))).rejects.toMatchObject({
         code: ErrorCode.InvalidArgument,
       });
     }
@@ -525,24 +519,24 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
   it('13: a no-output success tracks the watermark without persisting an output', async () => {
     const token = await claimToken(A, 100);
     expect(
-      await store.memories.markStage1SucceededNoOutput({ threadId: A, ownershipToken: token }),
+      await store.stage1Jobs.markSucceededNoOutput({ threadId: A, ownershipToken: token }),
     ).toBe(true);
     expect(countOutputs()).toBe(0);
     expect(jobRow(A)).toMatchObject({ status: 'done', last_success_watermark: 100 });
     expect(await claim(A, 100, 'worker-b')).toEqual({ outcome: 'up-to-date' });
     // Nothing was deleted, so the consolidated memory cannot change: phase 2 is not dirtied (the
     // reference's later behaviour; its seed test expected a claim with watermark 100 here).
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2', leaseSeconds: 3600 })).toEqual({
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 3600 })).toEqual({
       outcome: 'not-dirty',
     });
   });
 
   it('13b: a no-output success deletes an older output and dirties phase 2', async () => {
     expect(await succeed(A, await claimToken(A, 100), 100)).toBe(true);
-    const first = await store.memories.tryClaimPhase2({ workerId: 'p2', leaseSeconds: 3600 });
+    const first = await store.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 3600 });
     if (first.outcome !== 'claimed') throw new Error('expected a phase-2 claim');
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: first.ownershipToken,
         completedWatermark: 100,
       }),
@@ -550,21 +544,21 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
 
     const token = await claimToken(A, 200);
     expect(
-      await store.memories.markStage1SucceededNoOutput({ threadId: A, ownershipToken: token }),
+      await store.stage1Jobs.markSucceededNoOutput({ threadId: A, ownershipToken: token }),
     ).toBe(true);
     expect(countOutputs()).toBe(0);
-    const second = await store.memories.tryClaimPhase2({ workerId: 'p2', leaseSeconds: 3600 });
+    const second = await store.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 3600 });
     expect(second).toMatchObject({ outcome: 'claimed', inputWatermark: 200 });
     if (second.outcome !== 'claimed') return;
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: second.ownershipToken,
         completedWatermark: second.inputWatermark,
       }),
     ).toBe(true);
     // A lost lease writes nothing.
     expect(
-      await store.memories.markStage1SucceededNoOutput({ threadId: A, ownershipToken: token }),
+      await store.stage1Jobs.markSucceededNoOutput({ threadId: A, ownershipToken: token }),
     ).toBe(false);
   });
 
@@ -572,7 +566,7 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
     for (let i = 0; i < 3; i += 1) {
       const token = await claimToken(A, 100);
       expect(
-        await store.memories.markStage1Failed({
+        await store.stage1Jobs.markFailed({
           threadId: A,
           ownershipToken: token,
           reason: 'boom',
@@ -589,7 +583,7 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
     const token = await claimToken(A, 100);
     sqlite((db) => db.prepare('UPDATE jobs SET retry_remaining = 0 WHERE job_key = ?').run(A));
     expect(
-      await store.memories.markStage1Failed({
+      await store.stage1Jobs.markFailed({
         threadId: A,
         ownershipToken: token,
         reason: 'boom',
@@ -598,7 +592,7 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
     ).toBe(true);
     expect(jobRow(A)?.retry_remaining).toBe(0);
     expect(
-      await store.memories.markStage1Failed({
+      await store.stage1Jobs.markFailed({
         threadId: A,
         ownershipToken: 'someone-else',
         reason: 'boom',
@@ -608,7 +602,7 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
   });
 
   it('keeps a newer output when an older one arrives, and stores the slug', async () => {
-    await store.memories.markStage1Succeeded({
+    await store.stage1Jobs.markSucceeded({
       threadId: A,
       ownershipToken: await claimToken(A, 200),
       sourceUpdatedAt: 200,
@@ -619,7 +613,7 @@ describe('stage-1 outputs and completion (reference tests 12–14)', () => {
     clock.advance(5_000);
     const token = await claimToken(A, 300);
     expect(
-      await store.memories.markStage1Succeeded({
+      await store.stage1Jobs.markSucceeded({
         threadId: A,
         ownershipToken: token,
         sourceUpdatedAt: 150, // older than the stored output: the output stays
@@ -654,26 +648,26 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
   const P2 = { leaseSeconds: 3600 };
 
   async function claimPhase2(workerId = 'p2-a') {
-    const result = await store.memories.tryClaimPhase2({ workerId, ...P2 });
+    const result = await store.phase2Lock.tryClaim({ workerId, ...P2 });
     if (result.outcome !== 'claimed') throw new Error(`expected a claim, got ${result.outcome}`);
     return result;
   }
 
   it('15: global consolidation runs again when the watermark advances', async () => {
-    await store.memories.enqueueGlobalConsolidation(100);
+    await store.phase2Lock.enqueue(100);
     const first = await claimPhase2();
     expect(first.inputWatermark).toBe(100);
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: first.ownershipToken,
         completedWatermark: 100,
       }),
     ).toBe(true);
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2-b', ...P2 })).toEqual({
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2-b', ...P2 })).toEqual({
       outcome: 'not-dirty',
     });
-    await store.memories.enqueueGlobalConsolidation(101);
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2-b', ...P2 })).toMatchObject({
+    await store.phase2Lock.enqueue(101);
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2-b', ...P2 })).toMatchObject({
       outcome: 'claimed',
       inputWatermark: 101,
     });
@@ -714,15 +708,15 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
   });
 
   it('19: the global lock allows only one fresh runner', async () => {
-    await store.memories.enqueueGlobalConsolidation(200);
+    await store.phase2Lock.enqueue(200);
     await claimPhase2('p2-a');
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2-b', ...P2 })).toEqual({
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2-b', ...P2 })).toEqual({
       outcome: 'running',
     });
   });
 
   it('20: a stale global lock is taken over', async () => {
-    await store.memories.enqueueGlobalConsolidation(300);
+    await store.phase2Lock.enqueue(300);
     const a = await claimPhase2('p2-a');
     sqlite((db) =>
       db
@@ -733,13 +727,13 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
     expect(b.ownershipToken).not.toBe(a.ownershipToken);
     expect(b.inputWatermark).toBe(300);
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: a.ownershipToken,
         completedWatermark: 300,
       }),
     ).toBe(false);
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: b.ownershipToken,
         completedWatermark: 300,
       }),
@@ -747,21 +741,21 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
   });
 
   it('21: backfilled inputs below the last success still make it dirty', async () => {
-    await store.memories.enqueueGlobalConsolidation(500);
+    await store.phase2Lock.enqueue(500);
     const first = await claimPhase2();
     expect(first.inputWatermark).toBe(500);
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: first.ownershipToken,
         completedWatermark: 500,
       }),
     ).toBe(true);
-    await store.memories.enqueueGlobalConsolidation(400);
+    await store.phase2Lock.enqueue(400);
     expect((await claimPhase2()).inputWatermark).toBeGreaterThan(500);
   });
 
   it('22: the failure fallback updates an unowned running job', async () => {
-    await store.memories.enqueueGlobalConsolidation(100);
+    await store.phase2Lock.enqueue(100);
     const { ownershipToken } = await claimPhase2();
     sqlite((db) =>
       db
@@ -769,32 +763,32 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
         .run('memory_consolidate_global'),
     );
     const failure = { ownershipToken, reason: 'lost', retryDelaySeconds: 3600 };
-    expect(await store.memories.markPhase2Failed(failure)).toBe(false);
-    expect(await store.memories.markPhase2FailedIfUnowned(failure)).toBe(true);
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2-b', ...P2 })).toEqual({
+    expect(await store.phase2Lock.markFailed(failure)).toBe(false);
+    expect(await store.phase2Lock.markFailedIfUnowned(failure)).toBe(true);
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2-b', ...P2 })).toEqual({
       outcome: 'not-dirty',
     });
   });
 
   it('heartbeats, fails with backoff and retries, and stays dirty when inputs arrive mid-run', async () => {
-    await store.memories.enqueueGlobalConsolidation(100);
+    await store.phase2Lock.enqueue(100);
     const first = await claimPhase2();
     clock.advance(3000_000);
     expect(
-      await store.memories.heartbeatPhase2({
+      await store.phase2Lock.heartbeat({
         ownershipToken: first.ownershipToken,
         leaseSeconds: 3600,
       }),
-    ).toBe(true);
+    ).toBe(NOW + 3000 + 3600);
     clock.advance(3000_000); // past the first lease, within the renewed one
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2-b', ...P2 })).toEqual({
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2-b', ...P2 })).toEqual({
       outcome: 'running',
     });
     // An input arrives during the run: the job stays running, and dirty after its success.
-    await store.memories.enqueueGlobalConsolidation(150);
+    await store.phase2Lock.enqueue(150);
     expect((await store.memories.jobCounts()).phase2.status).toBe('running');
     expect(
-      await store.memories.markPhase2Succeeded({
+      await store.phase2Lock.markSucceeded({
         ownershipToken: first.ownershipToken,
         completedWatermark: first.inputWatermark,
       }),
@@ -803,7 +797,7 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
     expect(second.inputWatermark).toBe(150);
 
     expect(
-      await store.memories.markPhase2Failed({
+      await store.phase2Lock.markFailed({
         ownershipToken: second.ownershipToken,
         reason: 'agent failed',
         retryDelaySeconds: 600,
@@ -818,36 +812,33 @@ describe('phase 2 and outputs (reference tests 15–22)', () => {
       retryAt: NOW + 6000 + 600,
       lastError: 'agent failed',
     });
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2-c', ...P2 })).toEqual({
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2-c', ...P2 })).toEqual({
       outcome: 'not-dirty',
     });
     clock.advance(600_000);
     const third = await claimPhase2('p2-c');
     expect(third.inputWatermark).toBe(150);
-    expect(
-      await store.memories.heartbeatPhase2({
-        ownershipToken: second.ownershipToken,
-        leaseSeconds: 3600,
-      }),
-    ).toBe(false);
+    await expect(
+      store.phase2Lock.heartbeat({ ownershipToken: second.ownershipToken, leaseSeconds: 3600 }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
   });
 
   it('an enqueue lifts the backoff and re-arms the retries', async () => {
-    await store.memories.enqueueGlobalConsolidation(100);
+    await store.phase2Lock.enqueue(100);
     for (let i = 0; i < 3; i += 1) {
       const { ownershipToken } = await claimPhase2();
       expect(
-        await store.memories.markPhase2Failed({
+        await store.phase2Lock.markFailed({
           ownershipToken,
           reason: 'x',
           retryDelaySeconds: 0,
         }),
       ).toBe(true);
     }
-    expect(await store.memories.tryClaimPhase2({ workerId: 'p2', ...P2 })).toEqual({
+    expect(await store.phase2Lock.tryClaim({ workerId: 'p2', ...P2 })).toEqual({
       outcome: 'not-dirty',
     });
-    await store.memories.enqueueGlobalConsolidation(100); // older or equal: watermark + 1
+    await store.phase2Lock.enqueue(100); // older or equal: watermark + 1
     expect((await claimPhase2()).inputWatermark).toBe(101);
   });
 });
@@ -873,7 +864,7 @@ describe('status and clearing', () => {
       Array.from({ length: 6 }, (_, i) => claimToken(idOf(i + 1), 100)),
     );
     const fail = (i: number, retryDelaySeconds: number) =>
-      store.memories.markStage1Failed({
+      store.stage1Jobs.markFailed({
         threadId: idOf(i + 1),
         ownershipToken: tokens[i] ?? '',
         reason: 'boom',
@@ -904,7 +895,7 @@ describe('status and clearing', () => {
       outputs: 1,
     });
 
-    const claimed = await store.memories.tryClaimPhase2({ workerId: 'p2', leaseSeconds: 60 });
+    const claimed = await store.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 60 });
     expect(claimed.outcome).toBe('claimed');
     expect((await store.memories.jobCounts()).phase2).toMatchObject({
       status: 'running',
@@ -935,18 +926,18 @@ describe('giving claims back (interrupted work)', () => {
     const t = NOW - 13 * HOUR;
     await addThreads(thread(1, { updatedAt: t }));
     // One failure first: the release must keep the retries it had, not refill or spend them.
-    const [failed] = await store.memories.claimStage1Jobs(startup());
-    await store.memories.markStage1Failed({
+    const [failed] = await store.stage1Jobs.claimEligible(startup());
+    await store.stage1Jobs.markFailed({
       threadId: A,
       ownershipToken: failed?.ownershipToken ?? '',
       reason: 'model error',
       retryDelaySeconds: 0,
     });
-    const [claimed] = await store.memories.claimStage1Jobs(startup({ workerId: 'interrupted' }));
+    const [claimed] = await store.stage1Jobs.claimEligible(startup({ workerId: 'interrupted' }));
     const ownershipToken = claimed?.ownershipToken ?? '';
     expect(jobRow(A)).toMatchObject({ status: 'running', retry_remaining: 2 });
 
-    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken })).toBe(true);
+    expect(await store.stage1Jobs.release({ threadId: A, ownershipToken })).toBe(true);
     expect(jobRow(A)).toMatchObject({
       status: 'pending',
       ownership_token: null,
@@ -959,7 +950,7 @@ describe('giving claims back (interrupted work)', () => {
     expect((await store.memories.jobCounts()).stage1).toMatchObject({ pending: 1, running: 0 });
     // The old token is fenced off: it can neither finish nor release the job again.
     expect(await succeed(A, ownershipToken, t)).toBe(false);
-    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken })).toBe(false);
+    expect(await store.stage1Jobs.release({ threadId: A, ownershipToken })).toBe(false);
     // Claimable at once, by anyone, at the same clock time.
     expect(await claimedIds({ workerId: 'next' })).toEqual([A]);
   });
@@ -967,38 +958,30 @@ describe('giving claims back (interrupted work)', () => {
   it('releases only a running stage-1 job that the token owns', async () => {
     await addThreads(thread(1), thread(2));
     const token = await claimToken(A, 100);
-    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken: 'other' })).toBe(
-      false,
-    );
-    expect(await store.memories.releaseStage1Claim({ threadId: B, ownershipToken: token })).toBe(
-      false,
-    );
+    expect(await store.stage1Jobs.release({ threadId: A, ownershipToken: 'other' })).toBe(false);
+    expect(await store.stage1Jobs.release({ threadId: B, ownershipToken: token })).toBe(false);
     expect(await succeed(A, token, 100)).toBe(true);
-    expect(await store.memories.releaseStage1Claim({ threadId: A, ownershipToken: token })).toBe(
-      false,
-    );
+    expect(await store.stage1Jobs.release({ threadId: A, ownershipToken: token })).toBe(false);
     expect(jobRow(A)?.status).toBe('done');
     // A lease taken over by another worker cannot be released by the first one.
     const stale = await claimToken(B, 100, 'crashed');
     clock.advance(3600_000);
     const fresh = await claimToken(B, 100, 'next');
-    expect(await store.memories.releaseStage1Claim({ threadId: B, ownershipToken: stale })).toBe(
-      false,
-    );
+    expect(await store.stage1Jobs.release({ threadId: B, ownershipToken: stale })).toBe(false);
     expect(jobRow(B)).toMatchObject({ status: 'running', ownership_token: fresh });
     await expect(
-      store.memories.releaseStage1Claim({ threadId: A, ownershipToken: '' }),
+      store.stage1Jobs.release({ threadId: A, ownershipToken: '' }),
     ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
   });
 
   it('releases the phase-2 lock still dirty, without a retry, a backoff or an error', async () => {
-    await store.memories.enqueueGlobalConsolidation(100);
-    const claim = await store.memories.tryClaimPhase2({ workerId: 'p2-a', leaseSeconds: 3600 });
+    await store.phase2Lock.enqueue(100);
+    const claim = await store.phase2Lock.tryClaim({ workerId: 'p2-a', leaseSeconds: 3600 });
     if (claim.outcome !== 'claimed') throw new Error(`expected a claim, got ${claim.outcome}`);
     const { ownershipToken } = claim;
 
-    expect(await store.memories.releasePhase2({ ownershipToken: 'other' })).toBe(false);
-    expect(await store.memories.releasePhase2({ ownershipToken })).toBe(true);
+    expect(await store.phase2Lock.release({ ownershipToken: 'other' })).toBe(false);
+    expect(await store.phase2Lock.release({ ownershipToken })).toBe(true);
     expect((await store.memories.jobCounts()).phase2).toEqual({
       status: 'pending',
       dirty: true,
@@ -1007,21 +990,19 @@ describe('giving claims back (interrupted work)', () => {
       retryAt: null,
       lastError: null,
     });
-    expect(await store.memories.releasePhase2({ ownershipToken })).toBe(false);
-    expect(
-      await store.memories.markPhase2Succeeded({ ownershipToken, completedWatermark: 100 }),
-    ).toBe(false);
-    expect(await store.memories.heartbeatPhase2({ ownershipToken, leaseSeconds: 3600 })).toBe(
+    expect(await store.phase2Lock.release({ ownershipToken })).toBe(false);
+    expect(await store.phase2Lock.markSucceeded({ ownershipToken, completedWatermark: 100 })).toBe(
       false,
     );
+    await expect(
+      store.phase2Lock.heartbeat({ ownershipToken, leaseSeconds: 3600 }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
     // Released three times in a row: no retry was used, the next claim still gets the lock.
     for (let i = 0; i < 3; i += 1) {
-      const again = await store.memories.tryClaimPhase2({ workerId: 'p2-b', leaseSeconds: 3600 });
+      const again = await store.phase2Lock.tryClaim({ workerId: 'p2-b', leaseSeconds: 3600 });
       if (again.outcome !== 'claimed') throw new Error(`expected a claim, got ${again.outcome}`);
       expect(again.inputWatermark).toBe(100);
-      expect(await store.memories.releasePhase2({ ownershipToken: again.ownershipToken })).toBe(
-        true,
-      );
+      expect(await store.phase2Lock.release({ ownershipToken: again.ownershipToken })).toBe(true);
     }
     expect(
       sqlite(
