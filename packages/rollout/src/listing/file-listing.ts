@@ -195,8 +195,9 @@ interface Tree {
  * The files are found by the package's one rollout walker (`walkRollouts`: regular files only, no
  * symbolic link followed; with `archived` and a cap smaller than the folder, the newest names are
  * the ones looked at). A missing folder gives an empty page. A file or folder that cannot be read
- * is skipped; the page never fails for it. Throws {@link InvalidArgumentError} for a bad cursor, page size or scan
- * limit, and `RolloutFileError` (`ROLLOUT_UNREADABLE`) when the folder itself cannot be listed.
+ * is skipped; the page never fails for it. Throws {@link InvalidArgumentError} for a bad cursor,
+ * page size or scan limit, and `RolloutFileError` (`ROLLOUT_UNREADABLE`) when the folder itself
+ * cannot be listed.
  *
  * @example
  * ```ts
