@@ -5,7 +5,7 @@ import {
   type AgentStateError,
   ErrorCode,
   type Logger,
-  type StateStore,
+  type AgentStateStore,
   isAgentStateError,
   isThreadId,
   noopLogger,
@@ -42,7 +42,7 @@ export interface FindRolloutFileOptions {
    * as asked) is taken when it is a regular file inside that folder of this home; a stale one is
    * logged and the folder is searched instead.
    */
-  store?: Pick<StateStore, 'threads'> | null | undefined;
+  store?: Pick<AgentStateStore, 'threads'> | null | undefined;
   /** Where stale store paths and refused symbolic links are reported (default: nowhere). */
   logger?: Logger | undefined;
 }
@@ -137,7 +137,7 @@ export async function findRolloutCandidate(options: {
   /** A normalized (lowercase) thread id. */
   threadId: string;
   archived: boolean;
-  store?: Pick<StateStore, 'threads'> | null | undefined;
+  store?: Pick<AgentStateStore, 'threads'> | null | undefined;
   logger: Logger;
 }): Promise<{ path: string; confined: boolean } | undefined> {
   const { home, threadId, archived, store, logger } = options;
