@@ -3,6 +3,7 @@ import { lstat } from 'node:fs/promises';
 import {
   DEFAULT_APPROVAL_MODE,
   DEFAULT_SANDBOX_POLICY,
+  ErrorCode,
   type Logger,
   type AgentStateStore,
   type ThreadAnchor,
@@ -299,7 +300,7 @@ async function reindexFromHome(
     });
   } catch (error) {
     // A folder that cannot be listed: the row is left as it is, the listing goes on.
-    if (isAgentStateError(error) && error.code === ErrorCode.RolloutUnreadable) return undefined;
+    if (toAgentStateError(error).code === ErrorCode.RolloutUnreadable) return undefined;
     throw error;
   }
   if (path === undefined) return undefined;

@@ -6,9 +6,9 @@ import {
   ErrorCode,
   type Logger,
   type AgentStateStore,
-  isAgentStateError,
   isThreadId,
   noopLogger,
+  toAgentStateError,
 } from '@agent-state/state';
 
 import { isMissingError } from '../fs/errno.js';
@@ -110,8 +110,9 @@ async function findInFolders(
       if (found?.confined) return found.path;
     } catch (error) {
       // Look in the other folder before saying the search could not be completed.
-      if (!isAgentStateError(error) || error.code !== ErrorCode.RolloutUnreadable) throw error;
-      unreadable ??= error;
+      const failure = toAgentStateError(error);
+      if (failure.code !== ErrorCode.RolloutUnreadable) throw error;
+      unreadable ??= failure;
     }
   }
   if (unreadable !== undefined) throw unreadable;
