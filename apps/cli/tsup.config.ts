@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 import { defineConfig } from 'tsup';
 
 // Everything the executable needs except the native SQLite binding is bundled into it: loading
@@ -20,10 +22,11 @@ export default defineConfig([
   },
   {
     // The executable, ESM only, no declarations, with the backfill's extraction worker beside it
-    // (the bundled worker pool starts `./extract-worker.js` next to itself).
+    // (the bundled worker pool starts `./extract-worker.js` next to itself), taken from the
+    // rollout package's `./extract-worker` export.
     entry: {
       bin: 'src/bin.ts',
-      'extract-worker': '../../packages/rollout/dist/extract-worker.js',
+      'extract-worker': fileURLToPath(import.meta.resolve('@agent-state/rollout/extract-worker')),
     },
     format: ['esm'],
     dts: false,

@@ -111,7 +111,9 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
     // What a release that did not read `.jsonl.zst` left: 4 threads and a completed backfill.
     const store = await openStateStore({ home });
     try {
-      const plain = collectRollouts(home).files.filter((f) => !isCompressedRolloutPath(f.path));
+      const plain = (await collectRollouts(home)).files.filter(
+        (f) => !isCompressedRolloutPath(f.path),
+      );
       const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 });
       if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
       await store.threads.upsertMany(

@@ -6,8 +6,9 @@
 // compressed rollouts are decoded by the `fzstd` fallback.
 //
 // rollout.bench.ts builds it with the package and runs
-// `node bench/dist/backfill-child.js <store-home> <rollout-home>`;
-// from the sources: `node --import tsx bench/backfill-child.ts <store-home> <rollout-home>`.
+// `node bench/dist/backfill-child.js <store-home> <rollout-home>`: built, because the backfill's
+// worker threads start the compiled `extract-worker.js` beside the pool (there is none beside the
+// TypeScript sources).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';

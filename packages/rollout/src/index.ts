@@ -157,7 +157,6 @@ export {
   normalizeThreadName,
   readThreadNames,
 } from './archive/session-index.js';
-export { type LocateThreadRolloutOptions, locateThreadRollout } from './archive/locate-rollout.js';
 export { formatThreadCursor, parseThreadCursor } from './listing/thread-cursor.js';
 export {
   HEAD_RECORD_LIMIT,
@@ -173,7 +172,7 @@ export {
   type ThreadFilesPage,
   listThreadFiles,
 } from './listing/file-listing.js';
-export { type FindRolloutFileOptions, findRolloutFileById } from './listing/find-rollout-file.js';
+export { type FindRolloutFileOptions, findRolloutFileById } from './paths/find-rollout-file.js';
 export {
   type EventPersistenceMode,
   PERSISTED_EXEC_AGGREGATED_OUTPUT_MAX_BYTES,

@@ -18,6 +18,7 @@ export {
   runWorkers,
   workerMain,
 } from './workers.js';
+export { spawnTypeScriptWorker } from './typescript-worker.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
 export { findUndocumentedExports, listPublicExports } from './api-docs.js';
 export { type GenerateCorpusOptions, type GeneratedCorpus, generateCorpus } from './corpus.js';

@@ -45,7 +45,7 @@ export async function runDemo(options: RunDemoOptions): Promise<ExitCode> {
   const { io } = options;
   const colors = colorsFor(io.stdout, io.env);
   const home = prepareHome(options.home);
-  const sessions = copyBundledSessions(home);
+  const sessions = await copyBundledSessions(home);
   const title = (step: number, text: string) =>
     writeLines(io.stdout, ['', colors.bold(colors.cyan(`${step}. ${text}`))]);
   const failures: string[] = [];
@@ -136,12 +136,12 @@ function prepareHome(requested: string | undefined): string {
 }
 
 /** Copies the bundled sessions into `home`; returns how many rollouts it copied. */
-function copyBundledSessions(home: string): number {
+async function copyBundledSessions(home: string): Promise<number> {
   const bundle = findBundle();
   for (const entry of DEMO_ENTRIES) {
     cpSync(join(bundle, entry), join(home, entry), { recursive: true });
   }
-  return collectRollouts(home).files.length;
+  return (await collectRollouts(home)).files.length;
 }
 
 /** The bundled sessions: `demo-home/` at the package root, whether running from src or dist. */

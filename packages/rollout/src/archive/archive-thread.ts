@@ -15,6 +15,7 @@ import {
 import { RolloutFileError, unreadableRollout } from '../errors.js';
 import { isMissingError } from '../fs/errno.js';
 import { isStrictlyInside } from '../fs/is-inside.js';
+import { findRolloutCandidate } from '../paths/find-rollout-file.js';
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   ROLLOUT_PREFIX,
@@ -24,7 +25,6 @@ import {
   rolloutDateParts,
 } from '../paths/rollout-paths.js';
 import { ArchiveRefusedError } from './archive-errors.js';
-import { findRolloutCandidate } from './locate-rollout.js';
 import {
   existsNoFollow,
   makeFolder,
@@ -79,7 +79,7 @@ export interface ArchiveMove {
 
 /**
  * Archives a thread as Codex's `thread/archive` does: finds its rollout (the `rolloutPath`
- * option, else as `locateThreadRollout` does: the store's active path, else a search of
+ * option, else as `findRolloutFileById` does: the store's active path, else a search of
  * `sessions/` for `rollout-*-<id>.jsonl`), checks that its real path (symlinks resolved) is
  * inside `<home>/sessions` and that its name ends with `-<id>.jsonl`, then moves it to
  * `<home>/archived_sessions/<same name>` (flat) and, with a store, marks the row archived at

@@ -5,10 +5,10 @@ import { ManualClock, type ThreadMetadata, openStateStore } from '@agent-state/s
 import { forkScript, generateCorpus, runWorkers, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { BackfillWorkerArgs } from './backfill.worker.js';
+import type { BackfillWorkerArgs } from '../../test/backfill.worker.js';
 import { runBackfill } from './run-backfill.js';
 
-const WORKER = fileURLToPath(new URL('./backfill.worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../test/backfill.worker.ts', import.meta.url));
 const COUNT = 600;
 const SEED = 21;
 const temp = tempDirs();

@@ -43,9 +43,9 @@ function homeWithLinksOut(): { home: string; regular: string[]; outside: string 
 }
 
 describe('collectRollouts', () => {
-  it('collects regular files only, as Codex does: no link to a file or folder is followed', () => {
+  it('collects regular files only, as Codex does: no link to a file or folder is followed', async () => {
     const { home, regular } = homeWithLinksOut();
-    const { files, problems } = collectRollouts(home);
+    const { files, problems } = await collectRollouts(home);
     expect(files.map((f) => f.path).sort()).toEqual(regular);
     expect(problems).toEqual([]);
   });

@@ -1,21 +1,12 @@
-import { type Dirent, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { describeErrno, errnoCode } from '../fs/errno.js';
-import {
-  ARCHIVED_SESSIONS_SUBDIR,
-  SESSIONS_SUBDIR,
-  isRolloutFileName,
-  rolloutWatermark,
-  withoutMaterializing,
-} from '../paths/rollout-paths.js';
+import { rolloutWatermark } from '../paths/rollout-paths.js';
+import { walkRollouts } from '../paths/rollout-walker.js';
 
 /**
  * A rollout file found under a home.
  *
  * @example
  * ```ts
- * const { files } = collectRollouts(home);
+ * const { files } = await collectRollouts(home);
  * for (const file of files) console.log(file.watermark, file.archived);
  * ```
  */
@@ -32,7 +23,7 @@ export interface CollectedRollout {
  *
  * @example
  * ```ts
- * for (const problem of collectRollouts(home).problems) console.warn(problem.path, problem.message);
+ * for (const problem of (await collectRollouts(home)).problems) console.warn(problem.path, problem.message);
  * ```
  */
 export interface CollectProblem {
@@ -43,47 +34,37 @@ export interface CollectProblem {
 
 /**
  * Finds every rollout (`rollout-*.jsonl`, and `rollout-*.jsonl.zst` compressed by Codex) under
- * `sessions/` and `archived_sessions/` of a home (missing folders are fine), sorted by watermark.
- * A thread present under both names (Codex materializing it) is collected once, as its plain
- * file. As Codex's `collect_rollout_paths`, only regular files are collected and only real
- * folders are entered: a symbolic link (to a file or a folder) is ignored, so nothing outside the
- * home is read or recorded as a thread's path, and a link loop cannot trap the walk. Unreadable
- * folders are reported, not fatal.
+ * `sessions/` and `archived_sessions/` of a home, at any depth (missing folders are fine), sorted
+ * by watermark: the rollout walker (`walkRollouts`, depth `any`), as Codex's
+ * `collect_rollout_paths`. A thread present under both names (Codex materializing it) is collected
+ * once, as its plain file. Only regular files are collected and only real folders are entered: a
+ * symbolic link (to a file or a folder) is ignored, so nothing outside the home is read or
+ * recorded as a thread's path, and a link loop cannot trap the walk. Folders that cannot be
+ * listed are reported in `problems`, not fatal.
  *
  * @example
  * ```ts
- * const { files, problems } = collectRollouts('/home/me/.codex');
+ * const { files, problems } = await collectRollouts('/home/me/.codex');
  * ```
  */
-export function collectRollouts(home: string): {
+export async function collectRollouts(home: string): Promise<{
   files: CollectedRollout[];
   problems: CollectProblem[];
-} {
+}> {
   const files: CollectedRollout[] = [];
   const problems: CollectProblem[] = [];
-  for (const [subdir, archived] of [
-    [SESSIONS_SUBDIR, false],
-    [ARCHIVED_SESSIONS_SUBDIR, true],
-  ] as const) {
-    const stack = [join(home, subdir)];
-    for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
-      let entries: Dirent[];
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT' && dir === join(home, subdir)) continue;
-        problems.push({ path: dir, message: `cannot list the folder: ${describeErrno(error)}` });
-        continue;
-      }
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) stack.push(path);
-        else if (entry.isFile() && isRolloutFileName(entry.name)) {
-          files.push({ path, watermark: rolloutWatermark(home, path), archived });
-        }
-      }
-    }
+  const walk = walkRollouts({
+    home,
+    depth: 'any',
+    onUnreadable: (folder) => problems.push({ path: folder.path, message: folder.message }),
+  });
+  for await (const file of walk) {
+    files.push({
+      path: file.path,
+      watermark: rolloutWatermark(home, file.path),
+      archived: file.archived,
+    });
   }
   files.sort((a, b) => (a.watermark < b.watermark ? -1 : a.watermark > b.watermark ? 1 : 0));
-  return { files: withoutMaterializing(files), problems };
+  return { files, problems };
 }

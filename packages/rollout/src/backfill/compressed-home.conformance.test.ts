@@ -126,7 +126,7 @@ describe('a lived-in Codex 0.169 home (compressed rollouts, a fork by reference,
   it('backfills all 17 threads with every seed-era column equal to Codex’s own backfill', async () => {
     const home = copyCodexHome(version, temp.make('lived-in'));
     const expected = expectedRows(version);
-    expect(collectRollouts(home).files).toHaveLength(17);
+    expect((await collectRollouts(home)).files).toHaveLength(17);
     const store = await open(home);
     const result = await runBackfill({ store, workers: 0 });
     expect(result).toMatchObject({ outcome: 'complete', scanned: 17, upserted: 17, failed: 0 });
@@ -180,7 +180,9 @@ describe('a lived-in Codex 0.169 home (compressed rollouts, a fork by reference,
     const expected = expectedRows(version);
     const store = await open(home);
     // What the previous release did: a generation-1 backfill of the plain rollouts.
-    const plain = collectRollouts(home).files.filter((f) => !isCompressedRolloutPath(f.path));
+    const plain = (await collectRollouts(home)).files.filter(
+      (f) => !isCompressedRolloutPath(f.path),
+    );
     expect(plain).toHaveLength(4);
     const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 });
     if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
@@ -222,7 +224,9 @@ describe('a lived-in Codex 0.169 home (compressed rollouts, a fork by reference,
   it('a catch-up killed half-way is resumed with what is still missing', async () => {
     const home = copyCodexHome(version, temp.make('lived-in'));
     const store = await open(home);
-    const plain = collectRollouts(home).files.filter((f) => !isCompressedRolloutPath(f.path));
+    const plain = (await collectRollouts(home)).files.filter(
+      (f) => !isCompressedRolloutPath(f.path),
+    );
     const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 });
     if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
     await store.threads.upsertMany(

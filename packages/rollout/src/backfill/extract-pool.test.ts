@@ -7,17 +7,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { RolloutFileError } from '../errors.js';
 import { ExtractPool } from './extract-pool.js';
-import type * as SpawnExtractWorker from './spawn-extract-worker.js';
 
-// The pool starts extract-crash.worker.ts instead of the real worker: the same extraction, but it
-// dies on rollouts under a folder named crash-throws, crash-exits or crash-oom.
+// The pool starts test/extract-crash.worker.ts instead of the real worker: the same extraction,
+// but it dies on rollouts under a folder named crash-throws, crash-exits or crash-oom.
 const worker = vi.hoisted(() => ({ failAtStartup: false }));
-vi.mock('./spawn-extract-worker.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof SpawnExtractWorker>();
+vi.mock('./spawn-extract-worker.js', async () => {
+  const { spawnTypeScriptWorker } = await import('@agent-state/test-utils');
   return {
-    ...actual,
     spawnExtractWorker: () =>
-      actual.spawnWorkerModule(new URL('./extract-crash.worker.ts', import.meta.url), {
+      spawnTypeScriptWorker(new URL('../../test/extract-crash.worker.ts', import.meta.url), {
         workerData: { failAtStartup: worker.failAtStartup },
         // Small enough for crash-oom to exhaust quickly, large enough for tsx and the extraction.
         resourceLimits: { maxOldGenerationSizeMb: 64 },

@@ -1,5 +1,5 @@
-import type * as Fs from 'node:fs';
 import { mkdirSync } from 'node:fs';
+import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ErrorCode, openStateStore } from '@agent-state/state';
@@ -9,17 +9,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BackfillProgress, runBackfill } from './run-backfill.js';
 
 // Running as root ignores permissions: a folder named `locked` cannot be listed, by injection.
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof Fs>();
-  const readdirSync = ((path: Fs.PathLike, ...rest: unknown[]) => {
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof FsPromises>();
+  const readdir = (async (path: string, ...rest: unknown[]) => {
     if (path.toString().endsWith('locked')) {
       throw Object.assign(new Error(`EACCES: permission denied, scandir '${path.toString()}'`), {
         code: 'EACCES',
       });
     }
-    return (actual.readdirSync as (...args: unknown[]) => unknown)(path, ...rest);
-  }) as typeof actual.readdirSync;
-  return { ...actual, readdirSync, default: { ...actual, readdirSync } };
+    return (actual.readdir as (...args: unknown[]) => Promise<unknown>)(path, ...rest);
+  }) as typeof actual.readdir;
+  return { ...actual, readdir, default: { ...actual, readdir } };
 });
 
 const temp = tempDirs();

@@ -7,17 +7,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type * as ExtractPoolModule from './extract-pool.js';
 import { runBackfill } from './run-backfill.js';
-import type * as SpawnExtractWorker from './spawn-extract-worker.js';
 
-// The backfill's workers run extract-crash.worker.ts: the real extraction, except that a worker
-// runs out of memory (a real ERR_WORKER_OUT_OF_MEMORY, under a small heap limit) on any rollout
-// under a folder named crash-oom, as on a rollout with one gigantic line.
-vi.mock('./spawn-extract-worker.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof SpawnExtractWorker>();
+// The backfill's workers run test/extract-crash.worker.ts: the real extraction, except that a
+// worker runs out of memory (a real ERR_WORKER_OUT_OF_MEMORY, under a small heap limit) on any
+// rollout under a folder named crash-oom, as on a rollout with one gigantic line.
+vi.mock('./spawn-extract-worker.js', async () => {
+  const { spawnTypeScriptWorker } = await import('@agent-state/test-utils');
   return {
-    ...actual,
     spawnExtractWorker: () =>
-      actual.spawnWorkerModule(new URL('./extract-crash.worker.ts', import.meta.url), {
+      spawnTypeScriptWorker(new URL('../../test/extract-crash.worker.ts', import.meta.url), {
         resourceLimits: { maxOldGenerationSizeMb: 64 },
       }),
   };

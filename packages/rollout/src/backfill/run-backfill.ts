@@ -277,7 +277,7 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
       files: todo,
     } = catchUp
       ? await findUnindexedRollouts({ store, home })
-      : collectAfter(home, from.lastWatermark);
+      : await collectAfter(home, from.lastWatermark);
     if (catchUp) result.caughtUpFrom = from.generation;
     for (const problem of problems) {
       result.failed += 1;
@@ -397,11 +397,11 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
 }
 
 /** The rollouts of a home after the watermark (all of them for `null`), and how many there are. */
-function collectAfter(
+async function collectAfter(
   home: string,
   watermark: string | null,
-): { files: CollectedRollout[]; total: number; problems: CollectProblem[] } {
-  const { files, problems } = collectRollouts(home);
+): Promise<{ files: CollectedRollout[]; total: number; problems: CollectProblem[] }> {
+  const { files, problems } = await collectRollouts(home);
   return {
     files: watermark === null ? files : files.filter((file) => file.watermark > watermark),
     total: files.length,

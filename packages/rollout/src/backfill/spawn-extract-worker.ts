@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
- * Starts the rollout extraction worker: the compiled `extract-worker.js` next to this module in
- * the built package; when running from TypeScript sources (tests), `extract-worker.ts` through
- * tsx.
+ * Starts the rollout extraction worker: the compiled `extract-worker.js` beside the module that
+ * holds this code, as the package builds it (`dist/extract-worker.js`, also exported as
+ * `@agent-state/rollout/extract-worker`) and as a bundler that bundles the package must place it
+ * (beside the chunk holding the pool; see the CLI's tsup config). The package's own tests, which
+ * run from the TypeScript sources, start `extract-worker.ts` through their setup instead.
  *
  * @example
  * ```ts
@@ -14,32 +13,6 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * worker.on('message', onMessage);
  * ```
  */
-export function spawnExtractWorker(): Worker {
-  const here = import.meta.url;
-  return spawnWorkerModule(
-    new URL(here.endsWith('.ts') ? './extract-worker.ts' : './extract-worker.js', here),
-  );
-}
-
-/**
- * Starts a worker thread running the module at `script`; a `.ts` module is loaded through tsx
- * (a development dependency, there only when running from sources).
- *
- * @example
- * ```ts
- * const worker = spawnWorkerModule(new URL('./extract-worker.ts', import.meta.url), {
- *   resourceLimits: { maxOldGenerationSizeMb: 64 },
- * });
- * ```
- */
-export function spawnWorkerModule(script: URL, options: WorkerOptions = {}): Worker {
-  if (!script.pathname.endsWith('.ts')) return new Worker(script, options);
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(
-    join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs'),
-  ).href;
-  return new Worker(
-    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })`,
-    { ...options, eval: true },
-  );
+export function spawnExtractWorker(options: WorkerOptions = {}): Worker {
+  return new Worker(new URL('./extract-worker.js', import.meta.url), options);
 }

@@ -61,7 +61,7 @@ export async function findUnindexedRollouts(options: {
   home?: string | undefined;
 }): Promise<UnindexedRollouts> {
   const { store } = options;
-  const { files, problems } = collectRollouts(options.home ?? store.home);
+  const { files, problems } = await collectRollouts(options.home ?? store.home);
   const indexed = await store.threads.rolloutPaths();
   const unindexed = files.filter(
     (file) => !indexed.has(file.path) && !indexed.has(otherName(file.path)),

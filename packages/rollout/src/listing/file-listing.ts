@@ -1,9 +1,7 @@
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
-  ErrorCode,
   InvalidArgumentError,
   type ThreadAnchor,
   type ThreadSortKey,
@@ -11,20 +9,13 @@ import {
   sourceMatchesKinds,
 } from '@agent-state/state';
 
-import { RolloutFileError } from '../errors.js';
 import { parseRolloutTimestamp } from '../extract/timestamps.js';
+import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR } from '../paths/rollout-paths.js';
 import {
-  MAX_MONTH_OR_DAY_FOLDER,
-  MAX_YEAR_FOLDER,
-  dateFolderNames,
-} from '../paths/date-folders.js';
-import {
-  ARCHIVED_SESSIONS_SUBDIR,
-  SESSIONS_SUBDIR,
-  isRolloutFileName,
-  parseRolloutFileName,
-  withoutMaterializing,
-} from '../paths/rollout-paths.js';
+  type UnreadableFolder,
+  type WalkedRollout,
+  walkRollouts,
+} from '../paths/rollout-walker.js';
 import { type HeadSummary, readHeadSummary } from './head-summary.js';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
 
@@ -178,6 +169,14 @@ interface Scan {
   scanned: number;
 }
 
+/** The folder listed and the count of files looked at. */
+interface Tree {
+  readonly home: string;
+  /** `<home>/sessions` or `<home>/archived_sessions`. */
+  readonly root: string;
+  readonly scan: Scan;
+}
+
 /**
  * Lists threads by walking rollout files, as Codex does while its state DB is missing or not yet
  * backfilled (`get_threads` / `get_threads_in_root`), newest first in `(time, id)` order:
@@ -193,9 +192,12 @@ interface Scan {
  *   threads may follow (the page is full and another file was seen, or the scan hit
  *   `maxScanFiles`).
  *
- * A missing folder gives an empty page. A file or folder that cannot be read is skipped; the page
- * never fails for it. Throws {@link InvalidArgumentError} for a bad cursor, page size or scan
- * limit, and `RolloutFileError` (`ROLLOUT_UNREADABLE`) when the folder itself cannot be listed.
+ * The files are found by the package's one rollout walker (`walkRollouts`: regular files only, no
+ * symbolic link followed; with `archived` and a cap smaller than the folder, the newest names are
+ * the ones looked at). A missing folder gives an empty page. A file or folder that cannot be read
+ * is skipped; the page never fails for it. Throws {@link InvalidArgumentError} for a bad cursor,
+ * page size or scan limit, and `RolloutFileError` (`ROLLOUT_UNREADABLE`) when the folder itself
+ * cannot be listed.
  *
  * @example
  * ```ts
@@ -229,9 +231,11 @@ export async function listThreadFiles(options: ListThreadFilesOptions): Promise<
       ? null
       : parseThreadCursor(options.cursor);
   const archived = options.archived ?? false;
-  const root = join(options.home, archived ? ARCHIVED_SESSIONS_SUBDIR : SESSIONS_SUBDIR);
-  const rootEntries = await readRoot(root);
-  if (rootEntries === undefined) return emptyPage();
+  const tree: Tree = {
+    home: options.home,
+    root: join(options.home, archived ? ARCHIVED_SESSIONS_SUBDIR : SESSIONS_SUBDIR),
+    scan,
+  };
 
   const page: PageBuilder = {
     items: [],
@@ -243,11 +247,9 @@ export async function listThreadFiles(options: ListThreadFilesOptions): Promise<
   };
 
   if (!archived && options.sortKey === 'created') {
-    await walkNestedByCreated(root, rootEntries, scan, page);
+    await walkNestedByCreated(tree, page);
   } else {
-    const candidates = archived
-      ? collectFlat(root, rootEntries, scan)
-      : await collectNested(root, rootEntries, scan);
+    const candidates = archived ? await collectFlat(tree) : await collectNested(tree);
     const byUpdated = options.sortKey === 'updated';
     if (byUpdated) await fillMtimes(candidates);
     const key = (c: Candidate) => (byUpdated ? (c.mtime ?? 0) : c.createdAt);
@@ -304,13 +306,9 @@ async function tryPush(
  * `sessions/` by creation time: visits files newest first and stops as soon as the page is full
  * and one more file was seen (that file counts as scanned), or at the scan cap.
  */
-async function walkNestedByCreated(
-  root: string,
-  rootEntries: Dirent[],
-  scan: Scan,
-  page: PageBuilder,
-): Promise<void> {
-  for await (const candidate of nestedRolloutFiles(root, rootEntries, scan)) {
+async function walkNestedByCreated(tree: Tree, page: PageBuilder): Promise<void> {
+  const { scan } = tree;
+  for await (const candidate of nestedRolloutFiles(tree)) {
     if (scan.scanned >= scan.max && page.items.length >= page.pageSize) {
       page.more = true;
       return;
@@ -324,103 +322,66 @@ async function walkNestedByCreated(
   }
 }
 
-async function collectNested(
-  root: string,
-  rootEntries: Dirent[],
-  scan: Scan,
-): Promise<Candidate[]> {
+async function collectNested(tree: Tree): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
-  for await (const candidate of nestedRolloutFiles(root, rootEntries, scan)) {
+  for await (const candidate of nestedRolloutFiles(tree)) candidates.push(candidate);
+  return candidates;
+}
+
+/**
+ * The rollout files of `sessions/YYYY/MM/DD/` in the walker's order (newest folder first and,
+ * within a day, by `(file-name time, id)` descending). Counts each file in `scan.scanned` before
+ * yielding it and ends once the count passes the cap; no folder is listed once it is reached.
+ */
+async function* nestedRolloutFiles(tree: Tree): AsyncGenerator<Candidate> {
+  const { scan } = tree;
+  for await (const file of walk(tree, false, () => scan.scanned < scan.max)) {
+    const candidate = toCandidate(file);
+    if (!candidate) continue;
+    scan.scanned += 1;
+    if (scan.scanned > scan.max) return;
+    yield candidate;
+  }
+}
+
+/** The rollout files of the flat `archived_sessions/`, newest first, up to the cap. */
+async function collectFlat(tree: Tree): Promise<Candidate[]> {
+  const { scan } = tree;
+  const candidates: Candidate[] = [];
+  for await (const file of walk(tree, true)) {
+    if (scan.scanned >= scan.max) break;
+    const candidate = toCandidate(file);
+    if (!candidate) continue;
+    scan.scanned += 1;
     candidates.push(candidate);
   }
   return candidates;
 }
 
 /**
- * The rollout files of `sessions/YYYY/MM/DD/`, newest folder first and, within a day, by
- * `(file-name time, id)` descending. Counts each file in `scan.scanned` before yielding it and
- * ends once the count passes the cap (checked before each folder too).
+ * The walk of one tree in Codex's layout. A sub-folder that cannot be listed is skipped; the root
+ * itself is reported (`RolloutFileError`, `ROLLOUT_UNREADABLE`).
  */
-async function* nestedRolloutFiles(
-  root: string,
-  rootEntries: Dirent[],
-  scan: Scan,
-): AsyncGenerator<Candidate> {
-  for (const year of subfolders(root, rootEntries, MAX_YEAR_FOLDER)) {
-    if (scan.scanned >= scan.max) return;
-    for (const month of subfolders(year, await readDirOrEmpty(year), MAX_MONTH_OR_DAY_FOLDER)) {
-      if (scan.scanned >= scan.max) return;
-      for (const day of subfolders(month, await readDirOrEmpty(month), MAX_MONTH_OR_DAY_FOLDER)) {
-        if (scan.scanned >= scan.max) return;
-        const files = rolloutFiles(day, await readDirOrEmpty(day));
-        files.sort((a, b) => b.createdAt - a.createdAt || compareIdsDesc(a.id, b.id));
-        for (const file of files) {
-          scan.scanned += 1;
-          if (scan.scanned > scan.max) return;
-          yield file;
-        }
-      }
-    }
-  }
+function walk(
+  tree: Tree,
+  archived: boolean,
+  keepGoing?: () => boolean,
+): AsyncGenerator<WalkedRollout, void, undefined> {
+  return walkRollouts({
+    home: tree.home,
+    archived,
+    keepGoing,
+    onUnreadable: (folder: UnreadableFolder) => {
+      if (folder.path === tree.root) throw folder.error;
+    },
+  });
 }
 
-/** The rollout files of the flat `archived_sessions/`, in directory order, up to the cap. */
-function collectFlat(root: string, entries: Dirent[], scan: Scan): Candidate[] {
-  const candidates: Candidate[] = [];
-  for (const entry of entries) {
-    if (scan.scanned >= scan.max) break;
-    const [candidate] = rolloutFiles(root, [entry]);
-    if (!candidate) continue;
-    scan.scanned += 1;
-    if (scan.scanned > scan.max) break;
-    candidates.push(candidate);
-  }
-  return withoutMaterializing(candidates);
-}
-
-/**
- * Regular files named `rollout-<time>-<uuid>.jsonl` (or `.jsonl.zst`) whose name parses; a thread
- * under both names (Codex materializing it) is its plain file.
- */
-function rolloutFiles(dir: string, entries: Dirent[]): Candidate[] {
-  const files: Candidate[] = [];
-  for (const entry of entries) {
-    if (!entry.isFile() || !isRolloutFileName(entry.name)) continue;
-    const parsed = parseRolloutFileName(entry.name);
-    if (!parsed) continue;
-    files.push({ path: join(dir, entry.name), createdAt: parsed.createdAt, id: parsed.id });
-  }
-  return withoutMaterializing(files);
-}
-
-/** The date folders of `dir` (see {@link dateFolderNames}), as paths, largest first. */
-function subfolders(dir: string, entries: Dirent[], max: number): string[] {
-  return dateFolderNames(entries, max).map((name) => join(dir, name));
-}
-
-/** The root's entries; `undefined` when it does not exist. Other errors are reported. */
-async function readRoot(root: string): Promise<Dirent[] | undefined> {
-  try {
-    return await readdir(root, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new RolloutFileError(
-      ErrorCode.RolloutUnreadable,
-      root,
-      `cannot list the folder: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
-/** A sub-folder's entries; one that cannot be read (vanished, no permission) holds nothing. */
-async function readDirOrEmpty(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
+/** A rollout whose name parses, as a candidate; `undefined` for any other name. */
+function toCandidate(file: WalkedRollout): Candidate | undefined {
+  return file.parsed
+    ? { path: file.path, createdAt: file.parsed.createdAt, id: file.parsed.id }
+    : undefined;
 }
 
 /** Unix seconds of 0000-01-01 and 9999-12-31T23:59:59Z: the times a cursor can carry. */
@@ -535,14 +496,4 @@ function positiveInteger(value: number, argument: string): number {
     throw new InvalidArgumentError(argument, `expected a positive integer, got ${String(value)}`);
   }
   return value;
-}
-
-function emptyPage(): ThreadFilesPage {
-  return {
-    items: [],
-    nextCursor: null,
-    nextAnchor: null,
-    numScannedFiles: 0,
-    reachedScanCap: false,
-  };
 }

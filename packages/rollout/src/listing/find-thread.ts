@@ -10,7 +10,7 @@ import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import { writeIndexed } from '../indexer/index-rollouts.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
-import { findRolloutFileById } from './find-rollout-file.js';
+import { findActiveOrArchivedRollout, findRolloutFileById } from '../paths/find-rollout-file.js';
 
 /**
  * Options of {@link findThread}.
@@ -52,7 +52,10 @@ export interface FoundThread {
 /**
  * Finds a thread by id: in the store first, then by searching the rollouts. A stored path whose
  * file is gone is counted as a discrepancy; a thread found on disk is read and written back to the
- * store (read repair). `undefined` when no rollout exists.
+ * store (read repair). `undefined` when no rollout exists. The rollouts are searched as
+ * `findRolloutFileById` does (`sessions/`, then `archived_sessions/` when `archived` is absent);
+ * when none is found and a folder could not be listed, throws `RolloutFileError`
+ * (`ROLLOUT_UNREADABLE`) naming it.
  *
  * @example
  * ```ts
@@ -84,9 +87,8 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
   }
   const path =
     archived === undefined
-      ? ((await findRolloutFileById({ home: options.home, id, archived: false })) ??
-        (await findRolloutFileById({ home: options.home, id, archived: true })))
-      : await findRolloutFileById({ home: options.home, id, archived });
+      ? await findActiveOrArchivedRollout({ home: options.home, id, logger })
+      : await findRolloutFileById({ home: options.home, id, archived, logger });
   if (!path) return undefined;
   const extracted = extractRolloutMetadata(path, {
     defaultProvider: options.defaultProvider ?? DEFAULT_MODEL_PROVIDER,

@@ -1,9 +1,9 @@
-import { type Dirent, lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstat } from 'node:fs/promises';
 
 import {
   DEFAULT_APPROVAL_MODE,
   DEFAULT_SANDBOX_POLICY,
+  ErrorCode,
   type Logger,
   type AgentStateStore,
   type ThreadAnchor,
@@ -21,21 +21,10 @@ import { readThreadNames } from '../archive/session-index.js';
 import { indexRollouts } from '../indexer/index-rollouts.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
-import {
-  MAX_MONTH_OR_DAY_FOLDER,
-  MAX_YEAR_FOLDER,
-  dateFolderNames,
-} from '../paths/date-folders.js';
-import {
-  ARCHIVED_SESSIONS_SUBDIR,
-  SESSIONS_SUBDIR,
-  homeRolloutsMatcher,
-  isRolloutFileName,
-  parseRolloutFileName,
-  withoutMaterializing,
-} from '../paths/rollout-paths.js';
+import { findRolloutFileById } from '../paths/find-rollout-file.js';
+import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
+import { walkRollouts } from '../paths/rollout-walker.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
-import { findRolloutFileById } from './find-rollout-file.js';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
 
 /**
@@ -302,11 +291,18 @@ async function reindexFromHome(
   thread: ThreadMetadata,
   defaultProvider: string,
 ): Promise<ThreadMetadata | undefined> {
-  const path = await findRolloutFileById({
-    home: options.home,
-    id: thread.id,
-    archived: options.archived ?? false,
-  });
+  let path: string | undefined;
+  try {
+    path = await findRolloutFileById({
+      home: options.home,
+      id: thread.id,
+      archived: options.archived ?? false,
+    });
+  } catch (error) {
+    // A folder that cannot be listed: the row is left as it is, the listing goes on.
+    if (toAgentStateError(error).code === ErrorCode.RolloutUnreadable) return undefined;
+    throw error;
+  }
   if (path === undefined) return undefined;
   try {
     const { indexed } = await indexRollouts({ store, rollouts: [path], defaultProvider });
@@ -352,7 +348,7 @@ async function refreshNewest(
 ): Promise<{ repaired: number; mtimes: Map<string, number> }> {
   const archived = options.archived ?? false;
   const mtimes = new Map<string, number>();
-  const candidates = newestRollouts(options.home, archived, Math.max(options.pageSize, 25));
+  const candidates = await newestRollouts(options.home, archived, Math.max(options.pageSize, 25));
   for (const file of candidates) mtimes.set(file.path, file.mtime);
   const verified = verifiedFor(store);
   const known = new Map(page.map((t) => [t.id, t]));
@@ -423,76 +419,39 @@ function remember(verified: Map<string, number>, path: string, mtime: number): v
 }
 
 /**
- * The `limit` newest rollouts by file-name order, walking only the newest date folders. Regular
- * files only: a symbolic link may lead out of the home, and Codex does not collect links either.
+ * The `limit` newest rollouts by file-name order, walking only the newest date folders (the
+ * rollout walker's layout, as the file listing). Regular files only: a symbolic link may lead out
+ * of the home, and Codex does not collect links either. Folders that cannot be read hold nothing.
  */
-function newestRollouts(
+async function newestRollouts(
   home: string,
   archived: boolean,
   limit: number,
-): Array<{ path: string; id: string; mtime: number }> {
+): Promise<Array<{ path: string; id: string; mtime: number }>> {
   const found: Array<{ path: string; id: string; mtime: number }> = [];
-  const addFiles = (dir: string) => {
-    // `rollout-<timestamp>-<uuid>.jsonl` (or `.jsonl.zst`; a thread under both names is its plain
-    // file) sorts by time then id as plain text: sort the names and
-    // look only at as many as are needed. One lstat each gives the mtime and tells a regular
-    // file from a symbolic link, which is never indexed (it may lead out of the home).
-    const names = withoutMaterializing(
-      folderNames(dir)
-        .filter(isRolloutFileName)
-        .map((name) => ({ path: name })),
-    )
-      .map(({ path }) => path)
-      .sort()
-      .reverse();
-    for (const name of names) {
-      if (found.length >= limit) return;
-      const parsed = parseRolloutFileName(name);
-      if (!parsed) continue;
-      const path = join(dir, name);
-      try {
-        const stats = lstatSync(path);
-        if (stats.isFile())
-          found.push({ path, id: parsed.id, mtime: Math.floor(stats.mtimeMs / 1000) });
-      } catch {
-        // Gone since the folder was read.
+  for await (const file of walkRollouts({
+    home,
+    archived,
+    keepGoing: () => found.length < limit,
+    onUnreadable: () => undefined,
+  })) {
+    if (found.length >= limit) break;
+    if (!file.parsed) continue;
+    try {
+      // One lstat gives the mtime and makes sure it is still a regular file, not a link.
+      const stats = await lstat(file.path);
+      if (stats.isFile()) {
+        found.push({
+          path: file.path,
+          id: file.parsed.id,
+          mtime: Math.floor(stats.mtimeMs / 1000),
+        });
       }
-    }
-  };
-  if (archived) {
-    addFiles(join(home, ARCHIVED_SESSIONS_SUBDIR));
-    return found;
-  }
-  const root = join(home, SESSIONS_SUBDIR);
-  for (const year of dateFolderNames(entries(root), MAX_YEAR_FOLDER)) {
-    const yearDir = join(root, year);
-    for (const month of dateFolderNames(entries(yearDir), MAX_MONTH_OR_DAY_FOLDER)) {
-      const monthDir = join(yearDir, month);
-      for (const day of dateFolderNames(entries(monthDir), MAX_MONTH_OR_DAY_FOLDER)) {
-        addFiles(join(monthDir, day));
-        if (found.length >= limit) return found;
-      }
+    } catch {
+      // Gone since the folder was read.
     }
   }
   return found;
-}
-
-/** A folder's entry names; one that cannot be read holds nothing. */
-function folderNames(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** A folder's entries; one that cannot be read holds nothing. */
-function entries(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
 }
 
 function fromFileItem(item: ThreadFileItem, archived: boolean, name: string | null): ListedThread {

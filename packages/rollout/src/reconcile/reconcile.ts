@@ -144,7 +144,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     });
   };
 
-  const { files, problems } = collectRollouts(home);
+  const { files, problems } = await collectRollouts(home);
   for (const problem of problems) {
     await found({
       reason: 'unreadable_rollout',

@@ -8,7 +8,7 @@ import { ErrorCode, type LogRecord, createLogger } from '@agent-state/state';
 import { compressRollouts, copyCodexHome, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { findRolloutFileById } from '../listing/find-rollout-file.js';
+import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import { materializeRollout } from './materialize-rollout.js';
 
 /** A step as recorded: `open <name> <flags>`, `sync <name>`, `link <a> <b>`, `unlink <name>`. */

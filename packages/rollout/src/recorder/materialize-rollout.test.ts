@@ -23,15 +23,15 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { RolloutFileError } from '../errors.js';
-import { findRolloutFileById } from '../listing/find-rollout-file.js';
+import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import type { ZstdDecoderKind } from '../reader/zstd-decoder.js';
 import { materializeRollout } from './materialize-rollout.js';
 import type {
   MaterializeWorkerArgs,
   MaterializeWorkerResult,
-} from './materialize-rollout.worker.js';
+} from '../../test/materialize-rollout.worker.js';
 
-const WORKER = fileURLToPath(new URL('./materialize-rollout.worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../test/materialize-rollout.worker.ts', import.meta.url));
 /** A Codex 0.100 thread with a command run (36 lines). */
 const THREAD = '01a1fca2-1d67-7971-8727-3cd36fd8d76f';
 const BIG_ID = '01a1fca2-aaaa-7bbb-8ccc-dddddddddddd';

@@ -17,11 +17,11 @@ import { decompress } from 'zstd-napi';
 import { runBackfill } from '../backfill/run-backfill.js';
 import { RolloutFileError } from '../errors.js';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
-import { findRolloutFileById } from '../listing/find-rollout-file.js';
+import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import { listThreads } from '../listing/list-threads.js';
 import { loadRollout } from '../reader/rollout-reader.js';
 import { RolloutRecorder, type RolloutRecorderStore } from './rollout-recorder.js';
-import { sampleTurn, sampleTurnTokens } from './sample-session.js';
+import { sampleTurn, sampleTurnTokens } from '../../test/sample-session.js';
 
 const T0 = Date.parse('2026-12-20T08:00:00.000Z');
 /** A Codex 0.100 thread with a command run (legacy format: resumable here). */

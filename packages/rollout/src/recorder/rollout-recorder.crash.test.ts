@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import { loadRollout } from '../reader/rollout-reader.js';
 import type { RolloutItemInput } from './persistence-policy.js';
-import type { CrashWorkerArgs, CrashWorkerInfo } from './rollout-crash.worker.js';
+import type { CrashWorkerArgs, CrashWorkerInfo } from '../../test/rollout-crash.worker.js';
 import { RolloutRecorder } from './rollout-recorder.js';
-import { crashTurn } from './sample-session.js';
+import { crashTurn } from '../../test/sample-session.js';
 
-const WORKER = fileURLToPath(new URL('./rollout-crash.worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../test/rollout-crash.worker.ts', import.meta.url));
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 

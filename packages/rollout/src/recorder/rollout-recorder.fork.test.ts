@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { RolloutFileError } from '../errors.js';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
-import { findRolloutFileById } from '../listing/find-rollout-file.js';
+import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import { loadRollout } from '../reader/rollout-reader.js';
 import { RolloutRecorder } from './rollout-recorder.js';
 

@@ -25,7 +25,7 @@ import {
   RolloutRecorder,
   type RolloutRecorderStore,
 } from './rollout-recorder.js';
-import { sampleNoise, sampleTurn, sampleTurnTokens } from './sample-session.js';
+import { sampleNoise, sampleTurn, sampleTurnTokens } from '../../test/sample-session.js';
 import { toWriteLine } from './write-line.js';
 
 const T0 = Date.parse('2026-11-21T05:44:05.234Z');

@@ -1,6 +1,6 @@
 // Test support (not part of the public API): a realistic turn in the shape real Codex 0.100
 // writes it, plus the noise a live session emits that the persistence policy must drop.
-import type { RolloutItemInput } from './persistence-policy.js';
+import type { RolloutItemInput } from '../src/recorder/persistence-policy.js';
 
 /** What a sample turn is about. */
 export interface SampleTurn {

@@ -3,8 +3,8 @@
 import { createLogger } from '@agent-state/state';
 import { workerMain } from '@agent-state/test-utils';
 
-import type { ZstdDecoderKind } from '../reader/zstd-decoder.js';
-import { materializeRollout } from './materialize-rollout.js';
+import type { ZstdDecoderKind } from '../src/reader/zstd-decoder.js';
+import { materializeRollout } from '../src/recorder/materialize-rollout.js';
 
 export interface MaterializeWorkerArgs {
   path: string;

@@ -11,7 +11,7 @@ import {
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { locateThreadRollout } from './locate-rollout.js';
+import { findRolloutFileById } from './find-rollout-file.js';
 
 const temp = tempDirs();
 const stores: StateStore[] = [];
@@ -47,7 +47,7 @@ async function storePointingTo(home: string, rolloutPath: string): Promise<State
   return store;
 }
 
-describe('locateThreadRollout', () => {
+describe('findRolloutFileById with a store, and symbolic links', () => {
   it('does not take a symbolic link named like the rollout, only a regular file', async () => {
     const home = temp.make('home');
     const outside = writeFile(join(temp.make('elsewhere'), NAME));
@@ -56,11 +56,9 @@ describe('locateThreadRollout', () => {
     symlinkSync(outside, link);
     const { logger } = captureLogger();
 
-    expect(await locateThreadRollout({ home, threadId: ID, archived: false, logger })).toBe(
-      undefined,
-    );
+    expect(await findRolloutFileById({ home, id: ID, archived: false, logger })).toBe(undefined);
     const real = writeFile(join(home, 'sessions', '2026', '11', '21', NAME));
-    expect(await locateThreadRollout({ home, threadId: ID, archived: false, logger })).toBe(real);
+    expect(await findRolloutFileById({ home, id: ID, archived: false, logger })).toBe(real);
   });
 
   it('ignores a stored path that is a link out of the home, or lies out of it, and searches', async () => {
@@ -76,9 +74,9 @@ describe('locateThreadRollout', () => {
 
     for (const stored of [link, join(home, 'sessions', '2026', '11', '23', NAME), outside]) {
       const store = await storePointingTo(home, stored);
-      expect(
-        await locateThreadRollout({ home, threadId: ID, archived: false, store, logger }),
-      ).toBe(undefined);
+      expect(await findRolloutFileById({ home, id: ID, archived: false, store, logger })).toBe(
+        undefined,
+      );
     }
     const aboutStored = records.filter((r) => r.message.startsWith('store holds'));
     expect(aboutStored.map((r) => r.fields.path)).toEqual([
@@ -89,9 +87,7 @@ describe('locateThreadRollout', () => {
 
     const real = writeFile(join(home, 'sessions', '2026', '11', '21', NAME));
     const store = await storePointingTo(home, link);
-    expect(await locateThreadRollout({ home, threadId: ID, archived: false, store, logger })).toBe(
-      real,
-    );
+    expect(await findRolloutFileById({ home, id: ID, archived: false, store, logger })).toBe(real);
   });
 
   it('takes a stored path that is a regular file of the folder asked for', async () => {
@@ -99,8 +95,6 @@ describe('locateThreadRollout', () => {
     const stored = writeFile(join(home, 'archived_sessions', NAME));
     const store = await storePointingTo(home, stored);
     const { logger } = captureLogger();
-    expect(await locateThreadRollout({ home, threadId: ID, archived: true, store, logger })).toBe(
-      stored,
-    );
+    expect(await findRolloutFileById({ home, id: ID, archived: true, store, logger })).toBe(stored);
   });
 });

@@ -5,7 +5,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { type AgentStateStore, noopLogger, openStateStore, systemClock } from '@agent-state/state';
 import { workerMain } from '@agent-state/test-utils';
 
-import { RolloutRecorder } from './rollout-recorder.js';
+import { RolloutRecorder } from '../src/recorder/rollout-recorder.js';
 import { crashTurn } from './sample-session.js';
 
 export interface CrashWorkerArgs {

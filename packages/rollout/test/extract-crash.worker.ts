@@ -3,7 +3,11 @@
 // before it has loaded (a broken installation).
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { type ExtractJob, type ExtractWorkerMessage, extractSlice } from './extract-pool.js';
+import {
+  type ExtractJob,
+  type ExtractWorkerMessage,
+  extractSlice,
+} from '../src/backfill/extract-pool.js';
 
 /** Markers (folder names in a rollout's path; tests spell them out) and how the worker dies. */
 const CRASH_MARKERS = {

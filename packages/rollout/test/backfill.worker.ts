@@ -3,7 +3,7 @@
 import { ManualClock, openStateStore } from '@agent-state/state';
 import { workerMain } from '@agent-state/test-utils';
 
-import { runBackfill } from './run-backfill.js';
+import { runBackfill } from '../src/backfill/run-backfill.js';
 
 export interface BackfillWorkerArgs {
   home: string;
