@@ -80,7 +80,7 @@ export interface CodexThreadRow {
 }
 
 /**
- * The columns of {@link CodexThreadRow} that a thread's metadata determines (the seed-era
+ * The columns of {@link CodexThreadRow} that a thread's metadata determines (the original
  * columns; `has_user_event` is not one: Codex stores 0 in every row).
  *
  * @example

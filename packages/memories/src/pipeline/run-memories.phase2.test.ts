@@ -12,7 +12,7 @@ describe('phase 2', () => {
   it('with no stage-1 output left, rebuilds the inputs and succeeds without running the agent', async () => {
     const h = await harnesses.make();
     // The summary of a thread whose memory is gone, and a dirty lock with nothing to consolidate
-    // (the reference's `dispatch_with_dirty_job_and_no_stage1_outputs_skips_spawn…`).
+    // (Codex's test `dispatch_with_dirty_job_and_no_stage1_outputs_skips_spawn…`).
     mkdirSync(join(h.root, 'rollout_summaries'), { recursive: true });
     const stale = join(h.root, 'rollout_summaries', '01a1fca2-0000-7000-8000-000000000001.md');
     writeFileSync(stale, 'thread_id: gone\n');

@@ -19,7 +19,7 @@ import { ConsolidationAgentError } from '../phase2/consolidation-errors.js';
 import { type Stage1Outcome, extractStage1 } from './extract-stage1.js';
 
 /**
- * Sources whose threads phase 1 reads by default: the interactive ones, as the reference.
+ * Sources whose threads phase 1 reads by default: the interactive ones, as Codex.
  *
  * @example
  * ```ts
@@ -30,7 +30,7 @@ export const INTERACTIVE_SOURCES = Object.freeze(['cli', 'vscode']);
 
 /**
  * The reference's constants of the global workflow (claims per pass, running cap, windows, leases),
- * plus the heartbeat of a running stage-1 job's lease (the reference has none: a slow request could
+ * plus the heartbeat of a running stage-1 job's lease (Codex's has none: a slow request could
  * outlive its lease and be taken over and paid for twice).
  *
  * @example
@@ -73,7 +73,7 @@ export interface RunMemoriesOptions {
   phases?: 'phase1' | 'phase2' | 'all' | undefined;
   /**
    * `all` (the CLI's `memories run`): every eligible thread, under the running cap.
-   * `startup` (an agent starting a session): at most 64 claims, as the reference.
+   * `startup` (an agent starting a session): at most 64 claims, as Codex.
    * Either way a job is claimed only when one of the `config.concurrency` lanes is free to run it
    * at once, and a running job's lease is renewed while its request is in flight.
    */
@@ -458,7 +458,7 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     await rebuildPhase1Artifacts({ root: context.root, outputs });
     if (outputs.length === 0) {
       // Nothing left to consolidate (the last memories were dropped): the rebuilt inputs say so,
-      // and no agent is paid to read "No raw memories yet" (the reference does the same).
+      // and no agent is paid to read "No raw memories yet" (Codex does the same).
       logger.info('memory consolidation skipped: no stage-1 outputs', {});
     } else {
       const run = await runConsolidationAgent({

@@ -41,7 +41,7 @@ async function open(home: string): Promise<StateStore> {
   return store;
 }
 
-/** Every row of the store as Codex's seed-era columns, ordered as Codex's fixtures are. */
+/** Every row of the store as Codex's original (Codex, early 2026) columns, ordered as Codex's fixtures are. */
 async function seedRows(store: StateStore, home: string, ids: readonly string[]) {
   const rows = (await Promise.all(ids.map((id) => store.threads.get(id))))
     .filter((m): m is ThreadMetadata => m !== undefined)
@@ -123,7 +123,7 @@ describe('a lived-in Codex 0.169 home (compressed rollouts, a fork by reference,
     readFileSync(join(codexFixtureDir(version), 'thread-list.json'), 'utf8'),
   ) as { active: CodexListItem[]; archived: CodexListItem[] };
 
-  it('backfills all 17 threads with every seed-era column equal to Codex’s own backfill', async () => {
+  it('backfills all 17 threads with every original (Codex, early 2026) column equal to Codex’s own backfill', async () => {
     const home = copyCodexHome(version, temp.make('lived-in'));
     const expected = expectedRows(version);
     expect((await collectRollouts(home)).files).toHaveLength(17);

@@ -76,7 +76,7 @@ async function storeRows(store: StateStore, home: string) {
 }
 
 describe.each(CODEX_FIXTURE_VERSIONS)('backfill of a real Codex %s home', (version) => {
-  it('stores every seed-era column of every thread exactly as Codex’s own backfill does', async () => {
+  it('stores every original (Codex, early 2026) column of every thread exactly as Codex’s own backfill does', async () => {
     const home = copyCodexHome(version, temp.make(version));
     const store = await open(home);
     const progress: BackfillProgress[] = [];

@@ -19,7 +19,7 @@ import { SMALL_INDEX_BATCH, extractRollouts, writeIndexed } from '../indexer/ind
 import { BACKFILL_GENERATION, findUnindexedRollouts } from './unindexed-rollouts.js';
 
 /**
- * Rollouts indexed per transaction and checkpoint (the reference's batch size).
+ * Rollouts indexed per transaction and checkpoint (Codex's batch size).
  *
  * @example
  * ```ts

@@ -19,7 +19,7 @@ afterEach(() => temp.cleanup());
 
 type SeedRow = Pick<CodexThreadRow, (typeof CODEX_SEED_COLUMNS)[number]>;
 
-/** The seed-era columns of Codex's `threads` table, from our metadata. */
+/** The original (Codex, early 2026) columns of Codex's `threads` table, from our metadata. */
 function asCodexRow(home: string, m: ThreadMetadata): SeedRow {
   return {
     id: m.id,

@@ -126,7 +126,7 @@ export function builderFromSessionMeta(
 }
 
 /**
- * Applies rollout items to a thread's metadata with the reference rules:
+ * Applies rollout items to a thread's metadata with Codex's rules:
  * - `session_meta` with another id is ignored (forks embed their parent's); otherwise it sets the
  *   source, the sub-agent and fork facts ({@link subAgentFactsOf}), provider, cli version, cwd and
  *   git facts;

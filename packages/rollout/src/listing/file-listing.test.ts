@@ -18,7 +18,7 @@ import { parseThreadCursor } from './thread-cursor.js';
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 
-/** `Uuid::from_u128(n)`, as the reference tests name their threads. */
+/** `Uuid::from_u128(n)`, as Codex tests name their threads. */
 const u = (n: number) => `00000000-0000-0000-0000-${n.toString(16).padStart(12, '0')}`;
 const INTERACTIVE = ['cli', 'vscode'];
 

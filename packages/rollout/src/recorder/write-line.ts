@@ -33,13 +33,13 @@ const ExecCommandEndWriteSchema = z.strictObject({
   status: z.enum(['completed', 'failed', 'declined']),
 });
 
-/** An event the reference keeps in extended mode whose payload it leaves to the producer. */
+/** An event Codex keeps in extended mode whose payload it leaves to the producer. */
 const opaqueEvent = <T extends string>(type: T) => z.looseObject({ type: z.literal(type) });
 
 /**
  * Events the recorder may write that `EventMsgWriteSchema` (the limited set) does not cover: the
  * Plan `item_completed` of both modes and the tool results of extended mode. `exec_command_end`
- * is exact; the other extended events are checked for their tag only, since the reference does
+ * is exact; the other extended events are checked for their tag only, since Codex does
  * not pin their payloads.
  *
  * @example

@@ -136,7 +136,7 @@ export function seatbeltWriteSection(
       params.push({ key: subKey, value });
       parts.push(`(require-not (subpath (param "${subKey}")))`);
     });
-    // The space before the closing parenthesis is the reference's exact text.
+    // The space before the closing parenthesis is Codex's exact text.
     return `(require-all ${parts.join(' ')} )`;
   });
   if (components.length === 0) return { text: '', params };

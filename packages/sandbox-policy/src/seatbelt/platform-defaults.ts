@@ -4,7 +4,7 @@
  * appended to a Seatbelt profile when reads are restricted and the policy includes the platform
  * defaults (`includePlatformDefaults`). Ends with a newline.
  *
- * Note: like the reference, it makes `/tmp`, `/private/tmp`, `/var/tmp` and `/private/var/tmp`
+ * Note: like Codex, it makes `/tmp`, `/private/tmp`, `/var/tmp` and `/private/var/tmp`
  * readable **and writable**, even under a read-only policy.
  *
  * @example

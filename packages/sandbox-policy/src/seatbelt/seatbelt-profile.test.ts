@@ -19,7 +19,7 @@ import {
   seatbeltProfile,
 } from './seatbelt-profile.js';
 
-// Ports of the reference's Seatbelt tests (seatbelt.rs, February 2026), on the text and the
+// Ports of Codex's Seatbelt tests (codex-rs seatbelt.rs, February 2026), on the text and the
 // argument vector only: sandbox-exec does not run here.
 
 const temp = tempDirs();
@@ -30,7 +30,7 @@ const BLANKET_OUTBOUND = '\n(allow network-outbound)\n';
 const networkOn = () =>
   workspaceWritePolicy({ networkAccess: true, excludeSlashTmp: true, excludeTmpdirEnvVar: true });
 
-/** A temp folder holding a repo with `.git/hooks` and `.codex/config.toml`, as the reference's. */
+/** A temp folder holding a repo with `.git/hooks` and `.codex/config.toml`, as Codex's. */
 function vulnerableRoot(parent: string): string {
   const root = join(parent, 'vulnerable_root');
   mkdirSync(join(root, '.git', 'hooks'), { recursive: true });
@@ -177,7 +177,7 @@ describe('the network section', () => {
 });
 
 describe('seatbeltArgs', () => {
-  it('protects .git and .codex under a writable root, exactly as the reference', () => {
+  it('protects .git and .codex under a writable root, exactly as Codex', () => {
     const parent = temp.make('seatbelt');
     const vulnerable = vulnerableRoot(parent);
     const empty = join(parent, 'empty_root');

@@ -15,7 +15,7 @@ import { LOG_WRITE_BUSY_TIMEOUT_MS, type LogsStore } from './logs-store.js';
  */
 export interface LogSinkOptions {
   store: LogsStore;
-  /** Identifies this process's rows (default `pid:<pid>:<uuid>`, as the reference). */
+  /** Identifies this process's rows (default `pid:<pid>:<uuid>`, as Codex). */
   processUuid?: string | undefined;
   /** Entries below this level are not stored (default `debug`). */
   minLevel?: LogLevel | undefined;

@@ -27,7 +27,7 @@ import {
 import { maxLogId, queryLogs } from './log-query.js';
 import { type LogsTableShape, detectLogsShape } from './logs-shape.js';
 
-// The logs table keeps the reference's columns. Indexes serve the queries: newest rows of a
+// The logs table keeps Codex's columns. Indexes serve the queries: newest rows of a
 // thread by id (thread_id, id), time ranges and age pruning (ts), and size pruning per thread
 // and per process's threadless rows (migration 4 adds estimated_bytes to those two).
 const LOGS_MIGRATIONS: readonly Migration[] = Object.freeze([
@@ -104,7 +104,7 @@ const INSERT_COLUMNS =
 const ROWS_PER_STATEMENT = 64;
 
 /**
- * Default age limit of {@link LogsStore.pruneOlderThan}: 90 days, as the reference.
+ * Default age limit of {@link LogsStore.pruneOlderThan}: 90 days, as Codex.
  *
  * @example
  * ```ts

@@ -67,7 +67,7 @@ async function addThreads(...threads: ThreadMetadata[]): Promise<void> {
   await store.threads.upsertMany(threads);
 }
 
-/** Runs SQL on a second, raw connection (what the reference tests do with `sqlx::query`). */
+/** Runs SQL on a second, raw connection (what Codex's tests do with `sqlx::query`). */
 function sqlite<T>(run: (db: Database.Database) => T): T {
   const db = new Database(store.path);
   try {
@@ -129,7 +129,7 @@ async function succeed(
   });
 }
 
-/** The reference's startup parameters (seed era). */
+/** Codex's startup parameters (its Rust code of early 2026). */
 function startup(overrides: Partial<ClaimStage1JobsOptions> = {}): ClaimStage1JobsOptions {
   return {
     workerId: 'startup-worker',
@@ -151,7 +151,7 @@ const A = idOf(1);
 const B = idOf(2);
 
 describe('constants', () => {
-  it('are the reference values', () => {
+  it("are Codex's values", () => {
     expect(JOB_KIND_MEMORY_STAGE1).toBe('memory_stage1');
     expect(JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL).toBe('memory_consolidate_global');
     expect(MEMORY_CONSOLIDATION_JOB_KEY).toBe('global');
@@ -231,7 +231,7 @@ describe('stage-1 claims (reference tests 4–7)', () => {
     expect((await claim(B, 101, 'w2', 1)).outcome).toBe('claimed');
   });
 
-  it('records the job row as the reference does', async () => {
+  it('records the job row as Codex does', async () => {
     const token = await claimToken(A, 100);
     expect(jobRow(A)).toEqual({
       kind: 'memory_stage1',

@@ -2,7 +2,7 @@ import type { Expression, ExpressionBuilder } from 'kysely';
 
 import type { StateDatabase } from '../store/schema.js';
 
-// What the two kinds of memory jobs in `jobs` share (the reference's `jobs` table): their kinds,
+// What the two kinds of memory jobs in `jobs` share (Codex's `jobs` table): their kinds,
 // their retries, and the columns a finished or failed job gets.
 
 /**

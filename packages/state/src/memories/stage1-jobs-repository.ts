@@ -61,7 +61,7 @@ export const MAX_RUNNING_STAGE1_JOBS = 64;
  * ```
  */
 export interface ClaimStage1JobsOptions {
-  /** Recorded as the jobs' `worker_id` (the reference uses the current thread id). */
+  /** Recorded as the jobs' `worker_id` (Codex uses the current thread id). */
   workerId: string;
   /** At most this many candidate threads are read, newest first (0: claim nothing). */
   scanLimit: number;
@@ -480,7 +480,7 @@ export class Stage1JobsRepository {
    * `done` (so the thread is not extracted again until it changes) and any older output of the
    * thread is deleted. Phase 2 is marked dirty (with the claim's input watermark) only when an
    * output was actually deleted: with nothing deleted the consolidated memory cannot change. This
-   * is the reference's later behaviour; its first version marked phase 2 dirty every time.
+   * is Codex's later behaviour; its first version marked phase 2 dirty every time.
    * `false` (and nothing written) when the lease was lost.
    *
    * @example

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * Row of `threads`: the seed-era columns of the reference schema, same names and meanings, then
+ * Row of `threads`: the original columns of Codex's `threads` table (its `state_5.sqlite` of early 2026), same names and meanings, then
  * the sub-agent and fork facts (`thread_source`, `agent_nickname`, `agent_role` as Codex 0.169
  * names them; `parent_thread_id` and `forked_from_id` ours).
  */
@@ -17,7 +17,7 @@ export interface ThreadsTable {
   sandbox_policy: string;
   approval_mode: string;
   tokens_used: number;
-  /** Kept for compatibility; never read or written, always 0 (as in the reference). */
+  /** Kept for compatibility; never read or written, always 0 (as in Codex). */
   has_user_event: Generated<number>;
   archived: number;
   archived_at: number | null;

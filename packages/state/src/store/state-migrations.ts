@@ -1,7 +1,7 @@
 import type { Migration } from '../sqlite/migrator.js';
 
-// SQLite DDL of the state database. The table and column names are the reference's (Codex's
-// `state_5.sqlite`, seed era) so data and queries carry over; `backfill_state` adds a fencing
+// SQLite DDL of the state database. The table and column names are Codex's (
+// `state_5.sqlite` of early 2026) so data and queries carry over; `backfill_state` adds a fencing
 // token and an explicit lease deadline, `stage1_outputs` carries `rollout_slug` from the start.
 
 const threads = `

@@ -14,7 +14,7 @@ import {
 const ID = '01a1fca2-1d67-7971-8727-3cd36fd8d76f';
 
 describe('buildThreadMetadata', () => {
-  it('applies the reference defaults', () => {
+  it("applies Codex's defaults", () => {
     const meta = buildThreadMetadata(
       { id: ID, rolloutPath: '/h/sessions/r.jsonl', createdAt: 1_795_239_845.9, source: 'cli' },
       { defaultProvider: 'openai' },

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Metadata of one thread (a session), as kept in the `threads` table. Field meanings follow the
- * reference (Codex's seed-era columns); times are whole unix seconds.
+ * Codex's `threads` table (its original columns, `state_5.sqlite` of early 2026); times are whole unix seconds.
  *
  * @example
  * ```ts
@@ -92,7 +92,7 @@ export const THREAD_METADATA_FIELDS = Object.freeze([
 ] as const satisfies ReadonlyArray<keyof ThreadMetadata>);
 
 /**
- * Sandbox policy of a thread whose rollout names none (the reference default: read-only).
+ * Sandbox policy of a thread whose rollout names none (Codex's default: read-only).
  *
  * @example
  * ```ts
@@ -102,7 +102,7 @@ export const THREAD_METADATA_FIELDS = Object.freeze([
 export const DEFAULT_SANDBOX_POLICY = '{"type":"read-only"}';
 
 /**
- * Approval mode of a thread whose rollout names none (the reference default).
+ * Approval mode of a thread whose rollout names none (Codex's default).
  *
  * @example
  * ```ts
@@ -158,7 +158,7 @@ export interface ThreadMetadataInput {
 }
 
 /**
- * Builds a {@link ThreadMetadata} with the reference defaults: `updatedAt` = `createdAt`, the
+ * Builds a {@link ThreadMetadata} with Codex's defaults: `updatedAt` = `createdAt`, the
  * default provider, empty cwd and cli version, read-only sandbox, `on-request` approval, empty
  * title, no tokens, no first user message, no sub-agent or fork facts. Validates the ids (UUIDs,
  * stored lowercase) and times.

@@ -209,7 +209,7 @@ export class ThreadsRepository {
 
   /**
    * One page of threads, newest first by the sort key, ties broken by id (both descending).
-   * Threads without a first user message are never listed (as in the reference).
+   * Threads without a first user message are never listed (as in Codex).
    *
    * @example
    * ```ts
