@@ -21,6 +21,19 @@ export interface PublicPackage {
 
 export const PUBLIC_PACKAGES: readonly PublicPackage[] = [
   {
+    dir: 'packages/errors',
+    bins: [],
+    check: `
+      const codes = pkg.registerErrorCodes('pack-smoke', {
+        Jammed: { code: 'PACK_SMOKE_JAMMED', category: 'external-service', description: 'Jammed.' },
+      });
+      const error = new pkg.AgentStateError(codes.Jammed, 'jammed');
+      assert.equal(pkg.toAgentStateError(error), error, 'an agent-state error is kept as it is');
+      assert.equal(pkg.errorCategory(error), 'external-service');
+      assert.equal(pkg.toAgentStateError(new TypeError('bug')).code, pkg.CoreErrorCode.Internal);`,
+    commands: [],
+  },
+  {
     dir: 'packages/state',
     bins: [],
     check: `

@@ -1,3 +1,4 @@
+import * as errors from '@agent-state/errors';
 import * as logsClient from '@agent-state/logs-client';
 import * as memories from '@agent-state/memories';
 import * as rollout from '@agent-state/rollout';
@@ -10,9 +11,13 @@ import * as cli from './index.js';
 // The one error table, seen from the top of the layering, where every package is loaded: each
 // package registers the codes it declares, and every error class a package exports raises one.
 
+// `ErrorCode.Internal` of state is the `INTERNAL` of @agent-state/errors, kept for compatibility.
+const { Internal: _internal, ...stateCodes } = state.ErrorCode;
+
 /** Each package's public API and the code constants it declares. */
 const PACKAGES = [
-  { name: '@agent-state/state', api: state, codes: [state.ErrorCode] },
+  { name: '@agent-state/errors', api: errors, codes: [errors.CoreErrorCode] },
+  { name: '@agent-state/state', api: state, codes: [stateCodes] },
   { name: '@agent-state/rollout', api: rollout, codes: [] },
   {
     name: '@agent-state/sandbox-policy',

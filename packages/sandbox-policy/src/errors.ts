@@ -1,8 +1,8 @@
-import { AgentStateError, registerErrorCodes } from '@agent-state/state';
+import { AgentStateError, registerErrorCodes } from '@agent-state/errors';
 
 /**
  * Codes of the errors of this package, registered in agent-state's error table
- * (`errorCodeInfo` of `@agent-state/state`), so the CLI maps them to exit codes like every other
+ * (`errorCodeInfo` of `@agent-state/errors`), so the CLI maps them to exit codes like every other
  * agent-state error.
  *
  * @example

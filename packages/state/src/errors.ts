@@ -1,14 +1,16 @@
-import { AgentStateError } from './agent-state-error.js';
-import { registerErrorCodes } from './error-table.js';
+import { AgentStateError, CoreErrorCode, registerErrorCodes } from '@agent-state/errors';
+
 import type { LeaseHolder } from './leases/lease-holder.js';
 
 /**
- * The error codes of `@agent-state/state`, registered in the error table with their category
- * ({@link errorCodeInfo}). Every error agent-state throws on purpose carries a registered code, so
- * callers (and the CLI, which maps categories to exit codes in one place) can branch on
- * `error.code` instead of parsing messages. The other packages register their own codes
- * (`SandboxErrorCode` of `@agent-state/sandbox-policy`, `ConsolidationErrorCode` and
- * `Stage1OutputErrorCode` of `@agent-state/memories`).
+ * The error codes of `@agent-state/state`, registered in the error table of
+ * `@agent-state/errors` with their category (`errorCodeInfo`). Every error agent-state throws on
+ * purpose carries a registered code, so callers (and the CLI, which maps categories to exit codes
+ * in one place) can branch on `error.code` instead of parsing messages. The other packages
+ * register their own codes (`SandboxErrorCode` of `@agent-state/sandbox-policy`,
+ * `ConsolidationErrorCode` and `Stage1OutputErrorCode` of `@agent-state/memories`).
+ * `ErrorCode.Internal` is `INTERNAL`, the code `toAgentStateError` wraps everything else in: it is
+ * registered by `@agent-state/errors` (`CoreErrorCode.Internal`) and kept here for compatibility.
  *
  * @example
  * ```ts
@@ -23,72 +25,69 @@ import type { LeaseHolder } from './leases/lease-holder.js';
  * }
  * ```
  */
-export const ErrorCode = registerErrorCodes('@agent-state/state', {
-  InvalidArgument: {
-    code: 'INVALID_ARGUMENT',
-    category: 'invalid-argument',
-    description: 'A caller passed a value that cannot be used (bad id, negative page size, …).',
-  },
-  NotFound: {
-    code: 'NOT_FOUND',
-    category: 'not-found',
-    description: 'A thread, file or row that was asked for does not exist.',
-  },
-  StoreCorrupt: {
-    code: 'STORE_CORRUPT',
-    category: 'store',
-    description: 'The database file is not a database, is damaged, or fails `quick_check`.',
-  },
-  StoreTooNew: {
-    code: 'STORE_TOO_NEW',
-    category: 'store',
-    description: 'The database was written by a newer agent-state (its schema is ahead of ours).',
-  },
-  StoreForeign: {
-    code: 'STORE_FOREIGN',
-    category: 'store',
-    description: 'The database exists but does not carry our `application_id`: it is not ours.',
-  },
-  StoreBusy: {
-    code: 'STORE_BUSY',
-    category: 'store',
-    description:
-      'The database stayed locked by another process beyond the busy timeout and retries.',
-  },
-  StoreIo: {
-    code: 'STORE_IO',
-    category: 'store',
-    description:
-      'The store could not be opened or written (permissions, read-only home, full disk, …).',
-  },
-  LeaseHeld: {
-    code: 'LEASE_HELD',
-    category: 'lease',
-    description: 'A lease (backfill, job) is held by another live owner.',
-  },
-  LeaseLost: {
-    code: 'LEASE_LOST',
-    category: 'aborted',
-    description:
-      "The caller's lease expired or was taken over: its ownership token no longer matches.",
-  },
-  RolloutUnreadable: {
-    code: 'ROLLOUT_UNREADABLE',
-    category: 'input-data',
-    description: 'A rollout file cannot be read (permissions, a directory, a vanished file).',
-  },
-  RolloutInvalid: {
-    code: 'ROLLOUT_INVALID',
-    category: 'input-data',
-    description:
-      'A rollout file holds no usable thread (empty, no session metadata, unparsable name), or cannot be moved as asked.',
-  },
-  Internal: {
-    code: 'INTERNAL',
-    category: 'internal',
-    description:
-      "Not one of agent-state's errors (a bug, an unforeseen failure), wrapped by `toAgentStateError`.",
-  },
+export const ErrorCode = Object.freeze({
+  ...registerErrorCodes('@agent-state/state', {
+    InvalidArgument: {
+      code: 'INVALID_ARGUMENT',
+      category: 'invalid-argument',
+      description: 'A caller passed a value that cannot be used (bad id, negative page size, …).',
+    },
+    NotFound: {
+      code: 'NOT_FOUND',
+      category: 'not-found',
+      description: 'A thread, file or row that was asked for does not exist.',
+    },
+    StoreCorrupt: {
+      code: 'STORE_CORRUPT',
+      category: 'store',
+      description: 'The database file is not a database, is damaged, or fails `quick_check`.',
+    },
+    StoreTooNew: {
+      code: 'STORE_TOO_NEW',
+      category: 'store',
+      description: 'The database was written by a newer agent-state (its schema is ahead of ours).',
+    },
+    StoreForeign: {
+      code: 'STORE_FOREIGN',
+      category: 'store',
+      description: 'The database exists but does not carry our `application_id`: it is not ours.',
+    },
+    StoreBusy: {
+      code: 'STORE_BUSY',
+      category: 'store',
+      description:
+        'The database stayed locked by another process beyond the busy timeout and retries.',
+    },
+    StoreIo: {
+      code: 'STORE_IO',
+      category: 'store',
+      description:
+        'The store could not be opened or written (permissions, read-only home, full disk, …).',
+    },
+    LeaseHeld: {
+      code: 'LEASE_HELD',
+      category: 'lease',
+      description: 'A lease (backfill, job) is held by another live owner.',
+    },
+    LeaseLost: {
+      code: 'LEASE_LOST',
+      category: 'aborted',
+      description:
+        "The caller's lease expired or was taken over: its ownership token no longer matches.",
+    },
+    RolloutUnreadable: {
+      code: 'ROLLOUT_UNREADABLE',
+      category: 'input-data',
+      description: 'A rollout file cannot be read (permissions, a directory, a vanished file).',
+    },
+    RolloutInvalid: {
+      code: 'ROLLOUT_INVALID',
+      category: 'input-data',
+      description:
+        'A rollout file holds no usable thread (empty, no session metadata, unparsable name), or cannot be moved as asked.',
+    },
+  }),
+  Internal: CoreErrorCode.Internal,
 });
 
 /**

@@ -1,16 +1,21 @@
 // Public API of @agent-state/state. Everything exported here is documented and stable;
 // anything else is internal.
 
-export { AgentStateError, isAgentStateError } from './agent-state-error.js';
+// The error table lives in @agent-state/errors; state re-exports it so that its users need one
+// import for the store and its errors.
 export {
+  AgentStateError,
   ERROR_CATEGORIES,
   type ErrorCategory,
   type ErrorCodeDefinition,
   type ErrorCodeInfo,
+  errorCategory,
   errorCodeInfo,
+  isAgentStateError,
   registerErrorCodes,
   registeredErrorCodes,
-} from './error-table.js';
+  toAgentStateError,
+} from '@agent-state/errors';
 export {
   ErrorCode,
   InvalidArgumentError,
@@ -23,7 +28,6 @@ export {
   StoreIoError,
   StoreTooNewError,
 } from './errors.js';
-export { errorCategory, toAgentStateError } from './to-agent-state-error.js';
 export { type Clock, ManualClock, setClockTimer, systemClock, unixSeconds } from './clock.js';
 export {
   type LeaseHolder,

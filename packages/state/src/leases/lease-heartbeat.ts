@@ -1,6 +1,7 @@
+import { isAgentStateError } from '@agent-state/errors';
+
 import { type Clock, setClockTimer, unixSeconds } from '../clock.js';
 import { ErrorCode, InvalidArgumentError, LeaseLostError } from '../errors.js';
-import { isAgentStateError } from '../agent-state-error.js';
 import type { Logger } from '../logger.js';
 import { isLeaseExpired } from './owned-lease.js';
 

@@ -1,11 +1,11 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 
+import { isAgentStateError } from '@agent-state/errors';
 import { tempDirs } from '@agent-state/test-utils';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../clock.js';
-import { isAgentStateError } from '../agent-state-error.js';
 import { ErrorCode } from '../errors.js';
 import { logsDbPath } from '../paths/home.js';
 import { createLogSink } from './log-sink.js';

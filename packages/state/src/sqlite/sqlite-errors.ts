@@ -1,4 +1,5 @@
-import { AgentStateError } from '../agent-state-error.js';
+import { AgentStateError } from '@agent-state/errors';
+
 import { StoreBusyError, StoreCorruptError, StoreIoError } from '../errors.js';
 
 /** The `code` of a better-sqlite3 `SqliteError` (e.g. `SQLITE_BUSY_SNAPSHOT`), if it is one. */

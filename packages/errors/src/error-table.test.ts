@@ -3,41 +3,29 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 import { AgentStateError, isAgentStateError } from './agent-state-error.js';
+import { CoreErrorCode } from './core-error-code.js';
 import {
   ERROR_CATEGORIES,
   errorCodeInfo,
   registerErrorCodes,
   registeredErrorCodes,
 } from './error-table.js';
-import { ErrorCode } from './errors.js';
-import type * as StateApi from './index.js';
+import type * as ErrorsApi from './index.js';
 
 describe('the error table', () => {
-  it("registers state's codes once each, with a category and a description", () => {
-    const ours = registeredErrorCodes().filter((info) => info.owner === '@agent-state/state');
-    expect(ours.map((info) => info.code).sort()).toEqual(Object.values(ErrorCode).sort());
-    for (const info of ours) {
-      expect(Object.keys(ERROR_CATEGORIES)).toContain(info.category);
-      expect(info.description.trim()).not.toBe('');
-    }
-  });
-
-  it("keeps state's code strings (they are public: JSON output, logs, tests)", () => {
-    expect(ErrorCode).toEqual({
-      InvalidArgument: 'INVALID_ARGUMENT',
-      NotFound: 'NOT_FOUND',
-      StoreCorrupt: 'STORE_CORRUPT',
-      StoreTooNew: 'STORE_TOO_NEW',
-      StoreForeign: 'STORE_FOREIGN',
-      StoreBusy: 'STORE_BUSY',
-      StoreIo: 'STORE_IO',
-      LeaseHeld: 'LEASE_HELD',
-      LeaseLost: 'LEASE_LOST',
-      RolloutUnreadable: 'ROLLOUT_UNREADABLE',
-      RolloutInvalid: 'ROLLOUT_INVALID',
-      Internal: 'INTERNAL',
-    });
-    expect(Object.isFrozen(ErrorCode)).toBe(true);
+  it('registers its own code, INTERNAL, with a category and a description', () => {
+    expect(CoreErrorCode).toEqual({ Internal: 'INTERNAL' });
+    expect(Object.isFrozen(CoreErrorCode)).toBe(true);
+    const ours = registeredErrorCodes().filter((info) => info.owner === '@agent-state/errors');
+    expect(ours).toEqual([
+      {
+        code: 'INTERNAL',
+        category: 'internal',
+        description: expect.stringContaining('toAgentStateError') as unknown,
+        owner: '@agent-state/errors',
+      },
+    ]);
+    expect(Object.keys(ERROR_CATEGORIES)).toContain('internal');
   });
 
   it('returns the constants of the codes it registers, and describes them', () => {
@@ -57,9 +45,9 @@ describe('the error table', () => {
   it("refuses another package's code, a malformed code, an unknown category, no description", () => {
     expect(() =>
       registerErrorCodes('@agent-state/intruder', {
-        Busy: { code: 'STORE_BUSY', category: 'store', description: 'Mine now.' },
+        Mine: { code: 'INTERNAL', category: 'internal', description: 'Mine now.' },
       }),
-    ).toThrow('error code STORE_BUSY is registered already by @agent-state/state');
+    ).toThrow('error code INTERNAL is registered already by @agent-state/errors');
     expect(() =>
       registerErrorCodes('@agent-state/table-test', {
         Bad: { code: 'not-a-code', category: 'store', description: 'x' },
@@ -77,7 +65,7 @@ describe('the error table', () => {
       }),
     ).toThrow('has no description');
     expect(errorCodeInfo('TABLE_TEST_BAD')).toBeUndefined();
-    expect(errorCodeInfo('STORE_BUSY')?.owner).toBe('@agent-state/state');
+    expect(errorCodeInfo('INTERNAL')?.owner).toBe('@agent-state/errors');
   });
 
   it('keeps the first registration when a second copy of a package registers again', () => {
@@ -95,7 +83,7 @@ describe('the error table', () => {
 
   it('is one table for every copy of this package in a process (the ESM and the CJS build)', () => {
     // The package's own name resolves to its built CommonJS copy (`dist/index.cjs`).
-    const cjs = createRequire(import.meta.url)('@agent-state/state') as typeof StateApi;
+    const cjs = createRequire(import.meta.url)('@agent-state/errors') as typeof ErrorsApi;
     expect(cjs.AgentStateError).not.toBe(AgentStateError);
     registerErrorCodes('@agent-state/table-test', {
       Shared: { code: 'TABLE_TEST_SHARED', category: 'lease', description: 'Seen by both.' },

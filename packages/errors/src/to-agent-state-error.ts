@@ -1,6 +1,6 @@
 import { AgentStateError, isAgentStateError } from './agent-state-error.js';
+import { CoreErrorCode } from './core-error-code.js';
 import { type ErrorCategory, errorCodeInfo } from './error-table.js';
-import { ErrorCode } from './errors.js';
 
 /**
  * The one classifier of thrown values: an agent-state error (of any package) is returned as it
@@ -20,7 +20,7 @@ import { ErrorCode } from './errors.js';
  */
 export function toAgentStateError(error: unknown): AgentStateError {
   if (isAgentStateError(error)) return error;
-  return new AgentStateError(ErrorCode.Internal, messageOf(error), { cause: error });
+  return new AgentStateError(CoreErrorCode.Internal, messageOf(error), { cause: error });
 }
 
 /** The message of anything thrown; never throws (`String` does on an object without prototype). */
@@ -39,7 +39,7 @@ function messageOf(error: unknown): string {
  *
  * @example
  * ```ts
- * errorCategory(new StoreBusyError(path)); // 'store'
+ * errorCategory(new StoreBusyError(path)); // 'store' (an error of `@agent-state/state`)
  * errorCategory(new TypeError('x is undefined')); // 'internal'
  * ```
  */

@@ -5,9 +5,9 @@
  *
  * @example
  * ```ts
- * import { ERROR_CATEGORIES, errorCodeInfo } from '@agent-state/state';
+ * import { ERROR_CATEGORIES, errorCodeInfo } from '@agent-state/errors';
  *
- * const info = errorCodeInfo('STORE_BUSY');
+ * const info = errorCodeInfo('INTERNAL');
  * if (info) console.log(`${info.category}: ${ERROR_CATEGORIES[info.category]}`);
  * ```
  */
@@ -68,7 +68,7 @@ export interface ErrorCodeDefinition {
  * ```
  */
 export interface ErrorCodeInfo extends ErrorCodeDefinition {
-  /** The package that registered the code (`@agent-state/state`, …). */
+  /** The package that registered the code (`@agent-state/errors`, `@agent-state/state`, …). */
   owner: string;
 }
 
@@ -76,7 +76,7 @@ export interface ErrorCodeInfo extends ErrorCodeDefinition {
  * The table lives on `globalThis` under a registered symbol, so that every copy of this package in
  * a process (its ESM and CJS builds, or two installed versions) reads and fills the same table.
  */
-const TABLE_KEY = Symbol.for('@agent-state/state:error-codes');
+const TABLE_KEY = Symbol.for('@agent-state/errors:error-codes');
 
 function table(): Map<string, ErrorCodeInfo> {
   const holder = globalThis as { [TABLE_KEY]?: Map<string, ErrorCodeInfo> };
@@ -95,7 +95,7 @@ const CODE_PATTERN = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
  *
  * @example
  * ```ts
- * import { registerErrorCodes } from '@agent-state/state';
+ * import { registerErrorCodes } from '@agent-state/errors';
  *
  * export const WidgetErrorCode = registerErrorCodes('@acme/widgets', {
  *   Jammed: { code: 'WIDGET_JAMMED', category: 'external-service', description: 'The widget jammed.' },
@@ -137,7 +137,7 @@ export function registerErrorCodes<const Table extends Record<string, ErrorCodeD
  *
  * @example
  * ```ts
- * errorCodeInfo('STORE_CORRUPT')?.category; // 'store'
+ * errorCodeInfo('INTERNAL')?.category; // 'internal'
  * errorCodeInfo('ENOENT'); // undefined
  * ```
  */
@@ -147,8 +147,8 @@ export function errorCodeInfo(code: string): ErrorCodeInfo | undefined {
 }
 
 /**
- * Every registered code, sorted by code: those of `@agent-state/state` and of every other
- * agent-state package loaded in this process.
+ * Every registered code, sorted by code: `INTERNAL` of this package and those of every package
+ * loaded in this process that registered its own (`@agent-state/state`, `@agent-state/rollout`, …).
  *
  * @example
  * ```ts

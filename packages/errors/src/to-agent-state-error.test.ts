@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
 import { AgentStateError } from './agent-state-error.js';
-import {
-  ErrorCode,
-  LeaseHeldError,
-  LeaseLostError,
-  NotFoundError,
-  StoreBusyError,
-} from './errors.js';
+import { CoreErrorCode } from './core-error-code.js';
+import { registerErrorCodes } from './error-table.js';
 import { errorCategory, toAgentStateError } from './to-agent-state-error.js';
+
+const TestErrorCode = registerErrorCodes('@agent-state/classifier-test', {
+  Busy: { code: 'CLASSIFIER_TEST_BUSY', category: 'store', description: 'Busy.' },
+});
 
 describe('toAgentStateError', () => {
   it('returns agent-state errors as they are', () => {
-    const error = new StoreBusyError('/h/agent_state_1.sqlite');
+    const error = new AgentStateError(TestErrorCode.Busy, 'busy', { path: '/h/a.sqlite' });
     expect(toAgentStateError(error)).toBe(error);
   });
 
@@ -20,7 +19,7 @@ describe('toAgentStateError', () => {
     const bug = new TypeError('x is undefined');
     const wrapped = toAgentStateError(bug);
     expect(wrapped).toBeInstanceOf(AgentStateError);
-    expect(wrapped).toMatchObject({ code: ErrorCode.Internal, message: 'x is undefined' });
+    expect(wrapped).toMatchObject({ code: CoreErrorCode.Internal, message: 'x is undefined' });
     expect(wrapped.cause).toBe(bug);
 
     expect(toAgentStateError('boom')).toMatchObject({ code: 'INTERNAL', message: 'boom' });
@@ -36,10 +35,7 @@ describe('toAgentStateError', () => {
 
 describe('errorCategory', () => {
   it.each([
-    [new NotFoundError('thread 0199'), 'not-found'],
-    [new LeaseHeldError('the backfill'), 'lease'],
-    [new LeaseLostError('backfill'), 'aborted'],
-    [new StoreBusyError('/h/agent_state_1.sqlite'), 'store'],
+    [new AgentStateError(TestErrorCode.Busy, 'busy'), 'store'],
     [new AgentStateError('NOBODY_REGISTERED_THIS', 'x'), 'internal'],
     [new RangeError('bug'), 'internal'],
     [undefined, 'internal'],

@@ -7,7 +7,16 @@ import { errorCodeInfo } from './error-table.js';
  *
  * @example
  * ```ts
- * throw new AgentStateError(ErrorCode.NotFound, 'thread 0199… not found');
+ * import { AgentStateError, registerErrorCodes } from '@agent-state/errors';
+ *
+ * const WidgetErrorCode = registerErrorCodes('@acme/widgets', {
+ *   Jammed: { code: 'WIDGET_JAMMED', category: 'external-service', description: 'The widget jammed.' },
+ * });
+ * class WidgetJammedError extends AgentStateError<typeof WidgetErrorCode.Jammed> {
+ *   constructor(widget: string) {
+ *     super(WidgetErrorCode.Jammed, `widget ${widget} jammed`);
+ *   }
+ * }
  * ```
  */
 export class AgentStateError<Code extends string = string> extends Error {
@@ -21,7 +30,7 @@ export class AgentStateError<Code extends string = string> extends Error {
    *
    * @example
    * ```ts
-   * throw new AgentStateError(ErrorCode.StoreIo, 'cannot write the store', { path, cause: error });
+   * throw new AgentStateError(WidgetErrorCode.Jammed, 'cannot feed the widget', { path, cause: error });
    * ```
    */
   constructor(
@@ -42,7 +51,7 @@ export class AgentStateError<Code extends string = string> extends Error {
  *
  * @example
  * ```ts
- * if (isAgentStateError(error) && error.code === ErrorCode.StoreCorrupt) offerRecovery();
+ * if (isAgentStateError(error) && error.code === WidgetErrorCode.Jammed) unjam();
  * ```
  */
 export function isAgentStateError(error: unknown): error is AgentStateError {
