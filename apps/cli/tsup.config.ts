@@ -2,10 +2,18 @@ import { fileURLToPath } from 'node:url';
 
 import { defineConfig } from 'tsup';
 
+import { directPackageImports } from './build/direct-package-imports.js';
+
 // Everything the executable needs except the native SQLite binding is bundled into it: loading
 // one file is much faster than resolving and loading hundreds (kysely alone has 279 modules), and
 // start-up time is most of what a short command costs.
 const BUNDLED = [/^@agent-state\//, 'kysely', 'zod', 'smol-toml'];
+
+// The executable bundles our packages from their TypeScript sources, each import of a package
+// pointed at the module that defines what it imports (see the plugin): the registration of the
+// commands then loads a few small modules, and each command's implementation, loaded with
+// `import()` when it runs, brings what it uses (kysely, zod, the store) in chunks of its own.
+const PACKAGE_SOURCES = directPackageImports({ packagesDir: '../../packages' });
 
 export default defineConfig([
   {
@@ -21,11 +29,25 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    // The executable, ESM only, no declarations, with the backfill's extraction worker beside it
-    // (the bundled worker pool starts `./extract-worker.js` next to itself), taken from the
-    // rollout package's `./extract-worker` export.
+    // The executable, ESM only, no declarations.
+    entry: { bin: 'src/bin.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    noExternal: BUNDLED,
+    external: ['better-sqlite3'],
+    splitting: true,
+    esbuildPlugins: [PACKAGE_SOURCES],
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // The backfill's extraction worker, beside the executable's chunks (the bundled worker pool
+    // starts `./extract-worker.js` next to itself): one file without code splitting, holding the
+    // extraction code and nothing else (no SQLite, no kysely, no commander), so that each worker
+    // thread starts fast.
     entry: {
-      bin: 'src/bin.ts',
       'extract-worker': fileURLToPath(import.meta.resolve('@agent-state/rollout/extract-worker')),
     },
     format: ['esm'],
@@ -35,7 +57,7 @@ export default defineConfig([
     target: 'node20',
     noExternal: BUNDLED,
     external: ['better-sqlite3'],
-    splitting: true,
-    banner: { js: '#!/usr/bin/env node' },
+    splitting: false,
+    esbuildPlugins: [PACKAGE_SOURCES],
   },
 ]);

@@ -8,18 +8,18 @@ import { forkScript, tempDirs } from '@agent-state/test-utils';
 import picocolors from 'picocolors';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { captureIo } from '../capture-io.js';
-import { codexHome, runCli, runCliJson } from '../cli-harness.js';
-import { ExitCode } from '../exit-codes.js';
+import { captureIo } from '../../capture-io.js';
+import { codexHome, runCli, runCliJson } from '../../cli-harness.js';
+import { ExitCode } from '../../exit-codes.js';
 import {
   type BackfillReport,
-  parseWorkers,
   progressText,
   renderBackfillReport,
   runBackfillCommand,
   waitText,
 } from './backfill.js';
 import type { BackfillHolderArgs } from './backfill-holder.worker.js';
+import { parseWorkers } from './index.js';
 
 const HOLDER = fileURLToPath(new URL('./backfill-holder.worker.ts', import.meta.url));
 const temp = tempDirs();

@@ -15,13 +15,12 @@ import {
   type AgentStateStore,
   unixSeconds,
 } from '@agent-state/state';
-import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
-import { ExitCode } from '../exit-codes.js';
-import { formatDuration, formatHolder, formatIsoTime, plural, singleLine } from '../format.js';
-import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../output.js';
-import { StatusLine, progressBar } from '../status-line.js';
-import { withStore } from '../store-session.js';
+import { ExitCode } from '../../exit-codes.js';
+import { formatDuration, formatHolder, formatIsoTime, plural, singleLine } from '../../format.js';
+import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../../output.js';
+import { StatusLine, progressBar } from '../../status-line.js';
+import { withStore } from '../../store-session.js';
 
 /**
  * What `agent-state backfill --json` prints. `status` is how the run ended: `complete` (this run
@@ -90,35 +89,6 @@ type WaitEnd = 'finished-elsewhere' | 'stopped';
 
 /** Failures listed by the text summary; the rest are counted. */
 const MAX_LISTED_FAILURES = 20;
-
-export const BACKFILL_HELP = `
-Indexes every rollout of the home (sessions/ and archived_sessions/) into the store, resumably:
-an interrupted backfill continues after its last checkpoint. One process at a time runs it; by
-default another invocation says which process (pid, host) runs it, shows its progress and waits
-for it, --no-wait exits 4. A backfill that was killed is resumed at once by the next one on the
-same host (on another host sharing the home, once its 2-minute lease runs out).
-
-Rollouts that cannot be read are skipped and listed with their paths; the backfill still completes
-and exits 0 (a warning goes to stderr). Fix them, then run \`agent-state reconcile --repair\`.
-
-Examples:
-  $ agent-state --home ~/.codex backfill              index with a progress bar (on a terminal)
-  $ agent-state --home ~/.codex backfill --json       {status, scanned, upserted, failed, …}
-  $ agent-state backfill --no-wait || echo "busy"     exit 4 if another process runs it
-  $ agent-state backfill --workers 0                  extract on the main thread only
-`;
-
-/**
- * Parses `--workers`: an integer from 0 to 64.
- * Throws commander's `InvalidArgumentError` (exit 2, naming the flag) otherwise.
- */
-export function parseWorkers(value: string): number {
-  const workers = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(workers) || workers > 64) {
-    throw new CommanderInvalidArgumentError('expected an integer from 0 to 64.');
-  }
-  return workers;
-}
 
 /**
  * Runs (or resumes, or waits for) the backfill of a home and prints its report. Exits 0 when the

@@ -8,13 +8,13 @@ import { collectRollouts } from '@agent-state/rollout';
 import { describeSandboxPolicy, parseSandboxPolicy, toCoreJson } from '@agent-state/sandbox-policy';
 import { InvalidArgumentError, logsDbPath, systemClock } from '@agent-state/state';
 
-import { CommandExit, ExitCode } from '../exit-codes.js';
-import { shellQuote } from '../format.js';
-import { type CliIo, type Colors, colorsFor, writeLines } from '../output.js';
-import { withStore } from '../store-session.js';
-import { runBackfillCommand } from './backfill.js';
-import { runReconcile } from './reconcile.js';
-import { runThreadsList } from './threads-list.js';
+import { CommandExit, ExitCode } from '../../exit-codes.js';
+import { shellQuote } from '../../format.js';
+import { type CliIo, type Colors, colorsFor, writeLines } from '../../output.js';
+import { withStore } from '../../store-session.js';
+import { runBackfillCommand } from '../backfill/backfill.js';
+import { runReconcile } from '../reconcile/reconcile.js';
+import { runThreadsList } from '../threads/list/threads-list.js';
 
 /** The folder of bundled sessions, in the package beside `dist/` and `src/`. */
 const DEMO_DATA = 'demo-home';
@@ -188,7 +188,7 @@ async function runDemoMemories(
     return;
   }
   // Loaded on use, as by `agent-state memories`: the model client is heavy.
-  const { runMemoriesRun, runMemoriesShow } = await import('./memories.js');
+  const { runMemoriesRun, runMemoriesShow } = await import('../memories/memories.js');
   try {
     await runMemoriesRun({
       home: options.home,

@@ -15,9 +15,9 @@ import {
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type CapturedIo, captureIo } from '../capture-io.js';
-import { ExitCode } from '../exit-codes.js';
-import { main } from '../program.js';
+import { type CapturedIo, captureIo } from '../../capture-io.js';
+import { ExitCode } from '../../exit-codes.js';
+import { main } from '../../program.js';
 import type { DoctorReport } from './doctor.js';
 
 const temp = tempDirs();

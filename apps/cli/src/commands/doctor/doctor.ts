@@ -19,8 +19,8 @@ import {
 
 import { BACKFILL_GENERATION, findUnindexedRollouts } from '@agent-state/rollout';
 
-import { ExitCode } from '../exit-codes.js';
-import { formatHolder, formatIsoTime, plural, shellQuote } from '../format.js';
+import { ExitCode } from '../../exit-codes.js';
+import { formatHolder, formatIsoTime, plural, shellQuote } from '../../format.js';
 import {
   type CliIo,
   type Colors,
@@ -30,8 +30,8 @@ import {
   oneLine,
   writeJson,
   writeLines,
-} from '../output.js';
-import { requireHome } from '../store-session.js';
+} from '../../output.js';
+import { requireHome } from '../../store-session.js';
 
 /**
  * How bad a problem found by `doctor` is: errors make it exit 1, warnings do not.

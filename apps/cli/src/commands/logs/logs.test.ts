@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { codexLogsFixtureDir, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { captureIo } from '../capture-io.js';
-import { runCli } from '../cli-harness.js';
-import { ExitCode } from '../exit-codes.js';
+import { captureIo } from '../../capture-io.js';
+import { runCli } from '../../cli-harness.js';
+import { ExitCode } from '../../exit-codes.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());

@@ -12,8 +12,8 @@ import {
 } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { captureIo } from '../capture-io.js';
-import { runCli } from '../cli-harness.js';
+import { captureIo } from '../../capture-io.js';
+import { runCli } from '../../cli-harness.js';
 
 const temp = tempDirs();
 let server: MockResponsesServer | undefined;

@@ -11,10 +11,10 @@ import {
 } from '@agent-state/memories';
 import { InvalidArgumentError } from '@agent-state/state';
 
-import { CommandExit, ExitCode } from '../exit-codes.js';
-import { formatHolder, formatIsoTime } from '../format.js';
-import { type CliIo, alignedRows, oneLine, writeJson, writeLines } from '../output.js';
-import { requireHome, withStore } from '../store-session.js';
+import { CommandExit, ExitCode } from '../../exit-codes.js';
+import { formatHolder, formatIsoTime } from '../../format.js';
+import { type CliIo, alignedRows, oneLine, writeJson, writeLines } from '../../output.js';
+import { requireHome, withStore } from '../../store-session.js';
 
 /** Options of {@link runMemoriesRun}. */
 export interface MemoriesRunOptions {

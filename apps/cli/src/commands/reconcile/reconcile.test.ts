@@ -7,9 +7,15 @@ import { tempDirs } from '@agent-state/test-utils';
 import picocolors from 'picocolors';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { backfilledHome, codexHome, codexThreadList, runCli, runCliJson } from '../cli-harness.js';
-import { ExitCode } from '../exit-codes.js';
-import type { DoctorReport } from './doctor.js';
+import {
+  backfilledHome,
+  codexHome,
+  codexThreadList,
+  runCli,
+  runCliJson,
+} from '../../cli-harness.js';
+import { ExitCode } from '../../exit-codes.js';
+import type { DoctorReport } from '../doctor/doctor.js';
 import { renderReconcileReport } from './reconcile.js';
 
 const temp = tempDirs();

@@ -1,10 +1,10 @@
 import { type ReconcileReason, type ReconcileReport, reconcile } from '@agent-state/rollout';
 
-import { ExitCode } from '../exit-codes.js';
-import { formatDuration, plural, singleLine } from '../format.js';
-import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../output.js';
-import { StatusLine } from '../status-line.js';
-import { withStore } from '../store-session.js';
+import { ExitCode } from '../../exit-codes.js';
+import { formatDuration, plural, singleLine } from '../../format.js';
+import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../../output.js';
+import { StatusLine } from '../../status-line.js';
+import { withStore } from '../../store-session.js';
 
 /** Options of {@link runReconcile}. */
 export interface RunReconcileOptions {
@@ -16,21 +16,6 @@ export interface RunReconcileOptions {
 
 /** Findings listed by the text report; the rest are counted. */
 const MAX_LISTED_FINDINGS = 20;
-
-export const RECONCILE_HELP = `
-Compares the store with the rollouts (the source of truth) and reports every difference: rollouts
-the store does not know (missing_row), rows whose rollout is gone (stale_row), rows that differ
-from their rollout (field_mismatch), unreadable rollouts and thread ids with two rollouts.
---repair fixes the first three; rollouts are never modified.
-
-It is a report: it exits 0 whatever it finds. Afterwards the discrepancy counters that
-\`agent-state doctor\` shows hold only what is still wrong (nothing, once all is repaired).
-
-Examples:
-  $ agent-state --home ~/.codex reconcile
-  $ agent-state --home ~/.codex reconcile --repair
-  $ agent-state reconcile --json | jq .counts
-`;
 
 const REASONS: ReadonlyArray<readonly [ReconcileReason, string, boolean]> = [
   ['missing_row', 'rollouts the store does not know', true],

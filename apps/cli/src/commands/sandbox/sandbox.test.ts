@@ -7,9 +7,9 @@ import { findBwrap } from '@agent-state/sandbox-policy';
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { runCli } from '../cli-harness.js';
+import { runCli } from '../../cli-harness.js';
 
-const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../dist/bin.js', import.meta.url));
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 

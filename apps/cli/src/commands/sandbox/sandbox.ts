@@ -25,8 +25,9 @@ import {
 
 import which from 'which';
 
-import { CommandExit } from '../exit-codes.js';
-import { type CliIo, writeJson, writeLines } from '../output.js';
+import { CommandExit } from '../../exit-codes.js';
+import { type CliIo, writeJson, writeLines } from '../../output.js';
+import { SANDBOX_SHOW_FORMATS } from './show-formats.js';
 
 /** The policy flags of `sandbox show` and `sandbox exec` (design §9), as commander parses them. */
 export interface SandboxPolicyFlags {
@@ -41,30 +42,6 @@ export interface SandboxPolicyFlags {
 }
 
 const MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-
-/** Output formats of `sandbox show`. */
-export const SANDBOX_SHOW_FORMATS = [
-  'text',
-  'json',
-  'app-server-json',
-  'seatbelt',
-  'bwrap',
-] as const;
-
-/** Examples for `sandbox --help`. */
-export const SANDBOX_HELP = `
-Examples:
-  $ agent-state sandbox show --mode workspace-write --network
-  $ agent-state sandbox show --mode read-only --read restricted --readable-root ~/src --format bwrap -- ls
-  $ agent-state sandbox exec --mode workspace-write -- npm test
-  $ agent-state sandbox exec --mode read-only --read restricted --readable-root "$PWD" -- cat README.md
-
-Policy flags: --mode read-only|workspace-write|danger-full-access (default read-only),
---read full|restricted (default full), --readable-root P…, --no-platform-defaults,
---writable-root P…, --network (workspace-write), --cwd DIR (default: the current directory).
-\`exec\` runs the command confined (bubblewrap on Linux, sandbox-exec on macOS) and exits with its
-status; a policy the platform cannot enforce is refused (exit 1), never run with a broader sandbox.
-`;
 
 /**
  * The policy the flags describe. Combinations that mean nothing (`--readable-root` with full read,

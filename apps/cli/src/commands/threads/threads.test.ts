@@ -5,11 +5,17 @@ import type { ListedThread } from '@agent-state/rollout';
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { backfilledHome, codexHome, codexThreadList, runCli, runCliJson } from '../cli-harness.js';
-import { ExitCode } from '../exit-codes.js';
-import type { ThreadMoveReport } from './threads-archive.js';
-import type { ThreadsListReport } from './threads-list.js';
-import type { ThreadShowReport } from './threads-show.js';
+import {
+  backfilledHome,
+  codexHome,
+  codexThreadList,
+  runCli,
+  runCliJson,
+} from '../../cli-harness.js';
+import { ExitCode } from '../../exit-codes.js';
+import type { ThreadMoveReport } from './archive/threads-archive.js';
+import type { ThreadsListReport } from './list/threads-list.js';
+import type { ThreadShowReport } from './show/threads-show.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());

@@ -1,10 +1,10 @@
 import { archiveThread, unarchiveThread } from '@agent-state/rollout';
 import { normalizeThreadId } from '@agent-state/state';
 
-import { ExitCode } from '../exit-codes.js';
-import { singleLine } from '../format.js';
-import { type CliIo, colorsFor, writeJson, writeLines } from '../output.js';
-import { withStore } from '../store-session.js';
+import { ExitCode } from '../../../exit-codes.js';
+import { singleLine } from '../../../format.js';
+import { type CliIo, colorsFor, writeJson, writeLines } from '../../../output.js';
+import { withStore } from '../../../store-session.js';
 
 /**
  * What `agent-state threads archive|unarchive <id> --json` prints: the thread and where its
@@ -31,25 +31,6 @@ export interface RunThreadsArchiveOptions {
   json: boolean;
   io: CliIo;
 }
-
-export const THREADS_ARCHIVE_HELP = `
-Moves the thread's rollout to archived_sessions/ (as Codex's \`thread/archive\` does) and marks it
-archived in the store. Exits 3 when no rollout has that id, 1 when the thread is already archived.
-
-Examples:
-  $ agent-state --home ~/.codex threads archive 01a1fca2-290e-7023-a2aa-62c446d63b1d
-  $ agent-state threads archive 01a1fca2-290e-7023-a2aa-62c446d63b1d --json
-`;
-
-export const THREADS_UNARCHIVE_HELP = `
-Moves an archived thread's rollout back to sessions/YYYY/MM/DD/ (as Codex's \`thread/unarchive\`
-does) and marks it active in the store. Exits 3 when no archived rollout has that id, 1 when the
-thread is not archived.
-
-Examples:
-  $ agent-state --home ~/.codex threads unarchive 01a1fca2-22e1-7283-8765-3dcfddf60544
-  $ agent-state threads unarchive 01a1fca2-22e1-7283-8765-3dcfddf60544 --json
-`;
 
 /**
  * Archives or unarchives a thread and prints where its rollout went. An unknown id is a

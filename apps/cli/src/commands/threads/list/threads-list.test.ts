@@ -7,10 +7,16 @@ import { tempDirs } from '@agent-state/test-utils';
 import picocolors from 'picocolors';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { captureIo } from '../capture-io.js';
-import { backfilledHome, codexHome, codexThreadList, runCli, runCliJson } from '../cli-harness.js';
-import { ExitCode } from '../exit-codes.js';
-import { formatLocalTime } from '../format.js';
+import { captureIo } from '../../../capture-io.js';
+import {
+  backfilledHome,
+  codexHome,
+  codexThreadList,
+  runCli,
+  runCliJson,
+} from '../../../cli-harness.js';
+import { ExitCode } from '../../../exit-codes.js';
+import { formatLocalTime } from '../../../format.js';
 import { type ThreadsListReport, renderThreadTable } from './threads-list.js';
 
 const temp = tempDirs();

@@ -1,25 +1,16 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 
+import { type ListedThread, type ThreadListPage, listThreads } from '@agent-state/rollout';
 import {
-  type ListedThread,
-  type ThreadListPage,
-  listThreads,
-  parseThreadCursor,
-} from '@agent-state/rollout';
-import {
-  InvalidArgumentError,
-  MAX_PAGE_SIZE,
   type AgentStateStore,
   type ThreadSortKey,
   errorCategory,
   openStateStore,
-  parseSourceKind,
   toAgentStateError,
 } from '@agent-state/state';
-import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../../exit-codes.js';
 import {
   displayWidth,
   formatLocalTime,
@@ -29,7 +20,7 @@ import {
   tildePath,
   truncateEnd,
   truncateStart,
-} from '../format.js';
+} from '../../../format.js';
 import {
   type CliIo,
   type Colors,
@@ -38,8 +29,8 @@ import {
   oneLine,
   writeJson,
   writeLines,
-} from '../output.js';
-import { requireHome } from '../store-session.js';
+} from '../../../output.js';
+import { requireHome } from '../../../store-session.js';
 
 /**
  * What `agent-state threads list --json` prints: one page of threads, newest first, with the
@@ -74,84 +65,8 @@ export interface RunThreadsListOptions {
   cursor?: string | undefined;
 }
 
-/** Threads per page unless `--limit` says otherwise. */
-export const DEFAULT_LIST_LIMIT = 25;
-
 /** The table's width off a terminal (a terminal's own width is used on one). */
 const DEFAULT_TABLE_WIDTH = 120;
-
-export const THREADS_LIST_HELP = `
-Lists threads newest first (by creation time, or by last update with --sort updated), from the
-store once the backfill completed, otherwise straight from the rollouts. Threads without a user
-message are not listed (as in Codex). --source takes Codex's source kinds: cli, vscode, exec,
-appServer, subAgent (every sub-agent), subAgentReview, subAgentCompact, subAgentThreadSpawn,
-subAgentOther, unknown (any case; sub-agent or sub-agent-review also work). Without --json: a table, and the next page's cursor on stderr.
-
-Examples:
-  $ agent-state --home ~/.codex threads list
-  $ agent-state threads list --sort updated --limit 10
-  $ agent-state threads list --source exec --source vscode --provider openai
-  $ agent-state threads list --source subagent --json    # every sub-agent thread
-  $ agent-state threads list --source subAgentThreadSpawn
-  $ agent-state threads list --cwd ~/projects/repo-a
-  $ agent-state threads list --archived --json
-  $ agent-state threads list --cursor '2026-11-21T05:44:07Z|01a1fca2-27af-7a60-9946-c7f855b16184'
-`;
-
-/**
- * Parses `--limit`: an integer from 1 to 10000. Throws commander's `InvalidArgumentError` (exit
- * 2, naming the flag) otherwise.
- */
-export function parseLimit(value: string): number {
-  const limit = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new CommanderInvalidArgumentError(`expected an integer from 1 to ${MAX_PAGE_SIZE}.`);
-  }
-  return limit;
-}
-
-/**
- * Checks `--cursor` with the library's parser (so a bad cursor exits 2 naming the flag) and keeps
- * it as given.
- */
-export function parseCursor(value: string): string {
-  try {
-    parseThreadCursor(value);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) {
-      const problem = error.message.replace(/^invalid [^:]+:\s*/, '');
-      throw new CommanderInvalidArgumentError(
-        `${problem}; pass the cursor printed by the previous page.`,
-      );
-    }
-    throw error;
-  }
-  return value;
-}
-
-/**
- * Collects a repeatable `--source`: each value is one of Codex's source kinds (`exec`,
- * `subagent` for every sub-agent, `subAgentReview`, `sub-agent-thread-spawn`, …), kept in
- * Codex's spelling. Throws commander's `InvalidArgumentError` (exit 2, naming the flag and the
- * kinds) otherwise.
- */
-export function collectSourceKind(value: string, previous: string[] | undefined): string[] {
-  try {
-    return collect(parseSourceKind(value), previous);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) {
-      throw new CommanderInvalidArgumentError(
-        `${error.message.replace(/^invalid [^:]+:\s*/, '')}.`,
-      );
-    }
-    throw error;
-  }
-}
-
-/** Collects a repeatable option's values. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 /**
  * Lists one page of threads and prints it (a table, or one JSON document). When the store cannot

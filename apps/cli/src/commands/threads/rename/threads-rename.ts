@@ -1,10 +1,10 @@
 import { appendThreadName, findThread, normalizeThreadName } from '@agent-state/rollout';
 import { NotFoundError, normalizeThreadId } from '@agent-state/state';
 
-import { ExitCode } from '../exit-codes.js';
-import { singleLine } from '../format.js';
-import { type CliIo, colorsFor, writeJson, writeLines } from '../output.js';
-import { withStore } from '../store-session.js';
+import { ExitCode } from '../../../exit-codes.js';
+import { singleLine } from '../../../format.js';
+import { type CliIo, colorsFor, writeJson, writeLines } from '../../../output.js';
+import { withStore } from '../../../store-session.js';
 
 /** Options of {@link runThreadsRename}. */
 export interface RunThreadsRenameOptions {
@@ -14,15 +14,6 @@ export interface RunThreadsRenameOptions {
   json: boolean;
   io: CliIo;
 }
-
-export const THREADS_RENAME_HELP = `
-Names a thread as Codex's \`thread/name/set\` does: appends an entry to session_index.jsonl, where
-Codex reads it too. The name is trimmed and must not be empty. Exits 3 when no rollout has that id.
-
-Examples:
-  $ agent-state --home ~/.codex threads rename 01a1fca2-290e-7023-a2aa-62c446d63b1d "Fix CI"
-  $ agent-state threads rename 01a1fca2-290e-7023-a2aa-62c446d63b1d "Fix CI" --json
-`;
 
 /**
  * Names a thread that exists (`NotFoundError`, exit 3, otherwise) and prints the name recorded.

@@ -6,8 +6,8 @@ import {
 } from '@agent-state/rollout';
 import { NotFoundError, type ThreadMetadata, normalizeThreadId } from '@agent-state/state';
 
-import { ExitCode } from '../exit-codes.js';
-import { formatIsoTime, formatLocalTime, singleLine } from '../format.js';
+import { ExitCode } from '../../../exit-codes.js';
+import { formatIsoTime, formatLocalTime, singleLine } from '../../../format.js';
 import {
   type CliIo,
   type Colors,
@@ -15,8 +15,8 @@ import {
   colorsFor,
   writeJson,
   writeLines,
-} from '../output.js';
-import { withStore } from '../store-session.js';
+} from '../../../output.js';
+import { withStore } from '../../../store-session.js';
 
 /**
  * What `agent-state threads show <id> --json` prints: the thread as `threads list` items carry it
@@ -59,18 +59,6 @@ export interface RunThreadsShowOptions {
   json: boolean;
   io: CliIo;
 }
-
-export const THREADS_SHOW_HELP = `
-Shows everything the store knows about one thread: its metadata, its user-set name (from
-session_index.jsonl), its rollout file, what it was forked from, the thread that spawned it (a
-sub-agent: with its nickname and role) and the sub-agent threads it spawned. A thread the store
-does not know yet is found among the rollouts and indexed. Exits 3 when no rollout has that id.
-
-Examples:
-  $ agent-state --home ~/.codex threads show 01a1fca2-290e-7023-a2aa-62c446d63b1d
-  $ agent-state threads show 01a1fca2-290e-7023-a2aa-62c446d63b1d --json | jq .rolloutPath
-  $ agent-state threads show 01a249b9-5eba-7de0-b66b-0557cb848718 --json | jq '.subAgents[].id'
-`;
 
 /**
  * Finds a thread (store first, then the rollouts) and prints it with the sub-agents it spawned;
