@@ -2,12 +2,13 @@
 // exported here is documented and stable; anything else is internal.
 
 export { type BackfillReport } from './commands/backfill/backfill.js';
+// What `doctor --json` prints is the report of `inspectHome` (@agent-state/rollout).
 export {
   type DoctorDiscrepancy,
   type DoctorProblem,
   type DoctorReport,
   type DoctorSeverity,
-} from './commands/doctor/doctor.js';
+} from '@agent-state/rollout';
 export { type ThreadMoveReport } from './commands/threads/archive/threads-archive.js';
 export { type ThreadsListReport } from './commands/threads/list/threads-list.js';
 export {

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
+import type { DoctorReport } from '@agent-state/rollout';
 import {
   STATE_DB_GENERATION,
   buildThreadMetadata,
@@ -18,7 +19,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type CapturedIo, captureIo } from '../../capture-io.js';
 import { ExitCode } from '../../exit-codes.js';
 import { main } from '../../program.js';
-import type { DoctorReport } from './doctor.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { ReconcileReport } from '@agent-state/rollout';
+import type { DoctorReport, ReconcileReport } from '@agent-state/rollout';
 import { openStateStore } from '@agent-state/state';
 import { tempDirs } from '@agent-state/test-utils';
 import picocolors from 'picocolors';
@@ -15,7 +15,6 @@ import {
   runCliJson,
 } from '../../cli-harness.js';
 import { ExitCode } from '../../exit-codes.js';
-import type { DoctorReport } from '../doctor/doctor.js';
 import { renderReconcileReport } from './reconcile.js';
 
 const temp = tempDirs();
