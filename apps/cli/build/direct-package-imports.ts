@@ -23,8 +23,11 @@ interface ExportSource {
 
 /** `import { a, b as c, type T } from '@agent-state/x';` (also over several lines). */
 const PACKAGE_IMPORT = /^import\s+(type\s+)?\{([^}]*)\}\s*from\s*'(@agent-state\/[a-z-]+)';/gm;
-/** `export { a, b as c, type T } from './module.js';` in a package's index. */
-const INDEX_EXPORT = /^export\s+(type\s+)?\{([^}]*)\}\s*from\s*'(\.[^']+)';/gm;
+/**
+ * `export { a, b as c, type T } from './module.js';` in a package's index (or from another of
+ * the packages: `from '@agent-state/errors'`).
+ */
+const INDEX_EXPORT = /^export\s+(type\s+)?\{([^}]*)\}\s*from\s*'([^']+)';/gm;
 
 /** `a`, `a as b`, `type T` → [name, alias], or undefined for a type. */
 function specifiers(list: string): Array<[name: string, alias: string]> {
@@ -36,20 +39,6 @@ function specifiers(list: string): Array<[name: string, alias: string]> {
       const [name = part, alias = name] = part.split(/\s+as\s+/);
       return [name, alias];
     });
-}
-
-/** The value exports of a package's `src/index.ts`, by exported name. */
-function readIndex(indexFile: string): Map<string, ExportSource> {
-  const exports = new Map<string, ExportSource>();
-  for (const [, typeOnly, list = '', from = ''] of readFileSync(indexFile, 'utf8').matchAll(
-    INDEX_EXPORT,
-  )) {
-    if (typeOnly !== undefined) continue;
-    const file = resolve(dirname(indexFile), from.replace(/\.js$/, '.ts'));
-    if (!existsSync(file)) continue;
-    for (const [name, alias] of specifiers(list)) exports.set(alias, { file, name });
-  }
-  return exports;
 }
 
 /**
@@ -66,11 +55,28 @@ export function directPackageImports(options: { packagesDir: string }): EsbuildP
   const indexFile = (name: string): string => resolve(options.packagesDir, name, 'src/index.ts');
   const isPackage = (name: string): boolean => existsSync(indexFile(name));
   const indexes = new Map<string, Map<string, ExportSource>>();
+  /** The value exports of a package's `src/index.ts`, by exported name. */
   const exportsOf = (name: string): Map<string, ExportSource> => {
-    let exports = indexes.get(name);
-    if (!exports) {
-      exports = readIndex(indexFile(name));
-      indexes.set(name, exports);
+    const known = indexes.get(name);
+    if (known) return known;
+    const exports = new Map<string, ExportSource>();
+    indexes.set(name, exports);
+    const index = indexFile(name);
+    for (const [, typeOnly, list = '', from = ''] of readFileSync(index, 'utf8').matchAll(
+      INDEX_EXPORT,
+    )) {
+      if (typeOnly !== undefined) continue;
+      const other = from.startsWith('@agent-state/') ? from.slice('@agent-state/'.length) : '';
+      const file = resolve(dirname(index), from.replace(/\.js$/, '.ts'));
+      for (const [imported, alias] of specifiers(list)) {
+        // Re-exported from another of the packages: where that one defines it.
+        const source = isPackage(other)
+          ? exportsOf(other).get(imported)
+          : existsSync(file)
+            ? { file, name: imported }
+            : undefined;
+        if (source) exports.set(alias, source);
+      }
     }
     return exports;
   };

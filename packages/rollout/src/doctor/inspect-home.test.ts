@@ -23,14 +23,14 @@ afterEach(async () => {
 });
 
 /** A fresh copy of Codex 0.169.0's lived-in home, and how many rollouts it holds. */
-function codexHome(): { home: string; rollouts: number } {
+async function codexHome(): Promise<{ home: string; rollouts: number }> {
   const home = copyCodexHome('v0.169.0', temp.make('home'));
-  return { home, rollouts: collectRollouts(home).files.length };
+  return { home, rollouts: (await collectRollouts(home)).files.length };
 }
 
 describe('inspectHome', () => {
   it('reports a Codex home before its backfill: a sound store, every rollout not indexed', async () => {
-    const { home, rollouts } = codexHome();
+    const { home, rollouts } = await codexHome();
     const report = await inspectHome({ home });
     expect(report).toMatchObject({
       ok: true,
@@ -61,7 +61,7 @@ describe('inspectHome', () => {
   });
 
   it('finds no problem once the backfill indexed the home, and leaves a store it is given open', async () => {
-    const { home, rollouts } = codexHome();
+    const { home, rollouts } = await codexHome();
     const store = await openStateStore({ home });
     stores.push(store);
     await runBackfill({ store, workers: 0 });
@@ -77,7 +77,7 @@ describe('inspectHome', () => {
   });
 
   it('judges a backfill lease by the clock it is given: running, then interrupted once it expired', async () => {
-    const { home } = codexHome();
+    const { home } = await codexHome();
     const clock = new ManualClock(1_795_239_845_000);
     const store = await openStateStore({ home, clock });
     stores.push(store);
@@ -99,7 +99,7 @@ describe('inspectHome', () => {
   });
 
   it('reports a store that does not open as an error of the report, naming the file', async () => {
-    const { home } = codexHome();
+    const { home } = await codexHome();
     const path = stateDbPath(home);
     writeFileSync(path, Buffer.alloc(4096, 'not a database '));
     const report = await inspectHome({ home });
