@@ -16,18 +16,15 @@ export default defineConfig([
     sourcemap: true,
     // `import.meta.url` (the demo finds its bundled sessions with it) in the CommonJS build too.
     shims: true,
-    // Both configs build at once into dist/, so neither cleans it: `pnpm build` empties it first.
+    // The configs build at once into dist/, so none cleans it: `pnpm build` empties it first.
     clean: false,
     target: 'node20',
   },
   {
-    // The executable, ESM only, no declarations, with the backfill's extraction worker beside it
-    // (the bundled worker pool starts `./extract-worker.js` next to itself), taken from the
-    // rollout package's `./extract-worker` export.
-    entry: {
-      bin: 'src/bin.ts',
-      'extract-worker': fileURLToPath(import.meta.resolve('@agent-state/rollout/extract-worker')),
-    },
+    // The executable, ESM only, no declarations. Our packages are bundled through their public
+    // entry points (`exports`); with code splitting, each command's implementation, loaded with
+    // `import()` when it runs, comes in chunks of its own.
+    entry: { bin: 'src/bin.ts' },
     format: ['esm'],
     dts: false,
     sourcemap: true,
@@ -37,5 +34,22 @@ export default defineConfig([
     external: ['better-sqlite3'],
     splitting: true,
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // The backfill's extraction worker, beside the executable's chunks (the bundled worker pool
+    // starts `./extract-worker.js` next to itself): one file without code splitting, holding the
+    // extraction code and nothing else (no SQLite, no kysely, no commander), so that each worker
+    // thread starts fast.
+    entry: {
+      'extract-worker': fileURLToPath(import.meta.resolve('@agent-state/rollout/extract-worker')),
+    },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    noExternal: BUNDLED,
+    external: ['better-sqlite3'],
+    splitting: false,
   },
 ]);

@@ -3,11 +3,10 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { DoctorReport } from '@agent-state/rollout';
 import { stateDbPath } from '@agent-state/state';
 import { codexLogsFixtureDir, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-
-import type { DoctorReport } from './commands/doctor.js';
 
 // Built by the `build` task, which turbo runs before `test`.
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

@@ -5,6 +5,7 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
+  type DoctorReport,
   collectRollouts,
   extractRolloutMetadata,
   isCompressedRolloutPath,
@@ -20,9 +21,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from './capture-io.js';
 import { codexHome, codexThreadList, runCli, runCliJson } from './cli-harness.js';
-import type { BackfillReport } from './commands/backfill.js';
-import type { DoctorReport } from './commands/doctor.js';
-import type { ThreadsListReport } from './commands/threads-list.js';
+import type { BackfillReport } from './commands/backfill/backfill.js';
+import type { ThreadsListReport } from './commands/threads/list/threads-list.js';
 import { ExitCode } from './exit-codes.js';
 
 const VERSION = 'v0.169.0-compressed';

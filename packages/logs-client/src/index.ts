@@ -19,7 +19,8 @@ export {
 } from './format.js';
 export { type LogsClientIo, type OutputStream } from './io.js';
 export { parseLevelFilter } from './levels.js';
-export { logsClientHelp, runLogs, runLogsClient } from './main.js';
+export { logsClientHelp } from './help.js';
+export { runLogs, runLogsClient } from './main.js';
 export {
   DEFAULT_BACKFILL,
   DEFAULT_POLL_MS,

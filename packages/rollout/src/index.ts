@@ -218,3 +218,10 @@ export {
   type ReconcileReport,
   reconcile,
 } from './reconcile/reconcile.js';
+export {
+  type DoctorDiscrepancy,
+  type DoctorProblem,
+  type DoctorReport,
+  type DoctorSeverity,
+} from './doctor/doctor-report.js';
+export { type InspectHomeOptions, inspectHome } from './doctor/inspect-home.js';

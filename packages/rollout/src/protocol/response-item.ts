@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Phase of an assistant message: the running commentary of a turn or its final answer.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { EventMsgSchema, EventMsgWriteSchema } from './event-msg.js';
 import { ResponseItemSchema, ResponseItemWriteSchema } from './response-item.js';

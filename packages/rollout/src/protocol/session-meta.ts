@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where a session came from: `cli`, `vscode`, `exec`, `mcp`, `unknown`, or a structured sub-agent

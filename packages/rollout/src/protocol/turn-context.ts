@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The `turn_context` payload as read: the settings a turn ran with. `sandbox_policy` and

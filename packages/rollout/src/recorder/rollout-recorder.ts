@@ -17,7 +17,7 @@ import {
   normalizeThreadId,
 } from '@agent-state/state';
 import { v7 as uuidv7 } from 'uuid';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { RolloutFileError } from '../errors.js';
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';

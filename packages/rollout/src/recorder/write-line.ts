@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@agent-state/state';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { EventMsgWriteSchema } from '../protocol/event-msg.js';
 import { ResponseItemWriteSchema } from '../protocol/response-item.js';

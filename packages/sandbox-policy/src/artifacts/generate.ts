@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { compile } from 'json-schema-to-typescript';
 import { format, resolveConfig } from 'prettier';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import {
   AppServerReadOnlyAccessSchema,

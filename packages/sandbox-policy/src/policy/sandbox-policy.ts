@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { InvalidSandboxPolicyError } from '../errors.js';
 

@@ -1,0 +1,210 @@
+import { type DoctorReport, inspectHome } from '@agent-state/rollout';
+import type { BackfillState, LogsHealth, MemoryJobCounts } from '@agent-state/state';
+
+import { ExitCode } from '../../exit-codes.js';
+import { formatHolder, formatIsoTime, plural } from '../../format.js';
+import {
+  type CliIo,
+  type Colors,
+  alignedRows,
+  colorsFor,
+  formatBytes,
+  oneLine,
+  writeJson,
+  writeLines,
+} from '../../output.js';
+import { requireHome } from '../../store-session.js';
+
+/** Options of {@link runDoctor}. */
+export interface RunDoctorOptions {
+  /** The resolved home directory. */
+  home: string;
+  /** Print one JSON document instead of the text report. */
+  json: boolean;
+  io: CliIo;
+}
+
+/**
+ * Inspects a home (`inspectHome` of @agent-state/rollout) and prints the report (text or JSON) on
+ * stdout. Returns `ExitCode.Failure` when an error-level problem was found (a store that does not
+ * open, a failed integrity check), `ExitCode.Ok` otherwise.
+ */
+export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
+  // A home that does not exist is a mistyped path: never create one to report on it.
+  requireHome(options.home);
+  const report = await inspectHome({ home: options.home });
+  if (options.json) {
+    writeJson(options.io.stdout, report);
+  } else {
+    writeLines(
+      options.io.stdout,
+      renderDoctorReport(report, colorsFor(options.io.stdout, options.io.env)),
+    );
+  }
+  return report.ok ? ExitCode.Ok : ExitCode.Failure;
+}
+
+/**
+ * The text report: aligned facts, then the problems with their fixes. Colors come from `colors`
+ * (identity functions when off).
+ */
+export function renderDoctorReport(report: DoctorReport, colors: Colors): string[] {
+  const { store } = report;
+  const rows: Array<[string, string]> = [
+    ['home', report.home],
+    ['store', store.path],
+    ['generation', String(store.generation)],
+    [
+      'schema version',
+      store.schemaVersion === null ? colors.dim('unknown') : String(store.schemaVersion),
+    ],
+    ['size', storeSize(report, colors)],
+    ['integrity', integrityText(report, colors)],
+    ['backfill', report.backfill ? backfillText(report.backfill) : colors.dim('unknown')],
+    [
+      'threads',
+      report.threads
+        ? `${report.threads.total} (${report.threads.archived} archived)`
+        : colors.dim('unknown'),
+    ],
+    [
+      'rollouts',
+      report.rollouts
+        ? `${report.rollouts.total} (${report.rollouts.notIndexed} not in the store)`
+        : colors.dim('unknown'),
+    ],
+    ['discrepancies', discrepanciesText(report, colors)],
+    ['memories', memoriesText(report.memories, colors)],
+    [
+      'consolidation',
+      report.memories ? phase2Text(report.memories, colors) : colors.dim('unknown'),
+    ],
+    ['logs database', logsText(report.logs, colors)],
+    ['dropped logs', droppedText(report.logs, colors)],
+  ];
+  const lines = [
+    colors.bold('agent-state doctor'),
+    '',
+    ...alignedRows(rows, { style: colors.dim }),
+  ];
+  if (report.discrepancies !== null && report.discrepancies.length > 0) {
+    lines.push('', colors.bold('discrepancies'));
+    lines.push(
+      ...alignedRows(
+        report.discrepancies.map((counter): [string, string] => [
+          `${counter.stage} ${counter.reason}`,
+          `${counter.count} ${colors.dim(`(last ${formatIsoTime(counter.lastSeenAt)})`)}`,
+        ]),
+        { style: colors.dim },
+      ),
+    );
+  }
+
+  lines.push('');
+  if (report.problems.length === 0) {
+    lines.push(colors.green('no problems found'));
+    return lines;
+  }
+  const errors = report.problems.filter((problem) => problem.severity === 'error').length;
+  const warnings = report.problems.length - errors;
+  const summary = [
+    errors > 0 ? colors.red(plural(errors, 'error')) : undefined,
+    warnings > 0 ? colors.yellow(plural(warnings, 'warning')) : undefined,
+  ].filter((part) => part !== undefined);
+  lines.push(`${summary.join(', ')}:`);
+  for (const problem of report.problems) {
+    const label = problem.severity === 'error' ? colors.red('error:  ') : colors.yellow('warning:');
+    lines.push(`  ${label} ${problem.message}`);
+    lines.push(`           ${colors.cyan('fix:')} ${problem.fix}`);
+  }
+  return lines;
+}
+
+function discrepanciesText(report: DoctorReport, colors: Colors): string {
+  if (report.discrepancies === null) return colors.dim('unknown');
+  if (report.discrepancies.length === 0) return 'none';
+  const total = report.discrepancies.reduce((sum, counter) => sum + counter.count, 0);
+  return `${total} (see below)`;
+}
+
+function memoriesText(counts: MemoryJobCounts | null, colors: Colors): string {
+  if (counts === null) return colors.dim('unknown');
+  const { running, pending, done, error, exhausted } = counts.stage1;
+  const total = running + pending + done + error + exhausted;
+  const outputs = plural(counts.outputs, 'output');
+  if (total === 0) return `no stage-1 jobs, ${outputs}`;
+  const failed = (count: number, label: string): string =>
+    count > 0 ? colors.yellow(`${count} ${label}`) : `${count} ${label}`;
+  const parts = [
+    `${done} done`,
+    `${running} running`,
+    `${pending} pending`,
+    failed(error, 'error'),
+    failed(exhausted, 'exhausted'),
+  ];
+  return `${plural(total, 'stage-1 job')} (${parts.join(', ')}), ${outputs}`;
+}
+
+function phase2Text(counts: MemoryJobCounts, colors: Colors): string {
+  const { status, dirty, leaseUntil, holder, retryAt, lastError } = counts.phase2;
+  if (status === null) return colors.dim('never run');
+  let text = status;
+  if (status === 'running' && holder !== null) text += ` in ${formatHolder(holder)}`;
+  if (status === 'running' && leaseUntil !== null) {
+    text += ` (lease until ${formatIsoTime(leaseUntil)})`;
+  }
+  if (retryAt !== null) text += ` (retry after ${formatIsoTime(retryAt)})`;
+  if (dirty && status !== 'running') text += ', new inputs waiting';
+  if (lastError !== null) text += `: ${colors.yellow(oneLine(lastError))}`;
+  return text;
+}
+
+function logsText(logs: LogsHealth, colors: Colors): string {
+  if (logs.sizeBytes === null) return `${logs.path} ${colors.dim('(not created yet)')}`;
+  const rows = logs.rows === null ? '' : `, ${plural(logs.rows, 'row')}`;
+  return `${logs.path} (${formatBytes(logs.sizeBytes)}${rows})`;
+}
+
+function droppedText(logs: LogsHealth, colors: Colors): string {
+  if (logs.droppedEntries === 0) return 'none';
+  const last = logs.lastDropAt === null ? '' : ` (last ${formatIsoTime(logs.lastDropAt)})`;
+  return colors.yellow(`${logs.droppedEntries}${last}`);
+}
+
+function storeSize(report: DoctorReport, colors: Colors): string {
+  const { sizeBytes, walBytes } = report.store;
+  if (sizeBytes === null) return colors.dim('no file');
+  const wal = walBytes === null || walBytes === 0 ? '' : ` (wal ${formatBytes(walBytes)})`;
+  return `${formatBytes(sizeBytes)}${wal}`;
+}
+
+function integrityText(report: DoctorReport, colors: Colors): string {
+  const integrity = report.store.integrity;
+  if (integrity === null) return colors.dim('not checked');
+  if (integrity.ok) return colors.green('ok');
+  return colors.red(`${plural(integrity.problems.length, 'problem')} found`);
+}
+
+function backfillText(state: BackfillState): string {
+  switch (state.status) {
+    case 'complete':
+      return state.lastSuccessAt === null
+        ? 'complete'
+        : `complete (last run ${formatIsoTime(state.lastSuccessAt)})`;
+    case 'pending':
+      return state.lastWatermark === null
+        ? 'pending (not started)'
+        : `pending (resumes after ${state.lastWatermark})`;
+    case 'running': {
+      const where = state.holder === null ? '' : ` in ${formatHolder(state.holder)}`;
+      if (state.holderDead) return `interrupted: its process${where} died`;
+      const progress =
+        state.progress === null
+          ? ''
+          : `, ${state.progress.done} of ${state.progress.total} rollouts`;
+      return state.leaseUntil === null
+        ? `running${where}`
+        : `running${where} (lease until ${formatIsoTime(state.leaseUntil)}${progress})`;
+    }
+  }
+}

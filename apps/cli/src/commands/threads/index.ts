@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+
+import type { CliIo } from '../../output.js';
+import { registerThreadsArchive } from './archive/index.js';
+import { registerThreadsList } from './list/index.js';
+import { registerThreadsRename } from './rename/index.js';
+import { registerThreadsShow } from './show/index.js';
+
+const HELP = `
+Examples:
+  $ agent-state --home ~/.codex threads list --limit 10
+  $ agent-state threads show 01a1fca2-290e-7023-a2aa-62c446d63b1d
+  $ agent-state threads archive 01a1fca2-290e-7023-a2aa-62c446d63b1d
+  $ agent-state threads rename 01a1fca2-290e-7023-a2aa-62c446d63b1d "Fix CI"
+
+Run \`agent-state threads <command> --help\` for the options of each.
+`;
+
+/** `agent-state threads`: list, show, archive, unarchive and rename threads. */
+export function registerThreads(program: Command, io: CliIo): void {
+  const threads = program
+    .command('threads')
+    .description('list, show, archive, unarchive and rename threads (sessions)')
+    .addHelpText('after', HELP);
+  registerThreadsList(threads, io);
+  registerThreadsShow(threads, io);
+  registerThreadsArchive(threads, io);
+  registerThreadsRename(threads, io);
+}
