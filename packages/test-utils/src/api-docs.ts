@@ -29,17 +29,9 @@ const require = createRequire(import.meta.url);
  * ```
  */
 export function findUndocumentedExports(entryFile: string): string[] {
-  const ts = loadTypeScript();
-  const entry = resolve(entryFile);
-  const program = createProgram(ts, entry);
-  const checker = program.getTypeChecker();
-  const source = program.getSourceFile(entry);
-  if (!source) throw new Error(`${entry}: not found, or not part of its TypeScript program`);
-  const moduleSymbol = checker.getSymbolAtLocation(source);
-  if (!moduleSymbol) throw new Error(`${entry}: not a module (it exports nothing)`);
-
+  const { ts, checker, exports } = exportsOf(entryFile);
   const missing = new Set<string>();
-  for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+  for (const exported of exports) {
     const name = exported.getName();
     const symbol =
       exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
@@ -67,6 +59,17 @@ export function findUndocumentedExports(entryFile: string): string[] {
  * ```
  */
 export function listPublicExports(entryFile: string): string[] {
+  return exportsOf(entryFile)
+    .exports.map((symbol) => symbol.getName())
+    .sort();
+}
+
+/** The symbols `entryFile` exports, with the compiler and type checker that found them. */
+function exportsOf(entryFile: string): {
+  ts: typeof TypeScript;
+  checker: TypeScript.TypeChecker;
+  exports: TypeScript.Symbol[];
+} {
   const ts = loadTypeScript();
   const entry = resolve(entryFile);
   const program = createProgram(ts, entry);
@@ -75,10 +78,7 @@ export function listPublicExports(entryFile: string): string[] {
   if (!source) throw new Error(`${entry}: not found, or not part of its TypeScript program`);
   const moduleSymbol = checker.getSymbolAtLocation(source);
   if (!moduleSymbol) throw new Error(`${entry}: not a module (it exports nothing)`);
-  return checker
-    .getExportsOfModule(moduleSymbol)
-    .map((symbol) => symbol.getName())
-    .sort();
+  return { ts, checker, exports: checker.getExportsOfModule(moduleSymbol) };
 }
 
 /**

@@ -7,7 +7,7 @@ import { immediateRawTransaction } from '../sqlite/immediate-transaction.js';
 import type { ThreadDynamicToolsTable, ThreadsTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
-import { threadToRow } from '../threads/thread-row.js';
+import { THREAD_COLUMNS_WRITTEN, threadToRow } from '../threads/thread-row.js';
 import { type SqliteDerivedIndex, SQLITE_DERIVED_INDEXES } from './sqlite-derived-index.js';
 
 /** A statement written with Kysely, compiled and prepared once, with its parameter order. */
@@ -16,32 +16,6 @@ interface PreparedWrite<Row> {
   /** The column whose value goes into each parameter, in order. */
   order: ReadonlyArray<keyof Row>;
 }
-
-const THREAD_COLUMNS_WRITTEN = [
-  'id',
-  'rollout_path',
-  'created_at',
-  'updated_at',
-  'source',
-  'model_provider',
-  'cwd',
-  'cli_version',
-  'title',
-  'sandbox_policy',
-  'approval_mode',
-  'tokens_used',
-  'first_user_message',
-  'archived',
-  'archived_at',
-  'git_sha',
-  'git_branch',
-  'git_origin_url',
-  'thread_source',
-  'agent_nickname',
-  'agent_role',
-  'parent_thread_id',
-  'forked_from_id',
-] as const satisfies ReadonlyArray<keyof Insertable<ThreadsTable>>;
 
 const THREAD_COLUMNS_UPDATED = THREAD_COLUMNS_WRITTEN.filter(
   (column): column is Exclude<(typeof THREAD_COLUMNS_WRITTEN)[number], 'id'> => column !== 'id',

@@ -29,6 +29,15 @@ export const THREAD_COLUMNS = [
   'forked_from_id',
 ] as const;
 
+/**
+ * Columns written for a thread (by {@link threadToRow}): those read back, and `archived`, which
+ * follows `archived_at`.
+ */
+export const THREAD_COLUMNS_WRITTEN = [
+  ...THREAD_COLUMNS,
+  'archived',
+] as const satisfies ReadonlyArray<keyof Insertable<ThreadsTable>>;
+
 type ThreadRow = Pick<Selectable<ThreadsTable>, (typeof THREAD_COLUMNS)[number]>;
 
 /** Row → metadata: `''` first user message reads back as `null`. */
