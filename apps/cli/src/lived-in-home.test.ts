@@ -4,12 +4,7 @@
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  type DoctorReport,
-  collectRollouts,
-  extractRolloutMetadata,
-  isCompressedRolloutPath,
-} from '@agent-state/rollout';
+import { type DoctorReport, collectRollouts, extractRolloutMetadata } from '@agent-state/rollout';
 import { openStateStore } from '@agent-state/state';
 import {
   type MockResponsesServer,
@@ -111,9 +106,7 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
     // What a release that did not read `.jsonl.zst` left: 4 threads and a completed backfill.
     const store = await openStateStore({ home });
     try {
-      const plain = (await collectRollouts(home)).files.filter(
-        (f) => !isCompressedRolloutPath(f.path),
-      );
+      const plain = (await collectRollouts(home)).files.filter((f) => !f.path.endsWith('.zst'));
       const claim = await store.backfill.tryClaim({ leaseSeconds: 60, generation: 1 });
       if (claim.outcome !== 'claimed') throw new Error(claim.outcome);
       await store.threads.upsertMany(

@@ -394,7 +394,7 @@ process.once('SIGTERM', onSignal);
 try {
   const rows: BenchRow[] = [];
   log('building the package into bench/dist …');
-  const { listThreadFiles, listThreads, runBackfill } = await buildRollout();
+  const { listThreads, runBackfill } = await buildRollout();
   const defaultWorkers = Math.min(Math.max(availableParallelism(), 1), 8);
 
   // 1. The corpus, generated once.
@@ -583,18 +583,18 @@ try {
           `unexpected DB-first page: ${check.source}, ${check.items.length} items, ${check.repaired} repaired`,
         );
       }
-      const fileCheck = await listThreadFiles({
-        home: corpusHome,
-        pageSize: 25,
-        sortKey: 'created',
-        defaultProvider: 'openai',
-      });
-      if (fileCheck.items.length !== 25) throw new Error('the file listing page is not full');
+      // Without a store, listThreads lists the rollouts themselves (Codex's file traversal).
+      const fileCheck = await listThreads({ home: corpusHome, pageSize: 25 });
+      if (fileCheck.source !== 'files' || fileCheck.items.length !== 25) {
+        throw new Error(
+          `unexpected file listing page: ${fileCheck.source}, ${fileCheck.items.length} items`,
+        );
+      }
 
       const bench = new Bench({ time: 1_000, warmupTime: 200 });
       const dbFresh = 'listThreads first page (25), DB-first, freshness: true';
       const dbNoFresh = 'listThreads first page (25), DB-first, freshness: false';
-      const files = 'listThreadFiles first page (25), file traversal';
+      const files = 'listThreads first page (25), no store: file traversal';
       bench
         .add(dbFresh, () =>
           listThreads({ home: corpusHome, store, pageSize: 25 }).then(() => undefined),
@@ -604,14 +604,7 @@ try {
             () => undefined,
           ),
         )
-        .add(files, () =>
-          listThreadFiles({
-            home: corpusHome,
-            pageSize: 25,
-            sortKey: 'created',
-            defaultProvider: 'openai',
-          }).then(() => undefined),
-        );
+        .add(files, () => listThreads({ home: corpusHome, pageSize: 25 }).then(() => undefined));
       await bench.run();
       const p50 = new Map<string, number>();
       for (const task of bench.tasks) {

@@ -10,8 +10,8 @@ export type LeaseKind = 'backfill' | 'stage1' | 'phase2';
 export const LEASE_KINDS: readonly LeaseKind[] = ['backfill', 'stage1', 'phase2'];
 
 /**
- * Lease length of each kind as its production caller claims it, seconds: `runBackfill`'s
- * `BACKFILL_LEASE_SECONDS` (@agent-state/rollout), `MEMORIES_DEFAULTS.stage1LeaseSeconds` and
+ * Lease length of each kind as its production caller claims it, seconds: `runBackfill`'s default
+ * `leaseSeconds` (@agent-state/rollout), `MEMORIES_DEFAULTS.stage1LeaseSeconds` and
  * `.phase2LeaseSeconds` (@agent-state/memories). Copied here: those packages depend on this one.
  */
 export const OUR_LEASE_SECONDS: Readonly<Record<LeaseKind, number>> = {

@@ -1,7 +1,7 @@
 import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { BACKFILL_LEASE_SECONDS, runBackfill } from '@agent-state/rollout';
+import { runBackfill } from '@agent-state/rollout';
 import {
   ErrorCode,
   ManualClock,
@@ -38,6 +38,9 @@ afterAll(() => {
 
 const STORE_ERRORS: readonly string[] = [ErrorCode.StoreIo];
 
+/** Far enough past a lease the writer took (the backfill's default lease is 120 s). */
+const PAST_THE_LEASE_MS = 10 * 60 * 1000;
+
 describe('a full disk (a file size limit on the writing process)', () => {
   it('fails the backfill with STORE_IO naming the file, leaves a sound store, and the sink only counts drops', async () => {
     const random = seededRandom(fullDisk.seed);
@@ -65,8 +68,8 @@ describe('a full disk (a file size limit on the writing process)', () => {
         // With the space back, the store is sound (integrity check on open) and the backfill
         // completes: nothing was corrupted, nothing lost. When the writer could not even release
         // its lease (releasing is a write too), the lease runs out and the next process takes
-        // over: the clock is moved past it.
-        const later = new ManualClock(Date.now() + (BACKFILL_LEASE_SECONDS + 60) * 1000);
+        // over: the clock is moved past it (the backfill's default lease is 120 s).
+        const later = new ManualClock(Date.now() + PAST_THE_LEASE_MS);
         const store = await openStateStore({ home, clock: later });
         try {
           expect(await store.checkIntegrity()).toEqual([]);

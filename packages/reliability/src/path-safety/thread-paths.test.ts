@@ -13,7 +13,6 @@ import { promisify } from 'node:util';
 
 import {
   ArchiveRefusedError,
-  SESSION_INDEX_FILE,
   appendThreadName,
   archiveThread,
   findThread,
@@ -36,6 +35,8 @@ afterEach(() => temp.cleanup());
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAMPLE_ID = '01a1fca2-1f68-7ec1-9034-0ec41ef36cca';
+/** Codex's thread-name index, at the root of a home (what `appendThreadName` appends to). */
+const SESSION_INDEX_FILE = 'session_index.jsonl';
 
 /** Ids built from untrusted data that must never become a path. */
 const HOSTILE_IDS = [

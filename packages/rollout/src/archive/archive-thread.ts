@@ -79,7 +79,7 @@ export interface ArchiveMove {
 
 /**
  * Archives a thread as Codex's `thread/archive` does: finds its rollout (the `rolloutPath`
- * option, else as `findRolloutFileById` does: the store's active path, else a search of
+ * option, else as `findThread` searches: the store's active path, else a search of
  * `sessions/` for `rollout-*-<id>.jsonl`), checks that its real path (symlinks resolved) is
  * inside `<home>/sessions` and that its name ends with `-<id>.jsonl`, then moves it to
  * `<home>/archived_sessions/<same name>` (flat) and, with a store, marks the row archived at

@@ -56,11 +56,11 @@ export interface RunBackfillOptions {
   home?: string | undefined;
   /** Provider for rollouts that name none (default `openai`, Codex's default). */
   defaultProvider?: string | undefined;
-  /** Lease length, seconds (default {@link BACKFILL_LEASE_SECONDS}). */
+  /** Lease length, seconds (default 120: a heartbeat renews it while the backfill is alive). */
   leaseSeconds?: number | undefined;
   /** How often the lease is renewed while a batch runs, ms (default a quarter of the lease). */
   heartbeatMs?: number | undefined;
-  /** Rollouts per batch (default {@link BACKFILL_BATCH_SIZE}). */
+  /** Rollouts per transaction and checkpoint (default 200, Codex's batch size). */
   batchSize?: number | undefined;
   /**
    * Extraction worker threads (default: the number of cores, at most 8, or none for fewer than
@@ -155,8 +155,9 @@ export interface BackfillResult {
   /** For `held`: the process holding the lease (host, pid, start time), when recorded. */
   holder?: LeaseHolder | null | undefined;
   /**
-   * Set when this run caught up with a backfill of an older {@link BACKFILL_GENERATION} (its
-   * generation): it read only the rollouts missing from the store.
+   * Set when this run caught up with a backfill of an older generation of the collection rules
+   * (that generation, recorded in the store: `1` for releases that did not collect `.jsonl.zst`
+   * rollouts; the current one is `2`): it read only the rollouts missing from the store.
    */
   caughtUpFrom?: number | undefined;
   /** The first failures (up to 100), each naming its path. */
@@ -174,13 +175,13 @@ const MAX_REPORTED_FAILURES = 100;
  * process that dies loses its lease at once to the next run on the same host (its holder is
  * recorded: host, pid, start time), or when the lease runs out (`leaseSeconds`) for a run on
  * another host sharing the home; the next run resumes after the last checkpoint. A backfill
- * completed (or checkpointed) under an older {@link BACKFILL_GENERATION}, by a release that did not
- * collect compressed rollouts, is caught up: the next run reads only the rollouts missing from the
- * store (see `findUnindexedRollouts`), then completes it under the current generation. A rollout
- * that cannot be read (or that crashes its extraction worker), or a folder that cannot be listed,
- * is counted in `failed`, listed in `failures` and logged with its path, and skipped: it never
- * stops the run nor keeps the backfill from completing (as in Codex). Symbolic links are not
- * followed (see `collectRollouts`).
+ * completed (or checkpointed) under an older generation of the collection rules, by a release that
+ * did not collect compressed rollouts, is caught up: the next run reads only the rollouts no row
+ * points to (what `inspectHome` reports as `rollouts.notIndexed`), then completes it under the
+ * current generation. A rollout that cannot be read (or that crashes its extraction worker), or a
+ * folder that cannot be listed, is counted in `failed`, listed in `failures` and logged with its
+ * path, and skipped: it never stops the run nor keeps the backfill from completing (as in Codex).
+ * Symbolic links are not followed (see `collectRollouts`).
  *
  * @example
  * ```ts

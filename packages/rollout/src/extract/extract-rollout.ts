@@ -83,7 +83,7 @@ type PendingOp = { kind: 'meta'; meta: SessionMeta } | { kind: 'line'; line: Rol
 /**
  * Reads a rollout's thread metadata the way Codex's backfill does, in one streaming pass with
  * bounded memory: the first usable `session_meta` (or else the file name) starts the thread;
- * every item is applied in order (see {@link MetadataApplier}); `updatedAt` is the file's mtime
+ * every item is applied in order, by Codex's rules; `updatedAt` is the file's mtime
  * and an archived thread's `archivedAt` too. Lines that carry no metadata (most of the bytes: tool
  * output, reasoning, response items) are recognised from their first bytes and never JSON-parsed.
  * Bad lines are skipped and reported, never fatal.

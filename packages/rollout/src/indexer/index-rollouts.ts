@@ -50,11 +50,14 @@ export interface IndexRolloutsOptions {
   /** Provider for rollouts that name none (default `openai`, Codex's default). */
   defaultProvider?: string | undefined;
   /**
-   * Extraction worker threads (default: none below {@link SMALL_INDEX_BATCH} rollouts, else one
-   * per core, at most 8; 0 = this thread). Ignored when `pool` is given.
+   * Extraction worker threads (default: none below 256 rollouts, else one per core, at most 8;
+   * 0 = this thread).
    */
   workers?: number | undefined;
-  /** An extraction pool to use (and leave open), e.g. one a backfill keeps across batches. */
+  /**
+   * @internal An extraction pool to use (and leave open), e.g. one a backfill keeps across
+   * batches; `workers` is then ignored.
+   */
   pool?: ExtractPool | undefined;
   /**
    * Changes a rollout's entry before it is written (e.g. to keep a value the store knows better);
@@ -86,7 +89,7 @@ export interface IndexRolloutsResult {
  * every derived index, in one streaming pass; large batches in worker threads) and writes what it
  * found through `store.index.write`, all in one transaction. Every path that indexes rollouts
  * (backfill, the listing's repair, find by id, reconcile, the recorder) goes through here or
- * through its two halves, {@link extractRollouts} and {@link writeIndexed}.
+ * through its two internal halves (reading, then writing).
  *
  * A rollout that cannot be read is reported in `failed` and the others are written; an error of
  * the store (busy, corrupt, closed) is thrown and nothing of the batch is written.

@@ -52,10 +52,12 @@ export interface FoundThread {
 /**
  * Finds a thread by id: in the store first, then by searching the rollouts. A stored path whose
  * file is gone is counted as a discrepancy; a thread found on disk is read and written back to the
- * store (read repair). `undefined` when no rollout exists. The rollouts are searched as
- * `findRolloutFileById` does (`sessions/`, then `archived_sessions/` when `archived` is absent);
- * when none is found and a folder could not be listed, throws `RolloutFileError`
- * (`ROLLOUT_UNREADABLE`) naming it.
+ * store (read repair). `undefined` when no rollout exists. The rollouts are searched by exact name
+ * (`rollout-*-<id>.jsonl`, or `.jsonl.zst`), as Codex's `find_thread_path_by_id_str` does, with no
+ * symbolic link followed: `sessions/` at any depth (`archived: false`), the flat
+ * `archived_sessions/` (`archived: true`), or both in that order when `archived` is absent. When
+ * none is found and a folder could not be listed, throws `RolloutFileError` (`ROLLOUT_UNREADABLE`)
+ * naming it.
  *
  * @example
  * ```ts

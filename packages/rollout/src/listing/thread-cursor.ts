@@ -9,8 +9,8 @@ const MAX_DATE_SECONDS = 8_640_000_000_000;
  * Parses a thread-listing cursor, `<RFC3339>|<uuid>` (`2025-03-04T09:00:00Z|0199…`), into the
  * anchor it names: the sort value of the last item of the previous page in unix seconds (a
  * fraction is dropped) and its id (lowercase). The older file-name form of the time,
- * `2025-03-04T09-00-00|0199…` (read as UTC), is accepted too. The time is parsed strictly, by
- * `parseRolloutTimestamp` (a date that does not exist, such as 30 February, is refused). The same anchor pages the state
+ * `2025-03-04T09-00-00|0199…` (read as UTC), is accepted too. The time is parsed strictly (a date
+ * that does not exist, such as 30 February, is refused). The same anchor pages the state
  * store (`store.threads.list({ anchor })`), so file and database listings share cursors.
  *
  * Throws {@link InvalidArgumentError} (argument `cursor`) for anything else.

@@ -131,7 +131,8 @@ export type ResponseItemWrite = z.infer<typeof ResponseItemWriteSchema>;
 
 /**
  * A response item as read: tagged by `type`, every field kept (0.169 adds `id`, `status`, …).
- * Known types are typed by {@link ResponseItemWrite}; others arrive with their raw fields.
+ * Known types (`message`, `function_call`, …) carry Codex's fields; others arrive with their raw
+ * fields.
  *
  * @example
  * ```ts

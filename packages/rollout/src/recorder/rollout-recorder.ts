@@ -201,7 +201,7 @@ const FORK_BATCH_LINES = 1_000;
  *
  * - A new thread's file is created lazily, by {@link persist}: `session_meta` first, then the
  *   items recorded so far. A thread that is never persisted leaves no file.
- * - {@link record} applies the persistence policy (see `shouldPersistEventMsg`), validates each
+ * - {@link record} applies the persistence policy (see `EventPersistenceMode`), validates each
  *   item exactly and queues the batch; one writer appends batches in order, each with one write
  *   call (and an `fsync` when asked). The queue is bounded: when it is full, `record` waits.
  * - Every line is `{timestamp, type, payload}`, validated with the exact write schema, timestamp

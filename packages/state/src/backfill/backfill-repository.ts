@@ -55,9 +55,10 @@ export interface BackfillState {
   progress: BackfillProgressCounts | null;
   /**
    * Generation of the rules that collected the rollouts `lastWatermark` and `complete` refer to,
-   * as the backfill's caller numbers them (`BACKFILL_GENERATION` of `@agent-state/rollout`): a
-   * backfill completed under an older generation is claimed again by a caller with a newer one,
-   * to index what the older rules did not collect. `1` for a store written before generations.
+   * as the backfill's caller numbers them (`runBackfill` of `@agent-state/rollout` claims `2`,
+   * the rules that collect `.jsonl.zst` too): a backfill completed under an older generation is
+   * claimed again by a caller with a newer one, to index what the older rules did not collect.
+   * `1` for a store written before generations.
    */
   generation: number;
 }

@@ -58,7 +58,7 @@ export interface BackfillReport {
   holder: { host: string; pid: number } | null;
   /**
    * Set when this command completed a backfill an older release had completed (or started):
-   * that release's backfill generation (see `BACKFILL_GENERATION`). Only the rollouts missing
+   * that release's backfill generation (`caughtUpFrom` of `runBackfill`). Only the rollouts missing
    * from the store were read (the compressed ones, for generation 1).
    */
   caughtUpFrom: number | null;
