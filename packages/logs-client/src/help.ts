@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * addLogsClientOptions(program.command('logs')).addHelpText('after', logsClientHelp('agent-state logs'));
+ * program.command('logs').addHelpText('after', logsClientHelp('agent-state logs'));
  * ```
  */
 export function logsClientHelp(command: string): string {

@@ -1,20 +1,18 @@
 // Public API of @agent-state/logs-client: query, tail and format the SQLite logs of agent-state
 // and of OpenAI Codex. Everything exported here is documented and stable; anything else is
-// internal.
+// internal. The library does not need commander: the flags of `logs_client` are described by
+// `LOGS_CLIENT_FLAGS`, which a program registers with its own command-line parser.
 
 export {
   type LogsDatabaseLocation,
   type LogsDatabaseSource,
-  findLogsDatabase,
   locateLogsDatabase,
 } from './database.js';
 export {
   type FormatLogOptions,
   type JsonLogRow,
   type LogFormat,
-  type TimePrecision,
   formatLogRow,
-  formatLogTime,
   toJsonLogRow,
 } from './format.js';
 export { type LogsClientIo, type OutputStream } from './io.js';
@@ -22,13 +20,12 @@ export { parseLevelFilter } from './levels.js';
 export { logsClientHelp } from './help.js';
 export { runLogs, runLogsClient } from './main.js';
 export {
-  DEFAULT_BACKFILL,
-  DEFAULT_POLL_MS,
+  LOGS_CLIENT_FLAGS,
+  type LogsClientFlagSpec,
   type LogsClientFlags,
   type LogsClientOptions,
   type LogsSource,
   type ResolveOptionsContext,
-  addLogsClientOptions,
   resolveLogsClientOptions,
 } from './options.js';
 export { type TailLogsOptions, type TailResult, tailLogs } from './tail.js';

@@ -1,13 +1,13 @@
 import { type Clock, type ErrorCategory, errorCategory, systemClock } from '@agent-state/state';
 import { Command, CommanderError } from 'commander';
 
+import { addLogsClientFlags } from './commander-flags.js';
 import { locateLogsDatabase } from './database.js';
 import { logsClientHelp } from './help.js';
 import type { LogsClientIo, OutputStream } from './io.js';
 import {
   type LogsClientFlags,
   type LogsClientOptions,
-  addLogsClientOptions,
   resolveLogsClientOptions,
 } from './options.js';
 import { type TailResult, tailLogs } from './tail.js';
@@ -89,7 +89,7 @@ export async function runLogsClient(
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
-  const program = addLogsClientOptions(new Command('logs_client'))
+  const program = addLogsClientFlags(new Command('logs_client'))
     .description(
       'Print and follow the logs of agent-state or OpenAI Codex (state_5.sqlite, logs_2.sqlite), read-only.',
     )

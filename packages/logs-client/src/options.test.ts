@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 
 import { InvalidArgumentError, ManualClock } from '@agent-state/state';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 
+import { addLogsClientFlags } from './commander-flags.js';
 import { parseLevelFilter } from './levels.js';
 import {
   DEFAULT_BACKFILL,
   DEFAULT_POLL_MS,
+  LOGS_CLIENT_FLAGS,
   type LogsClientFlags,
   type ResolveOptionsContext,
-  addLogsClientOptions,
   resolveLogsClientOptions,
 } from './options.js';
 import { runClient } from './test-support/harness.js';
@@ -26,7 +27,7 @@ const context = (more: Partial<ResolveOptionsContext> = {}): ResolveOptionsConte
 
 /** Parses `args` with the registered options, then resolves them. */
 function resolveArgs(args: string[], more: Partial<ResolveOptionsContext> = {}) {
-  const command = addLogsClientOptions(new Command('logs')).exitOverride();
+  const command = addLogsClientFlags(new Command('logs')).exitOverride();
   command.parse(args, { from: 'user' });
   return resolveLogsClientOptions(command.opts<LogsClientFlags>(), context(more));
 }
@@ -61,6 +62,15 @@ describe('parseLevelFilter', () => {
       expect(() => parseLevelFilter([value])).toThrow(/^invalid --level: expected trace, debug/);
     },
   );
+});
+
+describe('LOGS_CLIENT_FLAGS', () => {
+  it('names, for each flag, the key a parser stores its value under', () => {
+    for (const spec of LOGS_CLIENT_FLAGS) {
+      expect(new Option(spec.flags).attributeName(), spec.flags).toBe(spec.key);
+    }
+    expect(new Set(LOGS_CLIENT_FLAGS.map((spec) => spec.key)).size).toBe(LOGS_CLIENT_FLAGS.length);
+  });
 });
 
 describe('resolveLogsClientOptions', () => {

@@ -1,7 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 
 import { type Clock, InvalidArgumentError, type LogQuery, resolveHome } from '@agent-state/state';
-import { type Command, Option } from 'commander';
 
 import type { LogsDatabaseSource } from './database.js';
 import type { LogFormat } from './format.js';
@@ -32,8 +31,9 @@ export const DEFAULT_POLL_MS = 500;
 const MAX_POLL_MS = 2_147_483_647;
 
 /**
- * The flags of `logs_client` (and `agent-state logs`) as commander parses them: strings, not yet
- * validated. {@link resolveLogsClientOptions} turns them into {@link LogsClientOptions}.
+ * The flags of `logs_client` (and `agent-state logs`) as a command-line parser gives them (the
+ * keys of {@link LOGS_CLIENT_FLAGS}): strings, not yet validated.
+ * {@link resolveLogsClientOptions} turns them into {@link LogsClientOptions}.
  *
  * @example
  * ```ts
@@ -100,8 +100,12 @@ export interface LogsClientOptions {
   source: LogsSource;
   /** The filters (no `afterId`, `limit` or `descending`: the tail sets those). */
   query: LogQuery;
-  /** How many of the newest matching rows to print first; `all` prints every matching row. */
+  /**
+   * How many of the newest matching rows to print first (200 when `--backfill` is not given, as
+   * Codex's client); `all` prints every matching row.
+   */
   backfill: number | 'all';
+  /** Milliseconds between two looks for new rows (500 when `--poll-ms` is not given). */
   pollMs: number;
   /** Keep printing new rows until stopped (`--no-follow`: `false`). */
   follow: boolean;
@@ -130,21 +134,51 @@ export interface ResolveOptionsContext {
   cwd?: string | undefined;
 }
 
-/** Appends a repeatable flag's value. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /**
- * Adds the options of `logs_client` to a commander command, so that `agent-state logs` and
- * `logs_client` share them. Values are kept as given; {@link resolveLogsClientOptions} validates
- * them.
+ * One flag of `logs_client` (and `agent-state logs`), described for a command-line parser: the
+ * program that has the flags registers them with its own parser (`logs_client` and
+ * `@agent-state/cli` use commander), and {@link resolveLogsClientOptions} validates what it parsed.
  *
  * @example
  * ```ts
- * import { Command } from 'commander';
+ * const level: LogsClientFlagSpec = LOGS_CLIENT_FLAGS.find((flag) => flag.key === 'level')!;
+ * level.flags; // '--level <level>'
+ * level.repeatable; // true: each value is appended to a list
+ * ```
+ */
+export interface LogsClientFlagSpec {
+  /**
+   * The flag as commander spells it: `--level <level>` (takes a value), `--threadless` (a
+   * switch), `--no-follow` (a switch that sets `follow` to `false`).
+   */
+  readonly flags: string;
+  /** The help line. */
+  readonly description: string;
+  /** Where the parsed value goes in {@link LogsClientFlags}. */
+  readonly key: keyof LogsClientFlags;
+  /** Repeatable: every value is kept, in order, in a list. */
+  readonly repeatable?: boolean | undefined;
+  /** The value when the flag is not given. */
+  readonly defaultValue?: string | undefined;
+  /** Accepted but not shown in the help (an alias). */
+  readonly hidden?: boolean | undefined;
+}
+
+/**
+ * Every flag of `logs_client` (and `agent-state logs`), in help order. Values are kept as given;
+ * {@link resolveLogsClientOptions} validates them.
  *
- * const logs = addLogsClientOptions(new Command('logs'));
+ * @example
+ * ```ts
+ * import { Command, Option } from 'commander';
+ *
+ * const logs = new Command('logs');
+ * for (const spec of LOGS_CLIENT_FLAGS) {
+ *   const option = new Option(spec.flags, spec.description).hideHelp(spec.hidden === true);
+ *   if (spec.repeatable) option.argParser((value: string, previous: string[] = []) => [...previous, value]);
+ *   if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+ *   logs.addOption(option);
+ * }
  * logs.parse(['--level', 'warn+', '--since', '10m'], { from: 'user' });
  * const options = resolveLogsClientOptions(logs.opts<LogsClientFlags>(), {
  *   env: process.env,
@@ -153,50 +187,103 @@ function collect(value: string, previous: string[] | undefined): string[] {
  * });
  * ```
  */
-export function addLogsClientOptions(command: Command): Command {
-  return command
-    .option(
-      '--codex-home <dir>',
-      'the home whose logs to read (default: $AGENT_STATE_HOME, $CODEX_HOME, ~/.codex)',
-    )
-    .option('--db <file>', 'read this SQLite file (read-only) instead of the home’s log database')
-    .option(
-      '--source <which>',
+export const LOGS_CLIENT_FLAGS: readonly LogsClientFlagSpec[] = Object.freeze([
+  {
+    flags: '--codex-home <dir>',
+    description: 'the home whose logs to read (default: $AGENT_STATE_HOME, $CODEX_HOME, ~/.codex)',
+    key: 'codexHome',
+  },
+  {
+    flags: '--db <file>',
+    description: 'read this SQLite file (read-only) instead of the home’s log database',
+    key: 'db',
+  },
+  {
+    flags: '--source <which>',
+    description:
       'the home’s log database to read when it has both: agent-state (agent_logs_1.sqlite, the default) or codex (logs_<N>.sqlite, state_<N>.sqlite)',
-    )
-    .option(
-      '--level <level>',
+    key: 'source',
+  },
+  {
+    flags: '--level <level>',
+    description:
       'only this level: trace, debug, info, warn, error; warn+ for warn and above (repeatable, or comma-separated)',
-      collect,
-    )
-    .option('--from <time>', 'rows at or after this time: RFC 3339 or unix seconds')
-    .option('--to <time>', 'rows at or before this time: RFC 3339 or unix seconds')
-    .option('--since <time>', 'like --from, also relative: 30s, 10m, 2h, 1d ago')
-    .option('--until <time>', 'like --to, also relative: 30s, 10m, 2h, 1d ago')
-    .option('--module <text>', 'module path contains <text> (repeatable: any of them)', collect)
-    .option('--file <text>', 'source file path contains <text> (repeatable: any of them)', collect)
-    .option('--thread-id <id>', 'rows of this thread (repeatable: any of them)', collect)
-    .option('--threadless', 'also rows without a thread (alone: only rows without a thread)')
-    .option('--grep <text>', 'message contains <text> (case-sensitive)')
-    .addOption(new Option('--search <text>', 'same as --grep').hideHelp())
-    .option(
-      '--backfill <n>',
-      `print the newest <n> matching rows first, or all (default: ${DEFAULT_BACKFILL})`,
-    )
-    .option(
-      '--poll-ms <ms>',
-      `look for new rows every <ms> milliseconds (default: ${DEFAULT_POLL_MS})`,
-    )
-    .option('--no-follow', 'exit after printing the backfill instead of following')
-    .option('--compact', 'print only the time, level and message')
-    .option('--json', 'print one JSON object per row, one per line')
-    .addOption(
-      new Option(
-        '--color <when>',
-        'color the output: auto (on a terminal without NO_COLOR), always, never',
-      ).default('auto'),
-    );
-}
+    key: 'level',
+    repeatable: true,
+  },
+  {
+    flags: '--from <time>',
+    description: 'rows at or after this time: RFC 3339 or unix seconds',
+    key: 'from',
+  },
+  {
+    flags: '--to <time>',
+    description: 'rows at or before this time: RFC 3339 or unix seconds',
+    key: 'to',
+  },
+  {
+    flags: '--since <time>',
+    description: 'like --from, also relative: 30s, 10m, 2h, 1d ago',
+    key: 'since',
+  },
+  {
+    flags: '--until <time>',
+    description: 'like --to, also relative: 30s, 10m, 2h, 1d ago',
+    key: 'until',
+  },
+  {
+    flags: '--module <text>',
+    description: 'module path contains <text> (repeatable: any of them)',
+    key: 'module',
+    repeatable: true,
+  },
+  {
+    flags: '--file <text>',
+    description: 'source file path contains <text> (repeatable: any of them)',
+    key: 'file',
+    repeatable: true,
+  },
+  {
+    flags: '--thread-id <id>',
+    description: 'rows of this thread (repeatable: any of them)',
+    key: 'threadId',
+    repeatable: true,
+  },
+  {
+    flags: '--threadless',
+    description: 'also rows without a thread (alone: only rows without a thread)',
+    key: 'threadless',
+  },
+  {
+    flags: '--grep <text>',
+    description: 'message contains <text> (case-sensitive)',
+    key: 'grep',
+  },
+  { flags: '--search <text>', description: 'same as --grep', key: 'search', hidden: true },
+  {
+    flags: '--backfill <n>',
+    description: `print the newest <n> matching rows first, or all (default: ${DEFAULT_BACKFILL})`,
+    key: 'backfill',
+  },
+  {
+    flags: '--poll-ms <ms>',
+    description: `look for new rows every <ms> milliseconds (default: ${DEFAULT_POLL_MS})`,
+    key: 'pollMs',
+  },
+  {
+    flags: '--no-follow',
+    description: 'exit after printing the backfill instead of following',
+    key: 'follow',
+  },
+  { flags: '--compact', description: 'print only the time, level and message', key: 'compact' },
+  { flags: '--json', description: 'print one JSON object per row, one per line', key: 'json' },
+  {
+    flags: '--color <when>',
+    description: 'color the output: auto (on a terminal without NO_COLOR), always, never',
+    key: 'color',
+    defaultValue: 'auto',
+  },
+] satisfies LogsClientFlagSpec[]);
 
 /**
  * Validates the flags and turns them into {@link LogsClientOptions}. A bad value throws an

@@ -50,13 +50,13 @@ export function estimateTokens(text: string): number {
 export interface ReadMemorySummaryOptions {
   /** The memories root. */
   root: string;
-  /** Cap in estimated tokens (default {@link DEFAULT_MEMORY_SUMMARY_MAX_TOKENS}). */
+  /** Cap in estimated tokens (default 5000). */
   maxTokens?: number | undefined;
 }
 
 /**
  * The memory summary for a new session's instructions: `<root>/memory_summary.md`, trimmed,
- * capped at `maxTokens` estimated tokens ({@link estimateTokens}). A longer summary keeps its
+ * capped at `maxTokens` estimated tokens (UTF-8 bytes / 4). A longer summary keeps its
  * head and tail (cut at character boundaries) around a marker saying it was truncated, and
  * only those parts of the file are read. `''` when the file is missing, empty, or not a regular
  * file (a symbolic link is not followed: the read path never injects a file from elsewhere).

@@ -41,13 +41,10 @@ export {
   SEATBELT_EXECUTABLE,
   type SeatbeltArgsOptions,
   type SeatbeltOptions,
-  type SeatbeltProfile,
   seatbeltArgs,
   seatbeltPolicyText,
-  seatbeltProfile,
 } from './seatbelt/seatbelt-profile.js';
 export {
-  BWRAP_EXECUTABLE,
   type BwrapOptions,
   LINUX_PLATFORM_DEFAULT_READ_ROOTS,
   type SandboxInvocation,

@@ -23,13 +23,15 @@ import Database from 'better-sqlite3';
 import { build } from 'tsup';
 
 import {
-  JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
-  JOB_KIND_MEMORY_STAGE1,
   type StateStore,
   openStateStore,
   stateDbPath,
   timeBasedLeaseHolderProbe,
 } from '../src/index.js';
+import {
+  JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
+  JOB_KIND_MEMORY_STAGE1,
+} from '../src/memories/memory-jobs.js';
 import type { LeaseChildArgs, LeaseChildMessage } from './lease-child.js';
 import {
   CODEX_LEASE_SECONDS,

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from './errors.js';
 
 /**
  * Source of the current time. Every API that reads the time takes one, so tests move time
- * instead of sleeping through leases (and waiting for heartbeats: see {@link setClockTimer}).
+ * instead of sleeping through leases (and waiting for heartbeats, through `setTimer`).
  *
  * @example
  * ```ts
@@ -15,8 +15,8 @@ export interface Clock {
   now(): number;
   /**
    * Calls `callback` once, when this clock has moved `delayMs` milliseconds on; returns a function
-   * that cancels the call. Optional: for a clock without it, {@link setClockTimer} waits with a
-   * real timer.
+   * that cancels the call. Optional: for a clock without it, the store's timers (lease
+   * heartbeats) wait with a real timer.
    */
   setTimer?(delayMs: number, callback: () => void): () => void;
 }

@@ -28,16 +28,13 @@ export {
   StoreIoError,
   StoreTooNewError,
 } from './errors.js';
-export { type Clock, ManualClock, setClockTimer, systemClock, unixSeconds } from './clock.js';
+export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
 export {
   type LeaseHolder,
   type LeaseHolderProbe,
-  currentLeaseHolder,
-  isHolderDeadOnThisHost,
   systemLeaseHolderProbe,
   timeBasedLeaseHolderProbe,
 } from './leases/lease-holder.js';
-export { processStartTime } from './leases/process-start-time.js';
 export {
   type LeaseHeartbeat,
   type LeaseHeartbeatOptions,
@@ -54,27 +51,12 @@ export {
   noopLogger,
 } from './logger.js';
 export {
-  AGENT_STATE_APPLICATION_ID,
-  type GenerationMatch,
-  LOGS_DB_BASENAME,
   LOGS_DB_GENERATION,
-  STATE_DB_BASENAME,
   STATE_DB_GENERATION,
   logsDbFileName,
-  matchGeneration,
   stateDbFileName,
 } from './paths/generations.js';
-export {
-  HOME_ENV_VARS,
-  type ResolveHomeOptions,
-  logsDbPath,
-  resolveHome,
-  stateDbPath,
-} from './paths/home.js';
-export {
-  type RemoveLegacyDatabasesOptions,
-  removeLegacyDatabases,
-} from './sqlite/legacy-cleanup.js';
+export { type ResolveHomeOptions, logsDbPath, resolveHome, stateDbPath } from './paths/home.js';
 export {
   type AgentStateStore,
   type BackfillStore,
@@ -93,7 +75,6 @@ export { type OpenStateStoreOptions, StateStore, openStateStore } from './store/
 export {
   DEFAULT_APPROVAL_MODE,
   DEFAULT_SANDBOX_POLICY,
-  THREAD_METADATA_FIELDS,
   type ThreadMetadata,
   type ThreadMetadataInput,
   buildThreadMetadata,
@@ -102,59 +83,40 @@ export {
   normalizeThreadId,
 } from './threads/thread-metadata.js';
 export {
-  type SourceKindPattern,
   THREAD_SOURCE_KINDS,
   type ThreadSourceKind,
   appServerSource,
   parseSourceKind,
   parseSourceKinds,
   sourceKindOf,
-  sourceKindPattern,
   sourceMatchesKinds,
 } from './threads/thread-source-kind.js';
 export {
-  type ListThreadsOptions,
   MAX_PAGE_SIZE,
   type ThreadAnchor,
   type ThreadSortKey,
-  ThreadsRepository,
   type ThreadsPage,
+  type ThreadsPageOptions,
 } from './threads/threads-repository.js';
-export {
-  type DynamicToolSpec,
-  DynamicToolsRepository,
-} from './dynamic-tools/dynamic-tools-repository.js';
+export { type DynamicToolSpec } from './dynamic-tools/dynamic-tools-repository.js';
 export {
   type BackfillClaim,
   type BackfillClaimOptions,
   type BackfillLease,
   type BackfillProgressCounts,
   type BackfillRenewOptions,
-  BackfillRepository,
   type BackfillState,
   type BackfillStatus,
 } from './backfill/backfill-repository.js';
 export {
-  DEFAULT_RETRY_REMAINING,
-  JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
-  JOB_KIND_MEMORY_STAGE1,
-  MEMORY_CONSOLIDATION_JOB_KEY,
-} from './memories/memory-jobs.js';
-export {
   type ClaimStage1JobsOptions,
-  MAX_RUNNING_STAGE1_JOBS,
   type MarkStage1SucceededOptions,
   type Stage1Claim,
   type Stage1ClaimOutcome,
-  Stage1JobsRepository,
   type TryClaimStage1JobOptions,
 } from './memories/stage1-jobs-repository.js';
+export { type Phase2ClaimOutcome } from './memories/phase2-lock-repository.js';
 export {
-  type Phase2ClaimOutcome,
-  Phase2LockRepository,
-} from './memories/phase2-lock-repository.js';
-export {
-  MemoriesRepository,
   type MemoryJobCounts,
   type Phase2JobState,
   type Stage1JobCounts,
@@ -163,15 +125,11 @@ export {
 export {
   type Discrepancy,
   type DiscrepancyCount,
-  DiscrepanciesRepository,
 } from './discrepancies/discrepancies-repository.js';
 export { LOG_LEVEL_NAMES, type LogEntry, type LogQuery, type LogRow } from './logs/log-entry.js';
-export { type LogsTableShape, detectLogsShape } from './logs/logs-shape.js';
+export { type LogsTableShape } from './logs/logs-shape.js';
 export { maxLogId, queryLogs } from './logs/log-query.js';
 export {
-  LOG_PARTITION_MAX_BYTES,
-  LOG_RETENTION_DAYS,
-  LOG_WRITE_BUSY_TIMEOUT_MS,
   type LogsPruneResult,
   LogsStore,
   type OpenLogsStoreOptions,

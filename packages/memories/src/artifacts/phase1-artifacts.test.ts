@@ -11,12 +11,11 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { InvalidArgumentError } from '@agent-state/state';
+import { InvalidArgumentError, type Stage1Output } from '@agent-state/state';
 import { findUndocumentedExports, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import {
-  type Stage1OutputLike,
   formatRawMemoriesFile,
   formatRolloutSummaryFile,
   rebuildPhase1Artifacts,
@@ -33,8 +32,8 @@ const D = '01a1fca2-2119-7cc1-a24c-7256e154b01c';
 function output(
   threadId: string,
   sourceUpdatedAt: number,
-  extra: Partial<Stage1OutputLike> = {},
-): Stage1OutputLike {
+  extra: Partial<Stage1Output> = {},
+): Stage1Output {
   return {
     threadId,
     sourceUpdatedAt,

@@ -2,42 +2,20 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { InvalidArgumentError, normalizeThreadId } from '@agent-state/state';
+import { InvalidArgumentError, type Stage1Output, normalizeThreadId } from '@agent-state/state';
 
 import { RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR } from '../layout/memory-layout.js';
 import { redactSecrets } from '../phase1/redact-secrets.js';
 import { temporaryPathFor } from './temporary-files.js';
 
 /**
- * One stored stage-one output, as the store's memories repository returns it (structural, so any
- * object with these fields will do).
- *
- * @example
- * ```ts
- * const row: Stage1OutputLike = {
- *   threadId: '01a1fca2-1d67-7971-8727-3cd36fd8d76f',
- *   sourceUpdatedAt: 1795239845,
- *   rawMemory: '# Fixed the flaky login test\n…',
- *   rolloutSummary: 'The login test failed on CI because…',
- *   rolloutSlug: 'fix_flaky_login_test',
- *   generatedAt: 1795283045,
- *   cwd: '/home/me/src/app',
- * };
- * ```
+ * The fields of a stored stage-1 output (`Stage1Output` of `@agent-state/state`, what
+ * `store.memories.listStage1Outputs` returns) that the phase-1 artifacts are made of.
  */
-export interface Stage1OutputLike {
-  /** Thread id (a UUID); becomes a file name. */
-  threadId: string;
-  /** The thread's `updated_at` the output was made from, unix seconds. */
-  sourceUpdatedAt: number;
-  rawMemory: string;
-  rolloutSummary: string;
-  rolloutSlug: string | null;
-  /** When the output was made, unix seconds. */
-  generatedAt: number;
-  /** The thread's working directory; `''` when unknown. */
-  cwd: string;
-}
+type ArtifactOutput = Pick<
+  Stage1Output,
+  'threadId' | 'sourceUpdatedAt' | 'rawMemory' | 'rolloutSummary' | 'rolloutSlug' | 'cwd'
+>;
 
 /**
  * Options of {@link rebuildPhase1Artifacts}.
@@ -51,7 +29,7 @@ export interface RebuildPhase1ArtifactsOptions {
   /** The memories root (created if missing). */
   root: string;
   /** The outputs to materialize, in any order (the caller's selection, e.g. the newest N). */
-  outputs: readonly Stage1OutputLike[];
+  outputs: readonly ArtifactOutput[];
 }
 
 /**
@@ -157,12 +135,7 @@ export async function rebuildPhase1Artifacts(
  * // 'thread_id: …\nupdated_at: 2026-02-10T12:00:00+00:00\ncwd: /src/app\nrollout_slug: fix_ci\n\nFixed CI.\n'
  * ```
  */
-export function formatRolloutSummaryFile(
-  row: Pick<
-    Stage1OutputLike,
-    'threadId' | 'sourceUpdatedAt' | 'rolloutSummary' | 'rolloutSlug' | 'cwd'
-  >,
-): string {
+export function formatRolloutSummaryFile(row: Omit<ArtifactOutput, 'rawMemory'>): string {
   // Redacted again: outputs stored by an older version (with fewer rules) are caught too.
   return `${headerLines(row).join('\n')}\n\n${redactSecrets(row.rolloutSummary.trim())}\n`;
 }
@@ -180,9 +153,7 @@ export function formatRolloutSummaryFile(
  * ```
  */
 export function formatRawMemoriesFile(
-  rows: ReadonlyArray<
-    Pick<Stage1OutputLike, 'threadId' | 'sourceUpdatedAt' | 'rawMemory' | 'rolloutSlug' | 'cwd'>
-  >,
+  rows: ReadonlyArray<Omit<ArtifactOutput, 'rolloutSummary'>>,
 ): string {
   if (rows.length === 0) return '# Raw Memories\n\nNo raw memories yet.\n';
   const sections = rows.map((row) =>
@@ -199,9 +170,7 @@ export function formatRawMemoriesFile(
 }
 
 /** `thread_id:`, `updated_at:`, then `cwd:` and `rollout_slug:` when known. */
-function headerLines(
-  row: Pick<Stage1OutputLike, 'threadId' | 'sourceUpdatedAt' | 'rolloutSlug' | 'cwd'>,
-): string[] {
+function headerLines(row: Omit<ArtifactOutput, 'rawMemory' | 'rolloutSummary'>): string[] {
   const lines = [
     `thread_id: ${row.threadId}`,
     `updated_at: ${formatUpdatedAt(row.sourceUpdatedAt)}`,
@@ -228,7 +197,7 @@ function oneLine(value: string): string {
  * Validated, de-duplicated rows, newest first (`sourceUpdatedAt` desc, then thread id desc), so the
  * files do not depend on the order the caller passed.
  */
-function selectRows(outputs: readonly Stage1OutputLike[]): Stage1OutputLike[] {
+function selectRows(outputs: readonly ArtifactOutput[]): ArtifactOutput[] {
   const rows = outputs.map((row, index) => ({
     ...row,
     threadId: normalizeThreadId(row.threadId, `outputs[${index}].threadId`),

@@ -1,9 +1,10 @@
 import { registerErrorCodes } from '@agent-state/state';
 
 /**
- * Codes of the errors {@link runConsolidationAgent} throws, registered in agent-state's error
- * table (`errorCodeInfo` of `@agent-state/state`). Each run that fails ends with exactly one of
- * them, so the phase-2 driver can record a reason and the CLI can map the code to an exit status.
+ * Codes of the errors the consolidation agent (phase 2 of `runMemories`) ends with, registered in
+ * agent-state's error table (`errorCodeInfo` of `@agent-state/state`). Each run that fails ends
+ * with exactly one of them, so the phase-2 driver can record a reason and the CLI can map the code
+ * to an exit status.
  *
  * @example
  * ```ts

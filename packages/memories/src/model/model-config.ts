@@ -40,9 +40,9 @@ export interface MemoriesModelConfig {
   baseUrl: string | undefined;
   /** Name of the environment variable that holds the API key (default `OPENAI_API_KEY`). */
   apiKeyEnv: string;
-  /** Phase 1: per-thread extraction. */
+  /** Phase 1: per-thread extraction (default model `gpt-5-mini`). */
   extract: PhaseModel;
-  /** Phase 2: the consolidation agent. */
+  /** Phase 2: the consolidation agent (default model `gpt-5`). */
   consolidation: PhaseModel;
   /** Per request, ms (default 10 minutes). */
   timeoutMs: number;

@@ -124,9 +124,9 @@ const FIELDS = {
  * Accepted: the JSON object alone, inside a ```` ``` ```` / ```` ```json ```` fence, or surrounded
  * by prose (the text from the first `{` to the last `}`). Keys: `rollout_summary` (legacy alias
  * `summary`), `raw_memory` (legacy `rawMemory`, `traceMemory`), `rollout_slug` (optional, string
- * or `null`); other keys are ignored. Both texts are trimmed, redacted with
- * {@link redactSecrets} and capped ({@link MAX_RAW_MEMORY_BYTES},
- * {@link MAX_ROLLOUT_SUMMARY_BYTES}; head and tail kept, UTF-8 safe); the slug goes through
+ * or `null`); other keys are ignored. Both texts are trimmed, their secrets (API keys, tokens,
+ * passwords, private keys) redacted, and capped (raw memory 300,000 bytes, summary 1,200 bytes;
+ * head and tail kept, UTF-8 safe); the slug goes through
  * {@link normalizeRolloutSlug}. Both texts empty → `{ empty: true }` ("nothing worth
  * remembering", not an error). Anything else throws {@link Stage1OutputError}.
  *
@@ -175,8 +175,7 @@ export function parseStage1Output(text: string): Stage1ParseResult {
 
 /**
  * Normalizes a rollout slug: accents dropped, lowercase; ASCII letters and digits kept, every other run of
- * characters becomes one `_`; no leading or trailing `_`; at most {@link MAX_ROLLOUT_SLUG_CHARS}
- * characters. `null` when nothing is left.
+ * characters becomes one `_`; no leading or trailing `_`; at most 60 characters. `null` when nothing is left.
  *
  * @example
  * ```ts

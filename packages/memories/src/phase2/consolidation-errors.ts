@@ -28,10 +28,8 @@ export interface ConsolidationProgress {
  *
  * @example
  * ```ts
- * try {
- *   await runConsolidationAgent(options);
- * } catch (error) {
- *   if (error instanceof ConsolidationAgentError) logger.warn(error.message, { code: error.code });
+ * if (error instanceof ConsolidationAgentError) {
+ *   logger.warn(error.message, { code: error.code, filesWritten: error.progress.filesWritten });
  * }
  * ```
  */
@@ -94,13 +92,8 @@ export class ConsolidationMaxTurnsError extends ConsolidationAgentError {
  *
  * @example
  * ```ts
- * const controller = new AbortController();
- * const run = runConsolidationAgent({ ...options, signal: controller.signal });
- * controller.abort();
- * await run.catch((error: unknown) => {
- *   if (error instanceof ConsolidationAbortedError) return; // shutting down
- *   throw error;
- * });
+ * if (error instanceof ConsolidationAbortedError) return; // shutting down
+ * throw error;
  * ```
  */
 export class ConsolidationAbortedError extends ConsolidationAgentError {

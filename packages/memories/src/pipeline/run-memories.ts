@@ -84,8 +84,11 @@ export interface RunMemoriesOptions {
   workerId?: string | undefined;
   /** Never process this thread (the session that starts the pipeline). */
   excludeThreadId?: string | undefined;
+  /** Sources whose threads phase 1 reads (default {@link INTERACTIVE_SOURCES}). */
   allowedSources?: readonly string[] | undefined;
+  /** Only threads updated within this many days (default 30). */
   maxAgeDays?: number | undefined;
+  /** Only threads idle for at least this many hours (default 12). */
   minIdleHours?: number | undefined;
   onProgress?: ((progress: MemoriesProgress) => void) | undefined;
   /**

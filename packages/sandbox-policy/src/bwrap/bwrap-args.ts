@@ -129,8 +129,8 @@ export function bwrapArgs(options: BwrapOptions): string[] {
  * everywhere and use the network (danger-full-access, external-sandbox with network enabled),
  * where there is nothing to confine and the command runs as is (`wrapped: false`, `executable` is
  * `command[0]`). `bwrap` is the bubblewrap executable to use: pass what {@link findBwrap} found
- * (and `checkSandboxSupport` checked), or the default {@link BWRAP_EXECUTABLE} is looked up on
- * the `PATH` of the spawn, which may find another one.
+ * (and `checkSandboxSupport` checked), or `bwrap` is looked up on the `PATH` of the spawn,
+ * which may find another one.
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
+import type { BackfillStore } from '../contract/store-contract.js';
 import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
 import { checkedPositive } from '../leases/lease-arguments.js';
 import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
@@ -80,7 +81,7 @@ export interface BackfillProgressCounts {
 }
 
 /**
- * Options of {@link BackfillRepository.heartbeat} and {@link BackfillRepository.checkpoint}.
+ * Options of {@link BackfillStore.heartbeat} and {@link BackfillStore.checkpoint}.
  *
  * @example
  * ```ts
@@ -108,7 +109,7 @@ export interface BackfillRenewOptions {
  */
 export interface BackfillLease {
   readonly token: string;
-  /** The lease length used by {@link BackfillRepository.heartbeat} and checkpoints, seconds. */
+  /** The lease length used by {@link BackfillStore.heartbeat} and checkpoints, seconds. */
   readonly leaseSeconds: number;
   /** Until when the lease runs, unix seconds (as of the last renewal). */
   readonly leaseUntil: number;
@@ -117,7 +118,7 @@ export interface BackfillLease {
 }
 
 /**
- * Options of {@link BackfillRepository.tryClaim}.
+ * Options of {@link BackfillStore.tryClaim}.
  *
  * @example
  * ```ts
@@ -136,7 +137,7 @@ export interface BackfillClaimOptions {
 }
 
 /**
- * Result of {@link BackfillRepository.tryClaim}. A claim carries the state it was claimed from,
+ * Result of {@link BackfillStore.tryClaim}. A claim carries the state it was claimed from,
  * so the caller knows where to resume: after `lastWatermark`, or, when `generation` is older
  * than its own, with what the older rules did not collect.
  *
@@ -171,7 +172,7 @@ export type BackfillClaim =
  * }
  * ```
  */
-export class BackfillRepository {
+export class BackfillRepository implements BackfillStore {
   readonly #context: StoreContext;
   readonly #lease: OwnedLeases;
 

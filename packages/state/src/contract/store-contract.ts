@@ -14,11 +14,17 @@ import type { Clock } from '../clock.js';
 import type { Discrepancy, DiscrepancyCount } from '../discrepancies/discrepancies-repository.js';
 import type { DynamicToolSpec } from '../dynamic-tools/dynamic-tools-repository.js';
 import type { Logger } from '../logger.js';
-import type { MemoriesRepository } from '../memories/memories-repository.js';
-import type { Phase2LockRepository } from '../memories/phase2-lock-repository.js';
-import type { Stage1JobsRepository } from '../memories/stage1-jobs-repository.js';
+import type { MemoryJobCounts, Stage1Output } from '../memories/memories-repository.js';
+import type { Phase2ClaimOutcome } from '../memories/phase2-lock-repository.js';
+import type {
+  ClaimStage1JobsOptions,
+  MarkStage1SucceededOptions,
+  Stage1Claim,
+  Stage1ClaimOutcome,
+  TryClaimStage1JobOptions,
+} from '../memories/stage1-jobs-repository.js';
 import type { ThreadMetadata } from '../threads/thread-metadata.js';
-import type { ListThreadsOptions, ThreadsPage } from '../threads/threads-repository.js';
+import type { ThreadsPageOptions, ThreadsPage } from '../threads/threads-repository.js';
 
 /**
  * The threads table: one row of metadata per rollout (Codex's `threads`).
@@ -46,9 +52,9 @@ export interface ThreadStore {
     options?: { archived?: boolean | undefined },
   ): Promise<string | undefined>;
   /** One page of threads, newest first, with Codex's filters and keyset pagination. */
-  list(options: ListThreadsOptions): Promise<ThreadsPage>;
+  list(options: ThreadsPageOptions): Promise<ThreadsPage>;
   /** The ids of the first `limit` threads of a listing. */
-  listIds(options: Omit<ListThreadsOptions, 'pageSize'> & { limit: number }): Promise<string[]>;
+  listIds(options: Omit<ThreadsPageOptions, 'pageSize'> & { limit: number }): Promise<string[]>;
   /** Every row in id order, `limit` at a time (for reconcile and exports). */
   scan(options: { limit: number; afterId?: string | undefined }): Promise<ThreadMetadata[]>;
   /** The sub-agent threads spawned by `parentId`. */
@@ -147,7 +153,31 @@ export interface DiscrepancyStore {
  * });
  * ```
  */
-export type Stage1JobStore = PublicShape<Stage1JobsRepository>;
+export interface Stage1JobStore {
+  /** Claims up to `maxClaimed` eligible jobs, newest thread first, under the running cap. */
+  claimEligible(options: ClaimStage1JobsOptions): Promise<Stage1Claim[]>;
+  /** Tries to claim one thread's job. */
+  tryClaim(options: TryClaimStage1JobOptions): Promise<Stage1ClaimOutcome>;
+  /** Extends an owned job's lease; the new deadline. Throws `LeaseLostError` when it was lost. */
+  heartbeat(options: {
+    threadId: string;
+    ownershipToken: string;
+    leaseSeconds: number;
+  }): Promise<number>;
+  /** Finishes an owned job with its output; `false` when the lease was lost. */
+  markSucceeded(options: MarkStage1SucceededOptions): Promise<boolean>;
+  /** Finishes an owned job that yielded nothing; `false` when the lease was lost. */
+  markSucceededNoOutput(options: { threadId: string; ownershipToken: string }): Promise<boolean>;
+  /** Records a failed attempt (one retry used, backoff); `false` when the lease was lost. */
+  markFailed(options: {
+    threadId: string;
+    ownershipToken: string;
+    reason: string;
+    retryDelaySeconds: number;
+  }): Promise<boolean>;
+  /** Gives an owned job back without using a retry; `false` when the token no longer owns it. */
+  release(options: { threadId: string; ownershipToken: string }): Promise<boolean>;
+}
 
 /**
  * The memories pipeline's phase-2 lock: the single global consolidation job, an owned lease like
@@ -158,7 +188,30 @@ export type Stage1JobStore = PublicShape<Stage1JobsRepository>;
  * const claim = await store.phase2Lock.tryClaim({ workerId, leaseSeconds: 3600 });
  * ```
  */
-export type Phase2LockStore = PublicShape<Phase2LockRepository>;
+export interface Phase2LockStore {
+  /** Marks the consolidation dirty up to `inputWatermark` (unix seconds). */
+  enqueue(inputWatermark: number): Promise<void>;
+  /** Tries to take the global lock. */
+  tryClaim(options: { workerId: string; leaseSeconds: number }): Promise<Phase2ClaimOutcome>;
+  /** Extends the lock's lease; the new deadline. Throws `LeaseLostError` when it was lost. */
+  heartbeat(options: { ownershipToken: string; leaseSeconds: number }): Promise<number>;
+  /** Records a consolidation of everything up to `completedWatermark`; `false` when lost. */
+  markSucceeded(options: { ownershipToken: string; completedWatermark: number }): Promise<boolean>;
+  /** Records a failed consolidation (backoff); `false` when the lock was lost. */
+  markFailed(options: {
+    ownershipToken: string;
+    reason: string;
+    retryDelaySeconds: number;
+  }): Promise<boolean>;
+  /** Like `markFailed`, but also fails a running job with no owner at all (its fallback). */
+  markFailedIfUnowned(options: {
+    ownershipToken: string;
+    reason: string;
+    retryDelaySeconds: number;
+  }): Promise<boolean>;
+  /** Gives the lock back without using a retry; `false` when the token no longer owns it. */
+  release(options: { ownershipToken: string }): Promise<boolean>;
+}
 
 /**
  * The memories pipeline's stored stage-1 outputs and the overview of its jobs.
@@ -168,7 +221,14 @@ export type Phase2LockStore = PublicShape<Phase2LockRepository>;
  * const counts = await store.memories.jobCounts();
  * ```
  */
-export type MemoriesStore = PublicShape<MemoriesRepository>;
+export interface MemoriesStore {
+  /** The newest stored outputs with something in them, at most `limit`, each with its cwd. */
+  listStage1Outputs(options: { limit: number }): Promise<Stage1Output[]>;
+  /** Jobs by state, the phase-2 job and the number of stored outputs. */
+  jobCounts(): Promise<MemoryJobCounts>;
+  /** Deletes every stored output and memory job; how many of each. */
+  clearMemories(): Promise<{ outputs: number; jobs: number }>;
+}
 
 /**
  * Records of derived indexes for one thread, by index name. Derived indexes are tables computed
@@ -278,6 +338,3 @@ export interface AgentStateStore {
   /** Closes the store; later calls throw `StoreIoError`. Closing twice is harmless. */
   close(): Promise<void>;
 }
-
-/** The public members of a class, as a structural type (its `#private` fields dropped). */
-type PublicShape<T> = { [K in keyof T]: T[K] };

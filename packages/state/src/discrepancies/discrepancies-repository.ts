@@ -1,4 +1,5 @@
 import { unixSeconds } from '../clock.js';
+import type { DiscrepancyStore } from '../contract/store-contract.js';
 import type { StoreContext } from '../store/store-context.js';
 
 /**
@@ -46,7 +47,7 @@ export interface DiscrepancyCount {
  * const counts = await store.discrepancies.counts();
  * ```
  */
-export class DiscrepanciesRepository {
+export class DiscrepanciesRepository implements DiscrepancyStore {
   readonly #context: StoreContext;
 
   /** @internal Built by `openStateStore`. */

@@ -1,3 +1,4 @@
+import type { DynamicToolStore } from '../contract/store-contract.js';
 import { NotFoundError, StoreCorruptError } from '../errors.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import { sqliteCode } from '../sqlite/sqlite-errors.js';
@@ -33,7 +34,7 @@ export interface DynamicToolSpec {
  * const again = await store.dynamicTools.get(meta.id); // same tools, in order
  * ```
  */
-export class DynamicToolsRepository {
+export class DynamicToolsRepository implements DynamicToolStore {
   readonly #context: StoreContext;
 
   /** @internal Built by `openStateStore`. */

@@ -18,8 +18,8 @@ export interface LeaseHolder {
   host: string;
   pid: number;
   /**
-   * When the holder process started, as {@link processStartTime} reads it (opaque: compare for
-   * equality only); `null` where the platform cannot tell.
+   * When the holder process started, as the system probe reads it (opaque: compare for equality
+   * only); `null` where the platform cannot tell.
    */
   startedAt: string | null;
 }
@@ -104,8 +104,10 @@ export function isHolderDeadOnThisHost(holder: LeaseHolder): boolean {
 }
 
 /**
- * The default probe: records {@link currentLeaseHolder} and detects dead holders on this host
- * with {@link isHolderDeadOnThisHost}.
+ * The default probe: records this process (`os.hostname()`, `process.pid` and its start time)
+ * and declares a holder dead only when it ran on this host and its process is gone (no process
+ * with its pid, or one that started at another time: the pid was reused). A holder on another
+ * host is never declared dead: its lease runs out by time.
  *
  * @example
  * ```ts

@@ -33,7 +33,7 @@ export interface LogSinkOptions {
   pruneIntervalMs?: number | undefined;
   /**
    * How long one batch write waits for another process's lock before the batch is counted as
-   * dropped, ms (default 200, `LOG_WRITE_BUSY_TIMEOUT_MS`): logging never stalls its process.
+   * dropped, ms (default 200): logging never stalls its process.
    */
   writeBusyTimeoutMs?: number | undefined;
   clock?: Clock | undefined;

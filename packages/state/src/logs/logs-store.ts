@@ -145,9 +145,9 @@ export const LOG_WRITE_BUSY_TIMEOUT_MS = 200;
  * ```
  */
 export interface PruneLogsOptions {
-  /** Rows older than this many days go (default {@link LOG_RETENTION_DAYS}). */
+  /** Rows older than this many days go (default 90). */
   retentionDays?: number | undefined;
-  /** Each partition keeps at most this many estimated bytes (default {@link LOG_PARTITION_MAX_BYTES}). */
+  /** Each partition keeps at most this many estimated bytes (default 10 MiB). */
   maxPartitionBytes?: number | undefined;
   /**
    * Skip when any process recorded a prune of this database less than this many milliseconds
@@ -161,8 +161,8 @@ export interface PruneLogsOptions {
   /** Pause between two transactions, so that other writers get the lock, ms (default 20). */
   pauseMs?: number | undefined;
   /**
-   * How long each transaction waits for another process's lock, ms (default
-   * {@link LOG_WRITE_BUSY_TIMEOUT_MS}); when that runs out the prune stops (`interrupted`).
+   * How long each transaction waits for another process's lock, ms (default 200); when that runs
+   * out the prune stops (`interrupted`).
    */
   busyTimeoutMs?: number | undefined;
   /** Stops the prune after the transaction in progress (`interrupted`). */
@@ -251,7 +251,7 @@ export class LogsStore {
    * @example
    * ```ts
    * logs.insert(batch);
-   * logs.insert(batch, { busyTimeoutMs: LOG_WRITE_BUSY_TIMEOUT_MS }); // a logger must not stall
+   * logs.insert(batch, { busyTimeoutMs: 200 }); // a logger must not stall
    * ```
    */
   insert(entries: readonly LogEntry[], options: { busyTimeoutMs?: number | undefined } = {}): void {
@@ -284,7 +284,7 @@ export class LogsStore {
   }
 
   /**
-   * Deletes rows older than `days` (default {@link LOG_RETENTION_DAYS}); returns how many. Drop
+   * Deletes rows older than `days` (default 90); returns how many. Drop
    * records (see {@link recordDroppedEntries}) last seen before the cutoff go too, uncounted.
    * Deletes in transactions of at most 1000 rows, one after the other; {@link prune} also pauses
    * between them and is what a long-running process should use.
@@ -336,7 +336,7 @@ export class LogsStore {
   /**
    * Keeps each partition (a thread; the threadless rows of one process; the threadless rows
    * without a process) within `maxBytes` of estimated size, deleting its oldest rows first (a
-   * single row larger than the limit goes too). Returns how many rows were deleted. The
+   * single row larger than the limit goes too; default 10 MiB). Returns how many rows were deleted. The
    * partitions over the limit are found from indexes, without the write lock; their rows are
    * deleted in transactions of at most 1000 rows, one after the other ({@link prune} also pauses
    * between them).

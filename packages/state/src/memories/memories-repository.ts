@@ -1,4 +1,5 @@
 import { unixSeconds } from '../clock.js';
+import type { MemoriesStore } from '../contract/store-contract.js';
 import { checkedCount } from '../leases/lease-arguments.js';
 import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
 import { leaseIsLive } from '../leases/owned-lease.js';
@@ -115,7 +116,7 @@ export interface MemoryJobCounts {
  * console.log(`${outputs.length} memories; ${stage1.running} running; phase 2 ${phase2.status}`);
  * ```
  */
-export class MemoriesRepository {
+export class MemoriesRepository implements MemoriesStore {
   readonly #context: StoreContext;
 
   /** @internal Built by `openStateStore`. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
+import type { Phase2LockStore } from '../contract/store-contract.js';
 import {
   checkedCount,
   checkedPositive,
@@ -22,9 +23,9 @@ import {
 } from './memory-jobs.js';
 
 /**
- * Result of {@link Phase2LockRepository.tryClaim}:
+ * Result of `store.phase2Lock.tryClaim`:
  * - `claimed`: this worker holds the global lock until `leaseUntil` (unix seconds; renew it with
- *   {@link Phase2LockRepository.heartbeat}); `inputWatermark` is the dirty watermark seen at claim
+ *   `store.phase2Lock.heartbeat`); `inputWatermark` is the dirty watermark seen at claim
  *   time (pass the watermark actually consolidated to `markSucceeded`);
  * - `not-dirty`: nothing new since the last success, no retries left, or in backoff;
  * - `running`: another worker holds a live lock.
@@ -59,7 +60,7 @@ export type Phase2ClaimOutcome =
  * }
  * ```
  */
-export class Phase2LockRepository {
+export class Phase2LockRepository implements Phase2LockStore {
   readonly #context: StoreContext;
   readonly #lock: OwnedLeases;
 

@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
+import type { Stage1JobStore } from '../contract/store-contract.js';
 import {
   checkedCount,
   checkedNonNegative,
@@ -43,7 +44,7 @@ import { enqueueGlobalConsolidation } from './phase2-lock-repository.js';
 export const MAX_RUNNING_STAGE1_JOBS = 64;
 
 /**
- * Options of {@link Stage1JobsRepository.claimEligible}.
+ * Options of `store.stage1Jobs.claimEligible`.
  *
  * @example
  * ```ts
@@ -77,7 +78,7 @@ export interface ClaimStage1JobsOptions {
   leaseSeconds: number;
   /**
    * Cap on stage-1 jobs holding a live lease at once across all processes, this call's claims
-   * included (default {@link MAX_RUNNING_STAGE1_JOBS}).
+   * included (default 64, the reference's cap).
    */
   maxRunning?: number | undefined;
   /** A thread never to claim, typically the session that runs the pipeline. */
@@ -86,8 +87,8 @@ export interface ClaimStage1JobsOptions {
 
 /**
  * A stage-1 job this worker now owns: extract the thread's memory (renewing the lease with
- * {@link Stage1JobsRepository.heartbeat} meanwhile), then finish the job with
- * {@link Stage1JobsRepository.markSucceeded} (or `…NoOutput`, or `markFailed`) using the token.
+ * `store.stage1Jobs.heartbeat` meanwhile), then finish the job with
+ * `store.stage1Jobs.markSucceeded` (or `…NoOutput`, or `markFailed`) using the token.
  *
  * @example
  * ```ts
@@ -109,7 +110,7 @@ export interface Stage1Claim {
 }
 
 /**
- * Options of {@link Stage1JobsRepository.tryClaim}.
+ * Options of `store.stage1Jobs.tryClaim`.
  *
  * @example
  * ```ts
@@ -135,12 +136,12 @@ export interface TryClaimStage1JobOptions {
 }
 
 /**
- * Result of {@link Stage1JobsRepository.tryClaim}:
+ * Result of `store.stage1Jobs.tryClaim`:
  * - `claimed`: the job is ours until its lease runs out at `leaseUntil` (unix seconds);
  * - `up-to-date`: the stored output, or the last success, already covers `sourceUpdatedAt`;
  * - `running`: another worker holds a live lease, or the running cap is reached;
  * - `retry-backoff`: the job failed recently and waits for its `retry_at`;
- * - `retry-exhausted`: the job failed {@link DEFAULT_RETRY_REMAINING} times; it is lifted when
+ * - `retry-exhausted`: the job failed 3 times (its retries are used up); it is lifted when
  *   the thread changes (a newer `sourceUpdatedAt`).
  *
  * @example
@@ -155,7 +156,7 @@ export type Stage1ClaimOutcome =
   | { outcome: 'up-to-date' | 'running' | 'retry-backoff' | 'retry-exhausted' };
 
 /**
- * Options of {@link Stage1JobsRepository.markSucceeded}.
+ * Options of `store.stage1Jobs.markSucceeded`.
  *
  * @example
  * ```ts
@@ -213,7 +214,7 @@ const STAGE1_THREAD_COLUMNS = THREAD_COLUMNS.map((column) => `threads.${column}`
  * }
  * ```
  */
-export class Stage1JobsRepository {
+export class Stage1JobsRepository implements Stage1JobStore {
   readonly #context: StoreContext;
   readonly #jobs: OwnedLeases;
 

@@ -1,7 +1,18 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 
 import { BackfillRepository } from '../backfill/backfill-repository.js';
-import type { AgentStateStore, StoreInfo } from '../contract/store-contract.js';
+import type {
+  AgentStateStore,
+  BackfillStore,
+  DiscrepancyStore,
+  DynamicToolStore,
+  MemoriesStore,
+  Phase2LockStore,
+  Stage1JobStore,
+  StoreInfo,
+  ThreadIndexStore,
+  ThreadStore,
+} from '../contract/store-contract.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DiscrepanciesRepository } from '../discrepancies/discrepancies-repository.js';
 import { DynamicToolsRepository } from '../dynamic-tools/dynamic-tools-repository.js';
@@ -91,17 +102,17 @@ export class StateStore implements AgentStateStore {
   readonly path: string;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly threads: ThreadsRepository;
-  readonly dynamicTools: DynamicToolsRepository;
-  readonly backfill: BackfillRepository;
+  readonly threads: ThreadStore;
+  readonly dynamicTools: DynamicToolStore;
+  readonly backfill: BackfillStore;
   /** The memories pipeline's per-thread extraction jobs (leased like the backfill). */
-  readonly stage1Jobs: Stage1JobsRepository;
+  readonly stage1Jobs: Stage1JobStore;
   /** The memories pipeline's global consolidation lock (leased like the backfill). */
-  readonly phase2Lock: Phase2LockRepository;
+  readonly phase2Lock: Phase2LockStore;
   /** The memories pipeline's stored outputs and job overview. */
-  readonly memories: MemoriesRepository;
-  readonly discrepancies: DiscrepanciesRepository;
-  readonly index: ThreadIndexRepository;
+  readonly memories: MemoriesStore;
+  readonly discrepancies: DiscrepancyStore;
+  readonly index: ThreadIndexStore;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
   readonly #connection: SharedConnection;

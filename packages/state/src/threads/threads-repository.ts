@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 
 import { InvalidArgumentError } from '../errors.js';
-import type { ThreadIndexStore } from '../contract/store-contract.js';
+import type { ThreadIndexStore, ThreadStore } from '../contract/store-contract.js';
 import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from './thread-metadata.js';
@@ -41,15 +41,17 @@ export interface ThreadAnchor {
 }
 
 /**
- * Options of {@link ThreadsRepository.list}.
+ * Options of `store.threads.list` ({@link ThreadStore.list}): one page of the store's thread rows,
+ * newest first, with Codex's filters and keyset pagination. (The rollout-level listing,
+ * `listThreads` of `@agent-state/rollout`, has its own `ListThreadsOptions`.)
  *
  * @example
  * ```ts
- * const options: ListThreadsOptions = { pageSize: 25, sortKey: 'updated', cwds: [process.cwd()] };
+ * const options: ThreadsPageOptions = { pageSize: 25, sortKey: 'updated', cwds: [process.cwd()] };
  * const page = await store.threads.list(options);
  * ```
  */
-export interface ListThreadsOptions {
+export interface ThreadsPageOptions {
   /** Items per page, 1 to {@link MAX_PAGE_SIZE}. */
   pageSize: number;
   /** Continue after this anchor (from the previous page's `nextAnchor`). */
@@ -71,7 +73,7 @@ export interface ListThreadsOptions {
 }
 
 /**
- * One page of {@link ThreadsRepository.list}.
+ * One page of {@link ThreadStore.list}.
  *
  * @example
  * ```ts
@@ -88,7 +90,7 @@ export interface ThreadsPage {
 }
 
 /**
- * Largest page {@link ThreadsRepository.list} accepts.
+ * Largest page {@link ThreadStore.list} accepts.
  *
  * @example
  * ```ts
@@ -109,7 +111,7 @@ export const MAX_PAGE_SIZE = 10_000;
  * const next = await store.threads.list({ pageSize: 25, sortKey: 'updated', anchor: page.nextAnchor });
  * ```
  */
-export class ThreadsRepository {
+export class ThreadsRepository implements ThreadStore {
   readonly #context: StoreContext;
   readonly #index: ThreadIndexStore;
 
@@ -221,7 +223,7 @@ export class ThreadsRepository {
    * } while (anchor);
    * ```
    */
-  async list(options: ListThreadsOptions): Promise<ThreadsPage> {
+  async list(options: ThreadsPageOptions): Promise<ThreadsPage> {
     const pageSize = checkedPageSize(options.pageSize);
     const sortColumn = sortColumnOf(options.sortKey);
     const rows = await this.#filtered(options, sortColumn)
@@ -249,7 +251,7 @@ export class ThreadsRepository {
    * ```
    */
   async listIds(
-    options: Omit<ListThreadsOptions, 'pageSize'> & { limit: number },
+    options: Omit<ThreadsPageOptions, 'pageSize'> & { limit: number },
   ): Promise<string[]> {
     const limit = checkedPageSize(options.limit, 'limit');
     const sortColumn = sortColumnOf(options.sortKey);
@@ -418,7 +420,7 @@ export class ThreadsRepository {
   }
 
   #filtered(
-    options: Omit<ListThreadsOptions, 'pageSize'>,
+    options: Omit<ThreadsPageOptions, 'pageSize'>,
     sortColumn: 'created_at' | 'updated_at',
   ): SelectQueryBuilder<StateDatabase, 'threads', object> {
     let query = this.#context.db

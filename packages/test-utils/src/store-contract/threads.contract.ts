@@ -1,6 +1,6 @@
 import {
   ErrorCode,
-  type ListThreadsOptions,
+  type ThreadsPageOptions,
   ManualClock,
   type ThreadAnchor,
   type ThreadMetadata,
@@ -16,7 +16,7 @@ export function describeThreadsContract(factory: StoreContractFactory): void {
     const h = useContractStore(factory, () => new ManualClock(1_800_000_000_000));
 
     /** Pages through a listing and returns the ids in the order served. */
-    async function allPages(options: Omit<ListThreadsOptions, 'anchor'>): Promise<string[]> {
+    async function allPages(options: Omit<ThreadsPageOptions, 'anchor'>): Promise<string[]> {
       const ids: string[] = [];
       let anchor: ThreadAnchor | null = null;
       for (let guard = 0; guard < 1000; guard += 1) {
@@ -203,7 +203,7 @@ export function describeThreadsContract(factory: StoreContractFactory): void {
           thread(4, { source: 'cli', modelProvider: 'mock', cwd: '/a', archivedAt: 5 }),
           thread(5, { source: '{"subagent":"review"}', modelProvider: 'openai', cwd: '/a/b' }),
         ]);
-        const list = (options: Omit<ListThreadsOptions, 'pageSize' | 'anchor'>) =>
+        const list = (options: Omit<ThreadsPageOptions, 'pageSize' | 'anchor'>) =>
           allPages({ pageSize: 2, ...options });
 
         expect(await list({})).toEqual([idOf(5), idOf(3), idOf(2), idOf(1)]);

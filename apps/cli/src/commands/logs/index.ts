@@ -1,25 +1,26 @@
 import {
+  LOGS_CLIENT_FLAGS,
+  type LogsClientFlagSpec,
   type LogsClientFlags,
-  addLogsClientOptions,
   logsClientHelp,
 } from '@agent-state/logs-client';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 
 import type { CliIo } from '../../output.js';
 import { type GlobalOptions, whileInterruptible } from '../../registration.js';
 
 /**
- * `agent-state logs`: print and follow the logs, with the options and help of `logs_client`
- * (@agent-state/logs-client), which owns them.
+ * `agent-state logs`: print and follow the logs, with the flags and help of `logs_client`
+ * (@agent-state/logs-client), which owns them; they are registered with commander here.
  */
 export function registerLogs(program: Command, io: CliIo): void {
-  addLogsClientOptions(
-    program
-      .command('logs')
-      .description(
-        'print and follow the logs: agent-state’s, or Codex’s own (state_5.sqlite, logs_2.sqlite) read-only',
-      ),
-  )
+  const logs = program
+    .command('logs')
+    .description(
+      'print and follow the logs: agent-state’s, or Codex’s own (state_5.sqlite, logs_2.sqlite) read-only',
+    );
+  for (const spec of LOGS_CLIENT_FLAGS) logs.addOption(commanderOption(spec));
+  logs
     .addHelpText('after', logsClientHelp('agent-state logs'))
     .action(async (flags: LogsClientFlags, command: Command) => {
       const { home } = command.optsWithGlobals<GlobalOptions>();
@@ -27,4 +28,18 @@ export function registerLogs(program: Command, io: CliIo): void {
       // Ctrl-C ends following: exit 0.
       await whileInterruptible((signal) => runLogsCommand({ flags, home, io, signal }));
     });
+}
+
+/** A flag of `logs_client` as a commander option (a repeatable one collects its values). */
+function commanderOption(spec: LogsClientFlagSpec): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.repeatable === true) {
+    option.argParser((value: string, previous: string[] | undefined) => [
+      ...(previous ?? []),
+      value,
+    ]);
+  }
+  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+  if (spec.hidden === true) option.hideHelp();
+  return option;
 }
