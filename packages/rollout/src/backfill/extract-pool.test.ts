@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { ErrorCode } from '@agent-state/state';
@@ -10,16 +11,18 @@ import { ExtractPool } from './extract-pool.js';
 
 // The pool starts test/extract-crash.worker.ts instead of the real worker: the same extraction,
 // but it dies on rollouts under a folder named crash-throws, crash-exits or crash-oom.
-const worker = vi.hoisted(() => ({ failAtStartup: false }));
+const worker = vi.hoisted(() => ({ failAtStartup: false, started: 0 }));
 vi.mock('./spawn-extract-worker.js', async () => {
   const { spawnTypeScriptWorker } = await import('@agent-state/test-utils');
   return {
-    spawnExtractWorker: () =>
-      spawnTypeScriptWorker(new URL('../../test/extract-crash.worker.ts', import.meta.url), {
+    spawnExtractWorker: () => {
+      worker.started += 1;
+      return spawnTypeScriptWorker(new URL('../../test/extract-crash.worker.ts', import.meta.url), {
         workerData: { failAtStartup: worker.failAtStartup },
         // Small enough for crash-oom to exhaust quickly, large enough for tsx and the extraction.
         resourceLimits: { maxOldGenerationSizeMb: 64 },
-      }),
+      });
+    },
   };
 });
 
@@ -27,6 +30,7 @@ const temp = tempDirs();
 const pools: ExtractPool[] = [];
 afterEach(async () => {
   worker.failAtStartup = false;
+  worker.started = 0;
   for (const pool of pools.splice(0)) await pool.close();
   temp.cleanup();
 });
@@ -115,5 +119,28 @@ describe('ExtractPool with a worker that dies', () => {
     await expect(extractor.extractAll(items(good.slice(0, 1)))).rejects.toThrow(
       /cannot start the rollout extraction worker/,
     );
+  }, 30_000);
+});
+
+describe('ExtractPool sized by the work', () => {
+  it('reads a small batch on the calling thread alone, starting no worker', async () => {
+    const { good } = rollouts([]);
+    const extractor = new ExtractPool({ expectedItems: good.length });
+    pools.push(extractor);
+    const settled = await extractor.extractAll(items(good));
+    expect(settled.map((s) => s.status)).toEqual(Array<string>(good.length).fill('fulfilled'));
+    expect(worker.started).toBe(0);
+  }, 30_000);
+
+  it('starts a worker per further core once the bytes left repay them, results in order', async () => {
+    const { good } = rollouts([]);
+    // Every byte repays a worker here: as many start as the pool may have.
+    const extractor = new ExtractPool({ expectedItems: good.length, payoffBytes: 1 });
+    pools.push(extractor);
+    const settled = await extractor.extractAll(items(good));
+    const paths = settled.map((s) => (s.status === 'fulfilled' ? s.value.metadata.rolloutPath : s));
+    expect(paths).toEqual(good);
+    expect(worker.started).toBe(extractor.size);
+    expect(extractor.size).toBe(Math.min(Math.max(availableParallelism() - 1, 0), 8));
   }, 30_000);
 });

@@ -21,7 +21,7 @@ vi.mock('./spawn-extract-worker.js', async () => {
   };
 });
 
-// Only the workers extract (the calling thread does not help while they start): the poisoned
+// Only the workers extract (the calling thread does not help): the poisoned
 // rollout must reach a worker.
 vi.mock('./extract-pool.js', async (importOriginal) => {
   const actual = await importOriginal<typeof ExtractPoolModule>();

@@ -15,7 +15,7 @@ import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { type CollectProblem, type CollectedRollout, collectRollouts } from './collect-rollouts.js';
 import { ExtractPool } from './extract-pool.js';
-import { SMALL_INDEX_BATCH, extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
+import { extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
 import { BACKFILL_GENERATION, findUnindexedRollouts } from './unindexed-rollouts.js';
 
 /**
@@ -63,8 +63,8 @@ export interface RunBackfillOptions {
   /** Rollouts per transaction and checkpoint (default 200, Codex's batch size). */
   batchSize?: number | undefined;
   /**
-   * Extraction worker threads (default: the number of cores, at most 8, or none for fewer than
-   * 256 rollouts; 0 = this thread).
+   * Extraction worker threads beside this one (default: as many as the work repays, up to one per
+   * further core, at most 8; 0 = this thread only).
    */
   workers?: number | undefined;
   /** Called when the work is known and after every batch. */
@@ -293,10 +293,8 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     const doneBefore = total - todo.length;
     const stored = () => ({ done: doneBefore + result.scanned, total });
     lease = await store.backfill.heartbeat(lease, { progress: stored() });
-    // Worker threads pay off only when there is enough to read; their start-up costs ~0.1 s each.
-    pool = new ExtractPool({
-      size: options.workers ?? (todo.length < SMALL_INDEX_BATCH ? 0 : undefined),
-    });
+    // Worker threads start only when there is enough to read to repay their start-up.
+    pool = new ExtractPool({ size: options.workers, expectedItems: todo.length });
     const extractor = pool;
     const progress = (): void =>
       options.onProgress?.({

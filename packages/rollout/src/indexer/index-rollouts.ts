@@ -15,8 +15,8 @@ import {
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 
 /**
- * Below this many rollouts a batch is read in this thread: a worker's start-up (about 0.1 s)
- * costs more than it saves.
+ * Below this many rollouts a batch is read in this thread without a pool: no worker could repay
+ * its start-up.
  */
 export const SMALL_INDEX_BATCH = 256;
 
@@ -50,8 +50,8 @@ export interface IndexRolloutsOptions {
   /** Provider for rollouts that name none (default `openai`, Codex's default). */
   defaultProvider?: string | undefined;
   /**
-   * Extraction worker threads (default: none below 256 rollouts, else one per core, at most 8;
-   * 0 = this thread).
+   * Extraction worker threads beside this one (default: as many as the work repays, up to one per
+   * further core, at most 8, none below 256 rollouts; 0 = this thread only).
    */
   workers?: number | undefined;
   /**
@@ -178,7 +178,7 @@ export async function extractRollouts(
       }
     });
   }
-  const pool = options.pool ?? new ExtractPool({ size: workers });
+  const pool = options.pool ?? new ExtractPool({ size: workers, expectedItems: items.length });
   try {
     const settled = await pool.extractAll(items);
     return settled.map((outcome, index): ExtractionOutcome => {

@@ -13,7 +13,7 @@ import { ExtractPool } from '../backfill/extract-pool.js';
 import type { ExtractedRollout } from '../extract/extract-rollout.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
-import { SMALL_INDEX_BATCH, extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
+import { extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
 import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
 
 /**
@@ -69,7 +69,10 @@ export interface ReconcileOptions {
   /** Fix what can be fixed: index missing rollouts, rewrite differing rows, delete stale rows. */
   repair?: boolean | undefined;
   defaultProvider?: string | undefined;
-  /** Extraction worker threads (default: the number of cores, none below 256 rollouts; 0 = this thread). */
+  /**
+   * Extraction worker threads beside this one (default: as many as the work repays, up to one per
+   * further core, at most 8; 0 = this thread only).
+   */
   workers?: number | undefined;
   logger?: Logger | undefined;
 }
@@ -154,10 +157,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     });
   }
   const seen = new Map<string, string>();
-  // Worker threads pay off only when there is enough to read.
-  const pool = new ExtractPool({
-    size: options.workers ?? (files.length < SMALL_INDEX_BATCH ? 0 : undefined),
-  });
+  // Worker threads start only when there is enough to read to repay their start-up.
+  const pool = new ExtractPool({ size: options.workers, expectedItems: files.length });
   try {
     for (let start = 0; start < files.length; start += CHUNK) {
       const chunk = files.slice(start, start + CHUNK);
