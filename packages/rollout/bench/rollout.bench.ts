@@ -1,4 +1,6 @@
-// Benchmarks of the rollout package (`pnpm bench`). Targets come from the rollout issue:
+// Benchmarks of the rollout package (`pnpm bench`). Targets come from the rollout issue, and the
+// redesign's (a small home's backfill at most 0.2x Codex 0.169's):
+// - backfill of a small home (201 rollouts, as the home Codex 0.169 was timed on) in-process;
 // - backfill of 10,000 rollouts (90% < 200 KB, 8% 200 KB–1 MB, 2% 1–5 MB; ~1.4 GB) in <= 3 s,
 //   warm page cache, as the reference figures are;
 // - backfill of one 1 GB rollout with a peak RSS < 200 MB;
@@ -62,6 +64,11 @@ const CHILD_ROUNDS = 3;
 const CODEX_ZSTD_LEVEL = 3;
 const RAW_READ_ROUNDS = 3;
 const CLI_RUNS = 10;
+/** The small home: as many rollouts as the home Codex 0.169's backfill was timed on. */
+const SMALL_HOME_ROLLOUTS = 201;
+const SMALL_HOME_RUNS = 11;
+/** Codex 0.169's backfill of that home with no state database yet, ms (the reference's table). */
+const CODEX_SMALL_HOME_BACKFILL_MS = 300;
 const BIG_ROLLOUT_BYTES = 1_000_000_000;
 const MB = 1_000_000;
 
@@ -149,13 +156,14 @@ async function timedBackfill(
   storeHome: string,
   corpusHome: string,
   workers: number | undefined,
+  expected = ROLLOUTS,
 ): Promise<number> {
   const store = await openStateStore({ home: storeHome });
   try {
     const t0 = performance.now();
     const result = await runBackfill({ store, home: corpusHome, workers });
     const seconds = (performance.now() - t0) / 1000;
-    if (result.outcome !== 'complete' || result.upserted !== ROLLOUTS || result.failed !== 0) {
+    if (result.outcome !== 'complete' || result.upserted !== expected || result.failed !== 0) {
       throw new Error(
         `backfill did not index the corpus: ${result.outcome}, ${result.upserted} upserted, ${result.failed} failed (${result.failures[0]?.message ?? ''})`,
       );
@@ -395,7 +403,41 @@ try {
   const rows: BenchRow[] = [];
   log('building the package into bench/dist …');
   const { listThreads, runBackfill } = await buildRollout();
-  const defaultWorkers = Math.min(Math.max(availableParallelism(), 1), 8);
+  // The default pool: this thread, joined by up to one worker per further core when the work
+  // repays them.
+  const defaultWorkers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
+
+  // 0. A small home, as the one Codex 0.169 was timed on (201 rollouts written by 0.169, see the
+  // reference's backfill table): in-process, a fresh store each run, beside Codex's own 0.30 s
+  // (its backfill of that home with no state database yet). Fixed costs weigh here.
+  {
+    const smallHome = temp.make('rollout-small-home');
+    generateCorpus({ home: smallHome, count: SMALL_HOME_ROLLOUTS, seed: 11, archivedShare: 0 });
+    const seconds: number[] = [];
+    for (let run = 0; run < SMALL_HOME_RUNS; run += 1) {
+      const storeHome = temp.make('rollout-store');
+      seconds.push(
+        await timedBackfill(runBackfill, storeHome, smallHome, undefined, SMALL_HOME_ROLLOUTS),
+      );
+      rmSync(storeHome, { recursive: true, force: true });
+    }
+    const ms = median(seconds) * 1000;
+    rows.push(
+      {
+        name: `backfill of a small home (${SMALL_HOME_ROLLOUTS} rollouts), in-process`,
+        value: ms,
+        unit: 'ms',
+        details: `median of ${SMALL_HOME_RUNS} fresh stores (the first run included); runs (ms): ${seconds.map((s) => fixed(s * 1000, 0)).join(', ')}`,
+      },
+      {
+        name: `backfill of a small home (${SMALL_HOME_ROLLOUTS} rollouts) / Codex 0.169's`,
+        value: ms / CODEX_SMALL_HOME_BACKFILL_MS,
+        unit: 'x',
+        target: { max: 0.2 },
+        details: `Codex 0.169 backfilled its home of ${SMALL_HOME_ROLLOUTS} rollouts in ${CODEX_SMALL_HOME_BACKFILL_MS} ms (0.30–0.31 s, no state database yet)`,
+      },
+    );
+  }
 
   // 1. The corpus, generated once.
   const corpusHome = temp.make('rollout-corpus');
@@ -468,9 +510,7 @@ try {
   for (let round = 0; round < BACKFILL_ROUNDS; round += 1) {
     for (const run of round % 2 === 0 ? [pooled, pooledZst] : [pooledZst, pooled]) {
       const storeHome = temp.make('rollout-store');
-      log(
-        `backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${run.label} (${defaultWorkers} workers) …`,
-      );
+      log(`backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${run.label} (${defaultWorkers}) …`);
       const before = load();
       run.loads.push(before);
       run.seconds.push(await timedBackfill(runBackfill, storeHome, run.home, undefined));
@@ -480,13 +520,13 @@ try {
   }
   rows.push(
     ...backfillRows(
-      `default pool (${defaultWorkers} workers)`,
+      `default pool (${defaultWorkers})`,
       pooled.seconds,
       pooled.loads,
       corpus.totalBytes,
     ),
     ...backfillRows(
-      `compressed .jsonl.zst, native zstd, default pool (${defaultWorkers} workers)`,
+      `compressed .jsonl.zst, native zstd, default pool (${defaultWorkers})`,
       pooledZst.seconds,
       pooledZst.loads,
       corpus.totalBytes,
@@ -552,7 +592,7 @@ try {
           value: Math.max(...rss),
           unit: 'MB',
           target: compressed ? { max: 300 } : undefined,
-          details: `highest ${variant.reports[0]!.maxRssSource} of ${CHILD_ROUNDS} children (runs: ${rss.map((v) => fixed(v, 0)).join(', ')}; ${defaultWorkers} workers)${compressed ? `; plain: ${fixed(plainRss, 0)} MB` : ''}`,
+          details: `highest ${variant.reports[0]!.maxRssSource} of ${CHILD_ROUNDS} children (runs: ${rss.map((v) => fixed(v, 0)).join(', ')}; ${defaultWorkers})${compressed ? `; plain: ${fixed(plainRss, 0)} MB` : ''}`,
         },
         {
           name: `${name}: time`,
