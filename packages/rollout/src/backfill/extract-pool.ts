@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 
 import { ErrorCode, isAgentStateError } from '@agent-state/state';
@@ -83,12 +84,15 @@ interface Slot {
  */
 const WORKER_PAYOFF_BYTES = 256 * 1024 * 1024;
 
+/** The longest the calling thread extracts without yielding to its event loop, ms. */
+const HELP_SLICE_MS = 10;
+
 /**
  * Extracts rollout metadata on the calling thread and on worker threads. Work goes out in slices
  * of a few files, to whichever thread is free; results come back in order.
  *
  * The calling thread extracts too, one slice at a time between its other work (it holds its event
- * loop for one slice at most). Workers start only when the work left repays their start-up (see
+ * loop for about 10 ms at a time). Workers start only when the work left repays their start-up (see
  * `WORKER_PAYOFF_BYTES`): the pool estimates it from the bytes per rollout seen so far and the
  * rollouts expected in all (`expectedItems`, else those queued). A small home is read on the calling
  * thread alone; a large one gets one worker per further core. A fixed `size` starts that many workers
@@ -179,8 +183,15 @@ export class ExtractPool {
    * are handled, and starts workers when the work left warrants them.
    */
   async #help(): Promise<void> {
+    let yielded = performance.now();
     for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Between slices the event loop runs while workers do (their replies) and at least every
+      // HELP_SLICE_MS otherwise (timers, such as a lease's heartbeat); a yield per slice would cost
+      // a small home more than its reading.
+      if (this.#slots.length > 0 || performance.now() - yielded >= HELP_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yielded = performance.now();
+      }
       if (this.#closed) return;
       const pending = this.#queue.pop();
       if (!pending) return;

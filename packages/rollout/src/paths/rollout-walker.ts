@@ -73,7 +73,8 @@ export interface WalkRolloutsOptions {
    * Which folders are walked. `layout` (default): where Codex writes rollouts and where its
    * listing reads them, the date folders `sessions/YYYY/MM/DD/` (see `dateFolderNames`) and
    * `archived_sessions/` itself (flat); files elsewhere are not yielded. `any`: every real folder
-   * below the root, at any depth, as Codex's backfill collects rollouts.
+   * below the root, at any depth, as Codex's backfill collects rollouts; its sub-folders are
+   * listed ahead, in parallel (a layout walk lists a folder only when it reaches it).
    */
   depth?: 'layout' | 'any' | undefined;
   /**
@@ -109,8 +110,9 @@ export interface WalkRolloutsOptions {
  * - **Order**, newest first: in a folder, its files by (file-name time, thread id) descending,
  *   names that do not parse last (by name, descending); then its sub-folders, date folders by
  *   number and other folders by name, descending. `sessions/` before `archived_sessions/`.
- * - **Early stop**: folders are listed only as the walk reaches them. Stop consuming (`break`),
- *   or answer `false` to `keepGoing`, and no further folder is read.
+ * - **Early stop**: folders are listed only as the walk reaches them (a `depth: 'any'` walk without
+ *   `keepGoing` lists a folder's sub-folders together, when it reaches the folder). Stop consuming
+ *   (`break`), or answer `false` to `keepGoing`, and no further folder is read.
  *
  * @example
  * ```ts
@@ -147,6 +149,16 @@ function unreadableFolder(path: string, cause: unknown): UnreadableFolder {
 /** Levels below `sessions/` of the folders that hold rollouts in Codex's layout (YYYY/MM/DD). */
 const DAY_LEVEL = 3;
 
+/** A folder's listing, or why it failed (settled, so that one started ahead never goes unhandled). */
+type Listing = { entries: Dirent[] } | { error: unknown };
+
+function readListing(dir: string): Promise<Listing> {
+  return readdir(dir, { withFileTypes: true }).then(
+    (entries) => ({ entries }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 /** One tree (`sessions/` or `archived_sessions/`) being walked. */
 class TreeWalk {
   stopped = false;
@@ -157,33 +169,43 @@ class TreeWalk {
     private readonly root: string,
   ) {}
 
-  /** The rollouts of `dir` (at `level` below the root), then those of its sub-folders. */
-  async *visit(dir: string, level: number): AsyncGenerator<WalkedRollout, void, undefined> {
+  /**
+   * The rollouts of `dir` (at `level` below the root), then those of its sub-folders. `listing`:
+   * the folder's listing, already started by its parent.
+   */
+  async *visit(
+    dir: string,
+    level: number,
+    listing?: Promise<Listing>,
+  ): AsyncGenerator<WalkedRollout, void, undefined> {
     if (this.stopped || !(this.options.keepGoing?.() ?? true)) {
       this.stopped = true;
       return;
     }
-    const entries = await this.list(dir);
+    const entries = this.entries(dir, await (listing ?? readListing(dir)));
     if (entries === undefined) return;
     const any = this.options.depth === 'any';
     if (any || level === (this.archived ? 0 : DAY_LEVEL)) yield* this.files(dir, entries);
-    for (const name of this.subfolders(entries, level)) {
-      yield* this.visit(join(dir, name), level + 1);
+    const subfolders = this.subfolders(entries, level).map((name) => join(dir, name));
+    // A walk of every folder (`depth: 'any'`, which collects a whole tree) lists the sub-folders
+    // at once, in parallel on libuv's threads, and walks them in order: one round trip instead of
+    // one per folder. A layout walk lists each folder only when it reaches it.
+    const listings = any && !this.options.keepGoing ? subfolders.map(readListing) : undefined;
+    for (const [index, subfolder] of subfolders.entries()) {
+      yield* this.visit(subfolder, level + 1, listings?.[index]);
       if (this.stopped) return;
     }
   }
 
   /** A folder's entries; `undefined` when it is a missing root or cannot be listed (reported). */
-  private async list(dir: string): Promise<Dirent[] | undefined> {
-    try {
-      return await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if (dir === this.root && isMissingError(error)) return undefined;
-      const problem = unreadableFolder(dir, error);
-      if (!this.options.onUnreadable) throw problem.error;
-      this.options.onUnreadable(problem);
-      return undefined;
-    }
+  private entries(dir: string, listing: Listing): Dirent[] | undefined {
+    if (!('error' in listing)) return listing.entries;
+    const { error } = listing;
+    if (dir === this.root && isMissingError(error)) return undefined;
+    const problem = unreadableFolder(dir, error);
+    if (!this.options.onUnreadable) throw problem.error;
+    this.options.onUnreadable(problem);
+    return undefined;
   }
 
   /** The folder's rollouts, newest first; links named like rollouts go to `onLink`. */
