@@ -21,6 +21,8 @@ const THREAD_COLUMNS_UPDATED = THREAD_COLUMNS_WRITTEN.filter(
   (column): column is Exclude<(typeof THREAD_COLUMNS_WRITTEN)[number], 'id'> => column !== 'id',
 );
 
+const NONE: readonly never[] = [];
+
 const TOOL_COLUMNS = [
   'thread_id',
   'position',
@@ -91,10 +93,12 @@ export class ThreadIndexRepository implements ThreadIndexStore {
 
   #checked(entry: IndexedThread): {
     row: Insertable<ThreadsTable> & { id: string };
-    tools: ThreadDynamicToolsTable[];
-    derived: Array<[SqliteDerivedIndex, readonly unknown[]]>;
+    tools: readonly ThreadDynamicToolsTable[];
+    derived: ReadonlyArray<[SqliteDerivedIndex, readonly unknown[]]>;
   } {
     const row = threadToRow(checkedThread(entry.metadata));
+    // Most entries have neither tools nor derived records: no arrays are built for them.
+    if (!entry.dynamicTools?.length && !entry.derived) return { row, tools: NONE, derived: NONE };
     const tools = (entry.dynamicTools ?? []).map((tool, position) => ({
       thread_id: row.id,
       position,
