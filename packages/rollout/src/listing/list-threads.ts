@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 
 import {
   DEFAULT_APPROVAL_MODE,
@@ -428,30 +428,27 @@ async function newestRollouts(
   archived: boolean,
   limit: number,
 ): Promise<Array<{ path: string; id: string; mtime: number }>> {
-  const found: Array<{ path: string; id: string; mtime: number }> = [];
+  // The newest `limit` names first (the walk yields them newest first), then one lstat each: it
+  // gives the mtime and makes sure each is still a regular file, not a link. Synchronous: a few
+  // dozen lstat calls of cached inodes cost less than as many round trips to libuv's threads.
+  const newest: Array<{ path: string; id: string }> = [];
   for await (const file of walkRollouts({
     home,
     archived,
-    keepGoing: () => found.length < limit,
+    keepGoing: () => newest.length < limit,
     onUnreadable: () => undefined,
   })) {
-    if (found.length >= limit) break;
-    if (!file.parsed) continue;
-    try {
-      // One lstat gives the mtime and makes sure it is still a regular file, not a link.
-      const stats = await lstat(file.path);
-      if (stats.isFile()) {
-        found.push({
-          path: file.path,
-          id: file.parsed.id,
-          mtime: Math.floor(stats.mtimeMs / 1000),
-        });
-      }
-    } catch {
-      // Gone since the folder was read.
-    }
+    if (newest.length >= limit) break;
+    if (file.parsed) newest.push({ path: file.path, id: file.parsed.id });
   }
-  return found;
+  return newest.flatMap(({ path, id }) => {
+    try {
+      const stats = lstatSync(path);
+      return stats.isFile() ? [{ path, id, mtime: Math.floor(stats.mtimeMs / 1000) }] : [];
+    } catch {
+      return []; // Gone since the folder was read.
+    }
+  });
 }
 
 function fromFileItem(item: ThreadFileItem, archived: boolean, name: string | null): ListedThread {
