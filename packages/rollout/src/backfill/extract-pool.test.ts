@@ -66,6 +66,8 @@ function items(paths: string[]) {
   return paths.map((path) => ({ path, options: { defaultProvider: 'openai' } }));
 }
 
+// Each test starts worker threads through tsx, one more for each crash: seconds apiece on a busy
+// machine, hence the long timeouts.
 describe('ExtractPool with a worker that dies', () => {
   it.each([
     ['throws (error, then exit)', 'crash-throws', 'simulated crash'],
@@ -93,7 +95,7 @@ describe('ExtractPool with a worker that dies', () => {
       );
       expect(ids).toEqual([...good.slice(0, 20), ...good.slice(20)]);
     },
-    30_000,
+    90_000,
   );
 
   it('isolates several bad rollouts of one slice, and stays usable afterwards', async () => {
@@ -107,7 +109,7 @@ describe('ExtractPool with a worker that dies', () => {
     ]);
     const again = await extractor.extractAll(items(good));
     expect(again.every((s) => s.status === 'fulfilled')).toBe(true);
-  }, 30_000);
+  }, 90_000);
 
   it('rejects the work when no worker can even start (a broken installation, not a bad file)', async () => {
     worker.failAtStartup = true;
@@ -119,7 +121,7 @@ describe('ExtractPool with a worker that dies', () => {
     await expect(extractor.extractAll(items(good.slice(0, 1)))).rejects.toThrow(
       /cannot start the rollout extraction worker/,
     );
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('ExtractPool sized by the work', () => {
@@ -130,7 +132,7 @@ describe('ExtractPool sized by the work', () => {
     const settled = await extractor.extractAll(items(good));
     expect(settled.map((s) => s.status)).toEqual(Array<string>(good.length).fill('fulfilled'));
     expect(worker.started).toBe(0);
-  }, 30_000);
+  }, 90_000);
 
   it('starts a worker per further core once the bytes left repay them, results in order', async () => {
     const { good } = rollouts([]);
@@ -142,5 +144,5 @@ describe('ExtractPool sized by the work', () => {
     expect(paths).toEqual(good);
     expect(worker.started).toBe(extractor.size);
     expect(extractor.size).toBe(Math.min(Math.max(availableParallelism() - 1, 0), 8));
-  }, 30_000);
+  }, 90_000);
 });
