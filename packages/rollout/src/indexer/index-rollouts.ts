@@ -18,7 +18,7 @@ import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
  * Below this many rollouts a batch is read in this thread without a pool: no worker could repay
  * its start-up.
  */
-export const SMALL_INDEX_BATCH = 256;
+const SMALL_INDEX_BATCH = 256;
 
 /**
  * A rollout to index: its path, and whether it is archived when that is known better than from

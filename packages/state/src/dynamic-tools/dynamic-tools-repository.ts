@@ -2,6 +2,7 @@ import type { DynamicToolStore } from '../contract/store-contract.js';
 import { NotFoundError, StoreCorruptError } from '../errors.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import { sqliteCode } from '../sqlite/sqlite-errors.js';
+import type { ThreadDynamicToolsTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { normalizeThreadId } from '../threads/thread-metadata.js';
 
@@ -58,13 +59,7 @@ export class DynamicToolsRepository implements DynamicToolStore {
   ): Promise<void> {
     if (!tools || tools.length === 0) return;
     const id = normalizeThreadId(threadId);
-    const rows = tools.map((tool, position) => ({
-      thread_id: id,
-      position,
-      name: tool.name,
-      description: tool.description,
-      input_schema: JSON.stringify(tool.inputSchema ?? null),
-    }));
+    const rows = toolRows(id, tools);
     try {
       await immediateTransaction(
         this.#context.db,
@@ -118,4 +113,18 @@ export class DynamicToolsRepository implements DynamicToolStore {
       return { name: row.name, description: row.description, inputSchema };
     });
   }
+}
+
+/** A thread's tools as `thread_dynamic_tools` rows, numbered in order (both write paths use it). */
+export function toolRows(
+  threadId: string,
+  tools: readonly DynamicToolSpec[],
+): ThreadDynamicToolsTable[] {
+  return tools.map((tool, position) => ({
+    thread_id: threadId,
+    position,
+    name: tool.name,
+    description: tool.description,
+    input_schema: JSON.stringify(tool.inputSchema ?? null),
+  }));
 }

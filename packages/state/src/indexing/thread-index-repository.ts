@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CompiledQuery, Insertable } from 'kysely';
 
 import type { IndexedThread, ThreadIndexStore } from '../contract/store-contract.js';
+import { toolRows } from '../dynamic-tools/dynamic-tools-repository.js';
 import { InvalidArgumentError } from '../errors.js';
 import { immediateRawTransaction } from '../sqlite/immediate-transaction.js';
 import type { ThreadDynamicToolsTable, ThreadsTable } from '../store/schema.js';
@@ -99,13 +100,7 @@ export class ThreadIndexRepository implements ThreadIndexStore {
     const row = threadToRow(checkedThread(entry.metadata));
     // Most entries have neither tools nor derived records: no arrays are built for them.
     if (!entry.dynamicTools?.length && !entry.derived) return { row, tools: NONE, derived: NONE };
-    const tools = (entry.dynamicTools ?? []).map((tool, position) => ({
-      thread_id: row.id,
-      position,
-      name: tool.name,
-      description: tool.description,
-      input_schema: JSON.stringify(tool.inputSchema ?? null),
-    }));
+    const tools = toolRows(row.id, entry.dynamicTools ?? []);
     const derived = Object.entries(entry.derived ?? {}).map(
       ([name, records]): [SqliteDerivedIndex, readonly unknown[]] => {
         const index = this.#derived.get(name);

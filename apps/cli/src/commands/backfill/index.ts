@@ -43,7 +43,7 @@ export function registerBackfill(program: Command, io: CliIo): void {
     .option('--no-wait', 'exit 4 instead of waiting while another process runs the backfill')
     .option(
       '--workers <n>',
-      'extraction worker threads, 0 to 64 (0: none; default: the number of cores, at most 8)',
+      'extraction worker threads, 0 to 64 (0: none; default: as many as the work repays, up to one per further core)',
       parseWorkers,
     )
     .addHelpText('after', HELP)

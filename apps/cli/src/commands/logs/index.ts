@@ -7,7 +7,7 @@ import {
 import { type Command, Option } from 'commander';
 
 import type { CliIo } from '../../output.js';
-import { type GlobalOptions, whileInterruptible } from '../../registration.js';
+import { type GlobalOptions, collect, whileInterruptible } from '../../registration.js';
 
 /**
  * `agent-state logs`: print and follow the logs, with the flags and help of `logs_client`
@@ -34,10 +34,7 @@ export function registerLogs(program: Command, io: CliIo): void {
 function commanderOption(spec: LogsClientFlagSpec): Option {
   const option = new Option(spec.flags, spec.description);
   if (spec.repeatable === true) {
-    option.argParser((value: string, previous: string[] | undefined) => [
-      ...(previous ?? []),
-      value,
-    ]);
+    option.argParser(collect);
   }
   if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
   if (spec.hidden === true) option.hideHelp();
