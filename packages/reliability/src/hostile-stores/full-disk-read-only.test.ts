@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,7 +10,7 @@ import {
   readLogsHealth,
   stateDbPath,
 } from '@agent-state/state';
-import { generateCorpus, tempDirs } from '@agent-state/test-utils';
+import { generateCorpus, repoRoot, tempDirs } from '@agent-state/test-utils';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 import { SOAK, recordMatrix, seed, seededRandom, trials } from '../harness/trials.js';
@@ -117,6 +118,15 @@ describe('a full disk (a file size limit on the writing process)', () => {
 // owned by root; otherwise the chmod alone makes the home read-only for this user.
 const AS_ROOT = process.getuid?.() === 0;
 const OTHER_USER = AS_ROOT ? { uid: 65534, gid: 65534 } : {};
+// `nobody` must be able to read the repository (its node_modules) to run the children: not so in a
+// clone inside a private folder (`mktemp -d` makes 0700 ones). The test cannot run there as root.
+const OTHER_USER_CAN_RUN =
+  !AS_ROOT ||
+  spawnSync(
+    process.execPath,
+    ['-e', `require('node:fs').accessSync(${JSON.stringify(join(repoRoot(), 'package.json'))})`],
+    OTHER_USER,
+  ).status === 0;
 
 function chmodTree(path: string, dirMode: number, fileMode: number): void {
   for (const entry of readdirSync(path, { withFileTypes: true })) {
@@ -128,69 +138,74 @@ function chmodTree(path: string, dirMode: number, fileMode: number): void {
 }
 
 describe('a read-only home', () => {
-  it('refuses writes with STORE_IO naming the file; doctor says so; threads list still works', async () => {
-    const context = `seed ${readOnly.seed} as ${AS_ROOT ? 'uid 65534' : 'the owner, chmod'}`;
-    const home = temp.make('hostile-ro');
-    try {
-      const prepared = await prepareHome('v0.100.0', home);
-      const before = snapshotRollouts(home);
-      const listed = runCli(home, ['threads', 'list', '--json', '--limit', '100']);
-      const expectedIds = (JSON.parse(listed.stdout) as { items: Array<{ id: string }> }).items
-        .map((item) => item.id)
-        .sort();
-      expect(expectedIds.length).toBeGreaterThan(0);
-      chmodTree(home, 0o555, 0o444);
+  it.skipIf(!OTHER_USER_CAN_RUN)(
+    'refuses writes with STORE_IO naming the file; doctor says so; threads list still works',
+    async () => {
+      const context = `seed ${readOnly.seed} as ${AS_ROOT ? 'uid 65534' : 'the owner, chmod'}`;
+      const home = temp.make('hostile-ro');
       try {
-        // Library level: the store cannot be opened for writing (or the first write fails).
-        const writer = runWriter({ mode: 'backfill', home }, OTHER_USER);
-        expect(writer.status, `${context}\n${writer.stderr}`).toBe(0);
-        const [result] = writer.results;
-        expect(result, `${context} ${writer.stderr}`).toBeDefined();
-        if (result!['failure'] !== undefined) {
-          const failure = result!['failure'] as Record<string, unknown>;
-          expect(failure['typed'], JSON.stringify(failure)).toBe(true);
-          expect(STORE_ERRORS).toContain(failure['code']);
-          expect(String(failure['message'])).toContain(prepared.statePath);
-        } else {
-          // Only acceptable without a write: the backfill was already complete.
-          expect(result!['outcome']).toBe('already-complete');
-        }
-        // A new store in a read-only home: STORE_IO naming the home or the file.
-        const fresh = temp.make('hostile-ro-fresh');
-        chmodSync(fresh, 0o555);
-        const freshWriter = runWriter({ mode: 'backfill', home: fresh }, OTHER_USER);
-        const freshFailure = freshWriter.results[0]?.['failure'] as Record<string, unknown>;
-        expect(freshFailure, `${context} ${freshWriter.stderr}`).toBeDefined();
-        expect(freshFailure['typed']).toBe(true);
-        expect(freshFailure['code']).toBe(ErrorCode.StoreIo);
-        expect(String(freshFailure['message'])).toContain(fresh);
+        const prepared = await prepareHome('v0.100.0', home);
+        const before = snapshotRollouts(home);
+        const listed = runCli(home, ['threads', 'list', '--json', '--limit', '100']);
+        const expectedIds = (JSON.parse(listed.stdout) as { items: Array<{ id: string }> }).items
+          .map((item) => item.id)
+          .sort();
+        expect(expectedIds.length).toBeGreaterThan(0);
+        chmodTree(home, 0o555, 0o444);
+        try {
+          // Library level: the store cannot be opened for writing (or the first write fails).
+          const writer = runWriter({ mode: 'backfill', home }, OTHER_USER);
+          expect(writer.status, `${context}\n${writer.stderr}`).toBe(0);
+          const [result] = writer.results;
+          expect(result, `${context} ${writer.stderr}`).toBeDefined();
+          if (result!['failure'] !== undefined) {
+            const failure = result!['failure'] as Record<string, unknown>;
+            expect(failure['typed'], JSON.stringify(failure)).toBe(true);
+            expect(STORE_ERRORS).toContain(failure['code']);
+            expect(String(failure['message'])).toContain(prepared.statePath);
+          } else {
+            // Only acceptable without a write: the backfill was already complete.
+            expect(result!['outcome']).toBe('already-complete');
+          }
+          // A new store in a read-only home: STORE_IO naming the home or the file.
+          const fresh = temp.make('hostile-ro-fresh');
+          chmodSync(fresh, 0o555);
+          const freshWriter = runWriter({ mode: 'backfill', home: fresh }, OTHER_USER);
+          const freshFailure = freshWriter.results[0]?.['failure'] as Record<string, unknown>;
+          expect(freshFailure, `${context} ${freshWriter.stderr}`).toBeDefined();
+          expect(freshFailure['typed']).toBe(true);
+          expect(freshFailure['code']).toBe(ErrorCode.StoreIo);
+          expect(String(freshFailure['message'])).toContain(fresh);
 
-        // CLI: doctor exits 1 with the store problem and its fix; listing falls back or works.
-        const doctor = runCli(home, ['doctor'], OTHER_USER);
-        expect(doctor.status, doctor.stdout + doctor.stderr).toBe(1);
-        const lines = doctor.stdout.split('\n');
-        const at = lines.findIndex((l) => /^\s+error:\s+cannot use /.test(l));
-        expect(at, doctor.stdout).toBeGreaterThan(-1);
-        expect(lines[at]).toContain(prepared.statePath);
-        expect(lines[at + 1]).toMatch(/^\s+fix: check that the home exists and is writable by you/);
-        const list = runCli(home, ['threads', 'list', '--json', '--limit', '100'], OTHER_USER);
-        expect(list.status, list.stderr).toBe(0);
-        const page = JSON.parse(list.stdout) as { items: Array<{ id: string }>; source: string };
-        const ids = page.items.map((item) => item.id).sort();
-        // The file listing may show a thread more than the store (as Codex's own: see
-        // `thread-list.files.json` of the v0.100.0 fixture), never one less.
-        if (page.source === 'store') expect(ids).toEqual(expectedIds);
-        else expect(ids).toEqual(expect.arrayContaining(expectedIds));
-        if (page.source === 'files') expect(list.stderr).toMatch(/listing the rollouts directly/);
-        readOnly.checks += 14;
-      } finally {
-        chmodTree(home, 0o755, 0o644);
+          // CLI: doctor exits 1 with the store problem and its fix; listing falls back or works.
+          const doctor = runCli(home, ['doctor'], OTHER_USER);
+          expect(doctor.status, doctor.stdout + doctor.stderr).toBe(1);
+          const lines = doctor.stdout.split('\n');
+          const at = lines.findIndex((l) => /^\s+error:\s+cannot use /.test(l));
+          expect(at, doctor.stdout).toBeGreaterThan(-1);
+          expect(lines[at]).toContain(prepared.statePath);
+          expect(lines[at + 1]).toMatch(
+            /^\s+fix: check that the home exists and is writable by you/,
+          );
+          const list = runCli(home, ['threads', 'list', '--json', '--limit', '100'], OTHER_USER);
+          expect(list.status, list.stderr).toBe(0);
+          const page = JSON.parse(list.stdout) as { items: Array<{ id: string }>; source: string };
+          const ids = page.items.map((item) => item.id).sort();
+          // The file listing may show a thread more than the store (as Codex's own: see
+          // `thread-list.files.json` of the v0.100.0 fixture), never one less.
+          if (page.source === 'store') expect(ids).toEqual(expectedIds);
+          else expect(ids).toEqual(expect.arrayContaining(expectedIds));
+          if (page.source === 'files') expect(list.stderr).toMatch(/listing the rollouts directly/);
+          readOnly.checks += 14;
+        } finally {
+          chmodTree(home, 0o755, 0o644);
+        }
+        readOnly.checks += expectRolloutsUntouched(home, before);
+        readOnly.trials += 1;
+      } catch (error) {
+        readOnly.failures += 1;
+        throw new Error(`${context}: ${String(error)}`, { cause: error });
       }
-      readOnly.checks += expectRolloutsUntouched(home, before);
-      readOnly.trials += 1;
-    } catch (error) {
-      readOnly.failures += 1;
-      throw new Error(`${context}: ${String(error)}`, { cause: error });
-    }
-  });
+    },
+  );
 });
