@@ -1,3 +1,4 @@
+import type * as Fs from 'node:fs';
 import { type PathLike, mkdirSync, writeFileSync } from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,25 +12,41 @@ import { listThreadFiles } from './file-listing.js';
 import { readHeadSummary } from './head-summary.js';
 
 // Running as root ignores file permissions, so read errors are injected instead.
-const { UNREADABLE_ID, UNREADABLE_DAY, UNREADABLE_HOME } = vi.hoisted(() => ({
-  UNREADABLE_ID: '00000000-0000-0000-0000-0000000000ff',
-  UNREADABLE_DAY: /[\\/]2025[\\/]01[\\/]13$/,
-  UNREADABLE_HOME: 'home-unreadable',
-}));
+const { UNREADABLE_ID, UNREADABLE_HOME, denied, isUnreadableFolder } = vi.hoisted(() => {
+  const unreadableDay = /[\\/]2025[\\/]01[\\/]13$/;
+  const unreadableHome = 'home-unreadable';
+  return {
+    UNREADABLE_ID: '00000000-0000-0000-0000-0000000000ff',
+    UNREADABLE_HOME: unreadableHome,
+    denied: (path: PathLike) =>
+      Object.assign(new Error(`EACCES: permission denied, '${path.toString()}'`), {
+        code: 'EACCES',
+      }),
+    isUnreadableFolder: (path: PathLike) => {
+      const text = path.toString();
+      return unreadableDay.test(text) || text.includes(unreadableHome);
+    },
+  };
+});
+
+// Folders are listed both ways (ahead on the thread pool, or synchronously when reached).
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof Fs>();
+  const readdirSync = ((path: PathLike, ...rest: unknown[]) => {
+    if (isUnreadableFolder(path)) throw denied(path);
+    return (actual.readdirSync as (...args: unknown[]) => unknown)(path, ...rest);
+  }) as typeof actual.readdirSync;
+  return { ...actual, readdirSync, default: { ...actual, readdirSync } };
+});
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof FsPromises>();
-  const denied = (path: PathLike) =>
-    Object.assign(new Error(`EACCES: permission denied, '${path.toString()}'`), {
-      code: 'EACCES',
-    });
   const open: typeof actual.open = async (path, ...rest) => {
     if (path.toString().endsWith(`${UNREADABLE_ID}.jsonl`)) throw denied(path);
     return actual.open(path, ...rest);
   };
   const readdir = (async (path: PathLike, ...rest: unknown[]) => {
-    const text = path.toString();
-    if (UNREADABLE_DAY.test(text) || text.includes(UNREADABLE_HOME)) throw denied(path);
+    if (isUnreadableFolder(path)) throw denied(path);
     return (actual.readdir as (...args: unknown[]) => Promise<unknown>)(path, ...rest);
   }) as typeof actual.readdir;
   return { ...actual, open, readdir, default: { ...actual, open, readdir } };

@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { type Dirent, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -152,11 +152,24 @@ const DAY_LEVEL = 3;
 /** A folder's listing, or why it failed (settled, so that one started ahead never goes unhandled). */
 type Listing = { entries: Dirent[] } | { error: unknown };
 
+/** Starts listing `dir` on libuv's threads (for folders listed ahead, together). */
 function readListing(dir: string): Promise<Listing> {
   return readdir(dir, { withFileTypes: true }).then(
     (entries) => ({ entries }),
     (error: unknown) => ({ error }),
   );
+}
+
+/**
+ * Lists `dir` now. A folder the walk has reached and not listed ahead is listed synchronously:
+ * one small system call, where a round trip through the thread pool costs more than the call.
+ */
+function readListingNow(dir: string): Listing {
+  try {
+    return { entries: readdirSync(dir, { withFileTypes: true }) };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** One tree (`sessions/` or `archived_sessions/`) being walked. */
@@ -182,7 +195,7 @@ class TreeWalk {
       this.stopped = true;
       return;
     }
-    const entries = this.entries(dir, await (listing ?? readListing(dir)));
+    const entries = this.entries(dir, listing ? await listing : readListingNow(dir));
     if (entries === undefined) return;
     const any = this.options.depth === 'any';
     if (any || level === (this.archived ? 0 : DAY_LEVEL)) yield* this.files(dir, entries);
