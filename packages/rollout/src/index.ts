@@ -118,3 +118,16 @@ export {
   type DoctorSeverity,
 } from './doctor/doctor-report.js';
 export { type InspectHomeOptions, inspectHome } from './doctor/inspect-home.js';
+export {
+  type SearchCoverageReport,
+  type SearchThreadsOptions,
+  type SearchThreadsResult,
+  type ThreadSearchHit,
+  searchThreads,
+} from './search/search-threads.js';
+export {
+  type ReindexSearchOptions,
+  type ReindexSearchResult,
+  reindexSearch,
+} from './search/reindex-search.js';
+export { readThreadDocuments } from './search/thread-documents.js';

@@ -66,6 +66,7 @@ export {
   type IndexedThread,
   type MemoriesStore,
   type Phase2LockStore,
+  type SearchStore,
   type Stage1JobStore,
   type StoreInfo,
   type ThreadIndexStore,
@@ -99,6 +100,22 @@ export {
   type ThreadsPageOptions,
 } from './threads/threads-repository.js';
 export { type DynamicToolSpec } from './dynamic-tools/dynamic-tools-repository.js';
+export {
+  SEARCH_ROLES,
+  type SearchDocument,
+  type SearchDocumentKind,
+  type SearchRole,
+} from './search/search-document.js';
+export { type SearchQuery, parseSearchQuery } from './search/search-query.js';
+export {
+  MAX_SEARCH_LIMIT,
+  type SearchCoverage,
+  type SearchHit,
+  type SearchMatch,
+  type SearchOptions,
+  type SearchPage,
+} from './search/search-results.js';
+export { SEARCH_INDEX_NAME } from './search/sqlite-search-index.js';
 export {
   type BackfillClaim,
   type BackfillClaimOptions,

@@ -1,10 +1,10 @@
 import type { PeekedLine } from '../reader/line-peek.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
+import { SEARCH_DOCUMENTS } from '../search/search-documents.js';
 
 /**
  * What one derived index collects from one rollout while the indexer reads it for its metadata:
- * the same single pass, in the extraction worker. Search documents and usage records are the next
- * derived indexes (see ARCHITECTURE.md, "Adding a derived index").
+ * the same single pass, in the extraction worker. Search documents are one; usage records come next (see ARCHITECTURE.md, "Adding a derived index").
  */
 export interface DerivedIndexCollector {
   /**
@@ -28,7 +28,7 @@ export interface DerivedIndexDefinition {
 }
 
 /**
- * The derived indexes every extraction feeds (none yet). Module-level, not an option: extraction
- * runs in worker threads, which load this list themselves.
+ * The derived indexes every extraction feeds: the search documents. Module-level, not an option:
+ * extraction runs in worker threads, which load this list themselves.
  */
-export const DERIVED_INDEXES: readonly DerivedIndexDefinition[] = [];
+export const DERIVED_INDEXES: readonly DerivedIndexDefinition[] = [SEARCH_DOCUMENTS];

@@ -23,6 +23,8 @@ import type {
   Stage1ClaimOutcome,
   TryClaimStage1JobOptions,
 } from '../memories/stage1-jobs-repository.js';
+import type { SearchDocument } from '../search/search-document.js';
+import type { SearchCoverage, SearchOptions, SearchPage } from '../search/search-results.js';
 import type { ThreadMetadata } from '../threads/thread-metadata.js';
 import type { ThreadsPageOptions, ThreadsPage } from '../threads/threads-repository.js';
 
@@ -231,6 +233,31 @@ export interface MemoriesStore {
 }
 
 /**
+ * Full-text search over conversations (`store.search`): the search index's documents, written by
+ * the indexer (`IndexedThread.derived.search`), and queries over them.
+ *
+ * @example
+ * ```ts
+ * const { hits, totalThreads } = await store.search.search({ query: 'migr*', limit: 10 });
+ * const { threads, indexed } = await store.search.coverage();
+ * ```
+ */
+export interface SearchStore {
+  /**
+   * Threads whose documents match, best first (by their best document's relevance), each with
+   * its best documents and their snippets. A query the syntax rejects throws
+   * `InvalidArgumentError` (`query`).
+   */
+  search(options: SearchOptions): Promise<SearchPage>;
+  /** How many threads the index covers, of all threads. */
+  coverage(): Promise<SearchCoverage>;
+  /** Threads the index does not cover, by id, `limit` at a time after `afterId`. */
+  unindexed(options: { limit: number; afterId?: string | undefined }): Promise<ThreadMetadata[]>;
+  /** A thread's documents, in rollout order. */
+  documents(threadId: string): Promise<SearchDocument[]>;
+}
+
+/**
  * Records of derived indexes for one thread, by index name. Derived indexes are tables computed
  * from a rollout besides its thread row (search documents and usage records are the next ones);
  * the indexer computes them in the same pass over the rollout, and {@link ThreadIndexStore.write}
@@ -331,6 +358,8 @@ export interface AgentStateStore {
   readonly discrepancies: DiscrepancyStore;
   /** The indexer's write path (rows, tools and derived records in one transaction). */
   readonly index: ThreadIndexStore;
+  /** Full-text search over the conversations indexed. */
+  readonly search: SearchStore;
   /** Generation, schema version and sizes. */
   info(): Promise<StoreInfo>;
   /** The problems an integrity check finds (empty when sound). */

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 
+import { SQLITE_SEARCH_INDEX } from '../search/sqlite-search-index.js';
+
 /**
  * How the SQLite store keeps one derived index (a table computed from a rollout besides its thread
- * row: search documents and usage records come next). `store.index.write` calls `replace` inside
+ * row: search documents, and usage records next). `store.index.write` calls `replace` inside
  * its transaction with the thread's new records, after the thread row is written; the index's
  * tables come from the store's migrations. Internal to the SQLite store: each store backend has
  * its own writer per index (see ARCHITECTURE.md, "Adding a derived index").
@@ -10,9 +12,17 @@ import type Database from 'better-sqlite3';
 export interface SqliteDerivedIndex {
   /** The index's name, the key of its records in `IndexedThread.derived`. */
   readonly name: string;
-  /** Replaces the thread's records with `records`, synchronously, inside the open transaction. */
-  replace(connection: Database.Database, threadId: string, records: readonly unknown[]): void;
+  /**
+   * Replaces the thread's records with `records`, synchronously, inside the open transaction;
+   * `nowMs` is the store clock's time of the write.
+   */
+  replace(
+    connection: Database.Database,
+    threadId: string,
+    records: readonly unknown[],
+    nowMs: number,
+  ): void;
 }
 
-/** The derived indexes of the SQLite store (none yet). */
-export const SQLITE_DERIVED_INDEXES: readonly SqliteDerivedIndex[] = [];
+/** The derived indexes of the SQLite store. */
+export const SQLITE_DERIVED_INDEXES: readonly SqliteDerivedIndex[] = [SQLITE_SEARCH_INDEX];

@@ -75,16 +75,17 @@ export class ThreadIndexRepository implements ThreadIndexStore {
     const toolInsert = writes.some((write) => write.tools.length > 0)
       ? this.#toolInsertStatement()
       : undefined;
-    const { db, raw, path } = this.#context;
+    const { db, raw, path, clock } = this.#context;
     await immediateRawTransaction(
       db,
       raw,
       (connection) => {
+        const nowMs = clock.now();
         for (const write of writes) {
           run(threadUpsert, write.row);
           for (const tool of write.tools) run(toolInsert!, tool);
           for (const [index, records] of write.derived) {
-            index.replace(connection, write.row.id, records);
+            index.replace(connection, write.row.id, records, nowMs);
           }
         }
       },

@@ -114,6 +114,53 @@ export interface DiscrepanciesTable {
   last_path: string | null;
 }
 
+/**
+ * Row of `search_documents` (migration 6): one searchable piece of a conversation. Its words are
+ * indexed by the FTS5 table `search_fts` (external content: `text` and `parts` are read from
+ * here), kept in step by triggers.
+ */
+export interface SearchDocumentsTable {
+  id: Generated<number>;
+  thread_id: string;
+  /** `SearchDocumentKind`. */
+  kind: string;
+  /** `SearchRole`, from the kind. */
+  role: string;
+  turn_id: string | null;
+  /** Unix milliseconds. */
+  time_ms: number;
+  /** 1-based line in the rollout. */
+  line: number;
+  ordinal: number | null;
+  text: string;
+  /** The camel-case identifiers of `text` spelled as words (see `identifierParts`), or `''`. */
+  parts: string;
+}
+
+/**
+ * Row of `search_threads` (migration 6): a thread whose documents the index holds (possibly
+ * none). A thread without a row was never indexed for search: the index does not cover it.
+ */
+export interface SearchThreadsTable {
+  thread_id: string;
+  documents: number;
+  /** Unix seconds. */
+  indexed_at: number;
+}
+
+/**
+ * The FTS5 table `search_fts` (migration 6) as queries see it: its columns, `rowid` (a
+ * `search_documents.id`), the hidden `rank` (BM25, smaller is better) and the column named like
+ * the table that `MATCH` takes.
+ */
+export interface SearchFtsTable {
+  rowid: number;
+  rank: number;
+  text: string;
+  parts: string;
+  search_fts: string;
+}
+
 /** The tables of the state database, for Kysely. */
 export interface StateDatabase {
   threads: ThreadsTable;
@@ -122,4 +169,7 @@ export interface StateDatabase {
   jobs: JobsTable;
   stage1_outputs: Stage1OutputsTable;
   discrepancies: DiscrepanciesTable;
+  search_documents: SearchDocumentsTable;
+  search_threads: SearchThreadsTable;
+  search_fts: SearchFtsTable;
 }

@@ -142,6 +142,47 @@ const backfillGeneration = `
 ALTER TABLE backfill_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
 `;
 
+// Full-text search over conversations. Documents are plain rows (deleted by thread through an
+// index); `search_fts` indexes their words (FTS5, external content: the text is stored once),
+// kept in step by triggers, with Porter stemming over Unicode words. A thread's documents and its
+// coverage row go when the thread row goes, whoever deletes it. Threads indexed before this
+// migration have no coverage row: the index does not cover them until they are indexed again.
+const search = `
+CREATE TABLE search_documents (
+  id INTEGER PRIMARY KEY,
+  thread_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  role TEXT NOT NULL,
+  turn_id TEXT,
+  time_ms INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  ordinal INTEGER,
+  text TEXT NOT NULL,
+  parts TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_search_documents_thread ON search_documents(thread_id, line);
+CREATE VIRTUAL TABLE search_fts USING fts5(
+  text, parts,
+  content = 'search_documents', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER search_documents_insert AFTER INSERT ON search_documents BEGIN
+  INSERT INTO search_fts(rowid, text, parts) VALUES (new.id, new.text, new.parts);
+END;
+CREATE TRIGGER search_documents_delete AFTER DELETE ON search_documents BEGIN
+  INSERT INTO search_fts(search_fts, rowid, text, parts) VALUES ('delete', old.id, old.text, old.parts);
+END;
+CREATE TABLE search_threads (
+  thread_id TEXT PRIMARY KEY,
+  documents INTEGER NOT NULL,
+  indexed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER threads_delete_search AFTER DELETE ON threads BEGIN
+  DELETE FROM search_documents WHERE thread_id = old.id;
+  DELETE FROM search_threads WHERE thread_id = old.id;
+END;
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -151,4 +192,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 3, name: '0003_thread_subagent_columns', sql: threadSubagentColumns },
   { version: 4, name: '0004_lease_holders', sql: leaseHolders },
   { version: 5, name: '0005_backfill_generation', sql: backfillGeneration },
+  { version: 6, name: '0006_search', sql: search },
 ]);

@@ -10,6 +10,7 @@ import type {
   Phase2LockStore,
   Stage1JobStore,
   StoreInfo,
+  SearchStore,
   ThreadIndexStore,
   ThreadStore,
 } from '../contract/store-contract.js';
@@ -32,6 +33,8 @@ import { stateDbPath } from '../paths/home.js';
 import { removeLegacyDatabases } from '../sqlite/legacy-cleanup.js';
 import { openDatabase, quickCheck } from '../sqlite/open-database.js';
 import { toStoreError } from '../sqlite/sqlite-errors.js';
+import { SearchRepository } from '../search/search-repository.js';
+import { searchIndexCheck } from '../search/search-index-check.js';
 import { ThreadsRepository } from '../threads/threads-repository.js';
 import {
   type SharedConnection,
@@ -113,6 +116,7 @@ export class StateStore implements AgentStateStore {
   readonly memories: MemoriesStore;
   readonly discrepancies: DiscrepancyStore;
   readonly index: ThreadIndexStore;
+  readonly search: SearchStore;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
   readonly #connection: SharedConnection;
@@ -150,6 +154,7 @@ export class StateStore implements AgentStateStore {
     this.phase2Lock = openOnly(new Phase2LockRepository(context), isClosed, this.path);
     this.memories = openOnly(new MemoriesRepository(context), isClosed, this.path);
     this.discrepancies = openOnly(new DiscrepanciesRepository(context), isClosed, this.path);
+    this.search = openOnly(new SearchRepository(context), isClosed, this.path);
   }
 
   /**
@@ -162,7 +167,10 @@ export class StateStore implements AgentStateStore {
    * ```
    */
   async checkIntegrity(): Promise<string[]> {
-    return this.#withRaw(() => quickCheck(this.#connection.raw));
+    return this.#withRaw(() => [
+      ...quickCheck(this.#connection.raw),
+      ...searchIndexCheck(this.#connection.raw),
+    ]);
   }
 
   /**

@@ -445,9 +445,10 @@ export class ThreadsRepository implements ThreadStore {
 /**
  * SQL for "the source is of one of these kinds": equality and prefix ranges on `source`
  * (`source >= '{"subagent":' AND source < '{"subagent";'`), which an index on the column serves,
- * unlike `LIKE` under SQLite's default case-insensitive collation.
+ * unlike `LIKE` under SQLite's default case-insensitive collation. Also used by search, over
+ * queries that join `threads`.
  */
-function sourceKindsFilter(
+export function sourceKindsFilter(
   eb: ExpressionBuilder<StateDatabase, 'threads'>,
   kinds: readonly ThreadSourceKind[],
 ): Expression<SqlBool> {

@@ -6,6 +6,7 @@ import { describeDiscrepanciesContract } from './discrepancies.contract.js';
 import { describeDynamicToolsContract } from './dynamic-tools.contract.js';
 import { describeIndexWritesContract } from './index-writes.contract.js';
 import { describeLifecycleContract } from './lifecycle.contract.js';
+import { describeSearchContract } from './search.contract.js';
 import type { StoreContractFactory } from './store-contract.js';
 import { describeThreadsContract } from './threads.contract.js';
 
@@ -15,7 +16,7 @@ export type { ContractStoreHandle, StoreContractFactory } from './store-contract
 
 /**
  * Runs the whole store contract against the stores `factory` opens: threads, dynamic tools,
- * the indexer's write path, discrepancies and the store's lifecycle. Call it at the top level of
+ * the indexer's write path, discrepancies, search and the store's lifecycle. Call it at the top level of
  * a test file of the implementation.
  *
  * @example
@@ -35,6 +36,7 @@ export function describeStoreContract(factory: StoreContractFactory): void {
     describeDynamicToolsContract(factory);
     describeIndexWritesContract(factory);
     describeDiscrepanciesContract(factory);
+    describeSearchContract(factory);
     describeLifecycleContract(factory);
   });
 }

@@ -1,0 +1,266 @@
+import {
+  SEARCH_INDEX_NAME,
+  type SearchDocument,
+  type SearchDocumentKind,
+} from '@agent-state/state';
+
+import type { DerivedIndexCollector, DerivedIndexDefinition } from '../indexer/derived-index.js';
+import type { RolloutLine } from '../protocol/rollout-line.js';
+import type { PeekedLine } from '../reader/line-peek.js';
+import { userInputOfEvent } from '../extract/metadata-applier.js';
+import { stripUserMessagePrefix } from '../extract/user-message.js';
+
+/** Characters kept from the start and from the end of a tool's output (or long arguments). */
+const OUTPUT_HEAD_CHARS = 1_500;
+const OUTPUT_TAIL_CHARS = 500;
+const ARGUMENTS_HEAD_CHARS = 2_000;
+const ARGUMENTS_TAIL_CHARS = 500;
+
+/** Events a document comes from (the turn's start names the turn). */
+const WANTED_EVENTS: ReadonlySet<string> = new Set([
+  'user_message',
+  'task_started',
+  'turn_started',
+]);
+
+/**
+ * The search index's collector: the conversation documents of one rollout, in its order.
+ *
+ * - **User messages** from the `user_message` event (legacy) or the `item_completed` of a
+ *   `UserMessage` (paginated, Codex 0.169): the person's words only. The `user` response items
+ *   beside them also carry Codex's injections (environment context, AGENTS.md, skills), and
+ *   `developer` items its instructions: neither is indexed, nor the base instructions of
+ *   `session_meta`.
+ * - **Agent messages**: `assistant` message response items (commentary and final answers).
+ * - **Reasoning**: the summaries of `reasoning` response items.
+ * - **Tool calls**: one document per call, at the call's line: the command (shell calls) or the
+ *   tool's name and arguments, then the head and tail of its output (Codex's exec header
+ *   stripped).
+ * - **Compactions**: the summary of a `compacted` line.
+ *
+ * A fork by reference (Codex 0.169) holds only its own lines, so its inherited history stays its
+ * parent's; a legacy fork's file holds its copy of the parent's lines, which are its own text.
+ */
+class SearchCollector implements DerivedIndexCollector {
+  readonly #documents: SearchDocument[] = [];
+  /** Tool calls waiting for their output, by call id. */
+  readonly #calls = new Map<string, { document: SearchDocument; call: string }>();
+  #turnId: string | null = null;
+  #lastTimeMs = 0;
+
+  wants(peeked: PeekedLine): boolean {
+    switch (peeked.type) {
+      case 'response_item':
+      case 'compacted':
+        return true;
+      case 'event_msg':
+        if (peeked.eventType === undefined) return true;
+        if (peeked.eventType === 'item_completed') {
+          return peeked.itemType === undefined || peeked.itemType === 'UserMessage';
+        }
+        return WANTED_EVENTS.has(peeked.eventType);
+      default:
+        return false;
+    }
+  }
+
+  line(line: RolloutLine, lineNumber: number): void {
+    const timeMs = this.#timeOf(line.timestamp);
+    const at = { line: lineNumber, ordinal: line.ordinal ?? null, timeMs };
+    switch (line.type) {
+      case 'event_msg': {
+        const event = line.payload as Record<string, unknown> & { type: string };
+        if (event.type === 'task_started' || event.type === 'turn_started') {
+          if (typeof event.turn_id === 'string') this.#turnId = event.turn_id;
+          return;
+        }
+        const input = userInputOfEvent(event);
+        if (!input) return;
+        if (event.type === 'item_completed' && typeof event.turn_id === 'string') {
+          this.#turnId = event.turn_id;
+        }
+        this.#add('user_message', stripUserMessagePrefix(input.text), at);
+        return;
+      }
+      case 'response_item':
+        this.#responseItem(line.payload, at);
+        return;
+      case 'compacted':
+        this.#add('compaction', line.payload.message.trim(), at);
+        return;
+      case 'session_meta':
+      case 'turn_context':
+      case 'world_state':
+      case 'token_usage_record':
+      case 'unknown':
+        return;
+    }
+  }
+
+  finish(): readonly SearchDocument[] {
+    for (const { document, call } of this.#calls.values()) document.text = call;
+    this.#calls.clear();
+    return this.#documents.filter((document) => document.text !== '');
+  }
+
+  #responseItem(
+    item: Record<string, unknown> & { type: string },
+    at: { line: number; ordinal: number | null; timeMs: number },
+  ): void {
+    const turn = (
+      item.internal_chat_message_metadata_passthrough as { turn_id?: unknown } | undefined
+    )?.turn_id;
+    if (typeof turn === 'string') this.#turnId = turn;
+    switch (item.type) {
+      case 'message':
+        if (item.role === 'assistant')
+          this.#add('agent_message', texts(item.content, 'output_text'), at);
+        return;
+      case 'reasoning':
+        this.#add('reasoning', texts(item.summary, 'summary_text'), at);
+        return;
+      case 'function_call':
+        this.#call(item.call_id, toolCallText(stringOf(item.name), item.arguments), at);
+        return;
+      case 'custom_tool_call':
+        this.#call(
+          item.call_id,
+          `${stringOf(item.name)} ${headAndTail(stringOf(item.input), ARGUMENTS_HEAD_CHARS, ARGUMENTS_TAIL_CHARS)}`,
+          at,
+        );
+        return;
+      case 'local_shell_call': {
+        const action = item.action as { command?: unknown } | undefined;
+        this.#call(item.call_id, commandText(action?.command) ?? '', at);
+        return;
+      }
+      case 'web_search_call': {
+        const action = item.action as
+          { query?: unknown; url?: unknown; pattern?: unknown } | undefined;
+        const what = [action?.query, action?.url, action?.pattern].filter(
+          (v) => typeof v === 'string',
+        );
+        this.#call(undefined, ['web search', ...what].join(' '), at);
+        return;
+      }
+      case 'function_call_output':
+      case 'custom_tool_call_output':
+        this.#output(item.call_id, item.output);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #add(
+    kind: SearchDocumentKind,
+    text: string,
+    at: { line: number; ordinal: number | null; timeMs: number },
+  ): SearchDocument {
+    const document: SearchDocument = { kind, turnId: this.#turnId, ...at, text };
+    this.#documents.push(document);
+    return document;
+  }
+
+  #call(
+    callId: unknown,
+    call: string,
+    at: { line: number; ordinal: number | null; timeMs: number },
+  ): void {
+    const document = this.#add('tool_call', call.trim(), at);
+    if (typeof callId === 'string' && callId !== '')
+      this.#calls.set(callId, { document, call: call.trim() });
+  }
+
+  #output(callId: unknown, output: unknown): void {
+    if (typeof callId !== 'string') return;
+    const pending = this.#calls.get(callId);
+    if (!pending) return;
+    this.#calls.delete(callId);
+    const text = outputText(output);
+    pending.document.text = text === '' ? pending.call : `${pending.call}\n${text}`;
+  }
+
+  #timeOf(timestamp: string): number {
+    const ms = Date.parse(timestamp);
+    if (Number.isFinite(ms)) this.#lastTimeMs = ms;
+    return this.#lastTimeMs;
+  }
+}
+
+function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The texts of the content parts of one type, joined. */
+function texts(parts: unknown, type: string): string {
+  if (!Array.isArray(parts)) return '';
+  const found: string[] = [];
+  for (const part of parts as unknown[]) {
+    const { type: partType, text } = (part ?? {}) as { type?: unknown; text?: unknown };
+    if (partType === type && typeof text === 'string') found.push(text);
+  }
+  return found.join('\n').trim();
+}
+
+/** A shell command as one line: an argument vector joined (`bash -lc` unwrapped), or the string. */
+function commandText(command: unknown): string | undefined {
+  if (typeof command === 'string') return command;
+  if (!Array.isArray(command) || !command.every((part) => typeof part === 'string'))
+    return undefined;
+  const argv = command;
+  if (argv.length === 3 && /(?:^|\/)(?:ba|z|)sh$/u.test(argv[0]!) && /^-l?c$/u.test(argv[1]!)) {
+    return argv[2];
+  }
+  return argv.join(' ');
+}
+
+/** A function call as a person would search it: the command it ran, or its name and arguments. */
+function toolCallText(name: string, args: unknown): string {
+  const raw = typeof args === 'string' ? args : JSON.stringify(args ?? '');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && typeof parsed === 'object') {
+    const { cmd, command } = parsed as { cmd?: unknown; command?: unknown };
+    const shell = commandText(cmd) ?? commandText(command);
+    if (shell !== undefined) return shell;
+  }
+  return `${name} ${headAndTail(raw, ARGUMENTS_HEAD_CHARS, ARGUMENTS_TAIL_CHARS)}`;
+}
+
+/** A tool's output, its head and tail; Codex's exec header (chunk id, wall time…) left out. */
+function outputText(output: unknown): string {
+  let text =
+    typeof output === 'string'
+      ? output
+      : Array.isArray(output)
+        ? texts(output, 'input_text')
+        : typeof output === 'object' &&
+            output !== null &&
+            typeof (output as { content?: unknown }).content === 'string'
+          ? (output as { content: string }).content
+          : '';
+  if (text.startsWith('Chunk ID: ')) {
+    const body = text.indexOf('\nOutput:\n');
+    if (body !== -1) text = text.slice(body + '\nOutput:\n'.length);
+  }
+  return headAndTail(text.trim(), OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS);
+}
+
+function headAndTail(text: string, head: number, tail: number): string {
+  if (text.length <= head + tail) return text;
+  return `${text.slice(0, head)}\n…\n${text.slice(text.length - tail)}`;
+}
+
+/**
+ * The search index as the indexer knows it: its name and a collector per rollout (see
+ * {@link SearchCollector} for what becomes a document).
+ */
+export const SEARCH_DOCUMENTS: DerivedIndexDefinition = {
+  name: SEARCH_INDEX_NAME,
+  createCollector: () => new SearchCollector(),
+};

@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { tempDirs } from '@agent-state/test-utils';
+import { sampleThread, sampleThreadId } from '@agent-state/test-utils/store-contract';
+
+import { ManualClock } from '../clock.js';
+import { stateDbPath } from '../paths/home.js';
+import { openStateStore } from '../store/state-store.js';
+import type { SearchDocument } from './search-document.js';
+import { SEARCH_INDEX_NAME } from './sqlite-search-index.js';
+
+const temp = tempDirs();
+afterEach(() => temp.cleanup());
+
+const doc = (line: number, text: string): SearchDocument => ({
+  kind: 'user_message',
+  turnId: null,
+  timeMs: 1_800_000_000_000 + line,
+  line,
+  ordinal: line - 1,
+  text,
+});
+
+async function open() {
+  const home = temp.make('home');
+  const store = await openStateStore({ home, clock: new ManualClock(1_800_000_000_000) });
+  const write = (docs: SearchDocument[]) =>
+    store.index.write([{ metadata: sampleThread(1), derived: { [SEARCH_INDEX_NAME]: docs } }]);
+  const rowIds = () => {
+    const db = new Database(stateDbPath(home), { readonly: true });
+    try {
+      return db.prepare('SELECT id, line FROM search_documents ORDER BY id').all() as Array<{
+        id: number;
+        line: number;
+      }>;
+    } finally {
+      db.close();
+    }
+  };
+  return { home, store, write, rowIds };
+}
+
+describe('the SQLite search index', () => {
+  it('keeps the documents a grown rollout still has, and rewrites from the first change', async () => {
+    const { store, write, rowIds } = await open();
+    await write([doc(1, 'one'), doc(2, 'two')]);
+    const first = rowIds();
+    await write([doc(1, 'one'), doc(2, 'two'), doc(3, 'three')]); // a turn appended
+    const grown = rowIds();
+    expect(grown.slice(0, 2)).toEqual(first);
+    expect(grown).toHaveLength(3);
+    await write([doc(1, 'one'), doc(2, 'TWO'), doc(3, 'three')]); // rewritten behind our back
+    const rewritten = rowIds();
+    expect(rewritten[0]).toEqual(first[0]);
+    expect(rewritten.map((row) => row.line)).toEqual([1, 2, 3]);
+    expect((await store.search.search({ query: 'two' })).hits).toHaveLength(1);
+    expect((await store.search.documents(sampleThreadId(1))).map((d) => d.text)).toEqual([
+      'one',
+      'TWO',
+      'three',
+    ]);
+    await write([doc(1, 'one')]); // cut short
+    expect(rowIds()).toEqual([first[0]]);
+    expect(await store.checkIntegrity()).toEqual([]);
+    await store.close();
+  });
+
+  it('reports a full-text index out of step with its documents', async () => {
+    const { home, store, write } = await open();
+    await write([doc(1, 'alpha beta')]);
+    await store.close();
+    const db = new Database(stateDbPath(home));
+    db.exec('DROP TRIGGER search_documents_delete; DELETE FROM search_documents;');
+    db.close();
+    const reopened = await openStateStore({ home });
+    expect(await reopened.checkIntegrity()).toEqual([
+      expect.stringMatching(/^search index: .*agent-state search --rebuild/),
+    ]);
+    await reopened.close();
+  });
+
+  it('rejects search records of the wrong shape, naming the thread and record', async () => {
+    const { store } = await open();
+    for (const bad of [
+      null,
+      { kind: 'poem', text: 'x' },
+      { ...doc(1, 'x'), line: 0 },
+      { ...doc(1, 'x'), text: 3 },
+    ]) {
+      await expect(
+        store.index.write([
+          { metadata: sampleThread(2), derived: { [SEARCH_INDEX_NAME]: [doc(1, 'ok'), bad] } },
+        ]),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(`record 1 of thread ${sampleThreadId(2)}`) as string,
+      });
+    }
+    expect(await store.threads.count()).toBe(0);
+    await store.close();
+  });
+});
