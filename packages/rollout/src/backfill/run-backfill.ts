@@ -73,6 +73,11 @@ export interface RunBackfillOptions {
   signal?: AbortSignal | undefined;
   /** Default: the store's logger. */
   logger?: Logger | undefined;
+  /**
+   * @internal Index thread rows only, without the derived indexes (search documents): what the
+   * benchmarks compare with.
+   */
+  withoutDerivedIndexes?: boolean | undefined;
 }
 
 /**
@@ -307,7 +312,12 @@ export async function runBackfill(options: RunBackfillOptions): Promise<Backfill
     progress();
 
     const extractBatch = (batch: CollectedRollout[]) =>
-      extractRollouts({ rollouts: batch, defaultProvider, pool: extractor });
+      extractRollouts({
+        rollouts: batch,
+        defaultProvider,
+        pool: extractor,
+        withoutDerivedIndexes: options.withoutDerivedIndexes,
+      });
     let nextBatch = todo.slice(0, batchSize);
     let inFlight = nextBatch.length > 0 ? extractBatch(nextBatch) : undefined;
     for (let start = 0; inFlight; start += batchSize) {

@@ -67,6 +67,8 @@ export interface IndexRolloutsOptions {
     ((extracted: ExtractedRollout, entry: IndexedThread) => IndexedThread | undefined) | undefined;
   /** Default: discard. */
   logger?: Logger | undefined;
+  /** @internal Thread rows only, no derived index records (see `RunBackfillOptions`). */
+  withoutDerivedIndexes?: boolean | undefined;
 }
 
 /**
@@ -153,13 +155,21 @@ export type ExtractionOutcome =
  * ```
  */
 export async function extractRollouts(
-  options: Pick<IndexRolloutsOptions, 'rollouts' | 'defaultProvider' | 'workers' | 'pool'>,
+  options: Pick<
+    IndexRolloutsOptions,
+    'rollouts' | 'defaultProvider' | 'workers' | 'pool' | 'withoutDerivedIndexes'
+  >,
 ): Promise<ExtractionOutcome[]> {
   const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
   const items = options.rollouts.map((rollout) => {
     const { path, archived } =
       typeof rollout === 'string' ? { path: rollout, archived: undefined } : rollout;
-    const extractOptions: ExtractRolloutOptions = { defaultProvider, archived };
+    const extractOptions: ExtractRolloutOptions = {
+      defaultProvider,
+      archived,
+      // An empty list crosses to worker threads as it is (definitions, with functions, cannot).
+      ...(options.withoutDerivedIndexes ? { derivedIndexes: [] } : {}),
+    };
     return { path, options: extractOptions };
   });
   if (items.length === 0) return [];
