@@ -14,7 +14,11 @@ export interface DerivedIndexCollector {
   wants?(peeked: PeekedLine): boolean;
   /** One parsed line of the rollout (1-based `lineNumber`), in file order. */
   line(line: RolloutLine, lineNumber: number): void;
-  /** The thread's records, once the whole file was read (they replace its previous ones). */
+  /**
+   * The thread's records once the whole file was read (they replace its previous ones). May be
+   * called again after more lines (the recorder keeps a collector across appends): each call
+   * returns the records of every line so far.
+   */
   finish(): readonly unknown[];
 }
 

@@ -66,6 +66,7 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
   readonly #options: ReadRolloutOptions;
   readonly #log = new IssueLog(100);
   #blankLines = 0;
+  #lines = 0;
   #sessionMeta: SessionMeta | undefined;
 
   /** @internal Use {@link readRollout}. */
@@ -114,6 +115,21 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
   }
 
   /**
+   * Lines read so far, valid or not (blank, malformed, cut short): after a full read, the number
+   * of the file's last line, so that a line appended next is line `lines + 1`.
+   *
+   * @example
+   * ```ts
+   * const reader = readRollout(path);
+   * for await (const _ of reader);
+   * console.log(`${reader.lines} lines`);
+   * ```
+   */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  /**
    * The canonical (first) `session_meta` seen so far.
    *
    * @example
@@ -144,6 +160,7 @@ export class RolloutReader implements AsyncIterable<RolloutEntry> {
     });
     const ready: RolloutEntry[] = [];
     const onLine = (split: SplitLine) => {
+      this.#lines = split.lineNumber;
       if (!split.overlong && split.bytes.length === 0) {
         this.#blankLines += 1;
         return;

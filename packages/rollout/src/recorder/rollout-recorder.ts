@@ -41,6 +41,7 @@ import {
   threadSpawnOf,
 } from '../protocol/session-meta.js';
 import { readRollout } from '../reader/rollout-reader.js';
+import { LiveSearchDocuments } from '../search/live-search-documents.js';
 import { forkedLines, readForkParent } from './fork-parent.js';
 import { materializeRollout } from './materialize-rollout.js';
 import { requireSessionThread } from './session-thread.js';
@@ -249,6 +250,11 @@ export class RolloutRecorder {
   #leadingNewline: boolean;
   /** Thread metadata as of everything written (kept only with a store). */
   #baseline: ThreadMetadata | undefined;
+  /**
+   * The search documents of everything written, kept current line by line (with a store): each
+   * store update writes them with the row, so search sees a turn as soon as it is written.
+   */
+  #search: LiveSearchDocuments | undefined;
   /** The last store update failed: the row may miss items, so rebuild it from the baseline. */
   #storeBehind = false;
   /** The thread's dynamic tools still have to be stored (after its row). */
@@ -266,6 +272,7 @@ export class RolloutRecorder {
     handle: FileHandle | undefined;
     leadingNewline: boolean;
     baseline: ThreadMetadata | undefined;
+    search?: LiveSearchDocuments | undefined;
   }) {
     const { options } = init;
     this.path = init.path;
@@ -284,6 +291,7 @@ export class RolloutRecorder {
     this.#handle = init.handle;
     this.#leadingNewline = init.leadingNewline;
     this.#baseline = init.baseline;
+    this.#search = init.search ?? (options.store ? new LiveSearchDocuments() : undefined);
     this.#queue = new BoundedSerialQueue({
       capacity: options.queueCapacity ?? DEFAULT_RECORDER_QUEUE_CAPACITY,
       onError: (error) => this.#fail(error),
@@ -412,7 +420,7 @@ export class RolloutRecorder {
       await readForResume(requested, { defaultProvider, withMetadata: false });
       path = await materializeRollout(requested, { logger: options.logger });
     }
-    const { sessionMeta, threadId, baseline } = await readForResume(path, {
+    const { sessionMeta, threadId, baseline, search } = await readForResume(path, {
       defaultProvider,
       withMetadata: options.store !== undefined,
     });
@@ -440,6 +448,7 @@ export class RolloutRecorder {
         handle,
         leadingNewline,
         baseline: baseline && { ...baseline, updatedAt: Math.floor(mtimeMs / 1000) },
+        search,
       });
       await recorder.#pointRowAtPlainFile(threadId, path);
       return recorder;
@@ -650,9 +659,13 @@ export class RolloutRecorder {
     const store = this.#store;
     if (!store) return;
     try {
+      const search = new LiveSearchDocuments();
       const extracted = extractRolloutMetadata(this.path, {
         defaultProvider: this.#defaultProvider,
+        derivedIndexes: [search.definition()],
       });
+      search.skipTo(extracted.lines);
+      this.#search = search;
       this.#baseline = extracted.metadata;
       await store.index.write([{ ...indexEntry(extracted), dynamicTools: this.#dynamicTools }]);
     } catch (error) {
@@ -706,6 +719,7 @@ export class RolloutRecorder {
       const result = parseRolloutLine(line);
       return 'line' in result ? [result.line] : [];
     });
+    for (const line of parsed) this.#search?.append(line);
     const options = { defaultProvider: this.#defaultProvider };
     const advance = (start: ThreadMetadata): ThreadMetadata => {
       const applier = new MetadataApplier(start, options);
@@ -750,7 +764,11 @@ export class RolloutRecorder {
       }
       const toolsPending = this.#toolsPending || (rowIsNew && this.#dynamicTools !== null);
       await store.index.write([
-        { metadata: next, dynamicTools: toolsPending ? this.#dynamicTools : null },
+        {
+          metadata: next,
+          dynamicTools: toolsPending ? this.#dynamicTools : null,
+          ...(this.#search ? { derived: this.#search.records() } : {}),
+        },
       ]);
       this.#storeBehind = false;
       this.#toolsPending = false;
@@ -825,16 +843,23 @@ export class RolloutRecorder {
 async function readForResume(
   path: string,
   options: { defaultProvider: string; withMetadata: boolean },
-): Promise<{ sessionMeta: SessionMeta; threadId: string; baseline: ThreadMetadata | undefined }> {
+): Promise<{
+  sessionMeta: SessionMeta;
+  threadId: string;
+  baseline: ThreadMetadata | undefined;
+  search: LiveSearchDocuments | undefined;
+}> {
   const reader = readRollout(path);
   let applier: MetadataApplier | undefined;
+  const search = options.withMetadata ? new LiveSearchDocuments() : undefined;
   /** Lines before the first `session_meta` (rare), applied once it is known. */
   const early: RolloutLine[] = [];
-  for await (const { line } of reader) {
+  for await (const { line, lineNumber } of reader) {
     if (!options.withMetadata) {
       if (line.type === 'session_meta') break;
       continue;
     }
+    search?.line(line, lineNumber);
     if (!applier && line.type === 'session_meta') {
       const start = builderFromSessionMeta(line.payload, path, options);
       if (!start) break;
@@ -852,7 +877,8 @@ async function readForResume(
       'a paginated rollout (history_mode "paginated", written by a newer Codex): only Codex may append to it; fork it to continue here',
     );
   }
-  return { sessionMeta, threadId, baseline: applier?.result() };
+  search?.skipTo(reader.lines);
+  return { sessionMeta, threadId, baseline: applier?.result(), search };
 }
 
 function checkQueueCapacity(capacity: number | undefined): void {

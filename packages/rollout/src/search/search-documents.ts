@@ -23,6 +23,23 @@ const WANTED_EVENTS: ReadonlySet<string> = new Set([
   'turn_started',
 ]);
 
+/** Whether a line can hold a search document (or the turn it belongs to), from its first bytes. */
+export function wantedBySearch(peeked: PeekedLine): boolean {
+  switch (peeked.type) {
+    case 'response_item':
+    case 'compacted':
+      return true;
+    case 'event_msg':
+      if (peeked.eventType === undefined) return true;
+      if (peeked.eventType === 'item_completed') {
+        return peeked.itemType === undefined || peeked.itemType === 'UserMessage';
+      }
+      return WANTED_EVENTS.has(peeked.eventType);
+    default:
+      return false;
+  }
+}
+
 /**
  * The search index's collector: the conversation documents of one rollout, in its order.
  *
@@ -43,25 +60,13 @@ const WANTED_EVENTS: ReadonlySet<string> = new Set([
  */
 class SearchCollector implements DerivedIndexCollector {
   readonly #documents: SearchDocument[] = [];
-  /** Tool calls waiting for their output, by call id. */
+  /** Tool calls waiting for their output, by call id (their text is the call's until then). */
   readonly #calls = new Map<string, { document: SearchDocument; call: string }>();
   #turnId: string | null = null;
   #lastTimeMs = 0;
 
   wants(peeked: PeekedLine): boolean {
-    switch (peeked.type) {
-      case 'response_item':
-      case 'compacted':
-        return true;
-      case 'event_msg':
-        if (peeked.eventType === undefined) return true;
-        if (peeked.eventType === 'item_completed') {
-          return peeked.itemType === undefined || peeked.itemType === 'UserMessage';
-        }
-        return WANTED_EVENTS.has(peeked.eventType);
-      default:
-        return false;
-    }
+    return wantedBySearch(peeked);
   }
 
   line(line: RolloutLine, lineNumber: number): void {
@@ -97,10 +102,11 @@ class SearchCollector implements DerivedIndexCollector {
     }
   }
 
+  /** The documents so far (copies: a call's output read later does not change them). */
   finish(): readonly SearchDocument[] {
-    for (const { document, call } of this.#calls.values()) document.text = call;
-    this.#calls.clear();
-    return this.#documents.filter((document) => document.text !== '');
+    return this.#documents
+      .filter((document) => document.text !== '')
+      .map((document) => ({ ...document }));
   }
 
   #responseItem(
