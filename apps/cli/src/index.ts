@@ -9,6 +9,7 @@ export {
   type DoctorReport,
   type DoctorSeverity,
 } from '@agent-state/rollout';
+export { type SearchReport } from './commands/search/search.js';
 export { type ThreadMoveReport } from './commands/threads/archive/threads-archive.js';
 export { type ThreadsListReport } from './commands/threads/list/threads-list.js';
 export {

@@ -7,6 +7,7 @@ import { registerLogs } from './commands/logs/index.js';
 import { registerMemories } from './commands/memories/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
 import { registerSandbox } from './commands/sandbox/index.js';
+import { registerSearch } from './commands/search/index.js';
 import { registerThreads } from './commands/threads/index.js';
 import { ExitCode, pointAtHelpOf, reportError } from './exit-codes.js';
 import { type CliIo, type OutputStream, colorEnabled, colorsFor } from './output.js';
@@ -21,6 +22,7 @@ Examples:
   $ agent-state threads list --json --limit 100      the same as one JSON document
   $ agent-state threads show <id>                    everything about one thread
   $ agent-state threads rename <id> "Fix CI"         name a thread (Codex sees the name too)
+  $ agent-state search '"state db"' migr*            search the conversations, best first
   $ agent-state reconcile --repair                   compare the store with the rollouts, fix it
   $ agent-state logs --level warn+ --since 10m       recent warnings and errors, then follow
   $ agent-state doctor                               check the store of the default home
@@ -39,6 +41,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerDemo,
   registerBackfill,
   registerThreads,
+  registerSearch,
   registerReconcile,
   registerLogs,
   registerMemories,

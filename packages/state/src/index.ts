@@ -105,6 +105,7 @@ export {
   type SearchDocument,
   type SearchDocumentKind,
   type SearchRole,
+  roleOfKind,
 } from './search/search-document.js';
 export { type SearchQuery, parseSearchQuery } from './search/search-query.js';
 export {

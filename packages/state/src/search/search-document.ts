@@ -74,7 +74,14 @@ export interface SearchDocument {
   text: string;
 }
 
-/** The role a document of this kind speaks in. */
+/**
+ * The role a document of this kind speaks in (what `roles` of a search filters on).
+ *
+ * @example
+ * ```ts
+ * roleOfKind('compaction'); // 'agent'
+ * ```
+ */
 export function roleOfKind(kind: SearchDocumentKind): SearchRole {
   return ROLE_OF_KIND[kind];
 }

@@ -116,7 +116,7 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
     const line = new StatusLine({ stream: io.stderr });
     try {
       for (;;) {
-        const result = await runOnce(store, options, line);
+        const result = await backfillWithProgress(store, options, line);
         addUp(report, result);
         if (result.holder) report.holder = { host: result.holder.host, pid: result.holder.pid };
         if (result.outcome !== 'held' && result.outcome !== 'lease-lost') {
@@ -179,10 +179,13 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
   return ExitCode.Ok;
 }
 
-/** One `runBackfill`, drawing its progress on the status line. */
-async function runOnce(
+/**
+ * One `runBackfill`, drawing its progress on the status line (also what `search` runs first on a
+ * home never indexed).
+ */
+export async function backfillWithProgress(
   store: AgentStateStore,
-  options: RunBackfillCommandOptions,
+  options: Pick<RunBackfillCommandOptions, 'workers' | 'signal'>,
   line: StatusLine,
 ): Promise<BackfillResult> {
   const runStarted = performance.now();

@@ -1,5 +1,6 @@
-import { type Command, InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 
+import { integerArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { exitWith, homeOf, whileInterruptible } from '../../registration.js';
 
@@ -20,17 +21,8 @@ Examples:
   $ agent-state backfill --workers 0                  extract on the main thread only
 `;
 
-/**
- * Parses `--workers`: an integer from 0 to 64.
- * Throws commander's `InvalidArgumentError` (exit 2, naming the flag) otherwise.
- */
-export function parseWorkers(value: string): number {
-  const workers = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(workers) || workers > 64) {
-    throw new CommanderInvalidArgumentError('expected an integer from 0 to 64.');
-  }
-  return workers;
-}
+/** Parses `--workers`: an integer from 0 to 64 (else a usage error naming the flag). */
+export const parseWorkers = integerArgument({ min: 0, max: 64 });
 
 /** `agent-state backfill`: index every rollout of the home (resumable, one process at a time). */
 export function registerBackfill(program: Command, io: CliIo): void {

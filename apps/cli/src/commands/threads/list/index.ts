@@ -1,11 +1,12 @@
 import { parseThreadCursor } from '@agent-state/rollout';
-import { InvalidArgumentError, MAX_PAGE_SIZE, parseSourceKind } from '@agent-state/state';
+import { InvalidArgumentError, MAX_PAGE_SIZE } from '@agent-state/state';
 import {
   type Command,
   InvalidArgumentError as CommanderInvalidArgumentError,
   Option,
 } from 'commander';
 
+import { collectSourceKind, integerArgument } from '../../../arguments.js';
 import type { CliIo } from '../../../output.js';
 import { collect, exitWith, homeOf } from '../../../registration.js';
 
@@ -60,7 +61,12 @@ export function registerThreadsList(threads: Command, io: CliIo): void {
     )
     .option('--provider <id>', 'only this model provider (openai, …); repeatable', collect)
     .option('--cwd <dir>', 'only threads whose working directory is <dir>; repeatable', collect)
-    .option('--limit <n>', 'threads per page, 1 to 10000', parseLimit, DEFAULT_LIST_LIMIT)
+    .option(
+      '--limit <n>',
+      'threads per page, 1 to 10000',
+      integerArgument({ min: 1, max: MAX_PAGE_SIZE }),
+      DEFAULT_LIST_LIMIT,
+    )
     .option(
       '--cursor <cursor>',
       'where the page starts: the cursor printed by the previous page',
@@ -89,18 +95,6 @@ export function registerThreadsList(threads: Command, io: CliIo): void {
 }
 
 /**
- * Parses `--limit`: an integer from 1 to 10000. Throws commander's `InvalidArgumentError` (exit
- * 2, naming the flag) otherwise.
- */
-export function parseLimit(value: string): number {
-  const limit = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new CommanderInvalidArgumentError(`expected an integer from 1 to ${MAX_PAGE_SIZE}.`);
-  }
-  return limit;
-}
-
-/**
  * Checks `--cursor` with the library's parser (so a bad cursor exits 2 naming the flag) and keeps
  * it as given.
  */
@@ -117,23 +111,4 @@ export function parseCursor(value: string): string {
     throw error;
   }
   return value;
-}
-
-/**
- * Collects a repeatable `--source`: each value is one of Codex's source kinds (`exec`,
- * `subagent` for every sub-agent, `subAgentReview`, `sub-agent-thread-spawn`, …), kept in
- * Codex's spelling. Throws commander's `InvalidArgumentError` (exit 2, naming the flag and the
- * kinds) otherwise.
- */
-export function collectSourceKind(value: string, previous: string[] | undefined): string[] {
-  try {
-    return collect(parseSourceKind(value), previous);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) {
-      throw new CommanderInvalidArgumentError(
-        `${error.message.replace(/^invalid [^:]+:\s*/, '')}.`,
-      );
-    }
-    throw error;
-  }
 }

@@ -17,11 +17,18 @@ import {
   writeLines,
 } from '../../../output.js';
 import { withStore } from '../../../store-session.js';
+import {
+  type ConversationWindow,
+  DEFAULT_CONTEXT,
+  readConversationWindow,
+  renderConversationWindow,
+} from './conversation-window.js';
 
 /**
  * What `agent-state threads show <id> --json` prints: the thread as `threads list` items carry it
  * (a sub-agent's `parentThreadId`, `agentNickname`, `agentRole`; a fork's `forkedFromId`), and
- * the sub-agent threads it spawned, oldest first.
+ * the sub-agent threads it spawned, oldest first. With `--at <line>`, the conversation around that
+ * rollout line too (`at`, `documents`, `match`: see {@link ConversationWindow}).
  *
  * @example
  * ```ts
@@ -30,7 +37,7 @@ import { withStore } from '../../../store-session.js';
  * for (const child of shown.subAgents) console.log(child.id, child.agentNickname);
  * ```
  */
-export interface ThreadShowReport extends ListedThread {
+export interface ThreadShowReport extends ListedThread, Partial<ConversationWindow> {
   subAgents: SubAgentSummary[];
 }
 
@@ -58,11 +65,17 @@ export interface RunThreadsShowOptions {
   id: string;
   json: boolean;
   io: CliIo;
+  /** A rollout line: show the conversation around it too. */
+  at?: number | undefined;
+  /** With `at`: documents shown on each side of it (default {@link DEFAULT_CONTEXT}). */
+  context?: number | undefined;
 }
 
 /**
  * Finds a thread (store first, then the rollouts) and prints it with the sub-agents it spawned;
- * `NotFoundError` (exit 3) when there is no rollout with that id. JSON: {@link ThreadShowReport}.
+ * `NotFoundError` (exit 3) when there is no rollout with that id. With `at`, the conversation
+ * around that rollout line follows (a line beyond the end of the rollout exits 2). JSON:
+ * {@link ThreadShowReport}.
  */
 export async function runThreadsShow(options: RunThreadsShowOptions): Promise<ExitCode> {
   const { io, home } = options;
@@ -74,8 +87,22 @@ export async function runThreadsShow(options: RunThreadsShowOptions): Promise<Ex
     const subAgents = await store.threads.listSubAgents(id);
     return { ...toListedThread(found.metadata, name), subAgents: subAgents.map(summaryOf) };
   });
-  if (options.json) writeJson(io.stdout, report);
-  else writeLines(io.stdout, renderThread(report, colorsFor(io.stdout, io.env)));
+  const window =
+    options.at === undefined
+      ? undefined
+      : await readConversationWindow({
+          path: report.rolloutPath,
+          at: options.at,
+          context: options.context ?? DEFAULT_CONTEXT,
+        });
+  if (options.json) {
+    writeJson(io.stdout, { ...report, ...window });
+    return ExitCode.Ok;
+  }
+  const colors = colorsFor(io.stdout, io.env);
+  const lines = renderThread(report, colors);
+  if (window !== undefined) lines.push('', ...renderConversationWindow(window, colors));
+  writeLines(io.stdout, lines);
   return ExitCode.Ok;
 }
 

@@ -1,0 +1,361 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+
+import {
+  type ReindexSearchResult,
+  type SearchCoverageReport,
+  type SearchThreadsResult,
+  type ThreadSearchHit,
+  listThreads,
+  reindexSearch,
+  searchThreads,
+} from '@agent-state/rollout';
+import type { AgentStateStore, SearchMatch, SearchRole } from '@agent-state/state';
+
+import { ExitCode } from '../../exit-codes.js';
+import {
+  displayWidth,
+  formatLocalTime,
+  plural,
+  singleLine,
+  tildePath,
+  truncateEnd,
+  truncateStart,
+} from '../../format.js';
+import {
+  type CliIo,
+  type Colors,
+  type OutputStream,
+  colorsFor,
+  writeJson,
+  writeLines,
+} from '../../output.js';
+import { StatusLine, progressBar } from '../../status-line.js';
+import { withStore } from '../../store-session.js';
+import { backfillWithProgress } from '../backfill/backfill.js';
+
+/**
+ * What `agent-state search --json` prints: the query, how many threads matched in all, how much
+ * of the home the index covers, and the matching threads best first (each thread as `threads
+ * list --json` items carry it, with its relevance, how many of its documents matched and its best
+ * snippets with their rollout lines and highlighted ranges). With `--reindex`, what the
+ * reindexing did (`--reindex` without a query prints only `{ reindex }`).
+ *
+ * @example
+ * ```ts
+ * const { stdout } = spawnSync('agent-state', ['search', 'sqlite', '--json'], { encoding: 'utf8' });
+ * const report = JSON.parse(stdout) as SearchReport;
+ * for (const hit of report.hits) console.log(hit.thread.id, hit.documents[0]?.line);
+ * ```
+ */
+export interface SearchReport {
+  query: string;
+  /** Threads that matched in all (before `--limit`). */
+  totalThreads: number;
+  coverage: SearchCoverageReport;
+  hits: ThreadSearchHit[];
+  /** With `--reindex`: threads indexed for search, and those whose rollout could not be read. */
+  reindex?: ReindexSearchResult | undefined;
+}
+
+/** Options of {@link runSearch}. */
+export interface RunSearchOptions {
+  home: string;
+  io: CliIo;
+  json: boolean;
+  /** The words joined by spaces; `undefined` with `reindex` alone. */
+  query?: string | undefined;
+  /** Index for search the threads the index does not cover first. */
+  reindex: boolean;
+  /** Index every thread for search again first (after a change of the index). */
+  rebuild?: boolean | undefined;
+  archived: boolean | 'all';
+  /** Working directories, resolved against the current directory. */
+  cwds: readonly string[];
+  sources: readonly string[];
+  roles: readonly SearchRole[];
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+  limit: number;
+}
+
+/** Failed threads the reindexing summary lists; the rest are counted. */
+const MAX_LISTED_FAILURES = 20;
+
+/**
+ * Searches the conversations of the store (after `--reindex`, when asked) and prints the matching
+ * threads best first (text, or one JSON document: {@link SearchReport}). Like `threads list`, it
+ * first indexes the newest rollouts the store does not know yet; when the index does not cover
+ * every thread (the backfill has not completed, threads indexed by an older release), stderr says
+ * what is missing and how to fix it. A query the parser or the full-text engine refuses is an
+ * `InvalidArgumentError` (exit 2). No match exits 0.
+ */
+export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
+  const { io, home } = options;
+  let reindexed: ReindexSearchResult | undefined;
+  let found: SearchThreadsResult | undefined;
+  await withStore(home, async (store) => {
+    if (options.query !== undefined) await backfillFirst(store, io);
+    if (options.reindex || options.rebuild) reindexed = await reindex(store, io, options.rebuild);
+    if (options.query === undefined) return;
+    await refreshNewest(store, options);
+    found = await searchThreads({
+      store,
+      home,
+      query: options.query,
+      limit: options.limit,
+      archived: options.archived,
+      cwds: options.cwds.map((cwd) => resolve(cwd)),
+      sources: options.sources,
+      roles: options.roles,
+      sinceMs: options.sinceMs,
+      untilMs: options.untilMs,
+    });
+  });
+
+  if (options.json) {
+    const report: SearchReport | Pick<SearchReport, 'reindex'> =
+      found === undefined
+        ? { reindex: reindexed }
+        : {
+            query: found.query,
+            totalThreads: found.totalThreads,
+            coverage: found.coverage,
+            hits: found.hits,
+            ...(reindexed === undefined ? {} : { reindex: reindexed }),
+          };
+    writeJson(io.stdout, report);
+  } else {
+    if (reindexed !== undefined) {
+      // The summary is all `--reindex` alone prints; before results it goes to stderr.
+      const summary = reindexSummary(reindexed);
+      if (found === undefined) writeLines(io.stdout, [summary]);
+      else writeLines(io.stderr, [`agent-state: ${summary}`]);
+    }
+    if (found !== undefined) {
+      writeLines(
+        io.stdout,
+        renderSearchResults(found.hits, {
+          totalThreads: found.totalThreads,
+          colors: colorsFor(io.stdout, io.env),
+          width: terminalWidth(io.stdout),
+          userHome: homedir(),
+        }),
+      );
+    }
+  }
+
+  const stderrColors = colorsFor(io.stderr, io.env);
+  const note = (text: string) =>
+    writeLines(io.stderr, [`${stderrColors.yellow('agent-state:')} ${text}`]);
+  if (reindexed !== undefined && reindexed.failed.length > 0) {
+    const { failed } = reindexed;
+    if (!options.json) {
+      writeLines(
+        io.stderr,
+        failed
+          .slice(0, MAX_LISTED_FAILURES)
+          .map(({ threadId, path, message }) => `  ${threadId}  ${singleLine(path)}: ${message}`),
+      );
+    }
+    note(
+      `${plural(failed.length, 'thread')} could not be indexed for search (their rollouts cannot be read); \`agent-state reconcile --repair\` fixes the store`,
+    );
+  }
+  if (found !== undefined) {
+    for (const text of coverageNotes(found.coverage)) note(text);
+  }
+  return ExitCode.Ok;
+}
+
+/**
+ * The first page of a listing checks the newest rollouts against the store and indexes those it
+ * does not know yet (`listThreads`' freshness check, the way `threads list` sees new threads), so
+ * a session written since the backfill is searched too. Only once the backfill completed: before
+ * that, a listing reads every rollout.
+ */
+async function refreshNewest(store: AgentStateStore, options: RunSearchOptions): Promise<void> {
+  if ((await store.backfill.get()).status !== 'complete') return;
+  const scopes = options.archived === 'all' ? [false, true] : [options.archived];
+  for (const archived of scopes) {
+    await listThreads({ home: options.home, store, pageSize: 1, archived, names: false });
+  }
+}
+
+/**
+ * A home whose backfill never completed is indexed first, with its progress on stderr: search
+ * answers from the index, so a first search must not find nothing. Another process running the
+ * backfill is not waited for (the coverage note says what was not searched).
+ */
+async function backfillFirst(store: AgentStateStore, io: CliIo): Promise<void> {
+  if ((await store.backfill.get()).status === 'complete') return;
+  const line = new StatusLine({ stream: io.stderr });
+  try {
+    await backfillWithProgress(store, {}, line);
+  } finally {
+    line.clear();
+  }
+}
+
+/** `reindexSearch`, its progress drawn on stderr on a terminal. */
+async function reindex(
+  store: AgentStateStore,
+  io: CliIo,
+  all = false,
+): Promise<ReindexSearchResult> {
+  const { threads, indexed } = await store.search.coverage();
+  const total = all ? threads : Math.max(0, threads - indexed);
+  const line = new StatusLine({ stream: io.stderr });
+  const draw = (done: number, failed: number, force = false) =>
+    line.draw(
+      `indexing for search ${progressBar(done + failed, total)} ${done + failed}/${total} threads${failed > 0 ? `  ${failed} failed` : ''}`,
+      { force },
+    );
+  try {
+    if (total > 0) draw(0, 0, true);
+    return await reindexSearch({
+      store,
+      all,
+      onProgress: ({ done, failed }) => draw(done, failed),
+    });
+  } finally {
+    line.clear();
+  }
+}
+
+/** `search index: 14 threads indexed`, or that there was nothing to do. */
+export function reindexSummary(result: ReindexSearchResult): string {
+  if (result.indexed === 0 && result.failed.length === 0) {
+    return 'search index: every thread was indexed already';
+  }
+  const failed = result.failed.length > 0 ? `, ${result.failed.length} failed` : '';
+  return `search index: ${plural(result.indexed, 'thread')} indexed${failed}`;
+}
+
+/**
+ * What the search did not see, and how to fix it: the backfill has not completed (running, or
+ * not run), or threads whose documents the index does not hold (indexed by an older release).
+ */
+export function coverageNotes(coverage: SearchCoverageReport): string[] {
+  const notes: string[] = [];
+  if (coverage.backfill === 'running') {
+    notes.push(
+      'the backfill is still running: rollouts it has not reached yet were not searched (`agent-state backfill` waits for it)',
+    );
+  } else if (coverage.backfill !== 'complete') {
+    notes.push(
+      'the store is not fully indexed yet: only the threads it holds were searched (run `agent-state backfill`)',
+    );
+  }
+  const unindexed = coverage.threads - coverage.indexed;
+  if (unindexed > 0) {
+    notes.push(
+      `${plural(unindexed, 'thread is', 'threads are')} not indexed for search yet: run \`agent-state search --reindex\``,
+    );
+  }
+  return notes;
+}
+
+/** Options of {@link renderSearchResults}. */
+export interface SearchResultsOptions {
+  /** Threads that matched in all (the footer says how many are shown). */
+  totalThreads: number;
+  colors: Colors;
+  /** The terminal's width, to cut thread titles to; `undefined` off a terminal (never cut). */
+  width?: number | undefined;
+  /** Shown as `~` in working directories. */
+  userHome?: string | undefined;
+}
+
+/** How far snippets are indented below their thread. */
+const SNIPPET_INDENT = '    ';
+const GAP = '  ';
+/** The widest role name (`reasoning`), so that `line N` aligns. */
+const ROLE_WIDTH = 9;
+
+/**
+ * The matching threads best first: for each, a header line (name, else title or first message;
+ * date of its last update, local; working directory; id; cut to `width`), then its best snippets,
+ * each with its role and rollout line (for `threads show <id> --at <line>`), the matched words
+ * highlighted, and how many more of its messages matched; then how many threads matched.
+ * `no matching threads` when none did.
+ */
+export function renderSearchResults(
+  hits: readonly ThreadSearchHit[],
+  options: SearchResultsOptions,
+): string[] {
+  const { colors } = options;
+  if (hits.length === 0) return [colors.dim('no matching threads')];
+  const lines: string[] = [];
+  for (const [index, hit] of hits.entries()) {
+    if (index > 0) lines.push('');
+    lines.push(threadHeader(hit, options));
+    for (const match of hit.documents) {
+      const where = `${match.role.padEnd(ROLE_WIDTH)} ${`line ${match.line}`.padEnd(9)}`;
+      lines.push(`${SNIPPET_INDENT}${colors.dim(where)}${GAP}${highlightedSnippet(match, colors)}`);
+    }
+    const more = hit.matches - hit.documents.length;
+    if (more > 0) {
+      lines.push(
+        `${SNIPPET_INDENT}${colors.dim(`… ${plural(more, 'more match', 'more matches')}`)}`,
+      );
+    }
+  }
+  const shown =
+    hits.length < options.totalThreads
+      ? `${hits.length} of ${plural(options.totalThreads, 'matching thread')} (--limit shows more)`
+      : plural(options.totalThreads, 'matching thread');
+  lines.push('', colors.dim(shown));
+  return lines;
+}
+
+function threadHeader(hit: ThreadSearchHit, options: SearchResultsOptions): string {
+  const { colors } = options;
+  const { thread } = hit;
+  const named = thread.name ?? (thread.title.trim() !== '' ? thread.title : thread.preview);
+  const text = singleLine(named) === '' ? '(no message)' : singleLine(named);
+  const date = formatLocalTime(thread.updatedAt);
+  let cwd = singleLine(tildePath(thread.cwd, options.userHome));
+  let title = text;
+  if (options.width !== undefined) {
+    // Date and id whole; the directory gets up to half the rest (cut from the left, where paths
+    // tell least) unless the title leaves it more, the title what remains.
+    const room = options.width - displayWidth(date) - thread.id.length - GAP.length * 3;
+    const cwdWidth = Math.min(
+      displayWidth(cwd),
+      Math.max(12, Math.floor(room / 2), room - displayWidth(text)),
+    );
+    cwd = truncateStart(cwd, cwdWidth);
+    title = truncateEnd(text, Math.max(8, room - displayWidth(cwd)));
+  }
+  const styled = text === '(no message)' ? colors.dim(title) : colors.bold(title);
+  return [styled, colors.dim(date), cwd, colors.dim(thread.id)].join(GAP);
+}
+
+/**
+ * A snippet on one line (newlines and the indentation around them become one space, control
+ * characters are dropped), its matched words highlighted.
+ */
+export function highlightedSnippet(
+  match: Pick<SearchMatch, 'snippet' | 'highlights'>,
+  colors: Colors,
+): string {
+  const clean = (text: string) => singleLine(text.replace(/[ \t]*\r?\n[ \t]*/g, ' '));
+  const ranges = [...match.highlights].sort((a, b) => a[0] - b[0]);
+  let result = '';
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start < at || end <= start) continue; // overlapping or empty: nothing more to mark
+    result += clean(match.snippet.slice(at, start));
+    result += colors.bold(colors.yellow(clean(match.snippet.slice(start, end))));
+    at = end;
+  }
+  return result + clean(match.snippet.slice(at));
+}
+
+/** The terminal's width on a terminal, else `undefined` (nothing is cut). */
+function terminalWidth(stream: OutputStream): number | undefined {
+  return stream.isTTY === true && stream.columns !== undefined && stream.columns > 0
+    ? stream.columns
+    : undefined;
+}
