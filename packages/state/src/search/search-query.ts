@@ -29,6 +29,9 @@ const OPERATORS: Readonly<Record<string, 'and' | 'or' | 'not'>> = {
   NOT: 'not',
 };
 
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/gu;
+
 /** Whether a term holds something a tokenizer keeps (a letter or a digit). */
 const SEARCHABLE = /[\p{L}\p{N}]/u;
 
@@ -50,7 +53,8 @@ const SEARCHABLE = /[\p{L}\p{N}]/u;
  * ```
  */
 export function parseSearchQuery(text: string): SearchQuery {
-  const tokens = tokenize(text);
+  // Control characters are never indexed (and a NUL ends a string for SQLite): they separate words.
+  const tokens = tokenize(text.replace(CONTROL_CHARACTERS, ' '));
   const parser = new Parser(tokens, text);
   const query = parser.parseOr();
   if (parser.peek()) throw parser.problem(unexpected(parser.peek()!));

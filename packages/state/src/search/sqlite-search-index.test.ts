@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { tempDirs } from '@agent-state/test-utils';
+import { seededRandom, tempDirs } from '@agent-state/test-utils';
 import { sampleThread, sampleThreadId } from '@agent-state/test-utils/store-contract';
 
 import { ManualClock } from '../clock.js';
@@ -78,6 +78,50 @@ describe('the SQLite search index', () => {
       expect.stringMatching(/^search index: .*agent-state search --rebuild/),
     ]);
     await reopened.close();
+  });
+
+  it('answers any query text with results or a usage error, never a database error', async () => {
+    const { store, write } = await open();
+    await write([doc(1, 'alpha "beta" (gamma) NOT delta-epsilon x.ts useStateDb ü')]);
+    const random = seededRandom(7);
+    const pieces = [
+      'alpha',
+      'beta',
+      '"',
+      '(',
+      ')',
+      '*',
+      '-',
+      'AND',
+      'OR',
+      'NOT',
+      'NEAR',
+      ':',
+      '^',
+      '+',
+      '{',
+      '}',
+      ' ',
+      ' ',
+      'x.ts',
+      'ü',
+      '\u0000',
+      "'",
+      ';',
+      'useStateDb',
+    ];
+    for (let i = 0; i < 500; i += 1) {
+      const length = 1 + Math.floor(random() * 8);
+      const query = Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join(
+        '',
+      );
+      try {
+        await store.search.search({ query });
+      } catch (error) {
+        expect(error, query).toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'query' });
+      }
+    }
+    await store.close();
   });
 
   it('rejects search records of the wrong shape, naming the thread and record', async () => {

@@ -176,6 +176,7 @@ export function describeSearchContract(factory: StoreContractFactory): void {
         '{a b}',
         '"a""b"',
         'émigré',
+        'migration\u0000schema',
         '🙂 migration',
       ]) {
         await expect(h.store.search.search({ query })).resolves.toBeDefined();
