@@ -14,6 +14,7 @@ import {
   DERIVED_INDEXES,
   type DerivedIndexCollector,
   type DerivedIndexDefinition,
+  LARGE_LINE_BYTES,
 } from '../indexer/derived-index.js';
 import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName } from '../paths/rollout-paths.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
@@ -134,12 +135,25 @@ export function extractRolloutMetadata(
     meaningfulLines += 1;
     const peeked = peekLine(split.overlong ? (split.head ?? split.bytes) : split.bytes);
     const forMetadata = !peeked || needsParse(peeked, wantsUserInput());
-    const forIndexes =
+    let forIndexes =
       collectors.length === 0
         ? collectors
         : collectors.filter(
             ([, collector]) => !peeked || !collector.wants || collector.wants(peeked),
           );
+    if (
+      !forMetadata &&
+      peeked &&
+      !split.overlong &&
+      split.bytes.length >= LARGE_LINE_BYTES &&
+      forIndexes.length > 0
+    ) {
+      // A long line only derived indexes want (a tool's output, mostly): those that can read it
+      // in place do, and it is parsed only for the others.
+      forIndexes = forIndexes.filter(
+        ([, collector]) => !collector.largeLine?.(split.bytes, peeked, split.lineNumber),
+      );
+    }
     if (!forMetadata && forIndexes.length === 0) return;
     const line = decodeLine(split, log);
     if (!line) return;

@@ -15,12 +15,22 @@ export interface DerivedIndexCollector {
   /** One parsed line of the rollout (1-based `lineNumber`), in file order. */
   line(line: RolloutLine, lineNumber: number): void;
   /**
+   * Reads a long line (at least {@link LARGE_LINE_BYTES}) from its bytes without the line being
+   * parsed, when it can: returns true when it did, and `line` is not called for it. It must
+   * collect exactly what `line` would from the parsed line. Called only for lines the metadata
+   * does not need; absent, or false: the line is parsed.
+   */
+  largeLine?(bytes: Buffer, peeked: PeekedLine, lineNumber: number): boolean;
+  /**
    * The thread's records once the whole file was read (they replace its previous ones). May be
    * called again after more lines (the recorder keeps a collector across appends): each call
    * returns the records of every line so far.
    */
   finish(): readonly unknown[];
 }
+
+/** Lines at least this long may be read in place by {@link DerivedIndexCollector.largeLine}. */
+export const LARGE_LINE_BYTES = 12 * 1024;
 
 /**
  * A derived index as the indexer knows it: its name (the key of its records in

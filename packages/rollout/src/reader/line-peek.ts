@@ -5,6 +5,8 @@ export interface PeekedLine {
   eventType?: string;
   /** For `event_msg/item_completed` lines: the item's `type`, when it comes early in the line. */
   itemType?: string;
+  /** For `response_item` lines: the payload's `type` (`message`, `function_call_output`, …). */
+  payloadType?: string;
 }
 
 const PREFIX = Buffer.from('{"timestamp":"');
@@ -35,6 +37,7 @@ export function peekLine(line: Buffer): PeekedLine | undefined {
   const typeEnd = line.indexOf(QUOTE, typeStart);
   if (typeEnd === -1 || typeEnd - typeStart > 40) return undefined;
   const type = line.toString('latin1', typeStart, typeEnd);
+  if (type === 'response_item') return { type, ...payloadTypeAt(line, typeEnd + 1) };
   if (type !== 'event_msg') return { type };
   if (!startsWithAt(line, PAYLOAD_TYPE, typeEnd + 1)) return { type };
   const eventStart = typeEnd + 1 + PAYLOAD_TYPE.length;
@@ -48,6 +51,15 @@ export function peekLine(line: Buffer): PeekedLine | undefined {
   const itemEnd = line.indexOf(QUOTE, itemStart);
   if (itemEnd === -1 || itemEnd - itemStart > 80) return { type, eventType };
   return { type, eventType, itemType: line.toString('latin1', itemStart, itemEnd) };
+}
+
+/** `{ payloadType }` when `"payload":{"type":"…"` starts at `at`, else nothing. */
+function payloadTypeAt(line: Buffer, at: number): { payloadType?: string } {
+  if (!startsWithAt(line, PAYLOAD_TYPE, at)) return {};
+  const start = at + PAYLOAD_TYPE.length;
+  const end = line.indexOf(QUOTE, start);
+  if (end === -1 || end - start > 80) return {};
+  return { payloadType: line.toString('latin1', start, end) };
 }
 
 function startsWithAt(line: Buffer, key: Buffer, at: number): boolean {

@@ -1,10 +1,12 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { SearchDocument } from '@agent-state/state';
-import { codexFixtureDir } from '@agent-state/test-utils';
+import { codexFixtureDir, seededRandom } from '@agent-state/test-utils';
 import { describe, expect, it } from 'vitest';
 
+import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import { SEARCH_DOCUMENTS } from './search-documents.js';
 import { readThreadDocuments } from './thread-documents.js';
@@ -115,6 +117,72 @@ describe('search documents of the fixture homes', () => {
     expect(tool).toHaveLength(1);
     expect(tool[0]!.text).toMatch(/^ls -la\ntotal 12\n/);
     expect(tool[0]!.turnId).toBe('01a1fca2-5000-7bc3-a0f8-179a5c82ed24');
+  });
+});
+
+describe('long tool outputs', () => {
+  it('read in place during extraction give the documents a full parse gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-state-long-'));
+    try {
+      const random = seededRandom(11);
+      const alphabet = ['word ', 'é', '日本', '😀', '"q"', '\\', '\n', '\t', '\u0001', 'x'];
+      const text = (length: number) =>
+        Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const id = '01a1fca2-0000-7000-8000-00000000abcd';
+      const lines = [
+        {
+          timestamp: '2026-01-01T00:00:00.000Z',
+          type: 'session_meta',
+          payload: {
+            id,
+            timestamp: '2026-01-01T00:00:00.000Z',
+            cwd: '/w',
+            originator: 'x',
+            cli_version: '1',
+            source: 'cli',
+            model_provider: 'p',
+            base_instructions: null,
+          },
+        },
+        {
+          timestamp: '2026-01-01T00:00:01.000Z',
+          type: 'event_msg',
+          payload: { type: 'user_message', message: 'go' },
+        },
+      ];
+      for (let n = 0; n < 12; n += 1) {
+        const output =
+          n % 3 === 0
+            ? `Chunk ID: ${n}\nWall time: 0.1 seconds\nProcess exited with code 0\nOutput:\n  ${text(9000 + n * 500)}  \n`
+            : text(4000 + n * 900);
+        lines.push(
+          {
+            timestamp: '2026-01-01T00:00:02.000Z',
+            type: 'response_item',
+            payload: {
+              type: 'function_call',
+              name: 'exec_command',
+              arguments: JSON.stringify({ cmd: `step ${n}` }),
+              call_id: `call_${n}`,
+            },
+          } as never,
+          {
+            timestamp: '2026-01-01T00:00:03.000Z',
+            type: 'response_item',
+            payload: { type: 'function_call_output', call_id: `call_${n}`, output },
+          } as never,
+        );
+      }
+      const path = join(dir, `rollout-2026-01-01T00-00-00-${id}.jsonl`);
+      writeFileSync(path, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+      const extracted = extractRolloutMetadata(path, { defaultProvider: 'openai' });
+      const inPlace = extracted.derived.search as SearchDocument[];
+      expect(inPlace.filter((d) => d.kind === 'tool_call')).toHaveLength(12);
+      expect(inPlace).toEqual(await readThreadDocuments(path));
+      expect(inPlace.find((d) => d.text.startsWith('step 0'))!.text).not.toContain('Chunk ID');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

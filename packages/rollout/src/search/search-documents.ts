@@ -6,15 +6,36 @@ import {
 
 import type { DerivedIndexCollector, DerivedIndexDefinition } from '../indexer/derived-index.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
+import { jsonStringEnd, jsonStringHead, jsonStringTail } from '../reader/json-string-slice.js';
 import type { PeekedLine } from '../reader/line-peek.js';
 import { userInputOfEvent } from '../extract/metadata-applier.js';
 import { stripUserMessagePrefix } from '../extract/user-message.js';
 
-/** Characters kept from the start and from the end of a tool's output (or long arguments). */
-const OUTPUT_HEAD_CHARS = 1_500;
-const OUTPUT_TAIL_CHARS = 500;
-const ARGUMENTS_HEAD_CHARS = 2_000;
-const ARGUMENTS_TAIL_CHARS = 500;
+/**
+ * Characters kept from the start and from the end of a tool's output (or long arguments): what
+ * ran and how it ended. Small enough that three tool-call documents share a 4 KiB page of the
+ * store, since tool calls are most documents.
+ */
+const OUTPUT_HEAD_CHARS = 900;
+const OUTPUT_TAIL_CHARS = 300;
+const ARGUMENTS_HEAD_CHARS = 1_000;
+const ARGUMENTS_TAIL_CHARS = 300;
+
+/** Codex's exec output header: `Chunk ID: …\nWall time: …\n…\nOutput:\n`. */
+const EXEC_HEADER_START = 'Chunk ID: ';
+const EXEC_HEADER_END = '\nOutput:\n';
+const EXEC_HEADER_MAX_CHARS = 512;
+/** Trailing whitespace a tail read in place may lose to `trimEnd` and still fill. */
+const TRIM_MARGIN_CHARS = 64;
+/**
+ * Shortest output (bytes of its JSON text) read in place: even at 6 bytes a character (`\uXXXX`)
+ * longer than the header, head, tail and trimming margin together, so that the two ends read in
+ * place are the ends of the whole text.
+ */
+const IN_PLACE_MIN_BYTES =
+  6 * (EXEC_HEADER_MAX_CHARS + OUTPUT_HEAD_CHARS + OUTPUT_TAIL_CHARS + TRIM_MARGIN_CHARS) + 1;
+const CALL_ID = /"call_id":"([^"\\]{1,200})"/;
+const OUTPUT_KEY = '"output":"';
 
 /** Events a document comes from (the turn's start names the turn). */
 const WANTED_EVENTS: ReadonlySet<string> = new Set([
@@ -67,6 +88,29 @@ class SearchCollector implements DerivedIndexCollector {
 
   wants(peeked: PeekedLine): boolean {
     return wantedBySearch(peeked);
+  }
+
+  largeLine(bytes: Buffer, peeked: PeekedLine): boolean {
+    if (
+      peeked.type !== 'response_item' ||
+      (peeked.payloadType !== 'function_call_output' &&
+        peeked.payloadType !== 'custom_tool_call_output')
+    ) {
+      return false;
+    }
+    // The keys come first in Codex's lines (`call_id`, then `output`); anything else is parsed.
+    const head = bytes.toString('latin1', 0, Math.min(bytes.length, 1024));
+    const callId = CALL_ID.exec(head)?.[1];
+    const key = head.indexOf(OUTPUT_KEY);
+    if (callId === undefined || key === -1 || key < head.indexOf('"call_id"')) return false;
+    const start = key + OUTPUT_KEY.length;
+    const end = jsonStringEnd(bytes, start);
+    if (end === -1 || end - start < IN_PLACE_MIN_BYTES) return false;
+    const pending = this.#calls.get(callId);
+    if (!pending) return true; // an output without its call adds nothing
+    this.#calls.delete(callId);
+    pending.document.text = `${pending.call}\n${outputTextInPlace(bytes, start, end)}`;
+    return true;
   }
 
   line(line: RolloutLine, lineNumber: number): void {
@@ -250,11 +294,27 @@ function outputText(output: unknown): string {
             typeof (output as { content?: unknown }).content === 'string'
           ? (output as { content: string }).content
           : '';
-  if (text.startsWith('Chunk ID: ')) {
-    const body = text.indexOf('\nOutput:\n');
-    if (body !== -1) text = text.slice(body + '\nOutput:\n'.length);
-  }
-  return headAndTail(text.trim(), OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS);
+  return headAndTail(withoutExecHeader(text).trim(), OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS);
+}
+
+/** Codex's exec header (`Chunk ID: …` up to `Output:`, within its first characters) left out. */
+function withoutExecHeader(text: string): string {
+  if (!text.startsWith(EXEC_HEADER_START)) return text;
+  const body = text.slice(0, EXEC_HEADER_MAX_CHARS).indexOf(EXEC_HEADER_END);
+  return body === -1 ? text : text.slice(body + EXEC_HEADER_END.length);
+}
+
+/**
+ * The head and tail of a long tool output read in place from its line's bytes (see
+ * `largeLine`): the same text {@link outputText} gives from the parsed string, for outputs longer
+ * than head and tail together.
+ */
+function outputTextInPlace(bytes: Buffer, start: number, end: number): string {
+  const head = withoutExecHeader(
+    jsonStringHead(bytes, start, end, EXEC_HEADER_MAX_CHARS + OUTPUT_HEAD_CHARS),
+  ).trimStart();
+  const tail = jsonStringTail(bytes, start, end, OUTPUT_TAIL_CHARS + TRIM_MARGIN_CHARS).trimEnd();
+  return `${head.slice(0, OUTPUT_HEAD_CHARS)}\n…\n${tail.slice(Math.max(0, tail.length - OUTPUT_TAIL_CHARS))}`;
 }
 
 function headAndTail(text: string, head: number, tail: number): string {

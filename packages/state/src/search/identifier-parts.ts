@@ -1,6 +1,9 @@
-/** A word with a change of case inside (`useStateDbOnly`, `HTTPServer`, `parseJSON2`). */
-const CAMEL_WORD = /[\p{L}\p{N}]*(?:\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{L}\p{N}]*/gu;
-const PART = /\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+|\p{Lu}/gu;
+// Identifiers are ASCII in practice, and ASCII classes keep these scans cheap over every document.
+/** A word of an identifier: ASCII letters and digits. */
+const WORD = /[A-Za-z0-9]+/g;
+/** A change of case inside a word (`useState`, `HTTPServer`): a camel-case identifier. */
+const CASE_CHANGE = /[a-z][A-Z]|[A-Z][A-Z][a-z]/;
+const PART = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[A-Z]/g;
 
 /** The words inside a camel-case identifier: `HTTPServer` → `['HTTP', 'Server']`. */
 function camelParts(word: string): string[] {
@@ -12,7 +15,8 @@ function camelParts(word: string): string[] {
  * `src/use State Db.ts`); the text itself when it has none.
  */
 export function spellIdentifiers(text: string): string {
-  return text.replace(CAMEL_WORD, (word) => camelParts(word).join(' '));
+  if (!CASE_CHANGE.test(text)) return text;
+  return text.replace(WORD, (word) => (CASE_CHANGE.test(word) ? camelParts(word).join(' ') : word));
 }
 
 /**
@@ -21,10 +25,11 @@ export function spellIdentifiers(text: string): string {
  * so that `use_state_db_only` and "state db" find `useStateDbOnly` too.
  */
 export function identifierParts(text: string): string {
-  const found = text.match(CAMEL_WORD);
-  if (!found) return '';
+  // Most text has no identifier: one linear scan says so.
+  if (!CASE_CHANGE.test(text)) return '';
   const lines = new Set<string>();
-  for (const word of found) {
+  for (const word of text.match(WORD) ?? []) {
+    if (!CASE_CHANGE.test(word)) continue;
     const parts = camelParts(word);
     if (parts.length > 1) lines.add(parts.join(' '));
   }
