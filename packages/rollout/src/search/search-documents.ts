@@ -284,7 +284,7 @@ function toolCallText(name: string, args: unknown): string {
 
 /** A tool's output, its head and tail; Codex's exec header (chunk id, wall time…) left out. */
 function outputText(output: unknown): string {
-  let text =
+  const text =
     typeof output === 'string'
       ? output
       : Array.isArray(output)
