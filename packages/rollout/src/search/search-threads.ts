@@ -62,8 +62,13 @@ export interface SearchCoverageReport {
 export interface SearchThreadsResult {
   query: string;
   hits: ThreadSearchHit[];
-  /** Threads that matched in all (before the limit). */
+  /** Threads that matched (before the limit); a lower bound unless `rankedAll`. */
   totalThreads: number;
+  /**
+   * Whether every matching document was ranked; a query matching a great many documents ranks
+   * the newest of them (see `SearchPage.rankedAll`).
+   */
+  rankedAll: boolean;
   coverage: SearchCoverageReport;
 }
 
@@ -103,6 +108,7 @@ export async function searchThreads(options: SearchThreadsOptions): Promise<Sear
       thread: toListedThread(hit.thread, names?.get(hit.thread.id) ?? null),
     })),
     totalThreads: page.totalThreads,
+    rankedAll: page.rankedAll,
     coverage: {
       complete: backfill.status === 'complete' && coverage.indexed >= coverage.threads,
       threads: coverage.threads,

@@ -6,7 +6,7 @@ import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow } from '../threads/thread-row.js';
-import { parseSourceKinds } from '../threads/thread-source-kind.js';
+import { type ThreadSourceKind, parseSourceKinds } from '../threads/thread-source-kind.js';
 import { sourceKindsFilter } from '../threads/threads-repository.js';
 import {
   SEARCH_ROLES,
@@ -30,6 +30,25 @@ const OPEN_MARK = '\u0002';
 const CLOSE_MARK = '\u0003';
 /** Words of context in a snippet. */
 const SNIPPET_TOKENS = 24;
+/** Matching documents ranked at first (see `search`). */
+const RANKED_WINDOW = 2_000;
+
+interface Filters {
+  roles: SearchRole[];
+  kinds: ThreadSourceKind[];
+  archived: boolean | 'all';
+  cwds: readonly string[];
+  sinceMs: number | undefined;
+  untilMs: number | undefined;
+}
+
+/** A matching document that passed the filters. */
+interface MatchedRow {
+  id: number;
+  /** BM25 (smaller is better). */
+  rank: number;
+  threadId: string;
+}
 
 /**
  * Full-text search over the SQLite store's search documents (`store.search`): FTS5 with BM25
@@ -60,133 +79,146 @@ export class SearchRepository implements SearchStore {
     const fts = toFts5(parseSearchQuery(options.query));
     const limit = checkedInteger(options.limit ?? 20, 'limit', MAX_SEARCH_LIMIT);
     const perThread = checkedInteger(options.documentsPerThread ?? 3, 'documentsPerThread', 20);
-    const roles = checkedRoles(options.roles);
-    const kinds = parseSourceKinds(options.sources);
-    const db = this.#context.db;
-
-    const matching = () => {
-      let query = db
-        .selectFrom('search_fts')
-        .innerJoin('search_documents as d', 'd.id', 'search_fts.rowid')
-        .where(sql<SqlBool>`search_fts MATCH ${fts}`);
-      if (roles.length > 0) query = query.where('d.role', 'in', roles);
-      if (options.sinceMs !== undefined) {
-        query = query.where('d.time_ms', '>=', checkedTime(options.sinceMs, 'sinceMs'));
-      }
-      if (options.untilMs !== undefined) {
-        query = query.where('d.time_ms', '<', checkedTime(options.untilMs, 'untilMs'));
-      }
-      return query;
+    const filters: Filters = {
+      roles: checkedRoles(options.roles),
+      kinds: parseSourceKinds(options.sources),
+      archived: options.archived ?? false,
+      cwds: options.cwds ?? [],
+      sinceMs: options.sinceMs === undefined ? undefined : checkedTime(options.sinceMs, 'sinceMs'),
+      untilMs: options.untilMs === undefined ? undefined : checkedTime(options.untilMs, 'untilMs'),
     };
 
-    let threadsQuery = matching().innerJoin('threads as t', 't.id', 'd.thread_id');
-    if (options.archived !== 'all') {
-      threadsQuery = threadsQuery.where('t.archived', '=', options.archived === true ? 1 : 0);
+    // Ranking every match costs a few microseconds a document; a word in most documents of a
+    // large home would cost the most. The newest matches (by row id, which grows as documents
+    // are written) are ranked first, a window that widens until it holds `limit` threads that
+    // pass the filters or holds every match.
+    let window = RANKED_WINDOW;
+    let matched: MatchedRow[];
+    let rankedAll: boolean;
+    for (;;) {
+      const floor = await this.#windowFloor(fts, window);
+      matched = await this.#matching(fts, filters, floor);
+      rankedAll = floor === undefined;
+      if (rankedAll || new Set(matched.map((row) => row.threadId)).size >= limit) break;
+      window *= 4;
     }
-    if (options.cwds && options.cwds.length > 0) {
-      threadsQuery = threadsQuery.where('t.cwd', 'in', [...options.cwds]);
+
+    // Threads by their best document; each thread's documents best first.
+    const byThread = new Map<string, MatchedRow[]>();
+    for (const row of matched.sort((a, b) => a.rank - b.rank || a.id - b.id)) {
+      const rows = byThread.get(row.threadId);
+      if (rows) rows.push(row);
+      else byThread.set(row.threadId, [row]);
     }
-    if (kinds.length > 0) {
-      threadsQuery = threadsQuery.where((eb) =>
-        sourceKindsFilter(eb as unknown as ExpressionBuilder<StateDatabase, 'threads'>, kinds),
+    const ranked = [...byThread.values()].slice(0, limit);
+    if (ranked.length === 0) return { hits: [], totalThreads: 0, rankedAll };
+    const shown = ranked.flatMap((rows) => rows.slice(0, perThread));
+    const ids = shown.map((row) => row.id);
+    const threadIds = ranked.map((rows) => rows[0]!.threadId);
+
+    const [details, snippets, threads] = await Promise.all([
+      this.#context.db
+        .selectFrom('search_documents')
+        .select(['id', 'kind', 'role', 'turn_id', 'time_ms', 'line', 'ordinal'])
+        .where('id', 'in', ids)
+        .execute(),
+      this.#guard(
+        this.#context.db
+          .selectFrom('search_fts')
+          .select([
+            'rowid',
+            sql<string>`snippet(search_fts, 0, ${OPEN_MARK}, ${CLOSE_MARK}, '…', ${SNIPPET_TOKENS})`.as(
+              'snippet',
+            ),
+          ])
+          .where(sql<SqlBool>`search_fts MATCH ${fts}`)
+          .where('rowid', 'in', ids)
+          .execute(),
+      ),
+      this.#context.db
+        .selectFrom('threads')
+        .select(THREAD_COLUMNS)
+        .where('id', 'in', threadIds)
+        .execute(),
+    ]);
+    const detailOf = new Map(details.map((row) => [row.id, row]));
+    const snippetOf = new Map(snippets.map((row) => [row.rowid, row.snippet]));
+    const threadOf = new Map(threads.map((row) => [row.id, threadFromRow(row)]));
+
+    const hits: SearchHit[] = [];
+    for (const rows of ranked) {
+      const thread = threadOf.get(rows[0]!.threadId);
+      if (!thread) continue; // deleted between the queries
+      const documents: SearchMatch[] = [];
+      for (const row of rows.slice(0, perThread)) {
+        const detail = detailOf.get(row.id);
+        if (!detail) continue;
+        documents.push({
+          kind: detail.kind as SearchDocumentKind,
+          role: detail.role as SearchRole,
+          turnId: detail.turn_id,
+          timeMs: detail.time_ms,
+          line: detail.line,
+          ordinal: detail.ordinal,
+          ...highlighted(snippetOf.get(row.id) ?? ''),
+          score: -row.rank,
+        });
+      }
+      hits.push({ thread, score: -rows[0]!.rank, matches: rows.length, documents });
+    }
+    return { hits, totalThreads: byThread.size, rankedAll };
+  }
+
+  /**
+   * The row id from which the newest `window` matches start, or `undefined` when there are no
+   * more matches than that (FTS5 walks its row ids without ranking: cheap).
+   */
+  async #windowFloor(fts: string, window: number): Promise<number | undefined> {
+    const row = await this.#guard(
+      this.#context.db
+        .selectFrom('search_fts')
+        .select('rowid')
+        .where(sql<SqlBool>`search_fts MATCH ${fts}`)
+        .orderBy('rowid', 'desc')
+        .limit(1)
+        .offset(window)
+        .executeTakeFirst(),
+    );
+    return row === undefined ? undefined : row.rowid + 1;
+  }
+
+  /** Every match (from row id `floor` on) that passes the filters: its thread and its rank. */
+  async #matching(fts: string, filters: Filters, floor: number | undefined): Promise<MatchedRow[]> {
+    let matches = this.#context.db
+      .selectFrom('search_fts')
+      .select(['rowid as id', 'rank'])
+      .where(sql<SqlBool>`search_fts MATCH ${fts}`);
+    if (floor !== undefined) matches = matches.where('rowid', '>=', floor);
+    // CROSS JOIN keeps SQLite's order: the full-text matches first, then their documents and
+    // threads (starting from the threads would run the full-text query once per document).
+    let query = this.#context.db
+      .selectFrom(matches.as('m'))
+      .crossJoin('search_documents as d')
+      .crossJoin('threads as t')
+      .whereRef('d.id', '=', 'm.id')
+      .whereRef('t.id', '=', 'd.thread_id')
+      .select(['m.id as id', 'm.rank as rank', 'd.thread_id as threadId']);
+    if (filters.roles.length > 0) query = query.where('d.role', 'in', filters.roles);
+    if (filters.sinceMs !== undefined) query = query.where('d.time_ms', '>=', filters.sinceMs);
+    if (filters.untilMs !== undefined) query = query.where('d.time_ms', '<', filters.untilMs);
+    if (filters.archived !== 'all') {
+      query = query.where('t.archived', '=', filters.archived ? 1 : 0);
+    }
+    if (filters.cwds.length > 0) query = query.where('t.cwd', 'in', [...filters.cwds]);
+    if (filters.kinds.length > 0) {
+      query = query.where((eb) =>
+        sourceKindsFilter(
+          eb as unknown as ExpressionBuilder<StateDatabase, 'threads'>,
+          filters.kinds,
+        ),
       );
     }
-    const ranked = await this.#guard(
-      threadsQuery
-        .select([
-          'd.thread_id as threadId',
-          sql<number>`min(search_fts.rank)`.as('rank'),
-          sql<number>`count(*)`.as('matches'),
-          sql<number>`count(*) over ()`.as('total'),
-        ])
-        .groupBy('d.thread_id')
-        .orderBy('rank')
-        .orderBy('d.thread_id')
-        .limit(limit)
-        .execute(),
-    );
-    if (ranked.length === 0) return { hits: [], totalThreads: 0 };
-    const threadIds = ranked.map((row) => row.threadId);
-
-    const best = await this.#guard(
-      db
-        .selectFrom(
-          matching()
-            .where('d.thread_id', 'in', threadIds)
-            .select([
-              'd.id as id',
-              'd.thread_id as threadId',
-              'd.kind as kind',
-              'd.role as role',
-              'd.turn_id as turnId',
-              'd.time_ms as timeMs',
-              'd.line as line',
-              'd.ordinal as ordinal',
-              sql<number>`search_fts.rank`.as('rank'),
-              sql<number>`row_number() over (partition by d.thread_id order by search_fts.rank, d.line)`.as(
-                'position',
-              ),
-            ])
-            .as('m'),
-        )
-        .selectAll()
-        .where('position', '<=', perThread)
-        .execute(),
-    );
-    const snippets = new Map(
-      (
-        await this.#guard(
-          db
-            .selectFrom('search_fts')
-            .select([
-              'rowid',
-              sql<string>`snippet(search_fts, 0, ${OPEN_MARK}, ${CLOSE_MARK}, '…', ${SNIPPET_TOKENS})`.as(
-                'snippet',
-              ),
-            ])
-            .where(sql<SqlBool>`search_fts MATCH ${fts}`)
-            .where(
-              'rowid',
-              'in',
-              best.map((row) => row.id),
-            )
-            .execute(),
-        )
-      ).map((row) => [row.rowid, row.snippet]),
-    );
-    const threads = new Map(
-      (
-        await db.selectFrom('threads').select(THREAD_COLUMNS).where('id', 'in', threadIds).execute()
-      ).map((row) => [row.id, threadFromRow(row)]),
-    );
-
-    const documents = new Map<string, SearchMatch[]>();
-    for (const row of best.sort((a, b) => a.position - b.position)) {
-      const list = documents.get(row.threadId) ?? [];
-      list.push({
-        kind: row.kind as SearchDocumentKind,
-        role: row.role as SearchRole,
-        turnId: row.turnId,
-        timeMs: row.timeMs,
-        line: row.line,
-        ordinal: row.ordinal,
-        ...highlighted(snippets.get(row.id) ?? ''),
-        score: -row.rank,
-      });
-      documents.set(row.threadId, list);
-    }
-    const hits: SearchHit[] = [];
-    for (const row of ranked) {
-      const thread = threads.get(row.threadId);
-      if (!thread) continue; // deleted between the queries
-      hits.push({
-        thread,
-        score: -row.rank,
-        matches: row.matches,
-        documents: documents.get(row.threadId) ?? [],
-      });
-    }
-    return { hits, totalThreads: ranked[0]!.total };
+    return this.#guard(query.execute());
   }
 
   /**

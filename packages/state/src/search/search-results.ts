@@ -91,8 +91,16 @@ export interface SearchHit {
  */
 export interface SearchPage {
   hits: SearchHit[];
-  /** Threads that matched in all (before the limit). */
+  /**
+   * Threads that matched (before the limit): all of them when `rankedAll`, else those among the
+   * matches ranked (a lower bound).
+   */
   totalThreads: number;
+  /**
+   * Whether every matching document was ranked. A query matching a great many documents (a
+   * common word in a large home) ranks the newest of them, as many as give `limit` threads.
+   */
+  rankedAll: boolean;
 }
 
 /**

@@ -124,6 +124,35 @@ describe('the SQLite search index', () => {
     await store.close();
   });
 
+  it('ranks the newest matches of a very common word, widening to fill the page', async () => {
+    const home = temp.make('home');
+    const store = await openStateStore({ home, clock: new ManualClock(1_800_000_000_000) });
+    // 60 threads of 50 documents each, all with the word: more than the first window ranks.
+    for (let n = 1; n <= 60; n += 1) {
+      const docs = Array.from({ length: 50 }, (_, i) => doc(i + 1, `common word ${n}-${i}`));
+      await store.index.write([
+        {
+          metadata: sampleThread(n, { cwd: n === 1 ? '/oldest' : '/w' }),
+          derived: { [SEARCH_INDEX_NAME]: docs },
+        },
+      ]);
+    }
+    const page = await store.search.search({ query: 'common', limit: 5 });
+    expect(page.rankedAll).toBe(false);
+    expect(page.hits).toHaveLength(5);
+    // The newest documents were ranked: the threads written last.
+    expect(page.hits.every((hit) => Number.parseInt(hit.thread.id.slice(-4), 16) > 20)).toBe(true);
+    expect(page.totalThreads).toBeGreaterThanOrEqual(40);
+    expect(page.totalThreads).toBeLessThan(60);
+    // A filter that leaves the window without a thread widens it to every match.
+    const oldest = await store.search.search({ query: 'common', cwds: ['/oldest'] });
+    expect(oldest).toMatchObject({ totalThreads: 1, rankedAll: true });
+    expect(oldest.hits[0]!.matches).toBe(50);
+    // A rare word is ranked over all its matches.
+    expect(await store.search.search({ query: '"1-7"' })).toMatchObject({ rankedAll: true });
+    await store.close();
+  });
+
   it('rejects search records of the wrong shape, naming the thread and record', async () => {
     const { store } = await open();
     for (const bad of [

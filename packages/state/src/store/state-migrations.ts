@@ -161,6 +161,9 @@ CREATE TABLE search_documents (
   parts TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX idx_search_documents_thread ON search_documents(thread_id, line);
+-- What a search reads of every matching document, in a narrow index: filters and ranking never
+-- touch the wide rows.
+CREATE INDEX idx_search_documents_match ON search_documents(id, thread_id, role, time_ms);
 CREATE VIRTUAL TABLE search_fts USING fts5(
   text, parts,
   content = 'search_documents', content_rowid = 'id',

@@ -159,7 +159,7 @@ describe('agent-state search (one backfilled v0.169.0 home)', () => {
   it('prints one JSON document: the query, the count, the coverage and the hits', async () => {
     const { stdout, json } = await search(home, ['ls', '--limit', '1']);
     expect(stdout.trim().startsWith('{')).toBe(true);
-    expect(Object.keys(json)).toEqual(['query', 'totalThreads', 'coverage', 'hits']);
+    expect(Object.keys(json)).toEqual(['query', 'totalThreads', 'rankedAll', 'coverage', 'hits']);
     expect(json.query).toBe('ls');
     expect(json.totalThreads).toBeGreaterThanOrEqual(2);
     expect(json.hits).toHaveLength(1);

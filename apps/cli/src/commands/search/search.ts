@@ -50,8 +50,10 @@ import { backfillWithProgress } from '../backfill/backfill.js';
  */
 export interface SearchReport {
   query: string;
-  /** Threads that matched in all (before `--limit`). */
+  /** Threads that matched (before `--limit`); a lower bound unless `rankedAll`. */
   totalThreads: number;
+  /** Whether every matching message was ranked (a very common word ranks the newest ones). */
+  rankedAll: boolean;
   coverage: SearchCoverageReport;
   hits: ThreadSearchHit[];
   /** With `--reindex`: threads indexed for search, and those whose rollout could not be read. */
@@ -120,6 +122,7 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
         : {
             query: found.query,
             totalThreads: found.totalThreads,
+            rankedAll: found.rankedAll,
             coverage: found.coverage,
             hits: found.hits,
             ...(reindexed === undefined ? {} : { reindex: reindexed }),
@@ -137,6 +140,7 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
         io.stdout,
         renderSearchResults(found.hits, {
           totalThreads: found.totalThreads,
+          rankedAll: found.rankedAll,
           colors: colorsFor(io.stdout, io.env),
           width: terminalWidth(io.stdout),
           userHome: homedir(),
@@ -260,6 +264,8 @@ export function coverageNotes(coverage: SearchCoverageReport): string[] {
 export interface SearchResultsOptions {
   /** Threads that matched in all (the footer says how many are shown). */
   totalThreads: number;
+  /** False when only the newest matches were ranked: `totalThreads` is then a lower bound. */
+  rankedAll?: boolean | undefined;
   colors: Colors;
   /** The terminal's width, to cut thread titles to; `undefined` off a terminal (never cut). */
   width?: number | undefined;
@@ -301,10 +307,12 @@ export function renderSearchResults(
       );
     }
   }
+  const atLeast = options.rankedAll === false ? 'at least ' : '';
+  const total = `${atLeast}${plural(options.totalThreads, 'matching thread')}`;
   const shown =
-    hits.length < options.totalThreads
-      ? `${hits.length} of ${plural(options.totalThreads, 'matching thread')} (--limit shows more)`
-      : plural(options.totalThreads, 'matching thread');
+    hits.length < options.totalThreads || atLeast !== ''
+      ? `${hits.length} of ${total} (--limit shows more${atLeast ? '; the newest matches ranked first' : ''})`
+      : total;
   lines.push('', colors.dim(shown));
   return lines;
 }
