@@ -160,6 +160,19 @@ export function notIndexedProblem(count: number, backfill: BackfillState): Docto
   };
 }
 
+/**
+ * Threads whose conversation the search index does not hold: indexed by a release without
+ * search, or written by something that bypasses the indexer.
+ */
+export function notSearchableProblem(count: number): DoctorProblem {
+  return {
+    severity: 'warning',
+    code: 'threads-not-searchable',
+    message: `${plural(count, 'thread is', 'threads are')} not in the search index (indexed by an older release, or written without the indexer); \`agent-state search\` does not find them`,
+    fix: 'run `agent-state search --reindex` (it reads only their rollouts)',
+  };
+}
+
 /** The problem to report for an error of category `store`, raised opening or reading the store. */
 export function storeProblem(error: AgentStateError, path: string): DoctorProblem {
   const problem = (code: string, fix: string): DoctorProblem => ({

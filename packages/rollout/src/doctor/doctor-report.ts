@@ -1,4 +1,9 @@
-import type { BackfillState, LogsHealth, MemoryJobCounts } from '@agent-state/state';
+import type {
+  SearchCoverage,
+  BackfillState,
+  LogsHealth,
+  MemoryJobCounts,
+} from '@agent-state/state';
 
 /**
  * How bad a problem found by {@link inspectHome} is: errors make `agent-state doctor` exit 1,
@@ -62,6 +67,11 @@ export interface DoctorReport {
    * points to (`notIndexed`; a problem once the backfill is complete).
    */
   rollouts: { total: number; notIndexed: number } | null;
+  /**
+   * The search index: threads whose documents it holds (`indexed`) of all threads, and its
+   * documents (a problem when some threads are not covered once the backfill is complete).
+   */
+  search: SearchCoverage | null;
   /**
    * How often the store and the rollouts were found to disagree, per place noticed (`stage`) and
    * kind (`reason`), most frequent first; empty when none since the counters were last reset

@@ -119,4 +119,31 @@ describe('inspectHome', () => {
     expect(report.problems[0]?.message).toContain(path);
     expect(report.problems[0]?.fix).toContain('then run `agent-state backfill`');
   });
+
+  it('says which threads the search index does not hold, and how to fill it', async () => {
+    const { home } = await codexHome();
+    const store = await openStateStore({ home });
+    stores.push(store);
+    expect((await runBackfill({ store, workers: 0 })).outcome).toBe('complete');
+    const clean = await inspectHome({ home, store });
+    expect(clean.search).toEqual({
+      threads: 14,
+      indexed: 14,
+      documents: expect.any(Number) as number,
+    });
+    expect(clean.problems.map((p) => p.code)).not.toContain('threads-not-searchable');
+    // Rows written without the indexer, as by a release without search.
+    for (const thread of await store.threads.scan({ limit: 2 })) {
+      await store.threads.delete(thread.id);
+      await store.threads.upsert(thread);
+    }
+    const report = await inspectHome({ home, store });
+    expect(report.search).toMatchObject({ threads: 14, indexed: 12 });
+    expect(report.problems).toContainEqual({
+      severity: 'warning',
+      code: 'threads-not-searchable',
+      message: expect.stringMatching(/^2 threads are not in the search index/) as string,
+      fix: 'run `agent-state search --reindex` (it reads only their rollouts)',
+    });
+  });
 });

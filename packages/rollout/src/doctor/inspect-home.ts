@@ -24,6 +24,7 @@ import {
   logsUnreadableProblem,
   memoriesProblems,
   notIndexedProblem,
+  notSearchableProblem,
   storeProblem,
 } from './doctor-problems.js';
 import type { DoctorReport } from './doctor-report.js';
@@ -87,6 +88,7 @@ export async function inspectHome(options: InspectHomeOptions): Promise<DoctorRe
     backfill: null,
     threads: null,
     rollouts: null,
+    search: null,
     discrepancies: null,
     memories: null,
     logs: {
@@ -154,6 +156,12 @@ async function inspectStore(
   report.rollouts = { total: unindexed.total, notIndexed: unindexed.files.length };
   if (backfill.status === 'complete' && unindexed.files.length > 0) {
     report.problems.push(notIndexedProblem(unindexed.files.length, backfill));
+  }
+
+  report.search = await store.search.coverage();
+  const unsearchable = report.search.threads - report.search.indexed;
+  if (backfill.status === 'complete' && unsearchable > 0) {
+    report.problems.push(notSearchableProblem(unsearchable));
   }
 
   report.discrepancies = (await store.discrepancies.counts()).map(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import type { DoctorReport } from '@agent-state/rollout';
 import {
+  SEARCH_INDEX_NAME,
   STATE_DB_GENERATION,
   buildThreadMetadata,
   createLogSink,
@@ -49,10 +50,13 @@ async function seededHome(): Promise<string> {
         },
         { defaultProvider: 'openai' },
       );
-    await store.threads.upsertMany([
-      thread('01a1fca2-1d67-7971-8727-3cd36fd8d76f'),
-      thread('01a1fca2-1d67-7971-8727-3cd36fd8d770', 1795239900),
-    ]);
+    // Through the indexer's write path, as a backfill writes them (with their search documents).
+    await store.index.write(
+      [
+        thread('01a1fca2-1d67-7971-8727-3cd36fd8d76f'),
+        thread('01a1fca2-1d67-7971-8727-3cd36fd8d770', 1795239900),
+      ].map((metadata) => ({ metadata, derived: { [SEARCH_INDEX_NAME]: [] } })),
+    );
     const claim = await store.backfill.tryClaim({ leaseSeconds: 60 });
     if (claim.outcome !== 'claimed') throw new Error(`unexpected claim ${claim.outcome}`);
     await store.backfill.markComplete(claim.lease);

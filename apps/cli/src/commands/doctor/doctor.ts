@@ -73,6 +73,12 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
         ? `${report.rollouts.total} (${report.rollouts.notIndexed} not in the store)`
         : colors.dim('unknown'),
     ],
+    [
+      'search',
+      report.search
+        ? `${report.search.indexed} of ${plural(report.search.threads, 'thread')} indexed (${plural(report.search.documents, 'document')})`
+        : colors.dim('unknown'),
+    ],
     ['discrepancies', discrepanciesText(report, colors)],
     ['memories', memoriesText(report.memories, colors)],
     [
