@@ -89,16 +89,15 @@ export class SearchRepository implements SearchStore {
     };
 
     // Ranking every match costs a few microseconds a document; a word in most documents of a
-    // large home would cost the most. The newest matches (by row id, which grows as documents
-    // are written) are ranked first, a window that widens until it holds `limit` threads that
-    // pass the filters or holds every match.
+    // large home would cost the most. The newest matches are ranked first, a window that widens
+    // until it holds `limit` threads that pass the filters or holds every match.
     let window = RANKED_WINDOW;
     let matched: MatchedRow[];
     let rankedAll: boolean;
     for (;;) {
-      const floor = await this.#windowFloor(fts, window);
-      matched = await this.#matching(fts, filters, floor);
-      rankedAll = floor === undefined;
+      const ranked = await this.#newestMatches(fts, window);
+      rankedAll = ranked.length <= window;
+      matched = await this.#filtered(ranked.slice(0, window), filters);
       if (rankedAll || new Set(matched.map((row) => row.threadId)).size >= limit) break;
       window *= 4;
     }
@@ -170,39 +169,38 @@ export class SearchRepository implements SearchStore {
   }
 
   /**
-   * The row id from which the newest `window` matches start, or `undefined` when there are no
-   * more matches than that (FTS5 walks its row ids without ranking: cheap).
+   * The newest `window + 1` matches (by row id, which grows as documents are written) and their
+   * rank: one pass of the full-text query, which ranks only the rows it returns.
    */
-  async #windowFloor(fts: string, window: number): Promise<number | undefined> {
-    const row = await this.#guard(
+  async #newestMatches(fts: string, window: number): Promise<Array<{ id: number; rank: number }>> {
+    return this.#guard(
       this.#context.db
         .selectFrom('search_fts')
-        .select('rowid')
+        .select(['rowid as id', 'rank'])
         .where(sql<SqlBool>`search_fts MATCH ${fts}`)
         .orderBy('rowid', 'desc')
-        .limit(1)
-        .offset(window)
-        .executeTakeFirst(),
+        .limit(window + 1)
+        .execute(),
     );
-    return row === undefined ? undefined : row.rowid + 1;
   }
 
-  /** Every match (from row id `floor` on) that passes the filters: its thread and its rank. */
-  async #matching(fts: string, filters: Filters, floor: number | undefined): Promise<MatchedRow[]> {
-    let matches = this.#context.db
-      .selectFrom('search_fts')
-      .select(['rowid as id', 'rank'])
-      .where(sql<SqlBool>`search_fts MATCH ${fts}`);
-    if (floor !== undefined) matches = matches.where('rowid', '>=', floor);
-    // CROSS JOIN keeps SQLite's order: the full-text matches first, then their documents and
-    // threads (starting from the threads would run the full-text query once per document).
+  /** The matches whose document and thread pass the filters, with their thread. */
+  async #filtered(
+    matches: ReadonlyArray<{ id: number; rank: number }>,
+    filters: Filters,
+  ): Promise<MatchedRow[]> {
+    if (matches.length === 0) return [];
+    // The ids go in as one JSON parameter: a list of thousands would pass SQLite's limit on
+    // parameters. CROSS JOIN keeps the order: the documents of the matches, then their threads.
     let query = this.#context.db
-      .selectFrom(matches.as('m'))
+      .selectFrom(
+        sql<{ value: number }>`json_each(${JSON.stringify(matches.map((m) => m.id))})`.as('m'),
+      )
       .crossJoin('search_documents as d')
       .crossJoin('threads as t')
-      .whereRef('d.id', '=', 'm.id')
+      .whereRef('d.id', '=', 'm.value')
       .whereRef('t.id', '=', 'd.thread_id')
-      .select(['m.id as id', 'm.rank as rank', 'd.thread_id as threadId']);
+      .select(['d.id as id', 'd.thread_id as threadId']);
     if (filters.roles.length > 0) query = query.where('d.role', 'in', filters.roles);
     if (filters.sinceMs !== undefined) query = query.where('d.time_ms', '>=', filters.sinceMs);
     if (filters.untilMs !== undefined) query = query.where('d.time_ms', '<', filters.untilMs);
@@ -218,7 +216,8 @@ export class SearchRepository implements SearchStore {
         ),
       );
     }
-    return this.#guard(query.execute());
+    const rankOf = new Map(matches.map((m) => [m.id, m.rank]));
+    return (await query.execute()).map((row) => ({ ...row, rank: rankOf.get(row.id)! }));
   }
 
   /**

@@ -144,7 +144,8 @@ ALTER TABLE backfill_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
 
 // Full-text search over conversations. Documents are plain rows (deleted by thread through an
 // index); `search_fts` indexes their words (FTS5, external content: the text is stored once),
-// kept in step by triggers, with Porter stemming over Unicode words. A thread's documents and its
+// kept in step by triggers, with Porter stemming over Unicode words and an index of 3-character
+// prefixes (a short prefix such as `tok*` would otherwise merge hundreds of words' lists). A thread's documents and its
 // coverage row go when the thread row goes, whoever deletes it. Threads indexed before this
 // migration have no coverage row: the index does not cover them until they are indexed again.
 const search = `
@@ -167,7 +168,7 @@ CREATE INDEX idx_search_documents_match ON search_documents(id, thread_id, role,
 CREATE VIRTUAL TABLE search_fts USING fts5(
   text, parts,
   content = 'search_documents', content_rowid = 'id',
-  tokenize = 'porter unicode61 remove_diacritics 2'
+  tokenize = 'porter unicode61 remove_diacritics 2', prefix = '3'
 );
 CREATE TRIGGER search_documents_insert AFTER INSERT ON search_documents BEGIN
   INSERT INTO search_fts(rowid, text, parts) VALUES (new.id, new.text, new.parts);
