@@ -65,7 +65,11 @@ export interface OpenStateStoreOptions {
    * one instead of throwing `StoreCorruptError`. Safe: the rollouts can rebuild the store.
    */
   recoverCorrupt?: boolean | undefined;
-  /** Run `PRAGMA quick_check` when opening (default true). */
+  /**
+   * Run `PRAGMA quick_check` when opening (default true). It reads the whole file: with the
+   * search index of a large home, a second or more. Where a store is opened often, pass false
+   * (as the CLI does): SQLite still reports damage in the pages a query touches.
+   */
   integrityCheck?: boolean | undefined;
   /**
    * How long a statement waits for another process's lock before the bounded retries start, in

@@ -87,11 +87,11 @@ export async function readConversationWindow(options: {
   };
 }
 
-/** The number of the last line of a rollout (blank and damaged lines at its end aside). */
+/** The number of lines of a rollout (blank and damaged ones included). */
 async function countRolloutLines(path: string): Promise<number> {
-  let last = 0;
-  for await (const { lineNumber } of readRollout(path)) last = lineNumber;
-  return last;
+  const reader = readRollout(path);
+  for await (const _ of reader); // read to the end
+  return reader.lines;
 }
 
 /** How far each document's text is indented below its header line. */
