@@ -34,10 +34,9 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { openStateStore } from '@agent-state/state';
 import {
@@ -46,14 +45,22 @@ import {
   codexFixtureDir,
   compressRollouts,
   generateCorpus,
-  repoRoot,
   reportBench,
   tempDirs,
   zstdCompress,
 } from '@agent-state/test-utils';
 import { Bench } from 'tinybench';
-import { build } from 'tsup';
 
+import {
+  benchLogger,
+  buildRollout,
+  fixed,
+  load,
+  median,
+  medianCli,
+  packageDir,
+  runCli,
+} from './bench-support.js';
 import type * as Rollout from '../src/index.js';
 
 const ROLLOUTS = 10_000;
@@ -72,49 +79,8 @@ const CODEX_SMALL_HOME_BACKFILL_MS = 300;
 const BIG_ROLLOUT_BYTES = 1_000_000_000;
 const MB = 1_000_000;
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = join(packageDir, 'bench', 'dist');
-const cliBin = join(repoRoot(), 'apps', 'cli', 'dist', 'bin.js');
-
-function log(message: string): void {
-  process.stderr.write(`[rollout bench] ${message}\n`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const fixed = (value: number, digits = 2) => value.toFixed(digits);
-
-const load = () => fixed(loadavg()[0]!, 1);
-
-/**
- * Builds the package's entries (and the child script) like `pnpm build` does, into bench/dist/,
- * and imports the build. Dependencies stay external, as in the published package.
- */
-async function buildRollout(): Promise<typeof Rollout> {
-  await build({
-    config: false,
-    silent: true,
-    entry: {
-      index: join(packageDir, 'src', 'index.ts'),
-      'extract-worker': join(packageDir, 'src', 'backfill', 'extract-worker.ts'),
-      'backfill-child': join(packageDir, 'bench', 'backfill-child.ts'),
-    },
-    outDir: buildDir,
-    tsconfig: join(packageDir, 'tsconfig.json'),
-    format: ['esm'],
-    target: 'node20',
-    shims: true,
-    dts: false,
-    sourcemap: false,
-    clean: true,
-    external: [/^[^./]/],
-  });
-  return (await import(pathToFileURL(join(buildDir, 'index.js')).href)) as typeof Rollout;
-}
+const log = benchLogger('rollout bench');
 
 /** The size mix of a corpus, as the issue states it. */
 function describeMix(corpus: GeneratedCorpus): string {
@@ -208,28 +174,6 @@ function backfillRows(
       details: 'from the median time',
     },
   ];
-}
-
-/** Runs the CLI once; returns wall milliseconds and its output. */
-function runCli(args: readonly string[]): { ms: number; stdout: string } {
-  const t0 = performance.now();
-  const child = spawnSync(process.execPath, [cliBin, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const ms = performance.now() - t0;
-  if (child.error) throw child.error;
-  if (child.status !== 0) {
-    throw new Error(`agent-state ${args.join(' ')} exited with ${child.status}: ${child.stderr}`);
-  }
-  return { ms, stdout: child.stdout };
-}
-
-/** The median wall time of `runs` CLI runs, after one warm-up run. */
-function medianCli(args: readonly string[], runs: number): { ms: number; all: number[] } {
-  runCli(args);
-  const all = Array.from({ length: runs }, () => runCli(args).ms);
-  return { ms: median(all), all };
 }
 
 /** The template of the 1 GB rollout: the largest real fixture rollout, and its tool lines. */
@@ -402,7 +346,9 @@ process.once('SIGTERM', onSignal);
 try {
   const rows: BenchRow[] = [];
   log('building the package into bench/dist …');
-  const { listThreads, runBackfill } = await buildRollout();
+  const { listThreads, runBackfill } = await buildRollout(buildDir, {
+    'backfill-child': join(packageDir, 'bench', 'backfill-child.ts'),
+  });
   // The default pool: this thread, joined by up to one worker per further core when the work
   // repays them.
   const defaultWorkers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;

@@ -17,10 +17,9 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { openStateStore, stateDbPath } from '@agent-state/state';
 import {
@@ -32,8 +31,17 @@ import {
   tempDirs,
 } from '@agent-state/test-utils';
 import { Bench } from 'tinybench';
-import { build } from 'tsup';
 
+import {
+  benchLogger,
+  buildRollout,
+  fixed,
+  load,
+  median,
+  medianCli,
+  packageDir,
+  runCli,
+} from './bench-support.js';
 import type * as Rollout from '../src/index.js';
 
 const ROLLOUTS = Number(process.env.SEARCH_BENCH_ROLLOUTS ?? 10_000);
@@ -44,51 +52,14 @@ const RG_RUNS = 5;
 const CLI_RUNS = 10;
 const MB = 1_000_000;
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const benchDistDir = join(packageDir, 'bench', 'dist');
 const buildDir = join(benchDistDir, 'search');
-const cliBin = join(repoRoot(), 'apps', 'cli', 'dist', 'bin.js');
-
-function log(message: string): void {
-  process.stderr.write(`[search bench] ${message}\n`);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+const log = benchLogger('search bench');
 
 /** Nearest-rank percentile: with 20 values, p95 is the 19th smallest. */
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(Math.ceil((p / 100) * sorted.length) - 1, 0)]!;
-}
-
-const fixed = (value: number, digits = 2) => value.toFixed(digits);
-
-const load = () => fixed(loadavg()[0]!, 1);
-
-/** The package's entries built like `pnpm build` builds them, into bench/dist/search/. */
-async function buildRollout(): Promise<typeof Rollout> {
-  await build({
-    config: false,
-    silent: true,
-    entry: {
-      index: join(packageDir, 'src', 'index.ts'),
-      'extract-worker': join(packageDir, 'src', 'backfill', 'extract-worker.ts'),
-    },
-    outDir: buildDir,
-    tsconfig: join(packageDir, 'tsconfig.json'),
-    format: ['esm'],
-    target: 'node20',
-    shims: true,
-    dts: false,
-    sourcemap: false,
-    clean: true,
-    external: [/^[^./]/],
-  });
-  return (await import(pathToFileURL(join(buildDir, 'index.js')).href)) as typeof Rollout;
 }
 
 function removeBuild(): void {
@@ -235,28 +206,6 @@ function runRipgrep(home: string, literal: string): { ms: number; files: number 
   return { ms, files: child.stdout.split('\n').filter((l) => l !== '').length };
 }
 
-/** Runs the CLI once; returns wall milliseconds and its output. */
-function runCli(args: readonly string[]): { ms: number; stdout: string } {
-  const t0 = performance.now();
-  const child = spawnSync(process.execPath, [cliBin, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const ms = performance.now() - t0;
-  if (child.error) throw child.error;
-  if (child.status !== 0) {
-    throw new Error(`agent-state ${args.join(' ')} exited with ${child.status}: ${child.stderr}`);
-  }
-  return { ms, stdout: child.stdout };
-}
-
-/** The median wall time of `runs` CLI runs, after one warm-up run. */
-function medianCli(args: readonly string[], runs: number): { ms: number; all: number[] } {
-  runCli(args);
-  const all = Array.from({ length: runs }, () => runCli(args).ms);
-  return { ms: median(all), all };
-}
-
 /**
  * The rare words of the queries: the rarest single words of the vocabulary (its tail, which
  * only prompts and answers use) that the corpus holds, found through the index.
@@ -339,7 +288,7 @@ try {
   const rows: BenchRow[] = [];
   const at = `${ROLLOUTS} rollouts`;
   log('building the package into bench/dist/search …');
-  const { runBackfill, searchThreads } = await buildRollout();
+  const { runBackfill, searchThreads } = await buildRollout(buildDir);
   const defaultWorkers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
 
   // 1. The corpus: rollout.bench.ts's size parameters, with varied conversation text.
