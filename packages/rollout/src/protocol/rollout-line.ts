@@ -107,6 +107,42 @@ const envelope = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Line types whose payload schema asks only for an object (`type` a string where named). */
+const LOOSE_PAYLOADS: Readonly<Record<string, boolean>> = {
+  response_item: true,
+  event_msg: true,
+  world_state: false,
+  token_usage_record: false,
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The line as it is, when it is one of the loosely typed kinds (most lines of a rollout) and has
+ * the shape the schemas would accept: the same result, without zod copying every payload.
+ * `undefined` for anything else, which the schemas then check (and explain).
+ */
+function looseLine(value: unknown): RolloutLine | undefined {
+  if (!isRecord(value)) return undefined;
+  const { timestamp, ordinal, type, payload, metadata } = value;
+  if (typeof timestamp !== 'string' || typeof type !== 'string') return undefined;
+  const typed = LOOSE_PAYLOADS[type];
+  if (typed === undefined || !isRecord(payload)) return undefined;
+  if (typed && typeof payload.type !== 'string') return undefined;
+  if (ordinal !== undefined && !(Number.isInteger(ordinal) && (ordinal as number) >= 0)) {
+    return undefined;
+  }
+  if (metadata !== undefined && !isRecord(metadata)) return undefined;
+  return {
+    timestamp,
+    ...(ordinal === undefined ? {} : { ordinal: ordinal as number }),
+    ...(metadata === undefined ? {} : { metadata }),
+    type,
+    payload,
+  } as RolloutLine;
+}
+
 /**
  * Why a line could not be used.
  *
@@ -132,6 +168,8 @@ export type LineProblem = { reason: 'invalid-json' | 'invalid-line'; message: st
  * ```
  */
 export function parseRolloutLine(value: unknown): { line: RolloutLine } | { problem: LineProblem } {
+  const fast = looseLine(value);
+  if (fast) return { line: fast };
   const outer = envelope.safeParse(value);
   if (!outer.success) {
     return { problem: { reason: 'invalid-line', message: summarize(outer.error) } };

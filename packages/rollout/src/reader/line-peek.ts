@@ -7,6 +7,8 @@ export interface PeekedLine {
   itemType?: string;
   /** For `response_item` lines: the payload's `type` (`message`, `function_call_output`, …). */
   payloadType?: string;
+  /** For `response_item` messages: the `role`, when it comes early in the line. */
+  role?: string;
 }
 
 const PREFIX = Buffer.from('{"timestamp":"');
@@ -14,6 +16,7 @@ const TYPE_KEY = Buffer.from(',"type":"');
 const ORDINAL_KEY = Buffer.from(',"ordinal":');
 const PAYLOAD_TYPE = Buffer.from(',"payload":{"type":"');
 const ITEM_TYPE = Buffer.from('"item":{"type":"');
+const ROLE_KEY = Buffer.from('"role":"');
 const QUOTE = 0x22;
 
 /**
@@ -53,13 +56,24 @@ export function peekLine(line: Buffer): PeekedLine | undefined {
   return { type, eventType, itemType: line.toString('latin1', itemStart, itemEnd) };
 }
 
-/** `{ payloadType }` when `"payload":{"type":"…"` starts at `at`, else nothing. */
-function payloadTypeAt(line: Buffer, at: number): { payloadType?: string } {
+/**
+ * `{ payloadType }` when `"payload":{"type":"…"` starts at `at`, else nothing; for a message, its
+ * `role` too when it comes within the next few keys (legacy lines put it right after the type,
+ * 0.169's after the item id).
+ */
+function payloadTypeAt(line: Buffer, at: number): { payloadType?: string; role?: string } {
   if (!startsWithAt(line, PAYLOAD_TYPE, at)) return {};
   const start = at + PAYLOAD_TYPE.length;
   const end = line.indexOf(QUOTE, start);
   if (end === -1 || end - start > 80) return {};
-  return { payloadType: line.toString('latin1', start, end) };
+  const payloadType = line.toString('latin1', start, end);
+  if (payloadType !== 'message') return { payloadType };
+  const roleKey = line.indexOf(ROLE_KEY, end);
+  if (roleKey === -1 || roleKey > end + 160) return { payloadType };
+  const roleStart = roleKey + ROLE_KEY.length;
+  const roleEnd = line.indexOf(QUOTE, roleStart);
+  if (roleEnd === -1 || roleEnd - roleStart > 40) return { payloadType };
+  return { payloadType, role: line.toString('latin1', roleStart, roleEnd) };
 }
 
 function startsWithAt(line: Buffer, key: Buffer, at: number): boolean {

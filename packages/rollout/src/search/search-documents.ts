@@ -48,6 +48,11 @@ const WANTED_EVENTS: ReadonlySet<string> = new Set([
 export function wantedBySearch(peeked: PeekedLine): boolean {
   switch (peeked.type) {
     case 'response_item':
+      // Only the agent's messages: `user` and `developer` ones carry Codex's injections (the
+      // person's own words come from the user-message events).
+      return (
+        peeked.payloadType !== 'message' || peeked.role === undefined || peeked.role === 'assistant'
+      );
     case 'compacted':
       return true;
     case 'event_msg':
@@ -109,7 +114,7 @@ class SearchCollector implements DerivedIndexCollector {
     const pending = this.#calls.get(callId);
     if (!pending) return true; // an output without its call adds nothing
     this.#calls.delete(callId);
-    pending.document.text = `${pending.call}\n${outputTextInPlace(bytes, start, end)}`;
+    pending.document.text = detached(`${pending.call}\n${outputTextInPlace(bytes, start, end)}`);
     return true;
   }
 
@@ -217,9 +222,10 @@ class SearchCollector implements DerivedIndexCollector {
     call: string,
     at: { line: number; ordinal: number | null; timeMs: number },
   ): void {
-    const document = this.#add('tool_call', call.trim(), at);
+    const text = detached(call.trim());
+    const document = this.#add('tool_call', text, at);
     if (typeof callId === 'string' && callId !== '')
-      this.#calls.set(callId, { document, call: call.trim() });
+      this.#calls.set(callId, { document, call: text });
   }
 
   #output(callId: unknown, output: unknown): void {
@@ -228,7 +234,7 @@ class SearchCollector implements DerivedIndexCollector {
     if (!pending) return;
     this.#calls.delete(callId);
     const text = outputText(output);
-    pending.document.text = text === '' ? pending.call : `${pending.call}\n${text}`;
+    pending.document.text = text === '' ? pending.call : detached(`${pending.call}\n${text}`);
   }
 
   #timeOf(timestamp: string): number {
@@ -315,6 +321,15 @@ function outputTextInPlace(bytes: Buffer, start: number, end: number): string {
   ).trimStart();
   const tail = jsonStringTail(bytes, start, end, OUTPUT_TAIL_CHARS + TRIM_MARGIN_CHARS).trimEnd();
   return `${head.slice(0, OUTPUT_HEAD_CHARS)}\n…\n${tail.slice(Math.max(0, tail.length - OUTPUT_TAIL_CHARS))}`;
+}
+
+/**
+ * A copy of `text` that holds nothing of the strings it was cut from. V8 keeps a slice or a
+ * concatenation as a view of its parts: a head and tail of a 50 KB output would keep the 50 KB
+ * alive as long as the document (all of a long rollout's documents are held until it is read).
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 function headAndTail(text: string, head: number, tail: number): string {
