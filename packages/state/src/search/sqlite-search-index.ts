@@ -18,6 +18,7 @@ interface Statements {
   existing: Database.Statement<[string], StoredRow>;
   deleteFrom: Database.Statement<[string, number]>;
   insert: Database.Statement<unknown[]>;
+  index: Database.Statement<[number | bigint, string, string]>;
   cover: Database.Statement<[string, number, number]>;
 }
 
@@ -47,6 +48,7 @@ function statementsOf(connection: Database.Database): Statements {
         `INSERT INTO search_documents (thread_id, kind, role, turn_id, time_ms, line, ordinal, text, parts)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      index: connection.prepare('INSERT INTO search_fts (rowid, text, parts) VALUES (?, ?, ?)'),
       cover: connection.prepare(
         `INSERT INTO search_threads (thread_id, documents, indexed_at) VALUES (?, ?, ?)
          ON CONFLICT (thread_id) DO UPDATE SET documents = excluded.documents, indexed_at = excluded.indexed_at`,
@@ -89,7 +91,8 @@ export const SQLITE_SEARCH_INDEX: SqliteDerivedIndex = {
     }
     if (kept < existing.length) statements.deleteFrom.run(threadId, existing[kept]!.id);
     for (const doc of docs.slice(kept)) {
-      statements.insert.run(
+      const parts = identifierParts(doc.text);
+      const { lastInsertRowid } = statements.insert.run(
         threadId,
         doc.kind,
         roleOfKind(doc.kind),
@@ -98,8 +101,9 @@ export const SQLITE_SEARCH_INDEX: SqliteDerivedIndex = {
         doc.line,
         doc.ordinal,
         doc.text,
-        identifierParts(doc.text),
+        parts,
       );
+      statements.index.run(lastInsertRowid, doc.text, parts);
     }
     statements.cover.run(threadId, docs.length, Math.floor(nowMs / 1000));
   },
