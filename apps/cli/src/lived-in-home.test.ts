@@ -131,7 +131,14 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
         message: expect.stringMatching(/^13 rollouts not in the store: .*older release/) as unknown,
         fix: 'run `agent-state backfill` (it reads only the missing rollouts)',
       }),
+      // That release had no search index either.
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'threads-not-searchable',
+        fix: 'run `agent-state search --reindex` (it reads only their rollouts)',
+      }),
     ]);
+    expect(before.json.search).toMatchObject({ threads: 4, indexed: 0 });
     const beforeText = await runCli(['--home', home, 'doctor']);
     expect(beforeText.stdout).toMatch(/\n {2}rollouts +17 \(13 not in the store\)\n/);
 
@@ -141,11 +148,14 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
       expect.stringMatching(/^backfill complete: 13 of 13 rollouts indexed in /) as unknown,
       'the store was indexed by an older release: only the rollouts it was missing were read',
     ]);
+    const reindex = await runCli(['--home', home, 'search', '--reindex']);
+    expect(reindex.stdout).toBe('search index: 4 threads indexed\n');
     const after = await runCliJson<DoctorReport>(['--home', home, 'doctor', '--json']);
     expect(after.json).toMatchObject({
       ok: true,
       rollouts: { total: 17, notIndexed: 0 },
       threads: { total: 17 },
+      search: { threads: 17, indexed: 17 },
       problems: [],
     });
   });

@@ -1,7 +1,14 @@
 import type { ThreadMetadata } from '../threads/thread-metadata.js';
 import type { SearchDocumentKind, SearchRole } from './search-document.js';
 
-/** Most threads one search returns. */
+/**
+ * Most threads one search returns.
+ *
+ * @example
+ * ```ts
+ * const page = await store.search.search({ query, limit: Math.min(wanted, MAX_SEARCH_LIMIT) });
+ * ```
+ */
 export const MAX_SEARCH_LIMIT = 200;
 
 /**
