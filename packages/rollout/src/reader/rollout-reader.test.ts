@@ -77,6 +77,31 @@ describe('peekLine', () => {
     });
   });
 
+  it('reads a response item’s payload type, and a message’s role when it comes early', () => {
+    const legacy =
+      '{"timestamp":"2026-11-21T05:44:05.273Z","type":"response_item","payload":{"type":"message","role":"developer","content":[]}}';
+    expect(peekLine(Buffer.from(legacy))).toEqual({
+      type: 'response_item',
+      payloadType: 'message',
+      role: 'developer',
+    });
+    const paginated =
+      '{"timestamp":"2026-11-21T05:44:18.639Z","ordinal":12,"type":"response_item","payload":{"type":"message","status":"completed","id":"msg_mwpzgkazn","role":"assistant","content":[]}}';
+    expect(peekLine(Buffer.from(paginated))).toMatchObject({
+      payloadType: 'message',
+      role: 'assistant',
+    });
+    const output =
+      '{"timestamp":"2026-11-21T05:44:05.273Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c","output":"x"}}';
+    expect(peekLine(Buffer.from(output))).toEqual({
+      type: 'response_item',
+      payloadType: 'function_call_output',
+    });
+    // A role far from the type is not looked for: the line is then read in full by whoever wants it.
+    const far = `{"timestamp":"2026-11-21T05:44:05.273Z","type":"response_item","payload":{"type":"message","id":"${'x'.repeat(200)}","role":"user"}}`;
+    expect(peekLine(Buffer.from(far))).toEqual({ type: 'response_item', payloadType: 'message' });
+  });
+
   it('declines lines in any other layout, so they are parsed in full', () => {
     expect(
       peekLine(
