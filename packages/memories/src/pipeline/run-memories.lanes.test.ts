@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
   ELIGIBLE_THREADS,
+  REACHED,
   STAGE1_ANSWER,
   answerEverything,
   deferred,
@@ -66,14 +67,15 @@ describe('phase-1 lanes and leases', () => {
       },
     });
     const run = h.run({ phases: 'phase1', maxThreads: 1, store });
-    await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(1));
+    await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(1), REACHED);
     const [{ thread } = expect.unreachable('no claim')] = claims;
 
     // The heartbeat waits on the store's clock: this move makes it due, and it renews as of now.
     h.clock.advance(50 * MINUTE + HEARTBEAT_MS);
     h.clock.advance(11 * MINUTE - HEARTBEAT_MS); // past the lease taken at the claim, within the renewed one
-    await vi.waitFor(async () =>
-      expect((await h.store.memories.jobCounts()).stage1.running).toBe(1),
+    await vi.waitFor(
+      async () => expect((await h.store.memories.jobCounts()).stage1.running).toBe(1),
+      REACHED,
     );
     // Another process cannot take the job over: before, it could, and paid for it again.
     expect(
@@ -99,7 +101,7 @@ describe('phase-1 lanes and leases', () => {
     const run = h.run({ phases: 'phase1', maxThreads: 1 }).finally(() => {
       settled = true;
     });
-    await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(1));
+    await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(1), REACHED);
 
     // The lease runs out (say the machine slept; the heartbeat that comes due finds it lost) and
     // another process takes the job over.

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
   ELIGIBLE_THREADS,
+  REACHED,
   answerEverything,
   deferred,
   pipelineHarnesses,
@@ -28,7 +29,7 @@ describe('stopping a run (Ctrl-C)', () => {
     h.setHandler((request) => (request.textFormat ? heldReply() : answerEverything(request)));
     const controller = new AbortController();
     const run = h.run({ signal: controller.signal });
-    await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(2));
+    await vi.waitFor(() => expect(h.stage1Requests()).toHaveLength(2), REACHED);
 
     controller.abort(new Error('interrupted'));
     const result = await run;
@@ -74,7 +75,7 @@ describe('stopping a run (Ctrl-C)', () => {
     h.setHandler((request) => (request.textFormat ? answerEverything(request) : heldReply()));
     const controller = new AbortController();
     const run = h.run({ phases: 'phase2', signal: controller.signal });
-    await vi.waitFor(() => expect(h.server.requests.length).toBe(ELIGIBLE_THREADS + 1));
+    await vi.waitFor(() => expect(h.server.requests.length).toBe(ELIGIBLE_THREADS + 1), REACHED);
 
     controller.abort(new Error('interrupted'));
     const result = await run;

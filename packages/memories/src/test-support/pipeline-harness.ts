@@ -44,6 +44,12 @@ export const ALL_SOURCES = ['cli', 'vscode', 'exec'];
 /** How many fixture threads phase 1 extracts with {@link ALL_SOURCES}. */
 export const ELIGIBLE_THREADS = 9;
 
+/**
+ * How long a test waits for a run to reach a point (`vi.waitFor`): a run reads rollouts and a
+ * store, so on a loaded CI machine it takes far longer than `waitFor`'s default second.
+ */
+export const REACHED = { timeout: 15_000, interval: 20 } as const;
+
 /** A valid phase-1 answer. */
 export const STAGE1_ANSWER: MockReply = {
   kind: 'json',
