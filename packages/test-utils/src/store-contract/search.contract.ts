@@ -55,7 +55,7 @@ export function describeSearchContract(factory: StoreContractFactory): void {
             ),
             doc('agent_message', 6, 'It reads src/state/db.ts only when the flag is set.'),
           ],
-          { cwd: '/work/app' },
+          { cwd: 'projects/app' },
         ),
         entry(
           3,
@@ -123,7 +123,7 @@ export function describeSearchContract(factory: StoreContractFactory): void {
         sampleThreadId(1),
         sampleThreadId(4),
       ]);
-      expect(await ids('src', { cwds: ['/work/app'] })).toEqual([sampleThreadId(2)]);
+      expect(await ids('src', { cwds: ['projects/app'] })).toEqual([sampleThreadId(2)]);
       expect(await ids('src', { sources: ['vscode'] })).toEqual([sampleThreadId(3)]);
       expect(await ids('useStateDbOnly', { roles: ['tool'] })).toEqual([sampleThreadId(2)]);
       expect(await ids('migration', { roles: ['tool'] })).toEqual([]);
