@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import { unixSeconds } from '../clock.js';
 import type { BackfillStore } from '../contract/store-contract.js';
 import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
-import { checkedPositive } from '../leases/lease-arguments.js';
+import { checkedPositive } from '../store/argument-checks.js';
 import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
 import { OwnedLeases, RELEASED_LEASE, leaseIsFree, ownedBy } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';

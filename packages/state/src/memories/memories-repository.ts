@@ -1,6 +1,6 @@
 import { unixSeconds } from '../clock.js';
 import type { MemoriesStore } from '../contract/store-contract.js';
-import { checkedCount } from '../leases/lease-arguments.js';
+import { checkedCount } from '../store/argument-checks.js';
 import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
 import { leaseIsLive } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';

@@ -9,7 +9,7 @@ import {
   checkedText,
   checkedToken,
   checkedWorkerId,
-} from '../leases/lease-arguments.js';
+} from '../store/argument-checks.js';
 import { OwnedLeases, RELEASED_LEASE, leaseIsFree, ownedBy } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { StateDatabase } from '../store/schema.js';

@@ -10,7 +10,7 @@ import {
   checkedText,
   checkedToken,
   checkedWorkerId,
-} from '../leases/lease-arguments.js';
+} from '../store/argument-checks.js';
 import {
   OwnedLeases,
   RELEASED_LEASE,

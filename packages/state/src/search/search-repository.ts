@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 
 import type { SearchStore } from '../contract/store-contract.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkedUpTo } from '../store/argument-checks.js';
 import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
@@ -77,8 +78,8 @@ export class SearchRepository implements SearchStore {
    */
   async search(options: SearchOptions): Promise<SearchPage> {
     const fts = toFts5(parseSearchQuery(options.query));
-    const limit = checkedInteger(options.limit ?? 20, 'limit', MAX_SEARCH_LIMIT);
-    const perThread = checkedInteger(options.documentsPerThread ?? 3, 'documentsPerThread', 20);
+    const limit = checkedUpTo('limit', options.limit ?? 20, MAX_SEARCH_LIMIT);
+    const perThread = checkedUpTo('documentsPerThread', options.documentsPerThread ?? 3, 20);
     const filters: Filters = {
       roles: checkedRoles(options.roles),
       kinds: parseSourceKinds(options.sources),
@@ -276,7 +277,7 @@ export class SearchRepository implements SearchStore {
         ),
       )
       .orderBy('id')
-      .limit(checkedInteger(options.limit, 'limit', 10_000));
+      .limit(checkedUpTo('limit', options.limit, 10_000));
     if (options.afterId !== undefined) {
       query = query.where('id', '>', normalizeThreadId(options.afterId, 'afterId'));
     }
@@ -337,16 +338,6 @@ function highlighted(marked: string): { snippet: string; highlights: Array<[numb
     } else snippet += char;
   }
   return { snippet, highlights };
-}
-
-function checkedInteger(value: number, argument: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(
-      argument,
-      `expected an integer from 1 to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function checkedTime(value: number, argument: string): number {

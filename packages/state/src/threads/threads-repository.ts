@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 
 import { InvalidArgumentError } from '../errors.js';
+import { checkedUpTo } from '../store/argument-checks.js';
 import type { ThreadIndexStore, ThreadStore } from '../contract/store-contract.js';
 import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -484,13 +485,7 @@ function sortColumnOf(sortKey: ThreadSortKey | undefined): 'created_at' | 'updat
 }
 
 function checkedPageSize(value: number, argument = 'pageSize'): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
-    throw new InvalidArgumentError(
-      argument,
-      `expected an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(value)}`,
-    );
-  }
-  return value;
+  return checkedUpTo(argument, value, MAX_PAGE_SIZE);
 }
 
 function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {

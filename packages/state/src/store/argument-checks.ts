@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 
-// Checks of the arguments the lease repositories take (backfill, stage-1 jobs, phase-2 lock):
-// each throws `InvalidArgumentError` naming the argument, or returns the value.
+// Checks of the arguments the store's repositories take: each throws `InvalidArgumentError`
+// naming the argument, or returns the value.
 
 /** A whole number, 0 or more (a count, a limit, a delay in seconds). */
 export function checkedCount(argument: string, value: number): number {
@@ -18,6 +18,17 @@ export function checkedCount(argument: string, value: number): number {
 export function checkedPositive(argument: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new InvalidArgumentError(argument, `expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A whole number from 1 to `max` (a page size, a limit). */
+export function checkedUpTo(argument: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected an integer from 1 to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
