@@ -24,6 +24,7 @@ import { fileExists } from '../fs/file-exists.js';
 import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
 import { walkRollouts } from '../paths/rollout-walker.js';
+import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
 
@@ -369,13 +370,7 @@ async function refreshNewest(
         store,
         rollouts: [{ path: file.path, archived }],
         defaultProvider,
-        // Keep a live archive time the store already has (the file's mtime is only a fallback).
-        adjust: (_, entry) =>
-          row?.archivedAt !== null &&
-          row?.archivedAt !== undefined &&
-          entry.metadata.archivedAt !== null
-            ? { ...entry, metadata: { ...entry.metadata, archivedAt: row.archivedAt } }
-            : entry,
+        adjust: (_, entry) => ({ ...entry, metadata: keepArchiveTime(row, entry.metadata) }),
       });
       if (failed[0]) throw failed[0].error;
       if (indexed.length === 0) continue;

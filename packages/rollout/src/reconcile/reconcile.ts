@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import {
   type Logger,
   type AgentStateStore,
-  type ThreadMetadata,
   diffThreadMetadata,
   isAgentStateError,
 } from '@agent-state/state';
@@ -15,6 +14,7 @@ import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
 import { extractRollouts, writeIndexed } from '../indexer/index-rollouts.js';
 import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
+import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 
 /**
  * Kinds of disagreement between the store and the rollouts:
@@ -243,15 +243,4 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.durationMs = Math.round(performance.now() - started);
   logger.info('reconcile done', { ...report.counts, repaired: report.repaired });
   return report;
-}
-
-/**
- * The rollout says when a thread was archived only through its file's mtime; a live archive time
- * already in the store is the better value, so it is kept when both say "archived".
- */
-function keepArchiveTime(row: ThreadMetadata, fromRollout: ThreadMetadata): ThreadMetadata {
-  if (row.archivedAt !== null && fromRollout.archivedAt !== null) {
-    return { ...fromRollout, archivedAt: row.archivedAt };
-  }
-  return fromRollout;
 }

@@ -6,6 +6,7 @@ import {
 } from '@agent-state/state';
 
 import { indexRollouts } from '../indexer/index-rollouts.js';
+import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 
 /** Threads re-read per batch (one write transaction each). */
 const REINDEX_BATCH = 500;
@@ -85,14 +86,10 @@ export async function reindexSearch(options: ReindexSearchOptions): Promise<Rein
       defaultProvider: options.defaultProvider,
       workers: options.workers,
       logger,
-      // The archive time the store holds was recorded when the thread was archived; the file's
-      // mtime is only a fallback for it.
-      adjust: (_, entry) => {
-        const row = known.get(entry.metadata.rolloutPath);
-        return row?.archivedAt != null && entry.metadata.archivedAt !== null
-          ? { ...entry, metadata: { ...entry.metadata, archivedAt: row.archivedAt } }
-          : entry;
-      },
+      adjust: (_, entry) => ({
+        ...entry,
+        metadata: keepArchiveTime(known.get(entry.metadata.rolloutPath), entry.metadata),
+      }),
     });
     result.indexed += indexed.length;
     for (const { path, error } of failed) {
