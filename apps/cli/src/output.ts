@@ -17,6 +17,13 @@ export interface OutputStream {
   readonly columns?: number | undefined;
 }
 
+/** The width of the terminal a stream writes to; `undefined` off a terminal or when unknown. */
+export function terminalColumns(stream: OutputStream): number | undefined {
+  return stream.isTTY === true && stream.columns !== undefined && stream.columns > 0
+    ? stream.columns
+    : undefined;
+}
+
 /**
  * The process-facing surface of the CLI, injectable so it runs in-process (tests, embedding).
  *

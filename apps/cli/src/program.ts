@@ -10,7 +10,13 @@ import { registerSandbox } from './commands/sandbox/index.js';
 import { registerSearch } from './commands/search/index.js';
 import { registerThreads } from './commands/threads/index.js';
 import { ExitCode, pointAtHelpOf, reportError } from './exit-codes.js';
-import { type CliIo, type OutputStream, colorEnabled, colorsFor } from './output.js';
+import {
+  type CliIo,
+  type OutputStream,
+  colorEnabled,
+  colorsFor,
+  terminalColumns,
+} from './output.js';
 import { type GlobalOptions, type RegisterCommand } from './registration.js';
 import { CLI_VERSION } from './version.js';
 
@@ -144,5 +150,5 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
 
 /** The terminal's width for help text, or commander's usual 80 columns off a terminal. */
 function helpWidth(stream: OutputStream): number {
-  return stream.isTTY === true && stream.columns !== undefined ? stream.columns : 80;
+  return terminalColumns(stream) ?? 80;
 }

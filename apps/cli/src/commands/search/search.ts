@@ -25,8 +25,8 @@ import {
 import {
   type CliIo,
   type Colors,
-  type OutputStream,
   colorsFor,
+  terminalColumns,
   writeJson,
   writeLines,
 } from '../../output.js';
@@ -142,7 +142,7 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
           totalThreads: found.totalThreads,
           rankedAll: found.rankedAll,
           colors: colorsFor(io.stdout, io.env),
-          width: terminalWidth(io.stdout),
+          width: terminalColumns(io.stdout),
           userHome: homedir(),
         }),
       );
@@ -359,11 +359,4 @@ export function highlightedSnippet(
     at = end;
   }
   return result + clean(match.snippet.slice(at));
-}
-
-/** The terminal's width on a terminal, else `undefined` (nothing is cut). */
-function terminalWidth(stream: OutputStream): number | undefined {
-  return stream.isTTY === true && stream.columns !== undefined && stream.columns > 0
-    ? stream.columns
-    : undefined;
 }
