@@ -5,6 +5,7 @@ import {
   type LogsStore,
   NotFoundError,
   type AgentStateStore,
+  type Clock,
   createLogSink,
   openLogsStore,
   openStateStore,
@@ -28,16 +29,23 @@ export function requireHome(home: string): void {
  * Opens the store of an existing `home`, runs `use` with it and always closes it, whatever `use`
  * does. Errors of opening (corrupt, too new, busy, …) propagate to the one exit-code mapping.
  * The full `quick_check` is left to `doctor`: it reads the whole file, and SQLite reports damage
- * in the pages a command touches anyway (as a `StoreCorruptError`).
+ * in the pages a command touches anyway (as a `StoreCorruptError`). `clock` is the store's clock
+ * (default: the system's); tests move it instead of sleeping through leases.
  */
 export async function withStore<T>(
   home: string,
   use: (store: AgentStateStore) => Promise<T>,
+  options: { clock?: Clock | undefined } = {},
 ): Promise<T> {
   requireHome(home);
   const logs = await openLogSink(home);
   try {
-    const store = await openStateStore({ home, integrityCheck: false, logger: logs?.sink.logger });
+    const store = await openStateStore({
+      home,
+      integrityCheck: false,
+      logger: logs?.sink.logger,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
     try {
       return await use(store);
     } finally {

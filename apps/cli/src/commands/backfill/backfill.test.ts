@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { openStateStore } from '@agent-state/state';
+import { type Clock, ManualClock, openStateStore } from '@agent-state/state';
 import { forkScript, tempDirs } from '@agent-state/test-utils';
 import picocolors from 'picocolors';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,9 +51,9 @@ async function startHolder(home: string): Promise<ReturnType<typeof forkScript>>
 
 const plain = picocolors.createColors(false);
 
-/** Takes the backfill lease of `home` as another process would, for `leaseSeconds`. */
-async function holdLease(home: string, leaseSeconds: number): Promise<void> {
-  const store = await openStateStore({ home });
+/** Takes the backfill lease of `home` as another process would, for `leaseSeconds` of `clock`. */
+async function holdLease(home: string, leaseSeconds: number, clock: Clock): Promise<void> {
+  const store = await openStateStore({ home, clock });
   try {
     const claim = await store.backfill.tryClaim({ leaseSeconds });
     if (claim.outcome !== 'claimed') throw new Error(`unexpected claim ${claim.outcome}`);
@@ -219,18 +219,34 @@ describe('agent-state backfill while another process holds the lease', () => {
 
   it('waits by default, takes over once the other lease expires, and completes', async () => {
     const home = codexHome(temp);
-    // A process that took the lease for one second and died: no heartbeat renews it.
-    await holdLease(home, 1);
-    const { exitCode, json, stderr } = await runCliJson<BackfillReport>([
-      '--home',
+    // A process took the lease for a minute and died: no heartbeat renews it. The command's clock
+    // starts where the other one's did and moves a minute on while it waits.
+    const clock = new ManualClock(Date.now());
+    await holdLease(home, 60, clock);
+    const io = captureIo();
+    const pauses: number[] = [];
+    const exitCode = await runBackfillCommand({
       home,
-      'backfill',
-      '--json',
-    ]);
+      json: true,
+      wait: true,
+      workers: 0,
+      io,
+      clock,
+      sleep: async (ms) => {
+        pauses.push(ms);
+        clock.advance(61_000);
+      },
+    });
     expect(exitCode).toBe(ExitCode.Ok);
-    expect(json).toMatchObject({ status: 'complete', scanned: 12, upserted: 12, failed: 0 });
+    expect(pauses).toEqual([500]);
+    expect(JSON.parse(io.stdout.text())).toMatchObject({
+      status: 'complete',
+      scanned: 12,
+      upserted: 12,
+      failed: 0,
+    });
     // The lease is this process's own (alive): only its deadline ends the wait.
-    expect(stderr).toMatch(
+    expect(io.stderr.text()).toMatch(
       new RegExp(
         `^agent-state: backfill running in pid ${process.pid} on host .+ \\(since .+Z, starting\\); waiting… \\(--no-wait exits instead\\)\\nagent-state: the other process stopped without finishing; taking the backfill over\\n$`,
       ),

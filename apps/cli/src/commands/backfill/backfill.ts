@@ -13,6 +13,7 @@ import {
   type LeaseHolder,
   LeaseHeldError,
   type AgentStateStore,
+  type Clock,
   unixSeconds,
 } from '@agent-state/state';
 
@@ -82,6 +83,8 @@ export interface RunBackfillCommandOptions {
    * (default: a timer). Tests inject their own.
    */
   sleep?: ((ms: number, signal: AbortSignal | undefined) => Promise<void>) | undefined;
+  /** The store's clock, which decides when another process's lease has expired (default: the system's). */
+  clock?: Clock | undefined;
 }
 
 /** How waiting for another process's backfill ended: it finished, or this command was stopped. */
@@ -112,43 +115,47 @@ export async function runBackfillCommand(options: RunBackfillCommandOptions): Pr
 
   // How waiting for another process's backfill ended, when this command waited.
   let waited: WaitEnd | undefined;
-  await withStore(options.home, async (store) => {
-    const line = new StatusLine({ stream: io.stderr });
-    try {
-      for (;;) {
-        const result = await backfillWithProgress(store, options, line);
-        addUp(report, result);
-        if (result.holder) report.holder = { host: result.holder.host, pid: result.holder.pid };
-        if (result.outcome !== 'held' && result.outcome !== 'lease-lost') {
-          report.status = result.outcome;
-          return;
+  await withStore(
+    options.home,
+    async (store) => {
+      const line = new StatusLine({ stream: io.stderr });
+      try {
+        for (;;) {
+          const result = await backfillWithProgress(store, options, line);
+          addUp(report, result);
+          if (result.holder) report.holder = { host: result.holder.host, pid: result.holder.pid };
+          if (result.outcome !== 'held' && result.outcome !== 'lease-lost') {
+            report.status = result.outcome;
+            return;
+          }
+          if (!options.wait) {
+            report.status = 'held';
+            return;
+          }
+          const { end, holder } = await waitForOtherProcess(store, line, options, report);
+          if (end === 'complete') {
+            report.status = report.scanned > 0 ? 'complete' : 'already-complete';
+            waited = 'finished-elsewhere';
+            return;
+          }
+          if (end === 'aborted') {
+            report.status = 'aborted';
+            waited = 'stopped';
+            return;
+          }
+          line.clear();
+          writeLines(io.stderr, [
+            end === 'holder-died' && holder !== null
+              ? `agent-state: the backfill in ${formatHolder(holder)} died; taking it over`
+              : 'agent-state: the other process stopped without finishing; taking the backfill over',
+          ]);
         }
-        if (!options.wait) {
-          report.status = 'held';
-          return;
-        }
-        const { end, holder } = await waitForOtherProcess(store, line, options, report);
-        if (end === 'complete') {
-          report.status = report.scanned > 0 ? 'complete' : 'already-complete';
-          waited = 'finished-elsewhere';
-          return;
-        }
-        if (end === 'aborted') {
-          report.status = 'aborted';
-          waited = 'stopped';
-          return;
-        }
+      } finally {
         line.clear();
-        writeLines(io.stderr, [
-          end === 'holder-died' && holder !== null
-            ? `agent-state: the backfill in ${formatHolder(holder)} died; taking it over`
-            : 'agent-state: the other process stopped without finishing; taking the backfill over',
-        ]);
       }
-    } finally {
-      line.clear();
-    }
-  });
+    },
+    { clock: options.clock },
+  );
 
   report.durationMs = Math.round(performance.now() - started);
   const colors = colorsFor(io.stdout, io.env);
