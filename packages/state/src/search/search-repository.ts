@@ -185,40 +185,62 @@ export class SearchRepository implements SearchStore {
     );
   }
 
-  /** The matches whose document and thread pass the filters, with their thread. */
+  /**
+   * The matches whose document and thread pass the filters, with their thread: the documents'
+   * filters first, then the threads' over the distinct threads of the documents left. Both read
+   * narrow covering indexes (`idx_search_documents_match`, `idx_threads_search`), never the wide
+   * rows: a common word's thousands of matches cost milliseconds.
+   */
   async #filtered(
     matches: ReadonlyArray<{ id: number; rank: number }>,
     filters: Filters,
   ): Promise<MatchedRow[]> {
     if (matches.length === 0) return [];
     // The ids go in as one JSON parameter: a list of thousands would pass SQLite's limit on
-    // parameters. CROSS JOIN keeps the order: the documents of the matches, then their threads.
-    let query = this.#context.db
+    // parameters. SQLite would look a document up by its rowid (reading the wide row with its
+    // text) rather than in the covering index, unless told: INDEXED BY, which kysely cannot say.
+    const documentFilters = [
+      ...(filters.roles.length > 0 ? [sql`d.role IN (${sql.join(filters.roles)})`] : []),
+      ...(filters.sinceMs === undefined ? [] : [sql`d.time_ms >= ${filters.sinceMs}`]),
+      ...(filters.untilMs === undefined ? [] : [sql`d.time_ms < ${filters.untilMs}`]),
+    ];
+    const { rows: documents } = await sql<{ id: number; threadId: string }>`
+      SELECT d.id AS id, d.thread_id AS threadId
+      FROM json_each(${JSON.stringify(matches.map((m) => m.id))}) AS m
+      CROSS JOIN search_documents AS d INDEXED BY idx_search_documents_match
+      WHERE ${sql.join([sql`d.id = m.value`, ...documentFilters], sql` AND `)}`.execute(
+      this.#context.db,
+    );
+    if (documents.length === 0) return [];
+
+    let threads = this.#context.db
       .selectFrom(
-        sql<{ value: number }>`json_each(${JSON.stringify(matches.map((m) => m.id))})`.as('m'),
+        sql<{
+          value: string;
+        }>`json_each(${JSON.stringify([...new Set(documents.map((row) => row.threadId))])})`.as(
+          'm',
+        ),
       )
-      .crossJoin('search_documents as d')
       .crossJoin('threads as t')
-      .whereRef('d.id', '=', 'm.value')
-      .whereRef('t.id', '=', 'd.thread_id')
-      .select(['d.id as id', 'd.thread_id as threadId']);
-    if (filters.roles.length > 0) query = query.where('d.role', 'in', filters.roles);
-    if (filters.sinceMs !== undefined) query = query.where('d.time_ms', '>=', filters.sinceMs);
-    if (filters.untilMs !== undefined) query = query.where('d.time_ms', '<', filters.untilMs);
+      .whereRef('t.id', '=', 'm.value')
+      .select('t.id as id');
     if (filters.archived !== 'all') {
-      query = query.where('t.archived', '=', filters.archived ? 1 : 0);
+      threads = threads.where('t.archived', '=', filters.archived ? 1 : 0);
     }
-    if (filters.cwds.length > 0) query = query.where('t.cwd', 'in', [...filters.cwds]);
+    if (filters.cwds.length > 0) threads = threads.where('t.cwd', 'in', [...filters.cwds]);
     if (filters.kinds.length > 0) {
-      query = query.where((eb) =>
+      threads = threads.where((eb) =>
         sourceKindsFilter(
           eb as unknown as ExpressionBuilder<StateDatabase, 'threads'>,
           filters.kinds,
         ),
       );
     }
+    const passing = new Set((await threads.execute()).map((row) => row.id));
     const rankOf = new Map(matches.map((m) => [m.id, m.rank]));
-    return (await query.execute()).map((row) => ({ ...row, rank: rankOf.get(row.id)! }));
+    return documents
+      .filter((row) => passing.has(row.threadId))
+      .map((row) => ({ ...row, rank: rankOf.get(row.id)! }));
   }
 
   /**

@@ -186,6 +186,12 @@ CREATE TRIGGER threads_delete_search AFTER DELETE ON threads BEGIN
 END;
 `;
 
+// What a search reads of each matching thread to apply its filters, in a narrow index: checking a
+// thousand matching threads then never reads their wide rows.
+const searchThreadFilters = `
+CREATE INDEX idx_threads_search ON threads(id, archived, cwd, source);
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -196,4 +202,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: '0004_lease_holders', sql: leaseHolders },
   { version: 5, name: '0005_backfill_generation', sql: backfillGeneration },
   { version: 6, name: '0006_search', sql: search },
+  { version: 7, name: '0007_search_thread_filters', sql: searchThreadFilters },
 ]);
