@@ -71,6 +71,7 @@ export {
   type StoreInfo,
   type ThreadIndexStore,
   type ThreadStore,
+  type UsageStore,
 } from './contract/store-contract.js';
 export { type OpenStateStoreOptions, StateStore, openStateStore } from './store/state-store.js';
 export {
@@ -117,6 +118,20 @@ export {
   type SearchPage,
 } from './search/search-results.js';
 export { SEARCH_INDEX_NAME } from './search/sqlite-search-index.js';
+export {
+  type UsageExclusion,
+  type UsageRecord,
+  type UsageSource,
+  type UsageTokens,
+} from './usage/usage-record.js';
+export {
+  type UsageAggregateOptions,
+  type UsageCoverage,
+  type UsageDimension,
+  type UsageGroup,
+  type UsageTotals,
+} from './usage/usage-results.js';
+export { USAGE_INDEX_NAME } from './usage/sqlite-usage-index.js';
 export {
   type BackfillClaim,
   type BackfillClaimOptions,

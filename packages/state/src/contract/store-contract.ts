@@ -25,6 +25,8 @@ import type {
 } from '../memories/stage1-jobs-repository.js';
 import type { SearchDocument } from '../search/search-document.js';
 import type { SearchCoverage, SearchOptions, SearchPage } from '../search/search-results.js';
+import type { UsageRecord } from '../usage/usage-record.js';
+import type { UsageAggregateOptions, UsageCoverage, UsageGroup } from '../usage/usage-results.js';
 import type { ThreadMetadata } from '../threads/thread-metadata.js';
 import type { ThreadsPageOptions, ThreadsPage } from '../threads/threads-repository.js';
 
@@ -258,8 +260,33 @@ export interface SearchStore {
 }
 
 /**
+ * Token usage per model call (`store.usage`): the usage index's records, written by the indexer
+ * (`IndexedThread.derived.usage`), counted or excluded with their reason, and sums over the
+ * counted ones.
+ *
+ * @example
+ * ```ts
+ * const byModel = await store.usage.aggregate({ groupBy: ['model'] });
+ * const { threads, indexed } = await store.usage.coverage();
+ * ```
+ */
+export interface UsageStore {
+  /**
+   * Counted records (never excluded ones) passing the filters, summed per group of `groupBy`
+   * (one group when empty), in no particular order. Groups without calls are left out.
+   */
+  aggregate(options: UsageAggregateOptions): Promise<UsageGroup[]>;
+  /** A thread's records, counted and excluded, in rollout order. */
+  records(threadId: string): Promise<UsageRecord[]>;
+  /** How many threads the index covers, of all threads. */
+  coverage(): Promise<UsageCoverage>;
+  /** Threads the index does not cover, by id, `limit` at a time after `afterId`. */
+  unindexed(options: { limit: number; afterId?: string | undefined }): Promise<ThreadMetadata[]>;
+}
+
+/**
  * Records of derived indexes for one thread, by index name. Derived indexes are tables computed
- * from a rollout besides its thread row (search documents and usage records are the next ones);
+ * from a rollout besides its thread row (search documents, usage records);
  * the indexer computes them in the same pass over the rollout, and {@link ThreadIndexStore.write}
  * stores them with the row, in one transaction.
  *
@@ -360,6 +387,8 @@ export interface AgentStateStore {
   readonly index: ThreadIndexStore;
   /** Full-text search over the conversations indexed. */
   readonly search: SearchStore;
+  /** Token usage per model call. */
+  readonly usage: UsageStore;
   /** Generation, schema version and sizes. */
   info(): Promise<StoreInfo>;
   /** The problems an integrity check finds (empty when sound). */

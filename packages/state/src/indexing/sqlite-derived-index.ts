@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 
 import { SQLITE_SEARCH_INDEX } from '../search/sqlite-search-index.js';
+import { SQLITE_USAGE_INDEX } from '../usage/sqlite-usage-index.js';
 
 /**
  * How the SQLite store keeps one derived index (a table computed from a rollout besides its thread
- * row: search documents, and usage records next). `store.index.write` calls `replace` inside
+ * row: search documents, usage records). `store.index.write` calls `replace` inside
  * its transaction with the thread's new records, after the thread row is written; the index's
  * tables come from the store's migrations. Internal to the SQLite store: each store backend has
  * its own writer per index (see ARCHITECTURE.md, "Adding a derived index").
@@ -25,4 +26,7 @@ export interface SqliteDerivedIndex {
 }
 
 /** The derived indexes of the SQLite store. */
-export const SQLITE_DERIVED_INDEXES: readonly SqliteDerivedIndex[] = [SQLITE_SEARCH_INDEX];
+export const SQLITE_DERIVED_INDEXES: readonly SqliteDerivedIndex[] = [
+  SQLITE_SEARCH_INDEX,
+  SQLITE_USAGE_INDEX,
+];

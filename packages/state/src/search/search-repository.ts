@@ -2,7 +2,7 @@ import { type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 
 import type { SearchStore } from '../contract/store-contract.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkedUpTo } from '../store/argument-checks.js';
+import { checkedUnixMs, checkedUpTo } from '../store/argument-checks.js';
 import type { StateDatabase } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
@@ -85,8 +85,10 @@ export class SearchRepository implements SearchStore {
       kinds: parseSourceKinds(options.sources),
       archived: options.archived ?? false,
       cwds: options.cwds ?? [],
-      sinceMs: options.sinceMs === undefined ? undefined : checkedTime(options.sinceMs, 'sinceMs'),
-      untilMs: options.untilMs === undefined ? undefined : checkedTime(options.untilMs, 'untilMs'),
+      sinceMs:
+        options.sinceMs === undefined ? undefined : checkedUnixMs('sinceMs', options.sinceMs),
+      untilMs:
+        options.untilMs === undefined ? undefined : checkedUnixMs('untilMs', options.untilMs),
     };
 
     // Ranking every match costs a few microseconds a document; a word in most documents of a
@@ -360,13 +362,6 @@ function highlighted(marked: string): { snippet: string; highlights: Array<[numb
     } else snippet += char;
   }
   return { snippet, highlights };
-}
-
-function checkedTime(value: number, argument: string): number {
-  if (!Number.isFinite(value)) {
-    throw new InvalidArgumentError(argument, `expected unix milliseconds, got ${String(value)}`);
-  }
-  return value;
 }
 
 function checkedRoles(roles: readonly string[] | undefined): SearchRole[] {

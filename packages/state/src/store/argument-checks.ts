@@ -75,3 +75,11 @@ export function checkedText(argument: string, value: string): string {
   }
   return value;
 }
+
+/** A time in unix milliseconds (a finite number), e.g. a query's `sinceMs`. */
+export function checkedUnixMs(argument: string, value: number): number {
+  if (!Number.isFinite(value)) {
+    throw new InvalidArgumentError(argument, `expected unix milliseconds, got ${String(value)}`);
+  }
+  return value;
+}

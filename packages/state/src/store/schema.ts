@@ -161,6 +161,49 @@ export interface SearchFtsTable {
   search_fts: string;
 }
 
+/**
+ * Row of `usage_records` (migration 8): one `token_count` or `token_usage_record` line with usage,
+ * counted (`excluded` null) or not, with the reason (`UsageExclusion`).
+ */
+export interface UsageRecordsTable {
+  id: Generated<number>;
+  thread_id: string;
+  /** 1-based line in the rollout. */
+  line: number;
+  ordinal: number | null;
+  /** Unix milliseconds. */
+  time_ms: number;
+  turn_id: string | null;
+  model: string | null;
+  /** `UsageSource`. */
+  source: string;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_input_tokens: number | null;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+  running_input_tokens: number | null;
+  running_output_tokens: number | null;
+  running_total_tokens: number | null;
+  /** `UsageExclusion`, or null when counted. */
+  excluded: string | null;
+  excluded_by: string | null;
+  /** The parent of a legacy fork, whose copied lines are matched against its records. */
+  forked_from_id: string | null;
+}
+
+/**
+ * Row of `usage_threads` (migration 8): a thread whose usage records the index holds (possibly
+ * none). A thread without a row was never indexed for usage.
+ */
+export interface UsageThreadsTable {
+  thread_id: string;
+  records: number;
+  /** Unix seconds. */
+  indexed_at: number;
+}
+
 /** The tables of the state database, for Kysely. */
 export interface StateDatabase {
   threads: ThreadsTable;
@@ -172,4 +215,6 @@ export interface StateDatabase {
   search_documents: SearchDocumentsTable;
   search_threads: SearchThreadsTable;
   search_fts: SearchFtsTable;
+  usage_records: UsageRecordsTable;
+  usage_threads: UsageThreadsTable;
 }

@@ -192,6 +192,50 @@ const searchThreadFilters = `
 CREATE INDEX idx_threads_search ON threads(id, archived, cwd, source);
 `;
 
+// Usage: one row per `token_count` or `token_usage_record` line with usage, counted or excluded
+// with its reason (so that `usage --explain` can show both). Sums read the counted rows through a
+// partial index by time. A legacy fork's rows name its parent (`forked_from_id`): the writer
+// matches the fork's copied lines against the parent's rows, whichever is written first. When a
+// parent goes, its forks' copies count again: nothing else counts them any more.
+const usage = `
+CREATE TABLE usage_records (
+  id INTEGER PRIMARY KEY,
+  thread_id TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  ordinal INTEGER,
+  time_ms INTEGER NOT NULL,
+  turn_id TEXT,
+  model TEXT,
+  source TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  cached_input_tokens INTEGER NOT NULL,
+  cache_write_input_tokens INTEGER,
+  output_tokens INTEGER NOT NULL,
+  reasoning_output_tokens INTEGER NOT NULL,
+  total_tokens INTEGER NOT NULL,
+  running_input_tokens INTEGER,
+  running_output_tokens INTEGER,
+  running_total_tokens INTEGER,
+  excluded TEXT,
+  excluded_by TEXT,
+  forked_from_id TEXT
+);
+CREATE INDEX idx_usage_records_thread ON usage_records(thread_id, line);
+CREATE INDEX idx_usage_records_counted ON usage_records(time_ms, thread_id, model) WHERE excluded IS NULL;
+CREATE INDEX idx_usage_records_forked_from ON usage_records(forked_from_id) WHERE forked_from_id IS NOT NULL;
+CREATE TABLE usage_threads (
+  thread_id TEXT PRIMARY KEY,
+  records INTEGER NOT NULL,
+  indexed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER threads_delete_usage AFTER DELETE ON threads BEGIN
+  DELETE FROM usage_records WHERE thread_id = old.id;
+  DELETE FROM usage_threads WHERE thread_id = old.id;
+  UPDATE usage_records SET excluded = NULL, excluded_by = NULL
+    WHERE excluded = 'inherited' AND excluded_by = old.id;
+END;
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -203,4 +247,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 5, name: '0005_backfill_generation', sql: backfillGeneration },
   { version: 6, name: '0006_search', sql: search },
   { version: 7, name: '0007_search_thread_filters', sql: searchThreadFilters },
+  { version: 8, name: '0008_usage', sql: usage },
 ]);

@@ -11,6 +11,7 @@ import type {
   Stage1JobStore,
   StoreInfo,
   SearchStore,
+  UsageStore,
   ThreadIndexStore,
   ThreadStore,
 } from '../contract/store-contract.js';
@@ -35,6 +36,7 @@ import { openDatabase, quickCheck } from '../sqlite/open-database.js';
 import { toStoreError } from '../sqlite/sqlite-errors.js';
 import { SearchRepository } from '../search/search-repository.js';
 import { searchIndexCheck } from '../search/search-index-check.js';
+import { UsageRepository } from '../usage/usage-repository.js';
 import { ThreadsRepository } from '../threads/threads-repository.js';
 import {
   type SharedConnection,
@@ -121,6 +123,7 @@ export class StateStore implements AgentStateStore {
   readonly discrepancies: DiscrepancyStore;
   readonly index: ThreadIndexStore;
   readonly search: SearchStore;
+  readonly usage: UsageStore;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
   readonly #connection: SharedConnection;
@@ -159,6 +162,7 @@ export class StateStore implements AgentStateStore {
     this.memories = openOnly(new MemoriesRepository(context), isClosed, this.path);
     this.discrepancies = openOnly(new DiscrepanciesRepository(context), isClosed, this.path);
     this.search = openOnly(new SearchRepository(context), isClosed, this.path);
+    this.usage = openOnly(new UsageRepository(context), isClosed, this.path);
   }
 
   /**

@@ -9,6 +9,7 @@ import { describeLifecycleContract } from './lifecycle.contract.js';
 import { describeSearchContract } from './search.contract.js';
 import type { StoreContractFactory } from './store-contract.js';
 import { describeThreadsContract } from './threads.contract.js';
+import { describeUsageContract } from './usage.contract.js';
 
 export { SAMPLE_DYNAMIC_TOOLS } from './dynamic-tools.contract.js';
 export { sampleThread, sampleThreadId } from './sample-threads.js';
@@ -16,8 +17,8 @@ export type { ContractStoreHandle, StoreContractFactory } from './store-contract
 
 /**
  * Runs the whole store contract against the stores `factory` opens: threads, dynamic tools,
- * the indexer's write path, discrepancies, search and the store's lifecycle. Call it at the top level of
- * a test file of the implementation.
+ * the indexer's write path, discrepancies, search, usage and the store's lifecycle. Call it at the top
+ * level of a test file of the implementation.
  *
  * @example
  * ```ts
@@ -37,6 +38,7 @@ export function describeStoreContract(factory: StoreContractFactory): void {
     describeIndexWritesContract(factory);
     describeDiscrepanciesContract(factory);
     describeSearchContract(factory);
+    describeUsageContract(factory);
     describeLifecycleContract(factory);
   });
 }
