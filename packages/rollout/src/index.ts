@@ -125,9 +125,30 @@ export {
   type ThreadSearchHit,
   searchThreads,
 } from './search/search-threads.js';
+export { type ReindexOptions, type ReindexResult } from './indexer/reindex-threads.js';
+export { reindexSearch } from './search/reindex-search.js';
 export {
-  type ReindexSearchOptions,
-  type ReindexSearchResult,
-  reindexSearch,
-} from './search/reindex-search.js';
+  type PricedUsage,
+  type SummarizeUsageOptions,
+  USAGE_GROUPS,
+  type UsageGroupBy,
+  type UsageModelPart,
+  type UsageRow,
+  type UsageSummary,
+  summarizeUsage,
+} from './usage/summarize-usage.js';
+export {
+  type ModelPrice,
+  OPENAI_PRICING,
+  type PricingTable,
+  costOf,
+  loadPricingTable,
+  priceOf,
+} from './usage/pricing.js';
+export {
+  type ExplainedUsageRecord,
+  type UsageExplanation,
+  explainUsage,
+} from './usage/explain-usage.js';
+export { reindexUsage } from './usage/reindex-usage.js';
 export { readThreadDocuments } from './search/thread-documents.js';

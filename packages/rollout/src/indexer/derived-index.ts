@@ -1,10 +1,12 @@
 import type { PeekedLine } from '../reader/line-peek.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import { SEARCH_DOCUMENTS } from '../search/search-documents.js';
+import { USAGE_RECORDS } from '../usage/usage-records.js';
 
 /**
  * What one derived index collects from one rollout while the indexer reads it for its metadata:
- * the same single pass, in the extraction worker. Search documents are one; usage records come next (see ARCHITECTURE.md, "Adding a derived index").
+ * the same single pass, in the extraction worker: search documents, usage records (see
+ * ARCHITECTURE.md, "How to add … a derived index").
  */
 export interface DerivedIndexCollector {
   /**
@@ -42,7 +44,7 @@ export interface DerivedIndexDefinition {
 }
 
 /**
- * The derived indexes every extraction feeds: the search documents. Module-level, not an option:
- * extraction runs in worker threads, which load this list themselves.
+ * The derived indexes every extraction feeds: search documents and usage records. Module-level,
+ * not an option: extraction runs in worker threads, which load this list themselves.
  */
-export const DERIVED_INDEXES: readonly DerivedIndexDefinition[] = [SEARCH_DOCUMENTS];
+export const DERIVED_INDEXES: readonly DerivedIndexDefinition[] = [SEARCH_DOCUMENTS, USAGE_RECORDS];

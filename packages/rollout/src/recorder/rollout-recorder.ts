@@ -41,7 +41,7 @@ import {
   threadSpawnOf,
 } from '../protocol/session-meta.js';
 import { readRollout } from '../reader/rollout-reader.js';
-import { LiveSearchDocuments } from '../search/live-search-documents.js';
+import { LiveDerivedRecords } from '../indexer/live-derived-records.js';
 import { forkedLines, readForkParent } from './fork-parent.js';
 import { materializeRollout } from './materialize-rollout.js';
 import { requireSessionThread } from './session-thread.js';
@@ -251,10 +251,11 @@ export class RolloutRecorder {
   /** Thread metadata as of everything written (kept only with a store). */
   #baseline: ThreadMetadata | undefined;
   /**
-   * The search documents of everything written, kept current line by line (with a store): each
-   * store update writes them with the row, so search sees a turn as soon as it is written.
+   * The derived records (search documents, usage records) of everything written, kept current
+   * line by line (with a store): each store update writes them with the row, so search and usage
+   * see a turn as soon as it is written.
    */
-  #search: LiveSearchDocuments | undefined;
+  #derived: LiveDerivedRecords | undefined;
   /** The last store update failed: the row may miss items, so rebuild it from the baseline. */
   #storeBehind = false;
   /** The thread's dynamic tools still have to be stored (after its row). */
@@ -272,7 +273,7 @@ export class RolloutRecorder {
     handle: FileHandle | undefined;
     leadingNewline: boolean;
     baseline: ThreadMetadata | undefined;
-    search?: LiveSearchDocuments | undefined;
+    derived?: LiveDerivedRecords | undefined;
   }) {
     const { options } = init;
     this.path = init.path;
@@ -291,7 +292,7 @@ export class RolloutRecorder {
     this.#handle = init.handle;
     this.#leadingNewline = init.leadingNewline;
     this.#baseline = init.baseline;
-    this.#search = init.search ?? (options.store ? new LiveSearchDocuments() : undefined);
+    this.#derived = init.derived ?? (options.store ? new LiveDerivedRecords() : undefined);
     this.#queue = new BoundedSerialQueue({
       capacity: options.queueCapacity ?? DEFAULT_RECORDER_QUEUE_CAPACITY,
       onError: (error) => this.#fail(error),
@@ -420,7 +421,7 @@ export class RolloutRecorder {
       await readForResume(requested, { defaultProvider, withMetadata: false });
       path = await materializeRollout(requested, { logger: options.logger });
     }
-    const { sessionMeta, threadId, baseline, search } = await readForResume(path, {
+    const { sessionMeta, threadId, baseline, derived } = await readForResume(path, {
       defaultProvider,
       withMetadata: options.store !== undefined,
     });
@@ -448,7 +449,7 @@ export class RolloutRecorder {
         handle,
         leadingNewline,
         baseline: baseline && { ...baseline, updatedAt: Math.floor(mtimeMs / 1000) },
-        search,
+        derived,
       });
       await recorder.#pointRowAtPlainFile(threadId, path);
       return recorder;
@@ -659,13 +660,13 @@ export class RolloutRecorder {
     const store = this.#store;
     if (!store) return;
     try {
-      const search = new LiveSearchDocuments();
+      const derived = new LiveDerivedRecords();
       const extracted = extractRolloutMetadata(this.path, {
         defaultProvider: this.#defaultProvider,
-        derivedIndexes: [search.definition()],
+        derivedIndexes: derived.definitions(),
       });
-      search.skipTo(extracted.lines);
-      this.#search = search;
+      derived.skipTo(extracted.lines);
+      this.#derived = derived;
       this.#baseline = extracted.metadata;
       await store.index.write([{ ...indexEntry(extracted), dynamicTools: this.#dynamicTools }]);
     } catch (error) {
@@ -719,7 +720,7 @@ export class RolloutRecorder {
       const result = parseRolloutLine(line);
       return 'line' in result ? [result.line] : [];
     });
-    for (const line of parsed) this.#search?.append(line);
+    for (const line of parsed) this.#derived?.append(line);
     const options = { defaultProvider: this.#defaultProvider };
     const advance = (start: ThreadMetadata): ThreadMetadata => {
       const applier = new MetadataApplier(start, options);
@@ -767,7 +768,7 @@ export class RolloutRecorder {
         {
           metadata: next,
           dynamicTools: toolsPending ? this.#dynamicTools : null,
-          ...(this.#search ? { derived: this.#search.records() } : {}),
+          ...(this.#derived ? { derived: this.#derived.records() } : {}),
         },
       ]);
       this.#storeBehind = false;
@@ -847,11 +848,11 @@ async function readForResume(
   sessionMeta: SessionMeta;
   threadId: string;
   baseline: ThreadMetadata | undefined;
-  search: LiveSearchDocuments | undefined;
+  derived: LiveDerivedRecords | undefined;
 }> {
   const reader = readRollout(path);
   let applier: MetadataApplier | undefined;
-  const search = options.withMetadata ? new LiveSearchDocuments() : undefined;
+  const derived = options.withMetadata ? new LiveDerivedRecords() : undefined;
   /** Lines before the first `session_meta` (rare), applied once it is known. */
   const early: RolloutLine[] = [];
   for await (const { line, lineNumber } of reader) {
@@ -859,7 +860,7 @@ async function readForResume(
       if (line.type === 'session_meta') break;
       continue;
     }
-    search?.line(line, lineNumber);
+    derived?.line(line, lineNumber);
     if (!applier && line.type === 'session_meta') {
       const start = builderFromSessionMeta(line.payload, path, options);
       if (!start) break;
@@ -877,8 +878,8 @@ async function readForResume(
       'a paginated rollout (history_mode "paginated", written by a newer Codex): only Codex may append to it; fork it to continue here',
     );
   }
-  search?.skipTo(reader.lines);
-  return { sessionMeta, threadId, baseline: applier?.result(), search };
+  derived?.skipTo(reader.lines);
+  return { sessionMeta, threadId, baseline: applier?.result(), derived };
 }
 
 function checkQueueCapacity(capacity: number | undefined): void {

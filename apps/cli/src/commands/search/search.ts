@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 
 import {
-  type ReindexSearchResult,
+  type ReindexResult,
   type SearchCoverageReport,
   type SearchThreadsResult,
   type ThreadSearchHit,
@@ -57,7 +57,7 @@ export interface SearchReport {
   coverage: SearchCoverageReport;
   hits: ThreadSearchHit[];
   /** With `--reindex`: threads indexed for search, and those whose rollout could not be read. */
-  reindex?: ReindexSearchResult | undefined;
+  reindex?: ReindexResult | undefined;
 }
 
 /** Options of {@link runSearch}. */
@@ -94,7 +94,7 @@ const MAX_LISTED_FAILURES = 20;
  */
 export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
   const { io, home } = options;
-  let reindexed: ReindexSearchResult | undefined;
+  let reindexed: ReindexResult | undefined;
   let found: SearchThreadsResult | undefined;
   await withStore(home, async (store) => {
     if (options.query !== undefined) await backfillFirst(store, io);
@@ -202,11 +202,7 @@ async function backfillFirst(store: AgentStateStore, io: CliIo): Promise<void> {
 }
 
 /** `reindexSearch`, its progress drawn on stderr on a terminal. */
-async function reindex(
-  store: AgentStateStore,
-  io: CliIo,
-  all = false,
-): Promise<ReindexSearchResult> {
+async function reindex(store: AgentStateStore, io: CliIo, all = false): Promise<ReindexResult> {
   const { threads, indexed } = await store.search.coverage();
   const total = all ? threads : Math.max(0, threads - indexed);
   const line = new StatusLine({ stream: io.stderr });
@@ -228,7 +224,7 @@ async function reindex(
 }
 
 /** `search index: 14 threads indexed`, or that there was nothing to do. */
-export function reindexSummary(result: ReindexSearchResult): string {
+export function reindexSummary(result: ReindexResult): string {
   if (result.indexed === 0 && result.failed.length === 0) {
     return 'search index: every thread was indexed already';
   }

@@ -46,25 +46,33 @@ function rolloutOf(home: string, idPrefix: string): string {
   return find(home)!;
 }
 
-/** Every thread's search documents, and the coverage, as the store holds them. */
-async function searchState(store: StateStore) {
+/** Every thread's search documents and usage records, and their coverage, as the store holds them. */
+async function derivedState(store: StateStore) {
   const threads = await store.threads.scan({ limit: 100 });
-  const documents = Object.fromEntries(
-    await Promise.all(
-      threads.map(async (t) => [t.id, await store.search.documents(t.id)] as const),
+  const byThread = await Promise.all(
+    threads.map(
+      async (t) =>
+        [t.id, await store.search.documents(t.id), await store.usage.records(t.id)] as const,
     ),
   );
-  return { coverage: await store.search.coverage(), documents };
+  return {
+    searchCoverage: await store.search.coverage(),
+    usageCoverage: await store.usage.coverage(),
+    documents: Object.fromEntries(byThread.map(([id, documents]) => [id, documents])),
+    usage: Object.fromEntries(byThread.map(([id, , records]) => [id, records])),
+  };
 }
 
-describe('the search index kept current by every writer of threads', () => {
-  it('equals a fresh rebuild after recording, archiving, and repairs of rewritten and deleted rollouts', async () => {
+describe('the derived indexes (search, usage) kept current by every writer of threads', () => {
+  it('equal a fresh rebuild after recording, archiving, and repairs of rewritten and deleted rollouts', async () => {
     const home = copyCodexHome('v0.100.0', temp.make('home'));
     const clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
     const store = await open(home, clock);
     expect((await runBackfill({ store, workers: 0 })).outcome).toBe('complete');
 
-    // A turn recorded into an existing thread.
+    // A turn recorded into an existing thread: its two model calls are counted, nothing else.
+    const recordedId = '01a1fca2-1e56-79a2-9955-5ffd414a49ab';
+    const usageBefore = await store.usage.records(recordedId);
     const resumed = await RolloutRecorder.resume({
       path: rolloutOf(home, '01a1fca2-1e56'),
       store,
@@ -84,7 +92,13 @@ describe('the search index kept current by every writer of threads', () => {
     await resumed.close();
     expect(
       (await store.search.search({ query: 'deploy-staging' })).hits.map((h) => h.thread.id),
-    ).toEqual(['01a1fca2-1e56-79a2-9955-5ffd414a49ab']);
+    ).toEqual([recordedId]);
+    const usageAfter = await store.usage.records(recordedId);
+    expect(usageAfter.slice(0, usageBefore.length)).toEqual(usageBefore);
+    expect(usageAfter.slice(usageBefore.length).map((r) => [r.excluded, r.totalTokens])).toEqual([
+      [null, 1157],
+      [null, 175],
+    ]);
 
     // An archived thread keeps its documents, now found among archived threads.
     await archiveThread({ home, threadId: '01a1fca2-2018-7240-818e-e0e7accbda04', store, clock });
@@ -112,10 +126,10 @@ describe('the search index kept current by every writer of threads', () => {
     // The same home indexed from nothing holds the same documents.
     const fresh = await open(copyWithMtimes(home, temp.make('fresh')));
     expect((await runBackfill({ store: fresh, workers: 0 })).outcome).toBe('complete');
-    const incremental = await searchState(store);
-    const rebuilt = await searchState(fresh);
-    expect(incremental.coverage).toEqual(rebuilt.coverage);
-    expect(incremental.documents).toEqual(rebuilt.documents);
+    const incremental = await derivedState(store);
+    const rebuilt = await derivedState(fresh);
+    expect(incremental).toEqual(rebuilt);
+    expect(incremental.usage['01a1fca2-2119-7cc1-a24c-7256e154b01c']).toBeUndefined();
     expect(await store.checkIntegrity()).toEqual([]);
   });
 });
