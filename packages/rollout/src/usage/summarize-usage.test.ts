@@ -204,3 +204,30 @@ describe('pricing', () => {
     expect(() => loadPricingTable(join(dir, 'none.json'))).toThrow(/not found/);
   });
 });
+
+describe('summarizeUsage between days', () => {
+  it("takes days of the report's time zone, both ends included", async () => {
+    const { store } = await indexedHome('v0.169.0');
+    // Every call of the home was made on 2026-11-21 between 05:44 and 05:45 UTC.
+    const total = async (options: object) =>
+      (await summarizeUsage({ store, ...options })).totals.totalTokens;
+    expect(await total({ timeZone: 'UTC', sinceDay: '2026-11-21', untilDay: '2026-11-21' })).toBe(
+      3_713,
+    );
+    expect(await total({ timeZone: 'UTC', sinceDay: '2026-11-22' })).toBe(0);
+    expect(await total({ timeZone: 'UTC', untilDay: '2026-11-20' })).toBe(0);
+    // In Los Angeles it was still the 20th; in Tokyo, the 21st.
+    expect(await total({ timeZone: 'America/Los_Angeles', untilDay: '2026-11-20' })).toBe(3_713);
+    expect(
+      await total({ timeZone: 'Asia/Tokyo', sinceDay: '2026-11-21', untilDay: '2026-11-21' }),
+    ).toBe(3_713);
+    expect(await total({ timeZone: 'Asia/Tokyo', untilDay: '2026-11-20' })).toBe(0);
+    await expect(summarizeUsage({ store, sinceDay: '2026-02-30' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('sinceDay'),
+    });
+    await expect(
+      summarizeUsage({ store, groupBy: 'model', timeZone: 'Nowhere/City' }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

@@ -54,6 +54,10 @@ export interface SummarizeUsageOptions {
   sinceMs?: number | undefined;
   /** Calls before this time, unix ms. */
   untilMs?: number | undefined;
+  /** Calls on or after this day of `timeZone`, `YYYY-MM-DD` (with `sinceMs`, the later wins). */
+  sinceDay?: string | undefined;
+  /** Calls on or before this day of `timeZone`, `YYYY-MM-DD` (with `untilMs`, the earlier wins). */
+  untilDay?: string | undefined;
   /** Threads whose cwd is one of these (exact). */
   cwds?: readonly string[] | undefined;
   /** Calls of these models (exact names). */
@@ -164,15 +168,26 @@ export async function summarizeUsage(options: SummarizeUsageOptions): Promise<Us
     );
   }
   const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
-  const keyOf = groupKey(groupBy, timeZone);
+  const dayOf = localDay(timeZone); // refuses an unknown zone, whatever the grouping
+  const keyOf = groupKey(groupBy, dayOf);
   const pricing = options.pricing ?? OPENAI_PRICING;
+  const sinceMs = latest(
+    options.sinceMs,
+    options.sinceDay === undefined ? undefined : dayStart(options.sinceDay, timeZone, 'sinceDay'),
+  );
+  const untilMs = earliest(
+    options.untilMs,
+    options.untilDay === undefined
+      ? undefined
+      : dayStart(options.untilDay, timeZone, 'untilDay', 1),
+  );
 
   const dimension = DIMENSION[groupBy];
   const [groups, coverage] = await Promise.all([
     options.store.usage.aggregate({
       groupBy: dimension === 'model' ? ['model'] : [dimension, 'model'],
-      sinceMs: options.sinceMs,
-      untilMs: options.untilMs,
+      sinceMs,
+      untilMs,
       cwds: options.cwds,
       models: options.models,
       archived: options.archived,
@@ -239,12 +254,14 @@ export async function summarizeUsage(options: SummarizeUsageOptions): Promise<Us
 }
 
 /** The key of a group's row: a local date, week or month, or the group's thread, model or cwd. */
-function groupKey(groupBy: UsageGroupBy, timeZone: string): (group: UsageGroup) => string {
+function groupKey(
+  groupBy: UsageGroupBy,
+  dayOf: (ms: number) => string,
+): (group: UsageGroup) => string {
   switch (groupBy) {
     case 'daily':
     case 'weekly':
     case 'monthly': {
-      const dayOf = localDay(timeZone);
       // Quarter hours repeat across groups (one per model): each is formatted once.
       const keys = new Map<number, string>();
       return (group) => {
@@ -287,6 +304,64 @@ function localDay(timeZone: string): (ms: number) => string {
     const parts = Object.fromEntries(format.formatToParts(ms).map((p) => [p.type, p.value]));
     return `${parts.year}-${parts.month}-${parts.day}`;
   };
+}
+
+/**
+ * The first millisecond of `day` (`YYYY-MM-DD`, plus `addDays`) in `timeZone`: its local
+ * midnight, found from the zone's offset around it (twice, for a day a clock change starts).
+ */
+function dayStart(day: string, timeZone: string, argument: string, addDays = 0): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/u.exec(day);
+  const asUtc = match
+    ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + addDays)
+    : Number.NaN;
+  if (
+    !match ||
+    !Number.isFinite(asUtc) ||
+    new Date(asUtc - addDays * 86_400_000).toISOString().slice(0, 10) !== day
+  ) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected a day YYYY-MM-DD, got ${JSON.stringify(day)}`,
+    );
+  }
+  const offsetAt = zoneOffset(timeZone);
+  const first = asUtc - offsetAt(asUtc);
+  return asUtc - offsetAt(first);
+}
+
+/** How far `timeZone`'s clocks are ahead of UTC at a time, ms. */
+function zoneOffset(timeZone: string): (ms: number) => number {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return (ms) => {
+    const p = Object.fromEntries(format.formatToParts(ms).map((part) => [part.type, part.value]));
+    const local = Date.UTC(
+      Number(p.year),
+      Number(p.month) - 1,
+      Number(p.day),
+      Number(p.hour),
+      Number(p.minute),
+      Number(p.second),
+    );
+    return local - (ms - (((ms % 1000) + 1000) % 1000));
+  };
+}
+
+function latest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** The Monday of the week of `day` (`YYYY-MM-DD`), weeks starting on Monday (ISO 8601). */

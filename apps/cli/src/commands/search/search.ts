@@ -6,7 +6,6 @@ import {
   type SearchCoverageReport,
   type SearchThreadsResult,
   type ThreadSearchHit,
-  listThreads,
   reindexSearch,
   searchThreads,
 } from '@agent-state/rollout';
@@ -31,8 +30,8 @@ import {
   writeLines,
 } from '../../output.js';
 import { StatusLine, progressBar } from '../../status-line.js';
+import { backfillFirst, indexNewestRollouts } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';
-import { backfillWithProgress } from '../backfill/backfill.js';
 
 /**
  * What `agent-state search --json` prints: the query, how many threads matched in all, how much
@@ -100,7 +99,7 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
     if (options.query !== undefined) await backfillFirst(store, io);
     if (options.reindex || options.rebuild) reindexed = await reindex(store, io, options.rebuild);
     if (options.query === undefined) return;
-    await refreshNewest(store, options);
+    await indexNewestRollouts(store, home, options.archived);
     found = await searchThreads({
       store,
       home,
@@ -170,35 +169,6 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
     for (const text of coverageNotes(found.coverage)) note(text);
   }
   return ExitCode.Ok;
-}
-
-/**
- * The first page of a listing checks the newest rollouts against the store and indexes those it
- * does not know yet (`listThreads`' freshness check, the way `threads list` sees new threads), so
- * a session written since the backfill is searched too. Only once the backfill completed: before
- * that, a listing reads every rollout.
- */
-async function refreshNewest(store: AgentStateStore, options: RunSearchOptions): Promise<void> {
-  if ((await store.backfill.get()).status !== 'complete') return;
-  const scopes = options.archived === 'all' ? [false, true] : [options.archived];
-  for (const archived of scopes) {
-    await listThreads({ home: options.home, store, pageSize: 1, archived, names: false });
-  }
-}
-
-/**
- * A home whose backfill never completed is indexed first, with its progress on stderr: search
- * answers from the index, so a first search must not find nothing. Another process running the
- * backfill is not waited for (the coverage note says what was not searched).
- */
-async function backfillFirst(store: AgentStateStore, io: CliIo): Promise<void> {
-  if ((await store.backfill.get()).status === 'complete') return;
-  const line = new StatusLine({ stream: io.stderr });
-  try {
-    await backfillWithProgress(store, {}, line);
-  } finally {
-    line.clear();
-  }
 }
 
 /** `reindexSearch`, its progress drawn on stderr on a terminal. */
