@@ -9,6 +9,7 @@ import { registerReconcile } from './commands/reconcile/index.js';
 import { registerSandbox } from './commands/sandbox/index.js';
 import { registerSearch } from './commands/search/index.js';
 import { registerThreads } from './commands/threads/index.js';
+import { registerUsage } from './commands/usage/index.js';
 import { ExitCode, pointAtHelpOf, reportError } from './exit-codes.js';
 import {
   type CliIo,
@@ -48,6 +49,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerBackfill,
   registerThreads,
   registerSearch,
+  registerUsage,
   registerReconcile,
   registerLogs,
   registerMemories,

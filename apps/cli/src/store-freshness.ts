@@ -1,9 +1,9 @@
-import { listThreads } from '@agent-state/rollout';
+import { type ReindexResult, listThreads } from '@agent-state/rollout';
 import type { AgentStateStore } from '@agent-state/state';
 
 import { backfillWithProgress } from './commands/backfill/backfill.js';
 import type { CliIo } from './output.js';
-import { StatusLine } from './status-line.js';
+import { StatusLine, progressBar } from './status-line.js';
 
 /**
  * Commands that answer from the store's indexes (`search`, `usage`) bring it up to date first:
@@ -36,5 +36,29 @@ export async function indexNewestRollouts(
   const scopes = archived === 'all' ? [false, true] : [archived];
   for (const scope of scopes) {
     await listThreads({ home, store, pageSize: 1, archived: scope, names: false });
+  }
+}
+
+/**
+ * Runs a reindexing (`reindexSearch`, `reindexUsage`) of `total` threads, its progress drawn on
+ * stderr on a terminal: `indexing for <what> [####......] 120/500 threads`.
+ */
+export async function reindexWithProgress(
+  io: CliIo,
+  what: string,
+  total: number,
+  run: (onProgress: (progress: { done: number; failed: number }) => void) => Promise<ReindexResult>,
+): Promise<ReindexResult> {
+  const line = new StatusLine({ stream: io.stderr });
+  const draw = (done: number, failed: number, force = false) =>
+    line.draw(
+      `indexing for ${what} ${progressBar(done + failed, total)} ${done + failed}/${total} threads${failed > 0 ? `  ${failed} failed` : ''}`,
+      { force },
+    );
+  try {
+    if (total > 0) draw(0, 0, true);
+    return await run(({ done, failed }) => draw(done, failed));
+  } finally {
+    line.clear();
   }
 }

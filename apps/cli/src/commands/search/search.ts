@@ -29,8 +29,7 @@ import {
   writeJson,
   writeLines,
 } from '../../output.js';
-import { StatusLine, progressBar } from '../../status-line.js';
-import { backfillFirst, indexNewestRollouts } from '../../store-freshness.js';
+import { backfillFirst, indexNewestRollouts, reindexWithProgress } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';
 
 /**
@@ -174,23 +173,12 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
 /** `reindexSearch`, its progress drawn on stderr on a terminal. */
 async function reindex(store: AgentStateStore, io: CliIo, all = false): Promise<ReindexResult> {
   const { threads, indexed } = await store.search.coverage();
-  const total = all ? threads : Math.max(0, threads - indexed);
-  const line = new StatusLine({ stream: io.stderr });
-  const draw = (done: number, failed: number, force = false) =>
-    line.draw(
-      `indexing for search ${progressBar(done + failed, total)} ${done + failed}/${total} threads${failed > 0 ? `  ${failed} failed` : ''}`,
-      { force },
-    );
-  try {
-    if (total > 0) draw(0, 0, true);
-    return await reindexSearch({
-      store,
-      all,
-      onProgress: ({ done, failed }) => draw(done, failed),
-    });
-  } finally {
-    line.clear();
-  }
+  return reindexWithProgress(
+    io,
+    'search',
+    all ? threads : Math.max(0, threads - indexed),
+    (onProgress) => reindexSearch({ store, all, onProgress }),
+  );
 }
 
 /** `search index: 14 threads indexed`, or that there was nothing to do. */

@@ -1,0 +1,334 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+
+import {
+  type PricedUsage,
+  type ReindexResult,
+  type UsageExplanation,
+  type UsageGroupBy,
+  type UsageRow,
+  type UsageSummary,
+  explainUsage,
+  loadPricingTable,
+  reindexUsage,
+  summarizeUsage,
+} from '@agent-state/rollout';
+import type { AgentStateStore } from '@agent-state/state';
+
+import { ExitCode } from '../../exit-codes.js';
+import {
+  displayWidth,
+  formatLocalTime,
+  padEnd,
+  plural,
+  singleLine,
+  tildePath,
+  truncateEnd,
+} from '../../format.js';
+import {
+  type CliIo,
+  type Colors,
+  colorsFor,
+  terminalColumns,
+  writeJson,
+  writeLines,
+} from '../../output.js';
+import { backfillFirst, indexNewestRollouts, reindexWithProgress } from '../../store-freshness.js';
+import { withStore } from '../../store-session.js';
+import type { DayOrTime } from './index.js';
+
+/**
+ * What `agent-state usage --json` prints: the summary of `summarizeUsage` (its rows, totals,
+ * time zone, the prices' date and source, the models without a price, the index's coverage),
+ * with `reindex` after `--reindex`. With `--explain`, the thread's records instead
+ * (`explainUsage`).
+ *
+ * @example
+ * ```ts
+ * const { stdout } = spawnSync('agent-state', ['usage', 'daily', '--json'], { encoding: 'utf8' });
+ * const report = JSON.parse(stdout) as UsageReport;
+ * for (const row of report.rows) console.log(row.key, row.totalTokens, row.costUsd);
+ * ```
+ */
+export type UsageReport = UsageSummary & { reindex?: ReindexResult | undefined };
+
+/** Options of {@link runUsage}. */
+export interface RunUsageOptions {
+  home: string;
+  io: CliIo;
+  json: boolean;
+  report: UsageGroupBy;
+  since?: DayOrTime | undefined;
+  until?: DayOrTime | undefined;
+  /** Working directories, resolved against the current directory. */
+  cwds: readonly string[];
+  models: readonly string[];
+  timeZone?: string | undefined;
+  breakdown: boolean;
+  pricingFile?: string | undefined;
+  /** A thread whose records to list instead of a report. */
+  explain?: string | undefined;
+  reindex: boolean;
+}
+
+/**
+ * Prints a usage report (text, or one JSON document: {@link UsageReport}), or with `explain` a
+ * thread's records. Like `search`, it first indexes a home never indexed and the newest rollouts
+ * the store does not know yet; when the usage index does not cover every thread, stderr says so.
+ */
+export async function runUsage(options: RunUsageOptions): Promise<ExitCode> {
+  const { io, home } = options;
+  // A bad pricing file is refused before anything is indexed.
+  const pricing =
+    options.pricingFile === undefined ? undefined : loadPricingTable(resolve(options.pricingFile));
+  let summary: UsageSummary | undefined;
+  let explanation: UsageExplanation | undefined;
+  let reindexed: ReindexResult | undefined;
+  let backfill = 'complete';
+  await withStore(home, async (store) => {
+    await backfillFirst(store, io);
+    if (options.reindex) reindexed = await reindex(store, io);
+    await indexNewestRollouts(store, home, 'all');
+    backfill = (await store.backfill.get()).status;
+    if (options.explain !== undefined) {
+      explanation = await explainUsage({ store, threadId: options.explain });
+      return;
+    }
+    summary = await summarizeUsage({
+      store,
+      groupBy: options.report,
+      ...bound('since', options.since),
+      ...bound('until', options.until),
+      cwds: options.cwds.map((cwd) => resolve(cwd)),
+      models: options.models,
+      timeZone: options.timeZone,
+      pricing,
+      breakdown: options.breakdown,
+    });
+  });
+
+  const colors = colorsFor(io.stdout, io.env);
+  if (explanation !== undefined) {
+    if (options.json) writeJson(io.stdout, explanation);
+    else writeLines(io.stdout, renderExplanation(explanation, colors));
+    return ExitCode.Ok;
+  }
+  const result = summary!;
+  if (options.json) {
+    writeJson(io.stdout, reindexed === undefined ? result : { ...result, reindex: reindexed });
+  } else {
+    if (reindexed !== undefined) {
+      writeLines(io.stderr, [
+        `agent-state: usage index: ${plural(reindexed.indexed, 'thread')} indexed`,
+      ]);
+    }
+    writeLines(
+      io.stdout,
+      renderUsageTable(result, { colors, width: terminalColumns(io.stdout), userHome: homedir() }),
+    );
+  }
+
+  const stderrColors = colorsFor(io.stderr, io.env);
+  const note = (text: string) =>
+    writeLines(io.stderr, [`${stderrColors.yellow('agent-state:')} ${text}`]);
+  if (backfill !== 'complete') {
+    note(
+      'the store is not fully indexed yet: only the threads it holds were counted (run `agent-state backfill`)',
+    );
+  }
+  const unindexed = result.coverage.threads - result.coverage.indexed;
+  if (unindexed > 0) {
+    note(
+      `${plural(unindexed, 'thread is', 'threads are')} not indexed for usage yet: run \`agent-state usage --reindex\``,
+    );
+  }
+  if (!options.json && result.unpricedModels.length > 0) {
+    note(
+      `no price for ${result.unpricedModels.map((model) => model ?? '(unnamed model)').join(', ')}: their cost is unknown (--pricing FILE gives one)`,
+    );
+  }
+  return ExitCode.Ok;
+}
+
+function bound(
+  side: 'since' | 'until',
+  value: DayOrTime | undefined,
+): Record<string, number | string> {
+  if (value === undefined) return {};
+  return 'day' in value ? { [`${side}Day`]: value.day } : { [`${side}Ms`]: value.ms };
+}
+
+/** `reindexUsage`, its progress drawn on stderr on a terminal. */
+async function reindex(store: AgentStateStore, io: CliIo): Promise<ReindexResult> {
+  const { threads, indexed } = await store.usage.coverage();
+  return reindexWithProgress(io, 'usage', Math.max(0, threads - indexed), (onProgress) =>
+    reindexUsage({ store, onProgress }),
+  );
+}
+
+/** Options of {@link renderUsageTable}. */
+export interface UsageTableOptions {
+  colors: Colors;
+  /** Terminal columns; `undefined` off a terminal (nothing is cut). */
+  width?: number | undefined;
+  /** Shown as `~` in paths. */
+  userHome?: string | undefined;
+}
+
+const GAP = '  ';
+const NUMBER_COLUMNS = ['input', 'cached', 'output', 'reasoning', 'total', 'cost'] as const;
+const FIRST_HEADER: Readonly<Record<UsageGroupBy, string>> = {
+  daily: 'day',
+  weekly: 'week of',
+  monthly: 'month',
+  session: 'thread',
+  model: 'model',
+  project: 'project',
+};
+
+/**
+ * The usage table: one row per group (with `breakdown`, its models indented under it), then the
+ * totals; numbers right-aligned with thousands separators, costs in US dollars (`?` unknown,
+ * `>= $1.23` when part is unknown). The first column is cut to fit `width`.
+ */
+export function renderUsageTable(summary: UsageSummary, options: UsageTableOptions): string[] {
+  const { colors } = options;
+  if (summary.rows.length === 0) return [colors.dim('no usage recorded for these filters')];
+  const withModels = summary.groupBy !== 'model';
+  type Line = { label: string; models: string; cells: string[]; style: 'row' | 'part' | 'total' };
+  const lines: Line[] = [];
+  for (const row of summary.rows) {
+    lines.push({
+      label: labelOf(summary.groupBy, row, options.userHome),
+      models: row.models.map((model) => model ?? '?').join(', '),
+      cells: numbers(row),
+      style: 'row',
+    });
+    for (const part of row.breakdown ?? []) {
+      lines.push({
+        label: `  └ ${part.model ?? '?'}`,
+        models: '',
+        cells: numbers(part),
+        style: 'part',
+      });
+    }
+  }
+  lines.push({ label: 'total', models: '', cells: numbers(summary.totals), style: 'total' });
+
+  const header = [
+    FIRST_HEADER[summary.groupBy],
+    ...(withModels ? ['models'] : []),
+    ...NUMBER_COLUMNS,
+  ];
+  const widths = NUMBER_COLUMNS.map((name, index) =>
+    Math.max(name.length, ...lines.map((line) => line.cells[index]!.length)),
+  );
+  const modelsWidth = withModels
+    ? Math.max('models'.length, ...lines.map((line) => displayWidth(line.models)))
+    : 0;
+  const numbersWidth = widths.reduce((sum, width) => sum + width + GAP.length, 0);
+  const widestLabel = Math.max(header[0]!.length, ...lines.map((line) => displayWidth(line.label)));
+  const room =
+    options.width === undefined
+      ? widestLabel
+      : Math.max(12, options.width - numbersWidth - (withModels ? modelsWidth + GAP.length : 0));
+  const labelWidth = Math.min(widestLabel, room);
+
+  const render = (label: string, models: string, cells: readonly string[]) =>
+    [
+      padEnd(truncateEnd(label, labelWidth), labelWidth),
+      ...(withModels ? [padEnd(models, modelsWidth)] : []),
+      ...cells.map((cell, index) => cell.padStart(widths[index]!)),
+    ].join(GAP);
+  const out = [colors.dim(render(header[0]!, withModels ? 'models' : '', NUMBER_COLUMNS))];
+  for (const line of lines) {
+    const text = render(line.label, line.models, line.cells);
+    out.push(
+      line.style === 'total' ? colors.bold(text) : line.style === 'part' ? colors.dim(text) : text,
+    );
+  }
+  return out;
+}
+
+function labelOf(groupBy: UsageGroupBy, row: UsageRow, userHome: string | undefined): string {
+  switch (groupBy) {
+    case 'session': {
+      const title = row.thread === undefined ? '(not in the store)' : singleLine(row.thread.title);
+      return `${row.key}  ${title === '' ? '(no title)' : title}`;
+    }
+    case 'project':
+      return tildePath(row.key, userHome);
+    case 'model':
+      return row.key === '' ? '(unnamed model)' : row.key;
+    case 'daily':
+    case 'weekly':
+    case 'monthly':
+      return row.key;
+  }
+}
+
+function numbers(usage: PricedUsage): string[] {
+  return [
+    count(usage.inputTokens),
+    count(usage.cachedInputTokens),
+    count(usage.outputTokens),
+    count(usage.reasoningOutputTokens),
+    count(usage.totalTokens),
+    formatCost(usage),
+  ];
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** `$12.34`; `$0.0133` under a dollar; `?` unknown; `>= $1.23` when part of it is unknown. */
+export function formatCost(usage: Pick<PricedUsage, 'costUsd' | 'knownCostUsd'>): string {
+  const dollars = (value: number) =>
+    value > 0 && value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+  if (usage.costUsd !== null) return dollars(usage.costUsd);
+  return usage.knownCostUsd > 0 ? `>= ${dollars(usage.knownCostUsd)}` : '?';
+}
+
+/**
+ * A thread's records: line, local time, source, model, tokens, and `counted` or why not; then
+ * what counted and what was left out.
+ */
+export function renderExplanation(explanation: UsageExplanation, colors: Colors): string[] {
+  const { thread, records } = explanation;
+  const lines = [
+    `${colors.bold(thread.id)}  ${singleLine(thread.title)}`,
+    colors.dim(tildePath(thread.rolloutPath, homedir())),
+  ];
+  if (records.length === 0) return [...lines, colors.dim('no usage recorded in this rollout')];
+  const rows = records.map((record) => [
+    String(record.line),
+    formatLocalTime(Math.floor(record.timeMs / 1000), { seconds: true }),
+    record.source,
+    record.model ?? '?',
+    count(record.inputTokens),
+    count(record.outputTokens),
+    count(record.totalTokens),
+  ]);
+  const header = ['line', 'time', 'source', 'model', 'input', 'output', 'total'];
+  const widths = header.map((name, index) =>
+    Math.max(name.length, ...rows.map((row) => displayWidth(row[index]!))),
+  );
+  const numeric = new Set([0, 4, 5, 6]);
+  const render = (cells: readonly string[]) =>
+    cells
+      .map((cell, index) =>
+        numeric.has(index) ? cell.padStart(widths[index]!) : padEnd(cell, widths[index]!),
+      )
+      .join(GAP);
+  lines.push(colors.dim(`${render(header)}${GAP}counted?`));
+  records.forEach((record, index) => {
+    const text = `${render(rows[index]!)}${GAP}${record.reason}`;
+    lines.push(record.excluded === null ? text : colors.dim(text));
+  });
+  const { excluded } = explanation;
+  lines.push(
+    `counted: ${plural(explanation.counted.calls, 'call')}, ${count(explanation.counted.totalTokens)} tokens; left out: ${plural(excluded.repeat, 'repeat')}, ${plural(excluded.duplicate, 'duplicate')}, ${excluded.inherited} inherited`,
+  );
+  return lines;
+}
