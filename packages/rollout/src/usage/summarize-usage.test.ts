@@ -101,8 +101,10 @@ describe('summarizeUsage on the fixture homes', () => {
     const { store } = await indexedHome('v0.169.0');
     await expect(summarizeUsage({ store, timeZone: 'Mars/Olympus' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining('Mars/Olympus'),
     });
+    await expect(summarizeUsage({ store, timeZone: 'Mars/Olympus' })).rejects.toThrow(
+      /Mars\/Olympus/,
+    );
     await expect(summarizeUsage({ store, groupBy: 'hourly' as never })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
@@ -222,10 +224,7 @@ describe('summarizeUsage between days', () => {
       await total({ timeZone: 'Asia/Tokyo', sinceDay: '2026-11-21', untilDay: '2026-11-21' }),
     ).toBe(3_713);
     expect(await total({ timeZone: 'Asia/Tokyo', untilDay: '2026-11-20' })).toBe(0);
-    await expect(summarizeUsage({ store, sinceDay: '2026-02-30' })).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining('sinceDay'),
-    });
+    await expect(summarizeUsage({ store, sinceDay: '2026-02-30' })).rejects.toThrow(/sinceDay/);
     await expect(
       summarizeUsage({ store, groupBy: 'model', timeZone: 'Nowhere/City' }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

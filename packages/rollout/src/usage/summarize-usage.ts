@@ -200,7 +200,7 @@ export async function summarizeUsage(options: SummarizeUsageOptions): Promise<Us
   for (const group of groups) {
     const key = keyOf(group);
     let models = parts.get(key);
-    if (!models) parts.set(key, (models = new Map()));
+    if (!models) parts.set(key, (models = new Map<string | null, UsageTotals>()));
     const part = models.get(group.model);
     models.set(group.model, part ? add(part, group) : pick(group));
   }

@@ -67,7 +67,7 @@ function tokenCount(total: [number, number] | null, last?: [number, number]): Ro
               ...(last ? { last_token_usage: usage(...last) } : {}),
             },
     },
-  } as RolloutLine;
+  };
 }
 
 describe('usage records of the fixture homes', () => {

@@ -116,7 +116,10 @@ class UsageCollector implements DerivedIndexCollector {
         );
         return;
       }
-      default:
+      case 'response_item':
+      case 'compacted':
+      case 'world_state':
+      case 'unknown':
         return;
     }
   }

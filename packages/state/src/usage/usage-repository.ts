@@ -231,7 +231,7 @@ function checkedDimensions(groupBy: readonly UsageDimension[]): ReadonlySet<Usag
   if (!Array.isArray(groupBy)) {
     throw new InvalidArgumentError('groupBy', 'expected a list of dimensions');
   }
-  for (const dimension of groupBy) {
+  for (const dimension of groupBy as readonly string[]) {
     if (!DIMENSIONS.has(dimension)) {
       throw new InvalidArgumentError(
         'groupBy',

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { type UsageExplanation, type UsageSummary, RolloutRecorder } from '@agent-state/rollout';
-import { ManualClock, openStateStore } from '@agent-state/state';
+import { ManualClock } from '@agent-state/state';
 import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
