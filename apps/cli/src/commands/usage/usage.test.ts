@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { type UsageExplanation, type UsageSummary, RolloutRecorder } from '@agent-state/rollout';
-import { ManualClock } from '@agent-state/state';
-import { tempDirs } from '@agent-state/test-utils';
+import { ManualClock, type UsageRecord, openStateStore } from '@agent-state/state';
+import { generateCorpus, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from '../../capture-io.js';
@@ -194,6 +194,70 @@ describe('agent-state usage against @ccusage/codex 18', () => {
     expect(theirFork.totalTokens).toBe(960);
   });
 });
+
+describe('agent-state usage against @ccusage/codex 18 on a generated corpus', () => {
+  it('gives the same tokens by day and by session, but for the repeated lines ccusage counts again', async () => {
+    const home = temp.make('corpus');
+    // No archived rollouts (ccusage does not read them) and no forks; tool-call turns repeat the
+    // rollout's last token_count line, which ccusage counts each time.
+    generateCorpus({ home, count: 60, seed: 3, archivedShare: 0, days: 5, growth: 'tool-calls' });
+    const ours = await sessions(home);
+    const { json: daily } = await runCliJson<UsageSummary>([
+      '--home',
+      home,
+      'usage',
+      'daily',
+      '--timezone',
+      'UTC',
+      '--json',
+    ]);
+    const store = await openStateStore({ home });
+    const repeats = new Map<string, UsageRecord[]>();
+    try {
+      for (const row of ours.rows) {
+        const records = await store.usage.records(row.key);
+        repeats.set(
+          row.key,
+          records.filter((r) => r.excluded === 'repeat'),
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    const plus = (base: CcusageTokens, extra: readonly UsageRecord[]) =>
+      TOKEN_FIELDS.map((field) => base[field] + extra.reduce((sum, r) => sum + r[field], 0));
+
+    const theirSessions = ccusage<CcusageSessions>(home, 'session').sessions;
+    expect(theirSessions.length).toBe(ours.rows.length);
+    for (const session of theirSessions) {
+      const id = idOf(session.sessionId);
+      const row = ours.rows.find((candidate) => candidate.key === id)!;
+      expect(plus(row, repeats.get(id) ?? []), id).toEqual(tokensOf(session));
+    }
+
+    const theirDays = ccusage<{ daily: Array<CcusageTokens & { date: string }> }>(
+      home,
+      'daily',
+    ).daily;
+    const allRepeats = [...repeats.values()].flat();
+    expect(theirDays.map((day) => isoDay(day.date))).toEqual(daily.rows.map((row) => row.key));
+    for (const day of theirDays) {
+      const row = daily.rows.find((candidate) => candidate.key === isoDay(day.date))!;
+      const sameDay = allRepeats.filter(
+        (r) => new Date(r.timeMs).toISOString().slice(0, 10) === row.key,
+      );
+      expect(plus(row, sameDay), day.date).toEqual(tokensOf(day));
+    }
+    expect(allRepeats.length).toBeGreaterThan(0);
+  });
+});
+
+/** ccusage's display date (`Nov 21, 2026`) as `2026-11-21`. */
+function isoDay(date: string): string {
+  const [, month, day, year] = /^(\w{3}) (\d{1,2}), (\d{4})$/.exec(date)!;
+  const index = 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(month!) / 3 + 1;
+  return `${year}-${String(index).padStart(2, '0')}-${day!.padStart(2, '0')}`;
+}
 
 describe('agent-state usage', () => {
   it('prints a daily table with a totals row, in the time zone asked for', async () => {
