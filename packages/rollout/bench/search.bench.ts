@@ -112,7 +112,7 @@ async function timedBackfill(
     const result = await runBackfill({
       store,
       home: corpusHome,
-      withoutDerivedIndexes: !withSearch,
+      derivedIndexNames: withSearch ? ['search'] : [],
     });
     const seconds = (performance.now() - t0) / 1000;
     if (result.outcome !== 'complete' || result.upserted !== ROLLOUTS || result.failed !== 0) {

@@ -53,6 +53,8 @@ export interface ExtractRolloutOptions {
   chunkBytes?: number | undefined;
   /** @internal The derived indexes fed (default: all of them, `DERIVED_INDEXES`). */
   derivedIndexes?: readonly DerivedIndexDefinition[] | undefined;
+  /** @internal Only these of `DERIVED_INDEXES`, by name (what crosses to a worker thread). */
+  derivedIndexNames?: readonly string[] | undefined;
 }
 
 /**
@@ -116,7 +118,12 @@ export function extractRolloutMetadata(
   let lines = 0;
   let meaningfulLines = 0;
 
-  const collectors = (options.derivedIndexes ?? DERIVED_INDEXES).map(
+  const indexes =
+    options.derivedIndexes ??
+    (options.derivedIndexNames
+      ? DERIVED_INDEXES.filter((index) => options.derivedIndexNames!.includes(index.name))
+      : DERIVED_INDEXES);
+  const collectors = indexes.map(
     (index): [string, DerivedIndexCollector] => [index.name, index.createCollector({ path })],
   );
   const wantsUserInput = () => applier?.wantsUserInput ?? true;

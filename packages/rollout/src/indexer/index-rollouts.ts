@@ -67,8 +67,8 @@ export interface IndexRolloutsOptions {
     ((extracted: ExtractedRollout, entry: IndexedThread) => IndexedThread | undefined) | undefined;
   /** Default: discard. */
   logger?: Logger | undefined;
-  /** @internal Thread rows only, no derived index records (see `RunBackfillOptions`). */
-  withoutDerivedIndexes?: boolean | undefined;
+  /** @internal The derived indexes to compute, by name (see `RunBackfillOptions`). */
+  derivedIndexNames?: readonly string[] | undefined;
 }
 
 /**
@@ -157,7 +157,7 @@ export type ExtractionOutcome =
 export async function extractRollouts(
   options: Pick<
     IndexRolloutsOptions,
-    'rollouts' | 'defaultProvider' | 'workers' | 'pool' | 'withoutDerivedIndexes'
+    'rollouts' | 'defaultProvider' | 'workers' | 'pool' | 'derivedIndexNames'
   >,
 ): Promise<ExtractionOutcome[]> {
   const defaultProvider = options.defaultProvider ?? DEFAULT_MODEL_PROVIDER;
@@ -167,8 +167,8 @@ export async function extractRollouts(
     const extractOptions: ExtractRolloutOptions = {
       defaultProvider,
       archived,
-      // An empty list crosses to worker threads as it is (definitions, with functions, cannot).
-      ...(options.withoutDerivedIndexes ? { derivedIndexes: [] } : {}),
+      // Names cross to worker threads (definitions, with functions, cannot).
+      ...(options.derivedIndexNames ? { derivedIndexNames: options.derivedIndexNames } : {}),
     };
     return { path, options: extractOptions };
   });

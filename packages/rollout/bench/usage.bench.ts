@@ -1,0 +1,268 @@
+// Benchmark of usage (`pnpm bench`, after search.bench.ts). Targets come from the usage issue, on
+// rollout.bench.ts's 10,000-rollout corpus (~1.4 GB):
+// - `agent-state usage daily --json` as a whole process <= 250 ms;
+// - the usage records' cost to the backfill <= 10% (a backfill of every derived index against
+//   one without the usage index, rounds interleaved).
+// The anchor, in the same run over the same home: `ccusage-codex daily --json --offline` of
+// `@ccusage/codex` 18, which reads every rollout again on each run. Its figures are reported
+// beside ours, with their peak memory where `/usr/bin/time` can measure it, and the two reports'
+// tokens are compared (ccusage does not read archived rollouts and counts repeated `token_count`
+// lines again: the row says by how much).
+//
+// USAGE_BENCH_ROLLOUTS=300 shrinks the corpus while developing (targets are for 10,000).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { openStateStore } from '@agent-state/state';
+import { type BenchRow, generateCorpus, reportBench, tempDirs } from '@agent-state/test-utils';
+
+import {
+  benchLogger,
+  buildRollout,
+  fixed,
+  load,
+  median,
+  medianCli,
+  packageDir,
+  runCli,
+} from './bench-support.js';
+import type * as Rollout from '../src/index.js';
+
+const ROLLOUTS = Number(process.env.USAGE_BENCH_ROLLOUTS ?? 10_000);
+/** Rounds of the two backfills (with and without usage), their order alternating. */
+const BACKFILL_ROUNDS = 3;
+const CLI_RUNS = 10;
+const CCUSAGE_RUNS = 3;
+const MB = 1_000_000;
+
+const benchDistDir = join(packageDir, 'bench', 'dist');
+const buildDir = join(benchDistDir, 'usage');
+const log = benchLogger('usage bench');
+const ccusageBin = join(
+  dirname(createRequire(import.meta.url).resolve('@ccusage/codex/package.json')),
+  'dist',
+  'index.js',
+);
+const TIME = '/usr/bin/time';
+
+function removeBuild(): void {
+  rmSync(buildDir, { recursive: true, force: true });
+  try {
+    if (readdirSync(benchDistDir).length === 0) rmdirSync(benchDistDir);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Backfills `corpusHome` into a fresh store in `storeHome`, with these derived indexes; seconds. */
+async function timedBackfill(
+  runBackfill: typeof Rollout.runBackfill,
+  storeHome: string,
+  corpusHome: string,
+  derivedIndexNames: readonly string[] | undefined,
+): Promise<number> {
+  const store = await openStateStore({ home: storeHome });
+  try {
+    const t0 = performance.now();
+    const result = await runBackfill({ store, home: corpusHome, derivedIndexNames });
+    const seconds = (performance.now() - t0) / 1000;
+    if (result.outcome !== 'complete' || result.upserted !== ROLLOUTS || result.failed !== 0) {
+      throw new Error(
+        `backfill did not index the corpus: ${result.outcome}, ${result.upserted} upserted, ${result.failed} failed`,
+      );
+    }
+    return seconds;
+  } finally {
+    await store.close();
+  }
+}
+
+interface CcusageDaily {
+  daily: Array<{ inputTokens: number; outputTokens: number; totalTokens: number }>;
+}
+
+/** One `ccusage-codex daily --json --offline` over `home`: wall ms, peak RSS (MB) and its report. */
+function runCcusage(home: string): {
+  ms: number;
+  peakMb: number | undefined;
+  report: CcusageDaily;
+} {
+  const args = [ccusageBin, 'daily', '--json', '--offline', '--timezone', 'UTC'];
+  const timed = existsSync(TIME);
+  const t0 = performance.now();
+  const child = spawnSync(
+    timed ? TIME : process.execPath,
+    timed ? ['-f', '%M', process.execPath, ...args] : args,
+    {
+      encoding: 'utf8',
+      env: { ...process.env, CODEX_HOME: home },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const ms = performance.now() - t0;
+  if (child.status !== 0)
+    throw new Error(`ccusage-codex exited with ${child.status}: ${child.stderr}`);
+  const kb = timed ? Number(child.stderr.trim().split('\n').at(-1)) : Number.NaN;
+  return {
+    ms,
+    peakMb: Number.isFinite(kb) ? (kb * 1024) / MB : undefined,
+    report: JSON.parse(child.stdout) as CcusageDaily,
+  };
+}
+
+/** Peak RSS (MB) of one `agent-state` run, where `/usr/bin/time` can measure it. */
+function cliPeakMb(args: readonly string[]): number | undefined {
+  if (!existsSync(TIME)) return undefined;
+  const cli = join(packageDir, '..', '..', 'apps', 'cli', 'dist', 'bin.js');
+  const child = spawnSync(TIME, ['-f', '%M', process.execPath, cli, ...args], { encoding: 'utf8' });
+  const kb = Number(child.stderr.trim().split('\n').at(-1));
+  return child.status === 0 && Number.isFinite(kb) ? (kb * 1024) / MB : undefined;
+}
+
+const temp = tempDirs();
+const onSignal = () => {
+  temp.cleanup();
+  removeBuild();
+  process.exit(130);
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+try {
+  const rows: BenchRow[] = [];
+  const at = `${ROLLOUTS} rollouts`;
+  log('building the package into bench/dist/usage …');
+  const { runBackfill, summarizeUsage } = await buildRollout(buildDir);
+  const workers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
+
+  // 1. The corpus of rollout.bench.ts.
+  const corpusHome = temp.make('usage-corpus');
+  log(`generating ${at} in ${corpusHome} …`);
+  const corpus = generateCorpus({
+    home: corpusHome,
+    count: ROLLOUTS,
+    seed: 7,
+    mediumShare: 0.08,
+    largeShare: 0.02,
+    growth: 'tool-calls',
+    smallBytes: { min: 5_000, max: 45_000 },
+  });
+  const archived = corpus.files.filter((f) => f.archived).length;
+  rows.push({
+    name: `corpus of ${at}`,
+    value: corpus.totalBytes / MB,
+    unit: 'MB',
+    details: `${archived} archived`,
+  });
+
+  // 2. The backfill with every derived index and without the usage index, each into a fresh
+  // store, the order alternating between rounds. The last store with usage is the corpus home's.
+  const runs = { with: [] as number[], without: [] as number[], loads: [] as string[] };
+  for (let round = 0; round < BACKFILL_ROUNDS; round += 1) {
+    const order = round % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const);
+    for (const kind of order) {
+      const last = kind === 'with' && round === BACKFILL_ROUNDS - 1;
+      const storeHome = last ? corpusHome : temp.make('usage-store');
+      log(`backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${kind} usage (${workers}) …`);
+      runs.loads.push(load());
+      const seconds = await timedBackfill(
+        runBackfill,
+        storeHome,
+        corpusHome,
+        kind === 'with' ? undefined : ['search'],
+      );
+      log(`  ${fixed(seconds)} s`);
+      runs[kind].push(seconds);
+      if (!last) rmSync(storeHome, { recursive: true, force: true });
+    }
+  }
+  const withUsage = median(runs.with);
+  const withoutUsage = median(runs.without);
+  rows.push(
+    {
+      name: `backfill ${at}, search and usage (default pool)`,
+      value: withUsage,
+      unit: 's',
+      details: `median of ${BACKFILL_ROUNDS}: ${runs.with.map((s) => fixed(s)).join(', ')}`,
+    },
+    {
+      name: `backfill ${at}, search only (default pool)`,
+      value: withoutUsage,
+      unit: 's',
+      details: `median of ${BACKFILL_ROUNDS}: ${runs.without.map((s) => fixed(s)).join(', ')}; load avg before runs: ${runs.loads.join(', ')}`,
+    },
+    {
+      name: `backfill ${at}: cost of the usage records`,
+      value: (100 * (withUsage - withoutUsage)) / withoutUsage,
+      unit: '%',
+      target: { max: 10 },
+      details: `medians ${fixed(withUsage)} s / ${fixed(withoutUsage)} s, rounds interleaved`,
+    },
+  );
+
+  // 3. The CLI as a whole process, and ccusage on the same home in the same run.
+  const args = ['--home', corpusHome, 'usage', 'daily', '--json', '--timezone', 'UTC'];
+  const ours = JSON.parse(runCli(args).stdout) as {
+    totals: { totalTokens: number; calls: number };
+  };
+  const timed = medianCli(args, CLI_RUNS);
+  const ourPeak = cliPeakMb(args);
+  rows.push({
+    name: `agent-state usage daily --json (${at}, whole process)`,
+    value: timed.ms,
+    unit: 'ms (median)',
+    target: { max: 250 },
+    details: `${fixed(ours.totals.calls, 0)} calls, ${fixed(ours.totals.totalTokens, 0)} tokens; ${CLI_RUNS} runs after a warm-up: ${timed.all.map((ms) => Math.round(ms)).join(', ')}${ourPeak === undefined ? '' : `; peak RSS ${fixed(ourPeak, 0)} MB`}`,
+  });
+  const bare = medianCli(['--version'], CLI_RUNS);
+  rows.push({
+    name: 'agent-state --version (process start-up floor)',
+    value: bare.ms,
+    unit: 'ms (median)',
+    details: `${CLI_RUNS} runs after a warm-up`,
+  });
+
+  log(`ccusage-codex daily --json --offline, ${CCUSAGE_RUNS} runs …`);
+  const theirs = Array.from({ length: CCUSAGE_RUNS }, () => runCcusage(corpusHome));
+  const theirMs = median(theirs.map((run) => run.ms));
+  const peaks = theirs.flatMap((run) => (run.peakMb === undefined ? [] : [run.peakMb]));
+  rows.push({
+    name: `ccusage-codex daily --json --offline (@ccusage/codex 18, ${at}, whole process)`,
+    value: theirMs,
+    unit: 'ms (median)',
+    details: `${CCUSAGE_RUNS} runs: ${theirs.map((run) => Math.round(run.ms)).join(', ')}${peaks.length > 0 ? `; peak RSS ${fixed(median(peaks), 0)} MB` : ''}`,
+  });
+  rows.push({
+    name: 'ccusage / agent-state usage, whole process',
+    value: theirMs / timed.ms,
+    unit: 'x',
+    details: 'how many times faster the index answers than reading every rollout again',
+  });
+
+  // 4. The tokens of both reports, over what ccusage reads (no archived rollouts).
+  const store = await openStateStore({ home: corpusHome });
+  try {
+    const active = await summarizeUsage({ store, archived: false, timeZone: 'UTC' });
+    const theirTotal = theirs[0]!.report.daily.reduce((sum, day) => sum + day.totalTokens, 0);
+    rows.push({
+      name: 'tokens counted, ccusage / agent-state (active rollouts)',
+      value: theirTotal / Math.max(1, active.totals.totalTokens),
+      unit: 'x',
+      details: `ccusage ${fixed(theirTotal, 0)}, agent-state ${fixed(active.totals.totalTokens, 0)}: ccusage also counts the repeated token_count lines (agent-state: repeats excluded, see usage --explain)`,
+    });
+  } finally {
+    await store.close();
+  }
+
+  const ok = reportBench('usage', rows);
+  if (!ok) process.exitCode = 1;
+} finally {
+  temp.cleanup();
+  removeBuild();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
