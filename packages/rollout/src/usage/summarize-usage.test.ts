@@ -44,8 +44,8 @@ describe('summarizeUsage on the fixture homes', () => {
       reasoningOutputTokens: 63,
       totalTokens: 3_713,
     });
-    // 21 calls, each a token_usage_record and a token_count (its duplicate).
-    expect(daily.coverage).toEqual({ threads: 14, indexed: 14, records: 42 });
+    // 21 calls: the store keeps their token_usage_records, not their token_count twins.
+    expect(daily.coverage).toEqual({ threads: 14, indexed: 14, records: 21 });
 
     const sessions = await summarizeUsage({ store, groupBy: 'session', timeZone: 'UTC' });
     expect(sessions.rows).toHaveLength(12); // two threads made no model call

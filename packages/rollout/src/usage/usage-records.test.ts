@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 import { extractRolloutMetadata } from '../extract/extract-rollout.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
-import { USAGE_RECORDS } from './usage-records.js';
+import { readUsageRecords } from './explain-usage.js';
+import { USAGE_RECORDS, UsageCollector } from './usage-records.js';
 
 function rolloutsOf(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -17,7 +18,11 @@ function rolloutsOf(dir: string): string[] {
   });
 }
 
-function recordsOf(path: string): UsageRecord[] {
+/** Every record of a rollout, excluded ones too (what `usage --explain` lists). */
+const recordsOf = readUsageRecords;
+
+/** The records the index stores for a rollout. */
+function indexedRecordsOf(path: string): UsageRecord[] {
   return extractRolloutMetadata(path, { defaultProvider: 'openai' }).derived[
     USAGE_INDEX_NAME
   ] as UsageRecord[];
@@ -28,9 +33,9 @@ const counted = (records: readonly UsageRecord[]) => records.filter((r) => r.exc
 const sum = (records: readonly UsageRecord[], key: keyof UsageRecord) =>
   records.reduce((total, r) => total + (r[key] as number), 0);
 
-/** Records of a rollout written as `lines` (1-based line numbers as in a file). */
+/** Records of a rollout written as `lines` (1-based line numbers as in a file), excluded ones too. */
 function collect(lines: Array<Omit<RolloutLine, 'timestamp'> & { timestamp?: string }>) {
-  const collector = USAGE_RECORDS.createCollector({ path: 'test.jsonl' });
+  const collector = new UsageCollector({ keepExcluded: true });
   lines.forEach((line, index) =>
     collector.line(
       {
@@ -83,6 +88,8 @@ describe('usage records of the fixture homes', () => {
         const id = idOf(path);
         const records = recordsOf(path);
         expect(sum(counted(records), 'totalTokens'), path).toBe(tokensUsed.get(id));
+        // The index keeps the records that count: the others are read again to explain them.
+        expect(indexedRecordsOf(path), path).toEqual(counted(records));
       }
     }
   });

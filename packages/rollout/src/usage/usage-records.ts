@@ -53,9 +53,15 @@ type Running = UsageTokens;
  *   `RolloutRecorder.fork`) begins with a copy of its parent's lines; its records name the parent
  *   (`forkedFromId`) and the store marks the copies `inherited`, matching them to the parent's
  *   records.
+ *
+ * The index stores the records that count (and a legacy fork's, which the store may mark
+ * `inherited`): repeats and duplicates are one or two lines of every call, and `usage --explain`
+ * reads them from the rollout again (`explainUsage`). With `keepExcluded`, `finish` returns
+ * them too.
  */
-class UsageCollector implements DerivedIndexCollector {
+export class UsageCollector implements DerivedIndexCollector {
   readonly #records: UsageRecord[] = [];
+  readonly #keepExcluded: boolean;
   #model: string | null = null;
   #turnId: string | null = null;
   #forkedFromId: string | null = null;
@@ -63,6 +69,10 @@ class UsageCollector implements DerivedIndexCollector {
   /** The last `token_count` that counted, with its running totals. */
   #previous: { line: number; running: Running } | undefined;
   #lastTimeMs = 0;
+
+  constructor(options: { keepExcluded?: boolean } = {}) {
+    this.#keepExcluded = options.keepExcluded ?? false;
+  }
 
   wants(peeked: PeekedLine): boolean {
     return wantedByUsage(peeked);
@@ -124,7 +134,10 @@ class UsageCollector implements DerivedIndexCollector {
     }
   }
 
-  /** The records so far (copies), duplicates of `token_usage_record`s marked. */
+  /**
+   * The records so far (copies): those that count, or with `keepExcluded` every one, duplicates of
+   * `token_usage_record`s marked.
+   */
   finish(): readonly UsageRecord[] {
     const recordLines = new Map<string, number>();
     for (const record of this.#records) {
@@ -132,13 +145,19 @@ class UsageCollector implements DerivedIndexCollector {
         recordLines.set(runningKey(record), record.line);
       }
     }
-    return this.#records.map((record) => {
+    const records: UsageRecord[] = [];
+    for (const record of this.#records) {
       const counted = record.source === 'token_count' && record.excluded === null;
       const duplicateOf = counted ? recordLines.get(runningKey(record)) : undefined;
-      return duplicateOf === undefined
-        ? { ...record }
-        : { ...record, excluded: 'duplicate', excludedBy: String(duplicateOf) };
-    });
+      if (duplicateOf !== undefined) {
+        if (this.#keepExcluded) {
+          records.push({ ...record, excluded: 'duplicate', excludedBy: String(duplicateOf) });
+        }
+      } else if (this.#keepExcluded || record.excluded === null) {
+        records.push({ ...record });
+      }
+    }
+    return records;
   }
 
   #tokenCount(info: unknown, line: RolloutLine, lineNumber: number, timeMs: number): void {

@@ -166,7 +166,6 @@ export interface SearchFtsTable {
  * counted (`excluded` null) or not, with the reason (`UsageExclusion`).
  */
 export interface UsageRecordsTable {
-  id: Generated<number>;
   thread_id: string;
   /** 1-based line in the rollout. */
   line: number;

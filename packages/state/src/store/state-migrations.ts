@@ -193,13 +193,12 @@ CREATE INDEX idx_threads_search ON threads(id, archived, cwd, source);
 `;
 
 // Usage: one row per `token_count` or `token_usage_record` line with usage, counted or excluded
-// with its reason (so that `usage --explain` can show both). Sums read the counted rows through a
-// partial index by time. A legacy fork's rows name its parent (`forked_from_id`): the writer
+// with its reason (so that `usage --explain` can show both), clustered by thread and line. Sums read the counted rows from a
+// partial index that holds all they need, in time order, never the rows themselves. A legacy fork's rows name its parent (`forked_from_id`): the writer
 // matches the fork's copied lines against the parent's rows, whichever is written first. When a
 // parent goes, its forks' copies count again: nothing else counts them any more.
 const usage = `
 CREATE TABLE usage_records (
-  id INTEGER PRIMARY KEY,
   thread_id TEXT NOT NULL,
   line INTEGER NOT NULL,
   ordinal INTEGER,
@@ -218,10 +217,13 @@ CREATE TABLE usage_records (
   running_total_tokens INTEGER,
   excluded TEXT,
   excluded_by TEXT,
-  forked_from_id TEXT
-);
-CREATE INDEX idx_usage_records_thread ON usage_records(thread_id, line);
-CREATE INDEX idx_usage_records_counted ON usage_records(time_ms, thread_id, model) WHERE excluded IS NULL;
+  forked_from_id TEXT,
+  PRIMARY KEY (thread_id, line)
+) WITHOUT ROWID;
+CREATE INDEX idx_usage_records_counted ON usage_records(
+  time_ms, thread_id, model, input_tokens, cached_input_tokens, cache_write_input_tokens,
+  output_tokens, reasoning_output_tokens, total_tokens
+) WHERE excluded IS NULL;
 CREATE INDEX idx_usage_records_forked_from ON usage_records(forked_from_id) WHERE forked_from_id IS NOT NULL;
 CREATE TABLE usage_threads (
   thread_id TEXT PRIMARY KEY,

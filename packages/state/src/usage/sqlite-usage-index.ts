@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 
 import type { SqliteDerivedIndex } from '../indexing/sqlite-derived-index.js';
+import { InvalidArgumentError } from '../errors.js';
 import { type UsageRecord, checkedUsageRecord } from './usage-record.js';
 
 /**
@@ -14,7 +15,7 @@ import { type UsageRecord, checkedUsageRecord } from './usage-record.js';
 export const USAGE_INDEX_NAME = 'usage';
 
 interface SequenceRow {
-  id: number;
+  line: number;
   running_input_tokens: number | null;
   running_output_tokens: number | null;
   running_total_tokens: number | null;
@@ -22,13 +23,49 @@ interface SequenceRow {
   forked_from_id: string | null;
 }
 
+/** Columns of a row of `usage_records` as the writer inserts it. */
+const COLUMNS = [
+  'thread_id',
+  'line',
+  'ordinal',
+  'time_ms',
+  'turn_id',
+  'model',
+  'source',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_input_tokens',
+  'output_tokens',
+  'reasoning_output_tokens',
+  'total_tokens',
+  'running_input_tokens',
+  'running_output_tokens',
+  'running_total_tokens',
+  'excluded',
+  'excluded_by',
+  'forked_from_id',
+] as const;
+/** Rows per INSERT: a thread's records go in a few statements, not one each. */
+const INSERT_ROWS = 32;
+
+function insertStatement(
+  connection: Database.Database,
+  rows: number,
+): Database.Statement<unknown[]> {
+  const row = `(${COLUMNS.map(() => '?').join(', ')})`;
+  return connection.prepare(
+    `INSERT INTO usage_records (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`,
+  );
+}
+
 interface Statements {
   deleteThread: Database.Statement<[string]>;
   insert: Database.Statement<unknown[]>;
+  insertMany: Database.Statement<unknown[]>;
   cover: Database.Statement<[string, number, number]>;
   sequence: Database.Statement<[string], SequenceRow>;
   forksOf: Database.Statement<[string], { thread_id: string }>;
-  mark: Database.Statement<[string | null, string | null, number]>;
+  mark: Database.Statement<[string | null, string | null, string, number]>;
 }
 
 const statementsByConnection = new WeakMap<Database.Database, Statements>();
@@ -38,13 +75,8 @@ function statementsOf(connection: Database.Database): Statements {
   if (!statements) {
     statements = {
       deleteThread: connection.prepare('DELETE FROM usage_records WHERE thread_id = ?'),
-      insert: connection.prepare(
-        `INSERT INTO usage_records (thread_id, line, ordinal, time_ms, turn_id, model, source,
-           input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens,
-           reasoning_output_tokens, total_tokens, running_input_tokens, running_output_tokens,
-           running_total_tokens, excluded, excluded_by, forked_from_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      insert: insertStatement(connection, 1),
+      insertMany: insertStatement(connection, INSERT_ROWS),
       cover: connection.prepare(
         `INSERT INTO usage_threads (thread_id, records, indexed_at) VALUES (?, ?, ?)
          ON CONFLICT (thread_id) DO UPDATE SET records = excluded.records, indexed_at = excluded.indexed_at`,
@@ -52,7 +84,7 @@ function statementsOf(connection: Database.Database): Statements {
       // The records a thread's running totals went through: counted ones, and those a fork
       // inherited (its parent's lines, which a fork of the fork copies in turn).
       sequence: connection.prepare(
-        `SELECT id, running_input_tokens, running_output_tokens, running_total_tokens, excluded, forked_from_id
+        `SELECT line, running_input_tokens, running_output_tokens, running_total_tokens, excluded, forked_from_id
          FROM usage_records
          WHERE thread_id = ? AND (excluded IS NULL OR excluded = 'inherited')
          ORDER BY line`,
@@ -61,7 +93,7 @@ function statementsOf(connection: Database.Database): Statements {
         'SELECT DISTINCT thread_id FROM usage_records WHERE forked_from_id = ?',
       ),
       mark: connection.prepare(
-        'UPDATE usage_records SET excluded = ?, excluded_by = ? WHERE id = ?',
+        'UPDATE usage_records SET excluded = ?, excluded_by = ? WHERE thread_id = ? AND line = ?',
       ),
     };
     statementsByConnection.set(connection, statements);
@@ -80,19 +112,36 @@ export const SQLITE_USAGE_INDEX: SqliteDerivedIndex = {
   name: USAGE_INDEX_NAME,
   replace(connection, threadId, records, nowMs) {
     const checked = records.map((record, index) => checkedUsageRecord(record, threadId, index));
+    checked.sort((a, b) => a.line - b.line);
+    for (let i = 1; i < checked.length; i += 1) {
+      if (checked[i]!.line === checked[i - 1]!.line) {
+        throw new InvalidArgumentError(
+          'derived.usage',
+          `two records of thread ${threadId} at line ${checked[i]!.line}: a line holds one call at most`,
+        );
+      }
+    }
     const statements = statementsOf(connection);
     statements.deleteThread.run(threadId);
-    for (const r of checked) insert(statements, threadId, r);
+    let at = 0;
+    for (; at + INSERT_ROWS <= checked.length; at += INSERT_ROWS) {
+      statements.insertMany.run(
+        checked.slice(at, at + INSERT_ROWS).flatMap((r) => values(threadId, r)),
+      );
+    }
+    for (const r of checked.slice(at)) statements.insert.run(values(threadId, r));
     statements.cover.run(threadId, checked.length, Math.floor(nowMs / 1000));
-    resolveInherited(statements, threadId);
+    const parentId = checked.find((r) => r.forkedFromId !== null)?.forkedFromId;
+    if (parentId !== undefined) resolveInherited(statements, threadId);
     for (const { thread_id: fork } of statements.forksOf.all(threadId)) {
       if (fork !== threadId) resolveInherited(statements, fork);
     }
   },
 };
 
-function insert(statements: Statements, threadId: string, r: UsageRecord): void {
-  statements.insert.run(
+/** The values of a row, in {@link COLUMNS} order. */
+function values(threadId: string, r: UsageRecord): unknown[] {
+  return [
     threadId,
     r.line,
     r.ordinal,
@@ -113,7 +162,7 @@ function insert(statements: Statements, threadId: string, r: UsageRecord): void 
     r.excluded === 'inherited' ? null : r.excluded,
     r.excluded === 'inherited' ? null : r.excludedBy,
     r.forkedFromId,
-  );
+  ];
 }
 
 /**
@@ -137,9 +186,9 @@ function resolveInherited(statements: Statements, threadId: string): void {
   own.forEach((row, index) => {
     const inherited = index < copied;
     if (inherited && row.excluded !== 'inherited') {
-      statements.mark.run('inherited', parentId, row.id);
+      statements.mark.run('inherited', parentId, threadId, row.line);
     } else if (!inherited && row.excluded === 'inherited') {
-      statements.mark.run(null, null, row.id);
+      statements.mark.run(null, null, threadId, row.line);
     }
   });
 }

@@ -3,7 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-import { type UsageExplanation, type UsageSummary, RolloutRecorder } from '@agent-state/rollout';
+import {
+  RolloutRecorder,
+  type UsageExplanation,
+  type UsageSummary,
+  explainUsage,
+} from '@agent-state/rollout';
 import { ManualClock, type UsageRecord, openStateStore } from '@agent-state/state';
 import { generateCorpus, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -215,7 +220,7 @@ describe('agent-state usage against @ccusage/codex 18 on a generated corpus', ()
     const repeats = new Map<string, UsageRecord[]>();
     try {
       for (const row of ours.rows) {
-        const records = await store.usage.records(row.key);
+        const { records } = await explainUsage({ store, threadId: row.key });
         repeats.set(
           row.key,
           records.filter((r) => r.excluded === 'repeat'),
