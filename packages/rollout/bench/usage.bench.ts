@@ -205,7 +205,8 @@ try {
   );
 
   // 3. The CLI as a whole process, and ccusage on the same home in the same run.
-  const args = ['--home', corpusHome, 'usage', 'daily', '--json', '--timezone', 'UTC'];
+  // The command: the days of this machine's time zone.
+  const args = ['--home', corpusHome, 'usage', 'daily', '--json'];
   const ours = JSON.parse(runCli(args).stdout) as {
     totals: { totalTokens: number; calls: number };
   };
