@@ -123,9 +123,10 @@ export function extractRolloutMetadata(
     (options.derivedIndexNames
       ? DERIVED_INDEXES.filter((index) => options.derivedIndexNames!.includes(index.name))
       : DERIVED_INDEXES);
-  const collectors = indexes.map(
-    (index): [string, DerivedIndexCollector] => [index.name, index.createCollector({ path })],
-  );
+  const collectors = indexes.map((index): [string, DerivedIndexCollector] => [
+    index.name,
+    index.createCollector({ path }),
+  ]);
   const wantsUserInput = () => applier?.wantsUserInput ?? true;
   const route = (op: PendingOp) => {
     if (!applier) {
