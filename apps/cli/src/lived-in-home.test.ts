@@ -131,14 +131,20 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
         message: expect.stringMatching(/^13 rollouts not in the store: .*older release/) as unknown,
         fix: 'run `agent-state backfill` (it reads only the missing rollouts)',
       }),
-      // That release had no search index either.
+      // That release had no search index, nor a usage index.
       expect.objectContaining({
         severity: 'warning',
         code: 'threads-not-searchable',
         fix: 'run `agent-state search --reindex` (it reads only their rollouts)',
       }),
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'threads-not-counted',
+        fix: 'run `agent-state usage --reindex` (it reads only their rollouts)',
+      }),
     ]);
     expect(before.json.search).toMatchObject({ threads: 4, indexed: 0 });
+    expect(before.json.usage).toMatchObject({ threads: 4, indexed: 0 });
     const beforeText = await runCli(['--home', home, 'doctor']);
     expect(beforeText.stdout).toMatch(/\n {2}rollouts +17 \(13 not in the store\)\n/);
 
@@ -148,6 +154,7 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
       expect.stringMatching(/^backfill complete: 13 of 13 rollouts indexed in /) as unknown,
       'the store was indexed by an older release: only the rollouts it was missing were read',
     ]);
+    // Reindexing reads those rollouts once, for every derived index: usage is filled too.
     const reindex = await runCli(['--home', home, 'search', '--reindex']);
     expect(reindex.stdout).toBe('search index: 4 threads indexed\n');
     const after = await runCliJson<DoctorReport>(['--home', home, 'doctor', '--json']);
@@ -156,6 +163,7 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
       rollouts: { total: 17, notIndexed: 0 },
       threads: { total: 17 },
       search: { threads: 17, indexed: 17 },
+      usage: { threads: 17, indexed: 17 },
       problems: [],
     });
   });

@@ -173,6 +173,19 @@ export function notSearchableProblem(count: number): DoctorProblem {
   };
 }
 
+/**
+ * Threads whose model calls the usage index does not hold: indexed by a release without usage,
+ * or written by something that bypasses the indexer.
+ */
+export function notCountedProblem(count: number): DoctorProblem {
+  return {
+    severity: 'warning',
+    code: 'threads-not-counted',
+    message: `${plural(count, 'thread is', 'threads are')} not in the usage index (indexed by an older release, or written without the indexer); \`agent-state usage\` does not count them`,
+    fix: 'run `agent-state usage --reindex` (it reads only their rollouts)',
+  };
+}
+
 /** The problem to report for an error of category `store`, raised opening or reading the store. */
 export function storeProblem(error: AgentStateError, path: string): DoctorProblem {
   const problem = (code: string, fix: string): DoctorProblem => ({

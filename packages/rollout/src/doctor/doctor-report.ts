@@ -3,6 +3,7 @@ import type {
   BackfillState,
   LogsHealth,
   MemoryJobCounts,
+  UsageCoverage,
 } from '@agent-state/state';
 
 /**
@@ -72,6 +73,11 @@ export interface DoctorReport {
    * documents (a problem when some threads are not covered once the backfill is complete).
    */
   search: SearchCoverage | null;
+  /**
+   * The usage index: threads whose model calls it holds (`indexed`) of all threads, and its
+   * records (a problem when some threads are not covered once the backfill is complete).
+   */
+  usage: UsageCoverage | null;
   /**
    * How often the store and the rollouts were found to disagree, per place noticed (`stage`) and
    * kind (`reason`), most frequent first; empty when none since the counters were last reset

@@ -145,5 +145,13 @@ describe('inspectHome', () => {
       message: expect.stringMatching(/^2 threads are not in the search index/) as string,
       fix: 'run `agent-state search --reindex` (it reads only their rollouts)',
     });
+    expect(clean.usage).toEqual({ threads: 14, indexed: 14, records: 21 });
+    expect(report.usage).toMatchObject({ threads: 14, indexed: 12 });
+    expect(report.problems).toContainEqual({
+      severity: 'warning',
+      code: 'threads-not-counted',
+      message: expect.stringMatching(/^2 threads are not in the usage index/) as string,
+      fix: 'run `agent-state usage --reindex` (it reads only their rollouts)',
+    });
   });
 });

@@ -24,6 +24,7 @@ import {
   logsUnreadableProblem,
   memoriesProblems,
   notIndexedProblem,
+  notCountedProblem,
   notSearchableProblem,
   storeProblem,
 } from './doctor-problems.js';
@@ -89,6 +90,7 @@ export async function inspectHome(options: InspectHomeOptions): Promise<DoctorRe
     threads: null,
     rollouts: null,
     search: null,
+    usage: null,
     discrepancies: null,
     memories: null,
     logs: {
@@ -162,6 +164,11 @@ async function inspectStore(
   const unsearchable = report.search.threads - report.search.indexed;
   if (backfill.status === 'complete' && unsearchable > 0) {
     report.problems.push(notSearchableProblem(unsearchable));
+  }
+  report.usage = await store.usage.coverage();
+  const uncounted = report.usage.threads - report.usage.indexed;
+  if (backfill.status === 'complete' && uncounted > 0) {
+    report.problems.push(notCountedProblem(uncounted));
   }
 
   report.discrepancies = (await store.discrepancies.counts()).map(

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DoctorReport } from '@agent-state/rollout';
 import {
   SEARCH_INDEX_NAME,
+  USAGE_INDEX_NAME,
   STATE_DB_GENERATION,
   buildThreadMetadata,
   createLogSink,
@@ -50,12 +51,16 @@ async function seededHome(): Promise<string> {
         },
         { defaultProvider: 'openai' },
       );
-    // Through the indexer's write path, as a backfill writes them (with their search documents).
+    // Through the indexer's write path, as a backfill writes them (with their search documents
+    // and usage records).
     await store.index.write(
       [
         thread('01a1fca2-1d67-7971-8727-3cd36fd8d76f'),
         thread('01a1fca2-1d67-7971-8727-3cd36fd8d770', 1795239900),
-      ].map((metadata) => ({ metadata, derived: { [SEARCH_INDEX_NAME]: [] } })),
+      ].map((metadata) => ({
+        metadata,
+        derived: { [SEARCH_INDEX_NAME]: [], [USAGE_INDEX_NAME]: [] },
+      })),
     );
     const claim = await store.backfill.tryClaim({ leaseSeconds: 60 });
     if (claim.outcome !== 'claimed') throw new Error(`unexpected claim ${claim.outcome}`);

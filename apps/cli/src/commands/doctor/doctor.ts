@@ -79,6 +79,12 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
         ? `${report.search.indexed} of ${plural(report.search.threads, 'thread')} indexed (${plural(report.search.documents, 'document')})`
         : colors.dim('unknown'),
     ],
+    [
+      'usage',
+      report.usage
+        ? `${report.usage.indexed} of ${plural(report.usage.threads, 'thread')} indexed (${plural(report.usage.records, 'model call')})`
+        : colors.dim('unknown'),
+    ],
     ['discrepancies', discrepanciesText(report, colors)],
     ['memories', memoriesText(report.memories, colors)],
     [
