@@ -87,6 +87,11 @@ export function truncateStart(text: string, width: number): string {
   return `${ELLIPSIS}${result}`;
 }
 
+/** A whole number with thousands separators, `10,000`. */
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
 /** `text` padded with spaces to `width` columns (by display width, not by code units). */
 export function padEnd(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));

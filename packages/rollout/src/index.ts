@@ -130,8 +130,8 @@ export { reindexSearch } from './search/reindex-search.js';
 export {
   type PricedUsage,
   type SummarizeUsageOptions,
-  USAGE_GROUPS,
-  type UsageGroupBy,
+  USAGE_REPORT_KINDS,
+  type UsageReportKind,
   type UsageModelPart,
   type UsageRow,
   type UsageSummary,
@@ -146,6 +146,7 @@ export {
   priceOf,
 } from './usage/pricing.js';
 export {
+  type ExplainUsageOptions,
   type ExplainedUsageRecord,
   type UsageExplanation,
   explainUsage,

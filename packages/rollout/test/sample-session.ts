@@ -148,7 +148,11 @@ export function sampleTurn(turn: SampleTurn): RolloutItemInput[] {
       type: 'event_msg',
       payload: {
         type: 'token_count',
-        info: { total_token_usage: first, last_token_usage: first, model_context_window: 258400 },
+        info: {
+          total_token_usage: first,
+          last_token_usage: usage(137, 20),
+          model_context_window: 258400,
+        },
         rate_limits: RATE_LIMITS,
       },
     },

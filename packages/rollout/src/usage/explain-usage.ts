@@ -50,6 +50,19 @@ export interface UsageExplanation {
 }
 
 /**
+ * Options of {@link explainUsage}.
+ *
+ * @example
+ * ```ts
+ * const options: ExplainUsageOptions = { store, threadId: '01a1fca2-4bd1-7ad3-bb16-62ea7a26679e' };
+ * ```
+ */
+export interface ExplainUsageOptions {
+  store: Pick<AgentStateStore, 'usage' | 'threads'>;
+  threadId: string;
+}
+
+/**
  * Every usage record of a thread with its rollout line, counted or excluded with the reason: what
  * `agent-state usage --explain` prints, to trace a figure to the lines it came from. The records
  * that count come from the store; the repeats and duplicates, which it does not keep, from the
@@ -61,10 +74,7 @@ export interface UsageExplanation {
  * for (const r of records) console.log(r.line, r.totalTokens, r.reason);
  * ```
  */
-export async function explainUsage(options: {
-  store: Pick<AgentStateStore, 'usage' | 'threads'>;
-  threadId: string;
-}): Promise<UsageExplanation> {
+export async function explainUsage(options: ExplainUsageOptions): Promise<UsageExplanation> {
   const thread = await options.store.threads.get(options.threadId);
   if (!thread) throw new NotFoundError(`thread ${options.threadId}`);
   const stored = await options.store.usage.records(thread.id);

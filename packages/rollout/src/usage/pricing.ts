@@ -144,7 +144,11 @@ export function priceOf(table: PricingTable, model: string | null): ModelPrice |
   if (model === null) return undefined;
   const { models } = table;
   const plain = model.replace(/^openai\//u, '');
-  return models[model] ?? models[plain] ?? models[plain.replace(/-\d{4}-\d{2}-\d{2}$/u, '')];
+  for (const name of [model, plain, plain.replace(/-\d{4}-\d{2}-\d{2}$/u, '')]) {
+    // Own keys only: `constructor` is no model.
+    if (Object.hasOwn(models, name)) return models[name];
+  }
+  return undefined;
 }
 
 /**

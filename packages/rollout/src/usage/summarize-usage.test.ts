@@ -1,7 +1,14 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ManualClock, type StateStore, openStateStore } from '@agent-state/state';
+import {
+  ManualClock,
+  type StateStore,
+  USAGE_INDEX_NAME,
+  type UsageRecord,
+  buildThreadMetadata,
+  openStateStore,
+} from '@agent-state/state';
 import { copyCodexHome, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -11,6 +18,7 @@ import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import { RolloutRecorder } from '../recorder/rollout-recorder.js';
 import { explainUsage } from './explain-usage.js';
 import { OPENAI_PRICING, costOf, loadPricingTable, priceOf } from './pricing.js';
+import { reindexUsage } from './reindex-usage.js';
 import { summarizeUsage } from './summarize-usage.js';
 
 const temp = tempDirs();
@@ -140,8 +148,8 @@ describe('usage of legacy forks (RolloutRecorder.fork)', () => {
     const tokensOf = (id: string) => sessions.rows.find((row) => row.key === id)?.totalTokens;
     expect(tokensOf(parentId)).toBe(parentTokens);
     for (const id of forks) {
-      // The turn's two calls: 137 + 20 above the copied total, then 150 + 25.
-      expect(tokensOf(id)).toBe(parentTokens + 137 + 20 + 175);
+      // The turn's two calls: 137 + 20, then 150 + 25.
+      expect(tokensOf(id)).toBe(157 + 175);
     }
 
     // Counting the copies would bill the parent four times. Indexed again from nothing, in
@@ -172,6 +180,41 @@ describe('usage of legacy forks (RolloutRecorder.fork)', () => {
     expect(explained.records.map((r) => r.line)).toEqual(
       [...explained.records.map((r) => r.line)].sort((a, b) => a - b),
     );
+  });
+});
+
+describe('usage of other forks, and of stores older than usage', () => {
+  it("excludes what a fork of a Codex 0.169 thread copied, matched by the records' running totals", async () => {
+    const { home, store, clock } = await indexedHome('v0.169.0');
+    const parentId = '01a1fca2-4bd1-7ad3-bb16-62ea7a26679e';
+    const parentPath = (await findRolloutFileById({ home, id: parentId }))!;
+    // The recorder copies the parent's token_count lines, not its token_usage_records.
+    const fork = await RolloutRecorder.fork({ home, parentPath, store, clock });
+    await fork.close();
+    const explained = await explainUsage({ store, threadId: fork.threadId });
+    expect(explained.excluded).toEqual({ repeat: 0, duplicate: 0, inherited: 3 });
+    expect(explained.counted).toEqual({ calls: 0, totalTokens: 0 });
+    const sessions = await summarizeUsage({ store, groupBy: 'session' });
+    expect(sessions.rows.find((row) => row.key === fork.threadId)).toBeUndefined();
+    expect(sessions.rows.find((row) => row.key === parentId)?.totalTokens).toBe(520);
+  });
+
+  it('fills the usage index of threads a release without it indexed (reindexUsage)', async () => {
+    const { store } = await indexedHome('v0.100.0');
+    const before = await summarizeUsage({ store });
+    // Rows written without the indexer, as by a release without usage.
+    for (const thread of await store.threads.scan({ limit: 3 })) {
+      await store.threads.delete(thread.id);
+      await store.threads.upsert(thread);
+    }
+    expect(await store.usage.coverage()).toMatchObject({ threads: 12, indexed: 9 });
+    const progress: number[] = [];
+    const result = await reindexUsage({ store, onProgress: ({ done }) => progress.push(done) });
+    expect(result).toEqual({ indexed: 3, failed: [] });
+    expect(progress).toEqual([3]);
+    expect(await store.usage.coverage()).toMatchObject({ threads: 12, indexed: 12 });
+    expect((await summarizeUsage({ store })).totals).toEqual(before.totals);
+    expect(await reindexUsage({ store })).toEqual({ indexed: 0, failed: [] });
   });
 });
 
@@ -228,5 +271,97 @@ describe('summarizeUsage between days', () => {
     await expect(
       summarizeUsage({ store, groupBy: 'model', timeZone: 'Nowhere/City' }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('summarizeUsage by week, and across clock changes', () => {
+  /** A store holding one thread whose counted calls were made at `times` (ISO). */
+  async function storeWithCalls(times: readonly string[]) {
+    const home = temp.make('home');
+    const store = await openStateStore({ home });
+    stores.push(store);
+    const id = '01a1fca2-0000-7000-8000-0000000000aa';
+    await store.index.write([
+      {
+        metadata: buildThreadMetadata(
+          {
+            id,
+            rolloutPath: join(home, 'sessions', `${id}.jsonl`),
+            createdAt: 1_790_000_000,
+            source: 'cli',
+          },
+          { defaultProvider: 'openai' },
+        ),
+        derived: {
+          [USAGE_INDEX_NAME]: times.map((time, index): UsageRecord => ({
+            line: index + 1,
+            ordinal: null,
+            timeMs: Date.parse(time),
+            turnId: null,
+            model: 'gpt-5',
+            source: 'token_count',
+            inputTokens: 10,
+            cachedInputTokens: 0,
+            cacheWriteInputTokens: null,
+            outputTokens: 1,
+            reasoningOutputTokens: 0,
+            totalTokens: 11,
+            runningInputTokens: 10 * (index + 1),
+            runningOutputTokens: index + 1,
+            runningTotalTokens: 11 * (index + 1),
+            excluded: null,
+            excludedBy: null,
+            forkedFromId: null,
+          })),
+        },
+      },
+    ]);
+    return store;
+  }
+
+  it('starts weeks on Monday, in the time zone asked for', async () => {
+    // Sunday 2026-11-22 23:30 in Paris is Sunday 22:30 UTC; Monday 2026-11-23 00:30 in Paris is
+    // Sunday 23:30 UTC.
+    const store = await storeWithCalls(['2026-11-22T22:30:00Z', '2026-11-22T23:30:00Z']);
+    const paris = await summarizeUsage({ store, groupBy: 'weekly', timeZone: 'Europe/Paris' });
+    expect(paris.rows.map((row) => [row.key, row.calls])).toEqual([
+      ['2026-11-16', 1],
+      ['2026-11-23', 1],
+    ]);
+    const utc = await summarizeUsage({ store, groupBy: 'weekly', timeZone: 'UTC' });
+    expect(utc.rows.map((row) => [row.key, row.calls])).toEqual([['2026-11-16', 2]]);
+  });
+
+  it('starts a day at its first instant where the clocks skip its midnight', async () => {
+    // Santiago moves from -04 to -03 at midnight on 2026-09-06: that day starts at 01:00 local,
+    // 04:00 UTC. 03:30 UTC is still 23:30 on 09-05; 04:30 UTC is 01:30 on 09-06.
+    const store = await storeWithCalls(['2026-09-06T03:30:00Z', '2026-09-06T04:30:00Z']);
+    const santiago = { timeZone: 'America/Santiago' };
+    const since = await summarizeUsage({ store, ...santiago, sinceDay: '2026-09-06' });
+    expect(since.rows.map((row) => [row.key, row.calls])).toEqual([['2026-09-06', 1]]);
+    const until = await summarizeUsage({ store, ...santiago, untilDay: '2026-09-05' });
+    expect(until.rows.map((row) => [row.key, row.calls])).toEqual([['2026-09-05', 1]]);
+    // And a day a clock change makes 25 hours long (Paris, 2026-10-25) keeps both its ends.
+    const paris = await storeWithCalls(['2026-10-24T22:00:00Z', '2026-10-25T22:59:00Z']);
+    const day = await summarizeUsage({
+      store: paris,
+      timeZone: 'Europe/Paris',
+      sinceDay: '2026-10-25',
+      untilDay: '2026-10-25',
+    });
+    expect(day.totals.calls).toBe(2);
+  });
+
+  it('takes the later of a day and a time as the start, the earlier as the end', async () => {
+    const store = await storeWithCalls(['2026-11-21T01:00:00Z', '2026-11-21T12:00:00Z']);
+    const both = await summarizeUsage({
+      store,
+      timeZone: 'UTC',
+      sinceDay: '2026-11-21',
+      sinceMs: Date.parse('2026-11-21T06:00:00Z'),
+      untilDay: '2026-11-21',
+      untilMs: Date.parse('2026-11-22T06:00:00Z'),
+    });
+    expect(both.totals.calls).toBe(1);
   });
 });

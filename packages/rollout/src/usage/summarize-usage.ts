@@ -16,20 +16,20 @@ import { OPENAI_PRICING, type PricingTable, costOf, priceOf } from './pricing.js
  *
  * @example
  * ```ts
- * const groupBy: UsageGroupBy = 'monthly';
+ * const groupBy: UsageReportKind = 'monthly';
  * ```
  */
-export type UsageGroupBy = 'daily' | 'weekly' | 'monthly' | 'session' | 'model' | 'project';
+export type UsageReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'model' | 'project';
 
 /**
- * Every {@link UsageGroupBy}, in the order the CLI lists them.
+ * Every {@link UsageReportKind}, in the order the CLI lists them.
  *
  * @example
  * ```ts
- * if (!(USAGE_GROUPS as readonly string[]).includes(arg)) throw new Error(`unknown report ${arg}`);
+ * if (!(USAGE_REPORT_KINDS as readonly string[]).includes(arg)) throw new Error(`unknown report ${arg}`);
  * ```
  */
-export const USAGE_GROUPS: readonly UsageGroupBy[] = Object.freeze([
+export const USAGE_REPORT_KINDS: readonly UsageReportKind[] = Object.freeze([
   'daily',
   'weekly',
   'monthly',
@@ -49,7 +49,7 @@ export const USAGE_GROUPS: readonly UsageGroupBy[] = Object.freeze([
 export interface SummarizeUsageOptions {
   store: Pick<AgentStateStore, 'usage' | 'threads'>;
   /** Default `daily`. */
-  groupBy?: UsageGroupBy | undefined;
+  groupBy?: UsageReportKind | undefined;
   /** Calls at or after this time, unix ms. */
   sinceMs?: number | undefined;
   /** Calls before this time, unix ms. */
@@ -127,7 +127,7 @@ export interface UsageRow extends PricedUsage {
  * ```
  */
 export interface UsageSummary {
-  groupBy: UsageGroupBy;
+  groupBy: UsageReportKind;
   timeZone: string;
   rows: UsageRow[];
   totals: PricedUsage;
@@ -137,7 +137,7 @@ export interface UsageSummary {
   coverage: UsageCoverage;
 }
 
-const DIMENSION: Readonly<Record<UsageGroupBy, UsageDimension>> = {
+const DIMENSION: Readonly<Record<UsageReportKind, UsageDimension>> = {
   daily: 'quarterHour',
   weekly: 'quarterHour',
   monthly: 'quarterHour',
@@ -161,10 +161,10 @@ const DIMENSION: Readonly<Record<UsageGroupBy, UsageDimension>> = {
  */
 export async function summarizeUsage(options: SummarizeUsageOptions): Promise<UsageSummary> {
   const groupBy = options.groupBy ?? 'daily';
-  if (!(USAGE_GROUPS as readonly string[]).includes(groupBy)) {
+  if (!(USAGE_REPORT_KINDS as readonly string[]).includes(groupBy)) {
     throw new InvalidArgumentError(
       'groupBy',
-      `unknown report ${JSON.stringify(groupBy)} (expected ${USAGE_GROUPS.join(', ')})`,
+      `unknown report ${JSON.stringify(groupBy)} (expected ${USAGE_REPORT_KINDS.join(', ')})`,
     );
   }
   const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
@@ -173,13 +173,15 @@ export async function summarizeUsage(options: SummarizeUsageOptions): Promise<Us
   const pricing = options.pricing ?? OPENAI_PRICING;
   const sinceMs = latest(
     options.sinceMs,
-    options.sinceDay === undefined ? undefined : dayStart(options.sinceDay, timeZone, 'sinceDay'),
+    options.sinceDay === undefined
+      ? undefined
+      : dayStart(options.sinceDay, timeZone, dayOf, 'sinceDay'),
   );
   const untilMs = earliest(
     options.untilMs,
     options.untilDay === undefined
       ? undefined
-      : dayStart(options.untilDay, timeZone, 'untilDay', 1),
+      : dayStart(options.untilDay, timeZone, dayOf, 'untilDay', 1),
   );
 
   const dimension = DIMENSION[groupBy];
@@ -255,7 +257,7 @@ export async function summarizeUsage(options: SummarizeUsageOptions): Promise<Us
 
 /** The key of a group's row: a local date, week or month, or the group's thread, model or cwd. */
 function groupKey(
-  groupBy: UsageGroupBy,
+  groupBy: UsageReportKind,
   dayOf: (ms: number) => string,
 ): (group: UsageGroup) => string {
   switch (groupBy) {
@@ -310,9 +312,17 @@ function localDay(timeZone: string): (ms: number) => string {
 
 /**
  * The first millisecond of `day` (`YYYY-MM-DD`, plus `addDays`) in `timeZone`: its local
- * midnight, found from the zone's offset around it (twice, for a day a clock change starts).
+ * midnight, found from the zone's offset around it. Where a clock change skips midnight (a day
+ * that starts at 01:00), the day starts at the change: of the two candidates, the earlier one
+ * that is already that day.
  */
-function dayStart(day: string, timeZone: string, argument: string, addDays = 0): number {
+function dayStart(
+  day: string,
+  timeZone: string,
+  dayOf: (ms: number) => string,
+  argument: string,
+  addDays = 0,
+): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/u.exec(day);
   const asUtc = match
     ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + addDays)
@@ -327,9 +337,12 @@ function dayStart(day: string, timeZone: string, argument: string, addDays = 0):
       `expected a day YYYY-MM-DD, got ${JSON.stringify(day)}`,
     );
   }
+  const target = new Date(asUtc).toISOString().slice(0, 10);
   const offsetAt = zoneOffset(timeZone);
   const first = asUtc - offsetAt(asUtc);
-  return asUtc - offsetAt(first);
+  const second = asUtc - offsetAt(first);
+  const candidates = [first, second].filter((ms) => dayOf(ms) === target);
+  return candidates.length > 0 ? Math.min(...candidates) : Math.max(first, second);
 }
 
 /** Whether `timeZone` names UTC itself. */
@@ -380,7 +393,7 @@ function mondayOf(day: string): string {
   return utc.toISOString().slice(0, 10);
 }
 
-function rowOrder(groupBy: UsageGroupBy): (a: UsageRow, b: UsageRow) => number {
+function rowOrder(groupBy: UsageReportKind): (a: UsageRow, b: UsageRow) => number {
   switch (groupBy) {
     case 'daily':
     case 'weekly':

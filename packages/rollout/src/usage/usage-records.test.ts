@@ -179,19 +179,49 @@ describe('usage records, rule by rule', () => {
   });
 
   it('name the parent of a legacy fork, not of a fork by reference', () => {
+    const parent = '01A1FCA2-1D67-7971-8727-3CD36FD8D76F';
     const meta = (payload: object): RolloutLine =>
       ({ timestamp: '', type: 'session_meta', payload: { id: 'f', ...payload } }) as RolloutLine;
     const legacy = collect([
-      meta({ forked_from_id: 'p' }),
-      meta({ id: 'p' }),
+      meta({ forked_from_id: parent }),
+      meta({ id: parent }),
       tokenCount([10, 1], [10, 1]),
     ]);
-    expect(legacy.map((r) => r.forkedFromId)).toEqual(['p']);
+    expect(legacy.map((r) => r.forkedFromId)).toEqual([parent.toLowerCase()]);
     const byReference = collect([
-      meta({ forked_from_id: 'p', history_base: { thread_id: 'p', end_ordinal_exclusive: 3 } }),
+      meta({
+        forked_from_id: parent,
+        history_base: { thread_id: parent, end_ordinal_exclusive: 3 },
+      }),
       tokenCount([10, 1], [10, 1]),
     ]);
     expect(byReference.map((r) => r.forkedFromId)).toEqual([null]);
+    // A parent id that is no thread id is dropped, as the thread row drops it.
+    const odd = collect([meta({ forked_from_id: '../x' }), tokenCount([10, 1], [10, 1])]);
+    expect(odd.map((r) => r.forkedFromId)).toEqual([null]);
+  });
+
+  it('take the model from thread settings and turn contexts, the turn from its start', () => {
+    const event = (payload: object): RolloutLine =>
+      ({ timestamp: '', type: 'event_msg', payload }) as RolloutLine;
+    const records = collect([
+      event({ type: 'thread_settings_applied', thread_settings: { model: 'gpt-5.5' } }),
+      event({ type: 'task_started', turn_id: 'turn-1' }),
+      tokenCount([10, 1], [10, 1]),
+      {
+        timestamp: '',
+        type: 'turn_context',
+        payload: { turn_id: 'turn-2', model: 'gpt-5.4' },
+      },
+      tokenCount([30, 2], [20, 1]),
+      event({ type: 'turn_started', turn_id: 'turn-3' }),
+      tokenCount([60, 3], [30, 1]),
+    ]);
+    expect(records.map((r) => [r.model, r.turnId])).toEqual([
+      ['gpt-5.5', 'turn-1'],
+      ['gpt-5.4', 'turn-2'],
+      ['gpt-5.4', 'turn-3'],
+    ]);
   });
 
   it('give the same records on every finish, appends included', () => {

@@ -8,6 +8,7 @@ import {
 import type { DerivedIndexCollector, DerivedIndexDefinition } from '../indexer/derived-index.js';
 import type { RolloutLine } from '../protocol/rollout-line.js';
 import type { PeekedLine } from '../reader/line-peek.js';
+import { subAgentFactsOf } from '../extract/metadata-applier.js';
 
 /** Events that carry usage, or say which model or turn the next calls belong to. */
 const WANTED_EVENTS: ReadonlySet<string> = new Set([
@@ -30,9 +31,6 @@ function wantedByUsage(peeked: PeekedLine): boolean {
       return false;
   }
 }
-
-/** Running totals as a line states them. */
-type Running = UsageTokens;
 
 /**
  * The usage index's collector: one record per `token_count` or `token_usage_record` line with
@@ -67,7 +65,7 @@ export class UsageCollector implements DerivedIndexCollector {
   #forkedFromId: string | null = null;
   #sawSessionMeta = false;
   /** The last `token_count` that counted, with its running totals. */
-  #previous: { line: number; running: Running } | undefined;
+  #previous: { line: number; running: UsageTokens } | undefined;
   #lastTimeMs = 0;
 
   constructor(options: { keepExcluded?: boolean } = {}) {
@@ -84,13 +82,11 @@ export class UsageCollector implements DerivedIndexCollector {
       case 'session_meta': {
         if (this.#sawSessionMeta) return; // a legacy fork's copy of its parent's
         this.#sawSessionMeta = true;
-        const meta = line.payload as Record<string, unknown>;
-        if (
-          typeof meta.forked_from_id === 'string' &&
-          meta.history_base == null &&
-          meta.forked_from_ordinal_exclusive == null
-        ) {
-          this.#forkedFromId = meta.forked_from_id;
+        const meta = line.payload;
+        const extra = meta as Record<string, unknown>;
+        if (extra.history_base == null && extra.forked_from_ordinal_exclusive == null) {
+          // A parent id that is not a UUID is dropped, as the thread row drops it.
+          this.#forkedFromId = subAgentFactsOf(meta).forkedFromId;
         }
         return;
       }
@@ -194,7 +190,7 @@ export class UsageCollector implements DerivedIndexCollector {
     timeMs: number,
     source: UsageRecord['source'],
     usage: UsageTokens,
-    running: Running | undefined,
+    running: UsageTokens | undefined,
     excluded: UsageExclusion | null = null,
     excludedByLine?: number,
   ): void {

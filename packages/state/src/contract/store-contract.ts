@@ -261,8 +261,8 @@ export interface SearchStore {
 
 /**
  * Token usage per model call (`store.usage`): the usage index's records, written by the indexer
- * (`IndexedThread.derived.usage`), counted or excluded with their reason, and sums over the
- * counted ones.
+ * (`IndexedThread.derived.usage`: the calls that count, and a legacy fork's calls, which the store
+ * marks `inherited` where they are copies of its parent's), and sums over the counted ones.
  *
  * @example
  * ```ts
@@ -276,7 +276,7 @@ export interface UsageStore {
    * (one group when empty), in no particular order. Groups without calls are left out.
    */
   aggregate(options: UsageAggregateOptions): Promise<UsageGroup[]>;
-  /** A thread's records, counted and excluded, in rollout order. */
+  /** A thread's records as written (inherited ones marked), in rollout order. */
   records(threadId: string): Promise<UsageRecord[]>;
   /** How many threads the index covers, of all threads. */
   coverage(): Promise<UsageCoverage>;

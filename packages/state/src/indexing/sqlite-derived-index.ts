@@ -8,7 +8,7 @@ import { SQLITE_USAGE_INDEX } from '../usage/sqlite-usage-index.js';
  * row: search documents, usage records). `store.index.write` calls `replace` inside
  * its transaction with the thread's new records, after the thread row is written; the index's
  * tables come from the store's migrations. Internal to the SQLite store: each store backend has
- * its own writer per index (see ARCHITECTURE.md, "Adding a derived index").
+ * its own writer per index (see ARCHITECTURE.md, "How to add …", a derived index).
  */
 export interface SqliteDerivedIndex {
   /** The index's name, the key of its records in `IndexedThread.derived`. */

@@ -162,8 +162,9 @@ export interface SearchFtsTable {
 }
 
 /**
- * Row of `usage_records` (migration 8): one `token_count` or `token_usage_record` line with usage,
- * counted (`excluded` null) or not, with the reason (`UsageExclusion`).
+ * Row of `usage_records` (migration 8): a model call that counts (`excluded` null: a
+ * `token_count` or `token_usage_record` line), or a line a legacy fork copied from its parent
+ * (`excluded` `inherited`, `excluded_by` the thread that counts it).
  */
 export interface UsageRecordsTable {
   thread_id: string;

@@ -192,11 +192,13 @@ const searchThreadFilters = `
 CREATE INDEX idx_threads_search ON threads(id, archived, cwd, source);
 `;
 
-// Usage: one row per `token_count` or `token_usage_record` line with usage, counted or excluded
-// with its reason (so that `usage --explain` can show both), clustered by thread and line. Sums read the counted rows from a
-// partial index that holds all they need, in time order, never the rows themselves. A legacy fork's rows name its parent (`forked_from_id`): the writer
-// matches the fork's copied lines against the parent's rows, whichever is written first. When a
-// parent goes, its forks' copies count again: nothing else counts them any more.
+// Usage: one row per model call that counts (a `token_count` or `token_usage_record` line), and
+// per line a legacy fork copied from its parent (`excluded = 'inherited'`, `excluded_by` the thread
+// that counts it), clustered by thread and line. Repeats and duplicates are not stored:
+// `usage --explain` reads them from the rollout. Sums read a partial index of the counted rows
+// that holds all they need. A legacy fork's rows name its parent (`forked_from_id`): the writer
+// matches the fork's copied lines against the parent's rows, whichever is written first. When the
+// thread that counts a fork's copies goes, the copies count again.
 const usage = `
 CREATE TABLE usage_records (
   thread_id TEXT NOT NULL,
@@ -225,6 +227,7 @@ CREATE INDEX idx_usage_records_counted ON usage_records(
   output_tokens, reasoning_output_tokens, total_tokens
 ) WHERE excluded IS NULL;
 CREATE INDEX idx_usage_records_forked_from ON usage_records(forked_from_id) WHERE forked_from_id IS NOT NULL;
+CREATE INDEX idx_usage_records_inherited ON usage_records(excluded_by) WHERE excluded = 'inherited';
 CREATE TABLE usage_threads (
   thread_id TEXT PRIMARY KEY,
   records INTEGER NOT NULL,

@@ -16,6 +16,7 @@ export const USAGE_INDEX_NAME = 'usage';
 
 interface SequenceRow {
   line: number;
+  excluded_by: string | null;
   running_input_tokens: number | null;
   running_output_tokens: number | null;
   running_total_tokens: number | null;
@@ -84,7 +85,7 @@ function statementsOf(connection: Database.Database): Statements {
       // The records a thread's running totals went through: counted ones, and those a fork
       // inherited (its parent's lines, which a fork of the fork copies in turn).
       sequence: connection.prepare(
-        `SELECT line, running_input_tokens, running_output_tokens, running_total_tokens, excluded, forked_from_id
+        `SELECT line, running_input_tokens, running_output_tokens, running_total_tokens, excluded, excluded_by, forked_from_id
          FROM usage_records
          WHERE thread_id = ? AND (excluded IS NULL OR excluded = 'inherited')
          ORDER BY line`,
@@ -105,8 +106,8 @@ function statementsOf(connection: Database.Database): Statements {
  * The SQLite store's writer of usage records. A thread's records replace its old ones (a thread
  * has one per model call: rewriting them is cheap). Then the copied lines of legacy forks are
  * resolved, in both directions: this thread's, if it is one, against its parent's records, and
- * those of its own forks against its new records. Whichever of a parent and its fork is indexed
- * first, the second write settles them.
+ * those of its own forks (and of theirs) against its new records. Whichever of a parent and its
+ * fork is indexed first, the second write settles them.
  */
 export const SQLITE_USAGE_INDEX: SqliteDerivedIndex = {
   name: USAGE_INDEX_NAME,
@@ -131,11 +132,8 @@ export const SQLITE_USAGE_INDEX: SqliteDerivedIndex = {
     }
     for (const r of checked.slice(at)) statements.insert.run(values(threadId, r));
     statements.cover.run(threadId, checked.length, Math.floor(nowMs / 1000));
-    const parentId = checked.find((r) => r.forkedFromId !== null)?.forkedFromId;
-    if (parentId !== undefined) resolveInherited(statements, threadId);
-    for (const { thread_id: fork } of statements.forksOf.all(threadId)) {
-      if (fork !== threadId) resolveInherited(statements, fork);
-    }
+    if (checked.some((r) => r.forkedFromId !== null)) resolveInherited(statements, threadId);
+    resolveForksOf(statements, threadId, new Set([threadId]));
   },
 };
 
@@ -168,29 +166,39 @@ function values(threadId: string, r: UsageRecord): unknown[] {
 /**
  * A legacy fork's file starts with a copy of its parent's lines, `token_count`s included, which
  * nothing marks. Its records that repeat the parent's first records, running total for running
- * total, are those copies: they are the parent's usage, `inherited`. The rest are the fork's own.
+ * total, are those copies: `inherited`, from the thread that counts them (the parent, or where the
+ * parent's own record is a copy too, the thread it copied it from). The rest are the fork's own.
  */
 function resolveInherited(statements: Statements, threadId: string): void {
   const own = statements.sequence.all(threadId);
   const parentId = own.find((row) => row.forked_from_id !== null)?.forked_from_id ?? null;
   if (parentId === null || parentId === threadId) return;
   const parent = statements.sequence.all(parentId);
-  let copied = 0;
-  while (
-    copied < own.length &&
-    copied < parent.length &&
-    sameRunningTotals(own[copied]!, parent[copied]!)
-  ) {
-    copied += 1;
-  }
+  let copying = true;
   own.forEach((row, index) => {
-    const inherited = index < copied;
-    if (inherited && row.excluded !== 'inherited') {
-      statements.mark.run('inherited', parentId, threadId, row.line);
-    } else if (!inherited && row.excluded === 'inherited') {
+    copying &&= index < parent.length && sameRunningTotals(row, parent[index]!);
+    const copied = copying;
+    const origin = !copied
+      ? null
+      : parent[index]!.excluded === 'inherited'
+        ? parent[index]!.excluded_by
+        : parentId;
+    if (origin !== null && (row.excluded !== 'inherited' || row.excluded_by !== origin)) {
+      statements.mark.run('inherited', origin, threadId, row.line);
+    } else if (origin === null && row.excluded === 'inherited') {
       statements.mark.run(null, null, threadId, row.line);
     }
   });
+}
+
+/** Resolves the forks of a thread, then theirs (a fork of a fork copies what its parent copied). */
+function resolveForksOf(statements: Statements, threadId: string, seen: Set<string>): void {
+  for (const { thread_id: fork } of statements.forksOf.all(threadId)) {
+    if (seen.has(fork)) continue;
+    seen.add(fork);
+    resolveInherited(statements, fork);
+    resolveForksOf(statements, fork, seen);
+  }
 }
 
 function sameRunningTotals(a: SequenceRow, b: SequenceRow): boolean {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { isThreadId } from '../threads/thread-metadata.js';
 
 /**
  * Where a usage record was read: Codex's `event_msg` of type `token_count` (every version; one per
@@ -53,9 +54,10 @@ export interface UsageTokens {
 }
 
 /**
- * One model call's usage as the indexer reads it from a rollout (the usage index's records in
- * `IndexedThread.derived.usage`), counted or not: every `token_count` and `token_usage_record`
- * line with usage gives one, so that what is excluded can be shown with its reason.
+ * One model call's usage as read from a rollout: a `token_count` or `token_usage_record` line
+ * with usage, with why it does not count when it does not. The usage index
+ * (`IndexedThread.derived.usage`) holds the records that count; `explainUsage` lists the others
+ * too.
  *
  * @example
  * ```ts
@@ -145,8 +147,14 @@ export function checkedUsageRecord(record: unknown, threadId: string, index: num
       throw problem(`${key} is neither a string nor null`);
     }
   }
+  if (r.forkedFromId !== null && !isThreadId(r.forkedFromId as string)) {
+    throw problem(`forkedFromId ${JSON.stringify(r.forkedFromId)} is not a thread id`);
+  }
   if (r.excluded !== null && !EXCLUSIONS.has(r.excluded as string)) {
     throw problem(`unknown exclusion ${JSON.stringify(r.excluded)}`);
   }
-  return r as UsageRecord;
+  const checked = r as UsageRecord;
+  return checked.forkedFromId === null
+    ? checked
+    : { ...checked, forkedFromId: checked.forkedFromId.toLowerCase() };
 }

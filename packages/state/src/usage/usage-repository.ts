@@ -60,7 +60,11 @@ export class UsageRepository implements UsageStore {
    */
   async aggregate(options: UsageAggregateOptions): Promise<UsageGroup[]> {
     const groupBy = checkedDimensions(options.groupBy);
-    const cwds = options.cwds ?? [];
+    const cwds = checkedStrings('cwds', options.cwds);
+    const models = checkedStrings('models', options.models);
+    const threadIds = checkedStrings('threadIds', options.threadIds).map((id) =>
+      normalizeThreadId(id, 'threadIds'),
+    );
     const archived = options.archived ?? 'all';
     const byThreadRow = groupBy.has('cwd') || cwds.length > 0 || archived !== 'all';
 
@@ -71,14 +75,11 @@ export class UsageRepository implements UsageStore {
     if (options.untilMs !== undefined) {
       where.push(sql`u.time_ms < ${checkedUnixMs('untilMs', options.untilMs)}`);
     }
-    if (options.models !== undefined && options.models.length > 0) {
-      where.push(sql`u.model IN (${sql.join([...options.models])})`);
+    if (models.length > 0) where.push(sql`u.model IN (${sql.join(models)})`);
+    if (threadIds.length > 0) {
+      where.push(sql`u.thread_id IN (SELECT value FROM json_each(${JSON.stringify(threadIds)}))`);
     }
-    if (options.threadIds !== undefined) {
-      const ids = options.threadIds.map((id) => normalizeThreadId(id, 'threadIds'));
-      where.push(sql`u.thread_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
-    }
-    if (cwds.length > 0) where.push(sql`t.cwd IN (${sql.join([...cwds])})`);
+    if (cwds.length > 0) where.push(sql`t.cwd IN (${sql.join(cwds)})`);
     if (archived !== 'all') where.push(sql`t.archived = ${archived ? 1 : 0}`);
 
     // Each dimension's key, or NULL when not grouped by it; the thread row is joined only when
@@ -125,8 +126,8 @@ export class UsageRepository implements UsageStore {
   }
 
   /**
-   * A thread's usage records in rollout order, counted and excluded (empty for a thread the index
-   * holds none of).
+   * A thread's usage records in rollout order, as written, a legacy fork's copies marked
+   * `inherited` (empty for a thread the index holds none of).
    *
    * @example
    * ```ts
@@ -240,4 +241,14 @@ function checkedDimensions(groupBy: readonly UsageDimension[]): ReadonlySet<Usag
     }
   }
   return new Set(groupBy);
+}
+
+/** A list filter: an array of strings (absent or empty: no filter). */
+function checkedStrings(argument: string, values: readonly string[] | undefined): string[] {
+  if (values === undefined) return [];
+  const list: readonly unknown[] = Array.isArray(values) ? values : [];
+  if (list !== values || list.some((value) => typeof value !== 'string')) {
+    throw new InvalidArgumentError(argument, 'expected a list of strings');
+  }
+  return list as string[];
 }

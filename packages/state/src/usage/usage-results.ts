@@ -23,18 +23,19 @@ export type UsageDimension = 'quarterHour' | 'thread' | 'model' | 'cwd';
  * ```
  */
 export interface UsageAggregateOptions {
+  /** The dimensions to group by; empty: one group of everything. */
   groupBy: readonly UsageDimension[];
   /** Calls at or after this time, unix ms. */
   sinceMs?: number | undefined;
   /** Calls before this time, unix ms. */
   untilMs?: number | undefined;
-  /** Threads whose cwd is one of these (exact). */
+  /** Threads whose cwd is one of these (exact; absent or empty: any). */
   cwds?: readonly string[] | undefined;
-  /** Calls of these models (exact). */
+  /** Calls of these models (exact; absent or empty: any). */
   models?: readonly string[] | undefined;
   /** Archived threads too (`'all'`, the default: their tokens were spent), only them, or none. */
   archived?: boolean | 'all' | undefined;
-  /** Only these threads. */
+  /** Only these threads (absent or empty: any). */
   threadIds?: readonly string[] | undefined;
 }
 
@@ -86,6 +87,6 @@ export interface UsageGroup extends UsageTotals {
 export interface UsageCoverage {
   threads: number;
   indexed: number;
-  /** Records held, counted and excluded. */
+  /** Records held: the calls that count, and the lines legacy forks copied. */
   records: number;
 }

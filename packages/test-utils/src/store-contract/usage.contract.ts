@@ -181,6 +181,98 @@ export function describeUsageContract(factory: StoreContractFactory): void {
       expect(records.map((r) => r.excluded)).toEqual(['inherited', null]);
     });
 
+    it('groups by quarter hour, whatever the hour', async () => {
+      await h.store.index.write([
+        entry(1, [
+          call(14, 10, 1, [10, 1]),
+          call(15, 10, 1, [20, 2]),
+          call(44, 10, 1, [30, 3]),
+          call(45, 10, 1, [40, 4]),
+          call(75, 10, 1, [50, 5]),
+        ]),
+      ]);
+      const quarters = await h.store.usage.aggregate({ groupBy: ['quarterHour'] });
+      expect(
+        quarters
+          .map((row) => [(row.quarterHourMs! - T0) / MINUTE, row.calls])
+          .sort((a, b) => a[0]! - b[0]!),
+      ).toEqual([
+        [0, 1],
+        [15, 1],
+        [30, 1],
+        [45, 1],
+        [75, 1],
+      ]);
+    });
+
+    it("attributes a fork of a fork's copies to the thread that counts them", async () => {
+      const parent = sampleThreadId(1);
+      const child = sampleThreadId(2);
+      // The child copied the parent's calls and made one; the grandchild copied the child's file.
+      const childRecords = [
+        call(3, 100, 10, [100, 10], { forkedFromId: parent }),
+        call(7, 200, 20, [300, 30], { forkedFromId: parent }),
+        call(9, 50, 5, [350, 35], { forkedFromId: parent }),
+      ];
+      const grandchildRecords = [
+        call(2, 100, 10, [100, 10], { forkedFromId: child }),
+        call(4, 200, 20, [300, 30], { forkedFromId: child }),
+        call(6, 50, 5, [350, 35], { forkedFromId: child }),
+        call(8, 1, 1, [351, 36], { forkedFromId: child }),
+      ];
+      // Written grandchild first, then the child, then the parent: every order settles.
+      await h.store.index.write([entry(3, grandchildRecords)]);
+      await h.store.index.write([entry(2, childRecords)]);
+      await h.store.index.write([entry(1, PARENT)]);
+      const marks = async (n: number) =>
+        (await h.store.usage.records(sampleThreadId(n))).map((r) => [r.excluded, r.excludedBy]);
+      expect(await marks(2)).toEqual([
+        ['inherited', parent],
+        ['inherited', parent],
+        [null, null],
+      ]);
+      expect(await marks(3)).toEqual([
+        ['inherited', parent],
+        ['inherited', parent],
+        ['inherited', child],
+        [null, null],
+      ]);
+      const total = async () => (await h.store.usage.aggregate({ groupBy: [] }))[0]?.totalTokens;
+      expect(await total()).toBe(330 + 55 + 2);
+
+      // The child goes: what it counted of its own counts in the grandchild again, not the
+      // parent's calls.
+      await h.store.threads.delete(child);
+      expect(await marks(3)).toEqual([
+        ['inherited', parent],
+        ['inherited', parent],
+        [null, null],
+        [null, null],
+      ]);
+      expect(await total()).toBe(330 + 55 + 2);
+    });
+
+    it("counts a fork's copies again once its parent no longer has them", async () => {
+      const parent = sampleThreadId(1);
+      await h.store.index.write([
+        entry(1, PARENT),
+        entry(2, [
+          call(3, 100, 10, [100, 10], { forkedFromId: parent }),
+          call(7, 200, 20, [300, 30], { forkedFromId: parent }),
+        ]),
+      ]);
+      expect((await h.store.usage.records(sampleThreadId(2))).map((r) => r.excluded)).toEqual([
+        'inherited',
+        'inherited',
+      ]);
+      // The parent's rollout rewritten: its first call is another one now.
+      await h.store.index.write([entry(1, [call(5, 90, 9, [90, 9])])]);
+      expect((await h.store.usage.records(sampleThreadId(2))).map((r) => r.excluded)).toEqual([
+        null,
+        null,
+      ]);
+    });
+
     it('says how many threads the index covers and lists the others', async () => {
       await h.store.index.write([
         entry(1, PARENT),

@@ -217,7 +217,7 @@ describe('agent-state backfill while another process holds the lease', () => {
     expect(JSON.parse(io.stdout.text())).toMatchObject({ status: 'complete', scanned: 12 });
   });
 
-  it('waits by default, takes over once the other lease expires, and completes', async () => {
+  it('waits, takes over once the other lease expires, and completes', async () => {
     const home = codexHome(temp);
     // A process took the lease for a minute and died: no heartbeat renews it. The command's clock
     // starts where the other one's did and moves a minute on while it waits.

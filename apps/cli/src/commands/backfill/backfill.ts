@@ -18,7 +18,14 @@ import {
 } from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
-import { formatDuration, formatHolder, formatIsoTime, plural, singleLine } from '../../format.js';
+import {
+  formatCount,
+  formatDuration,
+  formatHolder,
+  formatIsoTime,
+  plural,
+  singleLine,
+} from '../../format.js';
 import { type CliIo, type Colors, colorsFor, writeJson, writeLines } from '../../output.js';
 import { StatusLine, progressBar } from '../../status-line.js';
 import { withStore } from '../../store-session.js';
@@ -284,18 +291,15 @@ export function waitText(state: BackfillState): string {
   const facts: string[] = [];
   if (state.claimedAt !== null) facts.push(`since ${formatIsoTime(state.claimedAt)}`);
   if (state.progress !== null) {
-    facts.push(`${count(state.progress.done)} of ${count(state.progress.total)} rollouts`);
+    facts.push(
+      `${formatCount(state.progress.done)} of ${formatCount(state.progress.total)} rollouts`,
+    );
   } else if (state.lastWatermark !== null) {
     facts.push(`at ${singleLine(state.lastWatermark)}`);
   } else {
     facts.push('starting');
   }
   return `backfill running ${who} (${facts.join(', ')})`;
-}
-
-/** `10,000`. */
-function count(value: number): string {
-  return value.toLocaleString('en-US');
 }
 
 function addUp(report: BackfillReport, result: BackfillResult): void {

@@ -1,6 +1,8 @@
 import { type Command, InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
-import { timeArgument } from '../../arguments.js';
+import { normalizeThreadId } from '@agent-state/state';
+
+import { optionArgument, timeArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { collect, exitWith, homeOf } from '../../registration.js';
 
@@ -34,8 +36,11 @@ Examples:
   $ agent-state usage --explain 01a1fca2-4bd1-7ad3-bb16-62ea7a26679e
 `;
 
-/** The reports `usage` prints (see `USAGE_GROUPS` of the rollout package). */
-const REPORTS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project'] as const;
+/**
+ * The reports `usage` prints: `USAGE_REPORT_KINDS` of the rollout package, which this
+ * registration does not load (a test keeps the two equal).
+ */
+export const REPORTS = ['daily', 'weekly', 'monthly', 'session', 'model', 'project'] as const;
 type Report = (typeof REPORTS)[number];
 
 /** The flags of `usage`, as commander parsed them. */
@@ -73,10 +78,18 @@ export function registerUsage(program: Command, io: CliIo): void {
     )
     .option('--cwd <dir>', 'only threads whose working directory is <dir>; repeatable', collect)
     .option('--model <model>', 'only calls of this model; repeatable', collect)
-    .option('--timezone <zone>', "the days' IANA time zone (default: this machine's)")
+    .option(
+      '--timezone <zone>',
+      "the days' IANA time zone (default: this machine's)",
+      timeZoneArgument,
+    )
     .option('--breakdown', "each row's models on rows of their own")
     .option('--pricing <file>', 'prices from this JSON file instead of the shipped ones')
-    .option('--explain <thread>', 'every usage record of a thread, counted or not, and why')
+    .option(
+      '--explain <thread>',
+      'every usage record of a thread, counted or not, and why',
+      optionArgument((value) => normalizeThreadId(value)),
+    )
     .option('--json', 'print one JSON document on stdout')
     .option('--reindex', 'first index for usage the threads the index does not cover')
     .addHelpText('after', HELP)
@@ -118,7 +131,27 @@ function reportArgument(value: string): Report {
 export function dayOrTimeArgument(flag: string): (value: string) => DayOrTime {
   const time = timeArgument(flag);
   return (value) => {
-    const day = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(value.trim());
-    return day ? { day: `${day[1]}-${day[2]}-${day[3]}` } : { ms: time(value) };
+    const match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(value.trim());
+    if (!match) return { ms: time(value) };
+    const day = `${match[1]}-${match[2]}-${match[3]}`;
+    const date = new Date(`${day}T00:00:00Z`);
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== day) {
+      throw new CommanderInvalidArgumentError(`${day} is not a day of the calendar.`);
+    }
+    return { day };
   };
+}
+
+/**
+ * A parser of `--timezone`: an IANA time zone name this Node.js knows (`Europe/Paris`, `UTC`).
+ * Throws commander's `InvalidArgumentError` (exit 2) otherwise.
+ */
+export function timeZoneArgument(value: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new CommanderInvalidArgumentError(
+      'expected an IANA time zone such as Europe/Paris or UTC.',
+    );
+  }
 }

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import {
   RolloutRecorder,
+  USAGE_REPORT_KINDS,
   type UsageExplanation,
   type UsageSummary,
   explainUsage,
@@ -16,6 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captureIo } from '../../capture-io.js';
 import { codexHome, runCli, runCliJson } from '../../cli-harness.js';
 import { ExitCode } from '../../exit-codes.js';
+import { REPORTS } from './index.js';
 import { runUsage } from './usage.js';
 
 const temp = tempDirs();
@@ -367,6 +369,10 @@ describe('agent-state usage', () => {
     );
   });
 
+  it('offers the reports the library makes', () => {
+    expect([...REPORTS]).toEqual([...USAGE_REPORT_KINDS]);
+  });
+
   it('refuses bad arguments with the one exit-code table', async () => {
     const home = codexHome(temp, 'v0.169.0');
     const run = (...args: string[]) => runCli(['--home', home, 'usage', ...args]);
@@ -377,6 +383,22 @@ describe('agent-state usage', () => {
     );
     expect((await run('--timezone', 'Mars/Olympus')).exitCode).toBe(ExitCode.Usage);
     expect((await run('--since', 'yesterday-ish')).exitCode).toBe(ExitCode.Usage);
+    // Refused as they are parsed, before anything is indexed, naming the flag.
+    const noSuchDay = await run('--since', '2026-02-30');
+    expect(noSuchDay.exitCode).toBe(ExitCode.Usage);
+    expect(noSuchDay.stderr).toContain(
+      "option '--since <day|time>' argument '2026-02-30' is invalid",
+    );
+    const badZone = await run('--timezone', 'Mars/Olympus');
+    expect(badZone.stderr).toContain(
+      "option '--timezone <zone>' argument 'Mars/Olympus' is invalid",
+    );
+    const badId = await run('--explain', 'not-a-thread');
+    expect(badId.exitCode).toBe(ExitCode.Usage);
+    expect(badId.stderr).toContain(
+      "option '--explain <thread>' argument 'not-a-thread' is invalid",
+    );
+    expect(existsSync(join(home, 'agent_state_1.sqlite'))).toBe(false);
     const missing = await run('--pricing', join(home, 'none.json'));
     expect(missing.exitCode).toBe(ExitCode.NotFound);
     expect(missing.stderr).toContain('none.json');

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import {
   type PricedUsage,
   type ReindexResult,
+  type SummarizeUsageOptions,
   type UsageExplanation,
-  type UsageGroupBy,
+  type UsageReportKind,
   type UsageRow,
   type UsageSummary,
   explainUsage,
@@ -18,6 +19,7 @@ import type { AgentStateStore } from '@agent-state/state';
 import { ExitCode } from '../../exit-codes.js';
 import {
   displayWidth,
+  formatCount,
   formatLocalTime,
   padEnd,
   plural,
@@ -29,6 +31,7 @@ import {
   type CliIo,
   type Colors,
   colorsFor,
+  oneLine,
   terminalColumns,
   writeJson,
   writeLines,
@@ -57,7 +60,7 @@ export interface RunUsageOptions {
   home: string;
   io: CliIo;
   json: boolean;
-  report: UsageGroupBy;
+  report: UsageReportKind;
   since?: DayOrTime | undefined;
   until?: DayOrTime | undefined;
   /** Working directories, resolved against the current directory. */
@@ -97,8 +100,7 @@ export async function runUsage(options: RunUsageOptions): Promise<ExitCode> {
     summary = await summarizeUsage({
       store,
       groupBy: options.report,
-      ...bound('since', options.since),
-      ...bound('until', options.until),
+      ...bounds(options.since, options.until),
       cwds: options.cwds.map((cwd) => resolve(cwd)),
       models: options.models,
       timeZone: options.timeZone,
@@ -110,7 +112,12 @@ export async function runUsage(options: RunUsageOptions): Promise<ExitCode> {
   const colors = colorsFor(io.stdout, io.env);
   if (explanation !== undefined) {
     if (options.json) writeJson(io.stdout, explanation);
-    else writeLines(io.stdout, renderExplanation(explanation, colors));
+    else writeLines(io.stdout, renderExplanation(explanation, { colors, userHome: homedir() }));
+    if (!explanation.fromRollout) {
+      writeLines(io.stderr, [
+        `${colorsFor(io.stderr, io.env).yellow('agent-state:')} the rollout could not be read (${oneLine(explanation.rolloutError ?? 'unknown error')}): only the records the store holds are listed, not the repeats and duplicates left out`,
+      ]);
+    }
     return ExitCode.Ok;
   }
   const result = summary!;
@@ -150,12 +157,23 @@ export async function runUsage(options: RunUsageOptions): Promise<ExitCode> {
   return ExitCode.Ok;
 }
 
-function bound(
-  side: 'since' | 'until',
-  value: DayOrTime | undefined,
-): Record<string, number | string> {
-  if (value === undefined) return {};
-  return 'day' in value ? { [`${side}Day`]: value.day } : { [`${side}Ms`]: value.ms };
+/** `--since` / `--until` as `summarizeUsage` takes them: a day of the report's zone, or a time. */
+function bounds(
+  since: DayOrTime | undefined,
+  until: DayOrTime | undefined,
+): Pick<SummarizeUsageOptions, 'sinceDay' | 'sinceMs' | 'untilDay' | 'untilMs'> {
+  return {
+    ...(since === undefined
+      ? {}
+      : 'day' in since
+        ? { sinceDay: since.day }
+        : { sinceMs: since.ms }),
+    ...(until === undefined
+      ? {}
+      : 'day' in until
+        ? { untilDay: until.day }
+        : { untilMs: until.ms }),
+  };
 }
 
 /** `reindexUsage`, its progress drawn on stderr on a terminal. */
@@ -177,7 +195,7 @@ export interface UsageTableOptions {
 
 const GAP = '  ';
 const NUMBER_COLUMNS = ['input', 'cached', 'output', 'reasoning', 'total', 'cost'] as const;
-const FIRST_HEADER: Readonly<Record<UsageGroupBy, string>> = {
+const FIRST_HEADER: Readonly<Record<UsageReportKind, string>> = {
   daily: 'day',
   weekly: 'week of',
   monthly: 'month',
@@ -250,7 +268,7 @@ export function renderUsageTable(summary: UsageSummary, options: UsageTableOptio
   return out;
 }
 
-function labelOf(groupBy: UsageGroupBy, row: UsageRow, userHome: string | undefined): string {
+function labelOf(groupBy: UsageReportKind, row: UsageRow, userHome: string | undefined): string {
   switch (groupBy) {
     case 'session': {
       const title = row.thread === undefined ? '(not in the store)' : singleLine(row.thread.title);
@@ -269,17 +287,13 @@ function labelOf(groupBy: UsageGroupBy, row: UsageRow, userHome: string | undefi
 
 function numbers(usage: PricedUsage): string[] {
   return [
-    count(usage.inputTokens),
-    count(usage.cachedInputTokens),
-    count(usage.outputTokens),
-    count(usage.reasoningOutputTokens),
-    count(usage.totalTokens),
+    formatCount(usage.inputTokens),
+    formatCount(usage.cachedInputTokens),
+    formatCount(usage.outputTokens),
+    formatCount(usage.reasoningOutputTokens),
+    formatCount(usage.totalTokens),
     formatCost(usage),
   ];
-}
-
-function count(value: number): string {
-  return value.toLocaleString('en-US');
 }
 
 /** `$12.34`; `$0.0133` under a dollar; `?` unknown; `>= $1.23` when part of it is unknown. */
@@ -294,11 +308,15 @@ export function formatCost(usage: Pick<PricedUsage, 'costUsd' | 'knownCostUsd'>)
  * A thread's records: line, local time, source, model, tokens, and `counted` or why not; then
  * what counted and what was left out.
  */
-export function renderExplanation(explanation: UsageExplanation, colors: Colors): string[] {
+export function renderExplanation(
+  explanation: UsageExplanation,
+  options: { colors: Colors; userHome?: string | undefined },
+): string[] {
+  const { colors } = options;
   const { thread, records } = explanation;
   const lines = [
     `${colors.bold(thread.id)}  ${singleLine(thread.title)}`,
-    colors.dim(tildePath(thread.rolloutPath, homedir())),
+    colors.dim(tildePath(thread.rolloutPath, options.userHome)),
   ];
   if (records.length === 0) return [...lines, colors.dim('no usage recorded in this rollout')];
   const rows = records.map((record) => [
@@ -306,9 +324,9 @@ export function renderExplanation(explanation: UsageExplanation, colors: Colors)
     formatLocalTime(Math.floor(record.timeMs / 1000), { seconds: true }),
     record.source,
     record.model ?? '?',
-    count(record.inputTokens),
-    count(record.outputTokens),
-    count(record.totalTokens),
+    formatCount(record.inputTokens),
+    formatCount(record.outputTokens),
+    formatCount(record.totalTokens),
   ]);
   const header = ['line', 'time', 'source', 'model', 'input', 'output', 'total'];
   const widths = header.map((name, index) =>
@@ -328,7 +346,7 @@ export function renderExplanation(explanation: UsageExplanation, colors: Colors)
   });
   const { excluded } = explanation;
   lines.push(
-    `counted: ${plural(explanation.counted.calls, 'call')}, ${count(explanation.counted.totalTokens)} tokens; left out: ${plural(excluded.repeat, 'repeat')}, ${plural(excluded.duplicate, 'duplicate')}, ${excluded.inherited} inherited`,
+    `counted: ${plural(explanation.counted.calls, 'call')}, ${formatCount(explanation.counted.totalTokens)} tokens; left out: ${plural(excluded.repeat, 'repeat')}, ${plural(excluded.duplicate, 'duplicate')}, ${excluded.inherited} inherited`,
   );
   return lines;
 }
