@@ -1,4 +1,12 @@
-import { main } from './program.js';
+import module from 'node:module';
+
+// Node 22.1+ keeps the compiled code of the modules it loads on disk, so a short command's
+// start-up skips most of its compilation from the second run on (`NODE_DISABLE_COMPILE_CACHE=1`
+// turns it off). Older versions do not have it. It must be on before the program's modules load,
+// hence their dynamic import below.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+const { main } = await import('./program.js');
 
 // A reader that stops early (`agent-state threads list | head`) closes the pipe: stop quietly, as
 // other command-line tools do, instead of crashing on EPIPE.
