@@ -288,11 +288,12 @@ describe('startMockResponsesServer', () => {
   });
 
   it('delays a slow reply past the client timeout', async () => {
+    // A second between the two, so that a loaded machine's slowness never decides the outcome.
     server.enqueue(
-      { kind: 'slow', delayMs: 1_000, then: { kind: 'text', text: 'too late' } },
+      { kind: 'slow', delayMs: 3_000, then: { kind: 'text', text: 'too late' } },
       { kind: 'slow', delayMs: 20, then: { kind: 'text', text: 'in time' } },
     );
-    const openai = client({ timeout: 100 });
+    const openai = client({ timeout: 1_000 });
 
     await expect(openai.responses.create({ model: 'm', input: 'x' })).rejects.toThrow(
       OpenAI.APIConnectionTimeoutError,

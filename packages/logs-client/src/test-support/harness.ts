@@ -155,12 +155,13 @@ export async function allRows(db: string, args: readonly string[] = []): Promise
 
 /**
  * Polls `condition` every 10 ms until it holds, failing after `timeoutMs` with `what` (no blind
- * sleeps: the wait ends as soon as the condition holds).
+ * sleeps: the wait ends as soon as the condition holds). The default leaves room for a child
+ * process to start on a loaded machine (a CI runner running every package's tests at once).
  */
 export async function waitFor(
   what: string,
   condition: () => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 40_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -59,55 +59,69 @@ async function resume(home: string): Promise<void> {
   expect(result).toMatchObject({ outcome: 'complete', failed: 0 });
 }
 
+/**
+ * Each test spawns several processes that index a corpus: seconds alone, but many times that on a
+ * loaded machine running every package's tests at once.
+ */
+const PROCESS_TEST_TIMEOUT_MS = 180_000;
+
 describe('backfill across real processes', () => {
-  it('a SIGKILLed backfill is resumed at once after its checkpoint and ends equal to a clean run', async () => {
-    const clean = await cleanBackfill();
-    expect(clean).toHaveLength(COUNT);
+  it(
+    'a SIGKILLed backfill is resumed at once after its checkpoint and ends equal to a clean run',
+    async () => {
+      const clean = await cleanBackfill();
+      expect(clean).toHaveLength(COUNT);
 
-    const scenarios: Array<{ name: string; killAtDone?: number; killAfterMs?: number }> = [
-      { name: 'right after the claim, before any batch', killAtDone: 0 },
-      { name: 'between batches, after the second checkpoint', killAtDone: 100 },
-      // Seeded delays: the kill lands wherever the child is, usually mid-batch.
-      { name: 'at a random moment (seed 1)', killAfterMs: 150 },
-      { name: 'at a random moment (seed 2)', killAfterMs: 420 },
-    ];
-    for (const scenario of scenarios) {
-      const home = temp.make('crash');
-      generateCorpus({ home, count: COUNT, seed: SEED });
-      const args: BackfillWorkerArgs = {
-        home,
-        batchSize: 50,
-        killAtDone: scenario.killAtDone ?? COUNT + 1,
-      };
-      const child = forkScript(WORKER, args);
-      if (scenario.killAfterMs !== undefined) {
-        setTimeout(() => child.process.kill('SIGKILL'), scenario.killAfterMs);
+      const scenarios: Array<{ name: string; killAtDone?: number; killAfterMs?: number }> = [
+        { name: 'right after the claim, before any batch', killAtDone: 0 },
+        { name: 'between batches, after the second checkpoint', killAtDone: 100 },
+        // Seeded delays: the kill lands wherever the child is, usually mid-batch.
+        { name: 'at a random moment (seed 1)', killAfterMs: 150 },
+        { name: 'at a random moment (seed 2)', killAfterMs: 420 },
+      ];
+      for (const scenario of scenarios) {
+        const home = temp.make('crash');
+        generateCorpus({ home, count: COUNT, seed: SEED });
+        const args: BackfillWorkerArgs = {
+          home,
+          batchSize: 50,
+          killAtDone: scenario.killAtDone ?? COUNT + 1,
+        };
+        const child = forkScript(WORKER, args);
+        if (scenario.killAfterMs !== undefined) {
+          setTimeout(() => child.process.kill('SIGKILL'), scenario.killAfterMs);
+        }
+        const exit = await child.exited;
+        if (exit.signal !== 'SIGKILL') {
+          // The random kill came after the child finished: still a valid run, nothing to resume.
+          expect(exit.code, child.stderr()).toBe(0);
+        }
+        await resume(home);
+        expect(await rows(home, corpusIds), scenario.name).toEqual(clean);
       }
-      const exit = await child.exited;
-      if (exit.signal !== 'SIGKILL') {
-        // The random kill came after the child finished: still a valid run, nothing to resume.
-        expect(exit.code, child.stderr()).toBe(0);
-      }
-      await resume(home);
-      expect(await rows(home, corpusIds), scenario.name).toEqual(clean);
-    }
-  });
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 
-  it('four processes starting at once: one does the work, the others skip, all see it complete', async () => {
-    const home = temp.make('race');
-    generateCorpus({ home, count: 300, seed: 3 });
-    const outcomes = await runWorkers<string>({
-      script: WORKER,
-      count: 4,
-      args: (): BackfillWorkerArgs => ({ home, batchSize: 50 }),
-      timeoutMs: 90_000,
-    });
-    const values = outcomes.map((o) => o.value).sort();
-    expect(values.filter((v) => v === 'complete')).toHaveLength(1);
-    expect(values.every((v) => ['complete', 'held', 'already-complete'].includes(v))).toBe(true);
-    const store = await openStateStore({ home });
-    expect(await store.threads.count()).toBe(300);
-    expect((await store.backfill.get()).status).toBe('complete');
-    await store.close();
-  });
+  it(
+    'four processes starting at once: one does the work, the others skip, all see it complete',
+    async () => {
+      const home = temp.make('race');
+      generateCorpus({ home, count: 300, seed: 3 });
+      const outcomes = await runWorkers<string>({
+        script: WORKER,
+        count: 4,
+        args: (): BackfillWorkerArgs => ({ home, batchSize: 50 }),
+        timeoutMs: 90_000,
+      });
+      const values = outcomes.map((o) => o.value).sort();
+      expect(values.filter((v) => v === 'complete')).toHaveLength(1);
+      expect(values.every((v) => ['complete', 'held', 'already-complete'].includes(v))).toBe(true);
+      const store = await openStateStore({ home });
+      expect(await store.threads.count()).toBe(300);
+      expect((await store.backfill.get()).status).toBe('complete');
+      await store.close();
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });

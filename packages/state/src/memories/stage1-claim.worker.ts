@@ -52,6 +52,9 @@ await workerMain<Stage1WorkerArgs, StateStore, Stage1WorkerResult>({
       home: args.home,
       clock: new ManualClock(args.nowMs),
       holderProbe: timeBasedLeaseHolderProbe,
+      // Eight processes write at once: on a loaded machine (every package's tests running) a
+      // lock can be held longer than the default wait, which is not what this test is about.
+      busyTimeoutMs: 30_000,
     }),
   body: async (store, args) => {
     const workerId = `worker-${args.index}`;
