@@ -5,13 +5,13 @@
 //   one without the usage index, rounds interleaved).
 // The anchor, in the same run over the same home: `ccusage-codex daily --json --offline` of
 // `@ccusage/codex` 18, which reads every rollout again on each run. Its figures are reported
-// beside ours, with their peak memory where `/usr/bin/time` can measure it, and the two reports'
+// beside ours, with their peak memory where Linux's /proc says it, and the two reports'
 // tokens are compared (ccusage does not read archived rollouts and counts repeated `token_count`
 // lines again: the row says by how much).
 //
 // USAGE_BENCH_ROLLOUTS=300 shrinks the corpus while developing (targets are for 10,000).
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,7 +47,6 @@ const ccusageBin = join(
   'dist',
   'index.js',
 );
-const TIME = '/usr/bin/time';
 
 function removeBuild(): void {
   rmSync(buildDir, { recursive: true, force: true });
@@ -85,42 +84,46 @@ interface CcusageDaily {
   daily: Array<{ inputTokens: number; outputTokens: number; totalTokens: number }>;
 }
 
-/** One `ccusage-codex daily --json --offline` over `home`: wall ms, peak RSS (MB) and its report. */
-function runCcusage(home: string): {
-  ms: number;
-  peakMb: number | undefined;
-  report: CcusageDaily;
-} {
-  const args = [ccusageBin, 'daily', '--json', '--offline', '--timezone', 'UTC'];
-  const timed = existsSync(TIME);
+/**
+ * Runs `node <args>` to its end: wall ms, its output, and its peak RSS in MB where Linux's
+ * `/proc/<pid>/status` says it (the high-water mark, read every 20 ms while it runs).
+ */
+async function runNode(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ms: number; stdout: string; peakMb: number | undefined }> {
   const t0 = performance.now();
-  const child = spawnSync(
-    timed ? TIME : process.execPath,
-    timed ? ['-f', '%M', process.execPath, ...args] : args,
-    {
-      encoding: 'utf8',
-      env: { ...process.env, CODEX_HOME: home },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  let peakKb: number | undefined;
+  const poll = setInterval(() => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/^VmHWM:\s+(\d+) kB/mu.exec(status)?.[1]);
+      if (Number.isFinite(kb)) peakKb = Math.max(peakKb ?? 0, kb);
+    } catch {
+      // Not Linux, or the process has just ended.
+    }
+  }, 20);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearInterval(poll);
   const ms = performance.now() - t0;
-  if (child.status !== 0)
-    throw new Error(`ccusage-codex exited with ${child.status}: ${child.stderr}`);
-  const kb = timed ? Number(child.stderr.trim().split('\n').at(-1)) : Number.NaN;
-  return {
-    ms,
-    peakMb: Number.isFinite(kb) ? (kb * 1024) / MB : undefined,
-    report: JSON.parse(child.stdout) as CcusageDaily,
-  };
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`);
+  return { ms, stdout, peakMb: peakKb === undefined ? undefined : (peakKb * 1024) / MB };
 }
 
-/** Peak RSS (MB) of one `agent-state` run, where `/usr/bin/time` can measure it. */
-function cliPeakMb(args: readonly string[]): number | undefined {
-  if (!existsSync(TIME)) return undefined;
-  const cli = join(packageDir, '..', '..', 'apps', 'cli', 'dist', 'bin.js');
-  const child = spawnSync(TIME, ['-f', '%M', process.execPath, cli, ...args], { encoding: 'utf8' });
-  const kb = Number(child.stderr.trim().split('\n').at(-1));
-  return child.status === 0 && Number.isFinite(kb) ? (kb * 1024) / MB : undefined;
+/** One `ccusage-codex daily --json --offline` over `home`: wall ms, peak RSS (MB) and its report. */
+async function runCcusage(
+  home: string,
+): Promise<{ ms: number; peakMb: number | undefined; report: CcusageDaily }> {
+  const run = await runNode([ccusageBin, 'daily', '--json', '--offline'], {
+    ...process.env,
+    CODEX_HOME: home,
+  });
+  return { ms: run.ms, peakMb: run.peakMb, report: JSON.parse(run.stdout) as CcusageDaily };
 }
 
 const temp = tempDirs();
@@ -211,7 +214,9 @@ try {
     totals: { totalTokens: number; calls: number };
   };
   const timed = medianCli(args, CLI_RUNS);
-  const ourPeak = cliPeakMb(args);
+  const ourPeak = (
+    await runNode([join(packageDir, '..', '..', 'apps', 'cli', 'dist', 'bin.js'), ...args])
+  ).peakMb;
   rows.push({
     name: `agent-state usage daily --json (${at}, whole process)`,
     value: timed.ms,
@@ -228,7 +233,8 @@ try {
   });
 
   log(`ccusage-codex daily --json --offline, ${CCUSAGE_RUNS} runs …`);
-  const theirs = Array.from({ length: CCUSAGE_RUNS }, () => runCcusage(corpusHome));
+  const theirs: Array<Awaited<ReturnType<typeof runCcusage>>> = [];
+  for (let run = 0; run < CCUSAGE_RUNS; run += 1) theirs.push(await runCcusage(corpusHome));
   const theirMs = median(theirs.map((run) => run.ms));
   const peaks = theirs.flatMap((run) => (run.peakMb === undefined ? [] : [run.peakMb]));
   rows.push({
