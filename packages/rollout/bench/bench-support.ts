@@ -2,7 +2,8 @@
 // published, and timing the CLI as a whole process.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -79,4 +80,17 @@ export function medianCli(args: readonly string[], runs: number): { ms: number; 
   runCli(args);
   const all = Array.from({ length: runs }, () => runCli(args).ms);
   return { ms: median(all), all };
+}
+
+/**
+ * Removes a benchmark's build (`bench/dist/<name>`), and `bench/dist` once nothing else is in it
+ * (another benchmark may be using it).
+ */
+export function removeBenchBuild(buildDir: string): void {
+  rmSync(buildDir, { recursive: true, force: true });
+  try {
+    if (readdirSync(dirname(buildDir)).length === 0) rmdirSync(dirname(buildDir));
+  } catch {
+    // Already gone.
+  }
 }

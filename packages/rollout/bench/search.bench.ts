@@ -15,7 +15,7 @@
 // The package is measured as it ships, as rollout.bench.ts does: built with tsup into
 // bench/dist/search/, so the extraction workers start from compiled JavaScript.
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ import {
   median,
   medianCli,
   packageDir,
+  removeBenchBuild,
   runCli,
 } from './bench-support.js';
 import type * as Rollout from '../src/index.js';
@@ -60,16 +61,6 @@ const log = benchLogger('search bench');
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(Math.ceil((p / 100) * sorted.length) - 1, 0)]!;
-}
-
-function removeBuild(): void {
-  rmSync(buildDir, { recursive: true, force: true });
-  // bench/dist is rollout.bench.ts's too: removed only when nothing else is in it.
-  try {
-    if (readdirSync(benchDistDir).length === 0) rmdirSync(benchDistDir);
-  } catch {
-    // Already gone.
-  }
 }
 
 /** Writes the page cache's dirty pages to disk, so timed runs do not share it with writeback. */
@@ -278,7 +269,7 @@ function cliRows(corpusHome: string, at: string, rareWord: string): BenchRow[] {
 const temp = tempDirs();
 const onSignal = () => {
   temp.cleanup();
-  removeBuild();
+  removeBenchBuild(buildDir);
   process.exit(130);
 };
 process.once('SIGINT', onSignal);
@@ -583,7 +574,7 @@ try {
   if (!ok) process.exitCode = 1;
 } finally {
   temp.cleanup();
-  removeBuild();
+  removeBenchBuild(buildDir);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 }

@@ -11,7 +11,7 @@
 //
 // USAGE_BENCH_ROLLOUTS=300 shrinks the corpus while developing (targets are for 10,000).
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,7 @@ import {
   median,
   medianCli,
   packageDir,
+  removeBenchBuild,
   runCli,
 } from './bench-support.js';
 import type * as Rollout from '../src/index.js';
@@ -47,15 +48,6 @@ const ccusageBin = join(
   'dist',
   'index.js',
 );
-
-function removeBuild(): void {
-  rmSync(buildDir, { recursive: true, force: true });
-  try {
-    if (readdirSync(benchDistDir).length === 0) rmdirSync(benchDistDir);
-  } catch {
-    // Already gone.
-  }
-}
 
 /** Backfills `corpusHome` into a fresh store in `storeHome`, with these derived indexes; seconds. */
 async function timedBackfill(
@@ -129,7 +121,7 @@ async function runCcusage(
 const temp = tempDirs();
 const onSignal = () => {
   temp.cleanup();
-  removeBuild();
+  removeBenchBuild(buildDir);
   process.exit(130);
 };
 process.once('SIGINT', onSignal);
@@ -269,7 +261,7 @@ try {
   if (!ok) process.exitCode = 1;
 } finally {
   temp.cleanup();
-  removeBuild();
+  removeBenchBuild(buildDir);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 }

@@ -4,6 +4,11 @@ import type { SearchStore } from '../contract/store-contract.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkedUnixMs, checkedUpTo } from '../store/argument-checks.js';
 import type { StateDatabase } from '../store/schema.js';
+import {
+  type CoverageTable,
+  derivedCoverage,
+  uncoveredThreads,
+} from '../indexing/derived-coverage.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow } from '../threads/thread-row.js';
@@ -50,6 +55,9 @@ interface MatchedRow {
   rank: number;
   threadId: string;
 }
+
+/** Which threads the index covers. */
+const SEARCH_COVERAGE: CoverageTable = { table: 'search_threads', count: 'documents' };
 
 /**
  * Full-text search over the SQLite store's search documents (`store.search`): FTS5 with BM25
@@ -254,25 +262,8 @@ export class SearchRepository implements SearchStore {
    * ```
    */
   async coverage(): Promise<SearchCoverage> {
-    const row = await this.#context.db
-      .selectNoFrom((eb) => [
-        eb.selectFrom('threads').select(eb.fn.countAll<number>().as('n')).as('threads'),
-        eb
-          .selectFrom('search_threads')
-          .innerJoin('threads', 'threads.id', 'search_threads.thread_id')
-          .select(eb.fn.countAll<number>().as('n'))
-          .as('indexed'),
-        eb
-          .selectFrom('search_threads')
-          .select(sql<number>`coalesce(sum(documents), 0)`.as('n'))
-          .as('documents'),
-      ])
-      .executeTakeFirstOrThrow();
-    return {
-      threads: Number(row.threads ?? 0),
-      indexed: Number(row.indexed ?? 0),
-      documents: Number(row.documents ?? 0),
-    };
+    const { threads, indexed, records } = await derivedCoverage(this.#context, SEARCH_COVERAGE);
+    return { threads, indexed, documents: records };
   }
 
   /**
@@ -287,25 +278,7 @@ export class SearchRepository implements SearchStore {
     limit: number;
     afterId?: string | undefined;
   }): Promise<ThreadMetadata[]> {
-    let query = this.#context.db
-      .selectFrom('threads')
-      .select(THREAD_COLUMNS)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('search_threads')
-              .select('search_threads.thread_id')
-              .whereRef('search_threads.thread_id', '=', 'threads.id'),
-          ),
-        ),
-      )
-      .orderBy('id')
-      .limit(checkedUpTo('limit', options.limit, 10_000));
-    if (options.afterId !== undefined) {
-      query = query.where('id', '>', normalizeThreadId(options.afterId, 'afterId'));
-    }
-    return (await query.execute()).map(threadFromRow);
+    return uncoveredThreads(this.#context, SEARCH_COVERAGE, options);
   }
 
   /**

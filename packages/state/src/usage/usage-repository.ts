@@ -2,10 +2,14 @@ import { type RawBuilder, sql } from 'kysely';
 
 import type { UsageStore } from '../contract/store-contract.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkedUnixMs, checkedUpTo } from '../store/argument-checks.js';
+import { checkedUnixMs } from '../store/argument-checks.js';
+import {
+  type CoverageTable,
+  derivedCoverage,
+  uncoveredThreads,
+} from '../indexing/derived-coverage.js';
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
-import { THREAD_COLUMNS, threadFromRow } from '../threads/thread-row.js';
 import type { UsageExclusion, UsageRecord, UsageSource } from './usage-record.js';
 import type {
   UsageAggregateOptions,
@@ -32,6 +36,9 @@ interface GroupRow {
   first_ms: number;
   last_ms: number;
 }
+
+/** Which threads the index covers. */
+const USAGE_COVERAGE: CoverageTable = { table: 'usage_threads', count: 'records' };
 
 /**
  * Token usage per model call in the SQLite store (`store.usage`): the records the indexer derives
@@ -172,25 +179,7 @@ export class UsageRepository implements UsageStore {
    * ```
    */
   async coverage(): Promise<UsageCoverage> {
-    const row = await this.#context.db
-      .selectNoFrom((eb) => [
-        eb.selectFrom('threads').select(eb.fn.countAll<number>().as('n')).as('threads'),
-        eb
-          .selectFrom('usage_threads')
-          .innerJoin('threads', 'threads.id', 'usage_threads.thread_id')
-          .select(eb.fn.countAll<number>().as('n'))
-          .as('indexed'),
-        eb
-          .selectFrom('usage_threads')
-          .select(sql<number>`coalesce(sum(records), 0)`.as('n'))
-          .as('records'),
-      ])
-      .executeTakeFirstOrThrow();
-    return {
-      threads: Number(row.threads ?? 0),
-      indexed: Number(row.indexed ?? 0),
-      records: Number(row.records ?? 0),
-    };
+    return derivedCoverage(this.#context, USAGE_COVERAGE);
   }
 
   /**
@@ -206,25 +195,7 @@ export class UsageRepository implements UsageStore {
     limit: number;
     afterId?: string | undefined;
   }): Promise<ThreadMetadata[]> {
-    let query = this.#context.db
-      .selectFrom('threads')
-      .select(THREAD_COLUMNS)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('usage_threads')
-              .select('usage_threads.thread_id')
-              .whereRef('usage_threads.thread_id', '=', 'threads.id'),
-          ),
-        ),
-      )
-      .orderBy('id')
-      .limit(checkedUpTo('limit', options.limit, 10_000));
-    if (options.afterId !== undefined) {
-      query = query.where('id', '>', normalizeThreadId(options.afterId, 'afterId'));
-    }
-    return (await query.execute()).map(threadFromRow);
+    return uncoveredThreads(this.#context, USAGE_COVERAGE, options);
   }
 }
 
