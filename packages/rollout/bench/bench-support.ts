@@ -94,3 +94,8 @@ export function removeBenchBuild(buildDir: string): void {
     // Already gone.
   }
 }
+
+/** Writes the page cache's dirty pages to disk, so timed runs do not share it with writeback. */
+export function flushWrites(): void {
+  if (process.platform !== 'win32') spawnSync('sync');
+}

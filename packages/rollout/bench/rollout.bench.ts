@@ -54,6 +54,7 @@ import { Bench } from 'tinybench';
 import {
   benchLogger,
   buildRollout,
+  flushWrites,
   fixed,
   load,
   median,
@@ -330,9 +331,6 @@ function compressCorpus(corpus: GeneratedCorpus, fromHome: string, toHome: strin
  * Writes the page cache's dirty pages to disk (`sync`), so that timed runs do not share the disk
  * with the writeback of the gigabytes just generated.
  */
-function flushWrites(): void {
-  if (process.platform !== 'win32') spawnSync('sync');
-}
 
 const temp = tempDirs();
 const onSignal = () => {

@@ -35,6 +35,7 @@ import { Bench } from 'tinybench';
 import {
   benchLogger,
   buildRollout,
+  flushWrites,
   fixed,
   load,
   median,
@@ -61,11 +62,6 @@ const log = benchLogger('search bench');
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(Math.ceil((p / 100) * sorted.length) - 1, 0)]!;
-}
-
-/** Writes the page cache's dirty pages to disk, so timed runs do not share it with writeback. */
-function flushWrites(): void {
-  if (process.platform !== 'win32') spawnSync('sync');
 }
 
 /** Reads every byte of the files once (what `cat` does), so that every timed run finds them cached. */

@@ -23,6 +23,7 @@ import { type BenchRow, generateCorpus, reportBench, tempDirs } from '@agent-sta
 import {
   benchLogger,
   buildRollout,
+  flushWrites,
   fixed,
   load,
   median,
@@ -162,6 +163,8 @@ try {
     for (const kind of order) {
       const last = kind === 'with' && round === BACKFILL_ROUNDS - 1;
       const storeHome = last ? corpusHome : temp.make('usage-store');
+      // The previous run's database written out first: its writeback would slow this one.
+      flushWrites();
       log(`backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${kind} usage (${workers}) …`);
       runs.loads.push(load());
       const seconds = await timedBackfill(
