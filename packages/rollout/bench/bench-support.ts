@@ -1,13 +1,14 @@
 // What the rollout package's benchmarks share: statistics, building the package as it is
 // published, and timing the CLI as a whole process.
 import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { repoRoot } from '@agent-state/test-utils';
+import { openStateStore } from '@agent-state/state';
+import { type GenerateCorpusOptions, repoRoot } from '@agent-state/test-utils';
 import { build } from 'tsup';
 
 import type * as Rollout from '../src/index.js';
@@ -98,4 +99,83 @@ export function removeBenchBuild(buildDir: string): void {
 /** Writes the page cache's dirty pages to disk, so timed runs do not share it with writeback. */
 export function flushWrites(): void {
   if (process.platform !== 'win32') spawnSync('sync');
+}
+
+/**
+ * The size parameters of the benchmark corpus (the issues' 10,000 rollouts, ~1.4 GB): grown by
+ * whole tool calls, so that most bytes are tool output as in real rollouts, not events; the fixture
+ * rollouts are 1–23 KB, grown a little.
+ */
+export const BENCH_CORPUS = {
+  seed: 7,
+  mediumShare: 0.08,
+  largeShare: 0.02,
+  growth: 'tool-calls',
+  smallBytes: { min: 5_000, max: 45_000 },
+} as const satisfies Partial<GenerateCorpusOptions>;
+
+/** The default extraction pool, for the details of a row: this thread and its workers. */
+export function defaultPool(): string {
+  return `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
+}
+
+/**
+ * Runs `cleanup` and exits 130 on SIGINT or SIGTERM, so that an interrupted benchmark leaves no
+ * corpus or build behind; returns the function that removes the handlers.
+ */
+export function cleanupOnSignal(cleanup: () => void): () => void {
+  const onSignal = () => {
+    cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** Options of {@link timedBackfill}. */
+export interface TimedBackfillOptions {
+  runBackfill: typeof Rollout.runBackfill;
+  /** Where the fresh store is made. */
+  storeHome: string;
+  /** Whose rollouts are indexed. */
+  corpusHome: string;
+  /** Rollouts the backfill must index, none failing. */
+  expected: number;
+  workers?: number | undefined;
+  /** The derived indexes to compute, by name (default: all). */
+  derivedIndexNames?: readonly string[] | undefined;
+  /** Checks the store after the timed backfill (throws when it is not as expected). */
+  check?: ((store: Awaited<ReturnType<typeof openStateStore>>) => Promise<void>) | undefined;
+}
+
+/** Backfills `corpusHome` into a fresh store in `storeHome`; returns seconds. */
+export async function timedBackfill(options: TimedBackfillOptions): Promise<number> {
+  const store = await openStateStore({ home: options.storeHome });
+  try {
+    const t0 = performance.now();
+    const result = await options.runBackfill({
+      store,
+      home: options.corpusHome,
+      workers: options.workers,
+      derivedIndexNames: options.derivedIndexNames,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (
+      result.outcome !== 'complete' ||
+      result.upserted !== options.expected ||
+      result.failed !== 0
+    ) {
+      throw new Error(
+        `backfill did not index the corpus: ${result.outcome}, ${result.upserted} upserted, ${result.failed} failed (${result.failures[0]?.message ?? ''})`,
+      );
+    }
+    await options.check?.(store);
+    return seconds;
+  } finally {
+    await store.close();
+  }
 }

@@ -34,7 +34,6 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -53,16 +52,19 @@ import { Bench } from 'tinybench';
 
 import {
   benchLogger,
+  BENCH_CORPUS,
   buildRollout,
+  cleanupOnSignal,
+  defaultPool,
   flushWrites,
   fixed,
   load,
   median,
   medianCli,
   packageDir,
+  timedBackfill,
   runCli,
 } from './bench-support.js';
-import type * as Rollout from '../src/index.js';
 
 const ROLLOUTS = 10_000;
 const BACKFILL_ROUNDS = 3;
@@ -115,30 +117,6 @@ function rawRead(paths: readonly string[]): number {
     }
   }
   return (performance.now() - t0) / 1000;
-}
-
-/** Backfills the corpus home into a fresh store in `storeHome`; returns seconds. */
-async function timedBackfill(
-  runBackfill: typeof Rollout.runBackfill,
-  storeHome: string,
-  corpusHome: string,
-  workers: number | undefined,
-  expected = ROLLOUTS,
-): Promise<number> {
-  const store = await openStateStore({ home: storeHome });
-  try {
-    const t0 = performance.now();
-    const result = await runBackfill({ store, home: corpusHome, workers });
-    const seconds = (performance.now() - t0) / 1000;
-    if (result.outcome !== 'complete' || result.upserted !== expected || result.failed !== 0) {
-      throw new Error(
-        `backfill did not index the corpus: ${result.outcome}, ${result.upserted} upserted, ${result.failed} failed (${result.failures[0]?.message ?? ''})`,
-      );
-    }
-    return seconds;
-  } finally {
-    await store.close();
-  }
 }
 
 /** Seconds, files/s and MB/s rows of backfill runs; `loads`: the 1-minute load average before each. */
@@ -333,13 +311,10 @@ function compressCorpus(corpus: GeneratedCorpus, fromHome: string, toHome: strin
  */
 
 const temp = tempDirs();
-const onSignal = () => {
+const removeSignalHandlers = cleanupOnSignal(() => {
   temp.cleanup();
   rmSync(buildDir, { recursive: true, force: true });
-  process.exit(130);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+});
 
 try {
   const rows: BenchRow[] = [];
@@ -349,7 +324,7 @@ try {
   });
   // The default pool: this thread, joined by up to one worker per further core when the work
   // repays them.
-  const defaultWorkers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
+  const defaultWorkers = defaultPool();
 
   // 0. A small home, as the one Codex 0.169 was timed on (201 rollouts written by 0.169, see the
   // reference's backfill table): in-process, a fresh store each run, beside Codex's own 0.30 s
@@ -361,7 +336,12 @@ try {
     for (let run = 0; run < SMALL_HOME_RUNS; run += 1) {
       const storeHome = temp.make('rollout-store');
       seconds.push(
-        await timedBackfill(runBackfill, storeHome, smallHome, undefined, SMALL_HOME_ROLLOUTS),
+        await timedBackfill({
+          runBackfill,
+          storeHome,
+          corpusHome: smallHome,
+          expected: SMALL_HOME_ROLLOUTS,
+        }),
       );
       rmSync(storeHome, { recursive: true, force: true });
     }
@@ -390,13 +370,7 @@ try {
   const corpus = generateCorpus({
     home: corpusHome,
     count: ROLLOUTS,
-    seed: 7,
-    mediumShare: 0.08,
-    largeShare: 0.02,
-    // Grown by whole tool calls, most bytes are tool output (as in real rollouts), not events.
-    growth: 'tool-calls',
-    // The fixture rollouts are 1–23 KB; grown a little, the corpus reaches the issue's ~1.4 GB.
-    smallBytes: { min: 5_000, max: 45_000 },
+    ...BENCH_CORPUS,
   });
   const mix = describeMix(corpus);
   log(
@@ -457,7 +431,9 @@ try {
       log(`backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${run.label} (${defaultWorkers}) …`);
       const before = load();
       run.loads.push(before);
-      run.seconds.push(await timedBackfill(runBackfill, storeHome, run.home, undefined));
+      run.seconds.push(
+        await timedBackfill({ runBackfill, storeHome, corpusHome: run.home, expected: ROLLOUTS }),
+      );
       log(`  ${fixed(run.seconds.at(-1)!)} s (load average ${before} → ${load()})`);
       rmSync(storeHome, { recursive: true, force: true });
     }
@@ -552,7 +528,13 @@ try {
   // which opens the store of its --home) find a complete store of the 10,000 threads.
   log('backfill with workers: 0 …');
   const before = load();
-  const single = await timedBackfill(runBackfill, corpusHome, corpusHome, 0);
+  const single = await timedBackfill({
+    runBackfill,
+    storeHome: corpusHome,
+    corpusHome,
+    expected: ROLLOUTS,
+    workers: 0,
+  });
   log(`  ${fixed(single)} s (load average ${before} → ${load()})`);
   rows.push(...backfillRows('workers: 0 (this thread)', [single], [before], corpus.totalBytes));
 
@@ -722,6 +704,5 @@ try {
 } finally {
   temp.cleanup();
   rmSync(buildDir, { recursive: true, force: true });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  removeSignalHandlers();
 }

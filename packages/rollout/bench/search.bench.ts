@@ -17,7 +17,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -34,7 +33,10 @@ import { Bench } from 'tinybench';
 
 import {
   benchLogger,
+  BENCH_CORPUS,
   buildRollout,
+  cleanupOnSignal,
+  defaultPool,
   flushWrites,
   fixed,
   load,
@@ -43,6 +45,7 @@ import {
   packageDir,
   removeBenchBuild,
   runCli,
+  timedBackfill,
 } from './bench-support.js';
 import type * as Rollout from '../src/index.js';
 
@@ -86,38 +89,29 @@ function removeStore(home: string): void {
   }
 }
 
-/** Backfills `corpusHome` into a fresh store in `storeHome`; returns seconds. */
-async function timedBackfill(
+/** Backfills `corpusHome` into a fresh store in `storeHome`, with search or not; seconds. */
+async function searchBackfill(
   runBackfill: typeof Rollout.runBackfill,
   storeHome: string,
   corpusHome: string,
   withSearch: boolean,
 ): Promise<number> {
-  const store = await openStateStore({ home: storeHome });
-  try {
-    const t0 = performance.now();
-    const result = await runBackfill({
-      store,
-      home: corpusHome,
-      derivedIndexNames: withSearch ? ['search'] : [],
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    if (result.outcome !== 'complete' || result.upserted !== ROLLOUTS || result.failed !== 0) {
-      throw new Error(
-        `backfill did not index the corpus: ${result.outcome}, ${result.upserted} upserted, ${result.failed} failed (${result.failures[0]?.message ?? ''})`,
-      );
-    }
-    const coverage = await store.search.coverage();
-    const expected = withSearch ? ROLLOUTS : 0;
-    if (coverage.threads !== ROLLOUTS || coverage.indexed !== expected) {
-      throw new Error(
-        `after a backfill ${withSearch ? 'with' : 'without'} search the index covers ${coverage.indexed} of ${coverage.threads} threads, not ${expected}`,
-      );
-    }
-    return seconds;
-  } finally {
-    await store.close();
-  }
+  return timedBackfill({
+    runBackfill,
+    storeHome,
+    corpusHome,
+    expected: ROLLOUTS,
+    derivedIndexNames: withSearch ? ['search'] : [],
+    check: async (store) => {
+      const coverage = await store.search.coverage();
+      const expected = withSearch ? ROLLOUTS : 0;
+      if (coverage.threads !== ROLLOUTS || coverage.indexed !== expected) {
+        throw new Error(
+          `after a backfill ${withSearch ? 'with' : 'without'} search the index covers ${coverage.indexed} of ${coverage.threads} threads, not ${expected}`,
+        );
+      }
+    },
+  });
 }
 
 /** The part of better-sqlite3 used here (a dependency of `state`, not of this package). */
@@ -263,20 +257,17 @@ function cliRows(corpusHome: string, at: string, rareWord: string): BenchRow[] {
 }
 
 const temp = tempDirs();
-const onSignal = () => {
+const removeSignalHandlers = cleanupOnSignal(() => {
   temp.cleanup();
   removeBenchBuild(buildDir);
-  process.exit(130);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+});
 
 try {
   const rows: BenchRow[] = [];
   const at = `${ROLLOUTS} rollouts`;
   log('building the package into bench/dist/search …');
   const { runBackfill, searchThreads } = await buildRollout(buildDir);
-  const defaultWorkers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
+  const defaultWorkers = defaultPool();
 
   // 1. The corpus: rollout.bench.ts's size parameters, with varied conversation text.
   const corpusHome = temp.make('search-corpus');
@@ -285,11 +276,7 @@ try {
   const corpus = generateCorpus({
     home: corpusHome,
     count: ROLLOUTS,
-    seed: 7,
-    mediumShare: 0.08,
-    largeShare: 0.02,
-    growth: 'tool-calls',
-    smallBytes: { min: 5_000, max: 45_000 },
+    ...BENCH_CORPUS,
     text: 'varied',
   });
   const generateSeconds = (performance.now() - t0) / 1000;
@@ -324,7 +311,7 @@ try {
       const before = load();
       runs[kind].loads.push(before);
       runs[kind].seconds.push(
-        await timedBackfill(runBackfill, storeHome, corpusHome, kind === 'with'),
+        await searchBackfill(runBackfill, storeHome, corpusHome, kind === 'with'),
       );
       log(`  ${fixed(runs[kind].seconds.at(-1)!)} s (load average ${before} → ${load()})`);
     }
@@ -571,6 +558,5 @@ try {
 } finally {
   temp.cleanup();
   removeBenchBuild(buildDir);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  removeSignalHandlers();
 }

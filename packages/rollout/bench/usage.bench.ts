@@ -13,7 +13,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -22,7 +21,10 @@ import { type BenchRow, generateCorpus, reportBench, tempDirs } from '@agent-sta
 
 import {
   benchLogger,
+  BENCH_CORPUS,
   buildRollout,
+  cleanupOnSignal,
+  defaultPool,
   flushWrites,
   fixed,
   load,
@@ -31,8 +33,8 @@ import {
   packageDir,
   removeBenchBuild,
   runCli,
+  timedBackfill,
 } from './bench-support.js';
-import type * as Rollout from '../src/index.js';
 
 const ROLLOUTS = Number(process.env.USAGE_BENCH_ROLLOUTS ?? 10_000);
 /** Rounds of the two backfills (with and without usage), their order alternating. */
@@ -49,29 +51,6 @@ const ccusageBin = join(
   'dist',
   'index.js',
 );
-
-/** Backfills `corpusHome` into a fresh store in `storeHome`, with these derived indexes; seconds. */
-async function timedBackfill(
-  runBackfill: typeof Rollout.runBackfill,
-  storeHome: string,
-  corpusHome: string,
-  derivedIndexNames: readonly string[] | undefined,
-): Promise<number> {
-  const store = await openStateStore({ home: storeHome });
-  try {
-    const t0 = performance.now();
-    const result = await runBackfill({ store, home: corpusHome, derivedIndexNames });
-    const seconds = (performance.now() - t0) / 1000;
-    if (result.outcome !== 'complete' || result.upserted !== ROLLOUTS || result.failed !== 0) {
-      throw new Error(
-        `backfill did not index the corpus: ${result.outcome}, ${result.upserted} upserted, ${result.failed} failed`,
-      );
-    }
-    return seconds;
-  } finally {
-    await store.close();
-  }
-}
 
 interface CcusageDaily {
   daily: Array<{ inputTokens: number; outputTokens: number; totalTokens: number }>;
@@ -120,20 +99,17 @@ async function runCcusage(
 }
 
 const temp = tempDirs();
-const onSignal = () => {
+const removeSignalHandlers = cleanupOnSignal(() => {
   temp.cleanup();
   removeBenchBuild(buildDir);
-  process.exit(130);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+});
 
 try {
   const rows: BenchRow[] = [];
   const at = `${ROLLOUTS} rollouts`;
   log('building the package into bench/dist/usage …');
   const { runBackfill, summarizeUsage } = await buildRollout(buildDir);
-  const workers = `this thread + up to ${Math.min(Math.max(availableParallelism() - 1, 0), 8)} workers`;
+  const workers = defaultPool();
 
   // 1. The corpus of rollout.bench.ts.
   const corpusHome = temp.make('usage-corpus');
@@ -141,11 +117,7 @@ try {
   const corpus = generateCorpus({
     home: corpusHome,
     count: ROLLOUTS,
-    seed: 7,
-    mediumShare: 0.08,
-    largeShare: 0.02,
-    growth: 'tool-calls',
-    smallBytes: { min: 5_000, max: 45_000 },
+    ...BENCH_CORPUS,
   });
   const archived = corpus.files.filter((f) => f.archived).length;
   rows.push({
@@ -167,12 +139,13 @@ try {
       flushWrites();
       log(`backfill round ${round + 1}/${BACKFILL_ROUNDS}, ${kind} usage (${workers}) …`);
       runs.loads.push(load());
-      const seconds = await timedBackfill(
+      const seconds = await timedBackfill({
         runBackfill,
         storeHome,
         corpusHome,
-        kind === 'with' ? undefined : ['search'],
-      );
+        expected: ROLLOUTS,
+        derivedIndexNames: kind === 'with' ? undefined : ['search'],
+      });
       log(`  ${fixed(seconds)} s`);
       runs[kind].push(seconds);
       if (!last) rmSync(storeHome, { recursive: true, force: true });
@@ -265,6 +238,5 @@ try {
 } finally {
   temp.cleanup();
   removeBenchBuild(buildDir);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  removeSignalHandlers();
 }
