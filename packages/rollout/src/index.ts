@@ -153,3 +153,17 @@ export {
 } from './usage/explain-usage.js';
 export { reindexUsage } from './usage/reindex-usage.js';
 export { readThreadDocuments } from './search/thread-documents.js';
+export {
+  type ClippedText,
+  TRANSCRIPT_VERSION,
+  type Transcript,
+  type TranscriptItem,
+  TranscriptItemSchema,
+  TranscriptSchema,
+  type TranscriptTokens,
+  type TranscriptTurn,
+  TranscriptTurnSchema,
+} from './transcript/transcript-schema.js';
+export { type LoadTranscriptOptions, loadTranscript } from './transcript/load-transcript.js';
+export { type TranscriptClipping } from './transcript/transcript-builder.js';
+export { renderTranscriptMarkdown } from './transcript/transcript-markdown.js';

@@ -29,6 +29,12 @@ export interface FindThreadOptions {
   /** Only among archived (`true`) or active (`false`) threads; absent: both. */
   archived?: boolean | undefined;
   defaultProvider?: string | undefined;
+  /**
+   * Write what the search finds back to the store, and count a stale stored path as a
+   * discrepancy (default true). `false` leaves the store as it is: for readers that must not
+   * write, such as the web UI.
+   */
+  repair?: boolean | undefined;
   logger?: Logger | undefined;
 }
 
@@ -72,6 +78,7 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
     target: 'agent_state::find_thread',
   });
   const archived = options.archived;
+  const repair = options.repair ?? true;
   if (store) {
     const stored = await store.threads.get(id);
     const matches = stored && (archived === undefined || (stored.archivedAt !== null) === archived);
@@ -79,12 +86,13 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
       if (fileExists(stored.rolloutPath))
         return { path: stored.rolloutPath, metadata: stored, via: 'store' };
       logger.warn('store has a stale rollout path', { threadId: id, path: stored.rolloutPath });
-      await store.discrepancies.record({
-        stage: 'find_thread_path_by_id',
-        reason: 'stale_db_path',
-        threadId: id,
-        path: stored.rolloutPath,
-      });
+      if (repair)
+        await store.discrepancies.record({
+          stage: 'find_thread_path_by_id',
+          reason: 'stale_db_path',
+          threadId: id,
+          path: stored.rolloutPath,
+        });
     }
   }
   const path =
@@ -96,7 +104,7 @@ export async function findThread(options: FindThreadOptions): Promise<FoundThrea
     defaultProvider: options.defaultProvider ?? DEFAULT_MODEL_PROVIDER,
   });
   const { metadata } = extracted;
-  if (store) {
+  if (store && repair) {
     await writeIndexed(store, [extracted]);
     await store.discrepancies.record({
       stage: 'find_thread_path_by_id',

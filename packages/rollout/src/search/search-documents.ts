@@ -10,6 +10,15 @@ import { jsonStringEnd, jsonStringHead, jsonStringTail } from '../reader/json-st
 import type { PeekedLine } from '../reader/line-peek.js';
 import { userInputOfEvent } from '../extract/metadata-applier.js';
 import { stripUserMessagePrefix } from '../extract/user-message.js';
+import {
+  EXEC_HEADER_MAX_CHARS,
+  commandText,
+  functionCallParts,
+  stringOf,
+  texts,
+  toolOutputText,
+  withoutExecHeader,
+} from '../extract/conversation-parts.js';
 
 /**
  * Characters kept from the start and from the end of a tool's output (or long arguments): what
@@ -21,10 +30,6 @@ const OUTPUT_TAIL_CHARS = 300;
 const ARGUMENTS_HEAD_CHARS = 1_000;
 const ARGUMENTS_TAIL_CHARS = 300;
 
-/** Codex's exec output header: `Chunk ID: …\nWall time: …\n…\nOutput:\n`. */
-const EXEC_HEADER_START = 'Chunk ID: ';
-const EXEC_HEADER_END = '\nOutput:\n';
-const EXEC_HEADER_MAX_CHARS = 512;
 /** Trailing whitespace a tail read in place may lose to `trimEnd` and still fill. */
 const TRIM_MARGIN_CHARS = 64;
 /**
@@ -244,70 +249,16 @@ class SearchCollector implements DerivedIndexCollector {
   }
 }
 
-function stringOf(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-/** The texts of the content parts of one type, joined. */
-function texts(parts: unknown, type: string): string {
-  if (!Array.isArray(parts)) return '';
-  const found: string[] = [];
-  for (const part of parts as unknown[]) {
-    const { type: partType, text } = (part ?? {}) as { type?: unknown; text?: unknown };
-    if (partType === type && typeof text === 'string') found.push(text);
-  }
-  return found.join('\n').trim();
-}
-
-/** A shell command as one line: an argument vector joined (`bash -lc` unwrapped), or the string. */
-function commandText(command: unknown): string | undefined {
-  if (typeof command === 'string') return command;
-  if (!Array.isArray(command) || !command.every((part) => typeof part === 'string'))
-    return undefined;
-  const argv = command;
-  if (argv.length === 3 && /(?:^|\/)(?:ba|z|)sh$/u.test(argv[0]!) && /^-l?c$/u.test(argv[1]!)) {
-    return argv[2];
-  }
-  return argv.join(' ');
-}
-
 /** A function call as a person would search it: the command it ran, or its name and arguments. */
 function toolCallText(name: string, args: unknown): string {
-  const raw = typeof args === 'string' ? args : JSON.stringify(args ?? '');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed && typeof parsed === 'object') {
-    const { cmd, command } = parsed as { cmd?: unknown; command?: unknown };
-    const shell = commandText(cmd) ?? commandText(command);
-    if (shell !== undefined) return shell;
-  }
-  return `${name} ${headAndTail(raw, ARGUMENTS_HEAD_CHARS, ARGUMENTS_TAIL_CHARS)}`;
+  const { raw, command } = functionCallParts(args);
+  return command ?? `${name} ${headAndTail(raw, ARGUMENTS_HEAD_CHARS, ARGUMENTS_TAIL_CHARS)}`;
 }
 
 /** A tool's output, its head and tail; Codex's exec header (chunk id, wall time…) left out. */
 function outputText(output: unknown): string {
-  const text =
-    typeof output === 'string'
-      ? output
-      : Array.isArray(output)
-        ? texts(output, 'input_text')
-        : typeof output === 'object' &&
-            output !== null &&
-            typeof (output as { content?: unknown }).content === 'string'
-          ? (output as { content: string }).content
-          : '';
+  const text = toolOutputText(output);
   return headAndTail(withoutExecHeader(text).trim(), OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS);
-}
-
-/** Codex's exec header (`Chunk ID: …` up to `Output:`, within its first characters) left out. */
-function withoutExecHeader(text: string): string {
-  if (!text.startsWith(EXEC_HEADER_START)) return text;
-  const body = text.slice(0, EXEC_HEADER_MAX_CHARS).indexOf(EXEC_HEADER_END);
-  return body === -1 ? text : text.slice(body + EXEC_HEADER_END.length);
 }
 
 /**

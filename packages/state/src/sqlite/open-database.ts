@@ -3,7 +3,13 @@ import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 import type { Clock } from '../clock.js';
-import { StoreCorruptError, StoreForeignError, StoreIoError } from '../errors.js';
+import {
+  NotFoundError,
+  StoreCorruptError,
+  StoreForeignError,
+  StoreIoError,
+  StoreTooNewError,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readSqliteHeader } from './header.js';
 import { type Migration, type MigrateResult, migrate } from './migrator.js';
@@ -28,6 +34,12 @@ export interface OpenDatabaseOptions {
   integrityCheck?: boolean;
   /** How long a statement waits for another process's lock, ms (default {@link BUSY_TIMEOUT_MS}). */
   busyTimeoutMs?: number;
+  /**
+   * Open an existing database for reading only: nothing is created, migrated or written. A
+   * missing file throws `NotFoundError`; a schema older than `migrations` a `StoreIoError` that
+   * says how to migrate it.
+   */
+  readOnly?: boolean;
 }
 
 /** An open, migrated connection. */
@@ -62,6 +74,9 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
 
 function openOnce(options: OpenDatabaseOptions): OpenedDatabase {
   const { path, applicationId } = options;
+  if (options.readOnly && !existsSync(path)) {
+    throw new NotFoundError(`store ${path} (\`agent-state backfill\` creates it)`, { path });
+  }
   const header = readHeader(path);
   if (header.kind === 'not-sqlite') {
     throw new StoreCorruptError(path, `not a SQLite database (${header.size} bytes of other data)`);
@@ -77,10 +92,15 @@ function openOnce(options: OpenDatabaseOptions): OpenedDatabase {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   let db: Database.Database;
   try {
-    db = new Database(path, { timeout: busyTimeoutMs });
+    db = new Database(path, {
+      timeout: busyTimeoutMs,
+      readonly: options.readOnly ?? false,
+      fileMustExist: options.readOnly ?? false,
+    });
   } catch (error) {
     throw toStoreError(error, path, { storesNoCallerData: true });
   }
+  if (options.readOnly) return openReadOnly(db, options, busyTimeoutMs);
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
@@ -102,6 +122,36 @@ function openOnce(options: OpenDatabaseOptions): OpenedDatabase {
   } catch (error) {
     db.close();
     // Pragmas, the check and the migrations store nothing of the caller's.
+    throw toStoreError(error, path, { storesNoCallerData: true });
+  }
+}
+
+/** Checks a read-only connection: pragmas that write nothing, the check, the schema version. */
+function openReadOnly(
+  db: Database.Database,
+  options: OpenDatabaseOptions,
+  busyTimeoutMs: number,
+): OpenedDatabase {
+  const { path } = options;
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.pragma('query_only = ON');
+    if (options.integrityCheck ?? true) {
+      const problems = quickCheck(db);
+      if (problems.length > 0) throw new StoreCorruptError(path, problems.slice(0, 5).join('; '));
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const latest = options.migrations.reduce((max, m) => Math.max(max, m.version), 0);
+    if (version > latest) throw new StoreTooNewError(path, version, latest);
+    if (version < latest) {
+      throw new StoreIoError(
+        path,
+        `its schema (version ${version}) is older than this release's (${latest}); open it for writing once (\`agent-state backfill\` does) to migrate it`,
+      );
+    }
+    return { db, migration: { from: version, to: version, applied: [] } };
+  } catch (error) {
+    db.close();
     throw toStoreError(error, path, { storesNoCallerData: true });
   }
 }

@@ -13,6 +13,8 @@ import type { StateDatabase } from './schema.js';
  */
 export interface SharedConnection {
   readonly path: string;
+  /** The path and mode: a read-only connection is not shared with a writing one. */
+  readonly key: string;
   readonly raw: Database.Database;
   readonly db: Kysely<StateDatabase>;
   /** Where a corrupt file was moved when the connection was first opened. */
@@ -24,13 +26,15 @@ const connections = new Map<string, SharedConnection>();
 
 /**
  * The shared connection to `path` (a canonical path), opening it with `open` when this process
- * has none. Every acquire must be paired with {@link releaseConnection}.
+ * has none in that mode. Every acquire must be paired with {@link releaseConnection}.
  */
 export function acquireConnection(
   path: string,
   open: () => { raw: Database.Database; recoveredCorruptTo: string | undefined },
+  mode: 'read-write' | 'read-only' = 'read-write',
 ): SharedConnection {
-  const existing = connections.get(path);
+  const key = `${mode}:${path}`;
+  const existing = connections.get(key);
   if (existing && existing.raw.open) {
     existing.refs += 1;
     return existing;
@@ -38,6 +42,7 @@ export function acquireConnection(
   const { raw, recoveredCorruptTo } = open();
   const connection: SharedConnection = {
     path,
+    key,
     raw,
     db: new Kysely<StateDatabase>({
       dialect: new SqliteDialect({ database: toKyselyDatabase(raw, path) }),
@@ -45,7 +50,7 @@ export function acquireConnection(
     recoveredCorruptTo,
     refs: 1,
   };
-  connections.set(path, connection);
+  connections.set(key, connection);
   return connection;
 }
 
@@ -53,7 +58,7 @@ export function acquireConnection(
 export async function releaseConnection(connection: SharedConnection): Promise<void> {
   connection.refs -= 1;
   if (connection.refs > 0) return;
-  if (connections.get(connection.path) === connection) connections.delete(connection.path);
+  if (connections.get(connection.key) === connection) connections.delete(connection.key);
   await connection.db.destroy();
   // Kysely opens its driver lazily: if no query ever ran, destroy() did not close the connection.
   if (connection.raw.open) connection.raw.close();

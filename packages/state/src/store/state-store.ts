@@ -85,6 +85,15 @@ export interface OpenStateStoreOptions {
    * once. Tests inject their own (or `timeBasedLeaseHolderProbe`).
    */
   holderProbe?: LeaseHolderProbe | undefined;
+  /**
+   * Open the home's existing store for reading only (default false): nothing in the home is
+   * created, migrated or written, and any write throws (SQLite may add the empty `-wal`/`-shm`
+   * companions a reader of a WAL database needs). For readers that must leave the home as
+   * it is, such as the web UI. A home without a store throws `NotFoundError` (naming the file and
+   * `agent-state backfill`); a store of an older release throws `StoreIoError` until a writer
+   * migrates it.
+   */
+  readOnly?: boolean | undefined;
 }
 
 /**
@@ -253,43 +262,52 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? noopLogger).child({ target: 'agent_state::store' });
   const home = options.home;
-  try {
-    mkdirSync(home, { recursive: true });
-  } catch (error) {
-    throw new StoreIoError(home, `cannot create the home directory: ${String(error)}`, {
-      cause: error,
-    });
-  }
-  removeLegacyDatabases({
-    home,
-    basename: STATE_DB_BASENAME,
-    generation: STATE_DB_GENERATION,
-    applicationId: AGENT_STATE_APPLICATION_ID,
-    logger,
-  });
-  const busyTimeoutMs = checkedBusyTimeout(options.busyTimeoutMs);
-  // One connection per database file per process (see SharedConnection), keyed by its real path.
-  const path = stateDbPath(realHome(home));
-  const connection = acquireConnection(path, () => {
-    const opened = openDatabase({
-      path,
-      applicationId: AGENT_STATE_APPLICATION_ID,
-      migrations: STATE_MIGRATIONS,
-      clock,
-      logger,
-      recoverCorrupt: options.recoverCorrupt ?? false,
-      integrityCheck: options.integrityCheck ?? true,
-      busyTimeoutMs,
-    });
-    if (opened.migration.applied.length > 0) {
-      logger.info('migrated the state database', {
-        path,
-        from: opened.migration.from,
-        to: opened.migration.to,
+  const readOnly = options.readOnly ?? false;
+  if (!readOnly) {
+    try {
+      mkdirSync(home, { recursive: true });
+    } catch (error) {
+      throw new StoreIoError(home, `cannot create the home directory: ${String(error)}`, {
+        cause: error,
       });
     }
-    return { raw: opened.db, recoveredCorruptTo: opened.recoveredCorruptTo };
-  });
+    removeLegacyDatabases({
+      home,
+      basename: STATE_DB_BASENAME,
+      generation: STATE_DB_GENERATION,
+      applicationId: AGENT_STATE_APPLICATION_ID,
+      logger,
+    });
+  }
+  const busyTimeoutMs = checkedBusyTimeout(options.busyTimeoutMs);
+  // One connection per database file and mode per process (see SharedConnection), keyed by its
+  // real path.
+  const path = stateDbPath(realHome(home));
+  const connection = acquireConnection(
+    path,
+    () => {
+      const opened = openDatabase({
+        path,
+        applicationId: AGENT_STATE_APPLICATION_ID,
+        migrations: STATE_MIGRATIONS,
+        clock,
+        logger,
+        recoverCorrupt: !readOnly && (options.recoverCorrupt ?? false),
+        integrityCheck: options.integrityCheck ?? true,
+        busyTimeoutMs,
+        readOnly,
+      });
+      if (opened.migration.applied.length > 0) {
+        logger.info('migrated the state database', {
+          path,
+          from: opened.migration.from,
+          to: opened.migration.to,
+        });
+      }
+      return { raw: opened.db, recoveredCorruptTo: opened.recoveredCorruptTo };
+    },
+    readOnly ? 'read-only' : 'read-write',
+  );
   return new StateStore({
     home,
     clock,
