@@ -1,6 +1,7 @@
 // Public API of @agent-state/memories: run the pipeline, configure its model, find and read what
-// it wrote, and the errors it raises. Everything else (prompts, schemas, caps, the file tools of
-// the consolidation agent, the artifact writers) is internal.
+// it wrote, the secret redaction it applies (transcript exports use it too), and the errors it
+// raises. Everything else (prompts, schemas, caps, the file tools of the consolidation agent, the
+// artifact writers) is internal.
 
 export {
   type MemoriesProgress,
@@ -36,3 +37,4 @@ export {
   ConsolidationTimeoutError,
 } from './phase2/consolidation-errors.js';
 export { ConsolidationErrorCode, Stage1OutputErrorCode } from './errors/error-codes.js';
+export { REDACTED, redactSecrets } from './phase1/redact-secrets.js';

@@ -23,6 +23,11 @@ import { renderTranscriptMarkdown } from './transcript-markdown.js';
 import type { Transcript } from './transcript-schema.js';
 
 const temp = tempDirs();
+/** The two fresh fixture homes and the lived-in one (compressed rollouts, a fork by reference, sub-agents). */
+const ALL_HOMES: readonly CodexFixtureVersion[] = [
+  ...CODEX_FIXTURE_VERSIONS,
+  'v0.169.0-compressed',
+];
 afterEach(() => temp.cleanup());
 
 /** The fork by reference of the lived-in fixture, and its parent (two turns before the fork). */
@@ -86,7 +91,7 @@ function inOrder(document: string, texts: readonly string[]): boolean {
 const validate = new Ajv2020({ strict: true, allErrors: true }).compile(transcriptJsonSchema());
 
 describe('loadTranscript on the fixture homes', () => {
-  it.each(CODEX_FIXTURE_VERSIONS.map((version) => [version]))(
+  it.each(ALL_HOMES.map((version) => [version]))(
     '%s: every prompt, answer and command of every thread, in order; the JSON fits its schema',
     async (version: CodexFixtureVersion) => {
       const home = copyCodexHome(version, temp.make('home'));
