@@ -25,8 +25,8 @@ export function renderTranscriptMarkdown(transcript: Transcript): string {
   out.push(`# ${oneLine(thread.title ?? `Thread ${thread.id}`)}`, '');
   const facts: [string, string | null][] = [
     ['Thread', code(thread.id)],
-    ['Created', thread.createdAt],
-    ['Updated', thread.updatedAt],
+    ['Created', timeText(thread.createdAt)],
+    ['Updated', timeText(thread.updatedAt)],
     ['Directory', thread.cwd === null ? null : code(thread.cwd)],
     ['Branch', thread.gitBranch === null ? null : code(thread.gitBranch)],
     ['Source', thread.source],
@@ -56,7 +56,7 @@ export function renderTranscriptMarkdown(transcript: Transcript): string {
 
 function turnLines(turn: TranscriptTurn): string[] {
   const facts = [
-    turn.startedAt,
+    timeText(turn.startedAt),
     turn.durationMs === null ? null : durationText(turn.durationMs),
     turn.model,
     turn.usage === null ? null : `${turn.usage.totalTokens.toLocaleString('en-US')} tokens`,
@@ -169,6 +169,14 @@ function oneLine(text: string): string {
 
 function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** An ISO time as people read it in a review: `2026-11-21 05:44:17 UTC`. */
+function timeText(iso: string | null): string | null {
+  if (iso === null) return null;
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 function durationText(ms: number): string {

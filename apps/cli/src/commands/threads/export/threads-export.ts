@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 
-import { redactSecrets } from '@agent-state/memories';
 import { type Transcript, loadTranscript, renderTranscriptMarkdown } from '@agent-state/rollout';
 import { InvalidArgumentError } from '@agent-state/state';
 
@@ -27,12 +26,14 @@ export interface RunThreadsExportOptions {
  */
 export async function runThreadsExport(options: RunThreadsExportOptions): Promise<ExitCode> {
   const format = exportFormatOf(options.format, options.output);
+  // The memories package (and the model client it holds) loads only when it is needed.
+  const redact = options.redact ? (await import('@agent-state/memories')).redactSecrets : undefined;
   const transcript = await withStore(options.home, (store) =>
     loadTranscript({
       home: options.home,
       store,
       id: options.id,
-      redact: options.redact ? redactSecrets : undefined,
+      redact,
     }),
   );
   const text = await render(transcript, format);
