@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { openStateStore } from '@agent-state/state';
-import { type GenerateCorpusOptions, repoRoot } from '@agent-state/test-utils';
+import { repoRoot } from '@agent-state/test-utils';
 import { build } from 'tsup';
 
 import type * as Rollout from '../src/index.js';
@@ -100,19 +100,6 @@ export function removeBenchBuild(buildDir: string): void {
 export function flushWrites(): void {
   if (process.platform !== 'win32') spawnSync('sync');
 }
-
-/**
- * The size parameters of the benchmark corpus (the issues' 10,000 rollouts, ~1.4 GB): grown by
- * whole tool calls, so that most bytes are tool output as in real rollouts, not events; the fixture
- * rollouts are 1–23 KB, grown a little.
- */
-export const BENCH_CORPUS = {
-  seed: 7,
-  mediumShare: 0.08,
-  largeShare: 0.02,
-  growth: 'tool-calls',
-  smallBytes: { min: 5_000, max: 45_000 },
-} as const satisfies Partial<GenerateCorpusOptions>;
 
 /** The default extraction pool, for the details of a row: this thread and its workers. */
 export function defaultPool(): string {

@@ -43,6 +43,7 @@ import {
   type GeneratedCorpus,
   codexFixtureDir,
   compressRollouts,
+  BENCH_CORPUS,
   generateCorpus,
   reportBench,
   tempDirs,
@@ -52,7 +53,6 @@ import { Bench } from 'tinybench';
 
 import {
   benchLogger,
-  BENCH_CORPUS,
   buildRollout,
   cleanupOnSignal,
   defaultPool,

@@ -24,6 +24,7 @@ import { openStateStore, stateDbPath } from '@agent-state/state';
 import {
   type BenchRow,
   type GeneratedCorpus,
+  BENCH_CORPUS,
   generateCorpus,
   repoRoot,
   reportBench,
@@ -33,7 +34,6 @@ import { Bench } from 'tinybench';
 
 import {
   benchLogger,
-  BENCH_CORPUS,
   buildRollout,
   cleanupOnSignal,
   defaultPool,

@@ -17,11 +17,16 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { openStateStore } from '@agent-state/state';
-import { type BenchRow, generateCorpus, reportBench, tempDirs } from '@agent-state/test-utils';
+import {
+  BENCH_CORPUS,
+  type BenchRow,
+  generateCorpus,
+  reportBench,
+  tempDirs,
+} from '@agent-state/test-utils';
 
 import {
   benchLogger,
-  BENCH_CORPUS,
   buildRollout,
   cleanupOnSignal,
   defaultPool,

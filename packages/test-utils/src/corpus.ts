@@ -565,3 +565,21 @@ function buildVocabulary(): NonNullable<GeneratedCorpus['vocabulary']> {
   };
   return vocabularyCache;
 }
+
+/**
+ * The size parameters of the benchmarks' corpus (the issues' 10,000 rollouts, ~1.4 GB): grown by
+ * whole tool calls, so that most bytes are tool output as in real rollouts, not events; the fixture
+ * rollouts are 1–23 KB, grown a little.
+ *
+ * @example
+ * ```ts
+ * const corpus = generateCorpus({ home, count: 10_000, ...BENCH_CORPUS, text: 'varied' });
+ * ```
+ */
+export const BENCH_CORPUS = {
+  seed: 7,
+  mediumShare: 0.08,
+  largeShare: 0.02,
+  growth: 'tool-calls',
+  smallBytes: { min: 5_000, max: 45_000 },
+} as const satisfies Partial<GenerateCorpusOptions>;

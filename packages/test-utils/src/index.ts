@@ -21,7 +21,12 @@ export {
 export { spawnTypeScriptWorker } from './typescript-worker.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
 export { findUndocumentedExports, listPublicExports } from './api-docs.js';
-export { type GenerateCorpusOptions, type GeneratedCorpus, generateCorpus } from './corpus.js';
+export {
+  BENCH_CORPUS,
+  type GenerateCorpusOptions,
+  type GeneratedCorpus,
+  generateCorpus,
+} from './corpus.js';
 export {
   type MockReply,
   type MockRequest,
