@@ -84,6 +84,39 @@ export const PUBLIC_PACKAGES: readonly PublicPackage[] = [
     commands: [],
   },
   {
+    dir: 'packages/web',
+    bins: [],
+    // The browser assets ship in the tarball (the server reads them at start) and a transcript
+    // renders to one self-contained document.
+    check: `
+      const server = await pkg.startWebServer({ home, port: 0 });
+      try {
+        const page = await fetch(server.url);
+        assert.equal(page.status, 200, 'the thread list answers');
+        const html = await page.text();
+        const script = /src="(\\/assets\\/app-[^"]+\\.js)"/.exec(html);
+        assert.ok(script, 'the page names its bundled script');
+        const asset = await fetch(new URL(script[1], server.url));
+        assert.equal(asset.status, 200, 'the bundled script is served');
+      } finally {
+        await server.close();
+      }
+      const transcript = {
+        format: 'agent-state.transcript', version: 1,
+        thread: { id: '01a1fca2-4d0c-7883-b67e-ad58b7675481', title: 'Smoke', cwd: null, createdAt: null,
+          updatedAt: null, archived: false, source: null, cliVersion: null, modelProvider: null,
+          gitBranch: null, rolloutPath: '/r.jsonl', forkedFrom: null, parentThreadId: null },
+        turns: [{ index: 1, id: null, inherited: false, fromThreadId: '01a1fca2-4d0c-7883-b67e-ad58b7675481',
+          startedAt: null, completedAt: null, durationMs: null, status: 'completed', model: null, usage: null,
+          items: [{ type: 'user_message', line: 2, time: null, text: 'hello <there>', images: [] }] }],
+        usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0, totalTokens: 0 },
+        skippedLines: [], redacted: false,
+      };
+      const document = pkg.renderTranscriptHtml(transcript);
+      assert.match(document, /hello &lt;there&gt;/, 'the transcript is rendered, escaped');`,
+    commands: [],
+  },
+  {
     dir: 'apps/cli',
     bins: ['agent-state'],
     check: `

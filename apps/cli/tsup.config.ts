@@ -1,3 +1,5 @@
+import { cpSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { defineConfig } from 'tsup';
@@ -5,7 +7,25 @@ import { defineConfig } from 'tsup';
 // Everything the executable needs except the native SQLite binding is bundled into it: loading
 // one file is much faster than resolving and loading hundreds (kysely alone has 279 modules), and
 // start-up time is most of what a short command costs.
-const BUNDLED = [/^@agent-state\//, 'kysely', 'zod', 'smol-toml'];
+const BUNDLED = [
+  /^@agent-state\//,
+  'kysely',
+  'zod',
+  'smol-toml',
+  /^hono(?:\/|$)/,
+  '@hono/node-server',
+];
+
+/**
+ * The web UI's browser assets, copied from @agent-state/web's dist/assets/ to dist/assets/: the
+ * bundled web code finds them beside the module that holds it, as in its own package.
+ */
+function copyWebAssets(): void {
+  const webDist = dirname(fileURLToPath(import.meta.resolve('@agent-state/web')));
+  cpSync(join(webDist, 'assets'), fileURLToPath(new URL('./dist/assets', import.meta.url)), {
+    recursive: true,
+  });
+}
 
 export default defineConfig([
   {
@@ -34,6 +54,7 @@ export default defineConfig([
     external: ['better-sqlite3'],
     splitting: true,
     banner: { js: '#!/usr/bin/env node' },
+    onSuccess: async () => copyWebAssets(),
   },
   {
     // The backfill's extraction worker, beside the executable's chunks (the bundled worker pool

@@ -4,6 +4,7 @@ import * as memories from '@agent-state/memories';
 import * as rollout from '@agent-state/rollout';
 import * as sandboxPolicy from '@agent-state/sandbox-policy';
 import * as state from '@agent-state/state';
+import * as web from '@agent-state/web';
 import { describe, expect, it } from 'vitest';
 
 import * as cli from './index.js';
@@ -30,6 +31,7 @@ const PACKAGES = [
     codes: [memories.ConsolidationErrorCode, memories.Stage1OutputErrorCode],
   },
   { name: '@agent-state/logs-client', api: logsClient, codes: [] },
+  { name: '@agent-state/web', api: web, codes: [web.WebErrorCode] },
   { name: '@agent-state/cli', api: cli, codes: [] },
 ] as const;
 
@@ -62,6 +64,7 @@ const SAMPLES: Error[] = [
   new memories.ConsolidationTimeoutError(1000, NO_PROGRESS),
   new memories.ConsolidationModelError('500 boom', NO_PROGRESS, { status: 500 }),
   new memories.Stage1OutputError(memories.Stage1OutputErrorCode.Unparsable, 'no JSON', 'Sorry'),
+  new web.ListenError(web.WebErrorCode.PortInUse, { host: '127.0.0.1', port: 4815 }),
 ];
 
 describe('the error table', () => {

@@ -8,6 +8,7 @@ import { registerMemories } from './commands/memories/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
 import { registerSandbox } from './commands/sandbox/index.js';
 import { registerSearch } from './commands/search/index.js';
+import { registerServe } from './commands/serve/index.js';
 import { registerThreads } from './commands/threads/index.js';
 import { registerUsage } from './commands/usage/index.js';
 import { ExitCode, pointAtHelpOf, reportError } from './exit-codes.js';
@@ -30,6 +31,7 @@ Examples:
   $ agent-state threads show <id>                    everything about one thread
   $ agent-state threads rename <id> "Fix CI"         name a thread (Codex sees the name too)
   $ agent-state search '"state db"' migr*            search the conversations, best first
+  $ agent-state serve --open                         browse threads, transcripts and usage
   $ agent-state reconcile --repair                   compare the store with the rollouts, fix it
   $ agent-state logs --level warn+ --since 10m       recent warnings and errors, then follow
   $ agent-state doctor                               check the store of the default home
@@ -50,6 +52,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerThreads,
   registerSearch,
   registerUsage,
+  registerServe,
   registerReconcile,
   registerLogs,
   registerMemories,

@@ -111,6 +111,13 @@ export interface ListThreadsOptions {
    * another program since the backfill show up without a full scan.
    */
   freshness?: boolean | undefined;
+  /**
+   * Repair the store while listing (default true): index the newest rollouts it lacks (see
+   * `freshness`), re-read rows whose rollout path is outside this home, delete rows whose rollout
+   * is gone and count each as a discrepancy. `false` writes nothing (a read-only store, the web
+   * UI): such rows are only left out of the page.
+   */
+  repair?: boolean | undefined;
   logger?: Logger | undefined;
 }
 
@@ -131,7 +138,7 @@ export interface ThreadListPage {
   source: 'store' | 'files';
   /** Why the rollouts were listed directly (`no-store`, `backfill-incomplete`, `store-error`). */
   fallbackReason?: string | undefined;
-  /** Stale rows dropped from this page (their rollout is gone; the rows were deleted). */
+  /** Stale rows dropped from this page (their rollout is gone; deleted unless `repair` is false). */
   droppedStale: number;
   /** Rollouts indexed or repaired by the freshness check. */
   repaired: number;
@@ -232,7 +239,8 @@ async function listFromStore(
   let page = await query();
   let repaired = 0;
   let seenMtimes = new Map<string, number>();
-  if (!anchor && options.freshness !== false) {
+  const repair = options.repair ?? true;
+  if (!anchor && repair && options.freshness !== false) {
     const fresh = await refreshNewest(store, options, page.items, defaultProvider, logger);
     repaired = fresh.repaired;
     seenMtimes = fresh.mtimes;
@@ -243,7 +251,7 @@ async function listFromStore(
   const inHome = homeRolloutsMatcher(options.home);
   for (const listed of page.items) {
     let thread = listed;
-    if (!inHome(thread.rolloutPath)) {
+    if (repair && !inHome(thread.rolloutPath)) {
       // A row of another home (this one was copied with its database): its rollout, if this
       // home has one, is re-read from here.
       const moved = await reindexFromHome(store, options, thread, defaultProvider);
@@ -257,6 +265,7 @@ async function listFromStore(
       (inHome(thread.rolloutPath) && fileExists(thread.rolloutPath));
     if (!present) {
       droppedStale += 1;
+      if (!repair) continue;
       logger.warn('store listed a thread whose rollout is gone; row deleted', {
         threadId: thread.id,
         path: thread.rolloutPath,

@@ -350,7 +350,7 @@ export class TranscriptBuilder {
     const tool = this.#tools.get(callId);
     if (!tool) return;
     const raw = toolOutputText(output);
-    tool.output = this.#clip(withoutExecHeader(raw).replace(/\s+$/u, ''), 'output');
+    tool.output = this.#clip(withoutExecHeader(raw).trimEnd(), 'output');
     if (tool.type === 'tool_call') tool.exitCode ??= execExitCode(raw);
   }
 

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+
+import { integerArgument } from '../../arguments.js';
+import type { CliIo } from '../../output.js';
+import { exitWith, homeOf, whileInterruptible } from '../../registration.js';
+
+const HELP = `
+A local web UI over the home, read-only: the threads (with the filters of \`threads list\`),
+search with snippets, each thread's transcript (with Markdown, HTML and JSON downloads), usage
+charts (tokens and cost per day, by model and by project) and the store's health. It runs until
+Ctrl-C.
+
+Transcripts hold secrets, so it is safe by default: it listens on 127.0.0.1 only. Any other
+--host (0.0.0.0, a LAN address) requires an access token, generated unless --token gives one,
+that the printed URL carries: the first visit stores it in a cookie. Requests whose Host header is
+not the server's own address are refused (DNS rebinding), so are methods other than GET and HEAD;
+no CORS header is sent, and nothing is ever written to the home. A home without a store shows what
+it can and says to run \`agent-state backfill\`.
+
+Keyboard: / focuses the search box; j and k move between the turns of a transcript.
+
+Examples:
+  $ agent-state serve                              http://127.0.0.1:4815/
+  $ agent-state serve --port 0 --open              a free port, opened in the browser
+  $ agent-state serve --host 0.0.0.0               reachable from the network, with a token
+`;
+
+/** The port `serve` listens on unless `--port` says otherwise. */
+export const DEFAULT_SERVE_PORT = 4815;
+
+/** The flags of `serve`, as commander parsed them. */
+interface ServeFlags {
+  port: number;
+  host?: string;
+  token?: string;
+  open?: boolean;
+}
+
+/** `agent-state serve`: the local, read-only web UI over the home, until Ctrl-C. */
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('a local, read-only web UI: threads, search, transcripts, usage charts, health')
+    .option(
+      '--port <n>',
+      `the port, 0 for a free one (default ${DEFAULT_SERVE_PORT})`,
+      integerArgument({ min: 0, max: 65_535 }),
+      DEFAULT_SERVE_PORT,
+    )
+    .option('--host <host>', 'the address to listen on (default 127.0.0.1; others need the token)')
+    .option('--token <token>', 'the access token (default: generated when the host needs one)')
+    .option('--open', 'open the UI in the default browser')
+    .addHelpText('after', HELP)
+    .action(async (options: ServeFlags, command: Command) => {
+      const home = homeOf(command, io);
+      const { runServe } = await import('./serve.js');
+      exitWith(
+        await whileInterruptible((signal) =>
+          runServe({
+            home,
+            io,
+            port: options.port,
+            host: options.host,
+            token: options.token,
+            open: options.open === true,
+            signal,
+          }),
+        ),
+      );
+    });
+}

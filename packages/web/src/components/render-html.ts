@@ -1,0 +1,12 @@
+import type { JSX } from 'hono/jsx/jsx-runtime';
+
+/**
+ * A rendered JSX tree as one HTML document (`<!doctype html>` first). Every component here is
+ * synchronous, so the tree renders at once into one string.
+ */
+export function renderDocument(node: JSX.Element): string {
+  // A JSX node renders to a string, or to a promise when a component is asynchronous.
+  const html: unknown = (node as { toString(): unknown }).toString();
+  if (typeof html !== 'string') throw new Error('a component of the page rendered asynchronously');
+  return `<!doctype html>${html}`;
+}

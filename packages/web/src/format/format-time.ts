@@ -1,0 +1,28 @@
+const pad = (value: number): string => String(value).padStart(2, '0');
+
+/** `2026-11-21 05:44`, local time, of a date; `''` for an invalid one. */
+function formatDate(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '';
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** `2026-11-21 05:44` (local time) of unix seconds. */
+export function formatUnixTime(seconds: number): string {
+  return formatDate(new Date(seconds * 1000));
+}
+
+/** `2026-11-21 05:44` (local time) of an ISO 8601 time; `''` for `null` or a bad value. */
+export function formatIsoTime(iso: string | null): string {
+  return iso === null ? '' : formatDate(new Date(iso));
+}
+
+/** `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} min ${pad(whole % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${pad(minutes % 60)} min`;
+}

@@ -1,0 +1,101 @@
+import { stateDbFileName } from '@agent-state/state';
+import type { Child, FC } from 'hono/jsx';
+
+import type { AssetName, WebAssets } from '../server/web-assets.js';
+
+/** The sections of the navigation. */
+export type Section = 'threads' | 'search' | 'usage' | 'health';
+
+const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
+  { section: 'threads', href: '/', label: 'Threads' },
+  { section: 'usage', href: '/usage', label: 'Usage' },
+  { section: 'health', href: '/health', label: 'Health' },
+];
+
+/** What every page of the UI is drawn with. */
+export interface LayoutProps {
+  title: string;
+  assets: WebAssets;
+  /** The section the page belongs to (marked `aria-current` in the navigation). */
+  section?: Section | undefined;
+  /** The search box's text (the query of a search page). */
+  query?: string | undefined;
+  /** Scripts of this page besides the one every page loads. */
+  scripts?: readonly AssetName[] | undefined;
+  children?: Child;
+}
+
+/**
+ * A page of the UI: a skip link, a header (name, navigation, the search box `/` focuses), the
+ * page's `<main>`, and the bundled stylesheet and script from `/assets/`.
+ */
+export const Layout: FC<LayoutProps> = (props) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="referrer" content="no-referrer" />
+      <title>{`${props.title} · agent-state`}</title>
+      <link rel="stylesheet" href={props.assets.href('app.css')} />
+      <script src={props.assets.href('app.js')} defer></script>
+      {(props.scripts ?? []).map((name) => (
+        <script src={props.assets.href(name)} defer></script>
+      ))}
+    </head>
+    <body>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="site-header">
+        <a class="brand" href="/">
+          agent-state
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((entry) => (
+              <li>
+                <a
+                  href={entry.href}
+                  aria-current={entry.section === props.section ? 'page' : undefined}
+                >
+                  {entry.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <form class="site-search" role="search" method="get" action="/search">
+          <label for="search-input">Search</label>
+          <input
+            id="search-input"
+            type="search"
+            name="q"
+            value={props.query ?? ''}
+            placeholder="Press / to search"
+            aria-keyshortcuts="/"
+          />
+          <button type="submit">Search</button>
+        </form>
+      </header>
+      <main id="main" tabindex={-1}>
+        {props.children}
+      </main>
+    </body>
+  </html>
+);
+
+/** A notice on a page (no store yet, a partial index, a listing read from the rollouts). */
+export const Notice: FC<{ children?: Child }> = ({ children }) => (
+  <div class="notice" role="note">
+    {children}
+  </div>
+);
+
+/** The notice of a home that has no store yet: what to run. */
+export const NoStoreNotice: FC = () => (
+  <Notice>
+    This home has no store yet (<code>{stateDbFileName()}</code>). Run{' '}
+    <code>agent-state backfill</code> to index its sessions: search, usage and health need it; the
+    thread list reads the rollouts themselves until then.
+  </Notice>
+);

@@ -1,0 +1,186 @@
+import { type UsageRow, type UsageSummary, summarizeUsage } from '@agent-state/rollout';
+import { raw } from 'hono/html';
+import type { FC } from 'hono/jsx';
+
+import { renderDocument } from '../components/render-html.js';
+import { formatCost } from '../format/format-cost.js';
+import { formatCount, plural } from '../format/format-count.js';
+import type { WebContext } from '../server/web-context.js';
+import { Layout, NoStoreNotice, Notice } from './layout.js';
+import { scriptJson, usageChartData } from './usage-chart-data.js';
+
+/** The periods the usage page offers, in days (`all`: everything the index holds). */
+const PERIODS = ['30', '90', '365', 'all'] as const;
+type Period = (typeof PERIODS)[number];
+const DEFAULT_PERIOD: Period = '90';
+const DAY_MS = 86_400_000;
+
+/**
+ * `/usage`: tokens and cost per day drawn with uPlot (by the bundled `usage-charts.js`, from the
+ * data in a JSON `<script>`), the same figures as a table, and tables by model and by project
+ * (`summarizeUsage`), for the last 30, 90 or 365 days or everything.
+ */
+export async function usagePage(context: WebContext, params: URLSearchParams): Promise<string> {
+  const asked = params.get('days');
+  const period: Period = PERIODS.find((candidate) => candidate === asked) ?? DEFAULT_PERIOD;
+  const store = await context.store.get();
+  let summaries: { daily: UsageSummary; model: UsageSummary; project: UsageSummary } | undefined;
+  if (store !== null) {
+    const sinceMs = period === 'all' ? undefined : context.clock.now() - Number(period) * DAY_MS;
+    const [daily, model, project] = await Promise.all(
+      (['daily', 'model', 'project'] as const).map((groupBy) =>
+        summarizeUsage({ store, groupBy, sinceMs }),
+      ),
+    );
+    summaries = { daily: daily!, model: model!, project: project! };
+  }
+  return renderDocument(
+    <Layout title="Usage" assets={context.assets} section="usage" scripts={['usage-charts.js']}>
+      <h1>Usage</h1>
+      <form class="filters" method="get" action="/usage" aria-label="Period">
+        <div>
+          <label for="usage-days">Period</label>
+          <select id="usage-days" name="days">
+            {PERIODS.map((value) => (
+              <option value={value} selected={value === period}>
+                {value === 'all' ? 'everything' : `last ${value} days`}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">Show</button>
+      </form>
+      {store === null && <NoStoreNotice />}
+      {summaries !== undefined && <UsageReport {...summaries} />}
+    </Layout>,
+  );
+}
+
+const UsageReport: FC<{ daily: UsageSummary; model: UsageSummary; project: UsageSummary }> = ({
+  daily,
+  model,
+  project,
+}) => {
+  const unindexed = daily.coverage.threads - daily.coverage.indexed;
+  return (
+    <>
+      {unindexed > 0 && (
+        <Notice>
+          {plural(unindexed, 'thread is', 'threads are')} not indexed for usage yet: run{' '}
+          <code>agent-state usage --reindex</code>.
+        </Notice>
+      )}
+      <p>
+        {formatCount(daily.totals.totalTokens)} tokens, {formatCost(daily.totals)} (prices of{' '}
+        {daily.pricing.asOf}; days of {daily.timeZone}).
+        {daily.unpricedModels.length > 0 &&
+          ` No price for ${daily.unpricedModels.map((name) => name ?? '(unnamed model)').join(', ')}: their cost is unknown.`}
+      </p>
+      <script type="application/json" id="usage-data">
+        {raw(scriptJson(usageChartData(daily.rows)))}
+      </script>
+      <h2 id="tokens-chart-title">Tokens per day</h2>
+      <div
+        class="chart"
+        id="tokens-chart"
+        role="img"
+        aria-labelledby="tokens-chart-title"
+        aria-describedby="daily-table-title"
+      ></div>
+      <h2 id="cost-chart-title">Cost per day</h2>
+      <div
+        class="chart"
+        id="cost-chart"
+        role="img"
+        aria-labelledby="cost-chart-title"
+        aria-describedby="daily-table-title"
+      ></div>
+      <UsageTable
+        id="daily-table"
+        title="Per day"
+        first="Day"
+        summary={daily}
+        label={(row) => row.key}
+      />
+      <UsageTable
+        id="model-table"
+        title="By model"
+        first="Model"
+        summary={model}
+        label={(row) => (row.key === '' ? '(unnamed model)' : row.key)}
+      />
+      <UsageTable
+        id="project-table"
+        title="By project"
+        first="Project"
+        summary={project}
+        label={(row) => row.key}
+      />
+    </>
+  );
+};
+
+const UsageTable: FC<{
+  id: string;
+  title: string;
+  first: string;
+  summary: UsageSummary;
+  label: (row: UsageRow) => string;
+}> = ({ id, title, first, summary, label }) => (
+  <section aria-labelledby={`${id}-title`}>
+    <h2 id={`${id}-title`}>{title}</h2>
+    {summary.rows.length === 0 ? (
+      <p class="muted">No usage recorded in this period.</p>
+    ) : (
+      <table id={id}>
+        <thead>
+          <tr>
+            <th scope="col">{first}</th>
+            <th scope="col" class="num">
+              Input
+            </th>
+            <th scope="col" class="num">
+              Cached
+            </th>
+            <th scope="col" class="num">
+              Output
+            </th>
+            <th scope="col" class="num">
+              Reasoning
+            </th>
+            <th scope="col" class="num">
+              Total
+            </th>
+            <th scope="col" class="num">
+              Cost
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.rows.map((row) => (
+            <tr>
+              <th scope="row">{label(row)}</th>
+              <td class="num">{formatCount(row.inputTokens)}</td>
+              <td class="num">{formatCount(row.cachedInputTokens)}</td>
+              <td class="num">{formatCount(row.outputTokens)}</td>
+              <td class="num">{formatCount(row.reasoningOutputTokens)}</td>
+              <td class="num">{formatCount(row.totalTokens)}</td>
+              <td class="num">{formatCost(row)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">Total</th>
+            <td class="num">{formatCount(summary.totals.inputTokens)}</td>
+            <td class="num">{formatCount(summary.totals.cachedInputTokens)}</td>
+            <td class="num">{formatCount(summary.totals.outputTokens)}</td>
+            <td class="num">{formatCount(summary.totals.reasoningOutputTokens)}</td>
+            <td class="num">{formatCount(summary.totals.totalTokens)}</td>
+            <td class="num">{formatCost(summary.totals)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    )}
+  </section>
+);

@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// The browser assets (scripts and CSS) are built first by `build/build-client.ts` into
+// dist/assets/; tsup then builds the library beside them without cleaning dist/ (the `build`
+// script empties it before both). The server finds the assets with `import.meta.url`, in the ESM
+// and, through the shim, the CommonJS build.
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: false,
+  shims: true,
+  target: 'node20',
+});
