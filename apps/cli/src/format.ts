@@ -1,5 +1,9 @@
 // Text formatting for people: one-line previews, terminal widths, times and paths. Everything
-// here is pure (no streams, no environment) so the renderers stay testable.
+// here is pure (no streams, no environment) so the renderers stay testable. Counts, durations,
+// sizes and costs come from @agent-state/rollout, so that they read the same in the web UI and
+// in Markdown transcripts.
+
+export { formatCount, formatDuration } from '@agent-state/rollout';
 
 /** Shown in place of a newline when a multi-line text is printed on one line. */
 export const NEWLINE_MARK = '⏎';
@@ -87,10 +91,6 @@ export function truncateStart(text: string, width: number): string {
   return `${ELLIPSIS}${result}`;
 }
 
-/** A whole number with thousands separators, `10,000`. */
-export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
-}
 
 /** `text` padded with spaces to `width` columns (by display width, not by code units). */
 export function padEnd(text: string, width: number): string {
@@ -125,14 +125,6 @@ export function formatIsoTime(unixSeconds: number): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** A duration for people: `840 ms`, `3.2 s`, `4 min 05 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  return `${Math.floor(whole / 60)} min ${pad2(whole % 60)} s`;
-}
 
 /** `1 rollout`, `2 rollouts`. */
 export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {

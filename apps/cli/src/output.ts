@@ -1,5 +1,7 @@
 import picocolors from 'picocolors';
 
+export { formatBytes } from '@agent-state/rollout';
+
 /**
  * Where the CLI writes: a Node writable stream, or anything with the same `write`.
  *
@@ -76,19 +78,6 @@ export function alignedRows(
   const style = options.style ?? ((label: string) => label);
   const width = Math.max(0, ...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${indent}${style(label.padEnd(width))}  ${value}`);
-}
-
-/** A byte count for people: `512 B`, `4.0 KiB`, `1.2 MiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
 }
 
 /** Folds a (possibly multi-line) message into one line, for one-line error output. */

@@ -167,3 +167,7 @@ export {
 export { type LoadTranscriptOptions, loadTranscript } from './transcript/load-transcript.js';
 export { type TranscriptClipping } from './transcript/transcript-builder.js';
 export { renderTranscriptMarkdown } from './transcript/transcript-markdown.js';
+export { formatBytes } from './format/format-bytes.js';
+export { formatCost } from './format/format-cost.js';
+export { formatCount } from './format/format-count.js';
+export { formatDuration } from './format/format-duration.js';

@@ -1,3 +1,5 @@
+import { formatCount } from '../format/format-count.js';
+import { formatDuration } from '../format/format-duration.js';
 import type {
   ClippedText,
   Transcript,
@@ -57,9 +59,9 @@ export function renderTranscriptMarkdown(transcript: Transcript): string {
 function turnLines(turn: TranscriptTurn): string[] {
   const facts = [
     timeText(turn.startedAt),
-    turn.durationMs === null ? null : durationText(turn.durationMs),
+    turn.durationMs === null ? null : formatDuration(turn.durationMs),
     turn.model,
-    turn.usage === null ? null : `${grouped(turn.usage.totalTokens)} tokens`,
+    turn.usage === null ? null : `${formatCount(turn.usage.totalTokens)} tokens`,
     turn.status === 'completed' ? null : turn.status,
   ].filter((fact): fact is string => fact !== null);
   const title = `Turn ${turn.index}${turn.inherited ? ` (inherited from ${code(turn.fromThreadId)})` : ''}`;
@@ -124,7 +126,7 @@ function forkText(transcript: Transcript): string | null {
 
 function tokensText(usage: TranscriptTokens): string | null {
   if (usage.totalTokens === 0) return null;
-  const n = grouped;
+  const n = formatCount;
   return `${n(usage.totalTokens)} (${n(usage.inputTokens)} input, ${n(usage.cachedInputTokens)} cached, ${n(usage.outputTokens)} output)`;
 }
 
@@ -137,7 +139,7 @@ function outputSummary(label: string, text: ClippedText): string {
 /** A clipped text with its left-out middle said. */
 function clippedText(text: ClippedText): string {
   if (text.omittedChars === 0) return text.head;
-  return `${text.head}\n… ${grouped(text.omittedChars)} characters left out …\n${text.tail}`;
+  return `${text.head}\n… ${formatCount(text.omittedChars)} characters left out …\n${text.tail}`;
 }
 
 function details(summary: string, body: string[]): string[] {
@@ -171,25 +173,10 @@ function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-/**
- * An integer with thousands separators (`12,345`), without `toLocaleString`, whose first call
- * loads ICU's number formats (about 20 ms).
- */
-function grouped(value: number): string {
-  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
 /** An ISO time as people read it in a review: `2026-11-21 05:44:17 UTC`. */
 function timeText(iso: string | null): string | null {
   if (iso === null) return null;
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return iso;
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-function durationText(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1_000)} s`;
 }

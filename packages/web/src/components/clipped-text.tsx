@@ -1,7 +1,5 @@
+import { type ClippedText, formatCount } from '@agent-state/rollout';
 import type { FC } from 'hono/jsx';
-
-import { formatCount } from '../format/format-count.js';
-import type { ClippedText } from '@agent-state/rollout';
 
 /**
  * A long text kept as its head and tail (a tool output, a patch): both ends in one `<pre>`, the

@@ -1,8 +1,7 @@
+import { type Transcript, formatCount } from '@agent-state/rollout';
 import type { Child, FC } from 'hono/jsx';
 
-import { formatCount } from '../format/format-count.js';
 import { formatIsoTime } from '../format/format-time.js';
-import type { Transcript } from '@agent-state/rollout';
 
 /** How a thread id is shown: a link (`href` of the thread) in the web UI, plain in an export. */
 export type ThreadHref = (id: string) => string | undefined;

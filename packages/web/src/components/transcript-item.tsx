@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
+import type { TranscriptItem } from '@agent-state/rollout';
 
 import { formatIsoTime } from '../format/format-time.js';
-import type { TranscriptItem } from '@agent-state/rollout';
 import { ClippedTextView } from './clipped-text.js';
 
 /** What an item is called in its header. */

@@ -1,8 +1,12 @@
+import {
+  type TranscriptItem,
+  type TranscriptTurn,
+  formatCount,
+  formatDuration,
+} from '@agent-state/rollout';
 import type { FC } from 'hono/jsx';
 
-import { formatCount } from '../format/format-count.js';
-import { formatDuration, formatIsoTime } from '../format/format-time.js';
-import type { TranscriptItem, TranscriptTurn } from '@agent-state/rollout';
+import { formatIsoTime } from '../format/format-time.js';
 import { TranscriptItemView } from './transcript-item.js';
 
 /**

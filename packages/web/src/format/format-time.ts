@@ -15,14 +15,3 @@ export function formatUnixTime(seconds: number): string {
 export function formatIsoTime(iso: string | null): string {
   return iso === null ? '' : formatDate(new Date(iso));
 }
-
-/** `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  const minutes = Math.floor(whole / 60);
-  if (minutes < 60) return `${minutes} min ${pad(whole % 60)} s`;
-  return `${Math.floor(minutes / 60)} h ${pad(minutes % 60)} min`;
-}

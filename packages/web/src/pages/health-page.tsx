@@ -1,10 +1,10 @@
-import { type DoctorReport, inspectHome } from '@agent-state/rollout';
+import { type DoctorReport, formatCount, inspectHome } from '@agent-state/rollout';
 import type { BackfillState } from '@agent-state/state';
 import type { FC } from 'hono/jsx';
 
 import { renderDocument } from '../components/render-html.js';
-import { formatCount, plural } from '../format/format-count.js';
 import { formatUnixTime } from '../format/format-time.js';
+import { plural } from '../format/plural.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout, NoStoreNotice } from './layout.js';
 

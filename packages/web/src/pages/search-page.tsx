@@ -7,7 +7,7 @@ import { type SearchMatch, errorCategory, toAgentStateError } from '@agent-state
 import type { Child, FC } from 'hono/jsx';
 
 import { renderDocument } from '../components/render-html.js';
-import { plural } from '../format/format-count.js';
+import { plural } from '../format/plural.js';
 import { formatUnixTime } from '../format/format-time.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout, NoStoreNotice, Notice } from './layout.js';

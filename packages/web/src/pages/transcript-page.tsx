@@ -1,4 +1,4 @@
-import { loadTranscript } from '@agent-state/rollout';
+import { type Transcript, loadTranscript } from '@agent-state/rollout';
 import { NotFoundError, isThreadId } from '@agent-state/state';
 import type { FC } from 'hono/jsx';
 
@@ -6,7 +6,6 @@ import { renderDocument } from '../components/render-html.js';
 import { TranscriptHeader } from '../components/transcript-header.js';
 import { TranscriptTurns } from '../components/transcript-turns.js';
 import type { WebContext } from '../server/web-context.js';
-import type { Transcript } from '@agent-state/rollout';
 import { Layout } from './layout.js';
 import { hrefWith, threadHref } from './page-url.js';
 

@@ -1,10 +1,15 @@
-import { type UsageRow, type UsageSummary, summarizeUsage } from '@agent-state/rollout';
+import {
+  type UsageRow,
+  type UsageSummary,
+  formatCost,
+  formatCount,
+  summarizeUsage,
+} from '@agent-state/rollout';
 import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 
 import { renderDocument } from '../components/render-html.js';
-import { formatCost } from '../format/format-cost.js';
-import { formatCount, plural } from '../format/format-count.js';
+import { plural } from '../format/plural.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout, NoStoreNotice, Notice } from './layout.js';
 import { scriptJson, usageChartData } from './usage-chart-data.js';

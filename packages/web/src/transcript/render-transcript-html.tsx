@@ -1,11 +1,11 @@
 import { raw } from 'hono/html';
+import type { Transcript } from '@agent-state/rollout';
 
 import { renderDocument } from '../components/render-html.js';
 import { TranscriptHeader } from '../components/transcript-header.js';
 import { TranscriptTurns } from '../components/transcript-turns.js';
 import { BASE_CSS } from '../styles/base-css.js';
 import { TRANSCRIPT_CSS } from '../styles/transcript-css.js';
-import type { Transcript } from '@agent-state/rollout';
 
 /**
  * Options of {@link renderTranscriptHtml}.

@@ -10,6 +10,7 @@ import {
   type UsageRow,
   type UsageSummary,
   explainUsage,
+  formatCost,
   loadPricingTable,
   reindexUsage,
   summarizeUsage,
@@ -294,14 +295,6 @@ function numbers(usage: PricedUsage): string[] {
     formatCount(usage.totalTokens),
     formatCost(usage),
   ];
-}
-
-/** `$12.34`; `$0.0133` under a dollar; `?` unknown; `>= $1.23` when part of it is unknown. */
-export function formatCost(usage: Pick<PricedUsage, 'costUsd' | 'knownCostUsd'>): string {
-  const dollars = (value: number) =>
-    value > 0 && value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
-  if (usage.costUsd !== null) return dollars(usage.costUsd);
-  return usage.knownCostUsd > 0 ? `>= ${dollars(usage.knownCostUsd)}` : '?';
 }
 
 /**
