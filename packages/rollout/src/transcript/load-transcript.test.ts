@@ -35,6 +35,8 @@ const FORK = '01a249b9-5d8c-7831-9016-775512eeb17e';
 const FORK_PARENT = '01a1fca2-4bd1-7ad3-bb16-62ea7a26679e';
 /** A 0.169 thread that runs `echo hi`. */
 const ECHO = '01a1fca2-4d0c-7883-b67e-ad58b7675481';
+/** A 0.169 thread whose one turn is a command the person ran (`!echo from-shell`). */
+const USER_SHELL_THREAD = '01a1fca2-613b-7900-a475-056a07534956';
 /** A 0.100 thread with a command. */
 const LEGACY = '01a1fca2-1d67-7971-8727-3cd36fd8d76f';
 
@@ -45,6 +47,8 @@ async function conversationOf(path: string): Promise<string[]> {
     if (line.type === 'event_msg') {
       const input = userInputOfEvent(line.payload);
       if (input && input.text.trim() !== '') expected.push(stripUserMessagePrefix(input.text));
+      const item = line.payload.item as { source?: string; command?: string[] } | undefined;
+      if (item?.source === 'user_shell') expected.push(item.command!.at(-1)!);
     } else if (line.type === 'response_item') {
       const item = line.payload;
       if (item.type === 'message' && item.role === 'assistant') {
@@ -114,6 +118,9 @@ describe('loadTranscript on the fixture homes', () => {
         const json = JSON.parse(JSON.stringify(transcript)) as unknown;
         expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
         expect(transcript.skippedLines).toEqual([]);
+        // Every turn shows something: a prompt, an answer, a command (its own or the person's).
+        for (const turn of transcript.turns)
+          expect(turn.items.length, `${id} turn ${turn.index}`).toBeGreaterThan(0);
       }
       expect(threads).toBeGreaterThan(8);
     },
@@ -146,6 +153,21 @@ describe('loadTranscript on the fixture homes', () => {
       output: { head: 'hi', tail: '', omittedChars: 0 },
     });
     expect(transcript.usage.totalTokens).toBe(297);
+  });
+
+  it("a command the person ran in the session (0.169's user shell) is a tool call with its output", async () => {
+    const home = copyCodexHome('v0.169.0', temp.make('home'));
+    const transcript = await loadTranscript({ home, id: USER_SHELL_THREAD });
+    expect(transcript.turns).toHaveLength(1);
+    expect(transcript.turns[0]!.items).toMatchObject([
+      {
+        type: 'tool_call',
+        name: 'user_shell',
+        command: 'echo from-shell',
+        output: { head: 'from-shell', tail: '', omittedChars: 0 },
+        exitCode: 0,
+      },
+    ]);
   });
 
   it('a 0.100 thread: a failed command keeps its exit code', async () => {

@@ -40,6 +40,9 @@ export const DEFAULT_CLIPPING: TranscriptClipping = Object.freeze({
   patch: Object.freeze({ head: 40_000, tail: 4_000 }),
 });
 
+/** The tool name of a command the person ran in the session (Codex 0.169's `user_shell`). */
+const USER_SHELL = 'user_shell';
+
 const PATCH_FILE = /^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/gm;
 const DATA_URL = /^data:([^;,]*)[;,]/;
 
@@ -218,6 +221,15 @@ export class TranscriptBuilder {
       const tool = this.#tools.get(item.id);
       if (tool?.type === 'tool_call' && typeof item.exit_code === 'number') {
         tool.exitCode = item.exit_code;
+      }
+      // A command the person ran themselves (`!cmd` in Codex's TUI): no model call names it.
+      if (!tool && item.source === USER_SHELL) {
+        this.#tool(event.turn_id, at, item.id, USER_SHELL, commandText(item.command) ?? null, '');
+        this.#output(item.id, stringOf(item.aggregated_output));
+        const added = this.#tools.get(item.id);
+        if (added?.type === 'tool_call' && typeof item.exit_code === 'number') {
+          added.exitCode = item.exit_code;
+        }
       }
     }
   }
