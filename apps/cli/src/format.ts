@@ -91,7 +91,6 @@ export function truncateStart(text: string, width: number): string {
   return `${ELLIPSIS}${result}`;
 }
 
-
 /** `text` padded with spaces to `width` columns (by display width, not by code units). */
 export function padEnd(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
@@ -124,7 +123,6 @@ export function formatIsoTime(unixSeconds: number): string {
   if (Number.isNaN(date.getTime())) return String(unixSeconds);
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
 
 /** `1 rollout`, `2 rollouts`. */
 export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {

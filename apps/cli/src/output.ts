@@ -38,7 +38,7 @@ export function terminalColumns(stream: OutputStream): number | undefined {
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
-  /** The environment: read for the home (`resolveHome`) and `NO_COLOR`, nothing else. */
+  /** The environment: read for the home (`resolveHome`), `NO_COLOR` and `AGENT_STATE_SERVE_TOKEN`. */
   env: Readonly<Record<string, string | undefined>>;
 }
 

@@ -1,8 +1,13 @@
 import { AgentStateError, registerErrorCodes } from '@agent-state/state';
 
+import { urlHost } from './server/host-name.js';
+
 /**
  * The error codes of `@agent-state/web`, registered in agent-state's error table
- * (`errorCodeInfo` of `@agent-state/state`): the server could not listen where it was asked to.
+ * (`errorCodeInfo` of `@agent-state/state`): the server could not listen where it was asked to
+ * (`PORT_IN_USE`, `ADDRESS_UNAVAILABLE`), the package's browser assets are missing
+ * (`WEB_ASSETS_MISSING`: it was not built), or a request came as the server closed
+ * (`WEB_SERVER_CLOSED`).
  *
  * @example
  * ```ts
@@ -24,6 +29,17 @@ export const WebErrorCode = registerErrorCodes('@agent-state/web', {
     category: 'invalid-argument',
     description:
       'The web server cannot listen on that host and port (not an address of this machine, or a port it may not use).',
+  },
+  AssetsMissing: {
+    code: 'WEB_ASSETS_MISSING',
+    category: 'internal',
+    description:
+      "The web UI's browser assets (assets/manifest.json beside the package's code) are missing: the package was not built.",
+  },
+  ServerClosed: {
+    code: 'WEB_SERVER_CLOSED',
+    category: 'aborted',
+    description: 'The web server was closed while a request was still waiting for the store.',
   },
 });
 
@@ -71,7 +87,7 @@ export class ListenError extends AgentStateError<WebErrorCode> {
     address: { host: string; port: number },
     options: { cause?: unknown } = {},
   ) {
-    const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+    const where = `${urlHost(address.host)}:${address.port}`;
     super(
       code,
       code === WebErrorCode.PortInUse

@@ -7,6 +7,7 @@ export {
   type RenderTranscriptHtmlOptions,
   renderTranscriptHtml,
 } from './transcript/render-transcript-html.js';
+export { DEFAULT_WEB_PORT } from './server/default-port.js';
 export {
   type WebServer,
   type WebServerOptions,

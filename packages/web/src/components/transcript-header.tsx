@@ -2,6 +2,7 @@ import { type Transcript, formatCount } from '@agent-state/rollout';
 import type { Child, FC } from 'hono/jsx';
 
 import { formatIsoTime } from '../format/format-time.js';
+import { threadTitle } from '../format/thread-title.js';
 
 /** How a thread id is shown: a link (`href` of the thread) in the web UI, plain in an export. */
 export type ThreadHref = (id: string) => string | undefined;
@@ -18,8 +19,7 @@ export const TranscriptHeader: FC<{
   children?: Child;
 }> = ({ transcript, threadHref, children }) => {
   const { thread } = transcript;
-  const title =
-    thread.title !== null && thread.title.trim() !== '' ? thread.title : 'Untitled thread';
+  const title = threadTitle(thread);
   const fork = thread.forkedFrom;
   const facts: Array<[string, Child]> = [
     ['Thread', <code>{thread.id}</code>],

@@ -21,19 +21,26 @@ export function itemAnchor(item: TranscriptItem, turn: TranscriptTurn, threadId:
 
 /**
  * One turn: a heading (`Turn 3`), its facts (start, duration, status, model, tokens) and its
- * items. Focusable (`tabindex=-1`), so that `j` and `k` move between turns.
+ * items. Focusable (`tabindex=-1`), so that `j` and `k` move between turns. A turn split across
+ * pages of the UI shows the part on this page: `continued` when it began on the previous page
+ * (`Turn 3 (continued)`), `continues` when it goes on on the next.
  */
-export const TranscriptTurnView: FC<{ turn: TranscriptTurn; threadId: string }> = ({
-  turn,
-  threadId,
-}) => (
+export const TranscriptTurnView: FC<{
+  turn: TranscriptTurn;
+  threadId: string;
+  continued?: boolean | undefined;
+  continues?: boolean | undefined;
+}> = ({ turn, threadId, continued = false, continues = false }) => (
   <section
     class="turn"
     id={`turn-${turn.index}`}
     tabindex={-1}
     aria-labelledby={`turn-${turn.index}-title`}
   >
-    <h2 id={`turn-${turn.index}-title`}>Turn {turn.index}</h2>
+    <h2 id={`turn-${turn.index}-title`}>
+      Turn {turn.index}
+      {continued ? ' (continued)' : ''}
+    </h2>
     <p class="turn-meta">
       {turn.startedAt !== null && (
         <span>
@@ -48,5 +55,6 @@ export const TranscriptTurnView: FC<{ turn: TranscriptTurn; threadId: string }> 
     {turn.items.map((item) => (
       <TranscriptItemView item={item} anchor={itemAnchor(item, turn, threadId)} />
     ))}
+    {continues && <p class="muted turn-continues">This turn goes on on the next page.</p>}
   </section>
 );

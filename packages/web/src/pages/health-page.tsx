@@ -1,29 +1,76 @@
-import { type DoctorReport, formatCount, inspectHome } from '@agent-state/rollout';
-import type { BackfillState } from '@agent-state/state';
+import { formatCount, inspectHome } from '@agent-state/rollout';
+import { type AgentStateError, type BackfillState, stateDbPath } from '@agent-state/state';
 import type { FC } from 'hono/jsx';
 
 import { renderDocument } from '../components/render-html.js';
-import { formatUnixTime } from '../format/format-time.js';
+import { formatIsoTime, formatUnixTime } from '../format/format-time.js';
 import { plural } from '../format/plural.js';
+import { HEALTH_REPORT_TTL_MS, type HealthReading } from '../server/health-cache.js';
 import type { WebContext } from '../server/web-context.js';
-import { Layout, NoStoreNotice } from './layout.js';
+import { Layout } from './layout.js';
+import { NoStoreNotice, StoreProblemNotice, storeProblemFix } from './notices.js';
 
 /**
  * `/health`: what `agent-state doctor` says (`inspectHome` of the store the server reads): the
- * store, the backfill, counts, the indexes, and each problem with what to do about it.
+ * store, the backfill, counts, the indexes, and each problem with what to do about it. The
+ * report is taken at most every {@link HEALTH_REPORT_TTL_MS} (it checks the store and walks the
+ * rollouts), and the page says when it was. A store that cannot be opened is the problem shown.
  */
 export async function healthPage(context: WebContext): Promise<string> {
-  const store = await context.store.get();
+  const access = await context.store.access();
+  const { store } = access;
   // Without a store, inspectHome would create one: the server never writes.
-  const report =
-    store === null ? null : await inspectHome({ home: context.home, store, clock: context.clock });
+  const reading =
+    store === null
+      ? null
+      : await context.health.get(() =>
+          inspectHome({ home: context.home, store, clock: context.clock }),
+        );
   return renderDocument(
     <Layout title="Health" assets={context.assets} section="health">
       <h1>Health</h1>
-      {report === null ? <NoStoreNotice /> : <HealthReport report={report} />}
+      {access.problem !== null ? (
+        <StoreProblem home={context.home} problem={access.problem} />
+      ) : reading === null ? (
+        <NoStoreNotice />
+      ) : (
+        <HealthReport reading={reading} />
+      )}
     </Layout>,
   );
 }
+
+/** A store that cannot be opened: where it is, the problem and what to do. */
+const StoreProblem: FC<{ home: string; problem: AgentStateError }> = ({ home, problem }) => (
+  <>
+    <StoreProblemNotice problem={problem} />
+    <table>
+      <caption class="visually-hidden">The store</caption>
+      <tbody>
+        <tr>
+          <th scope="row">Home</th>
+          <td>{home}</td>
+        </tr>
+        <tr>
+          <th scope="row">Store</th>
+          <td>{stateDbPath(home)}</td>
+        </tr>
+        <tr>
+          <th scope="row">Status</th>
+          <td>cannot be opened ({problem.code})</td>
+        </tr>
+      </tbody>
+    </table>
+    <h2>Problems</h2>
+    <ul class="problems">
+      <li>
+        <span class="severity-error">error:</span> {problem.message}
+        <br />
+        <span class="muted">fix:</span> {storeProblemFix(problem)}
+      </li>
+    </ul>
+  </>
+);
 
 function bytes(value: number | null): string {
   if (value === null) return 'no file';
@@ -47,7 +94,9 @@ function backfillText(state: BackfillState | null): string {
   }
 }
 
-const HealthReport: FC<{ report: DoctorReport }> = ({ report }) => {
+const HealthReport: FC<{ reading: HealthReading }> = ({ reading }) => {
+  const { report, takenAtMs } = reading;
+  const takenAt = new Date(takenAtMs).toISOString();
   const facts: Array<[string, string]> = [
     ['Home', report.home],
     ['Store', report.store.path],
@@ -99,6 +148,10 @@ const HealthReport: FC<{ report: DoctorReport }> = ({ report }) => {
   ];
   return (
     <>
+      <p class="muted" id="health-taken">
+        Report taken at <time datetime={takenAt}>{formatIsoTime(takenAt)}</time>; it is taken again
+        when this page is loaded more than {HEALTH_REPORT_TTL_MS / 1000} seconds later.
+      </p>
       <table>
         <caption class="visually-hidden">The store and its indexes</caption>
         <tbody>

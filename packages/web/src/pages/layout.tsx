@@ -1,4 +1,3 @@
-import { stateDbFileName } from '@agent-state/state';
 import type { Child, FC } from 'hono/jsx';
 
 import type { AssetName, WebAssets } from '../server/web-assets.js';
@@ -82,20 +81,4 @@ export const Layout: FC<LayoutProps> = (props) => (
       </main>
     </body>
   </html>
-);
-
-/** A notice on a page (no store yet, a partial index, a listing read from the rollouts). */
-export const Notice: FC<{ children?: Child }> = ({ children }) => (
-  <div class="notice" role="note">
-    {children}
-  </div>
-);
-
-/** The notice of a home that has no store yet: what to run. */
-export const NoStoreNotice: FC = () => (
-  <Notice>
-    This home has no store yet (<code>{stateDbFileName()}</code>). Run{' '}
-    <code>agent-state backfill</code> to index its sessions: search, usage and health need it; the
-    thread list reads the rollouts themselves until then.
-  </Notice>
 );

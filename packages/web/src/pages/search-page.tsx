@@ -9,8 +9,10 @@ import type { Child, FC } from 'hono/jsx';
 import { renderDocument } from '../components/render-html.js';
 import { plural } from '../format/plural.js';
 import { formatUnixTime } from '../format/format-time.js';
+import { threadTitle } from '../format/thread-title.js';
 import type { WebContext } from '../server/web-context.js';
-import { Layout, NoStoreNotice, Notice } from './layout.js';
+import { Layout } from './layout.js';
+import { Notice, StoreAccessNotice } from './notices.js';
 import { threadHref } from './page-url.js';
 
 /** Threads shown for a search. */
@@ -26,7 +28,8 @@ export async function searchPage(
 ): Promise<{ status: 200 | 400; html: string }> {
   const query = (params.get('q') ?? '').trim();
   const archived = params.get('archived') === 'all' ? 'all' : false;
-  const store = await context.store.get();
+  const access = await context.store.access();
+  const { store } = access;
   let result: SearchThreadsResult | undefined;
   let problem: string | undefined;
   if (store !== null && query !== '') {
@@ -68,7 +71,7 @@ export async function searchPage(
         Words must all match; <code>"a phrase"</code>, <code>prefix*</code>, <code>OR</code>,{' '}
         <code>NOT</code> and <code>-word</code> work as in search boxes.
       </p>
-      {store === null && <NoStoreNotice />}
+      <StoreAccessNotice access={access} />
       {problem !== undefined && (
         <Notice>
           <strong>This query cannot be searched:</strong> {problem}
@@ -121,12 +124,12 @@ function coverageNotes(result: SearchThreadsResult): Child[] {
 
 const SearchHitView: FC<{ hit: ThreadSearchHit }> = ({ hit }) => {
   const { thread } = hit;
-  const title = thread.name ?? (thread.title.trim() !== '' ? thread.title : thread.preview);
+  const title = threadTitle(thread);
   const more = hit.matches - hit.documents.length;
   return (
     <section class="search-hit" aria-label={title}>
       <h2>
-        <a href={threadHref(thread.id)}>{title.trim() === '' ? '(no message)' : title}</a>
+        <a href={threadHref(thread.id)}>{title}</a>
       </h2>
       <p class="muted">
         {formatUnixTime(thread.updatedAt)} · <code>{thread.cwd}</code> · <code>{thread.id}</code>

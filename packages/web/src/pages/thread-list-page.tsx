@@ -4,8 +4,10 @@ import type { FC } from 'hono/jsx';
 
 import { renderDocument } from '../components/render-html.js';
 import { formatUnixTime } from '../format/format-time.js';
+import { threadTitle } from '../format/thread-title.js';
 import type { WebContext } from '../server/web-context.js';
-import { Layout, NoStoreNotice, Notice } from './layout.js';
+import { Layout } from './layout.js';
+import { Notice, StoreAccessNotice } from './notices.js';
 import { hrefWith, threadHref } from './page-url.js';
 
 /** Threads per page of the list. */
@@ -39,14 +41,17 @@ function filtersOf(params: URLSearchParams): ThreadFilters {
 
 /**
  * `/`: one page of threads (`listThreads` without repair: the server never writes), with the
- * filters of `threads list` as a GET form and cursor links to the next page.
+ * filters of `threads list` as a GET form and cursor links to the next page. Without a store, or
+ * with one that cannot be read, the rollouts are listed, and a notice says why and what to do.
  */
 export async function threadListPage(
   context: WebContext,
   params: URLSearchParams,
 ): Promise<string> {
   const filters = filtersOf(params);
-  const store = await context.store.get();
+  // A store that cannot be read (an older schema, a damaged file) leaves the rollouts to list.
+  const access = await context.store.access();
+  const { store } = access;
   const page = await listThreads({
     home: context.home,
     store,
@@ -68,7 +73,7 @@ export async function threadListPage(
     >
       <h1>{filters.archived ? 'Archived threads' : 'Threads'}</h1>
       <FilterForm filters={filters} />
-      {store === null && <NoStoreNotice />}
+      <StoreAccessNotice access={access} />
       {store !== null && page.source === 'files' && (
         <Notice>
           Listed from the rollouts themselves ({fallbackText(page)}): run{' '}
@@ -146,10 +151,10 @@ const FilterForm: FC<{ filters: ThreadFilters }> = ({ filters }) => (
   </form>
 );
 
+/** A thread's title on one line of at most 160 characters. */
 function threadLabel(thread: ListedThread): string {
-  const text = thread.name ?? (thread.title.trim() !== '' ? thread.title : thread.preview);
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line === '' ? '(no message)' : line.length > 160 ? `${line.slice(0, 159)}…` : line;
+  const line = threadTitle(thread).replace(/\s+/g, ' ').trim();
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }
 
 const ThreadTable: FC<{ threads: readonly ListedThread[] }> = ({ threads }) =>

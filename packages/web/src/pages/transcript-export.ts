@@ -2,7 +2,7 @@ import { renderTranscriptMarkdown } from '@agent-state/rollout';
 
 import { renderTranscriptHtml } from '../transcript/render-transcript-html.js';
 import type { WebContext } from '../server/web-context.js';
-import { loadThreadTranscript } from './transcript-page.js';
+import { loadThreadTranscript } from './thread-transcript.js';
 
 /** The formats of `/threads/<id>/export.<format>`. */
 export const EXPORT_FORMATS = ['md', 'html', 'json'] as const;

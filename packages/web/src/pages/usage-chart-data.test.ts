@@ -1,7 +1,7 @@
 import type { UsageRow } from '@agent-state/rollout';
 import { describe, expect, it } from 'vitest';
 
-import { scriptJson, usageChartData } from './usage-chart-data.js';
+import { usageChartData } from './usage-chart-data.js';
 
 function row(key: string, total: number): UsageRow {
   return {
@@ -36,14 +36,5 @@ describe('usageChartData', () => {
 
   it('is empty without usage', () => {
     expect(usageChartData([]).days).toEqual([]);
-  });
-});
-
-describe('scriptJson', () => {
-  it('cannot end its script element', () => {
-    const text = scriptJson({ model: '</script><script>alert(1)</script>&' });
-    expect(text).not.toContain('<');
-    expect(text).not.toContain('>');
-    expect(JSON.parse(text)).toEqual({ model: '</script><script>alert(1)</script>&' });
   });
 });

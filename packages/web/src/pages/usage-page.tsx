@@ -11,8 +11,10 @@ import type { FC } from 'hono/jsx';
 import { renderDocument } from '../components/render-html.js';
 import { plural } from '../format/plural.js';
 import type { WebContext } from '../server/web-context.js';
-import { Layout, NoStoreNotice, Notice } from './layout.js';
-import { scriptJson, usageChartData } from './usage-chart-data.js';
+import { scriptJson } from '../format/script-json.js';
+import { Layout } from './layout.js';
+import { Notice, StoreAccessNotice } from './notices.js';
+import { usageChartData } from './usage-chart-data.js';
 
 /** The periods the usage page offers, in days (`all`: everything the index holds). */
 const PERIODS = ['30', '90', '365', 'all'] as const;
@@ -28,7 +30,8 @@ const DAY_MS = 86_400_000;
 export async function usagePage(context: WebContext, params: URLSearchParams): Promise<string> {
   const asked = params.get('days');
   const period: Period = PERIODS.find((candidate) => candidate === asked) ?? DEFAULT_PERIOD;
-  const store = await context.store.get();
+  const access = await context.store.access();
+  const { store } = access;
   let summaries: { daily: UsageSummary; model: UsageSummary; project: UsageSummary } | undefined;
   if (store !== null) {
     const sinceMs = period === 'all' ? undefined : context.clock.now() - Number(period) * DAY_MS;
@@ -55,7 +58,7 @@ export async function usagePage(context: WebContext, params: URLSearchParams): P
         </div>
         <button type="submit">Show</button>
       </form>
-      {store === null && <NoStoreNotice />}
+      <StoreAccessNotice access={access} />
       {summaries !== undefined && <UsageReport {...summaries} />}
     </Layout>,
   );

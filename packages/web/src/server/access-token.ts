@@ -14,6 +14,13 @@ export function tokenMatches(given: string | undefined, expected: string): boole
 }
 
 /**
+ * How long the browser keeps the token's cookie: 12 hours, a working day. A restarted server
+ * generates a new token anyway (unless one is given); the cookie does not outlive that day in a
+ * browser that restores its session cookies.
+ */
+export const TOKEN_COOKIE_MAX_AGE_SECONDS = 12 * 60 * 60;
+
+/**
  * The cookie that carries the token once the first request brought it in the URL. Cookies are
  * shared by every port of a host, so the name holds the port: two servers do not overwrite each
  * other's.

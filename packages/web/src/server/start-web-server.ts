@@ -1,5 +1,4 @@
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 
 import { getRequestListener } from '@hono/node-server';
 import {
@@ -11,17 +10,18 @@ import {
   systemClock,
 } from '@agent-state/state';
 
-import { ListenError, WebErrorCode } from '../errors.js';
 import { generateAccessToken, tokenCookieName } from './access-token.js';
-import { allowedHosts, externalIPv4 } from './allowed-hosts.js';
+import { DEFAULT_WEB_PORT } from './default-port.js';
+import { allowedHosts } from './allowed-hosts.js';
+import { HealthCache } from './health-cache.js';
 import { HomeStore } from './home-store.js';
-import { isLoopbackHost, isWildcardHost, urlHost } from './loopback.js';
+import { bareHost, isLoopbackHost, isWildcardHost, urlHost } from './host-name.js';
+import { listen } from './listen.js';
+import { externalIPv4 } from './machine-addresses.js';
 import type { GuardSettings } from './request-guard.js';
+import { TranscriptCache } from './transcript-cache.js';
 import { createWebApp } from './web-app.js';
 import { loadWebAssets } from './web-assets.js';
-
-/** The port `startWebServer` listens on when none is given. */
-const DEFAULT_PORT = 4815;
 
 /**
  * Options of {@link startWebServer}.
@@ -39,7 +39,7 @@ export interface WebServerOptions {
    * a LAN address) requires the access token.
    */
   host?: string | undefined;
-  /** The port (default 4815); `0` picks a free one (see `WebServer.port`). */
+  /** The port (default {@link DEFAULT_WEB_PORT}, 4815); `0` picks a free one (see `WebServer.port`). */
   port?: number | undefined;
   /**
    * The access token requests must carry (in the URL once, then as a cookie). Required, and
@@ -54,7 +54,10 @@ export interface WebServerOptions {
   store?: AgentStateStore | undefined;
   /** What "now" is (the usage page's periods); default the system clock. */
   clock?: Clock | undefined;
-  /** Where failures of pages are logged (default: nowhere). */
+  /**
+   * Where failures are logged, one entry each: a page that failed (answered 500), the server's
+   * own errors (default: nowhere). Never the home's logs database: the server writes nothing there.
+   */
   logger?: Logger | undefined;
 }
 
@@ -102,7 +105,7 @@ export interface WebServer {
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? DEFAULT_PORT;
+  const port = options.port ?? DEFAULT_WEB_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new InvalidArgumentError('port', `expected an integer from 0 to 65535, got ${port}`);
   }
@@ -113,7 +116,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'expected at least 8 characters among letters, digits, ".", "_", "~" and "-"',
     );
   }
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const bare = bareHost(host);
   const token = options.token ?? (isLoopbackHost(bare) ? undefined : generateAccessToken());
   const assets = loadWebAssets();
   const logger = (options.logger ?? noopLogger).child({ target: 'agent_state::web' });
@@ -124,8 +127,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     logger: options.logger,
   });
   const guard: GuardSettings = { hosts: new Set(), token, cookieName: tokenCookieName(port) };
+  const clock = options.clock ?? systemClock;
   const app = createWebApp({
-    context: { home: options.home, store, assets, clock: options.clock ?? systemClock, logger },
+    context: {
+      home: options.home,
+      store,
+      assets,
+      clock,
+      logger,
+      transcripts: new TranscriptCache(),
+      health: new HealthCache(clock),
+    },
     guard,
   });
 
@@ -134,7 +146,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // The listener answers every error itself (a page or a 500); nothing is left to reject.
     void listener(request, response);
   });
-  const listening = await listen(server, bare, port);
+  const listening = await listen(server, bare, port, logger);
   guard.hosts = allowedHosts({ host: bare, port: listening });
   guard.cookieName = tokenCookieName(listening);
 
@@ -158,29 +170,4 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return closing;
     },
   };
-}
-
-/** Listens; resolves to the port, or rejects with a {@link ListenError} naming the address. */
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      const code =
-        error.code === 'EADDRINUSE' ? WebErrorCode.PortInUse : WebErrorCode.AddressUnavailable;
-      if (
-        error.code === 'EADDRINUSE' ||
-        error.code === 'EADDRNOTAVAIL' ||
-        error.code === 'EACCES' ||
-        error.code === 'ENOTFOUND'
-      ) {
-        reject(new ListenError(code, { host, port }, { cause: error }));
-      } else {
-        reject(error);
-      }
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -83,6 +83,17 @@ export function createWebApp(options: { context: WebContext; guard: GuardSetting
     if (category === 'invalid-argument') {
       return c.html(errorPage({ assets: context.assets, title: 'Bad request', message }), 400);
     }
+    if (category === 'aborted') {
+      // The server is closing: nothing failed.
+      return c.html(
+        errorPage({
+          assets: context.assets,
+          title: 'Unavailable',
+          message: `${capitalized(message)}.`,
+        }),
+        503,
+      );
+    }
     context.logger.error('a page failed', { path: new URL(c.req.url).pathname, error: message });
     return c.html(
       errorPage({ assets: context.assets, title: 'Something went wrong', message }),

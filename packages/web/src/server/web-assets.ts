@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { AgentStateError } from '@agent-state/state';
+
+import { WebErrorCode } from '../errors.js';
+
 /** The assets the pages name, by their name before hashing. */
 export type AssetName = 'app.js' | 'usage-charts.js' | 'app.css';
 
@@ -41,13 +45,14 @@ function assetDirectories(): string[] {
 }
 
 /**
- * Reads the manifest and the assets it lists. Throws when they are missing: the package was not
- * built.
+ * Reads the manifest and the assets it lists from the first of `directories` (each ending in `/`)
+ * that has one. Throws `WEB_ASSETS_MISSING` when none has: the package was not built.
  */
-export function loadWebAssets(): WebAssets {
-  const directory = assetDirectories().find((candidate) => existsSync(`${candidate}manifest.json`));
+export function loadWebAssets(directories: readonly string[] = assetDirectories()): WebAssets {
+  const directory = directories.find((candidate) => existsSync(`${candidate}manifest.json`));
   if (directory === undefined) {
-    throw new Error(
+    throw new AgentStateError(
+      WebErrorCode.AssetsMissing,
       "the web UI's assets are missing (assets/manifest.json beside @agent-state/web's dist/index.js): build the package",
     );
   }

@@ -1,4 +1,8 @@
-/** The web UI around the transcript: header, navigation, forms, tables, pagination. */
+/**
+ * The web UI around the transcript: header, navigation, forms, tables, pagination; and the
+ * transcript page's rendering hint (not in an export, which a reader prints or searches whole):
+ * turns and items off screen are laid out only when scrolled to.
+ */
 export const APP_CSS = `
 .skip-link { position: absolute; left: 8px; top: -48px; background: var(--bg); padding: 8px 12px; z-index: 10; border: 2px solid var(--focus); }
 .skip-link:focus { top: 8px; }
@@ -40,5 +44,7 @@ td.cwd { font-family: var(--mono); font-size: 12px; overflow-wrap: anywhere; }
 .severity-error { color: var(--error-fg); font-weight: 600; }
 .severity-warning { color: var(--warn-fg); font-weight: 600; }
 .shortcuts { font-size: 13px; color: var(--muted); }
+.transcript .turn { content-visibility: auto; contain-intrinsic-size: auto 600px; }
+.transcript .item { content-visibility: auto; contain-intrinsic-size: auto 160px; }
 kbd { border: 1px solid var(--border); border-radius: 4px; padding: 0 4px; background: var(--surface); }
 `;

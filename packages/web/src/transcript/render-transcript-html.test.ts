@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { SAMPLE_PARENT_ID, sampleTranscript } from '../testing/sample-transcript.js';
+import { SAMPLE_PARENT_ID, sampleTranscript, sampleTurn } from '../testing/sample-transcript.js';
 import { DOCUMENT_CSP, renderTranscriptHtml } from './render-transcript-html.js';
 
 describe('renderTranscriptHtml', () => {
@@ -38,6 +38,34 @@ describe('renderTranscriptHtml', () => {
     expect(html.indexOf('id="turn-3"')).toBeGreaterThan(html.indexOf('</section>'));
   });
 
+  it('labels each inherited run with its own thread: a fork of a fork, grandparent then parent', () => {
+    const grandparent = '01a1fca2-0000-7000-8000-000000000009';
+    const transcript = sampleTranscript();
+    transcript.turns = [
+      sampleTurn({ index: 1, line: 10, fromThreadId: grandparent, inherited: true }),
+      sampleTurn({ index: 2, line: 20, fromThreadId: grandparent, inherited: true }),
+      sampleTurn({ index: 3, line: 30, fromThreadId: SAMPLE_PARENT_ID, inherited: true }),
+      sampleTurn({ index: 4, line: 5 }),
+    ];
+    const html = renderTranscriptHtml(transcript);
+    const sections = [
+      // Each section ends where its last turn does.
+      ...html.matchAll(
+        /<section class="inherited" aria-labelledby="inherited-(\d+)">.*?<\/section><\/section>/gs,
+      ),
+    ].map((match) => ({
+      first: Number(match[1]),
+      from: /Inherited from ([^<]+)<\/h2>/.exec(match[0])?.[1],
+      turns: [...match[0].matchAll(/id="turn-(\d+)"/g)].map((turn) => Number(turn[1])),
+    }));
+    expect(sections).toEqual([
+      { first: 1, from: grandparent, turns: [1, 2] },
+      { first: 3, from: SAMPLE_PARENT_ID, turns: [3] },
+    ]);
+    expect(html).toContain(`id="${grandparent}-line-20"`);
+    expect(html).toContain(`id="${SAMPLE_PARENT_ID}-line-30"`);
+  });
+
   it('is self-contained: inline CSS for light and dark, no script, nothing fetched', () => {
     const html = renderTranscriptHtml(sampleTranscript(), { title: 'Review copy' });
     expect(html).toContain('<title>Review copy</title>');
@@ -47,6 +75,14 @@ describe('renderTranscriptHtml', () => {
     );
     expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i);
     expect(html).not.toMatch(/https?:\/\//);
+    // The page's rendering hint is for the UI only: an export is printed and searched whole.
+    expect(html).not.toContain('content-visibility');
+  });
+
+  it("titles the document by the thread's title, else its id", () => {
+    const transcript = sampleTranscript();
+    transcript.thread.title = '  ';
+    expect(renderTranscriptHtml(transcript)).toContain(`<title>${transcript.thread.id}</title>`);
   });
 
   it('renders a large transcript in well under a second', () => {

@@ -4,6 +4,7 @@ import type { Transcript } from '@agent-state/rollout';
 import { renderDocument } from '../components/render-html.js';
 import { TranscriptHeader } from '../components/transcript-header.js';
 import { TranscriptTurns } from '../components/transcript-turns.js';
+import { threadTitle } from '../format/thread-title.js';
 import { BASE_CSS } from '../styles/base-css.js';
 import { TRANSCRIPT_CSS } from '../styles/transcript-css.js';
 
@@ -51,9 +52,7 @@ export function renderTranscriptHtml(
   options: RenderTranscriptHtmlOptions = {},
 ): string {
   const { thread } = transcript;
-  const title =
-    options.title ??
-    (thread.title !== null && thread.title.trim() !== '' ? thread.title : thread.id);
+  const title = options.title ?? threadTitle(thread);
   return renderDocument(
     <html lang="en">
       <head>

@@ -11,11 +11,15 @@ charts (tokens and cost per day, by model and by project) and the store's health
 Ctrl-C.
 
 Transcripts hold secrets, so it is safe by default: it listens on 127.0.0.1 only. Any other
---host (0.0.0.0, a LAN address) requires an access token, generated unless --token gives one,
-that the printed URL carries: the first visit stores it in a cookie. Requests whose Host header is
-not the server's own address are refused (DNS rebinding), so are methods other than GET and HEAD;
-no CORS header is sent, and nothing is ever written to the home. A home without a store shows what
-it can and says to run \`agent-state backfill\`.
+--host (0.0.0.0, a LAN address) requires an access token, generated unless one is given, that
+the printed URL carries: the first visit stores it in a cookie for 12 hours. Give your own token
+in $AGENT_STATE_SERVE_TOKEN rather than with --token, which other users of this machine can read
+in the process list (--token wins when both are given). Like every cookie, the token's is sent to
+every port of the host name: another service at the same name could receive it. Requests whose
+Host header is not the server's own address are refused (DNS rebinding), so are methods other
+than GET and HEAD; no CORS header is sent, and nothing is ever written to the home. A home
+without a store, or with one it cannot read, shows what it can and says what to run.
+Failures of pages are logged on stderr, one line each.
 
 Keyboard: / focuses the search box; j and k move between the turns of a transcript.
 
@@ -23,14 +27,20 @@ Examples:
   $ agent-state serve                              http://127.0.0.1:4815/
   $ agent-state serve --port 0 --open              a free port, opened in the browser
   $ agent-state serve --host 0.0.0.0               reachable from the network, with a token
+  $ AGENT_STATE_SERVE_TOKEN=… agent-state serve --host 0.0.0.0
+                                                   the same, with a token of your own
 `;
 
-/** The port `serve` listens on unless `--port` says otherwise. */
-export const DEFAULT_SERVE_PORT = 4815;
+/**
+ * The port the help names as the default. The default itself is `DEFAULT_WEB_PORT` of
+ * @agent-state/web, which applies when `--port` is not given: importing it here would load the
+ * web UI (and Hono) when any command starts, not only `serve` (serve.test.ts keeps them equal).
+ */
+const SHOWN_DEFAULT_PORT = 4815;
 
 /** The flags of `serve`, as commander parsed them. */
 interface ServeFlags {
-  port: number;
+  port?: number;
   host?: string;
   token?: string;
   open?: boolean;
@@ -43,12 +53,14 @@ export function registerServe(program: Command, io: CliIo): void {
     .description('a local, read-only web UI: threads, search, transcripts, usage charts, health')
     .option(
       '--port <n>',
-      `the port, 0 for a free one (default ${DEFAULT_SERVE_PORT})`,
+      `the port, 0 for a free one (default ${SHOWN_DEFAULT_PORT})`,
       integerArgument({ min: 0, max: 65_535 }),
-      DEFAULT_SERVE_PORT,
     )
     .option('--host <host>', 'the address to listen on (default 127.0.0.1; others need the token)')
-    .option('--token <token>', 'the access token (default: generated when the host needs one)')
+    .option(
+      '--token <token>',
+      'the access token (default: $AGENT_STATE_SERVE_TOKEN, else generated when the host needs one)',
+    )
     .option('--open', 'open the UI in the default browser')
     .addHelpText('after', HELP)
     .action(async (options: ServeFlags, command: Command) => {

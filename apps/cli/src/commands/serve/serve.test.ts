@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captureIo } from '../../capture-io.js';
 import { backfilledHome, runCli } from '../../cli-harness.js';
 import { ExitCode } from '../../exit-codes.js';
-import { runServe } from './serve.js';
+import { DEFAULT_WEB_PORT } from '@agent-state/web';
+
+import { SERVE_TOKEN_ENV, runServe, stderrLogger } from './serve.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
@@ -57,6 +59,51 @@ describe('agent-state serve', () => {
     expect(io.stdout.text()).toContain('can read these transcripts');
     controller.abort();
     await expect(running).resolves.toBe(ExitCode.Ok);
+  });
+
+  it('takes the token from $AGENT_STATE_SERVE_TOKEN (out of sight of ps); --token wins', async () => {
+    const home = await backfilledHome(temp, 'v0.169.0');
+    for (const [token, expected] of [
+      [undefined, 'env-token-123456'],
+      ['flag-token-123456', 'flag-token-123456'],
+    ] as const) {
+      const io = captureIo({ env: { [SERVE_TOKEN_ENV]: 'env-token-123456' } });
+      const controller = new AbortController();
+      const running = runServe({
+        home,
+        io,
+        port: 0,
+        host: '0.0.0.0',
+        token,
+        open: false,
+        signal: controller.signal,
+      });
+      const url = await printedUrl(io);
+      expect(new URL(url).searchParams.get('token')).toBe(expected);
+      controller.abort();
+      await expect(running).resolves.toBe(ExitCode.Ok);
+    }
+  });
+
+  it('logs failures on stderr, one line each', () => {
+    const io = captureIo();
+    const logger = stderrLogger(io).child({ target: 'agent_state::web' });
+    logger.error('a page failed', { path: '/usage', error: 'cannot use the store:\nclosed' });
+    logger.warn('slow');
+    logger.info('not shown');
+    expect(io.stderr.text()).toBe(
+      [
+        'agent-state serve: error: a page failed {"path":"/usage","error":"cannot use the store:\\nclosed"}',
+        'agent-state serve: warn: slow',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('documents the token variable and the default port in its help', async () => {
+    const run = await runCli(['serve', '--help']);
+    expect(run.stdout).toContain('AGENT_STATE_SERVE_TOKEN');
+    expect(run.stdout).toContain(`default ${DEFAULT_WEB_PORT}`);
   });
 
   it('names a port in use (exit 2)', async () => {

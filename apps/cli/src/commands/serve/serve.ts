@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 
-import { startWebServer } from '@agent-state/web';
+import { type LogRecord, type Logger, createLogger } from '@agent-state/state';
+import { DEFAULT_WEB_PORT, startWebServer } from '@agent-state/web';
 
 import { ExitCode } from '../../exit-codes.js';
 import { tildePath } from '../../format.js';
@@ -12,8 +13,10 @@ import { requireHome } from '../../store-session.js';
 export interface RunServeOptions {
   home: string;
   io: CliIo;
-  port: number;
+  /** The port; without it, `DEFAULT_WEB_PORT` of @agent-state/web (4815). */
+  port?: number | undefined;
   host?: string | undefined;
+  /** The access token (`--token`); without it, `$AGENT_STATE_SERVE_TOKEN` of `io.env`. */
   token?: string | undefined;
   /** Open the URL in the default browser. */
   open: boolean;
@@ -21,19 +24,25 @@ export interface RunServeOptions {
   signal: AbortSignal;
 }
 
+/** The environment variable that gives `serve` its access token, out of sight of `ps`. */
+export const SERVE_TOKEN_ENV = 'AGENT_STATE_SERVE_TOKEN';
+
 /**
  * Serves the web UI of `home` (`startWebServer` of @agent-state/web) until `signal` aborts, then
- * closes it. Prints the URL (with its token when one is needed) on stdout. A port in use is a
- * `ListenError` naming it (exit 2); a home that does not exist, exit 3.
+ * closes it. Prints the URL (with its token when one is needed) on stdout; logs failures (a page
+ * that answered 500, the server's errors) on stderr, one line each. The token is `token`, else
+ * `$AGENT_STATE_SERVE_TOKEN`. A port in use is a `ListenError` naming it (exit 2); a home that
+ * does not exist, exit 3.
  */
 export async function runServe(options: RunServeOptions): Promise<ExitCode> {
   const { io } = options;
   requireHome(options.home);
   const server = await startWebServer({
     home: options.home,
-    port: options.port,
+    port: options.port ?? DEFAULT_WEB_PORT,
     host: options.host,
-    token: options.token,
+    token: options.token ?? tokenFromEnv(io.env),
+    logger: stderrLogger(io),
   });
   try {
     const colors = colorsFor(io.stdout, io.env);
@@ -59,6 +68,28 @@ export async function runServe(options: RunServeOptions): Promise<ExitCode> {
     await server.close();
   }
   return ExitCode.Ok;
+}
+
+function tokenFromEnv(env: CliIo['env']): string | undefined {
+  const token = env[SERVE_TOKEN_ENV];
+  return token === undefined || token === '' ? undefined : token;
+}
+
+/**
+ * The server's logger: warnings and errors on `io.stderr`, one line each (`agent-state serve:
+ * error: a page failed {"path":"/usage","error":"…"}`). Never the home's logs database: the
+ * server writes nothing to the home.
+ */
+export function stderrLogger(io: CliIo): Logger {
+  return createLogger(
+    (record: LogRecord) => {
+      const fields = Object.entries(record.fields).filter(([name]) => name !== 'target');
+      const details = fields.length === 0 ? '' : ` ${JSON.stringify(Object.fromEntries(fields))}`;
+      const message = record.message.replace(/\s*\n\s*/g, ' ');
+      writeLines(io.stderr, [`agent-state serve: ${record.level}: ${message}${details}`]);
+    },
+    { minLevel: 'warn' },
+  );
 }
 
 /** Opens `url` with the platform's opener; a failure is a note, never an error. */
