@@ -3,6 +3,7 @@ import type { TranscriptItem } from '@agent-state/rollout';
 
 import { formatIsoTime } from '../format/format-time.js';
 import { ClippedTextView } from './clipped-text.js';
+import { MarkdownText } from './markdown-text.js';
 
 /** What an item is called in its header. */
 function labelOf(item: TranscriptItem): string {
@@ -64,7 +65,7 @@ const ItemBody: FC<{ item: TranscriptItem }> = ({ item }) => {
     case 'agent_message':
     case 'reasoning':
     case 'compaction':
-      return <div class="text">{item.text}</div>;
+      return <MarkdownText text={item.text} />;
     case 'error':
       return <div class="text">{item.message}</div>;
     case 'tool_call':

@@ -20,6 +20,18 @@ export const TRANSCRIPT_CSS = `
 .item-error .label { color: var(--error-fg); }
 .item-compaction { border-style: dashed; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.markdown { white-space: normal; }
+.markdown > :first-child { margin-top: 0; }
+.markdown > :last-child { margin-bottom: 0; }
+.markdown p, .markdown ul, .markdown ol, .markdown pre, .markdown blockquote, .markdown table { margin: 0 0 8px; }
+.markdown h1, .markdown h2, .markdown h3, .markdown h4 { font-size: 15px; margin: 12px 0 6px; }
+.markdown ul, .markdown ol { padding-left: 22px; }
+.markdown code { font-family: var(--mono); font-size: 13px; background: var(--surface); border-radius: 4px; padding: 0 3px; }
+.markdown pre { overflow-x: auto; background: var(--surface); border: 1px solid var(--border); border-radius: 6px; padding: 8px; }
+.markdown pre code { background: none; padding: 0; }
+.markdown blockquote { border-left: 3px solid var(--border); padding-left: 10px; color: var(--muted); }
+.markdown table { border-collapse: collapse; }
+.markdown th, .markdown td { border: 1px solid var(--border); padding: 2px 6px; }
 .command { font-weight: 600; }
 .exit-ok { color: var(--ok-fg); }
 .exit-failed { color: var(--error-fg); }
