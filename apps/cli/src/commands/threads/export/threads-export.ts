@@ -60,7 +60,8 @@ async function render(transcript: Transcript, format: ExportFormat): Promise<str
     case 'json':
       return `${JSON.stringify(transcript, null, 2)}\n`;
     case 'html': {
-      const { renderTranscriptHtml } = await import('@agent-state/web');
+      // The renderer alone, not the server and its HTTP stack.
+      const { renderTranscriptHtml } = await import('@agent-state/web/transcript-html');
       return renderTranscriptHtml(transcript);
     }
   }
