@@ -1,13 +1,13 @@
-import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 import { tempDirs } from '@agent-state/test-utils';
+import { DEFAULT_WEB_PORT } from '@agent-state/web';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from '../../capture-io.js';
-import { backfilledHome, runCli } from '../../cli-harness.js';
+import { backfilledHome, codexHome, runCli } from '../../cli-harness.js';
 import { ExitCode } from '../../exit-codes.js';
-import { DEFAULT_WEB_PORT } from '@agent-state/web';
 
 import { SERVE_TOKEN_ENV, runServe, stderrLogger } from './serve.js';
 
@@ -39,6 +39,20 @@ describe('agent-state serve', () => {
     controller.abort();
     await expect(running).resolves.toBe(ExitCode.Ok);
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('on a home without a store, says to run the backfill and still serves the threads', async () => {
+    const home = codexHome(temp, 'v0.169.0');
+    const io = captureIo();
+    const controller = new AbortController();
+    const running = runServe({ home, io, port: 0, open: false, signal: controller.signal });
+    const url = await printedUrl(io);
+    expect(io.stderr.text()).toContain('has no store yet');
+    expect(io.stderr.text()).toContain('agent-state backfill');
+    const page = await fetch(url);
+    expect(await page.text()).toContain('RUN: echo hi');
+    controller.abort();
+    await expect(running).resolves.toBe(ExitCode.Ok);
   });
 
   it('prints the URL with its token, and a warning, on a non-loopback host', async () => {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 
-import { type LogRecord, type Logger, createLogger } from '@agent-state/state';
+import { type LogRecord, type Logger, createLogger, stateDbPath } from '@agent-state/state';
 import { DEFAULT_WEB_PORT, startWebServer } from '@agent-state/web';
 
 import { ExitCode } from '../../exit-codes.js';
@@ -58,6 +59,11 @@ export async function runServe(options: RunServeOptions): Promise<ExitCode> {
           ]),
       colors.dim('Ctrl-C stops it.'),
     ]);
+    if (!existsSync(stateDbPath(options.home))) {
+      writeLines(io.stderr, [
+        `agent-state: ${tildePath(options.home, homedir())} has no store yet: threads are listed from the rollouts; run \`agent-state backfill\` for search, usage and health`,
+      ]);
+    }
     if (options.open) openBrowser(server.url, io);
     if (!options.signal.aborted) {
       await new Promise<void>((resolve) =>
