@@ -1,36 +1,18 @@
-// What the rollout package's benchmarks share: statistics, building the package as it is
-// published, and timing the CLI as a whole process.
+// What the rollout package's benchmarks share: building the package as it is published, the
+// corpus backfill, cleanup. Statistics and timing the CLI come from @agent-state/test-utils.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, rmdirSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { openStateStore } from '@agent-state/state';
-import { repoRoot } from '@agent-state/test-utils';
 import { build } from 'tsup';
 
 import type * as Rollout from '../src/index.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const cliBin = join(repoRoot(), 'apps', 'cli', 'dist', 'bin.js');
-
-/** A logger to stderr, each line tagged with the benchmark's name. */
-export function benchLogger(name: string): (message: string) => void {
-  return (message) => process.stderr.write(`[${name}] ${message}\n`);
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export const fixed = (value: number, digits = 2): string => value.toFixed(digits);
-
-/** The one-minute load average, for the details of a timed row. */
-export const load = (): string => fixed(loadavg()[0]!, 1);
 
 /**
  * Builds the package's entries (and any extra scripts) like `pnpm build` does, into `outDir`,
@@ -59,28 +41,6 @@ export async function buildRollout(
     external: [/^[^./]/],
   });
   return (await import(pathToFileURL(join(outDir, 'index.js')).href)) as typeof Rollout;
-}
-
-/** Runs the CLI once; returns wall milliseconds and its output. */
-export function runCli(args: readonly string[]): { ms: number; stdout: string } {
-  const t0 = performance.now();
-  const child = spawnSync(process.execPath, [cliBin, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const ms = performance.now() - t0;
-  if (child.error) throw child.error;
-  if (child.status !== 0) {
-    throw new Error(`agent-state ${args.join(' ')} exited with ${child.status}: ${child.stderr}`);
-  }
-  return { ms, stdout: child.stdout };
-}
-
-/** The median wall time of `runs` CLI runs, after one warm-up run. */
-export function medianCli(args: readonly string[], runs: number): { ms: number; all: number[] } {
-  runCli(args);
-  const all = Array.from({ length: runs }, () => runCli(args).ms);
-  return { ms: median(all), all };
 }
 
 /**

@@ -39,31 +39,31 @@ import { performance } from 'node:perf_hooks';
 
 import { openStateStore } from '@agent-state/state';
 import {
+  BENCH_CORPUS,
+  benchLogger,
   type BenchRow,
-  type GeneratedCorpus,
   codexFixtureDir,
   compressRollouts,
-  BENCH_CORPUS,
+  fixed,
   generateCorpus,
+  type GeneratedCorpus,
+  load,
+  median,
+  medianCli,
   reportBench,
+  runCli,
   tempDirs,
   zstdCompress,
 } from '@agent-state/test-utils';
 import { Bench } from 'tinybench';
 
 import {
-  benchLogger,
   buildRollout,
   cleanupOnSignal,
   defaultPool,
   flushWrites,
-  fixed,
-  load,
-  median,
-  medianCli,
   packageDir,
   timedBackfill,
-  runCli,
 } from './bench-support.js';
 
 const ROLLOUTS = 10_000;

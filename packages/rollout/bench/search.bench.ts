@@ -22,29 +22,30 @@ import { performance } from 'node:perf_hooks';
 
 import { openStateStore, stateDbPath } from '@agent-state/state';
 import {
-  type BenchRow,
-  type GeneratedCorpus,
   BENCH_CORPUS,
+  benchLogger,
+  type BenchRow,
+  fixed,
   generateCorpus,
+  type GeneratedCorpus,
+  load,
+  median,
+  medianCli,
+  percentile,
   repoRoot,
   reportBench,
+  runCli,
   tempDirs,
 } from '@agent-state/test-utils';
 import { Bench } from 'tinybench';
 
 import {
-  benchLogger,
   buildRollout,
   cleanupOnSignal,
   defaultPool,
   flushWrites,
-  fixed,
-  load,
-  median,
-  medianCli,
   packageDir,
   removeBenchBuild,
-  runCli,
   timedBackfill,
 } from './bench-support.js';
 import type * as Rollout from '../src/index.js';
@@ -60,12 +61,6 @@ const MB = 1_000_000;
 const benchDistDir = join(packageDir, 'bench', 'dist');
 const buildDir = join(benchDistDir, 'search');
 const log = benchLogger('search bench');
-
-/** Nearest-rank percentile: with 20 values, p95 is the 19th smallest. */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(Math.ceil((p / 100) * sorted.length) - 1, 0)]!;
-}
 
 /** Reads every byte of the files once (what `cat` does), so that every timed run finds them cached. */
 function readAll(paths: readonly string[]): void {

@@ -19,25 +19,25 @@ import { performance } from 'node:perf_hooks';
 import { openStateStore } from '@agent-state/state';
 import {
   BENCH_CORPUS,
+  benchLogger,
   type BenchRow,
+  fixed,
   generateCorpus,
+  load,
+  median,
+  medianCli,
   reportBench,
+  runCli,
   tempDirs,
 } from '@agent-state/test-utils';
 
 import {
-  benchLogger,
   buildRollout,
   cleanupOnSignal,
   defaultPool,
   flushWrites,
-  fixed,
-  load,
-  median,
-  medianCli,
   packageDir,
   removeBenchBuild,
-  runCli,
   timedBackfill,
 } from './bench-support.js';
 

@@ -20,6 +20,7 @@ export {
 } from './workers.js';
 export { spawnTypeScriptWorker } from './typescript-worker.js';
 export { type BenchRow, repoRoot, reportBench } from './bench-report.js';
+export { benchLogger, fixed, load, median, medianCli, percentile, runCli } from './bench-timing.js';
 export { findUndocumentedExports, listPublicExports } from './api-docs.js';
 export {
   BENCH_CORPUS,

@@ -9,17 +9,19 @@
 // the same run.
 //
 // WEB_BENCH_ROLLOUTS=300 shrinks the corpus while developing (targets are for 10,000).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { loadTranscript, runBackfill } from '@agent-state/rollout';
 import { openStateStore } from '@agent-state/state';
 import {
   BENCH_CORPUS,
+  benchLogger,
   type BenchRow,
+  fixed,
   generateCorpus,
-  repoRoot,
+  median,
+  medianCli,
+  percentile,
   reportBench,
   tempDirs,
 } from '@agent-state/test-utils';
@@ -34,23 +36,7 @@ const PAGE_RUNS = 20;
 const BROWSER_RUNS = 5;
 const CLI_RUNS = 10;
 const MB = 1_000_000;
-const cliBin = join(repoRoot(), 'apps', 'cli', 'dist', 'bin.js');
-
-const log = (message: string): void => {
-  process.stderr.write(`[web] ${message}\n`);
-};
-const fixed = (value: number, digits = 0): string => value.toFixed(digits);
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function p95(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
-}
+const log = benchLogger('web');
 
 /** Milliseconds to fetch `url` whole (status 200 required). */
 async function timedGet(url: string): Promise<number> {
@@ -61,24 +47,6 @@ async function timedGet(url: string): Promise<number> {
   if (response.status !== 200)
     throw new Error(`GET ${url}: ${response.status} ${body.slice(0, 200)}`);
   return ms;
-}
-
-/** The median wall time of `runs` runs of the CLI (after one warm-up run). */
-function medianCli(args: readonly string[], runs: number): number {
-  const once = (): number => {
-    const t0 = performance.now();
-    const child = spawnSync(process.execPath, [cliBin, ...args], {
-      encoding: 'utf8',
-      maxBuffer: 256 * MB,
-    });
-    const ms = performance.now() - t0;
-    if (child.status !== 0) {
-      throw new Error(`agent-state ${args.join(' ')} exited with ${child.status}: ${child.stderr}`);
-    }
-    return ms;
-  };
-  once();
-  return median(Array.from({ length: runs }, once));
 }
 
 async function main(): Promise<boolean> {
@@ -137,7 +105,7 @@ async function main(): Promise<boolean> {
         value: median(warm),
         unit: 'ms',
         target: { max: 300 },
-        details: `p95 ${fixed(p95(warm), 1)} ms over ${PAGE_RUNS} requests`,
+        details: `p95 ${fixed(percentile(warm, 95), 1)} ms over ${PAGE_RUNS} requests`,
       });
       const word =
         corpus.vocabulary?.words[Math.floor(corpus.vocabulary.words.length / 2)] ?? 'error';
@@ -199,7 +167,7 @@ async function main(): Promise<boolean> {
     const exportArgs = ['--home', home, 'threads', 'export', target.id, '--format'];
     rows.push({
       name: 'threads export --format html (process)',
-      value: medianCli([...exportArgs, 'html'], CLI_RUNS),
+      value: medianCli([...exportArgs, 'html'], CLI_RUNS).ms,
       unit: 'ms',
       target: { max: 500 },
       details: `${about}; median of ${CLI_RUNS}`,
@@ -207,14 +175,14 @@ async function main(): Promise<boolean> {
     for (const format of ['md', 'json']) {
       rows.push({
         name: `threads export --format ${format} (process)`,
-        value: medianCli([...exportArgs, format], CLI_RUNS),
+        value: medianCli([...exportArgs, format], CLI_RUNS).ms,
         unit: 'ms',
         details: `median of ${CLI_RUNS}`,
       });
     }
     rows.push({
       name: 'agent-state --version (process)',
-      value: medianCli(['--version'], CLI_RUNS),
+      value: medianCli(['--version'], CLI_RUNS).ms,
       unit: 'ms',
       details: `the start-up floor; median of ${CLI_RUNS}`,
     });

@@ -39,6 +39,15 @@ export function commandText(command: unknown): string | undefined {
 }
 
 /**
+ * What a `web_search_call` looked for: its action's query, URL and pattern, those it has, joined
+ * by spaces ('' when it has none).
+ */
+export function webSearchText(action: unknown): string {
+  const { query, url, pattern } = (action ?? {}) as Record<string, unknown>;
+  return [query, url, pattern].filter((value) => typeof value === 'string').join(' ');
+}
+
+/**
  * A function call's arguments as text (they are a JSON string in Codex's lines) and, when they
  * name a shell command (`cmd` or `command`), that command as one line.
  */

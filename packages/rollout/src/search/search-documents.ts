@@ -17,6 +17,7 @@ import {
   stringOf,
   texts,
   toolOutputText,
+  webSearchText,
   withoutExecHeader,
 } from '../extract/conversation-parts.js';
 
@@ -194,15 +195,9 @@ class SearchCollector implements DerivedIndexCollector {
         this.#call(item.call_id, commandText(action?.command) ?? '', at);
         return;
       }
-      case 'web_search_call': {
-        const action = item.action as
-          { query?: unknown; url?: unknown; pattern?: unknown } | undefined;
-        const what = [action?.query, action?.url, action?.pattern].filter(
-          (v) => typeof v === 'string',
-        );
-        this.#call(undefined, ['web search', ...what].join(' '), at);
+      case 'web_search_call':
+        this.#call(undefined, `web search ${webSearchText(item.action)}`.trimEnd(), at);
         return;
-      }
       case 'function_call_output':
       case 'custom_tool_call_output':
         this.#output(item.call_id, item.output);

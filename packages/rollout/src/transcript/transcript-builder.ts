@@ -7,6 +7,7 @@ import {
   stringOf,
   texts,
   toolOutputText,
+  webSearchText,
   withoutExecHeader,
 } from '../extract/conversation-parts.js';
 import { stripUserMessagePrefix } from '../extract/user-message.js';
@@ -298,15 +299,9 @@ export class TranscriptBuilder {
         );
         return;
       }
-      case 'web_search_call': {
-        const action = item.action as
-          { query?: unknown; url?: unknown; pattern?: unknown } | undefined;
-        const what = [action?.query, action?.url, action?.pattern].filter(
-          (value): value is string => typeof value === 'string',
-        );
-        this.#tool(turnId, at, undefined, 'web_search', null, what.join(' '));
+      case 'web_search_call':
+        this.#tool(turnId, at, undefined, 'web_search', null, webSearchText(item.action));
         return;
-      }
       case 'function_call_output':
       case 'custom_tool_call_output':
         this.#output(item.call_id, item.output);

@@ -14,7 +14,7 @@ import type { WebContext } from '../server/web-context.js';
 import { scriptJson } from '../format/script-json.js';
 import { Layout } from './layout.js';
 import { Notice, StoreAccessNotice } from './notices.js';
-import { usageChartData } from './usage-chart-data.js';
+import { UNNAMED_MODEL, usageChartData } from './usage-chart-data.js';
 
 /** The periods the usage page offers, in days (`all`: everything the index holds). */
 const PERIODS = ['30', '90', '365', 'all'] as const;
@@ -23,7 +23,7 @@ const DEFAULT_PERIOD: Period = '90';
 const DAY_MS = 86_400_000;
 
 /**
- * `/usage`: tokens and cost per day drawn with uPlot (by the bundled `usage-charts.js`, from the
+ * `/usage`: tokens per day stacked by model and cost per day, drawn with uPlot (by the bundled `usage-charts.js`, from the
  * data in a JSON `<script>`), the same figures as a table, and tables by model and by project
  * (`summarizeUsage`), for the last 30, 90 or 365 days or everything.
  */
@@ -37,7 +37,8 @@ export async function usagePage(context: WebContext, params: URLSearchParams): P
     const sinceMs = period === 'all' ? undefined : context.clock.now() - Number(period) * DAY_MS;
     const [daily, model, project] = await Promise.all(
       (['daily', 'model', 'project'] as const).map((groupBy) =>
-        summarizeUsage({ store, groupBy, sinceMs }),
+        // The daily rows' breakdown by model is what the tokens chart stacks.
+        summarizeUsage({ store, groupBy, sinceMs, breakdown: groupBy === 'daily' }),
       ),
     );
     summaries = { daily: daily!, model: model!, project: project! };
@@ -82,12 +83,12 @@ const UsageReport: FC<{ daily: UsageSummary; model: UsageSummary; project: Usage
         {formatCount(daily.totals.totalTokens)} tokens, {formatCost(daily.totals)} (prices of{' '}
         {daily.pricing.asOf}; days of {daily.timeZone}).
         {daily.unpricedModels.length > 0 &&
-          ` No price for ${daily.unpricedModels.map((name) => name ?? '(unnamed model)').join(', ')}: their cost is unknown.`}
+          ` No price for ${daily.unpricedModels.map((name) => name ?? UNNAMED_MODEL).join(', ')}: their cost is unknown.`}
       </p>
       <script type="application/json" id="usage-data">
         {raw(scriptJson(usageChartData(daily.rows)))}
       </script>
-      <h2 id="tokens-chart-title">Tokens per day</h2>
+      <h2 id="tokens-chart-title">Tokens per day, by model</h2>
       <div
         class="chart"
         id="tokens-chart"
@@ -103,6 +104,12 @@ const UsageReport: FC<{ daily: UsageSummary; model: UsageSummary; project: Usage
         aria-labelledby="cost-chart-title"
         aria-describedby="daily-table-title"
       ></div>
+      {daily.unpricedModels.length > 0 && (
+        <p class="muted">
+          The known part only: a day that used a model without a price cost more, and its value
+          under the cursor reads &ge;.
+        </p>
+      )}
       <UsageTable
         id="daily-table"
         title="Per day"
@@ -115,7 +122,7 @@ const UsageReport: FC<{ daily: UsageSummary; model: UsageSummary; project: Usage
         title="By model"
         first="Model"
         summary={model}
-        label={(row) => (row.key === '' ? '(unnamed model)' : row.key)}
+        label={(row) => (row.key === '' ? UNNAMED_MODEL : row.key)}
       />
       <UsageTable
         id="project-table"
