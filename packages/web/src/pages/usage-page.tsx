@@ -1,4 +1,5 @@
 import {
+  type PricedUsage,
   type UsageRow,
   type UsageSummary,
   formatCost,
@@ -135,6 +136,16 @@ const UsageReport: FC<{ daily: UsageSummary; model: UsageSummary; project: Usage
   );
 };
 
+/** The figures of each usage table, after its first column. */
+const COLUMNS: ReadonlyArray<{ title: string; value: (row: PricedUsage) => string }> = [
+  { title: 'Input', value: (row) => formatCount(row.inputTokens) },
+  { title: 'Cached', value: (row) => formatCount(row.cachedInputTokens) },
+  { title: 'Output', value: (row) => formatCount(row.outputTokens) },
+  { title: 'Reasoning', value: (row) => formatCount(row.reasoningOutputTokens) },
+  { title: 'Total', value: (row) => formatCount(row.totalTokens) },
+  { title: 'Cost', value: (row) => formatCost(row) },
+];
+
 const UsageTable: FC<{
   id: string;
   title: string;
@@ -151,48 +162,29 @@ const UsageTable: FC<{
         <thead>
           <tr>
             <th scope="col">{first}</th>
-            <th scope="col" class="num">
-              Input
-            </th>
-            <th scope="col" class="num">
-              Cached
-            </th>
-            <th scope="col" class="num">
-              Output
-            </th>
-            <th scope="col" class="num">
-              Reasoning
-            </th>
-            <th scope="col" class="num">
-              Total
-            </th>
-            <th scope="col" class="num">
-              Cost
-            </th>
+            {COLUMNS.map((column) => (
+              <th scope="col" class="num">
+                {column.title}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
           {summary.rows.map((row) => (
             <tr>
               <th scope="row">{label(row)}</th>
-              <td class="num">{formatCount(row.inputTokens)}</td>
-              <td class="num">{formatCount(row.cachedInputTokens)}</td>
-              <td class="num">{formatCount(row.outputTokens)}</td>
-              <td class="num">{formatCount(row.reasoningOutputTokens)}</td>
-              <td class="num">{formatCount(row.totalTokens)}</td>
-              <td class="num">{formatCost(row)}</td>
+              {COLUMNS.map((column) => (
+                <td class="num">{column.value(row)}</td>
+              ))}
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
             <th scope="row">Total</th>
-            <td class="num">{formatCount(summary.totals.inputTokens)}</td>
-            <td class="num">{formatCount(summary.totals.cachedInputTokens)}</td>
-            <td class="num">{formatCount(summary.totals.outputTokens)}</td>
-            <td class="num">{formatCount(summary.totals.reasoningOutputTokens)}</td>
-            <td class="num">{formatCount(summary.totals.totalTokens)}</td>
-            <td class="num">{formatCost(summary.totals)}</td>
+            {COLUMNS.map((column) => (
+              <td class="num">{column.value(summary.totals)}</td>
+            ))}
           </tr>
         </tfoot>
       </table>
