@@ -49,14 +49,13 @@ export function parseRolloutTimestamp(value: string): number | undefined {
  * read as UTC; `undefined` when a field is out of range or the date does not exist.
  */
 function civilSeconds(fields: RegExpExecArray): number | undefined {
-  const [year, month, day, hour, minute, second] = fields.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // Field by field (no array of them): listings parse every rollout name of a folder.
+  const year = Number(fields[1]);
+  const month = Number(fields[2]);
+  const day = Number(fields[3]);
+  const hour = Number(fields[4]);
+  const minute = Number(fields[5]);
+  const second = Number(fields[6]);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   return daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;

@@ -23,7 +23,7 @@ import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
 import { findRolloutFileById } from '../paths/find-rollout-file.js';
 import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
-import { walkRollouts } from '../paths/rollout-walker.js';
+import { walkRolloutFolders } from '../paths/rollout-walker.js';
 import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
@@ -436,14 +436,16 @@ async function newestRollouts(
   // gives the mtime and makes sure each is still a regular file, not a link. Synchronous: a few
   // dozen lstat calls of cached inodes cost less than as many round trips to libuv's threads.
   const newest: Array<{ path: string; id: string }> = [];
-  for await (const file of walkRollouts({
+  for await (const folder of walkRolloutFolders({
     home,
     archived,
     keepGoing: () => newest.length < limit,
     onUnreadable: () => undefined,
   })) {
-    if (newest.length >= limit) break;
-    if (file.parsed) newest.push({ path: file.path, id: file.parsed.id });
+    for (const file of folder) {
+      if (newest.length >= limit) break;
+      if (file.parsed) newest.push({ path: file.path, id: file.parsed.id });
+    }
   }
   return newest.flatMap(({ path, id }) => {
     try {

@@ -10,6 +10,7 @@ import {
   type UnreadableFolder,
   type WalkRolloutsOptions,
   type WalkedRollout,
+  walkRolloutFolders,
   walkRollouts,
 } from './rollout-walker.js';
 
@@ -265,6 +266,17 @@ describe('walkRollouts stops early', () => {
     expect(seen).toEqual([u(4), u(3), u(2)]);
   });
 
+  it('reads no further folder once the consumer stops, a folder at a time', async () => {
+    const { home, goneAfterStart } = homeWithOldFolderGone();
+    const seen: string[] = [];
+    for await (const folder of walkRolloutFolders({ home })) {
+      goneAfterStart(); // without onUnreadable, reading it would throw
+      seen.push(...folder.map((file) => file.parsed!.id));
+      break;
+    }
+    expect(seen).toEqual([u(4), u(3)]);
+  });
+
   it('ends, without reading the next folder, when keepGoing says so', async () => {
     const { home, goneAfterStart } = homeWithOldFolderGone();
     const seen: string[] = [];
@@ -285,5 +297,26 @@ describe('walkRollouts stops early', () => {
       seen.push(file.parsed!.id);
     }
     expect(seen).toEqual([u(4), u(3)]);
+  });
+});
+
+describe('walkRolloutFolders', () => {
+  it('gives the same rollouts as walkRollouts, in the same order, a folder at a time', async () => {
+    const home = codexHome();
+    const folders: WalkedRollout[][] = [];
+    for await (const folder of walkRolloutFolders({ home })) folders.push(folder);
+    expect(folders.map((folder) => relative(home, folder).map((path) => dirname(path)))).toEqual([
+      [
+        'sessions/2025/10/01',
+        'sessions/2025/10/01',
+        'sessions/2025/10/01',
+        'sessions/2025/10/01',
+        'sessions/2025/10/01',
+      ],
+      ['sessions/2025/9/07'],
+      ['sessions/2025/01/31'],
+      ['archived_sessions', 'archived_sessions'],
+    ]);
+    expect(folders.flat()).toEqual(await walk({ home }));
   });
 });
