@@ -19,6 +19,16 @@ export interface OutputStream {
   readonly columns?: number | undefined;
 }
 
+/**
+ * Where the CLI reads a person's answers: a Node readable stream (`process.stdin`).
+ *
+ * @example
+ * ```ts
+ * const stdin: InputStream = Object.assign(Readable.from(['y\n']), { isTTY: true });
+ * ```
+ */
+export type InputStream = NodeJS.ReadableStream & { readonly isTTY?: boolean | undefined };
+
 /** The width of the terminal a stream writes to; `undefined` off a terminal or when unknown. */
 export function terminalColumns(stream: OutputStream): number | undefined {
   return stream.isTTY === true && stream.columns !== undefined && stream.columns > 0
@@ -38,6 +48,11 @@ export function terminalColumns(stream: OutputStream): number | undefined {
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
+  /**
+   * Where answers to questions come from (`threads delete` asks before acting, on a terminal
+   * only). Default: the process's stdin; without it nothing is asked.
+   */
+  stdin?: InputStream | undefined;
   /** The environment: read for the home (`resolveHome`), `NO_COLOR` and `AGENT_STATE_SERVE_TOKEN`. */
   env: Readonly<Record<string, string | undefined>>;
 }

@@ -138,6 +138,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   const resolvedIo: CliIo = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
+    stdin: 'stdin' in io ? io.stdin : process.stdin,
     env: io.env ?? process.env,
   };
   const program = createProgram(resolvedIo);

@@ -94,6 +94,14 @@ export {
   normalizeThreadName,
 } from './archive/session-index.js';
 
+// Deleting threads.
+export {
+  type DeleteThreadOptions,
+  type ThreadDeletion,
+  deleteThread,
+} from './delete/delete-thread.js';
+export { TRASH_SUBDIR, type TrashManifest } from './delete/trash.js';
+
 // Writing rollouts.
 export { type EventPersistenceMode, type RolloutItemInput } from './recorder/persistence-policy.js';
 export {
