@@ -80,3 +80,35 @@ export function collectSourceKind(value: string, previous: string[] | undefined)
 export function timeArgument(flag: string): (value: string) => number {
   return optionArgument((value) => parseTimeArgument(value, { flag, clock: systemClock }) * 1000);
 }
+
+/** A duration's units, in milliseconds. */
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * A parser of duration options (`--compress-after 7d`): a whole number and a unit, `s`, `m`, `h`,
+ * `d` or `w`, to milliseconds (`0d` is no wait). Anything else throws commander's
+ * `InvalidArgumentError` (exit 2, naming the flag).
+ *
+ * @example
+ * ```ts
+ * command.option('--compress-after <age>', 'idle time before compressing', durationArgument(), 7 * 86_400_000);
+ * ```
+ */
+export function durationArgument(): (value: string) => number {
+  return (value) => {
+    const match = /^(\d+)([smhdw])$/.exec(value.trim());
+    const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : Number.NaN;
+    if (!Number.isSafeInteger(ms)) {
+      throw new CommanderInvalidArgumentError(
+        'expected a whole number and a unit: s, m, h, d or w (7d, 12h).',
+      );
+    }
+    return ms;
+  };
+}

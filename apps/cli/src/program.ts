@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo/index.js';
 import { registerDoctor } from './commands/doctor/index.js';
 import { registerLogs } from './commands/logs/index.js';
 import { registerMemories } from './commands/memories/index.js';
+import { registerGc } from './commands/gc/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
 import { registerSandbox } from './commands/sandbox/index.js';
 import { registerSearch } from './commands/search/index.js';
@@ -54,6 +55,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUsage,
   registerServe,
   registerReconcile,
+  registerGc,
   registerLogs,
   registerMemories,
   registerSandbox,

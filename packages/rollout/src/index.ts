@@ -102,6 +102,15 @@ export {
 } from './delete/delete-thread.js';
 export { TRASH_SUBDIR, type TrashManifest } from './delete/trash.js';
 
+// Retention: compressing cold rollouts, emptying the trash, pruning our logs.
+export {
+  GC_COMPRESS_AFTER_MS,
+  GC_TRASH_AFTER_MS,
+  type GcReport,
+  type RunGcOptions,
+  runGc,
+} from './gc/run-gc.js';
+
 // Writing rollouts.
 export { type EventPersistenceMode, type RolloutItemInput } from './recorder/persistence-policy.js';
 export {

@@ -426,6 +426,26 @@ export class LogsStore {
   }
 
   /**
+   * Gives the space of deleted rows back to the file system: `VACUUM` rewrites the database, then
+   * the write-ahead log is truncated. Run it after a prune; it needs a moment when no other
+   * process writes (it throws SQLite's `SQLITE_BUSY` error otherwise, the file unchanged). Returns
+   * the bytes of the database and its log before and after.
+   *
+   * @example
+   * ```ts
+   * await logs.prune();
+   * const { before, after } = logs.vacuum();
+   * ```
+   */
+  vacuum(): { before: number; after: number } {
+    const size = () => fileSize(this.path) + fileSize(`${this.path}-wal`);
+    const before = size();
+    this.#db.exec('VACUUM');
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    return { before, after: size() };
+  }
+
+  /**
    * Closes the database.
    *
    * @example

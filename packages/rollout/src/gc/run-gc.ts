@@ -1,0 +1,293 @@
+import { existsSync } from 'node:fs';
+import { lstat, realpath, rm } from 'node:fs/promises';
+
+import {
+  type AgentStateStore,
+  type Clock,
+  type Logger,
+  logsDbPath,
+  noopLogger,
+  openLogsStore,
+} from '@agent-state/state';
+
+import { listTrash } from '../delete/trash.js';
+import { keepArchiveTime } from '../indexer/keep-archive-time.js';
+import { indexRollouts } from '../indexer/index-rollouts.js';
+import {
+  isCompressedRolloutPath,
+  parseRolloutFileName,
+  plainRolloutPath,
+} from '../paths/rollout-paths.js';
+import { walkRollouts } from '../paths/rollout-walker.js';
+import { compressRolloutFile } from './compress-rollout-file.js';
+import { openFilesOfProcesses } from './open-files.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Default of {@link RunGcOptions.compressAfterMs}: 7 days idle, as Codex.
+ *
+ * @example
+ * ```ts
+ * await runGc({ home, clock, compressAfterMs: 4 * GC_COMPRESS_AFTER_MS }); // four weeks
+ * ```
+ */
+export const GC_COMPRESS_AFTER_MS = 7 * DAY_MS;
+
+/**
+ * Default of {@link RunGcOptions.trashAfterMs}: a deleted thread stays 30 days in the trash.
+ *
+ * @example
+ * ```ts
+ * await runGc({ home, clock, trashAfterMs: GC_TRASH_AFTER_MS / 2 });
+ * ```
+ */
+export const GC_TRASH_AFTER_MS = 30 * DAY_MS;
+
+/**
+ * Options of {@link runGc}.
+ *
+ * @example
+ * ```ts
+ * const options: RunGcOptions = { home, store, clock: systemClock, dryRun: true };
+ * ```
+ */
+export interface RunGcOptions {
+  home: string;
+  /** When given, the threads of compressed rollouts are indexed again under their new paths. */
+  store?: Pick<AgentStateStore, 'index' | 'threads'> | undefined;
+  /** Rollouts idle (by mtime) at least this long are compressed (default 7 days). */
+  compressAfterMs?: number | undefined;
+  /** Deletions older than this leave the trash for good (default 30 days). */
+  trashAfterMs?: number | undefined;
+  /** Prune (Codex's retention: 90 days, 10 MiB a partition) and vacuum our logs database (default true). */
+  logs?: boolean | undefined;
+  /** Say what would be done, and change nothing. */
+  dryRun?: boolean | undefined;
+  clock: Clock;
+  /** Stops after the file being compressed. */
+  signal?: AbortSignal | undefined;
+  /** Called after each rollout compressed or skipped. */
+  onProgress?: ((progress: { done: number; total: number }) => void) | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * What {@link runGc} did (with `dryRun`, what it would do: `compressed` lists the candidates with
+ * `bytesAfter: null`, and the figures after are those before).
+ *
+ * @example
+ * ```ts
+ * const report = await runGc({ home, store, clock: systemClock });
+ * console.log(`${report.bytes.before} -> ${report.bytes.after} bytes`);
+ * ```
+ */
+export interface GcReport {
+  dryRun: boolean;
+  /** Rollouts compressed (`from` the `.jsonl`, `to` the `.jsonl.zst`). */
+  compressed: Array<{ from: string; to: string; bytesBefore: number; bytesAfter: number | null }>;
+  /** Cold rollouts left alone, and why (`open` by a process, `changed`, …, `error` with its message). */
+  skipped: Array<{ path: string; reason: string; message?: string | undefined }>;
+  /** Deletions removed from the trash. */
+  trash: Array<{ dir: string; threadId: string; deletedAt: string; bytes: number }>;
+  /** Our logs database, when there is one and `logs` is on. */
+  logs: { path: string; deletedRows: number; bytesBefore: number; bytesAfter: number } | null;
+  /** Bytes of the rollouts, the trash and our logs database, before and after. */
+  bytes: {
+    rollouts: { before: number; after: number };
+    trash: { before: number; after: number };
+    logs: { before: number; after: number };
+    before: number;
+    after: number;
+  };
+}
+
+/**
+ * Retention without loss, for a home that keeps growing: compresses the rollouts idle for a week
+ * exactly as Codex's own cold-rollout compression does (so Codex 0.169 lists them and materializes
+ * them when resumed; see `compressRolloutFile`), never one a process holds open (Linux) or one
+ * written to meanwhile; empties the trash of deletions older than a month; prunes and vacuums our
+ * logs database. With a store, the compressed rollouts' threads are indexed again under their new
+ * paths (same metadata; the archive time the store knows is kept).
+ *
+ * A rollout that cannot be compressed is reported in `skipped` (reason `error`) and the others go
+ * on; an error of the store is thrown.
+ *
+ * @example
+ * ```ts
+ * const store = await openStateStore({ home });
+ * const report = await runGc({ home, store, clock: systemClock });
+ * console.log(`${report.compressed.length} compressed, ${report.bytes.before - report.bytes.after} bytes freed`);
+ * ```
+ */
+export async function runGc(options: RunGcOptions): Promise<GcReport> {
+  const { home, clock } = options;
+  const log = (options.logger ?? noopLogger).child({ target: 'agent_state::gc' });
+  const dryRun = options.dryRun === true;
+  const nowMs = clock.now();
+  const coldBefore = nowMs - (options.compressAfterMs ?? GC_COMPRESS_AFTER_MS);
+  const report: GcReport = {
+    dryRun,
+    compressed: [],
+    skipped: [],
+    trash: [],
+    logs: null,
+    bytes: {
+      rollouts: { before: 0, after: 0 },
+      trash: { before: 0, after: 0 },
+      logs: { before: 0, after: 0 },
+      before: 0,
+      after: 0,
+    },
+  };
+
+  // 1. The rollouts: their bytes, and the cold plain ones.
+  const cold: Array<{ path: string; archived: boolean; bytes: number }> = [];
+  for await (const file of walkRollouts({ home, onUnreadable: (f) => log.warn(f.error.message) })) {
+    const stats = await lstat(file.path).catch(() => undefined);
+    if (!stats?.isFile()) continue;
+    report.bytes.rollouts.before += stats.size;
+    if (!isCompressedRolloutPath(file.path) && stats.mtimeMs <= coldBefore) {
+      cold.push({ path: file.path, archived: file.archived, bytes: stats.size });
+    }
+  }
+  report.bytes.rollouts.after = report.bytes.rollouts.before;
+  const open = cold.length > 0 && !dryRun ? await openFilesOfProcesses() : undefined;
+  for (const [index, file] of cold.entries()) {
+    if (options.signal?.aborted) break;
+    if (open !== undefined && open.has(await realpath(file.path).catch(() => file.path))) {
+      report.skipped.push({ path: file.path, reason: 'open' });
+    } else if (dryRun) {
+      report.compressed.push({
+        from: file.path,
+        to: `${file.path}.zst`,
+        bytesBefore: file.bytes,
+        bytesAfter: null,
+      });
+    } else {
+      try {
+        const done = await compressRolloutFile(file.path);
+        if (done.outcome === 'compressed') {
+          report.compressed.push(done);
+          report.bytes.rollouts.after += done.bytesAfter - done.bytesBefore;
+        } else {
+          report.skipped.push({ path: file.path, reason: done.reason });
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.warn('cannot compress a rollout', { path: file.path, error: message });
+        report.skipped.push({ path: file.path, reason: 'error', message });
+      }
+    }
+    options.onProgress?.({ done: index + 1, total: cold.length });
+  }
+  if (options.store && report.compressed.length > 0 && !dryRun) {
+    await reindexCompressed(options.store, report, cold, log);
+  }
+
+  // 2. The trash.
+  for (const { dir, manifest } of await listTrash(home)) {
+    const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+    report.bytes.trash.before += bytes;
+    if (Date.parse(manifest.deletedAt) > nowMs - (options.trashAfterMs ?? GC_TRASH_AFTER_MS)) {
+      report.bytes.trash.after += bytes;
+      continue;
+    }
+    if (!dryRun) await rm(dir, { recursive: true, force: true });
+    report.trash.push({ dir, threadId: manifest.threadId, deletedAt: manifest.deletedAt, bytes });
+  }
+  if (dryRun) report.bytes.trash.after = report.bytes.trash.before;
+
+  // 3. Our logs database (never created here).
+  if (options.logs !== false && existsSync(logsDbPath(home))) {
+    report.logs = await pruneLogs(home, clock, dryRun, log);
+    report.bytes.logs = { before: report.logs.bytesBefore, after: report.logs.bytesAfter };
+  }
+
+  const { rollouts, trash, logs } = report.bytes;
+  report.bytes.before = rollouts.before + trash.before + logs.before;
+  report.bytes.after = rollouts.after + trash.after + logs.after;
+  log.info('gc done', {
+    compressed: report.compressed.length,
+    skipped: report.skipped.length,
+    trash: report.trash.length,
+    before: report.bytes.before,
+    after: report.bytes.after,
+    dryRun,
+  });
+  return report;
+}
+
+/** Indexes the compressed rollouts' threads again, under their `.jsonl.zst` paths. */
+async function reindexCompressed(
+  store: Pick<AgentStateStore, 'index' | 'threads'>,
+  report: GcReport,
+  cold: ReadonlyArray<{ path: string; archived: boolean }>,
+  log: Logger,
+): Promise<void> {
+  const archived = new Map(cold.map((file) => [file.path, file.archived]));
+  const rows = new Map(
+    (await Promise.all(report.compressed.map((done) => rowAt(store, done.from)))).flatMap((row) =>
+      row ? [[row.rolloutPath, row] as const] : [],
+    ),
+  );
+  const { failed } = await indexRollouts({
+    store,
+    rollouts: report.compressed.map((done) => ({
+      path: done.to,
+      archived: archived.get(done.from) ?? false,
+    })),
+    logger: log,
+    adjust: (_, entry) => ({
+      ...entry,
+      metadata: keepArchiveTime(
+        rows.get(plainRolloutPath(entry.metadata.rolloutPath)),
+        entry.metadata,
+      ),
+    }),
+  });
+  for (const { path, error } of failed) {
+    log.warn('compressed a rollout but cannot index it again', { path, error: error.message });
+  }
+}
+
+/** The store's row of the thread whose rollout was at `path` (found by the id in the name). */
+async function rowAt(store: Pick<AgentStateStore, 'threads'>, path: string) {
+  const parsed = parseRolloutFileName(path);
+  if (parsed === undefined) return undefined;
+  const row = await store.threads.get(parsed.id);
+  return row?.rolloutPath === path ? row : undefined;
+}
+
+/** Prunes our logs database by Codex's retention and gives the space back (`VACUUM`). */
+async function pruneLogs(
+  home: string,
+  clock: Clock,
+  dryRun: boolean,
+  log: Logger,
+): Promise<NonNullable<GcReport['logs']>> {
+  const logs = await openLogsStore({ home, clock, recoverCorrupt: false });
+  try {
+    const { sizeBytes, walBytes } = logs.stats();
+    const bytesBefore = sizeBytes + walBytes;
+    if (dryRun) return { path: logs.path, deletedRows: 0, bytesBefore, bytesAfter: bytesBefore };
+    const pruned = await logs.prune();
+    let bytesAfter = bytesBefore;
+    try {
+      bytesAfter = logs.vacuum().after;
+    } catch (error) {
+      log.warn('pruned the logs database but could not vacuum it (busy); the next gc will', {
+        path: logs.path,
+        error: String(error),
+      });
+    }
+    return {
+      path: logs.path,
+      deletedRows: pruned.deletedByAge + pruned.deletedBySize,
+      bytesBefore,
+      bytesAfter,
+    };
+  } finally {
+    logs.close();
+  }
+}
