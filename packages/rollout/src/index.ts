@@ -134,6 +134,7 @@ export {
   type DoctorReport,
   type DoctorSeverity,
 } from './doctor/doctor-report.js';
+export { type HomeSizes, type RolloutSizes } from './doctor/home-sizes.js';
 export { type InspectHomeOptions, inspectHome } from './doctor/inspect-home.js';
 export {
   type SearchCoverageReport,

@@ -1,3 +1,4 @@
+import type { HomeSizes } from './home-sizes.js';
 import type {
   SearchCoverage,
   BackfillState,
@@ -96,6 +97,8 @@ export interface DoctorReport {
    * seconds).
    */
   logs: LogsHealth;
+  /** Where the home's bytes are: rollouts by month, archived, trash, databases, memories. */
+  sizes: HomeSizes;
   problems: DoctorProblem[];
 }
 

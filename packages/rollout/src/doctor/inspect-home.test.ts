@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import {
   ManualClock,
@@ -153,5 +154,42 @@ describe('inspectHome', () => {
       message: expect.stringMatching(/^2 threads are not in the usage index/) as string,
       fix: 'run `agent-state usage --reindex` (it reads only their rollouts)',
     });
+  });
+
+  it('says where the bytes are: rollouts by month, archived, trash, databases, memories', async () => {
+    const home = copyCodexHome('v0.169.0-compressed', temp.make('home'));
+    const memories = temp.make('memories');
+    mkdirSync(join(memories, 'rollout_summaries'));
+    writeFileSync(join(memories, 'MEMORY.md'), 'x'.repeat(100));
+    writeFileSync(join(memories, 'rollout_summaries', 'a.md'), 'y'.repeat(20));
+    const { files } = await collectRollouts(home);
+    const bytes = (filter: (path: string) => boolean) =>
+      files
+        .filter((file) => filter(file.path))
+        .reduce((sum, file) => sum + statSync(file.path).size, 0);
+
+    const { sizes } = await inspectHome({ home, memoriesRoot: memories });
+
+    expect(
+      sizes.sessionsByMonth.map(({ month, files, compressed }) => ({ month, files, compressed })),
+    ).toEqual([
+      { month: '2026-12', files: 3, compressed: 0 },
+      { month: '2026-11', files: 12, compressed: 11 },
+    ]);
+    expect(sizes.archived).toEqual({
+      files: 2,
+      compressed: 2,
+      bytes: bytes((path) => path.includes('archived_sessions')),
+    });
+    expect(sizes.sessionsByMonth.reduce((sum, month) => sum + month.bytes, 0)).toBe(
+      bytes((path) => !path.includes('archived_sessions')),
+    );
+    expect(sizes.trash).toEqual({ threads: 0, bytes: 0 });
+    expect(sizes.databases.state).toBeGreaterThan(0);
+    expect(sizes.memories).toEqual({ files: 2, bytes: 120 });
+    expect(sizes.totalBytes).toBe(
+      bytes(() => true) + sizes.databases.state + sizes.databases.logs + 120,
+    );
+    expect((await inspectHome({ home })).sizes.memories).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { NO_SIZES, measureHome } from './home-sizes.js';
 import { statSync } from 'node:fs';
 
 import {
@@ -51,6 +52,11 @@ export interface InspectHomeOptions {
   clock?: Clock | undefined;
   /** Where the store opened here logs (default: nowhere). */
   logger?: Logger | undefined;
+  /**
+   * The memories folder, measured in the report's `sizes` (`memoryLayout(...).root` of
+   * `@agent-state/memories`); without it, `sizes.memories` is `null`.
+   */
+  memoriesRoot?: string | undefined;
 }
 
 /**
@@ -101,6 +107,7 @@ export async function inspectHome(options: InspectHomeOptions): Promise<DoctorRe
       droppedEntries: 0,
       lastDropAt: null,
     },
+    sizes: NO_SIZES,
     problems: [],
   };
 
@@ -125,6 +132,7 @@ export async function inspectHome(options: InspectHomeOptions): Promise<DoctorRe
 
   report.store.sizeBytes ??= fileSize(path);
   inspectLogs(home, report);
+  report.sizes = await measureHome(home, options.memoriesRoot);
   report.ok = report.problems.every((problem) => problem.severity !== 'error');
   return report;
 }

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
+import { memoriesRoot } from '@agent-state/memories';
 import type { DoctorReport } from '@agent-state/rollout';
 import {
   SEARCH_INDEX_NAME,
@@ -171,6 +172,19 @@ describe('agent-state doctor --json', () => {
     expect(report.threads).toEqual({ total: 2, archived: 1 });
     expect(report.backfill?.status).toBe('complete');
     expect(report.problems).toEqual([]);
+  });
+
+  it('says where the bytes are, the memories folder included', async () => {
+    const home = await seededHome();
+    const memories = memoriesRoot(home);
+    mkdirSync(memories);
+    writeFileSync(join(memories, 'MEMORY.md'), '# Memories\n');
+    const { report } = await doctorJson(home);
+    expect(report.sizes.memories).toEqual({ files: 1, bytes: 11 });
+    expect(report.sizes.databases.state).toBeGreaterThan(0);
+    const text = (await doctor(home)).stdout;
+    expect(text).toMatch(/^disk use \([\d.]+ \w*B\)$/m);
+    expect(text).toContain('  memories        11 B in 1 file');
   });
 
   it('reports failed memories jobs, a failed consolidation and dropped log entries', async () => {

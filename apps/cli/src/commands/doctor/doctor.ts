@@ -1,4 +1,11 @@
-import { type DoctorReport, inspectHome } from '@agent-state/rollout';
+import { join } from 'node:path';
+
+import {
+  type DoctorReport,
+  type HomeSizes,
+  type RolloutSizes,
+  inspectHome,
+} from '@agent-state/rollout';
 import type { BackfillState, LogsHealth, MemoryJobCounts } from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
@@ -32,7 +39,12 @@ export interface RunDoctorOptions {
 export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
   // A home that does not exist is a mistyped path: never create one to report on it.
   requireHome(options.home);
-  const report = await inspectHome({ home: options.home });
+  const report = await inspectHome({
+    home: options.home,
+    // The memories pipeline's root (`memoriesRoot(home)` of @agent-state/memories), named here
+    // so that doctor does not load that package and its model client.
+    memoriesRoot: join(options.home, 'memories'),
+  });
   if (options.json) {
     writeJson(options.io.stdout, report);
   } else {
@@ -94,10 +106,14 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
     ['logs database', logsText(report.logs, colors)],
     ['dropped logs', droppedText(report.logs, colors)],
   ];
+  const disk = diskRows(report.sizes);
   const lines = [
     colors.bold('agent-state doctor'),
     '',
     ...alignedRows(rows, { style: colors.dim }),
+    '',
+    colors.bold(`disk use (${formatBytes(report.sizes.totalBytes)})`),
+    ...alignedRows(disk, { style: colors.dim }),
   ];
   if (report.discrepancies !== null && report.discrepancies.length > 0) {
     lines.push('', colors.bold('discrepancies'));
@@ -169,6 +185,31 @@ function phase2Text(counts: MemoryJobCounts, colors: Colors): string {
   if (dirty && status !== 'running') text += ', new inputs waiting';
   if (lastError !== null) text += `: ${colors.yellow(oneLine(lastError))}`;
   return text;
+}
+
+/** Where the home's bytes are: sessions by month, archived, trash, databases, memories. */
+function diskRows(sizes: HomeSizes): Array<[string, string]> {
+  const rollouts = (counted: RolloutSizes) =>
+    `${formatBytes(counted.bytes)} in ${plural(counted.files, 'rollout')}${counted.compressed > 0 ? ` (${counted.compressed} compressed)` : ''}`;
+  return [
+    ...sizes.sessionsByMonth.map((month): [string, string] => [
+      `sessions ${month.month}`,
+      rollouts(month),
+    ]),
+    ['archived', rollouts(sizes.archived)],
+    [
+      'trash',
+      `${formatBytes(sizes.trash.bytes)} in ${plural(sizes.trash.threads, 'deleted thread')}`,
+    ],
+    ['state database', formatBytes(sizes.databases.state)],
+    ['logs database', formatBytes(sizes.databases.logs)],
+    [
+      'memories',
+      sizes.memories === null
+        ? 'unknown'
+        : `${formatBytes(sizes.memories.bytes)} in ${plural(sizes.memories.files, 'file')}`,
+    ],
+  ];
 }
 
 function logsText(logs: LogsHealth, colors: Colors): string {
