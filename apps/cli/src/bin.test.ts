@@ -3,9 +3,9 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { DoctorReport } from '@agent-state/rollout';
+import type { DoctorReport, GcReport } from '@agent-state/rollout';
 import { stateDbPath } from '@agent-state/state';
-import { codexLogsFixtureDir, tempDirs } from '@agent-state/test-utils';
+import { codexLogsFixtureDir, copyCodexHome, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // Built by the `build` task, which turbo runs before `test`.
@@ -30,6 +30,17 @@ describe('the agent-state executable', () => {
     expect(report.home).toBe(home);
     expect(report.store.path).toBe(stateDbPath(home));
     expect(report.store.integrity).toEqual({ ok: true, problems: [] });
+  });
+
+  it('compresses cold rollouts with `gc` (the bundle finds its zstd encoder)', () => {
+    const home = copyCodexHome('v0.169.0', temp.make('home'));
+    const child = spawnSync(process.execPath, [BIN, '--home', home, 'gc', '--json'], {
+      encoding: 'utf8',
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const report = JSON.parse(child.stdout) as GcReport;
+    expect(report.skipped).toEqual([]);
+    expect(report.compressed.length).toBeGreaterThan(0);
   });
 
   it('runs `logs` and exits 0 quietly when its reader stops early (`| head -n 1`)', () => {
