@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, lstat, unlink, utimes } from 'node:fs/promises';
+import { link, lstat, readFile, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +13,7 @@ import { syncFile, syncFolder } from '../fs/sync-to-disk.js';
 import { temporaryPathFor } from '../fs/temporary-path.js';
 import { ZSTD_EXTENSION } from '../paths/rollout-paths.js';
 import { createZstdDecoder } from '../reader/zstd-decoder.js';
-import { createZstdCompressStream } from './zstd-encoder.js';
+import { type ZstdEncoder, zstdEncoder } from './zstd-encoder.js';
 
 /**
  * What became of one rollout the gc meant to compress: `compressed` (the `.jsonl.zst` is in
@@ -61,8 +61,9 @@ const same = (a: Seen | undefined, b: Seen): boolean =>
 /**
  * Compresses one plain rollout as Codex compresses cold rollouts: `rollout-….jsonl` becomes
  * `rollout-….jsonl.zst` in the same folder, one zstd frame at level 3, with the same mtime.
- * The frame is written to a temporary file, synced, decoded again and compared with the original
- * (length and SHA-256), published under its name with a link that never replaces a file, and only
+ * The frame is decoded again and compared with the original (byte for byte, in memory; files
+ * over 64 MiB are streamed and compared by length and SHA-256), written to a temporary file and
+ * synced, published under its name with a link that never replaces a file, and only
  * then is the plain file removed, if it is still the very file that was read (same inode, size
  * and mtime, checked before publishing and again before removing).
  *
@@ -82,7 +83,7 @@ export async function compressRolloutFile(
   if ((await look(to)) !== undefined) {
     return { outcome: 'skipped', path, reason: 'compressed-twin-exists' };
   }
-  const encoder = createZstdCompressStream();
+  const encoder = zstdEncoder();
   if (encoder === undefined) {
     throw new RolloutFileError(
       ErrorCode.RolloutUnreadable,
@@ -93,31 +94,11 @@ export async function compressRolloutFile(
   const temporary = temporaryPathFor(to);
   let published = false;
   try {
-    const read = createHash('sha256');
-    let readBytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        read.update(chunk);
-        readBytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    await pipeline(
-      createReadStream(path),
-      tap,
-      encoder,
-      createWriteStream(temporary, { flags: 'wx' }),
-    );
+    const readBytes =
+      before.size <= IN_MEMORY_BYTES
+        ? await compressInMemory(path, temporary, encoder)
+        : await compressStreaming(path, temporary, encoder);
     await syncFile(temporary);
-    const decoded = await decodedDigest(temporary);
-    const digest = read.digest('hex');
-    if (decoded.bytes !== readBytes || decoded.digest !== digest) {
-      throw new RolloutFileError(
-        ErrorCode.RolloutInvalid,
-        temporary,
-        'the compressed copy does not decode to the original; nothing was replaced',
-      );
-    }
     await utimes(temporary, before.atime, before.mtime);
     await hooks.beforePublish?.();
     if (readBytes !== before.size || !same(await look(path), before)) {
@@ -139,6 +120,7 @@ export async function compressRolloutFile(
       return { outcome: 'skipped', path, reason: 'changed' };
     }
     await unlink(path);
+    published = false; // The compressed file is the thread's only copy now: it stays.
     await syncFolder(dirname(path));
     return {
       outcome: 'compressed',
@@ -162,6 +144,78 @@ export async function compressRolloutFile(
   } finally {
     await unlink(temporary).catch(() => undefined);
   }
+}
+
+/** Files up to this size are read, compressed and checked in memory, larger ones streamed. */
+const IN_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/** The error of a compressed copy that does not decode to what was read. */
+function notTheOriginal(temporary: string): RolloutFileError {
+  return new RolloutFileError(
+    ErrorCode.RolloutInvalid,
+    temporary,
+    'the compressed copy does not decode to the original; nothing was replaced',
+  );
+}
+
+/**
+ * Reads the file whole, compresses it, checks that the frame decodes to the same bytes, and writes
+ * it to `temporary`; returns the bytes read.
+ */
+async function compressInMemory(
+  path: string,
+  temporary: string,
+  encoder: ZstdEncoder,
+): Promise<number> {
+  const data = await readFile(path);
+  const compressed = encoder.compress(data);
+  let offset = 0;
+  let equal = true;
+  const decoder = createZstdDecoder();
+  const compare = (chunk: Buffer) => {
+    equal &&= data.subarray(offset, offset + chunk.length).equals(chunk);
+    offset += chunk.length;
+  };
+  try {
+    decoder.push(compressed, compare);
+    decoder.end(compare);
+  } finally {
+    decoder.release();
+  }
+  if (!equal || offset !== data.length) throw notTheOriginal(temporary);
+  await writeFile(temporary, compressed, { flag: 'wx' });
+  return data.length;
+}
+
+/**
+ * Streams the file through the encoder into `temporary`, then decodes that file and compares its
+ * length and SHA-256 with what was read; returns the bytes read.
+ */
+async function compressStreaming(
+  path: string,
+  temporary: string,
+  encoder: ZstdEncoder,
+): Promise<number> {
+  const read = createHash('sha256');
+  let readBytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      read.update(chunk);
+      readBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(
+    createReadStream(path),
+    tap,
+    encoder.stream(),
+    createWriteStream(temporary, { flags: 'wx' }),
+  );
+  const decoded = await decodedDigest(temporary);
+  if (decoded.bytes !== readBytes || decoded.digest !== read.digest('hex')) {
+    throw notTheOriginal(temporary);
+  }
+  return readBytes;
 }
 
 /** The length and SHA-256 of what a zstd file decodes to. */

@@ -153,33 +153,29 @@ export async function runGc(options: RunGcOptions): Promise<GcReport> {
   }
   report.bytes.rollouts.after = report.bytes.rollouts.before;
   const open = cold.length > 0 && !dryRun ? await openFilesOfProcesses() : undefined;
-  for (const [index, file] of cold.entries()) {
-    if (options.signal?.aborted) break;
-    if (open !== undefined && open.has(await realpath(file.path).catch(() => file.path))) {
-      report.skipped.push({ path: file.path, reason: 'open' });
-    } else if (dryRun) {
-      report.compressed.push({
-        from: file.path,
-        to: `${file.path}.zst`,
-        bytesBefore: file.bytes,
-        bytesAfter: null,
-      });
-    } else {
-      try {
-        const done = await compressRolloutFile(file.path);
-        if (done.outcome === 'compressed') {
-          report.compressed.push(done);
-          report.bytes.rollouts.after += done.bytesAfter - done.bytesBefore;
-        } else {
-          report.skipped.push({ path: file.path, reason: done.reason });
-        }
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log.warn('cannot compress a rollout', { path: file.path, error: message });
-        report.skipped.push({ path: file.path, reason: 'error', message });
-      }
+  // A few files at a time: each waits mostly on the disk (a sync, renames), not on the CPU.
+  const outcomes: Array<GcReport['compressed'][number] | GcReport['skipped'][number]> = [];
+  let next = 0;
+  let done = 0;
+  const compressNext = async (): Promise<void> => {
+    while (next < cold.length && !options.signal?.aborted) {
+      const index = next++;
+      outcomes[index] = await compressCold(cold[index]!, open, dryRun, log);
+      done += 1;
+      options.onProgress?.({ done, total: cold.length });
     }
-    options.onProgress?.({ done: index + 1, total: cold.length });
+  };
+  await Promise.all(Array.from({ length: GC_PARALLEL_FILES }, compressNext));
+  for (const outcome of outcomes) {
+    if (outcome === undefined) continue; // Not reached before the signal.
+    if ('from' in outcome) {
+      report.compressed.push(outcome);
+      if (outcome.bytesAfter !== null) {
+        report.bytes.rollouts.after += outcome.bytesAfter - outcome.bytesBefore;
+      }
+    } else {
+      report.skipped.push(outcome);
+    }
   }
   if (options.store && report.compressed.length > 0 && !dryRun) {
     await reindexCompressed(options.store, report, cold, log);
@@ -216,6 +212,34 @@ export async function runGc(options: RunGcOptions): Promise<GcReport> {
     dryRun,
   });
   return report;
+}
+
+/** Rollouts compressed at once. */
+const GC_PARALLEL_FILES = 4;
+
+/** One cold rollout: compressed (or, in a dry run, what would be), or why not. */
+async function compressCold(
+  file: { path: string; bytes: number },
+  open: ReadonlySet<string> | undefined,
+  dryRun: boolean,
+  log: Logger,
+): Promise<GcReport['compressed'][number] | GcReport['skipped'][number]> {
+  if (open !== undefined && open.has(await realpath(file.path).catch(() => file.path))) {
+    return { path: file.path, reason: 'open' };
+  }
+  if (dryRun) {
+    return { from: file.path, to: `${file.path}.zst`, bytesBefore: file.bytes, bytesAfter: null };
+  }
+  try {
+    const done = await compressRolloutFile(file.path);
+    if (done.outcome === 'skipped') return { path: file.path, reason: done.reason };
+    const { from, to, bytesBefore, bytesAfter } = done;
+    return { from, to, bytesBefore, bytesAfter };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn('cannot compress a rollout', { path: file.path, error: message });
+    return { path: file.path, reason: 'error', message };
+  }
 }
 
 /** Indexes the compressed rollouts' threads again, under their `.jsonl.zst` paths. */
