@@ -71,7 +71,7 @@ try {
       name: `agent-state gc, ${ROLLOUTS} cold rollouts (whole process)`,
       value: gc.ms / 1000,
       unit: 's',
-      details: `${fixed(((rollouts.before / Math.max(1, gc.ms)) * 1000) / MB, 0)} MB/s: each file compressed, decoded again and compared, linked, the store re-indexed`,
+      details: `${fixed(((rollouts.before / Math.max(1, gc.ms)) * 1000) / MB, 0)} MB/s: each file compressed, decoded again and compared, linked, the store's paths updated`,
     },
     {
       name: 'rollout bytes before -> after gc',

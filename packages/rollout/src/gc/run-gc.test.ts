@@ -114,6 +114,17 @@ describe('runGc', () => {
     await store.close();
   });
 
+  it('indexes a compressed rollout whose thread the store did not hold', async () => {
+    const { home, store } = await indexedHome();
+    const threads = await threadsById(store);
+    await store.threads.delete(ECHO);
+    await runGc({ home, store, clock: new ManualClock(NOW) });
+    const row = await store.threads.get(ECHO);
+    expect(row?.rolloutPath.endsWith('.jsonl.zst')).toBe(true);
+    expect(await threadsById(store)).toEqual(threads);
+    await store.close();
+  });
+
   it('--dry-run lists what it would compress and changes nothing', async () => {
     const { home, store } = await indexedHome();
     const before = tree(home);

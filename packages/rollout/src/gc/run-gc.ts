@@ -13,11 +13,7 @@ import {
 import { listTrash } from '../delete/trash.js';
 import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 import { indexRollouts } from '../indexer/index-rollouts.js';
-import {
-  isCompressedRolloutPath,
-  parseRolloutFileName,
-  plainRolloutPath,
-} from '../paths/rollout-paths.js';
+import { isCompressedRolloutPath, parseRolloutFileName } from '../paths/rollout-paths.js';
 import { walkRollouts } from '../paths/rollout-walker.js';
 import { compressRolloutFile } from './compress-rollout-file.js';
 import { openFilesOfProcesses } from './open-files.js';
@@ -54,7 +50,7 @@ export const GC_TRASH_AFTER_MS = 30 * DAY_MS;
  */
 export interface RunGcOptions {
   home: string;
-  /** When given, the threads of compressed rollouts are indexed again under their new paths. */
+  /** When given, the rows of compressed rollouts follow their new paths. */
   store?: Pick<AgentStateStore, 'index' | 'threads'> | undefined;
   /** Rollouts idle (by mtime) at least this long are compressed (default 7 days). */
   compressAfterMs?: number | undefined;
@@ -107,8 +103,8 @@ export interface GcReport {
  * exactly as Codex's own cold-rollout compression does (so Codex 0.169 lists them and materializes
  * them when resumed; see `compressRolloutFile`), never one a process holds open (Linux) or one
  * written to meanwhile; empties the trash of deletions older than a month; prunes and vacuums our
- * logs database. With a store, the compressed rollouts' threads are indexed again under their new
- * paths (same metadata; the archive time the store knows is kept).
+ * logs database. With a store, the compressed rollouts' rows follow their new paths (the same
+ * metadata, search documents and usage records: the content is the same).
  *
  * A rollout that cannot be compressed is reported in `skipped` (reason `error`) and the others go
  * on; an error of the store is thrown.
@@ -178,7 +174,7 @@ export async function runGc(options: RunGcOptions): Promise<GcReport> {
     }
   }
   if (options.store && report.compressed.length > 0 && !dryRun) {
-    await reindexCompressed(options.store, report, cold, log);
+    await followCompressed(options.store, report, cold, log);
   }
 
   // 2. The trash.
@@ -242,45 +238,44 @@ async function compressCold(
   }
 }
 
-/** Indexes the compressed rollouts' threads again, under their `.jsonl.zst` paths. */
-async function reindexCompressed(
+/**
+ * Points the compressed rollouts' rows at their new names (the content, hence the metadata and
+ * derived records, is the same); a rollout whose row is missing or names another file is indexed
+ * instead, keeping the archive time the store knows.
+ */
+async function followCompressed(
   store: Pick<AgentStateStore, 'index' | 'threads'>,
   report: GcReport,
   cold: ReadonlyArray<{ path: string; archived: boolean }>,
   log: Logger,
 ): Promise<void> {
+  const toIndex: Array<{ path: string; archived: boolean }> = [];
   const archived = new Map(cold.map((file) => [file.path, file.archived]));
+  for (const { from, to } of report.compressed) {
+    const id = parseRolloutFileName(from)?.id;
+    if (id !== undefined && (await store.threads.renameRollout(id, { from, to }))) continue;
+    toIndex.push({ path: to, archived: archived.get(from) ?? false });
+  }
+  if (toIndex.length === 0) return;
   const rows = new Map(
-    (await Promise.all(report.compressed.map((done) => rowAt(store, done.from)))).flatMap((row) =>
-      row ? [[row.rolloutPath, row] as const] : [],
-    ),
+    (
+      await store.threads.getMany(
+        toIndex.flatMap((file) => parseRolloutFileName(file.path)?.id ?? []),
+      )
+    ).map((row) => [row.id, row]),
   );
   const { failed } = await indexRollouts({
     store,
-    rollouts: report.compressed.map((done) => ({
-      path: done.to,
-      archived: archived.get(done.from) ?? false,
-    })),
+    rollouts: toIndex,
     logger: log,
     adjust: (_, entry) => ({
       ...entry,
-      metadata: keepArchiveTime(
-        rows.get(plainRolloutPath(entry.metadata.rolloutPath)),
-        entry.metadata,
-      ),
+      metadata: keepArchiveTime(rows.get(entry.metadata.id), entry.metadata),
     }),
   });
   for (const { path, error } of failed) {
-    log.warn('compressed a rollout but cannot index it again', { path, error: error.message });
+    log.warn('compressed a rollout but cannot index it', { path, error: error.message });
   }
-}
-
-/** The store's row of the thread whose rollout was at `path` (found by the id in the name). */
-async function rowAt(store: Pick<AgentStateStore, 'threads'>, path: string) {
-  const parsed = parseRolloutFileName(path);
-  if (parsed === undefined) return undefined;
-  const row = await store.threads.get(parsed.id);
-  return row?.rolloutPath === path ? row : undefined;
 }
 
 /** Prunes our logs database by Codex's retention and gives the space back (`VACUUM`). */

@@ -70,6 +70,12 @@ export interface ThreadStore {
   count(options?: { archived?: boolean | undefined }): Promise<number>;
   /** Every stored rollout path (to tell which rollouts are not indexed yet). */
   rolloutPaths(): Promise<Set<string>>;
+  /**
+   * Records that a thread's rollout now has another name with the same content (compressed by
+   * gc, or materialized): the row's path becomes `to` only if it is still `from`; `false`
+   * otherwise (no row, or its path changed meanwhile). Nothing else of the row changes.
+   */
+  renameRollout(id: string, change: { from: string; to: string }): Promise<boolean>;
   /** Removes a row and what hangs off it; `false` when there was none. */
   delete(id: string): Promise<boolean>;
   /** Records that a thread's rollout moved to the archive; `false` when the row is missing. */

@@ -348,6 +348,25 @@ export class ThreadsRepository implements ThreadStore {
   }
 
   /**
+   * Points a thread's row at its rollout's new name (same content: `gc` compressed it), only if
+   * the row still names `from`. Returns whether it did.
+   *
+   * @example
+   * ```ts
+   * await store.threads.renameRollout(id, { from: plainPath, to: `${plainPath}.zst` });
+   * ```
+   */
+  async renameRollout(id: string, change: { from: string; to: string }): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('threads')
+      .set({ rollout_path: change.to })
+      .where('id', '=', normalizeThreadId(id))
+      .where('rollout_path', '=', change.from)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
    * Deletes a thread; its dynamic tools and stage-1 output go with it (foreign-key cascade).
    * Returns whether a row was deleted.
    *

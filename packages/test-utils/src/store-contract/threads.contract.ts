@@ -137,6 +137,20 @@ export function describeThreadsContract(factory: StoreContractFactory): void {
         ).toBe(false);
       });
 
+      it('renames a rollout only from the path the row still holds', async () => {
+        await h.store.threads.upsert(thread(1));
+        const before = (await h.store.threads.get(idOf(1)))!;
+        const to = `${before.rolloutPath}.zst`;
+        expect(await h.store.threads.renameRollout(idOf(1), { from: '/elsewhere.jsonl', to })).toBe(
+          false,
+        );
+        expect(await h.store.threads.renameRollout(idOf(1), { from: before.rolloutPath, to })).toBe(
+          true,
+        );
+        expect(await h.store.threads.get(idOf(1))).toEqual({ ...before, rolloutPath: to });
+        expect(await h.store.threads.renameRollout(idOf(2), { from: 'a', to: 'b' })).toBe(false);
+      });
+
       it('delete removes the row and its dynamic tools', async () => {
         await h.store.threads.upsertMany([thread(1), thread(2)]);
         await h.store.dynamicTools.persist(idOf(1), [
