@@ -1,7 +1,7 @@
 // Argument parsers shared by the commands' registrations: commander calls them with each option's
 // value, and a value they refuse is a usage error (exit 2) naming the flag, in one line.
 
-import { parseTimeArgument } from '@agent-state/logs-client';
+import { parseDurationArgument, parseTimeArgument } from '@agent-state/logs-client';
 import { InvalidArgumentError, parseSourceKind, systemClock } from '@agent-state/state';
 import { InvalidArgumentError as CommanderInvalidArgumentError } from 'commander';
 
@@ -81,34 +81,16 @@ export function timeArgument(flag: string): (value: string) => number {
   return optionArgument((value) => parseTimeArgument(value, { flag, clock: systemClock }) * 1000);
 }
 
-/** A duration's units, in milliseconds. */
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
 /**
- * A parser of duration options (`--compress-after 7d`): a whole number and a unit, `s`, `m`, `h`,
- * `d` or `w`, to milliseconds (`0d` is no wait). Anything else throws commander's
- * `InvalidArgumentError` (exit 2, naming the flag).
+ * A parser of duration options (`--compress-after 7d`) to milliseconds, with the units of
+ * `agent-state logs --since` (`30s`, `10m`, `2h`, `1d`, `1w`, `1h30m`). Anything else throws
+ * commander's `InvalidArgumentError` (exit 2, naming the flag).
  *
  * @example
  * ```ts
- * command.option('--compress-after <age>', 'idle time before compressing', durationArgument(), 7 * 86_400_000);
+ * command.option('--compress-after <age>', 'idle time before compressing', durationArgument('--compress-after'));
  * ```
  */
-export function durationArgument(): (value: string) => number {
-  return (value) => {
-    const match = /^(\d+)([smhdw])$/.exec(value.trim());
-    const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : Number.NaN;
-    if (!Number.isSafeInteger(ms)) {
-      throw new CommanderInvalidArgumentError(
-        'expected a whole number and a unit: s, m, h, d or w (7d, 12h).',
-      );
-    }
-    return ms;
-  };
+export function durationArgument(flag: string): (value: string) => number {
+  return optionArgument((value) => parseDurationArgument(value, { flag }) * 1000);
 }

@@ -29,4 +29,4 @@ export {
   resolveLogsClientOptions,
 } from './options.js';
 export { type TailLogsOptions, type TailResult, tailLogs } from './tail.js';
-export { type ParseTimeOptions, parseTimeArgument } from './time.js';
+export { type ParseTimeOptions, parseDurationArgument, parseTimeArgument } from './time.js';

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, ManualClock } from '@agent-state/state';
 import { describe, expect, it } from 'vitest';
 
-import { parseTimeArgument } from './time.js';
+import { parseDurationArgument, parseTimeArgument } from './time.js';
 
 // 2026-11-21T06:12:04Z, the first row of the Codex 0.100.0 fixture.
 const T = 1_795_241_524;
@@ -95,5 +95,25 @@ describe('parseTimeArgument', () => {
   it('reads a bare number as unix seconds even where relative times are accepted', () => {
     const clock = new ManualClock(T * 1000);
     expect(parseTimeArgument('10', { flag: '--since', clock })).toBe(10);
+  });
+});
+
+describe('parseDurationArgument', () => {
+  it('reads a whole number and a unit, or several', () => {
+    expect(parseDurationArgument('45s', { flag: '--x' })).toBe(45);
+    expect(parseDurationArgument('7d', { flag: '--x' })).toBe(604_800);
+    expect(parseDurationArgument('1h30m', { flag: '--x' })).toBe(5400);
+    expect(parseDurationArgument('0d', { flag: '--x' })).toBe(0);
+  });
+
+  it('refuses anything else, naming the flag', () => {
+    for (const bad of ['7', '7 days', '-1d', 'd', '', '1.5h']) {
+      expect(() => parseDurationArgument(bad, { flag: '--compress-after' })).toThrow(
+        InvalidArgumentError,
+      );
+    }
+    expect(() => parseDurationArgument('soon', { flag: '--compress-after' })).toThrow(
+      /^invalid --compress-after: expected a duration/,
+    );
   });
 });

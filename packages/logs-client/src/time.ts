@@ -115,6 +115,28 @@ function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+/**
+ * A duration written as `logs --since` takes it, a whole number and a unit (`s`, `m`, `h`, `d`,
+ * `w`), or several (`1h30m`), to seconds. Throws `InvalidArgumentError` naming `flag` otherwise.
+ *
+ * @example
+ * ```ts
+ * parseDurationArgument('7d', { flag: '--compress-after' }); // 604800
+ * parseDurationArgument('1h30m', { flag: '--every' }); // 5400
+ * ```
+ */
+export function parseDurationArgument(value: string, options: { flag: string }): number {
+  const text = value.trim();
+  const seconds = RELATIVE.test(text) && !text.startsWith('-') ? relativeSeconds(text) : Number.NaN;
+  if (!Number.isSafeInteger(seconds)) {
+    throw new InvalidArgumentError(
+      options.flag,
+      `expected a duration: a whole number and a unit, s, m, h, d or w (7d, 1h30m), got ${JSON.stringify(value)}`,
+    );
+  }
+  return seconds;
+}
+
 function relativeSeconds(text: string): number {
   let total = 0;
   for (const [, amount, unit] of text.matchAll(RELATIVE_PART)) {

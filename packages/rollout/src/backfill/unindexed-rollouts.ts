@@ -1,10 +1,6 @@
 import type { AgentStateStore } from '@agent-state/state';
 
-import {
-  ZSTD_EXTENSION,
-  isCompressedRolloutPath,
-  plainRolloutPath,
-} from '../paths/rollout-paths.js';
+import { rolloutTwinPath } from '../paths/rollout-paths.js';
 import { type CollectProblem, type CollectedRollout, collectRollouts } from './collect-rollouts.js';
 
 /**
@@ -64,12 +60,7 @@ export async function findUnindexedRollouts(options: {
   const { files, problems } = await collectRollouts(options.home ?? store.home);
   const indexed = await store.threads.rolloutPaths();
   const unindexed = files.filter(
-    (file) => !indexed.has(file.path) && !indexed.has(otherName(file.path)),
+    (file) => !indexed.has(file.path) && !indexed.has(rolloutTwinPath(file.path)),
   );
   return { files: unindexed, total: files.length, problems };
-}
-
-/** The same rollout under its other name: compressed for a plain path, plain for a compressed one. */
-function otherName(path: string): string {
-  return isCompressedRolloutPath(path) ? plainRolloutPath(path) : path + ZSTD_EXTENSION;
 }

@@ -1,13 +1,15 @@
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 import {
   type AgentStateStore,
@@ -20,6 +22,7 @@ import { copyCodexHome, tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { runBackfill } from '../backfill/run-backfill.js';
+import { reconcile } from '../reconcile/reconcile.js';
 import { listThreads } from '../listing/list-threads.js';
 import { searchThreads } from '../search/search-threads.js';
 import { deleteThread } from './delete-thread.js';
@@ -119,8 +122,9 @@ describe('deleteThread', () => {
     expect(hits.map((hit) => hit.thread.id)).not.toContain(ECHO);
     const page = await listThreads({ home, store, pageSize: 100 });
     expect(page.items.map((thread) => thread.id)).not.toContain(ECHO);
-    // Another backfill does not bring it back: the trash is not a rollout tree.
-    await runBackfill({ store });
+    // A reconcile that indexes every rollout it finds does not bring it back: the trash is not a
+    // rollout tree.
+    await reconcile({ store, repair: true });
     await expect(store.threads.get(ECHO)).resolves.toBeUndefined();
     await store.close();
   });
@@ -132,8 +136,14 @@ describe('deleteThread', () => {
     // A plain twin beside the compressed file (Codex writes one when it resumes the thread).
     copyFileSync(compressed, plain);
 
+    // And a copy in another day folder (what reconcile calls a duplicate rollout).
+    const copy = join(home, 'sessions', '2026', '11', '22', `${ECHO_NAME}.zst`);
+    mkdirSync(dirname(copy), { recursive: true });
+    copyFileSync(compressed, copy);
+
     const both = await deleteThread({ home, threadId: ECHO, store, clock: new ManualClock(NOW) });
-    expect(both.files.map((file) => file.path)).toEqual([plain, compressed]);
+    expect(both.files.map((file) => file.path)).toEqual([plain, compressed, copy]);
+    expect(existsSync(copy)).toBe(false);
     expect(existsSync(plain) || existsSync(compressed)).toBe(false);
 
     const archived = await deleteThread({
@@ -182,6 +192,36 @@ describe('deleteThread', () => {
     expect(existsSync(rollout)).toBe(true);
     expect(readdirSync(join(home, TRASH_SUBDIR))).toEqual([]);
     expect((await held(store, ECHO)).documents).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  it('says which rollouts it could not put back, and keeps them from gc', async () => {
+    const { home, store } = await indexedHome();
+    const rollout = join(home, DAY, `${ECHO_NAME}.zst`);
+    const failing: Pick<AgentStateStore, 'threads'> = {
+      threads: Object.create(store.threads, {
+        delete: {
+          value: () => {
+            writeFileSync(rollout, 'another writer'); // the way back is taken
+            return Promise.reject(new Error('disk I/O error'));
+          },
+        },
+      }) as AgentStateStore['threads'],
+    };
+    const error = await deleteThread({
+      home,
+      threadId: ECHO,
+      store: failing,
+      clock: new ManualClock(NOW),
+    })
+      .then(() => undefined)
+      .catch((caught: unknown) => caught as Error);
+    expect(error?.message).toMatch(/disk I\/O error.*1 rollout\(s\) could not be put back/);
+    const [entry] = readdirSync(join(home, TRASH_SUBDIR));
+    const trashDir = join(home, TRASH_SUBDIR, entry!);
+    expect(error?.message).toContain(join(trashDir, DAY, `${ECHO_NAME}.zst`));
+    expect(existsSync(join(trashDir, 'deleted.incomplete.json'))).toBe(true);
+    await expect(listTrash(home)).resolves.toEqual([]);
     await store.close();
   });
 

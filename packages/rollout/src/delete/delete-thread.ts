@@ -1,5 +1,5 @@
-import { lstat, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readdir, realpath, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 import {
   type AgentStateStore,
@@ -13,10 +13,18 @@ import {
 
 import { makeFolder, moveWithoutOverwrite } from '../archive/move-without-overwrite.js';
 import { RolloutFileError } from '../errors.js';
-import { describeErrno, isMissingError } from '../fs/errno.js';
+import { describeErrno } from '../fs/errno.js';
+import { regularFileSize } from '../fs/regular-file-size.js';
 import { findRolloutCandidate } from '../paths/find-rollout-file.js';
-import { ZSTD_EXTENSION, plainRolloutPath } from '../paths/rollout-paths.js';
-import { TRASH_MANIFEST, type TrashManifest, trashEntryName, trashRoot } from './trash.js';
+import { rolloutTwinPath } from '../paths/rollout-paths.js';
+import { walkRollouts } from '../paths/rollout-walker.js';
+import {
+  TRASH_INCOMPLETE_MANIFEST,
+  TRASH_MANIFEST,
+  type TrashManifest,
+  trashEntryName,
+  trashRoot,
+} from './trash.js';
 
 /**
  * Options of {@link deleteThread}.
@@ -76,13 +84,18 @@ export interface ThreadDeletion {
  * memory output. No other file of Codex's is written (`session_index.jsonl` keeps its names:
  * Codex reads them only for threads it finds).
  *
- * All or nothing: the rollouts move first (a rename each, which never replaces a file); when a
- * move or the store's deletion fails, the rollouts already moved go back and the error is
- * thrown, so the thread stays whole. Only then, with `purge`, are the moved files unlinked.
+ * All or nothing: the rollouts move first (a link and an unlink each, which never replaces a
+ * file); when a move or the store's deletion fails, the rollouts already moved go back and the
+ * error is thrown, so the thread stays whole. Should one not go back (its place was taken
+ * meanwhile), the error names each such file and where it belongs, and its trash folder is kept
+ * out of `gc`'s reach (`deleted.incomplete.json`). Only once all is done, with `purge`, are the
+ * moved files unlinked (if that fails, they stay in the trash and the result says so).
  *
- * A rollout that leads out of the home (a symbolic link, a stored path outside) is refused by
- * name. Throws `InvalidArgumentError` (not a UUID), `NotFoundError` (no rollout and no row for the
- * id) or `RolloutFileError` (a file that cannot be moved, naming it and why).
+ * Every copy of the thread's rollout in the trees is taken (a duplicate in another day folder
+ * too); they are found again after `confirm`. A rollout that leads out of the home (a symbolic
+ * link, a stored path outside) is refused by name. Throws `InvalidArgumentError` (not a UUID),
+ * `NotFoundError` (no rollout and no row for the id, or a rollout that vanished meanwhile) or
+ * `RolloutFileError` (a file that cannot be moved, naming it and why).
  *
  * @example
  * ```ts
@@ -99,7 +112,7 @@ export async function deleteThread(options: DeleteThreadOptions): Promise<Thread
     threadId,
   });
   const row = await options.store?.threads.get(threadId);
-  const files = await threadFiles(home, threadId, options.store, log);
+  let files = await threadFiles(home, threadId, options.store, log);
   if (files.length === 0 && row === undefined) throw new NotFoundError(`thread ${threadId}`);
 
   const purged = options.purge === true;
@@ -108,14 +121,21 @@ export async function deleteThread(options: DeleteThreadOptions): Promise<Thread
   const plan: ThreadDeletion = {
     threadId,
     title: row?.title ?? null,
-    files,
+    files: files.map(({ path, bytes }) => ({ path, bytes })),
     trashDir: purged ? null : trashDir,
     purged,
     deleted: false,
     storeRowDeleted: false,
   };
-  if (options.confirm && !(await options.confirm(plan))) return plan;
+  if (options.confirm) {
+    if (!(await options.confirm(plan))) return plan;
+    // A person may take a while to answer: the files are found again (archived, compressed…).
+    files = await threadFiles(home, threadId, options.store, log);
+    plan.files = files.map(({ path, bytes }) => ({ path, bytes }));
+  }
 
+  const manifestPath = join(trashDir, TRASH_MANIFEST);
+  let manifestWritten = false;
   const moved: Array<{ from: string; to: string }> = [];
   try {
     if (files.length > 0) {
@@ -123,14 +143,22 @@ export async function deleteThread(options: DeleteThreadOptions): Promise<Thread
         threadId,
         deletedAt: new Date(nowMs).toISOString(),
         title: plan.title,
-        files: files.map((file) => ({ path: relative(home, file.path), bytes: file.bytes })),
+        files: files.map((file) => ({ path: file.inHome.split(sep).join('/'), bytes: file.bytes })),
       };
       await makeFolder(trashDir);
-      await writeFile(join(trashDir, TRASH_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
-        flag: 'wx',
-      });
+      try {
+        await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
+      } catch (error) {
+        throw new RolloutFileError(
+          ErrorCode.RolloutUnreadable,
+          manifestPath,
+          `cannot write the trash manifest: ${describeErrno(error)}`,
+          { cause: error },
+        );
+      }
+      manifestWritten = true;
       for (const file of files) {
-        const to = join(trashDir, relative(home, file.path));
+        const to = join(trashDir, file.inHome);
         await makeFolder(dirname(to));
         await moveWithoutOverwrite(file.path, to);
         moved.push({ from: file.path, to });
@@ -138,18 +166,34 @@ export async function deleteThread(options: DeleteThreadOptions): Promise<Thread
     }
     plan.storeRowDeleted = (await options.store?.threads.delete(threadId)) ?? false;
   } catch (error) {
-    await putBack(moved, trashDir, log);
+    const stuck = await putBack(moved);
+    if (stuck.length > 0) {
+      // Never lose them: the manifest is renamed so that gc does not empty this deletion.
+      await rename(manifestPath, join(trashDir, TRASH_INCOMPLETE_MANIFEST)).catch(() => undefined);
+      throw new RolloutFileError(
+        ErrorCode.RolloutUnreadable,
+        trashDir,
+        `the deletion failed (${error instanceof Error ? error.message : String(error)}) and ${stuck.length} rollout(s) could not be put back: ${stuck.map((move) => `${move.to} belongs at ${move.from}`).join('; ')}`,
+        { cause: error },
+      );
+    }
+    if (manifestWritten) await unlink(manifestPath).catch(() => undefined);
+    await removeEmptyFolders(trashDir);
     throw error;
   }
   plan.deleted = true;
   if (purged && files.length > 0) {
     // The thread is gone from the trees and the store; the files only wait to be unlinked.
-    await rm(trashDir, { recursive: true, force: true }).catch((error: unknown) => {
-      log.warn('deleted the thread but could not unlink its rollouts from the trash', {
+    try {
+      await rm(trashDir, { recursive: true, force: true });
+    } catch (error) {
+      plan.trashDir = trashDir;
+      plan.purged = false;
+      log.warn('deleted the thread but could not unlink its rollouts: they are in the trash', {
         trashDir,
-        error: String(error),
+        error: describeErrno(error),
       });
-    });
+    }
   }
   log.info('deleted thread', {
     files: files.map((file) => file.path),
@@ -160,68 +204,59 @@ export async function deleteThread(options: DeleteThreadOptions): Promise<Thread
 }
 
 /**
- * Every rollout of the thread in the home: the one found in `sessions/` and the one in
- * `archived_sessions/` (store first, as `findThread`), each with its plain or compressed twin.
+ * Every rollout of the thread in the home, each with its path relative to the real home: the ones
+ * Codex's find-by-id gives in `sessions/` and `archived_sessions/` (store first; a link or a path
+ * that leads out of the home is refused by name), any other copy in the trees (a duplicate), and
+ * the plain or compressed twin of each.
  */
 async function threadFiles(
   home: string,
   threadId: string,
   store: Pick<AgentStateStore, 'threads'> | undefined,
   logger: Logger,
-): Promise<Array<{ path: string; bytes: number }>> {
-  const files = new Map<string, number>();
+): Promise<Array<{ path: string; bytes: number; inHome: string }>> {
+  const candidates = new Set<string>();
   for (const archived of [false, true]) {
     const found = await findRolloutCandidate({ home, threadId, archived, store, logger });
     if (found === undefined) continue;
-    if (!found.confined) {
-      throw new RolloutFileError(
-        ErrorCode.RolloutInvalid,
-        found.path,
-        'leads out of the home or is not a regular file; refusing to delete it',
-      );
-    }
-    const plain = plainRolloutPath(found.path);
-    for (const path of [plain, `${plain}${ZSTD_EXTENSION}`]) {
+    if (!found.confined) throw leadsOut(found.path);
+    candidates.add(found.path);
+  }
+  for await (const file of walkRollouts({ home, onUnreadable: () => undefined })) {
+    if (file.parsed?.id === threadId) candidates.add(file.path);
+  }
+  const realHome = await realpath(home);
+  const files = new Map<string, { path: string; bytes: number; inHome: string }>();
+  for (const candidate of candidates) {
+    for (const path of [candidate, rolloutTwinPath(candidate)]) {
+      if (files.has(path)) continue;
       const bytes = await regularFileSize(path);
-      if (bytes !== undefined) files.set(path, bytes);
+      if (bytes === undefined) continue;
+      const inHome = relative(realHome, await realpath(path));
+      if (inHome.startsWith('..') || isAbsolute(inHome)) throw leadsOut(path);
+      files.set(path, { path, bytes, inHome });
     }
   }
-  return [...files].map(([path, bytes]) => ({ path, bytes }));
+  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The size of a regular file (not following a link); `undefined` when there is none. */
-async function regularFileSize(path: string): Promise<number | undefined> {
-  try {
-    const stats = await lstat(path);
-    return stats.isFile() ? stats.size : undefined;
-  } catch (error) {
-    if (isMissingError(error)) return undefined;
-    throw new RolloutFileError(ErrorCode.RolloutUnreadable, path, describeErrno(error), {
-      cause: error,
-    });
-  }
+function leadsOut(path: string): RolloutFileError {
+  return new RolloutFileError(
+    ErrorCode.RolloutInvalid,
+    path,
+    'leads out of the home or is not a regular file; refusing to delete it',
+  );
 }
 
-/** Moves the rollouts already moved back where they were, then removes the trash folder. */
+/** Moves the rollouts already moved back where they were; returns those that could not go. */
 async function putBack(
   moved: ReadonlyArray<{ from: string; to: string }>,
-  trashDir: string,
-  log: Logger,
-): Promise<void> {
-  for (const { from, to } of [...moved].reverse()) {
-    try {
-      await moveWithoutOverwrite(to, from);
-    } catch (error) {
-      log.error('could not put a rollout back after a failed deletion', {
-        from: to,
-        to: from,
-        error: String(error),
-      });
-      return; // The trash folder keeps what could not go back.
-    }
+): Promise<Array<{ from: string; to: string }>> {
+  const stuck: Array<{ from: string; to: string }> = [];
+  for (const move of [...moved].reverse()) {
+    await moveWithoutOverwrite(move.to, move.from).catch(() => stuck.push(move));
   }
-  await unlink(join(trashDir, TRASH_MANIFEST)).catch(() => undefined);
-  await removeEmptyFolders(trashDir);
+  return stuck;
 }
 
 /** Removes `dir` and the empty folders under it (what a put-back leaves), nothing else. */

@@ -21,6 +21,12 @@ export const TRASH_SUBDIR = 'agent_state_trash';
 export const TRASH_MANIFEST = 'deleted.json';
 
 /**
+ * The manifest of a deletion that failed and could not put every rollout back: what is left in
+ * its folder belongs in the home, so the trash is never emptied of it.
+ */
+export const TRASH_INCOMPLETE_MANIFEST = 'deleted.incomplete.json';
+
+/**
  * What `deleted.json` says of a deletion in the trash.
  *
  * @example
@@ -88,6 +94,10 @@ function isManifest(value: unknown): value is TrashManifest {
     typeof manifest.threadId === 'string' &&
     typeof manifest.deletedAt === 'string' &&
     !Number.isNaN(Date.parse(manifest.deletedAt)) &&
-    Array.isArray(manifest.files)
+    Array.isArray(manifest.files) &&
+    manifest.files.every(
+      (file) =>
+        typeof file?.path === 'string' && Number.isSafeInteger(file.bytes) && file.bytes >= 0,
+    )
   );
 }

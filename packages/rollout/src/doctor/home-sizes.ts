@@ -1,9 +1,10 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { logsDbPath, stateDbPath } from '@agent-state/state';
 
 import { listTrash } from '../delete/trash.js';
+import { regularFileSize } from '../fs/regular-file-size.js';
 import { isCompressedRolloutPath } from '../paths/rollout-paths.js';
 import { walkRollouts } from '../paths/rollout-walker.js';
 
@@ -105,13 +106,9 @@ export async function measureHome(home: string, memoriesRoot?: string): Promise<
   return sizes;
 }
 
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    const stats = await lstat(path);
-    return stats.isFile() ? stats.size : undefined;
-  } catch {
-    return undefined;
-  }
+/** A regular file's size; `undefined` when it is not there or cannot be told (a report, not a check). */
+function sizeOf(path: string): Promise<number | undefined> {
+  return regularFileSize(path).catch(() => undefined);
 }
 
 async function databaseSize(path: string): Promise<number> {

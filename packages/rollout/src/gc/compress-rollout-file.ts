@@ -31,22 +31,15 @@ export type CompressOutcome =
 interface Seen {
   size: number;
   mtimeMs: number;
+  atimeMs: number;
   ino: number;
-  atime: Date;
-  mtime: Date;
 }
 
 async function look(path: string): Promise<Seen | undefined> {
   try {
     const stats = await lstat(path);
     if (!stats.isFile()) return undefined;
-    return {
-      size: stats.size,
-      mtimeMs: stats.mtimeMs,
-      ino: stats.ino,
-      atime: stats.atime,
-      mtime: stats.mtime,
-    };
+    return { size: stats.size, mtimeMs: stats.mtimeMs, atimeMs: stats.atimeMs, ino: stats.ino };
   } catch (error) {
     if (isMissingError(error)) return undefined;
     throw new RolloutFileError(ErrorCode.RolloutUnreadable, path, describeErrno(error), {
@@ -94,12 +87,13 @@ export async function compressRolloutFile(
   const temporary = temporaryPathFor(to);
   let published = false;
   try {
-    const readBytes =
+    const { readBytes, writtenBytes } =
       before.size <= IN_MEMORY_BYTES
         ? await compressInMemory(path, temporary, encoder)
         : await compressStreaming(path, temporary, encoder);
     await syncFile(temporary);
-    await utimes(temporary, before.atime, before.mtime);
+    // In seconds with their fraction: a Date would round the mtime to the millisecond.
+    await utimes(temporary, before.atimeMs / 1000, before.mtimeMs / 1000);
     await hooks.beforePublish?.();
     if (readBytes !== before.size || !same(await look(path), before)) {
       return { outcome: 'skipped', path, reason: 'changed' };
@@ -121,13 +115,14 @@ export async function compressRolloutFile(
     }
     await unlink(path);
     published = false; // The compressed file is the thread's only copy now: it stays.
-    await syncFolder(dirname(path));
+    // Best effort: the rename is done; a folder that cannot be synced changes nothing here.
+    await syncFolder(dirname(path)).catch(() => undefined);
     return {
       outcome: 'compressed',
       from: path,
       to,
       bytesBefore: before.size,
-      bytesAfter: (await look(to))?.size ?? 0,
+      bytesAfter: writtenBytes,
     };
   } catch (error) {
     if (published) await unlink(to).catch(() => undefined);
@@ -166,7 +161,7 @@ async function compressInMemory(
   path: string,
   temporary: string,
   encoder: ZstdEncoder,
-): Promise<number> {
+): Promise<{ readBytes: number; writtenBytes: number }> {
   const data = await readFile(path);
   const compressed = encoder.compress(data);
   let offset = 0;
@@ -184,7 +179,7 @@ async function compressInMemory(
   }
   if (!equal || offset !== data.length) throw notTheOriginal(temporary);
   await writeFile(temporary, compressed, { flag: 'wx' });
-  return data.length;
+  return { readBytes: data.length, writtenBytes: compressed.length };
 }
 
 /**
@@ -195,7 +190,7 @@ async function compressStreaming(
   path: string,
   temporary: string,
   encoder: ZstdEncoder,
-): Promise<number> {
+): Promise<{ readBytes: number; writtenBytes: number }> {
   const read = createHash('sha256');
   let readBytes = 0;
   const tap = new Transform({
@@ -215,7 +210,7 @@ async function compressStreaming(
   if (decoded.bytes !== readBytes || decoded.digest !== read.digest('hex')) {
     throw notTheOriginal(temporary);
   }
-  return readBytes;
+  return { readBytes, writtenBytes: (await lstat(temporary)).size };
 }
 
 /** The length and SHA-256 of what a zstd file decodes to. */

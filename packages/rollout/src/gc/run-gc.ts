@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { lstat, realpath, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 
 import {
   type AgentStateStore,
@@ -15,6 +16,7 @@ import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 import { indexRollouts } from '../indexer/index-rollouts.js';
 import { isCompressedRolloutPath, parseRolloutFileName } from '../paths/rollout-paths.js';
 import { walkRollouts } from '../paths/rollout-walker.js';
+import { describeErrno } from '../fs/errno.js';
 import { compressRolloutFile } from './compress-rollout-file.js';
 import { openFilesOfProcesses } from './open-files.js';
 
@@ -82,10 +84,22 @@ export interface GcReport {
   dryRun: boolean;
   /** Rollouts compressed (`from` the `.jsonl`, `to` the `.jsonl.zst`). */
   compressed: Array<{ from: string; to: string; bytesBefore: number; bytesAfter: number | null }>;
+  /**
+   * Whether the files processes hold open could be asked for (`/proc` on Linux, `lsof`
+   * elsewhere) and those were left alone; `false` where neither answers (then, as Codex does,
+   * only the idle time protects a rollout); `null` when no rollout was cold.
+   */
+  openFilesChecked: boolean | null;
   /** Cold rollouts left alone, and why (`open` by a process, `changed`, …, `error` with its message). */
-  skipped: Array<{ path: string; reason: string; message?: string | undefined }>;
+  skipped: Array<{
+    path: string;
+    reason: 'open' | 'changed' | 'compressed-twin-exists' | 'gone' | 'error';
+    message?: string | undefined;
+  }>;
   /** Deletions removed from the trash. */
   trash: Array<{ dir: string; threadId: string; deletedAt: string; bytes: number }>;
+  /** Steps that could not be done (the trash, the logs database), each said in a line. */
+  problems: string[];
   /** Our logs database, when there is one and `logs` is on. */
   logs: { path: string; deletedRows: number; bytesBefore: number; bytesAfter: number } | null;
   /** Bytes of the rollouts, the trash and our logs database, before and after. */
@@ -117,16 +131,19 @@ export interface GcReport {
  * ```
  */
 export async function runGc(options: RunGcOptions): Promise<GcReport> {
-  const { home, clock } = options;
+  const { clock } = options;
+  const home = resolve(options.home);
   const log = (options.logger ?? noopLogger).child({ target: 'agent_state::gc' });
   const dryRun = options.dryRun === true;
   const nowMs = clock.now();
   const coldBefore = nowMs - (options.compressAfterMs ?? GC_COMPRESS_AFTER_MS);
   const report: GcReport = {
     dryRun,
+    openFilesChecked: null,
     compressed: [],
     skipped: [],
     trash: [],
+    problems: [],
     logs: null,
     bytes: {
       rollouts: { before: 0, after: 0 },
@@ -148,15 +165,30 @@ export async function runGc(options: RunGcOptions): Promise<GcReport> {
     }
   }
   report.bytes.rollouts.after = report.bytes.rollouts.before;
-  const open = cold.length > 0 && !dryRun ? await openFilesOfProcesses() : undefined;
+  // Asked again every OPEN_FILES_REFRESH files: a thread resumed during a long pass is seen.
+  let open = cold.length > 0 ? await openFilesOfProcesses() : undefined;
+  report.openFilesChecked = cold.length > 0 ? open !== undefined : null;
+  let sinceRefresh = 0;
   // A few files at a time: each waits mostly on the disk (a sync, renames), not on the CPU.
   const outcomes: Array<GcReport['compressed'][number] | GcReport['skipped'][number]> = [];
   let next = 0;
   let done = 0;
+  /** Compressed rollouts whose row did not follow (none, or naming another file): indexed after. */
+  const unfollowed: Array<{ path: string; archived: boolean }> = [];
   const compressNext = async (): Promise<void> => {
     while (next < cold.length && !options.signal?.aborted) {
       const index = next++;
-      outcomes[index] = await compressCold(cold[index]!, open, dryRun, log);
+      if (open !== undefined && ++sinceRefresh >= OPEN_FILES_REFRESH) {
+        sinceRefresh = 0;
+        open = (await openFilesOfProcesses()) ?? open;
+      }
+      const outcome = await compressCold(cold[index]!, open, dryRun, log);
+      // The row follows at once, so that no listing meanwhile finds it naming a file now gone.
+      if ('from' in outcome && !dryRun && options.store) {
+        const followed = await followRow(options.store, outcome.from, outcome.to);
+        if (!followed) unfollowed.push({ path: outcome.to, archived: cold[index]!.archived });
+      }
+      outcomes[index] = outcome;
       done += 1;
       options.onProgress?.({ done, total: cold.length });
     }
@@ -173,27 +205,53 @@ export async function runGc(options: RunGcOptions): Promise<GcReport> {
       report.skipped.push(outcome);
     }
   }
-  if (options.store && report.compressed.length > 0 && !dryRun) {
-    await followCompressed(options.store, report, cold, log);
-  }
+  if (options.store && unfollowed.length > 0) await indexUnfollowed(options.store, unfollowed, log);
 
-  // 2. The trash.
-  for (const { dir, manifest } of await listTrash(home)) {
-    const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
-    report.bytes.trash.before += bytes;
-    if (Date.parse(manifest.deletedAt) > nowMs - (options.trashAfterMs ?? GC_TRASH_AFTER_MS)) {
-      report.bytes.trash.after += bytes;
-      continue;
+  // 2. The trash. A step that fails is reported; the others are done all the same.
+  const trashAfterMs = options.trashAfterMs ?? GC_TRASH_AFTER_MS;
+  try {
+    for (const { dir, manifest } of await listTrash(home)) {
+      const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+      report.bytes.trash.before += bytes;
+      if (dryRun || Date.parse(manifest.deletedAt) > nowMs - trashAfterMs) {
+        report.bytes.trash.after += bytes;
+        if (dryRun && Date.parse(manifest.deletedAt) <= nowMs - trashAfterMs) {
+          report.trash.push({
+            dir,
+            threadId: manifest.threadId,
+            deletedAt: manifest.deletedAt,
+            bytes,
+          });
+        }
+        continue;
+      }
+      try {
+        await rm(dir, { recursive: true, force: true });
+        report.trash.push({
+          dir,
+          threadId: manifest.threadId,
+          deletedAt: manifest.deletedAt,
+          bytes,
+        });
+      } catch (error) {
+        report.bytes.trash.after += bytes;
+        report.problems.push(`cannot empty ${dir} from the trash: ${describeErrno(error)}`);
+      }
     }
-    if (!dryRun) await rm(dir, { recursive: true, force: true });
-    report.trash.push({ dir, threadId: manifest.threadId, deletedAt: manifest.deletedAt, bytes });
+  } catch (error) {
+    report.problems.push(`cannot read the trash: ${describeErrno(error)}`);
   }
-  if (dryRun) report.bytes.trash.after = report.bytes.trash.before;
 
   // 3. Our logs database (never created here).
   if (options.logs !== false && existsSync(logsDbPath(home))) {
-    report.logs = await pruneLogs(home, clock, dryRun, log);
-    report.bytes.logs = { before: report.logs.bytesBefore, after: report.logs.bytesAfter };
+    try {
+      report.logs = await pruneLogs(home, clock, dryRun, log);
+      report.bytes.logs = { before: report.logs.bytesBefore, after: report.logs.bytesAfter };
+    } catch (error) {
+      report.problems.push(
+        `cannot prune the logs database ${logsDbPath(home)}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   const { rollouts, trash, logs } = report.bytes;
@@ -209,6 +267,9 @@ export async function runGc(options: RunGcOptions): Promise<GcReport> {
   });
   return report;
 }
+
+/** Rollouts compressed between two looks at the files processes hold open. */
+const OPEN_FILES_REFRESH = 200;
 
 /** Rollouts compressed at once. */
 const GC_PARALLEL_FILES = 4;
@@ -238,35 +299,30 @@ async function compressCold(
   }
 }
 
+/** Points the row of the rollout compressed from `from` at `to`; `false` when it named another file. */
+async function followRow(
+  store: Pick<AgentStateStore, 'threads'>,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const id = parseRolloutFileName(from)?.id;
+  return id !== undefined && (await store.threads.renameRollout(id, { from, to }));
+}
+
 /**
- * Points the compressed rollouts' rows at their new names (the content, hence the metadata and
- * derived records, is the same); a rollout whose row is missing or names another file is indexed
- * instead, keeping the archive time the store knows.
+ * Indexes compressed rollouts whose rows did not follow them (the store lacked the thread, or
+ * its row named another file), keeping the archive time the store knows.
  */
-async function followCompressed(
+async function indexUnfollowed(
   store: Pick<AgentStateStore, 'index' | 'threads'>,
-  report: GcReport,
-  cold: ReadonlyArray<{ path: string; archived: boolean }>,
+  rollouts: ReadonlyArray<{ path: string; archived: boolean }>,
   log: Logger,
 ): Promise<void> {
-  const toIndex: Array<{ path: string; archived: boolean }> = [];
-  const archived = new Map(cold.map((file) => [file.path, file.archived]));
-  for (const { from, to } of report.compressed) {
-    const id = parseRolloutFileName(from)?.id;
-    if (id !== undefined && (await store.threads.renameRollout(id, { from, to }))) continue;
-    toIndex.push({ path: to, archived: archived.get(from) ?? false });
-  }
-  if (toIndex.length === 0) return;
-  const rows = new Map(
-    (
-      await store.threads.getMany(
-        toIndex.flatMap((file) => parseRolloutFileName(file.path)?.id ?? []),
-      )
-    ).map((row) => [row.id, row]),
-  );
+  const ids = rollouts.flatMap((file) => parseRolloutFileName(file.path)?.id ?? []);
+  const rows = new Map((await store.threads.getMany(ids)).map((row) => [row.id, row]));
   const { failed } = await indexRollouts({
     store,
-    rollouts: toIndex,
+    rollouts,
     logger: log,
     adjust: (_, entry) => ({
       ...entry,

@@ -4,7 +4,9 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -15,7 +17,13 @@ import {
   StoreCorruptError,
   openStateStore,
 } from '@agent-state/state';
-import { codexFixtureDir, copyCodexHome, generateCorpus, tempDirs } from '@agent-state/test-utils';
+import {
+  codexFixtureDir,
+  copyCodexHome,
+  generateCorpus,
+  tempDirs,
+  zstdCompress,
+} from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { runBackfill } from '../backfill/run-backfill.js';
@@ -101,6 +109,23 @@ describe('DB-first listing', () => {
       const page = await listThreads({ home, store, pageSize: 50, archived });
       expect(page.source).toBe('store');
     }
+  });
+
+  it('keeps a thread whose rollout was compressed since it was indexed, and follows its new name', async () => {
+    const { home, store } = await backfilled('v0.169.0');
+    const before = await listThreads({ home, store, pageSize: 50 });
+    const victim = before.items[0]!;
+    const plain = victim.rolloutPath;
+    // What Codex's cold-rollout compression does, behind the store's back.
+    const { mtime } = statSync(plain);
+    writeFileSync(`${plain}.zst`, zstdCompress(readFileSync(plain)));
+    utimesSync(`${plain}.zst`, mtime, mtime);
+    rmSync(plain);
+
+    const after = await listThreads({ home, store, pageSize: 50, freshness: false });
+    expect(after.items.map((thread) => thread.id)).toEqual(before.items.map((thread) => thread.id));
+    expect(after.droppedStale).toBe(0);
+    expect((await store.threads.get(victim.id))?.rolloutPath).toBe(`${plain}.zst`);
   });
 
   it('falls back to the rollouts while the backfill is not complete, with the same cursors', async () => {

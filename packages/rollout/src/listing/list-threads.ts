@@ -22,7 +22,7 @@ import { indexRollouts } from '../indexer/index-rollouts.js';
 import { DEFAULT_MODEL_PROVIDER } from '../extract/metadata-applier.js';
 import { fileExists } from '../fs/file-exists.js';
 import { findRolloutFileById } from '../paths/find-rollout-file.js';
-import { homeRolloutsMatcher } from '../paths/rollout-paths.js';
+import { homeRolloutsMatcher, rolloutTwinPath } from '../paths/rollout-paths.js';
 import { walkRolloutFolders } from '../paths/rollout-walker.js';
 import { keepArchiveTime } from '../indexer/keep-archive-time.js';
 import { type ThreadFileItem, listThreadFiles } from './file-listing.js';
@@ -260,9 +260,20 @@ async function listFromStore(
         thread = moved;
       }
     }
-    const present =
+    let present =
       seenMtimes.has(thread.rolloutPath) ||
       (inHome(thread.rolloutPath) && fileExists(thread.rolloutPath));
+    if (!present && inHome(thread.rolloutPath)) {
+      // Compressed since it was indexed (by Codex or `gc`), or materialized back: the same
+      // rollout under its other name.
+      const twin = rolloutTwinPath(thread.rolloutPath);
+      if (fileExists(twin)) {
+        if (repair)
+          await store.threads.renameRollout(thread.id, { from: thread.rolloutPath, to: twin });
+        thread = { ...thread, rolloutPath: twin };
+        present = true;
+      }
+    }
     if (!present) {
       droppedStale += 1;
       if (!repair) continue;

@@ -92,6 +92,19 @@ export function plainRolloutPath(path: string): string {
 }
 
 /**
+ * The same rollout under its other name: the `.jsonl.zst` of a plain path, the `.jsonl` of a
+ * compressed one (Codex compresses cold rollouts and materializes them back).
+ *
+ * @example
+ * ```ts
+ * rolloutTwinPath('/h/sessions/2026/11/21/rollout-….jsonl'); // '/h/sessions/2026/11/21/rollout-….jsonl.zst'
+ * ```
+ */
+export function rolloutTwinPath(path: string): string {
+  return isCompressedRolloutPath(path) ? plainRolloutPath(path) : `${path}${ZSTD_EXTENSION}`;
+}
+
+/**
  * What a rollout file name says: its timestamp (the writer's local time, read as UTC as Codex
  * does) and the thread id.
  *

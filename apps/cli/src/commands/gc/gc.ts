@@ -1,7 +1,7 @@
 import { type GcReport, runGc } from '@agent-state/rollout';
 
 import { ExitCode } from '../../exit-codes.js';
-import { plural } from '../../format.js';
+import { plural, singleLine } from '../../format.js';
 import {
   type CliIo,
   alignedRows,
@@ -17,16 +17,18 @@ import { withStore } from '../../store-session.js';
 export interface RunGcCommandOptions {
   home: string;
   io: CliIo;
-  compressAfterMs: number;
-  trashAfterMs: number;
+  /** Default: `runGc`'s (7 days). */
+  compressAfterMs?: number | undefined;
+  /** Default: `runGc`'s (30 days). */
+  trashAfterMs?: number | undefined;
   dryRun: boolean;
   json: boolean;
 }
 
 /**
  * Runs the gc over the home (`runGc`, with the store so that it follows the compressed paths)
- * and prints what it did, or with `--json` the `GcReport`. Ctrl-C stops it after the rollout
- * being compressed.
+ * and prints what it did, or with `--json` the `GcReport`. Ctrl-C stops it after the rollouts
+ * being compressed. Exits 1 when a step could not be done (`problems`: the trash, the logs).
  */
 export async function runGcCommand(options: RunGcCommandOptions): Promise<ExitCode> {
   const { io, home } = options;
@@ -52,8 +54,19 @@ export async function runGcCommand(options: RunGcCommandOptions): Promise<ExitCo
   writeLines(io.stdout, [
     `${options.dryRun ? 'gc --dry-run' : 'gc'} of ${home}`,
     ...alignedRows(rows(report), { style: colors.dim }),
+    ...report.skipped.flatMap((skip) =>
+      skip.message === undefined ? [] : [colors.yellow(`  ${singleLine(skip.message)}`)],
+    ),
+    ...report.problems.map((problem) => colors.yellow(`  ${singleLine(problem)}`)),
+    ...(report.openFilesChecked === false
+      ? [
+          colors.dim(
+            '  this system cannot say which files processes hold open: only the idle time kept open rollouts from being compressed, as in Codex',
+          ),
+        ]
+      : []),
   ]);
-  return ExitCode.Ok;
+  return report.problems.length > 0 ? ExitCode.Failure : ExitCode.Ok;
 }
 
 function rows(report: GcReport): Array<[string, string]> {
@@ -110,5 +123,5 @@ const SKIP_REASONS: Readonly<Record<string, string>> = {
   changed: 'written to during the pass',
   'compressed-twin-exists': 'being materialized',
   gone: 'moved meanwhile',
-  error: 'could not be compressed (see the log)',
+  error: 'could not be compressed (below)',
 };

@@ -4,19 +4,18 @@ import { durationArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { exitWith, homeOf } from '../../registration.js';
 
-const DAY_MS = 86_400_000;
-
 const HELP = `
 Keeps a home from growing without losing anything:
 - compresses rollouts idle for --compress-after (default 7d) exactly as Codex's own cold-rollout
   compression does: rollout-….jsonl becomes rollout-….jsonl.zst in the same folder (zstd level 3,
-  written to a temporary file, verified, renamed, mtime kept), so Codex 0.169 lists them and
-  materializes them when a thread is resumed; a rollout a process holds open (Linux) or one
-  written to during the pass is left alone; the store follows the new paths;
+  written to a temporary file, verified, linked into place, mtime kept), so Codex 0.169 lists them and
+  materializes them when a thread is resumed; a rollout a process holds open (/proc, or lsof) or
+  one written to during the pass is left alone; the store follows the new paths;
 - empties the trash (agent_state_trash/, filled by \`threads delete\`) of deletions older than
   --trash-after (default 30d);
 - prunes our logs database (Codex's retention: 90 days, 10 MiB per thread) and vacuums it.
-It prints the bytes before and after. --dry-run says what it would do and changes nothing.
+It prints the bytes before and after, and exits 1 when the trash or the logs could not be done.
+--dry-run says what it would do and changes no rollout, trash entry or log row.
 
 Examples:
   $ agent-state --home ~/.codex gc --dry-run
@@ -25,8 +24,8 @@ Examples:
 
 /** The flags of `gc`, as commander parsed them. */
 interface GcFlags {
-  compressAfter: number;
-  trashAfter: number;
+  compressAfter?: number;
+  trashAfter?: number;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -38,15 +37,13 @@ export function registerGc(program: Command, io: CliIo): void {
     .description('compress cold rollouts as Codex does, empty the trash, prune our logs')
     .option(
       '--compress-after <age>',
-      'compress rollouts idle this long (s, m, h, d, w)',
-      durationArgument(),
-      7 * DAY_MS,
+      'compress rollouts idle this long, s, m, h, d or w (default: 7d)',
+      durationArgument('--compress-after'),
     )
     .option(
       '--trash-after <age>',
-      'remove deleted threads from the trash after this long',
-      durationArgument(),
-      30 * DAY_MS,
+      'remove deleted threads from the trash after this long (default: 30d)',
+      durationArgument('--trash-after'),
     )
     .option('--dry-run', 'say what would be done, change nothing')
     .option('--json', 'print one JSON document on stdout')

@@ -7,9 +7,10 @@ const HELP = `
 Deletes a thread everywhere at once: its rollout (plain or compressed, active or archived) moves
 to the home's trash, <home>/agent_state_trash/<time>-<id>/ (or is unlinked with --purge), and its
 row, dynamic tools, search documents, usage records and stored memory go from the store in one
-transaction. If any step fails, the thread is left whole. Codex's other files are not written.
-To restore a thread, move its files back from the trash folder (deleted.json lists them) and run
-\`agent-state backfill\`.
+transaction. If a step fails, the rollouts go back and the thread is left whole (any rollout
+that cannot go back is named, and kept in the trash). Codex's other files are not written. To
+restore a thread, move its files back from the trash folder (deleted.json lists them) and run
+\`agent-state reconcile --repair\`.
 
 On a terminal it asks first; elsewhere it deletes only with --yes. Exits 3 when neither a rollout
 nor a row has that id.
