@@ -68,6 +68,8 @@ export async function compressRolloutFile(
   hooks: {
     /** @internal Runs after the copy is verified, before it is published (tests write here). */
     beforePublish?: (() => void | Promise<void>) | undefined;
+    /** @internal Files up to this size are compressed in memory (default 64 MiB). */
+    inMemoryBytes?: number | undefined;
   } = {},
 ): Promise<CompressOutcome> {
   const before = await look(path);
@@ -88,7 +90,7 @@ export async function compressRolloutFile(
   let published = false;
   try {
     const { readBytes, writtenBytes } =
-      before.size <= IN_MEMORY_BYTES
+      before.size <= (hooks.inMemoryBytes ?? IN_MEMORY_BYTES)
         ? await compressInMemory(path, temporary, encoder)
         : await compressStreaming(path, temporary, encoder);
     await syncFile(temporary);

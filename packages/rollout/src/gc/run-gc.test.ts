@@ -226,6 +226,16 @@ describe('compressRolloutFile', () => {
     expect(readdirSync(join(path, '..')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('streams a large rollout through the encoder and checks it the same way', async () => {
+    const home = copyCodexHome('v0.169.0', temp.make('home'));
+    const path = join(home, [...tree(home).keys()][0]!);
+    const original = readFileSync(path);
+    const outcome = await compressRolloutFile(path, { inMemoryBytes: 0 });
+    expect(outcome).toMatchObject({ outcome: 'compressed', to: `${path}.zst` });
+    expect(decompress(readFileSync(`${path}.zst`)).equals(original)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('leaves a rollout whose compressed twin exists (Codex materializing it)', async () => {
     const home = copyCodexHome('v0.169.0-compressed', temp.make('home'));
     const compressed = [...tree(home).keys()].find((path) => path.endsWith('.zst'))!;
