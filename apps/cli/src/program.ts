@@ -7,6 +7,7 @@ import { registerLogs } from './commands/logs/index.js';
 import { registerMemories } from './commands/memories/index.js';
 import { registerGc } from './commands/gc/index.js';
 import { registerReconcile } from './commands/reconcile/index.js';
+import { registerWatch } from './commands/watch/index.js';
 import { registerSandbox } from './commands/sandbox/index.js';
 import { registerSearch } from './commands/search/index.js';
 import { registerServe } from './commands/serve/index.js';
@@ -54,6 +55,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerSearch,
   registerUsage,
   registerServe,
+  registerWatch,
   registerReconcile,
   registerGc,
   registerLogs,

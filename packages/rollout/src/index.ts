@@ -102,6 +102,14 @@ export {
 } from './delete/delete-thread.js';
 export { TRASH_SUBDIR, type TrashManifest } from './delete/trash.js';
 
+// A live index.
+export {
+  WATCH_RESCAN_INTERVAL_MS,
+  type WatchChange,
+  type WatchHomeOptions,
+  watchHome,
+} from './watch/watch-home.js';
+
 // Retention: compressing cold rollouts, emptying the trash, pruning our logs.
 export {
   GC_COMPRESS_AFTER_MS,

@@ -28,7 +28,7 @@ export {
   StoreIoError,
   StoreTooNewError,
 } from './errors.js';
-export { type Clock, ManualClock, systemClock, unixSeconds } from './clock.js';
+export { type Clock, ManualClock, setClockTimer, systemClock, unixSeconds } from './clock.js';
 export {
   type LeaseHolder,
   type LeaseHolderProbe,
@@ -72,7 +72,9 @@ export {
   type ThreadIndexStore,
   type ThreadStore,
   type UsageStore,
+  type WatchLeaseStore,
 } from './contract/store-contract.js';
+export { type WatchLeaseClaim } from './watch/watch-lease-repository.js';
 export { type OpenStateStoreOptions, StateStore, openStateStore } from './store/state-store.js';
 export {
   DEFAULT_APPROVAL_MODE,

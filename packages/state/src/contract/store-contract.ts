@@ -26,6 +26,7 @@ import type {
 import type { SearchDocument } from '../search/search-document.js';
 import type { SearchCoverage, SearchOptions, SearchPage } from '../search/search-results.js';
 import type { UsageRecord } from '../usage/usage-record.js';
+import type { WatchLeaseClaim } from '../watch/watch-lease-repository.js';
 import type { UsageAggregateOptions, UsageCoverage, UsageGroup } from '../usage/usage-results.js';
 import type { ThreadMetadata } from '../threads/thread-metadata.js';
 import type { ThreadsPageOptions, ThreadsPage } from '../threads/threads-repository.js';
@@ -224,6 +225,25 @@ export interface Phase2LockStore {
 }
 
 /**
+ * The lease of the home's watcher (`agent-state watch`), owned as the other leases are: a watcher
+ * that died on this host is taken over at once, one that stopped renewing when its lease runs out.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.watchLease.tryClaim({ workerId: 'watch', leaseSeconds: 30 });
+ * if (claim.outcome === 'claimed') await store.watchLease.release({ ownershipToken: claim.ownershipToken });
+ * ```
+ */
+export interface WatchLeaseStore {
+  /** Takes the lease when it is free, expired, or its holder died on this host. */
+  tryClaim(options: { workerId: string; leaseSeconds: number }): Promise<WatchLeaseClaim>;
+  /** Extends the lease; its new deadline. Throws `LeaseLostError` when it was lost. */
+  heartbeat(options: { ownershipToken: string; leaseSeconds: number }): Promise<number>;
+  /** Gives the lease back; `false` when the token no longer owned it. */
+  release(options: { ownershipToken: string }): Promise<boolean>;
+}
+
+/**
  * The memories pipeline's stored stage-1 outputs and the overview of its jobs.
  *
  * @example
@@ -388,6 +408,8 @@ export interface AgentStateStore {
   /** The memories pipeline's consolidation lock (leased like the backfill). */
   readonly phase2Lock: Phase2LockStore;
   readonly memories: MemoriesStore;
+  /** The lease of `agent-state watch`: one watcher per home. */
+  readonly watchLease: WatchLeaseStore;
   readonly discrepancies: DiscrepancyStore;
   /** The indexer's write path (rows, tools and derived records in one transaction). */
   readonly index: ThreadIndexStore;

@@ -242,3 +242,52 @@ describe('the phase-2 lock', () => {
     ).toBe(false);
   });
 });
+
+describe('the watcher lease', () => {
+  it('is held by one watcher; released, expired or its holder dead, the next takes it', async () => {
+    const claim = await first.watchLease.tryClaim({ workerId: 'watch', leaseSeconds: 30 });
+    expect(claim).toMatchObject({ outcome: 'claimed', leaseUntil: NOW + 30 });
+    if (claim.outcome !== 'claimed') throw new Error('not claimed');
+    await expect(
+      sameHost.watchLease.tryClaim({ workerId: 'watch', leaseSeconds: 30 }),
+    ).resolves.toEqual({
+      outcome: 'held',
+      leaseUntil: NOW + 30,
+      holder: expect.objectContaining({ host: 'h', pid: 100 }) as unknown,
+    });
+
+    // Renewed, it outlives its first deadline; released, it is free at once.
+    clock.advance(20_000);
+    await expect(
+      first.watchLease.heartbeat({ ownershipToken: claim.ownershipToken, leaseSeconds: 30 }),
+    ).resolves.toBe(NOW + 50);
+    clock.advance(20_000);
+    expect((await otherHost.watchLease.tryClaim({ workerId: 'w', leaseSeconds: 30 })).outcome).toBe(
+      'held',
+    );
+    await expect(first.watchLease.release({ ownershipToken: claim.ownershipToken })).resolves.toBe(
+      true,
+    );
+    const next = await otherHost.watchLease.tryClaim({ workerId: 'w', leaseSeconds: 30 });
+    expect(next.outcome).toBe('claimed');
+
+    // A holder on another host keeps it until it runs out; then it is anyone's.
+    expect((await sameHost.watchLease.tryClaim({ workerId: 'w', leaseSeconds: 30 })).outcome).toBe(
+      'held',
+    );
+    clock.advance(30_000);
+    const third = await sameHost.watchLease.tryClaim({ workerId: 'w', leaseSeconds: 30 });
+    expect(third.outcome).toBe('claimed');
+    if (next.outcome === 'claimed') {
+      await expect(
+        otherHost.watchLease.heartbeat({ ownershipToken: next.ownershipToken, leaseSeconds: 30 }),
+      ).rejects.toThrow(/lost/);
+    }
+
+    // Its holder (pid 200 on this host) dies: taken over without moving the clock.
+    deadPids.add(200);
+    expect((await first.watchLease.tryClaim({ workerId: 'w', leaseSeconds: 30 })).outcome).toBe(
+      'claimed',
+    );
+  });
+});

@@ -8,6 +8,7 @@ import type {
   DynamicToolStore,
   MemoriesStore,
   Phase2LockStore,
+  WatchLeaseStore,
   Stage1JobStore,
   StoreInfo,
   SearchStore,
@@ -24,6 +25,7 @@ import { type LeaseHolderProbe, systemLeaseHolderProbe } from '../leases/lease-h
 import { type Logger, noopLogger } from '../logger.js';
 import { MemoriesRepository } from '../memories/memories-repository.js';
 import { Phase2LockRepository } from '../memories/phase2-lock-repository.js';
+import { WatchLeaseRepository } from '../watch/watch-lease-repository.js';
 import { Stage1JobsRepository } from '../memories/stage1-jobs-repository.js';
 import {
   AGENT_STATE_APPLICATION_ID,
@@ -127,6 +129,8 @@ export class StateStore implements AgentStateStore {
   readonly stage1Jobs: Stage1JobStore;
   /** The memories pipeline's global consolidation lock (leased like the backfill). */
   readonly phase2Lock: Phase2LockStore;
+  /** The lease of `agent-state watch` (one watcher per home). */
+  readonly watchLease: WatchLeaseStore;
   /** The memories pipeline's stored outputs and job overview. */
   readonly memories: MemoriesStore;
   readonly discrepancies: DiscrepancyStore;
@@ -168,6 +172,7 @@ export class StateStore implements AgentStateStore {
     this.backfill = openOnly(new BackfillRepository(context), isClosed, this.path);
     this.stage1Jobs = openOnly(new Stage1JobsRepository(context), isClosed, this.path);
     this.phase2Lock = openOnly(new Phase2LockRepository(context), isClosed, this.path);
+    this.watchLease = openOnly(new WatchLeaseRepository(context), isClosed, this.path);
     this.memories = openOnly(new MemoriesRepository(context), isClosed, this.path);
     this.discrepancies = openOnly(new DiscrepanciesRepository(context), isClosed, this.path);
     this.search = openOnly(new SearchRepository(context), isClosed, this.path);
