@@ -37,8 +37,12 @@ import { LIVE_ROLLOUT_MAX_BYTES, LiveRollout } from './live-rollout.js';
  */
 export const WATCH_RESCAN_INTERVAL_MS = 5 * 60_000;
 
-/** The watcher lease's length; it is renewed every third of it. */
-const LEASE_SECONDS = 30;
+/**
+ * The watcher lease's length; it is renewed every third of it. Long, so that an idle watcher
+ * seldom wakes: a watcher that dies on this host is replaced at once all the same (its lease
+ * names its process), only one on another host or hung waits this out.
+ */
+const LEASE_SECONDS = 90;
 
 /** The newest active rollouts followed from their end as the watcher starts. */
 const SEEDED_ROLLOUTS = 16;

@@ -112,8 +112,18 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   /** Of `dropped`, how many are recorded in the database. */
   let recorded = 0;
 
+  // The flush timer runs only while entries wait: an idle process (a watcher) is never woken.
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushEvery = options.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
+  const armFlush = (): void => {
+    if (flushTimer !== undefined) return;
+    flushTimer = setTimeout(write, flushEvery);
+    flushTimer.unref();
+  };
   const write = (): void => {
     scheduled = false;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
     if (queue.length > 0) {
       const batch = queue;
       queue = [];
@@ -160,11 +170,10 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     }
     queue.push(toEntry(clock.now(), level, message, bound, fields, processUuid));
     if (queue.length >= batchSize) schedule();
+    else armFlush();
   };
   const logger: Logger = new SinkLogger(push, bind(ROOT, {}));
 
-  const flushTimer = setInterval(write, options.flushIntervalMs ?? DEFAULTS.flushIntervalMs);
-  flushTimer.unref();
   // Pruning: once now (unless another process did within the interval), then on the interval,
   // in short transactions with pauses between them, one prune at a time.
   const pruneEvery = options.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs;
@@ -203,7 +212,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     flush: async () => write(),
     close: async () => {
       closed = true;
-      clearInterval(flushTimer);
+      clearTimeout(flushTimer);
       if (pruneTimer) clearInterval(pruneTimer);
       stopPruning.abort();
       write();
