@@ -1,21 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { type AgentStateStore, openStateStore } from '@agent-state/state';
-import { tempDirs, zstdCompress } from '@agent-state/test-utils';
+import { tempDirs } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { backfilledHome } from '../../cli-harness.js';
@@ -157,18 +147,20 @@ describe('agent-state watch (real processes)', () => {
       rolloutPath: active,
     });
 
-    // Compressed as Codex's cold-rollout compression does.
+    // Compressed by `agent-state gc` in another process (cold rollouts, as Codex compresses them).
     const plain = rolloutOf(home, COMPRESSED);
-    const { mtime } = statSync(plain);
-    writeFileSync(`${plain}.zst`, zstdCompress(readFileSync(plain)));
-    utimesSync(`${plain}.zst`, mtime, mtime);
-    rmSync(plain);
+    const gc = spawnSync(process.execPath, [BIN, '--home', home, 'gc', '--json'], {
+      encoding: 'utf8',
+      timeout: WAIT_MS,
+    });
+    expect(gc.status, gc.stderr).toBe(0);
     await first.next((c) => c.threadId === COMPRESSED && c.path === `${plain}.zst`);
     expect((await withStore(home, (s) => s.threads.get(COMPRESSED)))?.rolloutPath).toBe(
       `${plain}.zst`,
     );
+    expect(await searched(home, 'zebrafish')).toEqual([ECHO]);
 
-    // A rollout written by hand, and one deleted by hand.
+    // A rollout written by hand (its day folder now holds compressed files), and one deleted.
     renameSync(aside, byHand);
     await first.next((c) => c.threadId === BY_HAND && c.type === 'indexed');
     rmSync(rolloutOf(home, GONE));
