@@ -289,28 +289,35 @@ class HomeSync {
   }
 
   /** Brings the store up to date with what is at `path` now. */
-  async #handle(path: string): Promise<void> {
+  async #handle(path: string, attempts = 3): Promise<void> {
     const stats = await lstat(path).catch((error: unknown) => {
       if (isMissingError(error)) return undefined;
       throw error;
     });
     if (stats?.isFile()) {
-      const live = this.#live.get(path);
-      if (live && (await this.#append(live))) return;
-      await this.#indexWhole(path, stats.size);
-      return;
+      try {
+        const live = this.#live.get(path);
+        if (live && (await this.#append(live))) return;
+        await this.#indexWhole(path, stats.size);
+        return;
+      } catch (error) {
+        // Moved or removed while it was read (archived and back at once, say): it is looked for
+        // where it is now.
+        if (!isMissingError(error) || attempts <= 1) throw error;
+      }
     }
-    await this.#gone(path);
+    await this.#gone(path, attempts - 1);
   }
 
   /** Indexes the lines appended to a followed rollout; `false` when it must be read whole. */
   async #append(live: LiveRollout): Promise<boolean> {
-    const lines = await live.readAppended();
-    if (lines === undefined) return false;
-    if (lines.length === 0) return true;
+    // The row must name this file: one moved away and back (same inode) is indexed whole.
     const id = parseRolloutFileName(live.path)?.id;
     const row = id === undefined ? undefined : await this.#store.threads.get(id);
     if (!row || row.rolloutPath !== live.path) return false;
+    const lines = await live.readAppended();
+    if (lines === undefined) return false;
+    if (lines.length === 0) return true;
     const applier = new MetadataApplier(row, {
       defaultProvider: this.#options.defaultProvider ?? DEFAULT_MODEL_PROVIDER,
     });
@@ -360,12 +367,14 @@ class HomeSync {
   }
 
   /** A rollout that is no longer at `path`: found elsewhere in the home, or its thread removed. */
-  async #gone(path: string): Promise<void> {
+  async #gone(path: string, attempts: number): Promise<void> {
     this.#live.delete(path);
     const id = parseRolloutFileName(path)?.id;
     if (id === undefined) return;
     const row = await this.#store.threads.get(id);
-    if (!row || row.rolloutPath !== path) return; // Already elsewhere, or never known.
+    if (!row) return; // Never known: nothing to follow.
+    // Already followed elsewhere, and there still.
+    if (row.rolloutPath !== path && (await lstat(row.rolloutPath).catch(() => undefined))) return;
     for (const archived of [false, true]) {
       const found = await findRolloutCandidate({
         home: this.#home,
@@ -375,12 +384,12 @@ class HomeSync {
         logger: this.#log,
       });
       if (found?.confined) {
-        await this.#handle(found.path);
+        if (attempts > 0) await this.#handle(found.path, attempts);
         return;
       }
     }
     if (await this.#store.threads.delete(id)) {
-      this.#options.onChange?.({ type: 'removed', threadId: id, path });
+      this.#options.onChange?.({ type: 'removed', threadId: id, path: row.rolloutPath });
     }
   }
 

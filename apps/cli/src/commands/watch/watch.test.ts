@@ -43,12 +43,15 @@ function startWatcher(home: string) {
   });
   children.push(child);
   const seen: Change[] = [];
+  /** Every change printed, for the message of a wait that times out. */
+  const all: Change[] = [];
   const waiting: Array<{ test: (change: Change) => boolean; resolve: (c: Change) => void }> = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   createInterface({ input: child.stdout }).on('line', (line) => {
     const change = JSON.parse(line) as Change;
     seen.push(change);
+    all.push(change);
     for (const wait of waiting.splice(0)) {
       if (wait.test(change)) wait.resolve(change);
       else waiting.push(wait);
@@ -67,7 +70,12 @@ function startWatcher(home: string) {
       }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no such change in ${WAIT_MS} ms; stderr: ${stderr}`)),
+          () =>
+            reject(
+              new Error(
+                `no such change in ${WAIT_MS} ms (${test.toString()}); printed: ${JSON.stringify(all)}; stderr: ${stderr}`,
+              ),
+            ),
           WAIT_MS,
         );
         waiting.push({
