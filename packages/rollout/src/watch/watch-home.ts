@@ -1,5 +1,6 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
 import type { AsyncSubscription } from '@parcel/watcher';
 import {
@@ -269,11 +270,13 @@ class HomeSync {
       rows.delete(rolloutTwinPath(file.path));
       const stats = await lstat(file.path).catch(() => undefined);
       if (row && stats && row.updatedAt === Math.floor(stats.mtimeMs / 1000)) {
-        // At start, the newest active rollouts (those being written, likely) are followed from
-        // their end, so that their next lines are read alone.
+        // At start, the newest active rollouts (those being written, likely) are read whole once
+        // and followed from their end, so that their next lines are read alone. Read whole:
+        // an mtime is in whole seconds in the store, so lines written in the second of the last
+        // index (by a watcher that died then) leave it unchanged.
         const seed = options.seed === true && !file.archived && this.#live.size < SEEDED_ROLLOUTS;
         if (seed && !isCompressedRolloutPath(file.path) && stats.size <= LIVE_ROLLOUT_MAX_BYTES) {
-          this.#follow(await LiveRollout.open(file.path));
+          await this.#indexWhole(file.path, stats.size, { quiet: true });
         }
         continue;
       }
@@ -342,7 +345,7 @@ class HomeSync {
   }
 
   /** Reads a rollout whole through the indexer, and follows it from its end when it is plain. */
-  async #indexWhole(path: string, size: number): Promise<void> {
+  async #indexWhole(path: string, size: number, options: { quiet?: boolean } = {}): Promise<void> {
     this.#live.delete(path);
     const archived = path.startsWith(this.#roots[1]!);
     const live =
@@ -363,6 +366,8 @@ class HomeSync {
     const thread = indexed[0]?.metadata;
     if (!thread) return;
     if (live) this.#follow(live);
+    // Quiet: said only when the row changed (a start-up check of what looked current).
+    if (options.quiet && isDeepStrictEqual(await this.#store.threads.get(thread.id), row)) return;
     this.#options.onChange?.({ type: 'indexed', threadId: thread.id, path });
   }
 
