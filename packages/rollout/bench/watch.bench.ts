@@ -87,7 +87,8 @@ try {
       value: startupMs / 1000,
       unit: 's',
       target: { max: 2 },
-      details: 'from the spawn to the first rescan done, the newest rollouts followed',
+      details:
+        'from the spawn to the first rescan done (the 8 newest active rollouts are re-read right after)',
     });
 
     // Appends to the newest active rollouts, one at a time, each timed to its write of the store.

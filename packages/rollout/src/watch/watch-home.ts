@@ -46,7 +46,7 @@ export const WATCH_RESCAN_INTERVAL_MS = 5 * 60_000;
 const LEASE_SECONDS = 90;
 
 /** The newest active rollouts followed from their end as the watcher starts. */
-const SEEDED_ROLLOUTS = 16;
+const SEEDED_ROLLOUTS = 8;
 
 /** Plain rollouts followed line by line at once (the most recently changed are kept). */
 const MAX_LIVE_ROLLOUTS = 64;
@@ -184,6 +184,8 @@ class HomeSync {
   readonly #roots: readonly string[];
   /** Paths with a change not handled yet, in the order noted. */
   readonly #pending = new Set<string>();
+  /** Queued paths whose index is said only when it changed their row (the start-up check). */
+  readonly #quiet = new Set<string>();
   /** Followed plain rollouts, least recently changed first. */
   readonly #live = new Map<string, LiveRollout>();
   #rescanRequested = false;
@@ -270,13 +272,15 @@ class HomeSync {
       rows.delete(rolloutTwinPath(file.path));
       const stats = await lstat(file.path).catch(() => undefined);
       if (row && stats && row.updatedAt === Math.floor(stats.mtimeMs / 1000)) {
-        // At start, the newest active rollouts (those being written, likely) are read whole once
-        // and followed from their end, so that their next lines are read alone. Read whole:
-        // an mtime is in whole seconds in the store, so lines written in the second of the last
-        // index (by a watcher that died then) leave it unchanged.
-        const seed = options.seed === true && !file.archived && this.#live.size < SEEDED_ROLLOUTS;
+        // At start, the newest active rollouts (those being written, likely) are queued to be
+        // read whole once, right after the rescan, and then followed from their end, so that
+        // their next lines are read alone. Read whole: the store keeps mtimes in whole seconds,
+        // so lines written in the second of the last index (by a watcher that died then) do not
+        // show in them.
+        const seed = options.seed === true && !file.archived && this.#quiet.size < SEEDED_ROLLOUTS;
         if (seed && !isCompressedRolloutPath(file.path) && stats.size <= LIVE_ROLLOUT_MAX_BYTES) {
-          await this.#indexWhole(file.path, stats.size, { quiet: true });
+          this.#quiet.add(file.path);
+          this.#pending.add(file.path);
         }
         continue;
       }
@@ -301,7 +305,7 @@ class HomeSync {
       try {
         const live = this.#live.get(path);
         if (live && (await this.#append(live))) return;
-        await this.#indexWhole(path, stats.size);
+        await this.#indexWhole(path, stats.size, { quiet: this.#quiet.delete(path) });
         return;
       } catch (error) {
         // Moved or removed while it was read (archived and back at once, say): it is looked for

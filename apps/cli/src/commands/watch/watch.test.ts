@@ -182,6 +182,7 @@ describe('agent-state watch (real processes)', () => {
     appendTurn(echo, 'quagga');
     const second = startWatcher(home);
     await second.next((c) => c.type === 'ready');
+    await second.next((c) => c.threadId === ECHO && c.type === 'indexed');
     expect(await searched(home, 'quagga')).toEqual([ECHO]);
 
     // One watcher per home; a clean stop gives the lease back.
