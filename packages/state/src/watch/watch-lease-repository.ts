@@ -46,7 +46,7 @@ export class WatchLeaseRepository implements WatchLeaseStore {
     this.#lease = new OwnedLeases(context, {
       table: 'jobs',
       kind: { kind: WATCH_JOB_KIND, job_key: WATCH_JOB_KEY },
-      name: 'watcher lease',
+      name: 'watcher',
     });
   }
 

@@ -10,6 +10,7 @@ import { describeSearchContract } from './search.contract.js';
 import type { StoreContractFactory } from './store-contract.js';
 import { describeThreadsContract } from './threads.contract.js';
 import { describeUsageContract } from './usage.contract.js';
+import { describeWatchLeaseContract } from './watch-lease.contract.js';
 
 export { SAMPLE_DYNAMIC_TOOLS } from './dynamic-tools.contract.js';
 export { sampleThread, sampleThreadId } from './sample-threads.js';
@@ -39,6 +40,7 @@ export function describeStoreContract(factory: StoreContractFactory): void {
     describeDiscrepanciesContract(factory);
     describeSearchContract(factory);
     describeUsageContract(factory);
+    describeWatchLeaseContract(factory);
     describeLifecycleContract(factory);
   });
 }
