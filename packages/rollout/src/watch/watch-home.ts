@@ -203,6 +203,7 @@ class HomeSync {
   note(path: string): void {
     if (!isRolloutFileName(basename(path))) return;
     if (!this.#roots.some((root) => path.startsWith(root))) return;
+    this.#quiet.delete(path); // A change seen is always said.
     this.#pending.add(path);
     this.wake();
   }
