@@ -57,6 +57,7 @@ export {
   stateDbFileName,
 } from './paths/generations.js';
 export { type ResolveHomeOptions, logsDbPath, resolveHome, stateDbPath } from './paths/home.js';
+export { HOME_IDENTITY_FILE, type HomeIdentity, readHomeIdentity } from './paths/home-identity.js';
 export {
   type AgentStateStore,
   type BackfillStore,

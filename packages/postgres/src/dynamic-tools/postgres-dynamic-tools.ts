@@ -1,0 +1,12 @@
+import type { DynamicToolStore } from '@agent-state/state';
+
+import type { PostgresContext } from '../store/postgres-context.js';
+
+// PLACEHOLDER: replaced by the real implementation before this lands.
+export class PostgresDynamicTools implements Partial<DynamicToolStore> {
+  readonly #context: PostgresContext;
+
+  constructor(context: PostgresContext) {
+    this.#context = context;
+  }
+}

@@ -1,0 +1,9 @@
+import type { PostgresDerivedIndex } from '../indexing/postgres-derived-index.js';
+
+// PLACEHOLDER: replaced by the real writer before this lands.
+export const POSTGRES_SEARCH_INDEX: PostgresDerivedIndex = {
+  name: 'search',
+  async replace() {
+    throw new Error('not written yet');
+  },
+};

@@ -1,0 +1,12 @@
+import type { UsageStore } from '@agent-state/state';
+
+import type { PostgresContext } from '../store/postgres-context.js';
+
+// PLACEHOLDER: replaced by the real implementation before this lands.
+export class PostgresUsage implements Partial<UsageStore> {
+  readonly #context: PostgresContext;
+
+  constructor(context: PostgresContext) {
+    this.#context = context;
+  }
+}

@@ -1,0 +1,30 @@
+// `@agent-state/state/backend`: what a store backend other than SQLite (the PostgreSQL store of
+// `@agent-state/postgres`) shares with the SQLite store. Rules, row shapes and argument checks live
+// here once; each backend writes only its own SQL. Not for applications: they use the contract
+// types of the main entry.
+
+// Threads: the row shape (same column names in every backend) and its mapping.
+export {
+  THREAD_COLUMNS,
+  THREAD_COLUMNS_WRITTEN,
+  threadFromRow,
+  threadToRow,
+} from './threads/thread-row.js';
+export type {
+  StateDatabase,
+  ThreadsTable,
+  ThreadDynamicToolsTable,
+  BackfillStateTable,
+  JobsTable,
+  Stage1OutputsTable,
+  DiscrepanciesTable,
+  SearchDocumentsTable,
+  SearchThreadsTable,
+  UsageRecordsTable,
+  UsageThreadsTable,
+} from './store/schema.js';
+
+// Leases: the holder columns every owned lease records.
+export { holderColumns, holderFromColumns } from './leases/lease-holder.js';
+export type { LeaseHolderColumns } from './leases/lease-holder.js';
+export { RELEASED_LEASE } from './leases/owned-lease.js';
