@@ -36,3 +36,10 @@ export {
   startMockResponsesServer,
 } from './mock-responses-server.js';
 export { type CompressOptions, compressRollouts, zstdCompress } from './compress-rollouts.js';
+export { postgresAvailable } from './postgres/postgres-binaries.js';
+export {
+  type StartTestPostgresOptions,
+  type TestPostgres,
+  type TestPostgresLogger,
+  startTestPostgres,
+} from './postgres/test-postgres.js';
