@@ -28,3 +28,15 @@ export type {
 export { holderColumns, holderFromColumns } from './leases/lease-holder.js';
 export type { LeaseHolderColumns } from './leases/lease-holder.js';
 export { RELEASED_LEASE } from './leases/owned-lease.js';
+
+// Threads: the checks of the thread repositories' arguments (every backend rejects the same
+// input the same way), the source-kind patterns behind the `sources` filter, tools as rows.
+export { checkedThread } from './indexing/thread-index-repository.js';
+export {
+  checkedAnchor,
+  checkedPageSize,
+  sortColumnOf,
+  wholeSeconds,
+} from './threads/threads-repository.js';
+export { type SourceKindPattern, sourceKindPattern } from './threads/thread-source-kind.js';
+export { toolRows } from './dynamic-tools/dynamic-tools-repository.js';

@@ -170,7 +170,11 @@ function run<Row>(prepared: PreparedWrite<Row>, row: Row): void {
   prepared.statement.run(prepared.order.map((column) => row[column]));
 }
 
-function checkedThread(thread: ThreadMetadata): ThreadMetadata {
+/**
+ * A thread as every store writes it: its id normalized, its times and token count integers;
+ * anything else throws `InvalidArgumentError` naming the field.
+ */
+export function checkedThread(thread: ThreadMetadata): ThreadMetadata {
   const id = normalizeThreadId(thread.id);
   for (const field of ['createdAt', 'updatedAt', 'tokensUsed'] as const) {
     if (!Number.isInteger(thread[field])) {

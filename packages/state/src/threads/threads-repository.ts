@@ -489,7 +489,8 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-function sortColumnOf(sortKey: ThreadSortKey | undefined): 'created_at' | 'updated_at' {
+/** The column of a sort key; an unknown key throws `InvalidArgumentError` (`sortKey`). */
+export function sortColumnOf(sortKey: ThreadSortKey | undefined): 'created_at' | 'updated_at' {
   switch (sortKey ?? 'created') {
     case 'created':
       return 'created_at';
@@ -503,11 +504,13 @@ function sortColumnOf(sortKey: ThreadSortKey | undefined): 'created_at' | 'updat
   }
 }
 
-function checkedPageSize(value: number, argument = 'pageSize'): number {
+/** A page size (or limit, named by `argument`) from 1 to {@link MAX_PAGE_SIZE}. */
+export function checkedPageSize(value: number, argument = 'pageSize'): number {
   return checkedUpTo(argument, value, MAX_PAGE_SIZE);
 }
 
-function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {
+/** A keyset anchor: whole seconds and a thread id (normalized), else `InvalidArgumentError`. */
+export function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {
   if (!Number.isInteger(anchor.ts)) {
     throw new InvalidArgumentError(
       'anchor',
@@ -517,7 +520,8 @@ function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {
   return { ts: anchor.ts, id: normalizeThreadId(anchor.id, 'anchor') };
 }
 
-function wholeSeconds(value: number): number {
+/** A time of an archive change as whole unix seconds (floored); not finite throws. */
+export function wholeSeconds(value: number): number {
   if (!Number.isFinite(value))
     throw new InvalidArgumentError('timestamp', `expected unix seconds, got ${value}`);
   return Math.floor(value);
