@@ -12,6 +12,7 @@ import { registerSandbox } from './commands/sandbox/index.js';
 import { registerSearch } from './commands/search/index.js';
 import { registerServe } from './commands/serve/index.js';
 import { registerThreads } from './commands/threads/index.js';
+import { registerSync } from './commands/sync/index.js';
 import { registerUsage } from './commands/usage/index.js';
 import { ExitCode, pointAtHelpOf, reportError } from './exit-codes.js';
 import {
@@ -56,6 +57,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUsage,
   registerServe,
   registerWatch,
+  registerSync,
   registerReconcile,
   registerGc,
   registerLogs,

@@ -10,3 +10,9 @@ export {
   PostgresStore,
   openPostgresStore,
 } from './store/postgres-store.js';
+export {
+  type SyncHomeOptions,
+  type SyncProgress,
+  type SyncResult,
+  syncHome,
+} from './sync/sync-home.js';

@@ -82,6 +82,7 @@ export {
   DEFAULT_SANDBOX_POLICY,
   type ThreadMetadata,
   type ThreadMetadataInput,
+  type ThreadOrigin,
   buildThreadMetadata,
   diffThreadMetadata,
   isThreadId,

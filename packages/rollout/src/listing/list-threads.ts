@@ -8,6 +8,7 @@ import {
   type AgentStateStore,
   type ThreadAnchor,
   type ThreadMetadata,
+  type ThreadsPageOptions,
   type ThreadSortKey,
   type ThreadSourceKind,
   errorCategory,
@@ -118,6 +119,13 @@ export interface ListThreadsOptions {
    * UI): such rows are only left out of the page.
    */
   repair?: boolean | undefined;
+  /**
+   * The store is shared by many homes (a PostgreSQL store opened across homes): the page is its
+   * rows as they are, whatever the backfill of this home; no rollout is read (they are on other
+   * machines) and nothing is repaired (default false). A store error is thrown, not answered
+   * from this home's files.
+   */
+  shared?: boolean | undefined;
   logger?: Logger | undefined;
 }
 
@@ -198,6 +206,16 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
     };
   };
 
+  if (options.shared && options.store) {
+    const page = await options.store.threads.list(storePageOptions(options, anchor));
+    return {
+      items: page.items.map((thread) => toListedThread(thread, nameOf(thread.id))),
+      nextCursor: page.nextAnchor ? formatThreadCursor(page.nextAnchor) : null,
+      source: 'store',
+      droppedStale: 0,
+      repaired: 0,
+    };
+  }
   const fallbackReason = await storeUnavailable(options.store);
   if (fallbackReason !== undefined || !options.store) {
     return listFiles(fallbackReason ?? 'no-store');
@@ -214,6 +232,22 @@ export async function listThreads(options: ListThreadsOptions): Promise<ThreadLi
   }
 }
 
+/** What a listing asks of `store.threads.list`. */
+function storePageOptions(
+  options: ListThreadsOptions,
+  anchor: ThreadAnchor | null,
+): ThreadsPageOptions {
+  return {
+    pageSize: options.pageSize,
+    anchor,
+    sortKey: options.sortKey,
+    archived: options.archived,
+    sources: options.sources,
+    modelProviders: options.modelProviders,
+    cwds: options.cwds,
+  };
+}
+
 /** The store's answer, with the freshness check and the read repair of stale or moved rows. */
 async function listFromStore(
   store: AgentStateStore,
@@ -226,16 +260,7 @@ async function listFromStore(
   },
 ): Promise<ThreadListPage> {
   const { anchor, defaultProvider, nameOf, logger } = context;
-  const query = () =>
-    store.threads.list({
-      pageSize: options.pageSize,
-      anchor,
-      sortKey: options.sortKey,
-      archived: options.archived,
-      sources: options.sources,
-      modelProviders: options.modelProviders,
-      cwds: options.cwds,
-    });
+  const query = () => store.threads.list(storePageOptions(options, anchor));
   let page = await query();
   let repaired = 0;
   let seenMtimes = new Map<string, number>();

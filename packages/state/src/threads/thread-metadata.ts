@@ -55,6 +55,28 @@ export interface ThreadMetadata {
   parentThreadId: string | null;
   /** The thread this one was forked from; `null` unless it is a fork. */
   forkedFromId: string | null;
+  /**
+   * Where the thread lives, set by a store that answers over many homes (a PostgreSQL store
+   * opened across homes); absent from a home's own store.
+   */
+  origin?: ThreadOrigin | undefined;
+}
+
+/**
+ * The home a thread belongs to, in a store shared by many homes and machines.
+ *
+ * @example
+ * ```ts
+ * const where = thread.origin ? `${thread.origin.host}:${thread.origin.homePath}` : 'here';
+ * ```
+ */
+export interface ThreadOrigin {
+  /** The home's id (`readHomeIdentity`). */
+  homeId: string;
+  /** The machine it was last pushed from. */
+  host: string;
+  /** The home's path on that machine. */
+  homePath: string;
 }
 
 /**

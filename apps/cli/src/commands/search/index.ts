@@ -8,6 +8,11 @@ import {
 import { collectSourceKind, integerArgument, timeArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { collect, exitWith, homeOf } from '../../registration.js';
+import {
+  type SharedStoreFlags,
+  addSharedStoreOptions,
+  sharedStoreOf,
+} from '../../shared-store-options.js';
 
 const HELP = `
 Searches what was said and done in the conversations the store holds: user and agent messages,
@@ -41,7 +46,7 @@ Examples:
 export const DEFAULT_SEARCH_LIMIT = 20;
 
 /** The flags of `search`, as commander parsed them. */
-interface SearchFlags {
+interface SearchFlags extends SharedStoreFlags {
   cwd?: string[];
   since?: number;
   until?: number;
@@ -57,7 +62,7 @@ interface SearchFlags {
 
 /** `agent-state search <query...>`: full-text search over the conversations, best first. */
 export function registerSearch(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('search')
     .description('search the conversations: threads best first, with snippets and their lines')
     .argument('[query...]', 'the words to search for (joined by spaces)')
@@ -93,7 +98,8 @@ export function registerSearch(program: Command, io: CliIo): void {
       '--reindex',
       'first index for search the threads the index does not cover (indexed by an older release)',
     )
-    .option('--rebuild', 'first index every thread for search again (after a change of the index)')
+    .option('--rebuild', 'first index every thread for search again (after a change of the index)');
+  addSharedStoreOptions(command)
     .addHelpText('after', HELP)
     .action(async (words: string[], options: SearchFlags, command: Command) => {
       const query = words.join(' ');
@@ -117,6 +123,7 @@ export function registerSearch(program: Command, io: CliIo): void {
           sinceMs: options.since,
           untilMs: options.until,
           limit: options.limit,
+          shared: sharedStoreOf(io, options),
         }),
       );
     });

@@ -9,7 +9,12 @@ import {
   reindexSearch,
   searchThreads,
 } from '@agent-state/rollout';
-import type { AgentStateStore, SearchMatch, SearchRole } from '@agent-state/state';
+import {
+  type AgentStateStore,
+  InvalidArgumentError,
+  type SearchMatch,
+  type SearchRole,
+} from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
 import {
@@ -29,6 +34,8 @@ import {
   writeJson,
   writeLines,
 } from '../../output.js';
+import type { SharedStoreChoice } from '../../shared-store-options.js';
+import { withSharedStore } from '../../shared-store-session.js';
 import { backfillFirst, indexNewestRollouts, reindexWithProgress } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';
 
@@ -77,6 +84,8 @@ export interface RunSearchOptions {
   sinceMs?: number | undefined;
   untilMs?: number | undefined;
   limit: number;
+  /** Search the shared store (across its homes) instead of this home's. */
+  shared?: SharedStoreChoice | undefined;
 }
 
 /** Failed threads the reindexing summary lists; the rest are counted. */
@@ -94,15 +103,11 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
   const { io, home } = options;
   let reindexed: ReindexResult | undefined;
   let found: SearchThreadsResult | undefined;
-  await withStore(home, async (store) => {
-    if (options.query !== undefined) await backfillFirst(store, io);
-    if (options.reindex || options.rebuild) reindexed = await reindex(store, io, options.rebuild);
-    if (options.query === undefined) return;
-    await indexNewestRollouts(store, home, options.archived);
-    found = await searchThreads({
+  const search = (store: AgentStateStore, query: string) =>
+    searchThreads({
       store,
       home,
-      query: options.query,
+      query,
       limit: options.limit,
       archived: options.archived,
       cwds: options.cwds.map((cwd) => resolve(cwd)),
@@ -111,7 +116,28 @@ export async function runSearch(options: RunSearchOptions): Promise<ExitCode> {
       sinceMs: options.sinceMs,
       untilMs: options.untilMs,
     });
-  });
+  if (options.shared) {
+    // The shared store is indexed by each home's sync; this command only reads it.
+    if (options.reindex || options.rebuild) {
+      throw new InvalidArgumentError(
+        options.reindex ? '--reindex' : '--rebuild',
+        "indexes this home's store: run it without --store, then `agent-state sync`",
+      );
+    }
+    const { target, selection } = options.shared;
+    const query = options.query;
+    if (query !== undefined) {
+      found = await withSharedStore(target, home, selection, (store) => search(store, query));
+    }
+  } else {
+    await withStore(home, async (store) => {
+      if (options.query !== undefined) await backfillFirst(store, io);
+      if (options.reindex || options.rebuild) reindexed = await reindex(store, io, options.rebuild);
+      if (options.query === undefined) return;
+      await indexNewestRollouts(store, home, options.archived);
+      found = await search(store, options.query);
+    });
+  }
 
   if (options.json) {
     const report: SearchReport | Pick<SearchReport, 'reindex'> =

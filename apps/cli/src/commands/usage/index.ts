@@ -5,6 +5,11 @@ import { normalizeThreadId } from '@agent-state/state';
 import { optionArgument, timeArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { collect, exitWith, homeOf } from '../../registration.js';
+import {
+  type SharedStoreFlags,
+  addSharedStoreOptions,
+  sharedStoreOf,
+} from '../../shared-store-options.js';
 
 const HELP = `
 Tokens and their cost, summed from the store's usage index: one record per model call, read from
@@ -44,7 +49,7 @@ export const REPORTS = ['daily', 'weekly', 'monthly', 'session', 'model', 'proje
 type Report = (typeof REPORTS)[number];
 
 /** The flags of `usage`, as commander parsed them. */
-interface UsageFlags {
+interface UsageFlags extends SharedStoreFlags {
   since?: DayOrTime;
   until?: DayOrTime;
   cwd?: string[];
@@ -62,7 +67,7 @@ export type DayOrTime = { day: string } | { ms: number };
 
 /** `agent-state usage [report]`: tokens and cost per day, week, month, thread, model or project. */
 export function registerUsage(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('usage')
     .description('tokens and cost per day, week, month, thread, model or project')
     .argument('[report]', `${REPORTS.join(', ')} (default daily)`, reportArgument)
@@ -91,7 +96,8 @@ export function registerUsage(program: Command, io: CliIo): void {
       optionArgument((value) => normalizeThreadId(value)),
     )
     .option('--json', 'print one JSON document on stdout')
-    .option('--reindex', 'first index for usage the threads the index does not cover')
+    .option('--reindex', 'first index for usage the threads the index does not cover');
+  addSharedStoreOptions(command)
     .addHelpText('after', HELP)
     .action(async (report: Report | undefined, options: UsageFlags, command: Command) => {
       const home = homeOf(command, io);
@@ -111,6 +117,7 @@ export function registerUsage(program: Command, io: CliIo): void {
           pricingFile: options.pricing,
           explain: options.explain,
           reindex: options.reindex === true,
+          shared: sharedStoreOf(io, options),
         }),
       );
     });

@@ -15,7 +15,7 @@ import {
   reindexUsage,
   summarizeUsage,
 } from '@agent-state/rollout';
-import type { AgentStateStore } from '@agent-state/state';
+import { type AgentStateStore, InvalidArgumentError } from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
 import {
@@ -37,6 +37,8 @@ import {
   writeJson,
   writeLines,
 } from '../../output.js';
+import type { SharedStoreChoice } from '../../shared-store-options.js';
+import { withSharedStore } from '../../shared-store-session.js';
 import { backfillFirst, indexNewestRollouts, reindexWithProgress } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';
 import type { DayOrTime } from './index.js';
@@ -73,6 +75,8 @@ export interface RunUsageOptions {
   /** A thread whose records to list instead of a report. */
   explain?: string | undefined;
   reindex: boolean;
+  /** Report over the shared store (across its homes) instead of this home's. */
+  shared?: SharedStoreChoice | undefined;
 }
 
 /**
@@ -89,11 +93,7 @@ export async function runUsage(options: RunUsageOptions): Promise<ExitCode> {
   let explanation: UsageExplanation | undefined;
   let reindexed: ReindexResult | undefined;
   let backfill = 'complete';
-  await withStore(home, async (store) => {
-    await backfillFirst(store, io);
-    if (options.reindex) reindexed = await reindex(store, io);
-    await indexNewestRollouts(store, home, 'all');
-    backfill = (await store.backfill.get()).status;
+  const report = async (store: AgentStateStore): Promise<void> => {
     if (options.explain !== undefined) {
       explanation = await explainUsage({ store, threadId: options.explain });
       return;
@@ -108,7 +108,26 @@ export async function runUsage(options: RunUsageOptions): Promise<ExitCode> {
       pricing,
       breakdown: options.breakdown,
     });
-  });
+  };
+  if (options.shared) {
+    // The shared store is indexed by each home's sync; this command only reads it.
+    if (options.reindex) {
+      throw new InvalidArgumentError(
+        '--reindex',
+        "indexes this home's store: run it without --store, then `agent-state sync`",
+      );
+    }
+    const { target, selection } = options.shared;
+    await withSharedStore(target, home, selection, report);
+  } else {
+    await withStore(home, async (store) => {
+      await backfillFirst(store, io);
+      if (options.reindex) reindexed = await reindex(store, io);
+      await indexNewestRollouts(store, home, 'all');
+      backfill = (await store.backfill.get()).status;
+      await report(store);
+    });
+  }
 
   const colors = colorsFor(io.stdout, io.env);
   if (explanation !== undefined) {

@@ -25,7 +25,16 @@ ProgramArguments run \`agent-state watch\` with KeepAlive (see the README).
 Examples:
   $ agent-state --home ~/.codex watch
   $ agent-state watch --json | jq -c 'select(.type == "appended")'
+  $ agent-state watch --sync postgres://me@db.internal/agent_state   # and push to a shared store
 `;
+
+/** The flags of `watch`, as commander parsed them. */
+interface WatchFlags {
+  json?: boolean;
+  rescanEvery?: number;
+  sync?: string;
+  redact?: boolean;
+}
 
 /** `agent-state watch`: keep the store current while rollouts are written. */
 export function registerWatch(program: Command, io: CliIo): void {
@@ -38,8 +47,16 @@ export function registerWatch(program: Command, io: CliIo): void {
       'how often to compare the store with the rollouts anyway (default: 5m)',
       durationArgument('--rescan-every'),
     )
+    .option(
+      '--sync <url>',
+      'also push every change to this shared PostgreSQL store (see `agent-state sync`)',
+    )
+    .option('--redact', 'with --sync: redact secrets in the text pushed')
     .addHelpText('after', HELP)
-    .action(async (options: { json?: boolean; rescanEvery?: number }, command: Command) => {
+    .action(async (options: WatchFlags, command: Command) => {
+      if (options.redact === true && options.sync === undefined) {
+        command.error("error: option '--redact' needs --sync <url>");
+      }
       const home = homeOf(command, io);
       const { runWatch } = await import('./watch.js');
       exitWith(
@@ -48,6 +65,8 @@ export function registerWatch(program: Command, io: CliIo): void {
           io,
           json: options.json === true,
           rescanIntervalMs: options.rescanEvery,
+          sync: options.sync === undefined ? undefined : { url: options.sync, source: '--sync' },
+          redact: options.redact === true,
         }),
       );
     });

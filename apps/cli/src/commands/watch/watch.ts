@@ -1,10 +1,15 @@
+import { redactSecrets } from '@agent-state/memories';
+import { type SyncResult, openPostgresStore } from '@agent-state/postgres';
 import { type WatchChange, watchHome } from '@agent-state/rollout';
+import { toAgentStateError } from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
 import { singleLine } from '../../format.js';
-import { type CliIo, colorsFor, writeLines } from '../../output.js';
+import { type CliIo, colorsFor, oneLine, writeLines } from '../../output.js';
 import { whileInterruptible } from '../../registration.js';
+import type { StoreUrl } from '../../shared-store-options.js';
 import { withStore } from '../../store-session.js';
+import { ContinuousSync } from './watch-sync.js';
 
 /** Options of {@link runWatch}. */
 export interface RunWatchOptions {
@@ -13,6 +18,10 @@ export interface RunWatchOptions {
   json: boolean;
   /** Default: `watchHome`'s (5 minutes). */
   rescanIntervalMs?: number | undefined;
+  /** `--sync`: push the home to this shared store after each change. */
+  sync?: StoreUrl | undefined;
+  /** With `sync`: redact secrets in the text pushed. */
+  redact?: boolean | undefined;
 }
 
 /**
@@ -39,16 +48,59 @@ export async function runWatch(options: RunWatchOptions): Promise<ExitCode> {
       `${colors.dim(at())} ${change.type.padEnd(8)} ${change.threadId}${lines} ${colors.dim(singleLine(change.path))}`,
     ]);
   };
+  const printSync = (result: SyncResult) => {
+    if (result.pushed === 0 && result.deleted === 0) return;
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ type: 'synced', ...result, at: at() })}\n`);
+      return;
+    }
+    writeLines(io.stdout, [
+      `${colors.dim(at())} synced   ${result.pushed} pushed, ${result.deleted} removed ${colors.dim(result.server)}`,
+    ]);
+  };
+  const warn = (error: unknown) =>
+    writeLines(io.stderr, [
+      `${colorsFor(io.stderr, io.env).yellow('agent-state:')} sync failed, will retry: ${oneLine(toAgentStateError(error).message)}`,
+    ]);
   await whileInterruptible((signal) =>
-    withStore(home, (store) =>
-      watchHome({
-        store,
-        signal,
-        rescanIntervalMs: options.rescanIntervalMs,
-        onReady: (ready) => print({ type: 'ready', ...ready }),
-        onChange: print,
-      }),
-    ),
+    withStore(home, async (store) => {
+      const remote = options.sync
+        ? await openPostgresStore({
+            url: options.sync.url,
+            urlSource: options.sync.source,
+            home,
+            clock: store.clock,
+            logger: store.logger,
+          })
+        : undefined;
+      const sync = remote
+        ? new ContinuousSync({
+            local: store,
+            remote,
+            redact: options.redact ? redactSecrets : undefined,
+            onSynced: printSync,
+            onFailed: warn,
+          })
+        : undefined;
+      try {
+        await watchHome({
+          store,
+          signal,
+          rescanIntervalMs: options.rescanIntervalMs,
+          onReady: (ready) => {
+            print({ type: 'ready', ...ready });
+            sync?.request(0);
+          },
+          onChange: (change) => {
+            print(change);
+            sync?.request();
+          },
+        });
+      } finally {
+        await sync?.stop();
+        await remote?.close();
+      }
+    }),
   );
   return ExitCode.Ok;
 }

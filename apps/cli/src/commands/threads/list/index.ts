@@ -9,6 +9,11 @@ import {
 import { collectSourceKind, integerArgument } from '../../../arguments.js';
 import type { CliIo } from '../../../output.js';
 import { collect, exitWith, homeOf } from '../../../registration.js';
+import {
+  type SharedStoreFlags,
+  addSharedStoreOptions,
+  sharedStoreOf,
+} from '../../../shared-store-options.js';
 
 const HELP = `
 Lists threads newest first (by creation time, or by last update with --sort updated), from the
@@ -26,13 +31,14 @@ Examples:
   $ agent-state threads list --cwd ~/projects/repo-a
   $ agent-state threads list --archived --json
   $ agent-state threads list --cursor '2026-11-21T05:44:07Z|01a1fca2-27af-7a60-9946-c7f855b16184'
+  $ agent-state threads list --store postgres://me@db.internal/agent_state --host laptop
 `;
 
 /** Threads per page unless `--limit` says otherwise. */
 export const DEFAULT_LIST_LIMIT = 25;
 
 /** The flags of `threads list`, as commander parsed them. */
-interface ThreadsListFlags {
+interface ThreadsListFlags extends SharedStoreFlags {
   archived?: boolean;
   sort: 'created' | 'updated';
   source?: string[];
@@ -45,7 +51,7 @@ interface ThreadsListFlags {
 
 /** `agent-state threads list`: one page of threads, newest first. */
 export function registerThreadsList(threads: Command, io: CliIo): void {
-  threads
+  const command = threads
     .command('list')
     .description('list threads, newest first, a page at a time')
     .option('--archived', 'list archived threads instead of active ones')
@@ -72,7 +78,8 @@ export function registerThreadsList(threads: Command, io: CliIo): void {
       'where the page starts: the cursor printed by the previous page',
       parseCursor,
     )
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print one JSON document on stdout');
+  addSharedStoreOptions(command)
     .addHelpText('after', HELP)
     .action(async (options: ThreadsListFlags, command: Command) => {
       const home = homeOf(command, io);
@@ -89,6 +96,7 @@ export function registerThreadsList(threads: Command, io: CliIo): void {
           cwds: options.cwd ?? [],
           limit: options.limit,
           cursor: options.cursor,
+          shared: sharedStoreOf(io, options),
         }),
       );
     });

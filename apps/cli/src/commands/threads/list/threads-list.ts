@@ -30,6 +30,8 @@ import {
   writeJson,
   writeLines,
 } from '../../../output.js';
+import type { SharedStoreChoice } from '../../../shared-store-options.js';
+import { withSharedStore } from '../../../shared-store-session.js';
 import { requireHome } from '../../../store-session.js';
 
 /**
@@ -63,6 +65,8 @@ export interface RunThreadsListOptions {
   cwds: readonly string[];
   limit: number;
   cursor?: string | undefined;
+  /** Read the shared store (across its homes) instead of this home's. */
+  shared?: SharedStoreChoice | undefined;
 }
 
 /** The table's width off a terminal (a terminal's own width is used on one). */
@@ -77,6 +81,24 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
   const stderrColors = colorsFor(io.stderr, io.env);
   const note = (text: string) =>
     writeLines(io.stderr, [`${stderrColors.yellow('agent-state:')} ${text}`]);
+  const listOptions = {
+    home,
+    pageSize: options.limit,
+    cursor: options.cursor,
+    sortKey: options.sortKey,
+    archived: options.archived,
+    sources: options.sources,
+    modelProviders: options.modelProviders,
+    cwds: options.cwds.map((cwd) => resolve(cwd)),
+  };
+  if (options.shared) {
+    const { target, selection } = options.shared;
+    const page = await withSharedStore(target, home, selection, (store) =>
+      listThreads({ ...listOptions, store, shared: true }),
+    );
+    printPage(page, options);
+    return ExitCode.Ok;
+  }
   requireHome(home);
 
   let store: AgentStateStore | null = null;
@@ -91,17 +113,7 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
 
   let page: ThreadListPage;
   try {
-    page = await listThreads({
-      home,
-      store,
-      pageSize: options.limit,
-      cursor: options.cursor,
-      sortKey: options.sortKey,
-      archived: options.archived,
-      sources: options.sources,
-      modelProviders: options.modelProviders,
-      cwds: options.cwds.map((cwd) => resolve(cwd)),
-    });
+    page = await listThreads({ ...listOptions, store });
   } finally {
     await store?.close();
   }
@@ -121,6 +133,13 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
     );
   }
 
+  printPage(page, options);
+  return ExitCode.Ok;
+}
+
+/** The page on stdout (a table, or one JSON document), and the next page's cursor on stderr. */
+function printPage(page: ThreadListPage, options: RunThreadsListOptions): void {
+  const { io } = options;
   if (options.json) {
     const report: ThreadsListReport = {
       items: page.items,
@@ -144,7 +163,6 @@ export async function runThreadsList(options: RunThreadsListOptions): Promise<Ex
   if (page.nextCursor !== null) {
     writeLines(io.stderr, [`next page: --cursor ${shellQuote(page.nextCursor)}`]);
   }
-  return ExitCode.Ok;
 }
 
 function tableWidth(stream: OutputStream): number {
@@ -190,7 +208,12 @@ export function renderThreadTable(
     id: thread.id,
     named: thread.name !== null,
     text: singleLine(thread.name ?? thread.preview),
-    cwd: singleLine(tildePath(thread.cwd, options.userHome)),
+    // A thread of a shared store says which machine it is on.
+    cwd: singleLine(
+      thread.origin
+        ? `${thread.origin.host}:${thread.cwd}`
+        : tildePath(thread.cwd, options.userHome),
+    ),
   }));
   const fixed = TIME_WIDTH + ID_WIDTH + GAP.length * 2;
   const room = Math.max(20, options.width - fixed);

@@ -71,6 +71,20 @@ export async function readConversationWindow(options: {
       );
     }
   }
+  return windowAround(documents, at, context);
+}
+
+/**
+ * The documents of a conversation (in rollout order) around line `at`: the one at `at` (or the
+ * last one starting before it; the first one when none does) and up to `context` on each side.
+ * For a thread of a shared store, whose rollout is on another machine, its stored search
+ * documents are the conversation.
+ */
+export function windowAround(
+  documents: readonly SearchDocument[],
+  at: number,
+  context: number,
+): ConversationWindow {
   if (documents.length === 0) return { at, documents: [], match: null };
   let target = 0;
   for (const [index, doc] of documents.entries()) {

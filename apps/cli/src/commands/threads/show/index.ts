@@ -3,6 +3,11 @@ import type { Command } from 'commander';
 import { integerArgument } from '../../../arguments.js';
 import type { CliIo } from '../../../output.js';
 import { exitWith, homeOf } from '../../../registration.js';
+import {
+  type SharedStoreFlags,
+  addSharedStoreOptions,
+  sharedStoreOf,
+} from '../../../shared-store-options.js';
 
 const HELP = `
 Shows everything the store knows about one thread: its metadata, its user-set name (from
@@ -20,10 +25,11 @@ Examples:
   $ agent-state threads show 01a249b9-5eba-7de0-b66b-0557cb848718 --json | jq '.subAgents[].id'
   $ agent-state threads show 01a1fca2-4fed-7240-b63a-7bbeef5ab15d --at 12
   $ agent-state threads show 01a1fca2-4fed-7240-b63a-7bbeef5ab15d --at 12 --context 1 --json | jq .documents
+  $ agent-state threads show 01a1fca2-4fed-7240-b63a-7bbeef5ab15d --store postgres://me@db.internal/agent_state
 `;
 
 /** The flags of `threads show`, as commander parsed them. */
-interface ThreadsShowFlags {
+interface ThreadsShowFlags extends SharedStoreFlags {
   json?: boolean;
   at?: number;
   context?: number;
@@ -31,7 +37,7 @@ interface ThreadsShowFlags {
 
 /** `agent-state threads show <id>`: one thread, its name, rollout and sub-agents. */
 export function registerThreadsShow(threads: Command, io: CliIo): void {
-  threads
+  const command = threads
     .command('show')
     .description('show one thread: metadata, name and rollout file')
     .argument('<id>', 'the thread id (a UUID)')
@@ -45,7 +51,8 @@ export function registerThreadsShow(threads: Command, io: CliIo): void {
       '--context <k>',
       'with --at: messages shown before and after it (default 3)',
       integerArgument({ min: 0 }),
-    )
+    );
+  addSharedStoreOptions(command)
     .addHelpText('after', HELP)
     .action(async (id: string, options: ThreadsShowFlags, command: Command) => {
       if (options.context !== undefined && options.at === undefined) {
@@ -61,6 +68,7 @@ export function registerThreadsShow(threads: Command, io: CliIo): void {
           io,
           at: options.at,
           context: options.context,
+          shared: sharedStoreOf(io, options),
         }),
       );
     });

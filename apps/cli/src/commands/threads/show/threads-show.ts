@@ -16,12 +16,15 @@ import {
   writeJson,
   writeLines,
 } from '../../../output.js';
+import type { SharedStoreChoice } from '../../../shared-store-options.js';
+import { withSharedStore } from '../../../shared-store-session.js';
 import { withStore } from '../../../store-session.js';
 import {
   type ConversationWindow,
   DEFAULT_CONTEXT,
   readConversationWindow,
   renderConversationWindow,
+  windowAround,
 } from './conversation-window.js';
 
 /**
@@ -69,6 +72,8 @@ export interface RunThreadsShowOptions {
   at?: number | undefined;
   /** With `at`: documents shown on each side of it (default {@link DEFAULT_CONTEXT}). */
   context?: number | undefined;
+  /** Read the thread from the shared store (across its homes) instead of this home's. */
+  shared?: SharedStoreChoice | undefined;
 }
 
 /**
@@ -80,21 +85,36 @@ export interface RunThreadsShowOptions {
 export async function runThreadsShow(options: RunThreadsShowOptions): Promise<ExitCode> {
   const { io, home } = options;
   const id = normalizeThreadId(options.id, 'id');
-  const report = await withStore(home, async (store): Promise<ThreadShowReport> => {
-    const found = await findThread({ home, store, id });
-    if (!found) throw new NotFoundError(`thread ${id}`);
-    const name = (await findThreadName({ home, threadId: id })) ?? null;
-    const subAgents = await store.threads.listSubAgents(id);
-    return { ...toListedThread(found.metadata, name), subAgents: subAgents.map(summaryOf) };
-  });
-  const window =
-    options.at === undefined
-      ? undefined
-      : await readConversationWindow({
-          path: report.rolloutPath,
-          at: options.at,
-          context: options.context ?? DEFAULT_CONTEXT,
-        });
+  const context = options.context ?? DEFAULT_CONTEXT;
+  let report: ThreadShowReport;
+  let window: ConversationWindow | undefined;
+  if (options.shared) {
+    // Its rollout may be on another machine: the row and the stored conversation are what there is.
+    const { target, selection } = options.shared;
+    [report, window] = await withSharedStore(target, home, selection, async (store) => {
+      const thread = await store.threads.get(id);
+      if (!thread) throw new NotFoundError(`thread ${id} in ${store.path}`);
+      const subAgents = await store.threads.listSubAgents(id);
+      const shown = { ...toListedThread(thread, null), subAgents: subAgents.map(summaryOf) };
+      const at = options.at;
+      return [
+        shown,
+        at === undefined ? undefined : windowAround(await store.search.documents(id), at, context),
+      ] as const;
+    });
+  } else {
+    report = await withStore(home, async (store): Promise<ThreadShowReport> => {
+      const found = await findThread({ home, store, id });
+      if (!found) throw new NotFoundError(`thread ${id}`);
+      const name = (await findThreadName({ home, threadId: id })) ?? null;
+      const subAgents = await store.threads.listSubAgents(id);
+      return { ...toListedThread(found.metadata, name), subAgents: subAgents.map(summaryOf) };
+    });
+    window =
+      options.at === undefined
+        ? undefined
+        : await readConversationWindow({ path: report.rolloutPath, at: options.at, context });
+  }
   if (options.json) {
     writeJson(io.stdout, { ...report, ...window });
     return ExitCode.Ok;
@@ -163,6 +183,12 @@ export function renderThread(
     ['git origin', text(thread.gitOriginUrl)],
     ['rollout', singleLine(thread.rolloutPath)],
   );
+  if (thread.origin) {
+    rows.push(
+      ['host', thread.origin.host],
+      ['home', `${singleLine(thread.origin.homePath)} (${thread.origin.homeId})`],
+    );
+  }
   const subAgents = thread.subAgents ?? [];
   if (subAgents.length > 0) {
     rows.push(['sub-agents', String(subAgents.length)]);

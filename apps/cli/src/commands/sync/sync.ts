@@ -1,0 +1,93 @@
+import { redactSecrets } from '@agent-state/memories';
+import { type SyncResult, openPostgresStore, syncHome } from '@agent-state/postgres';
+import { InvalidArgumentError } from '@agent-state/state';
+
+import { ExitCode } from '../../exit-codes.js';
+import { plural } from '../../format.js';
+import { type CliIo, alignedRows, colorsFor, writeJson, writeLines } from '../../output.js';
+import { whileInterruptible } from '../../registration.js';
+import { storeUrlOf } from '../../shared-store-options.js';
+import { StatusLine, progressBar } from '../../status-line.js';
+import { backfillFirst, indexNewestRollouts } from '../../store-freshness.js';
+import { withStore } from '../../store-session.js';
+
+/** Options of {@link runSync}. */
+export interface RunSyncOptions {
+  home: string;
+  io: CliIo;
+  /** `--to`; else `AGENT_STATE_STORE_URL`. */
+  to?: string | undefined;
+  redact: boolean;
+  full: boolean;
+  /** Threads per transaction (default: `syncHome`'s). */
+  batchSize?: number | undefined;
+  json: boolean;
+}
+
+/**
+ * Brings the home's own store up to date (the backfill if it never completed, then the newest
+ * rollouts), then pushes it to the shared store (`syncHome`) with its progress on stderr, and
+ * prints what went: or with `--json` the `SyncResult`. Ctrl-C stops between batches; what was
+ * pushed stays.
+ */
+export async function runSync(options: RunSyncOptions): Promise<ExitCode> {
+  const { io, home } = options;
+  const target = storeUrlOf(io, { name: '--to', value: options.to });
+  if (target === undefined) {
+    throw new InvalidArgumentError(
+      '--to',
+      'say where to push: --to postgres://user@host/database, or set AGENT_STATE_STORE_URL',
+    );
+  }
+  const result = await whileInterruptible((signal) =>
+    withStore(home, async (local) => {
+      await backfillFirst(local, io);
+      await indexNewestRollouts(local, home, 'all');
+      const remote = await openPostgresStore({
+        url: target.url,
+        urlSource: target.source,
+        home,
+        clock: local.clock,
+        logger: local.logger,
+      });
+      const line = new StatusLine({ stream: io.stderr });
+      try {
+        return await syncHome({
+          source: local,
+          target: remote,
+          redact: options.redact ? redactSecrets : undefined,
+          full: options.full,
+          batchSize: options.batchSize,
+          signal,
+          onProgress: ({ pushed, toPush }) =>
+            line.draw(`pushing ${progressBar(pushed, toPush)} ${pushed}/${toPush} threads`),
+        });
+      } finally {
+        line.clear();
+        await remote.close();
+      }
+    }),
+  );
+  if (options.json) {
+    writeJson(io.stdout, result);
+    return ExitCode.Ok;
+  }
+  const colors = colorsFor(io.stdout, io.env);
+  writeLines(io.stdout, [
+    `synced ${home} to ${result.server}`,
+    ...alignedRows(rows(result), { style: colors.dim }),
+  ]);
+  return ExitCode.Ok;
+}
+
+function rows(result: SyncResult): Array<[string, string]> {
+  return [
+    ['home id', result.homeId],
+    ['threads', `${result.threads} here, ${result.unchanged} already there`],
+    [
+      'pushed',
+      `${plural(result.pushed, 'thread')}, ${plural(result.documents, 'search document')}, ${plural(result.usageRecords, 'usage record')}`,
+    ],
+    ['removed', plural(result.deleted, 'thread')],
+  ];
+}

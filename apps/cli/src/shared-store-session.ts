@@ -1,0 +1,28 @@
+// Opening the shared store for a command that reads it (loaded with the command's implementation).
+
+import { type HomeSelection, type PostgresStore, openPostgresStore } from '@agent-state/postgres';
+import type { Logger } from '@agent-state/state';
+
+import type { StoreUrl } from './shared-store-options.js';
+
+/** Reads the shared store across homes (those of `selection`; all when empty), then closes it. */
+export async function withSharedStore<T>(
+  target: StoreUrl,
+  home: string,
+  selection: HomeSelection,
+  use: (store: PostgresStore) => Promise<T>,
+  options: { logger?: Logger | undefined } = {},
+): Promise<T> {
+  const store = await openPostgresStore({
+    url: target.url,
+    urlSource: target.source,
+    home,
+    acrossHomes: selection,
+    logger: options.logger,
+  });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
