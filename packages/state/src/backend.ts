@@ -40,3 +40,45 @@ export {
 } from './threads/threads-repository.js';
 export { type SourceKindPattern, sourceKindPattern } from './threads/thread-source-kind.js';
 export { toolRows } from './dynamic-tools/dynamic-tools-repository.js';
+
+// Leases and memory jobs: the lease rules (as conditions any Kysely dialect runs, and for rows
+// already read), argument checks, the job kinds, retries and running cap, the claim rules, and the
+// rows of the backfill and the phase-2 job as the contract's objects.
+export {
+  isLeaseExpired,
+  isLeaseLive,
+  leaseIsFree,
+  leaseIsLive,
+  ownedBy,
+} from './leases/owned-lease.js';
+export {
+  checkedCount,
+  checkedNonNegative,
+  checkedPositive,
+  checkedSeconds,
+  checkedText,
+  checkedToken,
+  checkedWorkerId,
+} from './store/argument-checks.js';
+export {
+  BACKFILL_NO_HOLDER,
+  type BackfillStateColumns,
+  backfillGenerationColumn,
+  backfillProgressColumns,
+  backfillStateFromRow,
+  initialBackfillState,
+} from './backfill/backfill-state.js';
+export {
+  DEFAULT_RETRY_REMAINING,
+  JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
+  JOB_KIND_MEMORY_STAGE1,
+  MAX_RUNNING_STAGE1_JOBS,
+  MEMORY_CONSOLIDATION_JOB_KEY,
+  type Phase2JobColumns,
+  type Stage1JobClaimColumns,
+  finishedJobColumns,
+  phase2ClaimDue,
+  phase2JobState,
+  stage1ClaimRefusal,
+} from './memories/memory-jobs.js';
+export { WATCH_JOB_KEY, WATCH_JOB_KIND } from './watch/watch-lease-row.js';

@@ -2,13 +2,20 @@ import type { Selectable } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import type { BackfillStore } from '../contract/store-contract.js';
-import { InvalidArgumentError, LeaseLostError, StoreCorruptError } from '../errors.js';
+import { InvalidArgumentError, LeaseLostError } from '../errors.js';
 import { checkedPositive } from '../store/argument-checks.js';
-import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
+import type { LeaseHolder } from '../leases/lease-holder.js';
 import { OwnedLeases, RELEASED_LEASE, leaseIsFree, ownedBy } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { BackfillStateTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
+import {
+  BACKFILL_NO_HOLDER,
+  backfillGenerationColumn,
+  backfillProgressColumns,
+  backfillStateFromRow,
+  initialBackfillState,
+} from './backfill-state.js';
 
 /**
  * Progress of the one backfill of a home.
@@ -200,20 +207,7 @@ export class BackfillRepository implements BackfillStore {
       .selectAll()
       .where('id', '=', 1)
       .executeTakeFirst();
-    if (!row) {
-      return {
-        status: 'pending',
-        lastWatermark: null,
-        lastSuccessAt: null,
-        updatedAt: unixSeconds(this.#context.clock),
-        leaseUntil: null,
-        holder: null,
-        holderDead: false,
-        claimedAt: null,
-        progress: null,
-        generation: 1,
-      };
-    }
+    if (!row) return initialBackfillState(unixSeconds(this.#context.clock));
     return this.#fromRow(row);
   }
 
@@ -298,7 +292,7 @@ export class BackfillRepository implements BackfillStore {
     lease: BackfillLease,
     options: BackfillRenewOptions = {},
   ): Promise<BackfillLease> {
-    return this.#renew(lease, progressColumns(options.progress));
+    return this.#renew(lease, backfillProgressColumns(options.progress));
   }
 
   /**
@@ -323,8 +317,8 @@ export class BackfillRepository implements BackfillStore {
     }
     return this.#renew(lease, {
       last_watermark: watermark,
-      ...generationColumn(lease),
-      ...progressColumns(options.progress),
+      ...backfillGenerationColumn(lease),
+      ...backfillProgressColumns(options.progress),
     });
   }
 
@@ -351,8 +345,8 @@ export class BackfillRepository implements BackfillStore {
           options.lastWatermark === undefined ? eb.ref('last_watermark') : options.lastWatermark,
         last_success_at: now,
         updated_at: now,
-        ...generationColumn(lease),
-        ...NO_HOLDER,
+        ...backfillGenerationColumn(lease),
+        ...BACKFILL_NO_HOLDER,
       }))
       .where('id', '=', 1)
       .where(ownedBy(lease.token))
@@ -375,7 +369,7 @@ export class BackfillRepository implements BackfillStore {
       .updateTable('backfill_state')
       .set({
         ...RELEASED_LEASE,
-        ...NO_HOLDER,
+        ...BACKFILL_NO_HOLDER,
         updated_at: unixSeconds(this.#context.clock),
       })
       .where('id', '=', 1)
@@ -400,7 +394,7 @@ export class BackfillRepository implements BackfillStore {
         oc.column('id').doUpdateSet({
           status: 'pending',
           last_watermark: null,
-          ...NO_HOLDER,
+          ...BACKFILL_NO_HOLDER,
           updated_at: unixSeconds(this.#context.clock),
         }),
       )
@@ -427,61 +421,6 @@ export class BackfillRepository implements BackfillStore {
   }
 
   #fromRow(row: Selectable<BackfillStateTable>): BackfillState {
-    if (row.status !== 'pending' && row.status !== 'running' && row.status !== 'complete') {
-      throw new StoreCorruptError(
-        this.#context.path,
-        `invalid backfill status ${JSON.stringify(row.status)}`,
-      );
-    }
-    const running = row.status === 'running';
-    const holder = running ? holderFromColumns(row) : null;
-    return {
-      status: row.status,
-      lastWatermark: row.last_watermark,
-      lastSuccessAt: row.last_success_at,
-      updatedAt: row.updated_at,
-      leaseUntil: running ? row.lease_until : null,
-      holder,
-      holderDead: holder !== null && this.#context.holderProbe.isDeadOnThisHost(holder),
-      claimedAt: running ? row.claimed_at : null,
-      progress:
-        running && row.progress_done !== null && row.progress_total !== null
-          ? { done: row.progress_done, total: row.progress_total }
-          : null,
-      generation: row.generation,
-    };
+    return backfillStateFromRow(row, this.#context);
   }
-}
-
-/** What a lease that nobody holds leaves in the row. */
-const NO_HOLDER = {
-  ownership_token: null,
-  lease_until: null,
-  holder_host: null,
-  holder_pid: null,
-  holder_started_at: null,
-  claimed_at: null,
-  progress_done: null,
-  progress_total: null,
-} as const;
-
-function progressColumns(progress: BackfillProgressCounts | undefined): {
-  progress_done?: number;
-  progress_total?: number;
-} {
-  if (progress === undefined) return {};
-  for (const [name, value] of [
-    ['progress.done', progress.done],
-    ['progress.total', progress.total],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new InvalidArgumentError(name, `expected a non-negative integer, got ${String(value)}`);
-    }
-  }
-  return { progress_done: progress.done, progress_total: progress.total };
-}
-
-/** The generation a lease records with its checkpoints and completion (none for old leases). */
-function generationColumn(lease: BackfillLease): { generation?: number } {
-  return lease.generation === undefined ? {} : { generation: lease.generation };
 }

@@ -1,7 +1,7 @@
 import { unixSeconds } from '../clock.js';
 import type { MemoriesStore } from '../contract/store-contract.js';
 import { checkedCount } from '../store/argument-checks.js';
-import { type LeaseHolder, holderFromColumns } from '../leases/lease-holder.js';
+import type { LeaseHolder } from '../leases/lease-holder.js';
 import { leaseIsLive } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -9,6 +9,7 @@ import {
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   JOB_KIND_MEMORY_STAGE1,
   MEMORY_CONSOLIDATION_JOB_KEY,
+  phase2JobState,
 } from './memory-jobs.js';
 
 /**
@@ -213,6 +214,7 @@ export class MemoriesRepository implements MemoriesStore {
           'status',
           'lease_until',
           'retry_at',
+          'retry_remaining',
           'last_error',
           'input_watermark',
           'last_success_watermark',
@@ -227,21 +229,7 @@ export class MemoriesRepository implements MemoriesStore {
         .selectFrom('stage1_outputs')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
-      return {
-        stage1,
-        phase2: {
-          status: job?.status ?? null,
-          dirty: job ? (job.input_watermark ?? 0) > (job.last_success_watermark ?? 0) : false,
-          leaseUntil: job?.status === 'running' ? job.lease_until : null,
-          holder: job?.status === 'running' ? holderFromColumns(job) : null,
-          retryAt:
-            job?.retry_at !== null && job?.retry_at !== undefined && job.retry_at > now
-              ? job.retry_at
-              : null,
-          lastError: job?.last_error ?? null,
-        },
-        outputs: Number(outputs.n),
-      };
+      return { stage1, phase2: phase2JobState(job, now), outputs: Number(outputs.n) };
     });
   }
 

@@ -1,6 +1,9 @@
 import type { Expression, ExpressionBuilder } from 'kysely';
 
+import { type LeaseHolderColumns, holderFromColumns } from '../leases/lease-holder.js';
+import { isLeaseLive } from '../leases/owned-lease.js';
 import type { StateDatabase } from '../store/schema.js';
+import type { Phase2JobState } from './memories-repository.js';
 
 // What the two kinds of memory jobs in `jobs` share (Codex's `jobs` table): their kinds,
 // their retries, and the columns a finished or failed job gets.
@@ -47,6 +50,107 @@ export const MEMORY_CONSOLIDATION_JOB_KEY = 'global';
  * ```
  */
 export const DEFAULT_RETRY_REMAINING = 3;
+
+/**
+ * Default cap on stage-1 jobs holding a live lease at once, across every process of a home (the
+ * reference's 64).
+ *
+ * @example
+ * ```ts
+ * const claims = await store.stage1Jobs.claimEligible({ ...options, maxRunning: MAX_RUNNING_STAGE1_JOBS });
+ * ```
+ */
+export const MAX_RUNNING_STAGE1_JOBS = 64;
+
+/** The columns of a stage-1 job that decide whether it may be claimed (see {@link stage1ClaimRefusal}). */
+export interface Stage1JobClaimColumns {
+  status: string;
+  lease_until: number | null;
+  retry_at: number | null;
+  retry_remaining: number;
+  input_watermark: number | null;
+}
+
+/**
+ * Why an existing stage-1 job may not be claimed at `now` for an input of `sourceUpdatedAt`, or
+ * `null` when it may (as far as the job itself goes: whether the output is up to date and the
+ * running cap are the caller's). A newer input (the thread changed since the job's last claim)
+ * lifts both the backoff and the exhaustion of retries; a live lease is never lifted. The order is
+ * the order of the reasons a caller reports: out of retries, in backoff, held by a live lease.
+ *
+ * @example
+ * ```ts
+ * const refusal = stage1ClaimRefusal(jobRow, thread.updatedAt, unixSeconds(clock));
+ * if (refusal !== null) return { outcome: refusal };
+ * ```
+ */
+export function stage1ClaimRefusal(
+  job: Stage1JobClaimColumns,
+  sourceUpdatedAt: number,
+  now: number,
+): 'retry-exhausted' | 'retry-backoff' | 'running' | null {
+  const newer = sourceUpdatedAt > (job.input_watermark ?? -1);
+  if (!newer && job.retry_remaining <= 0) return 'retry-exhausted';
+  if (!newer && job.retry_at !== null && job.retry_at > now) return 'retry-backoff';
+  if (isLeaseLive(job, now)) return 'running';
+  return null;
+}
+
+/** The columns of the phase-2 job that {@link phase2ClaimDue} and {@link phase2JobState} read. */
+export interface Phase2JobColumns extends LeaseHolderColumns {
+  status: string;
+  lease_until: number | null;
+  retry_at: number | null;
+  retry_remaining: number;
+  last_error: string | null;
+  input_watermark: number | null;
+  last_success_watermark: number | null;
+}
+
+/**
+ * Whether the phase-2 job has work that may run at `now`: dirty (its input watermark is past its
+ * last success), with a retry left and out of backoff. Whether another worker holds it is the
+ * lease's question, asked separately.
+ *
+ * @example
+ * ```ts
+ * if (!row || !phase2ClaimDue(row, now)) return { outcome: 'not-dirty' };
+ * ```
+ */
+export function phase2ClaimDue(
+  job: Pick<
+    Phase2JobColumns,
+    'retry_at' | 'retry_remaining' | 'input_watermark' | 'last_success_watermark'
+  >,
+  now: number,
+): boolean {
+  if ((job.input_watermark ?? 0) <= (job.last_success_watermark ?? 0)) return false;
+  if (job.retry_remaining <= 0) return false;
+  return job.retry_at === null || job.retry_at <= now;
+}
+
+/**
+ * The phase-2 job's row (or its absence: nothing was ever enqueued) as `memories status` shows it
+ * at `now`.
+ *
+ * @example
+ * ```ts
+ * const { phase2 } = { phase2: phase2JobState(row, unixSeconds(clock)) };
+ * ```
+ */
+export function phase2JobState(job: Phase2JobColumns | undefined, now: number): Phase2JobState {
+  return {
+    status: job?.status ?? null,
+    dirty: job ? (job.input_watermark ?? 0) > (job.last_success_watermark ?? 0) : false,
+    leaseUntil: job?.status === 'running' ? job.lease_until : null,
+    holder: job?.status === 'running' ? holderFromColumns(job) : null,
+    retryAt:
+      job?.retry_at !== null && job?.retry_at !== undefined && job.retry_at > now
+        ? job.retry_at
+        : null,
+    lastError: job?.last_error ?? null,
+  };
+}
 
 /**
  * What an owned job that finished gets: `done`, its lease ended, no error. Its

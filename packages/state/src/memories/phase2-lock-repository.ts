@@ -20,6 +20,7 @@ import {
   MEMORY_CONSOLIDATION_JOB_KEY,
   failedJobColumns,
   finishedJobColumns,
+  phase2ClaimDue,
 } from './memory-jobs.js';
 
 /**
@@ -121,11 +122,8 @@ export class Phase2LockRepository implements Phase2LockStore {
           .select(['retry_at', 'retry_remaining', 'input_watermark', 'last_success_watermark'])
           .where(this.#lock.rows())
           .executeTakeFirst();
-        if (!row) return { outcome: 'not-dirty' };
+        if (!row || !phase2ClaimDue(row, now)) return { outcome: 'not-dirty' };
         const inputWatermark = row.input_watermark ?? 0;
-        if (inputWatermark <= (row.last_success_watermark ?? 0)) return { outcome: 'not-dirty' };
-        if (row.retry_remaining <= 0) return { outcome: 'not-dirty' };
-        if (row.retry_at !== null && row.retry_at > now) return { outcome: 'not-dirty' };
         // A holder that died here loses the lock now; a live one keeps it (the claim is refused).
         await this.#lock.expireDeadHolders(trx, now);
         const { token, columns } = this.#lock.claim(now, leaseSeconds);

@@ -14,7 +14,6 @@ import {
 import {
   OwnedLeases,
   RELEASED_LEASE,
-  isLeaseLive,
   leaseIsFree,
   leaseIsLive,
   ownedBy,
@@ -27,21 +26,15 @@ import { THREAD_COLUMNS, threadFromRow } from '../threads/thread-row.js';
 import {
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_STAGE1,
+  MAX_RUNNING_STAGE1_JOBS,
   failedJobColumns,
   finishedJobColumns,
+  stage1ClaimRefusal,
 } from './memory-jobs.js';
 import { enqueueGlobalConsolidation } from './phase2-lock-repository.js';
 
-/**
- * Default cap on stage-1 jobs holding a live lease at once, across every process of a home (the
- * reference's 64).
- *
- * @example
- * ```ts
- * const claims = await store.stage1Jobs.claimEligible({ ...options, maxRunning: MAX_RUNNING_STAGE1_JOBS });
- * ```
- */
-export const MAX_RUNNING_STAGE1_JOBS = 64;
+// The cap lives with the other memory-job rules (shared with other store backends).
+export { MAX_RUNNING_STAGE1_JOBS } from './memory-jobs.js';
 
 /**
  * Options of `store.stage1Jobs.claimEligible`.
@@ -739,18 +732,8 @@ export class Stage1JobsRepository implements Stage1JobStore {
           .select(['status', 'lease_until', 'retry_at', 'retry_remaining', 'input_watermark'])
           .where(this.#jobs.rows({ job_key: threadId }))
           .executeTakeFirst();
-        if (job) {
-          const newer = sourceUpdatedAt > (job.input_watermark ?? -1);
-          if (!newer && job.retry_remaining <= 0) {
-            return { outcome: { outcome: 'retry-exhausted' }, capReached: false };
-          }
-          if (!newer && job.retry_at !== null && job.retry_at > now) {
-            return { outcome: { outcome: 'retry-backoff' }, capReached: false };
-          }
-          if (isLeaseLive(job, now)) {
-            return { outcome: { outcome: 'running' }, capReached: false };
-          }
-        }
+        const refusal = job ? stage1ClaimRefusal(job, sourceUpdatedAt, now) : null;
+        if (refusal !== null) return { outcome: { outcome: refusal }, capReached: false };
         return { outcome: { outcome: 'running' }, capReached: true };
       },
       { path: this.#context.path },

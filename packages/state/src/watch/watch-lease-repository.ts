@@ -5,10 +5,7 @@ import { OwnedLeases, RELEASED_LEASE, leaseIsFree, ownedBy } from '../leases/own
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
 import { checkedPositive, checkedToken, checkedWorkerId } from '../store/argument-checks.js';
 import type { StoreContext } from '../store/store-context.js';
-
-/** The `jobs` row of the watcher lease: one per store, hence one watcher per home. */
-const WATCH_JOB_KIND = 'agent_state_watch';
-const WATCH_JOB_KEY = 'home';
+import { WATCH_JOB_KEY, WATCH_JOB_KIND } from './watch-lease-row.js';
 
 /**
  * What `store.watchLease.tryClaim` answers: `claimed` (this process watches the home until
