@@ -20,13 +20,14 @@ import {
   leaseIsFree,
   ownedBy,
 } from '@agent-state/state/backend';
+import { sql } from 'kysely';
 
 import {
   PostgresOwnedLeases,
   leaseHome,
   leaseTransaction,
 } from '../leases/postgres-owned-lease.js';
-import type { PostgresContext } from '../store/postgres-context.js';
+import { type PostgresContext, inHomes } from '../store/postgres-context.js';
 
 /**
  * The backfill lease of a PostgreSQL store: one `backfill_state` row per home (its primary key is
@@ -68,6 +69,7 @@ export class PostgresBackfill implements BackfillStore {
    * ```
    */
   async get(): Promise<BackfillState> {
+    if (this.#context.homeId === undefined) return this.#acrossHomes();
     const row = await this.#context.db
       .selectFrom('backfill_state')
       .selectAll()
@@ -75,6 +77,65 @@ export class PostgresBackfill implements BackfillStore {
       .executeTakeFirst();
     if (!row) return initialBackfillState(unixSeconds(this.#context.clock));
     return this.#fromRow(row);
+  }
+
+  /**
+   * Across homes (a store opened to read many): `complete` when every home read has a complete
+   * backfill (a home's `sync` records its own), else the state of one that has not, so that
+   * readers say what the shared store may still miss. `pending` when no home has pushed yet.
+   */
+  async #acrossHomes(): Promise<BackfillState> {
+    const rows = await this.#context.db
+      .selectFrom('backfill_state')
+      .selectAll()
+      .where(inHomes(this.#context, 'home_id'))
+      .orderBy(sql`status = 'complete'`)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .execute();
+    const row = rows[0];
+    return row ? this.#fromRow(row) : initialBackfillState(unixSeconds(this.#context.clock));
+  }
+
+  /**
+   * @internal What `sync` records for its home: the home's own backfill status (never over a
+   * lease held on this server).
+   */
+  async recordPushed(state: BackfillState): Promise<void> {
+    const homeId = leaseHome(this.#context, this.#lease.name);
+    const now = unixSeconds(this.#context.clock);
+    const status = state.status === 'complete' ? 'complete' : 'pending';
+    await this.#context.db
+      .insertInto('backfill_state')
+      .values({
+        home_id: homeId,
+        status,
+        last_watermark: state.lastWatermark,
+        last_success_at: state.lastSuccessAt,
+        updated_at: now,
+        ownership_token: null,
+        lease_until: null,
+        holder_host: null,
+        holder_pid: null,
+        holder_started_at: null,
+        claimed_at: null,
+        progress_done: null,
+        progress_total: null,
+        generation: state.generation,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('home_id')
+          .doUpdateSet({
+            status,
+            last_watermark: state.lastWatermark,
+            last_success_at: state.lastSuccessAt,
+            updated_at: now,
+            generation: state.generation,
+          })
+          .where('backfill_state.ownership_token', 'is', null),
+      )
+      .execute();
   }
 
   /**

@@ -31,7 +31,7 @@ import { PostgresSearch } from '../search/postgres-search.js';
 import { PostgresThreads } from '../threads/postgres-threads.js';
 import { PostgresUsage } from '../usage/postgres-usage.js';
 import { PostgresWatchLease } from '../watch/postgres-watch-lease.js';
-import type { HomeSelection, PostgresContext } from './postgres-context.js';
+import { type HomeSelection, type PostgresContext, inHomes } from './postgres-context.js';
 
 /**
  * Options of {@link openPostgresStore}.
@@ -179,14 +179,15 @@ export class PostgresStore implements AgentStateStore {
    * ```
    */
   async checkIntegrity(): Promise<string[]> {
+    const homes = inHomes(this.#context, 'home_id');
     const { rows } = await sql<{ problem: string }>`
       SELECT 'search documents of thread ' || d.thread_id || ' without its coverage row' AS problem
-        FROM (SELECT DISTINCT home_id, thread_id FROM search_documents) d
+        FROM (SELECT DISTINCT home_id, thread_id FROM search_documents WHERE ${homes}) d
         LEFT JOIN search_threads t USING (home_id, thread_id)
         WHERE t.thread_id IS NULL
       UNION ALL
       SELECT 'usage records of thread ' || r.thread_id || ' without its coverage row'
-        FROM (SELECT DISTINCT home_id, thread_id FROM usage_records) r
+        FROM (SELECT DISTINCT home_id, thread_id FROM usage_records WHERE ${homes}) r
         LEFT JOIN usage_threads t USING (home_id, thread_id)
         WHERE t.thread_id IS NULL
       LIMIT 100`.execute(this.#context.db);

@@ -204,6 +204,7 @@ async function pushChanges(
     if (await target.threads.delete(id)) result.deleted += 1;
   }
 
+  await target.backfill.recordPushed(await source.backfill.get());
   await db
     .updateTable('homes')
     .set({ last_sync_at: unixSeconds(target.clock), synced_threads: threads })
