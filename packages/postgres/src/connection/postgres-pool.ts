@@ -69,6 +69,18 @@ export function createPostgresPool(
       } catch (error) {
         throw toPostgresStoreError(error, server.display);
       }
+      // A connection in use that the server drops (a restart, a kill) emits 'error' on the
+      // client, not the pool: unheard, it would end the process. Its query fails with a typed
+      // error instead, and the broken connection is thrown away when released.
+      let broken = false;
+      const onError = (error: Error): void => {
+        broken = true;
+        options.logger.warn('store server connection lost', {
+          server: server.display,
+          error: toPostgresStoreError(error, server.display).message,
+        });
+      };
+      client.on('error', onError);
       return {
         async query(text: string, parameters: readonly unknown[]) {
           try {
@@ -78,7 +90,8 @@ export function createPostgresPool(
           }
         },
         release(destroy?: boolean) {
-          client.release(destroy);
+          client.off('error', onError);
+          client.release(destroy === true || broken);
         },
       };
     },

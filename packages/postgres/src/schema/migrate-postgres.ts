@@ -40,6 +40,10 @@ export async function migratePostgres(
   );
   const latest = migrations.at(-1)?.version ?? 0;
   const client = await pool.connect();
+  // A connection dropped while migrating fails the query under way (a typed error, above); the
+  // client's own 'error' event must not end the process.
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   try {
     const from = await readVersion(client, options.server);
     if (from > latest) throw new StoreTooNewError(options.server, from, latest);
@@ -89,6 +93,7 @@ export async function migratePostgres(
     const to = await readVersion(client, options.server);
     return { from, to, applied };
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }

@@ -51,6 +51,39 @@ async function rowsOf(url: string, homeId: string): Promise<unknown> {
   }
 }
 
+/** `agent-state sync` in a child process, one thread per transaction. */
+function startSync(home: string, url: string) {
+  const child = spawn(
+    process.execPath,
+    [BIN, '--home', home, 'sync', '--to', url, '--batch-size', '1'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null }>((resolve) =>
+    child.once('exit', (code) => resolve({ code })),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
+/** Waits until the server holds at least one thread of the home. */
+async function waitForThreads(url: string, homeId: string): Promise<void> {
+  const probe = new pg.Client({ connectionString: url });
+  await probe.connect();
+  try {
+    for (let tries = 0; ; tries += 1) {
+      const { rows } = await probe
+        .query<{ n: number }>('SELECT count(*)::int AS n FROM threads WHERE home_id = $1', [homeId])
+        .catch(() => ({ rows: [{ n: 0 }] }));
+      if ((rows[0]?.n ?? 0) > 0) return;
+      if (tries > 3000) throw new Error('the sync never pushed a thread');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    await probe.end();
+  }
+}
+
 const ids = (items: ReadonlyArray<{ id: string }>) => items.map((item) => item.id).sort();
 
 describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
@@ -192,42 +225,29 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
 
     // Killed once its first batch (one thread) is in.
     const url = await server.createDatabase();
-    const child = spawn(
-      process.execPath,
-      [BIN, '--home', home, 'sync', '--to', url, '--batch-size', '1'],
-      { stdio: 'ignore' },
-    );
-    const probe = new pg.Client({ connectionString: url });
-    await probe.connect();
-    try {
-      for (let tries = 0; ; tries += 1) {
-        const { rows } = await probe
-          .query<{ n: number }>('SELECT count(*)::int AS n FROM threads WHERE home_id = $1', [
-            homeId,
-          ])
-          .catch(() => ({ rows: [{ n: 0 }] }));
-        if ((rows[0]?.n ?? 0) > 0) break;
-        if (tries > 3000) throw new Error('the sync never pushed a thread');
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    } finally {
-      await probe.end();
-    }
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    const killed = startSync(home, url);
+    await waitForThreads(url, homeId);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    // It was cut short: some threads are there, not all of them.
+    const all = (expected as { threads: unknown[] }).threads.length;
+    const partial = ((await rowsOf(url, homeId)) as { threads: unknown[] }).threads.length;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(all);
     const resumed = await runCliJson<SyncResult>(['--home', home, 'sync', '--to', url, '--json']);
     expect(resumed.exitCode).toBe(ExitCode.Ok);
+    expect(resumed.json.pushed).toBe(all - partial);
     expect(await rowsOf(url, homeId)).toEqual(expected);
 
-    // The server stops under a sync: a typed error, then the next sync completes the rows.
+    // The server stops under a sync: it fails with a typed error; the next sync completes it.
     const restarted = await server.createDatabase();
+    const cut = startSync(home, restarted);
+    await waitForThreads(restarted, homeId);
     await server.pause();
-    const down = await runCli(['--home', home, 'sync', '--to', restarted]);
-    expect(down.exitCode).toBe(ExitCode.Failure);
-    expect(down.stderr).toMatch(
-      /cannot reach the store server postgres:\/\/agent_state@127\.0\.0\.1/,
-    );
-    expect(down.stderr).not.toContain(server.password);
+    const { code } = await cut.exited;
+    expect(code).toBe(ExitCode.Failure);
+    expect(cut.stderr()).toMatch(/store server postgres:\/\/agent_state@127\.0\.0\.1:\d+\//);
+    expect(cut.stderr()).not.toContain(server.password);
     await server.resume();
     expect((await runCli(['--home', home, 'sync', '--to', restarted])).exitCode).toBe(ExitCode.Ok);
     expect(await rowsOf(restarted, homeId)).toEqual(expected);
