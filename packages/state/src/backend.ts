@@ -82,3 +82,59 @@ export {
   stage1ClaimRefusal,
 } from './memories/memory-jobs.js';
 export { WATCH_JOB_KEY, WATCH_JOB_KIND } from './watch/watch-lease-row.js';
+
+// Search: the documents as written (checked, their roles, the camel-case parts indexed beside
+// the text), the words and stems SQLite's FTS5 tokenizer makes of a text (for a backend whose own
+// full-text engine would make others), the checks of a search's options, the widening window of
+// ranked matches, threads ranked and hits built from the rows read, and snippets.
+export { checkedSearchDocument } from './search/search-document.js';
+export { identifierParts, spellIdentifiers } from './search/identifier-parts.js';
+export {
+  cachedStemmer,
+  foldText,
+  forEachLexeme,
+  forEachWord,
+  porterStem,
+  searchLexemes,
+} from './search/search-lexemes.js';
+export {
+  type CheckedSearchOptions,
+  type MatchedDocumentRow,
+  RANKED_WINDOW,
+  type ScoredMatch,
+  type SearchFilters,
+  assembleHits,
+  checkedSearchOptions,
+  rankThreads,
+  rankWidening,
+  shownDocuments,
+} from './search/search-assembly.js';
+export {
+  CLOSE_MARK,
+  OPEN_MARK,
+  SNIPPET_WORDS,
+  type Snippet,
+  type WordSpan,
+  buildSnippet,
+  highlighted,
+  searchWords,
+} from './search/search-snippet.js';
+
+// Usage: the records as written and read back, the checks of an aggregate's options, its groups,
+// and which of a legacy fork's records are its parent's.
+export {
+  type CheckedUsageAggregate,
+  QUARTER_HOUR_MS,
+  USAGE_DIMENSIONS,
+  type UsageGroupRow,
+  type UsageMark,
+  type UsageSequenceRow,
+  checkedUsageAggregate,
+  checkedUsageRecords,
+  forkParentOf,
+  inheritedMarks,
+  usageGroupsFromRows,
+  usageRecordFromRow,
+  usageRecordRow,
+} from './usage/usage-rules.js';
+export { checkedUnixMs, checkedUpTo } from './store/argument-checks.js';

@@ -140,8 +140,15 @@ CREATE TABLE discrepancies (
 );
 `;
 
-// Search: PostgreSQL full text. Each document's words are a stored tsvector (the text, then the
-// camel-case parts of its identifiers), indexed by GIN.
+// Search: PostgreSQL full text. Each document's words are a tsvector (`words`) indexed by GIN:
+// the lexemes of its text and of the camel-case parts of its identifiers, which the writer builds
+// as SQLite's FTS5 tokenizer makes them (`porter unicode61 remove_diacritics 2`, see
+// `search/postgres-full-text.ts`) rather than the server's parser and dictionaries: the two stores
+// find the same documents, and no text search configuration (so no stop word list) is involved.
+// A thread's documents go with it by the trigger below rather than a foreign key, whose check of
+// every inserted row would cost a batch of hundreds of thousands of documents (and of usage
+// records) a fifth more; the writer only ever inserts them for threads it has just written, in
+// the same transaction. Its coverage row (one per thread) keeps its foreign key.
 const search = `
 CREATE TABLE search_documents (
   home_id text NOT NULL,
@@ -155,10 +162,7 @@ CREATE TABLE search_documents (
   ordinal integer,
   text text NOT NULL,
   parts text NOT NULL DEFAULT '',
-  words tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('english', text), 'A') || setweight(to_tsvector('simple', parts), 'B')
-  ) STORED,
-  FOREIGN KEY (home_id, thread_id) REFERENCES threads (home_id, id) ON DELETE CASCADE
+  words tsvector NOT NULL
 );
 CREATE INDEX search_documents_thread ON search_documents (home_id, thread_id, line);
 CREATE INDEX search_documents_words ON search_documents USING gin (words);
@@ -171,8 +175,26 @@ CREATE TABLE search_threads (
   PRIMARY KEY (home_id, thread_id),
   FOREIGN KEY (home_id, thread_id) REFERENCES threads (home_id, id) ON DELETE CASCADE
 );
+
+CREATE FUNCTION search_documents_of_gone_threads() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM search_documents AS d USING gone
+    WHERE d.home_id = gone.home_id AND d.thread_id = gone.id;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER threads_delete_search AFTER DELETE ON threads
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+  EXECUTE FUNCTION search_documents_of_gone_threads();
 `;
 
+// Usage: one row per model call that counts, and per line a legacy fork copied from its parent
+// (`excluded = 'inherited'`, `excluded_by` the thread that counts it), as in the SQLite store.
+// Sums read a partial index of the counted rows that holds every column they add up (an
+// index-only scan once the table is vacuumed). The writer matches a legacy fork's copied lines
+// against its parent's rows, whichever is written first. When threads go, the trigger (one
+// statement for every thread deleted) takes their records (no foreign key: see search) and
+// counts again the copies they counted.
 const usage = `
 CREATE TABLE usage_records (
   home_id text NOT NULL,
@@ -195,10 +217,12 @@ CREATE TABLE usage_records (
   excluded text,
   excluded_by text,
   forked_from_id text,
-  PRIMARY KEY (home_id, thread_id, line),
-  FOREIGN KEY (home_id, thread_id) REFERENCES threads (home_id, id) ON DELETE CASCADE
+  PRIMARY KEY (home_id, thread_id, line)
 );
-CREATE INDEX usage_records_counted ON usage_records (home_id, time_ms) WHERE excluded IS NULL;
+CREATE INDEX usage_records_counted ON usage_records (home_id, time_ms)
+  INCLUDE (thread_id, model, input_tokens, cached_input_tokens, cache_write_input_tokens,
+    output_tokens, reasoning_output_tokens, total_tokens)
+  WHERE excluded IS NULL;
 CREATE INDEX usage_records_forked_from ON usage_records (home_id, forked_from_id)
   WHERE forked_from_id IS NOT NULL;
 CREATE INDEX usage_records_inherited ON usage_records (home_id, excluded_by)
@@ -212,6 +236,20 @@ CREATE TABLE usage_threads (
   PRIMARY KEY (home_id, thread_id),
   FOREIGN KEY (home_id, thread_id) REFERENCES threads (home_id, id) ON DELETE CASCADE
 );
+
+CREATE FUNCTION usage_records_of_gone_threads() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM usage_records AS u USING gone
+    WHERE u.home_id = gone.home_id AND u.thread_id = gone.id;
+  UPDATE usage_records AS u SET excluded = NULL, excluded_by = NULL
+    FROM gone
+    WHERE u.home_id = gone.home_id AND u.excluded = 'inherited' AND u.excluded_by = gone.id;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER threads_delete_usage AFTER DELETE ON threads
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+  EXECUTE FUNCTION usage_records_of_gone_threads();
 `;
 
 /**

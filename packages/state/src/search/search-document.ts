@@ -89,6 +89,11 @@ export function roleOfKind(kind: SearchDocumentKind): SearchRole {
 /**
  * A search document as a store received it, checked: derived records come from extraction
  * (possibly across a worker thread), so their shape is verified before anything is written.
+ *
+ * @example
+ * ```ts
+ * const docs = records.map((record, i) => checkedSearchDocument(record, threadId, i));
+ * ```
  */
 export function checkedSearchDocument(
   record: unknown,

@@ -2,7 +2,6 @@ import { type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 
 import type { SearchStore } from '../contract/store-contract.js';
 import { InvalidArgumentError } from '../errors.js';
-import { checkedUnixMs, checkedUpTo } from '../store/argument-checks.js';
 import type { StateDatabase } from '../store/schema.js';
 import {
   type CoverageTable,
@@ -12,49 +11,21 @@ import {
 import type { StoreContext } from '../store/store-context.js';
 import { type ThreadMetadata, normalizeThreadId } from '../threads/thread-metadata.js';
 import { THREAD_COLUMNS, threadFromRow } from '../threads/thread-row.js';
-import { type ThreadSourceKind, parseSourceKinds } from '../threads/thread-source-kind.js';
 import { sourceKindsFilter } from '../threads/threads-repository.js';
 import {
-  SEARCH_ROLES,
-  type SearchDocument,
-  type SearchDocumentKind,
-  type SearchRole,
-} from './search-document.js';
+  type ScoredMatch,
+  type SearchFilters,
+  assembleHits,
+  checkedSearchOptions,
+  rankThreads,
+  rankWidening,
+  shownDocuments,
+} from './search-assembly.js';
+import { type SearchDocument, type SearchDocumentKind } from './search-document.js';
 import { parseSearchQuery } from './search-query.js';
-import {
-  MAX_SEARCH_LIMIT,
-  type SearchCoverage,
-  type SearchHit,
-  type SearchMatch,
-  type SearchOptions,
-  type SearchPage,
-} from './search-results.js';
+import type { SearchCoverage, SearchOptions, SearchPage } from './search-results.js';
+import { CLOSE_MARK, OPEN_MARK, SNIPPET_WORDS, highlighted } from './search-snippet.js';
 import { toFts5 } from './sqlite-fts-query.js';
-
-/** Marks FTS5 puts around matched words in a snippet (control characters no text holds). */
-const OPEN_MARK = '\u0002';
-const CLOSE_MARK = '\u0003';
-/** Words of context in a snippet. */
-const SNIPPET_TOKENS = 24;
-/** Matching documents ranked at first (see `search`). */
-const RANKED_WINDOW = 2_000;
-
-interface Filters {
-  roles: SearchRole[];
-  kinds: ThreadSourceKind[];
-  archived: boolean | 'all';
-  cwds: readonly string[];
-  sinceMs: number | undefined;
-  untilMs: number | undefined;
-}
-
-/** A matching document that passed the filters. */
-interface MatchedRow {
-  id: number;
-  /** BM25 (smaller is better). */
-  rank: number;
-  threadId: string;
-}
 
 /** Which threads the index covers. */
 const SEARCH_COVERAGE: CoverageTable = { table: 'search_threads', count: 'documents' };
@@ -86,45 +57,22 @@ export class SearchRepository implements SearchStore {
    */
   async search(options: SearchOptions): Promise<SearchPage> {
     const fts = toFts5(parseSearchQuery(options.query));
-    const limit = checkedUpTo('limit', options.limit ?? 20, MAX_SEARCH_LIMIT);
-    const perThread = checkedUpTo('documentsPerThread', options.documentsPerThread ?? 3, 20);
-    const filters: Filters = {
-      roles: checkedRoles(options.roles),
-      kinds: parseSourceKinds(options.sources),
-      archived: options.archived ?? false,
-      cwds: options.cwds ?? [],
-      sinceMs:
-        options.sinceMs === undefined ? undefined : checkedUnixMs('sinceMs', options.sinceMs),
-      untilMs:
-        options.untilMs === undefined ? undefined : checkedUnixMs('untilMs', options.untilMs),
-    };
+    const { limit, documentsPerThread: perThread, filters } = checkedSearchOptions(options);
 
-    // Ranking every match costs a few microseconds a document; a word in most documents of a
-    // large home would cost the most. The newest matches are ranked first, a window that widens
-    // until it holds `limit` threads that pass the filters or holds every match.
-    let window = RANKED_WINDOW;
-    let matched: MatchedRow[];
-    let rankedAll: boolean;
-    for (;;) {
+    // The newest matches are ranked first, a window that widens until it holds `limit` threads
+    // that pass the filters or holds every match (see `rankWidening`).
+    const { matches, rankedAll } = await rankWidening(limit, async (window) => {
       const ranked = await this.#newestMatches(fts, window);
-      rankedAll = ranked.length <= window;
-      matched = await this.#filtered(ranked.slice(0, window), filters);
-      if (rankedAll || new Set(matched.map((row) => row.threadId)).size >= limit) break;
-      window *= 4;
-    }
+      return {
+        matches: await this.#filtered(ranked.slice(0, window), filters),
+        rankedAll: ranked.length <= window,
+      };
+    });
 
-    // Threads by their best document; each thread's documents best first.
-    const byThread = new Map<string, MatchedRow[]>();
-    for (const row of matched.sort((a, b) => a.rank - b.rank || a.id - b.id)) {
-      const rows = byThread.get(row.threadId);
-      if (rows) rows.push(row);
-      else byThread.set(row.threadId, [row]);
-    }
-    const ranked = [...byThread.values()].slice(0, limit);
+    const { threads: ranked, totalThreads } = rankThreads(matches, limit);
     if (ranked.length === 0) return { hits: [], totalThreads: 0, rankedAll };
-    const shown = ranked.flatMap((rows) => rows.slice(0, perThread));
-    const ids = shown.map((row) => row.id);
-    const threadIds = ranked.map((rows) => rows[0]!.threadId);
+    const ids = shownDocuments(ranked, perThread).map((match) => match.id);
+    const threadIds = ranked.map((rows) => rows[0]!.thread);
 
     const [details, snippets, threads] = await Promise.all([
       this.#context.db
@@ -137,7 +85,7 @@ export class SearchRepository implements SearchStore {
           .selectFrom('search_fts')
           .select([
             'rowid',
-            sql<string>`snippet(search_fts, 0, ${OPEN_MARK}, ${CLOSE_MARK}, '…', ${SNIPPET_TOKENS})`.as(
+            sql<string>`snippet(search_fts, 0, ${OPEN_MARK}, ${CLOSE_MARK}, '…', ${SNIPPET_WORDS})`.as(
               'snippet',
             ),
           ])
@@ -154,29 +102,12 @@ export class SearchRepository implements SearchStore {
     const detailOf = new Map(details.map((row) => [row.id, row]));
     const snippetOf = new Map(snippets.map((row) => [row.rowid, row.snippet]));
     const threadOf = new Map(threads.map((row) => [row.id, threadFromRow(row)]));
-
-    const hits: SearchHit[] = [];
-    for (const rows of ranked) {
-      const thread = threadOf.get(rows[0]!.threadId);
-      if (!thread) continue; // deleted between the queries
-      const documents: SearchMatch[] = [];
-      for (const row of rows.slice(0, perThread)) {
-        const detail = detailOf.get(row.id);
-        if (!detail) continue;
-        documents.push({
-          kind: detail.kind as SearchDocumentKind,
-          role: detail.role as SearchRole,
-          turnId: detail.turn_id,
-          timeMs: detail.time_ms,
-          line: detail.line,
-          ordinal: detail.ordinal,
-          ...highlighted(snippetOf.get(row.id) ?? ''),
-          score: -row.rank,
-        });
-      }
-      hits.push({ thread, score: -rows[0]!.rank, matches: rows.length, documents });
-    }
-    return { hits, totalThreads: byThread.size, rankedAll };
+    const hits = assembleHits(ranked, perThread, {
+      thread: (id) => threadOf.get(id),
+      document: (id) => detailOf.get(id),
+      snippet: (id) => highlighted(snippetOf.get(id) ?? ''),
+    });
+    return { hits, totalThreads, rankedAll };
   }
 
   /**
@@ -203,8 +134,8 @@ export class SearchRepository implements SearchStore {
    */
   async #filtered(
     matches: ReadonlyArray<{ id: number; rank: number }>,
-    filters: Filters,
-  ): Promise<MatchedRow[]> {
+    filters: SearchFilters,
+  ): Promise<ScoredMatch[]> {
     if (matches.length === 0) return [];
     // The ids go in as one JSON parameter: a list of thousands would pass SQLite's limit on
     // parameters. SQLite would look a document up by its rowid (reading the wide row with its
@@ -248,9 +179,10 @@ export class SearchRepository implements SearchStore {
     }
     const passing = new Set((await threads.execute()).map((row) => row.id));
     const rankOf = new Map(matches.map((m) => [m.id, m.rank]));
+    // BM25 is smaller for better matches: its opposite is the score.
     return documents
       .filter((row) => passing.has(row.threadId))
-      .map((row) => ({ ...row, rank: rankOf.get(row.id)! }));
+      .map((row) => ({ id: row.id, thread: row.threadId, score: -rankOf.get(row.id)! }));
   }
 
   /**
@@ -320,31 +252,4 @@ export class SearchRepository implements SearchStore {
       throw error;
     }
   }
-}
-
-/** A snippet without its marks, and where the marks were. */
-function highlighted(marked: string): { snippet: string; highlights: Array<[number, number]> } {
-  const highlights: Array<[number, number]> = [];
-  let snippet = '';
-  let open = -1;
-  for (const char of marked) {
-    if (char === OPEN_MARK) open = snippet.length;
-    else if (char === CLOSE_MARK) {
-      if (open >= 0) highlights.push([open, snippet.length]);
-      open = -1;
-    } else snippet += char;
-  }
-  return { snippet, highlights };
-}
-
-function checkedRoles(roles: readonly string[] | undefined): SearchRole[] {
-  for (const role of roles ?? []) {
-    if (!(SEARCH_ROLES as readonly string[]).includes(role)) {
-      throw new InvalidArgumentError(
-        'roles',
-        `unknown role ${JSON.stringify(role)} (expected ${SEARCH_ROLES.join(', ')})`,
-      );
-    }
-  }
-  return [...new Set(roles ?? [])] as SearchRole[];
 }

@@ -1,8 +1,14 @@
 import type Database from 'better-sqlite3';
 
 import type { SqliteDerivedIndex } from '../indexing/sqlite-derived-index.js';
-import { InvalidArgumentError } from '../errors.js';
-import { type UsageRecord, checkedUsageRecord } from './usage-record.js';
+import type { UsageRecord } from './usage-record.js';
+import {
+  type UsageSequenceRow,
+  checkedUsageRecords,
+  forkParentOf,
+  inheritedMarks,
+  usageRecordRow,
+} from './usage-rules.js';
 
 /**
  * The name of the usage index: the key of its records in `IndexedThread.derived`.
@@ -13,16 +19,6 @@ import { type UsageRecord, checkedUsageRecord } from './usage-record.js';
  * ```
  */
 export const USAGE_INDEX_NAME = 'usage';
-
-interface SequenceRow {
-  line: number;
-  excluded_by: string | null;
-  running_input_tokens: number | null;
-  running_output_tokens: number | null;
-  running_total_tokens: number | null;
-  excluded: string | null;
-  forked_from_id: string | null;
-}
 
 /** Columns of a row of `usage_records` as the writer inserts it. */
 const COLUMNS = [
@@ -64,7 +60,7 @@ interface Statements {
   insert: Database.Statement<unknown[]>;
   insertMany: Database.Statement<unknown[]>;
   cover: Database.Statement<[string, number, number]>;
-  sequence: Database.Statement<[string], SequenceRow>;
+  sequence: Database.Statement<[string], UsageSequenceRow>;
   forksOf: Database.Statement<[string], { thread_id: string }>;
   mark: Database.Statement<[string | null, string | null, string, number]>;
 }
@@ -112,16 +108,7 @@ function statementsOf(connection: Database.Database): Statements {
 export const SQLITE_USAGE_INDEX: SqliteDerivedIndex = {
   name: USAGE_INDEX_NAME,
   replace(connection, threadId, records, nowMs) {
-    const checked = records.map((record, index) => checkedUsageRecord(record, threadId, index));
-    checked.sort((a, b) => a.line - b.line);
-    for (let i = 1; i < checked.length; i += 1) {
-      if (checked[i]!.line === checked[i - 1]!.line) {
-        throw new InvalidArgumentError(
-          'derived.usage',
-          `two records of thread ${threadId} at line ${checked[i]!.line}: a line holds one call at most`,
-        );
-      }
-    }
+    const checked = checkedUsageRecords(records, threadId);
     const statements = statementsOf(connection);
     statements.deleteThread.run(threadId);
     let at = 0;
@@ -139,56 +126,18 @@ export const SQLITE_USAGE_INDEX: SqliteDerivedIndex = {
 
 /** The values of a row, in {@link COLUMNS} order. */
 function values(threadId: string, r: UsageRecord): unknown[] {
-  return [
-    threadId,
-    r.line,
-    r.ordinal,
-    Math.round(r.timeMs),
-    r.turnId,
-    r.model,
-    r.source,
-    r.inputTokens,
-    r.cachedInputTokens,
-    r.cacheWriteInputTokens,
-    r.outputTokens,
-    r.reasoningOutputTokens,
-    r.totalTokens,
-    r.runningInputTokens,
-    r.runningOutputTokens,
-    r.runningTotalTokens,
-    // Whether a line was copied from the parent is the store's to say (below), not extraction's.
-    r.excluded === 'inherited' ? null : r.excluded,
-    r.excluded === 'inherited' ? null : r.excludedBy,
-    r.forkedFromId,
-  ];
+  const row = usageRecordRow(threadId, r);
+  return COLUMNS.map((column) => row[column]);
 }
 
-/**
- * A legacy fork's file starts with a copy of its parent's lines, `token_count`s included, which
- * nothing marks. Its records that repeat the parent's first records, running total for running
- * total, are those copies: `inherited`, from the thread that counts them (the parent, or where the
- * parent's own record is a copy too, the thread it copied it from). The rest are the fork's own.
- */
+/** Marks a legacy fork's copies of its parent's records (see `inheritedMarks`). */
 function resolveInherited(statements: Statements, threadId: string): void {
   const own = statements.sequence.all(threadId);
-  const parentId = own.find((row) => row.forked_from_id !== null)?.forked_from_id ?? null;
-  if (parentId === null || parentId === threadId) return;
-  const parent = statements.sequence.all(parentId);
-  let copying = true;
-  own.forEach((row, index) => {
-    copying &&= index < parent.length && sameRunningTotals(row, parent[index]!);
-    const copied = copying;
-    const origin = !copied
-      ? null
-      : parent[index]!.excluded === 'inherited'
-        ? parent[index]!.excluded_by
-        : parentId;
-    if (origin !== null && (row.excluded !== 'inherited' || row.excluded_by !== origin)) {
-      statements.mark.run('inherited', origin, threadId, row.line);
-    } else if (origin === null && row.excluded === 'inherited') {
-      statements.mark.run(null, null, threadId, row.line);
-    }
-  });
+  const parentId = forkParentOf(threadId, own);
+  if (parentId === null) return;
+  for (const mark of inheritedMarks(own, statements.sequence.all(parentId), parentId)) {
+    statements.mark.run(mark.excluded, mark.excludedBy, threadId, mark.line);
+  }
 }
 
 /** Resolves the forks of a thread, then theirs (a fork of a fork copies what its parent copied). */
@@ -199,13 +148,4 @@ function resolveForksOf(statements: Statements, threadId: string, seen: Set<stri
     resolveInherited(statements, fork);
     resolveForksOf(statements, fork, seen);
   }
-}
-
-function sameRunningTotals(a: SequenceRow, b: SequenceRow): boolean {
-  return (
-    a.running_total_tokens !== null &&
-    a.running_total_tokens === b.running_total_tokens &&
-    a.running_input_tokens === b.running_input_tokens &&
-    a.running_output_tokens === b.running_output_tokens
-  );
 }
