@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // `stemmer` ships ESM only: bundled, so that the CommonJS build needs nothing it cannot require.
+  noExternal: ['stemmer'],
 });

@@ -5,7 +5,15 @@ import pg from 'pg';
 import { toPostgresStoreError } from './postgres-errors.js';
 import type { StoreServer } from './store-server.js';
 
-/** Options of the connection pool of a PostgreSQL store. */
+/**
+ * Options of the connection pool of a PostgreSQL store (part of `OpenPostgresStoreOptions`).
+ *
+ * @example
+ * ```ts
+ * const pool: PostgresPoolOptions = { maxConnections: 8, connectTimeoutMs: 5_000 };
+ * const store = await openPostgresStore({ url, home, ...pool });
+ * ```
+ */
 export interface PostgresPoolOptions {
   /** Most connections open at once (default 4). */
   maxConnections?: number | undefined;
@@ -24,12 +32,14 @@ const NUMERIC_OID = 1700;
  * `bigint` and `numeric` (what `sum()` returns) read as numbers: every such value of the store is a
  * time or a count far below 2^53.
  */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
+    return format === 'binary'
+      ? pg.types.getTypeParser(oid, 'binary')
+      : pg.types.getTypeParser(oid, 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 /**
  * A pool of connections to `server`, and Kysely's dialect over it. Every error of the pool and of
@@ -39,7 +49,7 @@ const types = {
 export function createPostgresPool(
   server: StoreServer,
   options: PostgresPoolOptions & { logger: Logger },
-): { pool: pg.Pool; dialect: PostgresDialect; close(): Promise<void> } {
+): { pool: pg.Pool; dialect: PostgresDialect; close: () => Promise<void> } {
   const pool = new pg.Pool({
     ...server.config,
     types,

@@ -1,3 +1,4 @@
+import { storableRow } from '../connection/storable-text.js';
 import {
   type IndexedThread,
   InvalidArgumentError,
@@ -152,12 +153,12 @@ export class PostgresThreadIndex implements ThreadIndexStore {
     const tools = new Map<string, ThreadDynamicToolsTable>();
     const derived = new Map<PostgresDerivedIndex, Map<string, readonly unknown[]>>();
     for (const entry of entries) {
-      const row = threadToRow(checkedThread(entry.metadata));
+      const row = storableRow(threadToRow(checkedThread(entry.metadata)));
       rows.set(row.id, { row, fingerprint: entry.fingerprint ?? null });
       if (entry.dynamicTools?.length) {
         for (const tool of toolRows(row.id, entry.dynamicTools)) {
           const key = `${tool.thread_id}/${tool.position}`;
-          if (!tools.has(key)) tools.set(key, tool);
+          if (!tools.has(key)) tools.set(key, storableRow(tool));
         }
       }
       for (const [name, records] of Object.entries(entry.derived ?? {})) {

@@ -1,3 +1,4 @@
+import { storableText } from '../connection/storable-text.js';
 import { createHash } from 'node:crypto';
 
 import { SEARCH_INDEX_NAME, type SearchDocument, roleOfKind } from '@agent-state/state';
@@ -111,14 +112,10 @@ export const POSTGRES_SEARCH_INDEX: PostgresDerivedIndex = {
 
 /** A checked document as stored. PostgreSQL's text holds no NUL: one becomes U+FFFD. */
 function stored(doc: SearchDocument): StoredDocument {
-  const text = doc.text.includes('\u0000') ? doc.text.replaceAll('\u0000', '\uFFFD') : doc.text;
-  const turnId = doc.turnId?.includes('\u0000')
-    ? doc.turnId.replaceAll('\u0000', '\uFFFD')
-    : doc.turnId;
   return {
     ...doc,
-    text,
-    turnId,
+    text: storableText(doc.text),
+    turnId: storableText(doc.turnId),
     timeMs: Math.round(doc.timeMs),
     role: roleOfKind(doc.kind),
   };

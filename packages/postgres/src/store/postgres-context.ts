@@ -7,6 +7,12 @@ import type { PostgresDatabase } from '../schema/postgres-schema.js';
 /**
  * Which homes a store opened across homes reads: all of them, or those with these ids or on these
  * hosts (both given: either).
+ *
+ * @example
+ * ```ts
+ * const laptops: HomeSelection = { hosts: ['laptop-a', 'laptop-b'] };
+ * const store = await openPostgresStore({ url, home, acrossHomes: laptops });
+ * ```
  */
 export interface HomeSelection {
   homeIds?: readonly string[] | undefined;

@@ -230,7 +230,7 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   const across = options.acrossHomes;
   const readOnly = options.readOnly === true || across !== undefined;
   const identity = across === undefined ? readHomeIdentity(options.home) : undefined;
-  const { pool, dialect, close } = createPostgresPool(server, { ...options, logger });
+  const { pool, dialect, close: closePool } = createPostgresPool(server, { ...options, logger });
   const db = new Kysely<PostgresDatabase>({ dialect });
   const context: PostgresContext = {
     db,
@@ -252,11 +252,11 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
     } catch (error) {
       throw toPostgresStoreError(error, server.display);
     }
-    const store = new PostgresStore(options.home, context, close);
+    const store = new PostgresStore(options.home, context, closePool);
     if (identity && !readOnly) await store.homes.touch(identity);
     return store;
   } catch (error) {
-    await close().catch(() => undefined);
+    await closePool().catch(() => undefined);
     if (error instanceof Error) throw error;
     throw new StoreIoError(server.display, String(error));
   }

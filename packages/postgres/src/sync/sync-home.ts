@@ -109,8 +109,7 @@ const SCAN_PAGE = 2_000;
  * ```
  */
 export async function syncHome(options: SyncHomeOptions): Promise<SyncResult> {
-  const { source, target } = options;
-  const context = target.context;
+  const context = options.target.context;
   const homeId = writableHome(context);
   const batchSize = options.batchSize ?? 200;
   if (!Number.isInteger(batchSize) || batchSize < 1) {

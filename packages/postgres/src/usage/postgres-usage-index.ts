@@ -1,3 +1,4 @@
+import { storableText } from '../connection/storable-text.js';
 import { USAGE_INDEX_NAME } from '@agent-state/state';
 import {
   type UsageMark,
@@ -95,7 +96,7 @@ export const POSTGRES_USAGE_INDEX: PostgresDerivedIndex = {
         const type = COLUMN_TYPES[column];
         return sql`${binaryArray(
           type,
-          chunk.map((row) => text(row[column])),
+          chunk.map((row) => storableText(row[column])),
         )}::${sql.raw(SQL_TYPES[type])}[]`;
       });
       await pending;
@@ -118,13 +119,6 @@ export const POSTGRES_USAGE_INDEX: PostgresDerivedIndex = {
     await resolveForks(trx, homeId, forks, ids);
   },
 };
-
-/** PostgreSQL's text holds no NUL (a model name or turn id read from a rollout might). */
-function text<T>(value: T): T {
-  return typeof value === 'string' && value.includes('\u0000')
-    ? (value.replaceAll('\u0000', '\uFFFD') as T)
-    : value;
-}
 
 /**
  * Marks the copied lines of `forks` (the batch's legacy forks) and of every fork descending from

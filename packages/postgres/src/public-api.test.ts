@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { findUndocumentedExports, listPublicExports } from '@agent-state/test-utils';
+import { describe, expect, it } from 'vitest';
+describe('public API', () => {
+  it('documents every export with an example', () => {
+    expect(findUndocumentedExports(fileURLToPath(new URL('./index.ts', import.meta.url)))).toEqual(
+      [],
+    );
+  });
+
+  it('exports what it exports on purpose (the list is pinned in public-api.exports.txt)', async () => {
+    const entry = fileURLToPath(new URL('./index.ts', import.meta.url));
+    await expect(`${listPublicExports(entry).join('\n')}\n`).toMatchFileSnapshot(
+      './public-api.exports.txt',
+    );
+  });
+});
