@@ -40,15 +40,24 @@ export interface SharedStoreFlags {
 /**
  * Adds `--store <url>`, `--host <name>` and `--home-id <id>` to a command that reads (`threads
  * list|show`, `search`, `usage`, `serve`): with them (or `AGENT_STATE_STORE_URL`), it answers over
- * every home pushed to the shared store, or those of these hosts and ids.
+ * every home pushed to the shared store, or those of these hosts and ids. `hostFlag` names the
+ * host filter where `--host` means something else (`serve --host` is the address it listens on:
+ * `serve --home-host`); commander gives its value under that flag's name (`homeHost`).
  */
-export function addSharedStoreOptions(command: Command): Command {
+export function addSharedStoreOptions(
+  command: Command,
+  options: { hostFlag?: `--${string}` } = {},
+): Command {
   return command
     .option(
       '--store <url>',
       'answer from the shared PostgreSQL store, over every home pushed there (default: $AGENT_STATE_STORE_URL)',
     )
-    .option('--host <name>', 'with a shared store: only homes on this machine; repeatable', collect)
+    .option(
+      `${options.hostFlag ?? '--host'} <name>`,
+      'with a shared store: only homes on this machine; repeatable',
+      collect,
+    )
     .option('--home-id <id>', 'with a shared store: only this home; repeatable', collect);
 }
 
@@ -59,13 +68,19 @@ export interface SharedStoreChoice {
 }
 
 /**
- * The shared store the flags (or `AGENT_STATE_STORE_URL`) point at, or `undefined`. `--host` or
- * `--home-id` without a store is a mistake, not a filter to ignore.
+ * The shared store the flags (or `AGENT_STATE_STORE_URL`) point at, or `undefined`. `--host` (or
+ * the `hostFlag` it was added as) or `--home-id` without a store is a mistake, not a filter to
+ * ignore.
  */
-export function sharedStoreOf(io: CliIo, flags: SharedStoreFlags): SharedStoreChoice | undefined {
+export function sharedStoreOf(
+  io: CliIo,
+  flags: SharedStoreFlags,
+  options: { hostFlag?: `--${string}` } = {},
+): SharedStoreChoice | undefined {
   const target = storeUrlOf(io, { name: '--store', value: flags.store });
   if (target === undefined) {
-    const flag = flags.host?.length ? '--host' : flags.homeId?.length ? '--home-id' : undefined;
+    const hostFlag = options.hostFlag ?? '--host';
+    const flag = flags.host?.length ? hostFlag : flags.homeId?.length ? '--home-id' : undefined;
     if (flag !== undefined) {
       throw new InvalidArgumentError(
         flag,

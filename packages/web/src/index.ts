@@ -8,6 +8,7 @@ export {
   renderTranscriptHtml,
 } from './transcript/render-transcript-html.js';
 export { DEFAULT_WEB_PORT } from './server/default-port.js';
+export { type SharedStoreDescription, type SharedStoreHome } from './server/shared-store.js';
 export {
   type WebServer,
   type WebServerOptions,

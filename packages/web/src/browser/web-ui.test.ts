@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebServer, startWebServer } from '../server/start-web-server.js';
 import { RUN_BROWSER_TESTS, launchChromium } from '../testing/chromium.js';
 import { ECHO_THREAD_ID, fixtureHome } from '../testing/fixture-home.js';
+import { OTHER_ORIGIN, sharedFixtureStore } from '../testing/shared-fixture-store.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../../../test-results/web/', import.meta.url));
 /** The thread that asked to "Summarize the purpose of this repository in one sentence." */
@@ -156,6 +157,46 @@ describe.runIf(RUN_BROWSER_TESTS)('the web UI in Chromium', () => {
     } finally {
       await context.close();
       await open.close();
+    }
+  });
+
+  it('over a shared store: the threads with their host, and a thread of another machine from its stored conversation', async () => {
+    const home = await fixtureHome(temp);
+    const { store, shared } = await sharedFixtureStore(home, [ECHO_THREAD_ID]);
+    const over = await startWebServer({ home, port: 0, store, shared });
+    try {
+      await page.goto(over.url);
+      await expect(page.locator('.store-scope').textContent()).resolves.toContain(shared.server);
+      const row = page.locator('table tbody tr', {
+        has: page.locator(`a[href="/threads/${SUMMARIZE_THREAD_ID}"]`),
+      });
+      await expect(row.locator('td.host').textContent()).resolves.toBe(
+        `${OTHER_ORIGIN.host}${OTHER_ORIGIN.homePath}`,
+      );
+      await screenshot('shared-thread-list');
+
+      await Promise.all([
+        page.waitForURL(new RegExp(`/threads/${SUMMARIZE_THREAD_ID}$`)),
+        row.locator(`a[href="/threads/${SUMMARIZE_THREAD_ID}"]`).click(),
+      ]);
+      await expect(page.locator('.notice strong').first().textContent()).resolves.toBe(
+        `The full transcript is on ${OTHER_ORIGIN.host}, in ${OTHER_ORIGIN.homePath}.`,
+      );
+      await expect(page.locator('.item-user_message .text').first().textContent()).resolves.toMatch(
+        /^Summarize the purpose of this repository/,
+      );
+      await expect(page.locator('a[download]').count()).resolves.toBe(0);
+      await page.keyboard.press('j');
+      await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('turn-1');
+      await screenshot('shared-thread');
+
+      await page.goto(`${over.url}health`);
+      await expect(page.locator('h1').textContent()).resolves.toBe('Health of the shared store');
+      await expect(page.locator('#homes-table tbody tr').count()).resolves.toBe(2);
+      await screenshot('shared-health');
+    } finally {
+      await over.close();
+      await store.close();
     }
   });
 });

@@ -6,17 +6,21 @@ import { renderDocument } from '../components/render-html.js';
 import { formatIsoTime, formatUnixTime } from '../format/format-time.js';
 import { plural } from '../format/plural.js';
 import { HEALTH_REPORT_TTL_MS, type HealthReading } from '../server/health-cache.js';
+import type { SharedStoreDescription } from '../server/shared-store.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout } from './layout.js';
 import { NoStoreNotice, StoreProblemNotice, storeProblemFix } from './notices.js';
+import { SharedStoreHealth, inspectSharedStore } from './shared-health.js';
 
 /**
  * `/health`: what `agent-state doctor` says (`inspectHome` of the store the server reads): the
  * store, the backfill, counts, the indexes, and each problem with what to do about it. The
  * report is taken at most every {@link HEALTH_REPORT_TTL_MS} (it checks the store and walks the
  * rollouts), and the page says when it was. A store that cannot be opened is the problem shown.
+ * Over a shared store, the page describes that store (its server, schema, homes), not a home.
  */
 export async function healthPage(context: WebContext): Promise<string> {
+  if (context.shared !== undefined) return sharedHealthPage(context, context.shared);
   const access = await context.store.access();
   const { store } = access;
   // Without a store, inspectHome would create one: the server never writes.
@@ -36,6 +40,23 @@ export async function healthPage(context: WebContext): Promise<string> {
       ) : (
         <HealthReport reading={reading} />
       )}
+    </Layout>,
+  );
+}
+
+/** `/health` over a shared store: the store and its homes, read at each request. */
+async function sharedHealthPage(
+  context: WebContext,
+  shared: SharedStoreDescription,
+): Promise<string> {
+  // The shared store is given to the server, never opened by it: `get()` returns it.
+  const store = await context.store.get();
+  if (store === null) throw new Error('a shared store is always given to the server');
+  const report = await inspectSharedStore(store, shared);
+  return renderDocument(
+    <Layout title="Health" assets={context.assets} section="health" sharedServer={shared.server}>
+      <h1>Health of the shared store</h1>
+      <SharedStoreHealth report={report} />
     </Layout>,
   );
 }

@@ -19,14 +19,20 @@ export interface LayoutProps {
   section?: Section | undefined;
   /** The search box's text (the query of a search page). */
   query?: string | undefined;
+  /**
+   * The server of the shared store the UI reads (shown in the header), when it reads one rather
+   * than the home's own store.
+   */
+  sharedServer?: string | undefined;
   /** Scripts of this page besides the one every page loads. */
   scripts?: readonly AssetName[] | undefined;
   children?: Child;
 }
 
 /**
- * A page of the UI: a skip link, a header (name, navigation, the search box `/` focuses), the
- * page's `<main>`, and the bundled stylesheet and script from `/assets/`.
+ * A page of the UI: a skip link, a header (name, the shared store when the UI reads one,
+ * navigation, the search box `/` focuses), the page's `<main>`, and the bundled stylesheet and
+ * script from `/assets/`.
  */
 export const Layout: FC<LayoutProps> = (props) => (
   <html lang="en">
@@ -49,6 +55,11 @@ export const Layout: FC<LayoutProps> = (props) => (
         <a class="brand" href="/">
           agent-state
         </a>
+        {props.sharedServer !== undefined && (
+          <p class="store-scope">
+            shared store <code>{props.sharedServer}</code>
+          </p>
+        )}
         <nav aria-label="Main">
           <ul>
             {NAV.map((entry) => (

@@ -3,7 +3,12 @@ import {
   type ThreadSearchHit,
   searchThreads,
 } from '@agent-state/rollout';
-import { type SearchMatch, errorCategory, toAgentStateError } from '@agent-state/state';
+import {
+  type AgentStateStore,
+  type SearchMatch,
+  errorCategory,
+  toAgentStateError,
+} from '@agent-state/state';
 import type { Child, FC } from 'hono/jsx';
 
 import { renderDocument } from '../components/render-html.js';
@@ -41,6 +46,7 @@ export async function searchPage(
         limit: SEARCH_LIMIT,
         archived,
       });
+      if (context.shared !== undefined) result = await withOrigins(store, result);
     } catch (error) {
       if (errorCategory(error) !== 'invalid-argument') throw error;
       problem = toAgentStateError(error).message;
@@ -52,6 +58,7 @@ export async function searchPage(
       assets={context.assets}
       section="search"
       query={query}
+      sharedServer={context.shared?.server}
     >
       <h1>Search</h1>
       <form class="filters" method="get" action="/search" aria-label="Search options">
@@ -77,15 +84,41 @@ export async function searchPage(
           <strong>This query cannot be searched:</strong> {problem}
         </Notice>
       )}
-      {result !== undefined && <SearchResults result={result} />}
+      {result !== undefined && (
+        <SearchResults result={result} shared={context.shared !== undefined} />
+      )}
     </Layout>,
   );
   return { status: problem === undefined ? 200 : 400, html };
 }
 
-const SearchResults: FC<{ result: SearchThreadsResult }> = ({ result }) => (
+/**
+ * The hits with the home each thread is in: a shared store's search may answer rows without
+ * their `origin` (PostgreSQL's does), which its thread rows have (one query for the page).
+ */
+async function withOrigins(
+  store: AgentStateStore,
+  result: SearchThreadsResult,
+): Promise<SearchThreadsResult> {
+  const missing = result.hits.filter((hit) => hit.thread.origin === undefined);
+  if (missing.length === 0) return result;
+  const rows = await store.threads.getMany(missing.map((hit) => hit.thread.id));
+  const origins = new Map(rows.map((row) => [row.id, row.origin]));
+  return {
+    ...result,
+    hits: result.hits.map((hit) => {
+      const origin = hit.thread.origin ?? origins.get(hit.thread.id);
+      return origin === undefined ? hit : { ...hit, thread: { ...hit.thread, origin } };
+    }),
+  };
+}
+
+const SearchResults: FC<{ result: SearchThreadsResult; shared: boolean }> = ({
+  result,
+  shared,
+}) => (
   <>
-    {coverageNotes(result).map((note) => (
+    {coverageNotes(result, shared).map((note) => (
       <Notice>{note}</Notice>
     ))}
     <p role="status">
@@ -99,14 +132,22 @@ const SearchResults: FC<{ result: SearchThreadsResult }> = ({ result }) => (
   </>
 );
 
-function coverageNotes(result: SearchThreadsResult): Child[] {
+/** What the search did not see, and what to run (in each home, then `sync`, for a shared store). */
+function coverageNotes(result: SearchThreadsResult, shared: boolean): Child[] {
   const { coverage } = result;
   const notes: Child[] = [];
+  const thenSync = shared ? (
+    <>
+      {' '}
+      in their homes, then <code>agent-state sync</code>
+    </>
+  ) : null;
   if (coverage.backfill !== 'complete') {
     notes.push(
       <>
-        The store is not fully indexed yet: only the threads it holds were searched (run{' '}
-        <code>agent-state backfill</code>).
+        {shared ? 'Not every home of the shared store is' : 'The store is not'} fully indexed yet:
+        only the threads it holds were searched (run <code>agent-state backfill</code>
+        {thenSync}).
       </>,
     );
   }
@@ -115,7 +156,8 @@ function coverageNotes(result: SearchThreadsResult): Child[] {
     notes.push(
       <>
         {plural(unindexed, 'thread is', 'threads are')} not indexed for search yet: run{' '}
-        <code>agent-state search --reindex</code>.
+        <code>agent-state search --reindex</code>
+        {thenSync}.
       </>,
     );
   }
@@ -132,7 +174,13 @@ const SearchHitView: FC<{ hit: ThreadSearchHit }> = ({ hit }) => {
         <a href={threadHref(thread.id)}>{title}</a>
       </h2>
       <p class="muted">
-        {formatUnixTime(thread.updatedAt)} · <code>{thread.cwd}</code> · <code>{thread.id}</code>
+        {formatUnixTime(thread.updatedAt)} ·{' '}
+        {thread.origin !== undefined && (
+          <>
+            {thread.origin.host} <code>{thread.origin.homePath}</code> ·{' '}
+          </>
+        )}
+        <code>{thread.cwd}</code> · <code>{thread.id}</code>
       </p>
       <ol>
         {hit.documents.map((match) => (

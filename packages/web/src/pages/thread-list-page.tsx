@@ -43,6 +43,7 @@ function filtersOf(params: URLSearchParams): ThreadFilters {
  * `/`: one page of threads (`listThreads` without repair: the server never writes), with the
  * filters of `threads list` as a GET form and cursor links to the next page. Without a store, or
  * with one that cannot be read, the rollouts are listed, and a notice says why and what to do.
+ * Over a shared store, every home's threads as its rows have them, each with its host and home.
  */
 export async function threadListPage(
   context: WebContext,
@@ -63,15 +64,25 @@ export async function threadListPage(
     modelProviders: filters.providers,
     cwds: filters.cwd === '' ? [] : [filters.cwd],
     repair: false,
+    // A shared store answers from its rows as they are: the rollouts are on other machines.
+    shared: context.shared !== undefined,
     logger: context.logger,
   });
+  const shared = context.shared;
   return renderDocument(
     <Layout
       title={filters.archived ? 'Archived threads' : 'Threads'}
       assets={context.assets}
       section="threads"
+      sharedServer={shared?.server}
     >
       <h1>{filters.archived ? 'Archived threads' : 'Threads'}</h1>
+      {shared !== undefined && (
+        <p class="muted">
+          The threads of every home pushed to the shared store <code>{shared.server}</code> (by{' '}
+          <code>agent-state sync</code>), each with the machine and home it is in.
+        </p>
+      )}
       <FilterForm filters={filters} />
       <StoreAccessNotice access={access} />
       {store !== null && page.source === 'files' && (
@@ -80,7 +91,7 @@ export async function threadListPage(
           <code>agent-state backfill</code> to list from the store.
         </Notice>
       )}
-      <ThreadTable threads={page.items} />
+      <ThreadTable threads={page.items} shared={shared !== undefined} />
       <nav class="pagination" aria-label="Pages">
         {filters.cursor !== null && (
           <a href={hrefWith('/', params, { cursor: null })}>First page</a>
@@ -157,7 +168,10 @@ function threadLabel(thread: ListedThread): string {
   return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }
 
-const ThreadTable: FC<{ threads: readonly ListedThread[] }> = ({ threads }) =>
+const ThreadTable: FC<{ threads: readonly ListedThread[]; shared: boolean }> = ({
+  threads,
+  shared,
+}) =>
   threads.length === 0 ? (
     <p class="muted">No threads match these filters.</p>
   ) : (
@@ -168,6 +182,7 @@ const ThreadTable: FC<{ threads: readonly ListedThread[] }> = ({ threads }) =>
           <th scope="col">Thread</th>
           <th scope="col">Updated</th>
           <th scope="col">Created</th>
+          {shared && <th scope="col">Host</th>}
           <th scope="col">Directory</th>
           <th scope="col">Source</th>
           <th scope="col">Id</th>
@@ -181,6 +196,14 @@ const ThreadTable: FC<{ threads: readonly ListedThread[] }> = ({ threads }) =>
             </th>
             <td>{formatUnixTime(thread.updatedAt)}</td>
             <td>{formatUnixTime(thread.createdAt)}</td>
+            {shared && (
+              <td class="host">
+                {thread.origin?.host ?? 'unknown'}
+                {thread.origin !== undefined && (
+                  <span class="home-path">{thread.origin.homePath}</span>
+                )}
+              </td>
+            )}
             <td class="cwd">{thread.cwd}</td>
             <td>{thread.sourceKind ?? thread.source}</td>
             <td class="id">{thread.id}</td>

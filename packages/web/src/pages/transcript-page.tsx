@@ -1,4 +1,4 @@
-import type { FC } from 'hono/jsx';
+import type { ListedThread, Transcript } from '@agent-state/rollout';
 
 import { renderDocument } from '../components/render-html.js';
 import { TranscriptHeader } from '../components/transcript-header.js';
@@ -6,22 +6,37 @@ import { TranscriptTurns } from '../components/transcript-turns.js';
 import { threadTitle } from '../format/thread-title.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout } from './layout.js';
-import { hrefWith, threadHref } from './page-url.js';
+import { threadHref } from './page-url.js';
+import { loadSharedThread } from './shared-thread.js';
+import { storedThreadPage } from './stored-thread-page.js';
 import { loadThreadTranscript } from './thread-transcript.js';
+import { Pagination } from './transcript-pagination.js';
 import { pageToShow, transcriptPages } from './transcript-paging.js';
 
 /**
  * `/threads/<id>`: the transcript a page at a time (at most `TURNS_PER_PAGE` turns and about
  * `ITEMS_PER_PAGE` items: a long turn goes on over several pages), with the thread's facts, the
  * downloads (Markdown, HTML, JSON) and links between pages. `?line=` opens the page holding that
- * rollout line. `j` and `k` move between turns.
+ * rollout line. `j` and `k` move between turns. Over a shared store, a thread whose rollout is
+ * not in this home is shown from the conversation the store holds (`storedThreadPage`).
  */
 export async function transcriptPage(
   context: WebContext,
   id: string,
   params: URLSearchParams,
 ): Promise<string> {
-  const transcript = await loadThreadTranscript(context, id);
+  const { shared } = context;
+  let transcript: Transcript;
+  let sharedThread: ListedThread | undefined;
+  if (shared === undefined) {
+    transcript = await loadThreadTranscript(context, id);
+  } else {
+    // A shared store's thread: its rollout is here only when its home is the server's own.
+    const view = await loadSharedThread(context, shared, id);
+    if (view.kind === 'stored') return storedThreadPage(context, shared, view, params);
+    transcript = view.transcript;
+    sharedThread = view.thread;
+  }
   const { thread } = transcript;
   const cut = transcriptPages(transcript.turns);
   const pages = cut.length;
@@ -30,9 +45,15 @@ export async function transcriptPage(
   const path = threadHref(thread.id);
   const title = threadTitle(thread);
   return renderDocument(
-    <Layout title={title} assets={context.assets}>
+    <Layout title={title} assets={context.assets} sharedServer={shared?.server}>
       <div class="transcript">
         <TranscriptHeader transcript={transcript} threadHref={(other) => threadHref(other)}>
+          {sharedThread?.origin !== undefined && (
+            <p class="muted">
+              In the home {sharedThread.origin.homePath} on {sharedThread.origin.host}, where this
+              server runs: the transcript is read from its rollout.
+            </p>
+          )}
           <nav aria-label="Downloads">
             <ul class="downloads">
               <li>
@@ -70,27 +91,3 @@ export async function transcriptPage(
     </Layout>,
   );
 }
-
-const Pagination: FC<{ path: string; params: URLSearchParams; page: number; pages: number }> = ({
-  path,
-  params,
-  page,
-  pages,
-}) =>
-  pages <= 1 ? null : (
-    <nav class="pagination" aria-label="Pages of the transcript">
-      {page > 1 && (
-        <a href={hrefWith(path, params, { page: String(page - 1), line: null })} rel="prev">
-          Previous turns
-        </a>
-      )}
-      <span>
-        Page {page} of {pages}
-      </span>
-      {page < pages && (
-        <a href={hrefWith(path, params, { page: String(page + 1), line: null })} rel="next">
-          Next turns
-        </a>
-      )}
-    </nav>
-  );

@@ -16,12 +16,21 @@ export interface PageBudget {
 }
 
 /**
+ * What paging needs of a turn: its items with their rollout lines, and the thread that wrote it
+ * (a `TranscriptTurn`, or a turn of the conversation a shared store holds).
+ */
+export interface PagedTurn {
+  fromThreadId: string;
+  items: ReadonlyArray<{ line: number }>;
+}
+
+/**
  * One page of a transcript: its turns in order. A turn larger than a page is split: its parts
  * are turns holding some of its items, the first on a page then `continuesTurn` (its heading says
  * "continued") and the last on a page `turnContinues` on the next.
  */
-export interface TranscriptPage {
-  turns: TranscriptTurn[];
+export interface TranscriptPage<Turn extends PagedTurn = TranscriptTurn> {
+  turns: Turn[];
   /** The first turn of the page is the rest of one begun on the previous page. */
   continuesTurn: boolean;
   /** The last turn of the page goes on on the next page. */
@@ -35,12 +44,12 @@ const DEFAULT_BUDGET: PageBudget = { turns: TURNS_PER_PAGE, items: ITEMS_PER_PAG
  * whether the thread has many short turns or a few long ones. A turn that fits a page is never
  * split; one that does not starts a page and fills as many as it needs. Always one page at least.
  */
-export function transcriptPages(
-  turns: readonly TranscriptTurn[],
+export function transcriptPages<Turn extends PagedTurn>(
+  turns: readonly Turn[],
   budget: PageBudget = DEFAULT_BUDGET,
-): TranscriptPage[] {
-  const pages: TranscriptPage[] = [];
-  let page: TranscriptPage = { turns: [], continuesTurn: false, turnContinues: false };
+): Array<TranscriptPage<Turn>> {
+  const pages: Array<TranscriptPage<Turn>> = [];
+  let page: TranscriptPage<Turn> = { turns: [], continuesTurn: false, turnContinues: false };
   let items = 0;
   const nextPage = (continuesTurn: boolean): void => {
     if (page.turns.length > 0) pages.push(page);
@@ -74,7 +83,7 @@ export function transcriptPages(
  * starting at or before the line), else the first.
  */
 export function pageToShow(
-  pages: readonly TranscriptPage[],
+  pages: ReadonlyArray<TranscriptPage<PagedTurn>>,
   threadId: string,
   params: URLSearchParams,
 ): number {

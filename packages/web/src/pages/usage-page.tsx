@@ -26,7 +26,8 @@ const DAY_MS = 86_400_000;
 /**
  * `/usage`: tokens per day stacked by model and cost per day, drawn with uPlot (by the bundled `usage-charts.js`, from the
  * data in a JSON `<script>`), the same figures as a table, and tables by model and by project
- * (`summarizeUsage`), for the last 30, 90 or 365 days or everything.
+ * (`summarizeUsage`), for the last 30, 90 or 365 days or everything; over a shared store, the sums
+ * of every home it holds.
  */
 export async function usagePage(context: WebContext, params: URLSearchParams): Promise<string> {
   const asked = params.get('days');
@@ -45,8 +46,20 @@ export async function usagePage(context: WebContext, params: URLSearchParams): P
     summaries = { daily: daily!, model: model!, project: project! };
   }
   return renderDocument(
-    <Layout title="Usage" assets={context.assets} section="usage" scripts={['usage-charts.js']}>
+    <Layout
+      title="Usage"
+      assets={context.assets}
+      section="usage"
+      scripts={['usage-charts.js']}
+      sharedServer={context.shared?.server}
+    >
       <h1>Usage</h1>
+      {context.shared !== undefined && (
+        <p class="muted">
+          The usage of every home pushed to the shared store <code>{context.shared.server}</code>,
+          summed.
+        </p>
+      )}
       <form class="filters" method="get" action="/usage" aria-label="Period">
         <div>
           <label for="usage-days">Period</label>
@@ -61,23 +74,33 @@ export async function usagePage(context: WebContext, params: URLSearchParams): P
         <button type="submit">Show</button>
       </form>
       <StoreAccessNotice access={access} />
-      {summaries !== undefined && <UsageReport {...summaries} />}
+      {summaries !== undefined && (
+        <UsageReport {...summaries} shared={context.shared !== undefined} />
+      )}
     </Layout>,
   );
 }
 
-const UsageReport: FC<{ daily: UsageSummary; model: UsageSummary; project: UsageSummary }> = ({
-  daily,
-  model,
-  project,
-}) => {
+const UsageReport: FC<{
+  daily: UsageSummary;
+  model: UsageSummary;
+  project: UsageSummary;
+  shared: boolean;
+}> = ({ daily, model, project, shared }) => {
   const unindexed = daily.coverage.threads - daily.coverage.indexed;
   return (
     <>
       {unindexed > 0 && (
         <Notice>
           {plural(unindexed, 'thread is', 'threads are')} not indexed for usage yet: run{' '}
-          <code>agent-state usage --reindex</code>.
+          <code>agent-state usage --reindex</code>
+          {shared && (
+            <>
+              {' '}
+              in their homes, then <code>agent-state sync</code>
+            </>
+          )}
+          .
         </Notice>
       )}
       <p>

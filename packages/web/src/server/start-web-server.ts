@@ -19,6 +19,7 @@ import { bareHost, isLoopbackHost, isWildcardHost, urlHost } from './host-name.j
 import { listen } from './listen.js';
 import { externalIPv4 } from './machine-addresses.js';
 import type { GuardSettings } from './request-guard.js';
+import type { SharedStoreDescription } from './shared-store.js';
 import { TranscriptCache } from './transcript-cache.js';
 import { createWebApp } from './web-app.js';
 import { loadWebAssets } from './web-assets.js';
@@ -52,6 +53,14 @@ export interface WebServerOptions {
    * home's store when a page first needs it and once it exists, and never creates it.
    */
   store?: AgentStateStore | undefined;
+  /**
+   * `store` is shared by many homes (a PostgreSQL store opened across homes, read-only): the UI
+   * lists, searches and sums every home's threads with their host, shows a thread of another
+   * machine from the conversation the store holds (with no downloads: its rollout is not here),
+   * and its health page describes the shared store. Requires `store`, which the caller opened
+   * read-only and closes.
+   */
+  shared?: SharedStoreDescription | undefined;
   /** What "now" is (the usage page's periods); default the system clock. */
   clock?: Clock | undefined;
   /**
@@ -91,7 +100,8 @@ export interface WebServer {
  * requires an access token that `url` carries; a request whose `Host` is not the server's own is
  * refused (DNS rebinding), and so is any method but GET and HEAD; no CORS header is sent; pages
  * carry a strict Content-Security-Policy; nothing is ever written to the home. A port in use is a
- * {@link ListenError} (`PORT_IN_USE`) naming it.
+ * {@link ListenError} (`PORT_IN_USE`) naming it. Given a store shared by many homes (`shared`),
+ * it shows every home's threads with the machine each is on.
  *
  * @example
  * ```ts
@@ -116,6 +126,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'expected at least 8 characters among letters, digits, ".", "_", "~" and "-"',
     );
   }
+  if (options.shared !== undefined && options.store === undefined) {
+    throw new InvalidArgumentError('shared', 'describes the store given in `store`: give it too');
+  }
   const bare = bareHost(host);
   const token = options.token ?? (isLoopbackHost(bare) ? undefined : generateAccessToken());
   const assets = loadWebAssets();
@@ -132,6 +145,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     context: {
       home: options.home,
       store,
+      shared: options.shared,
       assets,
       clock,
       logger,

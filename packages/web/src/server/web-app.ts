@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { errorPage } from '../pages/error-page.js';
 import { healthPage } from '../pages/health-page.js';
 import { searchPage } from '../pages/search-page.js';
+import { downloadElsewherePage } from '../pages/stored-thread-page.js';
 import { threadListPage } from '../pages/thread-list-page.js';
 import { EXPORT_FORMATS, exportTranscript } from '../pages/transcript-export.js';
 import { transcriptPage } from '../pages/transcript-page.js';
@@ -19,7 +20,8 @@ const paramsOf = (url: string): URLSearchParams => new URL(url).searchParams;
 
 /**
  * The UI's routes behind the request guard: the thread list, search, a transcript and its
- * downloads, usage, health and the hashed assets; a page for what is not found and for errors.
+ * downloads (none for a shared store's thread whose rollout is not here: a page says why), usage,
+ * health and the hashed assets; a page for what is not found and for errors.
  */
 export function createWebApp(options: { context: WebContext; guard: GuardSettings }): Hono {
   const { context } = options;
@@ -42,6 +44,9 @@ export function createWebApp(options: { context: WebContext; guard: GuardSetting
     );
     if (format === undefined) return c.notFound();
     const exported = await exportTranscript(context, c.req.param('id'), format);
+    if ('elsewhere' in exported) {
+      return c.html(downloadElsewherePage(context, exported.shared, exported.elsewhere), 404);
+    }
     return c.body(exported.body, 200, {
       'Content-Type': exported.contentType,
       'Content-Disposition': `attachment; filename="${exported.fileName}"`,

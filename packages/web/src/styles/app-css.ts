@@ -11,6 +11,8 @@ export const APP_CSS = `
   padding: 8px 24px; border-bottom: 1px solid var(--border); background: var(--surface);
 }
 .site-header .brand { font-weight: 700; color: var(--fg); text-decoration: none; }
+.site-header .store-scope { margin: 0; font-size: 13px; color: var(--muted); overflow-wrap: anywhere; }
+.home-path { display: block; font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
 .site-header nav ul { display: flex; gap: 16px; list-style: none; margin: 0; padding: 0; }
 .site-header nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 2px; }
 .site-search { margin-left: auto; display: flex; gap: 6px; align-items: center; }

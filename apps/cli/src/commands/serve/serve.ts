@@ -2,12 +2,21 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 
-import { type LogRecord, type Logger, createLogger, stateDbPath } from '@agent-state/state';
-import { DEFAULT_WEB_PORT, startWebServer } from '@agent-state/web';
+import {
+  type AgentStateStore,
+  type LogRecord,
+  type Logger,
+  createLogger,
+  readHomeIdentity,
+  stateDbPath,
+} from '@agent-state/state';
+import { DEFAULT_WEB_PORT, type SharedStoreDescription, startWebServer } from '@agent-state/web';
 
 import { ExitCode } from '../../exit-codes.js';
-import { tildePath } from '../../format.js';
+import { plural, tildePath } from '../../format.js';
 import { type CliIo, colorsFor, writeLines } from '../../output.js';
+import type { SharedStoreChoice } from '../../shared-store-options.js';
+import { withSharedStore } from '../../shared-store-session.js';
 import { requireHome } from '../../store-session.js';
 
 /** Options of {@link runServe}. */
@@ -21,6 +30,8 @@ export interface RunServeOptions {
   token?: string | undefined;
   /** Open the URL in the default browser. */
   open: boolean;
+  /** Serve the shared store (read-only, across its homes) instead of this home's. */
+  shared?: SharedStoreChoice | undefined;
   /** Stops the server (Ctrl-C, SIGTERM). */
   signal: AbortSignal;
 }
@@ -33,22 +44,75 @@ export const SERVE_TOKEN_ENV = 'AGENT_STATE_SERVE_TOKEN';
  * closes it. Prints the URL (with its token when one is needed) on stdout; logs failures (a page
  * that answered 500, the server's errors) on stderr, one line each. The token is `token`, else
  * `$AGENT_STATE_SERVE_TOKEN`. A port in use is a `ListenError` naming it (exit 2); a home that
- * does not exist, exit 3.
+ * does not exist, exit 3. With `shared`, it serves the shared store instead, opened read-only
+ * across its homes (and closed when the server is); its server unreachable or refusing the
+ * credentials fails before listening, with the exit code of its error.
  */
 export async function runServe(options: RunServeOptions): Promise<ExitCode> {
   const { io } = options;
+  const logger = stderrLogger(io);
+  if (options.shared !== undefined) {
+    const { target, selection } = options.shared;
+    // Opened across homes, so read-only: the server can write neither there nor in the home.
+    return withSharedStore(
+      target,
+      options.home,
+      selection,
+      async (store) => {
+        const homes = await store.homes.list();
+        return serveUntilStopped(options, logger, {
+          store,
+          shared: {
+            server: store.path,
+            homes: () => store.homes.list(),
+            localHomeId: localHomeId(options.home),
+          },
+          title: `the shared store ${store.path} (${plural(homes.length, 'home')})`,
+        });
+      },
+      { logger },
+    );
+  }
   requireHome(options.home);
+  return serveUntilStopped(options, logger, { title: tildePath(options.home, homedir()) });
+}
+
+/**
+ * The id of the home serve runs in, when it has one (a home synced once): the shared store's
+ * threads of this home are shown from their rollouts. Never created: serve writes nothing.
+ */
+function localHomeId(home: string): string | undefined {
+  try {
+    return readHomeIdentity(home, { create: false }).homeId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the server, prints where it is, and waits for the signal; then closes it. */
+async function serveUntilStopped(
+  options: RunServeOptions,
+  logger: Logger,
+  what: {
+    title: string;
+    store?: AgentStateStore | undefined;
+    shared?: SharedStoreDescription | undefined;
+  },
+): Promise<ExitCode> {
+  const { io } = options;
   const server = await startWebServer({
     home: options.home,
     port: options.port ?? DEFAULT_WEB_PORT,
     host: options.host,
     token: options.token ?? tokenFromEnv(io.env),
-    logger: stderrLogger(io),
+    logger,
+    store: what.store,
+    shared: what.shared,
   });
   try {
     const colors = colorsFor(io.stdout, io.env);
     writeLines(io.stdout, [
-      `${colors.bold('agent-state serve')}: ${tildePath(options.home, homedir())}`,
+      `${colors.bold('agent-state serve')}: ${what.title}`,
       `  ${colors.cyan(server.url)}`,
       ...(server.token === undefined
         ? []
@@ -59,7 +123,7 @@ export async function runServe(options: RunServeOptions): Promise<ExitCode> {
           ]),
       colors.dim('Ctrl-C stops it.'),
     ]);
-    if (!existsSync(stateDbPath(options.home))) {
+    if (what.shared === undefined && !existsSync(stateDbPath(options.home))) {
       writeLines(io.stderr, [
         `agent-state: ${tildePath(options.home, homedir())} has no store yet: threads are listed from the rollouts; run \`agent-state backfill\` for search, usage and health`,
       ]);

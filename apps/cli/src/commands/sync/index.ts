@@ -6,9 +6,9 @@ import { exitWith, homeOf } from '../../registration.js';
 
 const HELP = `
 Pushes this home's threads, their search documents and usage records to a shared store on a
-PostgreSQL server, so that \`threads list\`, \`search\` and \`usage\` with --store answer over
-every home and machine that pushes there. Incremental: only threads changed since the last push
-go, and threads deleted here are removed there. Safe to run from many machines at once (each
+PostgreSQL server, so that \`threads list\`, \`search\`, \`usage\` and \`serve\` with --store answer
+over every home and machine that pushes there. Incremental: only threads changed since the last
+push go, and threads deleted here are removed there. Safe to run from many machines at once (each
 home writes only its own rows) and to stop at any time (the next sync goes on). Rollouts stay on
 this machine; --redact takes secrets out of the text pushed.
 
