@@ -22,12 +22,12 @@ import {
   rankWidening,
   searchWords,
   shownDocuments,
-  threadFromRow,
 } from '@agent-state/state/backend';
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 
 import { type PostgresContext, inHomes } from '../store/postgres-context.js';
 import { sourceKindsCondition } from '../threads/postgres-threads.js';
+import { threadsWithOrigin } from '../threads/thread-origin.js';
 import { coveredCounts, uncoveredThreads } from '../indexing/postgres-derived-coverage.js';
 import {
   INDEXED_CHARS,
@@ -94,8 +94,9 @@ export class PostgresSearch implements SearchStore {
         .execute(),
     ]);
     const documentOf = new Map(documents.map((row) => [row.id, row]));
+    const metadata = await threadsWithOrigin(this.#context, threads);
     const threadOf = new Map<string, ThreadMetadata>(
-      threads.map((row) => [threadKey(row.home_id, row.id), threadFromRow(row)]),
+      threads.map((row, index) => [threadKey(row.home_id, row.id), metadata[index]!]),
     );
     const hits = assembleHits(ranked, documentsPerThread, {
       thread: (key) => threadOf.get(key),

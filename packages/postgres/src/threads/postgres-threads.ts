@@ -8,19 +8,20 @@ import {
   normalizeThreadId,
   parseSourceKinds,
 } from '@agent-state/state';
+import type { threadFromRow } from '@agent-state/state/backend';
 import {
   THREAD_COLUMNS,
   checkedAnchor,
   checkedPageSize,
   sortColumnOf,
   sourceKindPattern,
-  threadFromRow,
   wholeSeconds,
 } from '@agent-state/state/backend';
 import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 
 import type { PostgresDatabase } from '../schema/postgres-schema.js';
 import { type PostgresContext, inHomes, writableHome } from '../store/postgres-context.js';
+import { threadsWithOrigin } from './thread-origin.js';
 
 /** A row of `threads` as the metadata is read from. */
 type ThreadRow = Parameters<typeof threadFromRow>[0];
@@ -397,30 +398,9 @@ export class PostgresThreads implements ThreadStore {
     return result.numUpdatedRows > 0n;
   }
 
-  /**
-   * Rows as metadata. A store opened across homes also says where each thread lives (`origin`:
-   * its home's id, host and path), read from `homes` in one query; a home's own store never does,
-   * so its threads are what a SQLite store gives.
-   */
+  /** Rows as metadata, with their origin when the store reads many homes. */
   async #metadata(rows: ReadonlyArray<ThreadRow & { home_id: string }>): Promise<ThreadMetadata[]> {
-    if (this.#context.homeId !== undefined || rows.length === 0) return rows.map(threadFromRow);
-    const homeIds = [...new Set(rows.map((row) => row.home_id))];
-    const homes = await this.#context.db
-      .selectFrom('homes')
-      .select(['home_id', 'host', 'home_path'])
-      .where(sql<SqlBool>`home_id = ANY(${homeIds}::text[])`)
-      .execute();
-    const origins = new Map(
-      homes.map((home) => [
-        home.home_id,
-        { homeId: home.home_id, host: home.host, homePath: home.home_path },
-      ]),
-    );
-    return rows.map((row) => {
-      const origin = origins.get(row.home_id);
-      // `Object.assign`, not a literal: `origin` is an optional field of the metadata.
-      return origin ? Object.assign(threadFromRow(row), { origin }) : threadFromRow(row);
-    });
+    return threadsWithOrigin(this.#context, rows);
   }
 
   /** `threads` of the homes this store reads. */

@@ -188,6 +188,10 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
       [...hitIds(localHits[0]!.json), ...hitIds(localHits[1]!.json)].sort(),
     );
     expect(hitIds(sharedHits.json).length).toBeGreaterThan(0);
+    // Each hit says which home it lives in.
+    expect(new Set(sharedHits.json.hits.map((hit) => hit.thread.origin?.homeId))).toEqual(
+      new Set([idA, idB]),
+    );
 
     // Usage: the sums of both homes.
     const localUsage = await Promise.all(
