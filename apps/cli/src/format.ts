@@ -104,6 +104,17 @@ export function tildePath(path: string, userHome: string | undefined): string {
   return path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
 }
 
+/**
+ * Where a thread ran, for a table: its working directory with `~` for the user's home, or, for a
+ * thread of a shared store (it has an `origin`), `host:cwd` as it is on that machine.
+ */
+export function threadPlace(
+  thread: { cwd: string; origin?: { host: string } | undefined },
+  userHome: string | undefined,
+): string {
+  return thread.origin ? `${thread.origin.host}:${thread.cwd}` : tildePath(thread.cwd, userHome);
+}
+
 function pad2(value: number): string {
   return String(value).padStart(2, '0');
 }

@@ -22,7 +22,7 @@ import {
   formatLocalTime,
   plural,
   singleLine,
-  tildePath,
+  threadPlace,
   truncateEnd,
   truncateStart,
 } from '../../format.js';
@@ -303,7 +303,7 @@ function threadHeader(hit: ThreadSearchHit, options: SearchResultsOptions): stri
   const named = thread.name ?? (thread.title.trim() !== '' ? thread.title : thread.preview);
   const text = singleLine(named) === '' ? '(no message)' : singleLine(named);
   const date = formatLocalTime(thread.updatedAt);
-  let cwd = singleLine(tildePath(thread.cwd, options.userHome));
+  let cwd = singleLine(threadPlace(thread, options.userHome));
   let title = text;
   if (options.width !== undefined) {
     // Date and id whole; the directory gets up to half the rest (cut from the left, where paths

@@ -1,11 +1,12 @@
-import { type PostgresStore, type SyncResult, syncHome } from '@agent-state/postgres';
-import { type AgentStateStore, setClockTimer } from '@agent-state/state';
+import type { SyncResult } from '@agent-state/postgres';
+import { type Clock, setClockTimer } from '@agent-state/state';
 
 /** Options of {@link ContinuousSync}. */
 export interface ContinuousSyncOptions {
-  local: AgentStateStore;
-  remote: PostgresStore;
-  redact?: ((text: string) => string) | undefined;
+  /** One push (`syncHome` of the home to the shared store). */
+  push: () => Promise<SyncResult>;
+  /** The local store's clock. */
+  clock: Clock;
   /** How long after a change the push starts, so that a burst of changes is one push (ms). */
   delayMs?: number | undefined;
   /** How long after a failed push (a server down) it is tried again (ms). */
@@ -23,6 +24,8 @@ export interface ContinuousSyncOptions {
 export class ContinuousSync {
   readonly #options: ContinuousSyncOptions;
   #cancelTimer: (() => void) | undefined;
+  /** When the planned push starts (the store clock's milliseconds). */
+  #dueAt = 0;
   #running: Promise<void> | undefined;
   #dirty = false;
   #stopped = false;
@@ -38,15 +41,22 @@ export class ContinuousSync {
       this.#dirty = true;
       return;
     }
-    if (this.#cancelTimer) return;
-    this.#cancelTimer = setClockTimer(this.#options.local.clock, delayMs, () => {
+    const clock = this.#options.clock;
+    const dueAt = clock.now() + delayMs;
+    if (this.#cancelTimer) {
+      // A push is planned: a change does not wait for a later retry than its own delay.
+      if (dueAt >= this.#dueAt) return;
+      this.#cancelTimer();
+    }
+    this.#dueAt = dueAt;
+    this.#cancelTimer = setClockTimer(clock, delayMs, () => {
       this.#cancelTimer = undefined;
-      this.#running = this.#push().finally(() => {
+      this.#running = this.#push().then((pushed) => {
         this.#running = undefined;
-        if (this.#dirty) {
-          this.#dirty = false;
-          this.request(0);
-        }
+        // Changes made during the push go at once; after a failure, they wait for the retry.
+        if (!pushed) this.request(this.#options.retryMs ?? 30_000);
+        else if (this.#dirty) this.request(0);
+        this.#dirty = false;
       });
     });
   }
@@ -59,14 +69,14 @@ export class ContinuousSync {
     await this.#running;
   }
 
-  async #push(): Promise<void> {
-    const { local, remote, redact } = this.#options;
+  /** One push; false when it failed (said through `onFailed`). */
+  async #push(): Promise<boolean> {
     try {
-      this.#options.onSynced(await syncHome({ source: local, target: remote, redact }));
+      this.#options.onSynced(await this.#options.push());
+      return true;
     } catch (error) {
       this.#options.onFailed(error);
-      if (!this.#stopped) this.#dirty = false;
-      this.request(this.#options.retryMs ?? 30_000);
+      return false;
     }
   }
 }

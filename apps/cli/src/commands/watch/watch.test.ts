@@ -5,10 +5,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { type AgentStateStore, openStateStore } from '@agent-state/state';
-import { tempDirs } from '@agent-state/test-utils';
+import {
+  type TestPostgres,
+  postgresAvailable,
+  startTestPostgres,
+  tempDirs,
+} from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { backfilledHome } from '../../cli-harness.js';
+import { backfilledHome, runCliJson } from '../../cli-harness.js';
+import type { SearchReport } from '../search/search.js';
 
 // Built by the `build` task, which turbo runs before `test`.
 const BIN = fileURLToPath(new URL('../../../dist/bin.js', import.meta.url));
@@ -31,14 +37,15 @@ const COMPRESSED = '01a1fca2-6294-7740-8f45-88f4064ebdb3';
 
 interface Change {
   type: string;
+  pushed?: number;
   threadId?: string;
   path?: string;
   lines?: number;
 }
 
 /** `agent-state watch --json` in a child process, and the changes it prints, in order. */
-function startWatcher(home: string) {
-  const child = spawn(process.execPath, [BIN, '--home', home, 'watch', '--json'], {
+function startWatcher(home: string, args: readonly string[] = []) {
+  const child = spawn(process.execPath, [BIN, '--home', home, 'watch', '--json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -212,5 +219,55 @@ describe('agent-state watch (real processes)', () => {
     await third.next((c) => c.type === 'ready');
     third.child.kill('SIGTERM');
     await expect(third.exited).resolves.toBe(0);
+  }, 180_000);
+});
+
+describe.skipIf(!postgresAvailable())('agent-state watch --sync (real processes)', () => {
+  let server: TestPostgres | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  /** The threads of the shared store whose conversation holds `word`. */
+  async function sharedHits(home: string, url: string, word: string): Promise<string[]> {
+    const { json } = await runCliJson<SearchReport>([
+      '--home',
+      home,
+      'search',
+      word,
+      '--store',
+      url,
+      '--json',
+    ]);
+    return json.hits.map((hit) => hit.thread.id);
+  }
+
+  it('pushes each change to the shared store, and what it could not push while the server was away once it is back', async () => {
+    server = await startTestPostgres();
+    const url = await server.createDatabase();
+    const home = await backfilledHome(temp, 'v0.169.0');
+    const watcher = startWatcher(home, ['--sync', url]);
+    await watcher.next((c) => c.type === 'ready');
+    // The first push: the whole home.
+    const first = await watcher.next((c) => c.type === 'synced');
+    expect(first.pushed).toBeGreaterThan(0);
+
+    const echo = rolloutOf(home, ECHO);
+    appendTurn(echo, 'xylophone');
+    await eventually(async () => expect(await sharedHits(home, url, 'xylophone')).toEqual([ECHO]));
+
+    // The server goes away: the change waits, and goes once the server is back and the home changes.
+    await server.pause();
+    appendTurn(echo, 'marimba');
+    await watcher.next((c) => c.type === 'appended' && c.threadId === ECHO);
+    await server.resume();
+    appendTurn(echo, 'ocarina');
+    await eventually(async () => {
+      expect(await sharedHits(home, url, 'marimba')).toEqual([ECHO]);
+      expect(await sharedHits(home, url, 'ocarina')).toEqual([ECHO]);
+    });
+    watcher.child.kill('SIGTERM');
+    await expect(watcher.exited).resolves.toBe(0);
   }, 180_000);
 });

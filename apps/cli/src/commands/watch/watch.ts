@@ -1,5 +1,5 @@
 import { redactSecrets } from '@agent-state/memories';
-import { type SyncResult, openPostgresStore } from '@agent-state/postgres';
+import { type SyncResult, openPostgresStore, syncHome } from '@agent-state/postgres';
 import { type WatchChange, watchHome } from '@agent-state/rollout';
 import { toAgentStateError } from '@agent-state/state';
 
@@ -75,9 +75,13 @@ export async function runWatch(options: RunWatchOptions): Promise<ExitCode> {
         : undefined;
       const sync = remote
         ? new ContinuousSync({
-            local: store,
-            remote,
-            redact: options.redact ? redactSecrets : undefined,
+            clock: store.clock,
+            push: () =>
+              syncHome({
+                source: store,
+                target: remote,
+                redact: options.redact ? redactSecrets : undefined,
+              }),
             onSynced: printSync,
             onFailed: warn,
           })

@@ -17,7 +17,7 @@ import {
   padEnd,
   shellQuote,
   singleLine,
-  tildePath,
+  threadPlace,
   truncateEnd,
   truncateStart,
 } from '../../../format.js';
@@ -208,12 +208,7 @@ export function renderThreadTable(
     id: thread.id,
     named: thread.name !== null,
     text: singleLine(thread.name ?? thread.preview),
-    // A thread of a shared store says which machine it is on.
-    cwd: singleLine(
-      thread.origin
-        ? `${thread.origin.host}:${thread.cwd}`
-        : tildePath(thread.cwd, options.userHome),
-    ),
+    cwd: singleLine(threadPlace(thread, options.userHome)),
   }));
   const fixed = TIME_WIDTH + ID_WIDTH + GAP.length * 2;
   const room = Math.max(20, options.width - fixed);
