@@ -42,6 +42,28 @@ const types: pg.CustomTypesConfig = {
 };
 
 /**
+ * `pg`'s client, but one whose connection attempt fails on this side (no password to give, a
+ * mechanism it cannot do) closes its socket: `pg` leaves it open, and the server holds it until
+ * its authentication timeout, a minute in which the process cannot exit.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error) => void): void;
+  override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+    if (callback === undefined) {
+      return super.connect().catch(async (error: unknown) => {
+        await this.end().catch(() => undefined);
+        throw error;
+      });
+    }
+    super.connect((error: Error) => {
+      if (error) void this.end().catch(() => undefined);
+      callback(error);
+    });
+  }
+}
+
+/**
  * A pool of connections to `server`, and Kysely's dialect over it. Every error of the pool and of
  * its connections becomes one of agent-state's typed errors naming the server without its password
  * (`StoreUnreachableError`, `StoreAuthError`, `StoreIoError`, …).
@@ -53,6 +75,7 @@ export function createPostgresPool(
   const pool = new pg.Pool({
     ...server.config,
     types,
+    Client: ClosingClient,
     max: options.maxConnections ?? 4,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@agent-state/state';
 import type { ClientConfig } from 'pg';
+import pgpass from 'pgpass';
 import { parseIntoClientConfig } from 'pg-connection-string';
 
 /**
@@ -44,7 +45,35 @@ export function parseStoreUrl(url: string, flag = 'url'): StoreServer {
     // No cause: the parser's error may hold the URL, password and all.
     throw new InvalidArgumentError(flag, `is not a valid postgres:// URL: ${messageOf(error)}`);
   }
-  return { config, display: describeServer(config) };
+  return { config: withPasswordLookup(config), display: describeServer(config) };
+}
+
+/**
+ * Without a password in the URL or `PGPASSWORD`, the password is looked up in a pgpass file
+ * (`PGPASSFILE`, else `~/.pgpass`) when the server asks for one, as libpq does (`pg`'s own lookup
+ * is deprecated).
+ */
+function withPasswordLookup(config: ClientConfig): ClientConfig {
+  // The URL parser gives `''` for a URL without a password.
+  const given = config.password !== undefined && config.password !== '';
+  if (given || process.env.PGPASSWORD !== undefined) return config;
+  const env = process.env;
+  return {
+    ...config,
+    password: () =>
+      new Promise<string>((resolve) =>
+        pgpass(
+          {
+            host: config.host ?? env.PGHOST ?? 'localhost',
+            port: config.port ?? env.PGPORT ?? 5432,
+            database: config.database ?? env.PGDATABASE,
+            user: config.user ?? env.PGUSER ?? env.USER,
+          },
+          // No entry: an empty password, which a server that wants one refuses (StoreAuthError).
+          (password) => resolve(password ?? ''),
+        ),
+      ),
+  };
 }
 
 /**

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { SearchReport } from '../search/search.js';
@@ -82,6 +84,12 @@ async function waitForThreads(url: string, homeId: string): Promise<void> {
   } finally {
     await probe.end();
   }
+}
+
+/** This process's environment without a PostgreSQL password in it. */
+function withoutPgPassword(): NodeJS.ProcessEnv {
+  const { PGPASSWORD: _password, ...env } = process.env;
+  return env;
 }
 
 const ids = (items: ReadonlyArray<{ id: string }>) => items.map((item) => item.id).sort();
@@ -283,6 +291,30 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
       /cannot reach the store server postgres:\/\/agent_state@127\.0\.0\.1:1\/agent_state/,
     );
     expect(unreachable.stderr + unreachable.stdout).not.toContain(server.password);
+
+    // The password from a pgpass file, as libpq reads it: not in the URL, nor printed.
+    const passfile = join(temp.make('pgpass'), 'pgpass');
+    writeFileSync(passfile, `127.0.0.1:${server.port}:*:${server.user}:${server.password}\n`, {
+      mode: 0o600,
+    });
+    const withoutPassword = url.replace(`:${server.password}@`, '@');
+    const fromPassfile = spawnSync(
+      process.execPath,
+      [BIN, '--home', home, 'sync', '--to', withoutPassword, '--json'],
+      { encoding: 'utf8', env: { ...withoutPgPassword(), PGPASSFILE: passfile } },
+    );
+    expect(fromPassfile.stderr).toBe('');
+    expect(fromPassfile.status).toBe(ExitCode.Ok);
+    expect(fromPassfile.stdout).not.toContain(server.password);
+    const noPassword = spawnSync(
+      process.execPath,
+      [BIN, '--home', home, 'usage', '--store', withoutPassword],
+      { encoding: 'utf8', env: { ...withoutPgPassword(), PGPASSFILE: join(passfile, 'none') } },
+    );
+    expect(noPassword.status).toBe(ExitCode.Failure);
+    expect(noPassword.stderr).toMatch(
+      /refused to let in: the server asks for a password and none was given/,
+    );
 
     expect((await runCli(['--home', home, 'sync', '--to', url])).exitCode).toBe(ExitCode.Ok);
     const client = new pg.Client({ connectionString: url });
