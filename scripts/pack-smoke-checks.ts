@@ -47,6 +47,18 @@ export const PUBLIC_PACKAGES: readonly PublicPackage[] = [
     commands: [],
   },
   {
+    dir: 'packages/postgres',
+    bins: [],
+    check: `
+      const server = pkg.parseStoreUrl('postgres://me:s3cret@127.0.0.1:1/agent_state');
+      assert.equal(server.display, 'postgres://me@127.0.0.1:1/agent_state');
+      await assert.rejects(
+        pkg.openPostgresStore({ url: 'postgres://me:s3cret@127.0.0.1:1/agent_state', home, connectTimeoutMs: 2000 }),
+        (error) => error.code === 'STORE_UNREACHABLE' && !error.message.includes('s3cret'),
+      );`,
+    commands: [],
+  },
+  {
     dir: 'packages/rollout',
     bins: [],
     check: `
