@@ -229,7 +229,9 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   const logger = options.logger ?? noopLogger;
   const across = options.acrossHomes;
   const readOnly = options.readOnly === true || across !== undefined;
-  const identity = across === undefined ? readHomeIdentity(options.home) : undefined;
+  // A store that only reads creates nothing in the home: a home never pushed has no id yet.
+  const identity =
+    across === undefined ? readHomeIdentity(options.home, { create: !readOnly }) : undefined;
   const { pool, dialect, close: closePool } = createPostgresPool(server, { ...options, logger });
   const db = new Kysely<PostgresDatabase>({ dialect });
   const context: PostgresContext = {

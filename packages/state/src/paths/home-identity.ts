@@ -50,9 +50,9 @@ interface HomeIdentityFile {
 /**
  * The identity of `home`: its id from {@link HOME_IDENTITY_FILE}, created when missing (several
  * processes creating it at once agree on one id: the file is linked into place, never replaced),
- * with this machine's host name and the home's real path. The home is created when missing,
- * unless `create` is false, which reads only and throws `NotFound`-like `StoreIoError` when the
- * file is absent.
+ * with this machine's host name and the home's real path. With `create: false` nothing is
+ * written: a home without the file throws `StoreIoError` (it has never been pushed anywhere). A
+ * file that is not ours throws `StoreCorruptError`.
  *
  * @example
  * ```ts
