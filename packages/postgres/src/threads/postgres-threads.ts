@@ -306,10 +306,11 @@ export class PostgresThreads implements ThreadStore {
   }
 
   /**
-   * Deletes a thread of this store's home; its dynamic tools, search documents, usage records and
-   * stage-1 output go with it (foreign-key cascades), and the usage records of its legacy forks
-   * that it marked `inherited` count again (what the SQLite store's trigger does). Returns whether
-   * a row was deleted.
+   * Deletes a thread of this store's home. Its dynamic tools, coverage rows and stage-1 output go
+   * with it by foreign-key cascades; its search documents and usage records by the statement
+   * triggers on `threads`, which also make the usage records of its legacy forks that it marked
+   * `inherited` count again (what the SQLite store's trigger does). Returns whether a row was
+   * deleted.
    *
    * @example
    * ```ts
@@ -317,26 +318,12 @@ export class PostgresThreads implements ThreadStore {
    * ```
    */
   async delete(id: string): Promise<boolean> {
-    const threadId = normalizeThreadId(id);
-    const homeId = writableHome(this.#context);
-    return this.#context.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .deleteFrom('threads')
-        .where('home_id', '=', homeId)
-        .where('id', '=', threadId)
-        .executeTakeFirst();
-      if (result.numDeletedRows === 0n) return false;
-      // A fork's copied calls were left out of the sums because this thread counted them; with
-      // this thread gone, they are the fork's own again.
-      await trx
-        .updateTable('usage_records')
-        .set({ excluded: null, excluded_by: null })
-        .where('home_id', '=', homeId)
-        .where('excluded', '=', 'inherited')
-        .where('excluded_by', '=', threadId)
-        .execute();
-      return true;
-    });
+    const result = await this.#context.db
+      .deleteFrom('threads')
+      .where('home_id', '=', writableHome(this.#context))
+      .where('id', '=', normalizeThreadId(id))
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   /**
