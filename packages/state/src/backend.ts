@@ -63,9 +63,11 @@ export {
 export {
   BACKFILL_NO_HOLDER,
   type BackfillStateColumns,
+  backfillCheckpointColumns,
   backfillGenerationColumn,
   backfillProgressColumns,
   backfillStateFromRow,
+  checkedBackfillClaimOptions,
   initialBackfillState,
 } from './backfill/backfill-state.js';
 export {
@@ -75,7 +77,14 @@ export {
   MAX_RUNNING_STAGE1_JOBS,
   MEMORY_CONSOLIDATION_JOB_KEY,
   type Phase2JobColumns,
+  type CheckedStage1ClaimOptions,
+  type CheckedStage1Success,
+  type CheckedStage1TryClaim,
   type Stage1JobClaimColumns,
+  checkedJobFailure,
+  checkedStage1ClaimOptions,
+  checkedStage1Success,
+  checkedStage1TryClaim,
   finishedJobColumns,
   phase2ClaimDue,
   phase2JobState,

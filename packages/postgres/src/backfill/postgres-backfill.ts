@@ -5,17 +5,17 @@ import {
   type BackfillRenewOptions,
   type BackfillState,
   type BackfillStore,
-  InvalidArgumentError,
   LeaseLostError,
   unixSeconds,
 } from '@agent-state/state';
 import {
   BACKFILL_NO_HOLDER,
   RELEASED_LEASE,
+  backfillCheckpointColumns,
   backfillGenerationColumn,
   backfillProgressColumns,
   backfillStateFromRow,
-  checkedPositive,
+  checkedBackfillClaimOptions,
   initialBackfillState,
   leaseIsFree,
   ownedBy,
@@ -151,8 +151,7 @@ export class PostgresBackfill implements BackfillStore {
    * ```
    */
   async tryClaim(options: BackfillClaimOptions): Promise<BackfillClaim> {
-    const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
-    const generation = checkedPositive('generation', options.generation ?? 1);
+    const { leaseSeconds, generation } = checkedBackfillClaimOptions(options);
     const homeId = this.#lease.homeId;
     return leaseTransaction(this.#context, async (trx): Promise<BackfillClaim> => {
       const now = unixSeconds(this.#context.clock);
@@ -229,14 +228,7 @@ export class PostgresBackfill implements BackfillStore {
     watermark: string,
     options: BackfillRenewOptions = {},
   ): Promise<BackfillLease> {
-    if (typeof watermark !== 'string' || watermark === '') {
-      throw new InvalidArgumentError('watermark', 'expected a non-empty relative path');
-    }
-    return this.#renew(lease, {
-      last_watermark: watermark,
-      ...backfillGenerationColumn(lease),
-      ...backfillProgressColumns(options.progress),
-    });
+    return this.#renew(lease, backfillCheckpointColumns(lease, watermark, options));
   }
 
   /**

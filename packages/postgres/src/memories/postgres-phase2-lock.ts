@@ -4,10 +4,9 @@ import {
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   MEMORY_CONSOLIDATION_JOB_KEY,
   RELEASED_LEASE,
-  checkedCount,
+  checkedJobFailure,
   checkedPositive,
   checkedSeconds,
-  checkedText,
   checkedToken,
   checkedWorkerId,
   finishedJobColumns,
@@ -222,9 +221,7 @@ export class PostgresPhase2Lock implements Phase2LockStore {
     options: { ownershipToken: string; reason: string; retryDelaySeconds: number },
     ifUnowned: boolean,
   ): Promise<boolean> {
-    const token = checkedToken(options.ownershipToken);
-    const reason = checkedText('reason', options.reason);
-    const retryDelaySeconds = checkedCount('retryDelaySeconds', options.retryDelaySeconds);
+    const { token, reason, retryDelaySeconds } = checkedJobFailure(options);
     const now = unixSeconds(this.#context.clock);
     const result = await this.#context.db
       .updateTable('jobs')

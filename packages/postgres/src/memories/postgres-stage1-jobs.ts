@@ -12,16 +12,14 @@ import {
 import {
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_STAGE1,
-  MAX_RUNNING_STAGE1_JOBS,
   RELEASED_LEASE,
   THREAD_COLUMNS,
-  checkedCount,
-  checkedNonNegative,
+  checkedJobFailure,
   checkedPositive,
-  checkedSeconds,
-  checkedText,
+  checkedStage1ClaimOptions,
+  checkedStage1Success,
+  checkedStage1TryClaim,
   checkedToken,
-  checkedWorkerId,
   finishedJobColumns,
   leaseIsFree,
   leaseIsLive,
@@ -128,17 +126,16 @@ export class PostgresStage1Jobs implements Stage1JobStore {
    * ```
    */
   async claimEligible(options: ClaimStage1JobsOptions): Promise<Stage1Claim[]> {
-    const scanLimit = checkedCount('scanLimit', options.scanLimit);
-    const maxClaimed = checkedCount('maxClaimed', options.maxClaimed);
-    const maxAgeDays = checkedNonNegative('maxAgeDays', options.maxAgeDays);
-    const minIdleHours = checkedNonNegative('minIdleHours', options.minIdleHours);
-    const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
-    const maxRunning = checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS);
-    const workerId = checkedWorkerId(options.workerId);
-    const excluded =
-      options.excludeThreadId === undefined || options.excludeThreadId === null
-        ? undefined
-        : normalizeThreadId(options.excludeThreadId, 'excludeThreadId');
+    const {
+      scanLimit,
+      maxClaimed,
+      maxAgeDays,
+      minIdleHours,
+      leaseSeconds,
+      maxRunning,
+      workerId,
+      excludeThreadId: excluded,
+    } = checkedStage1ClaimOptions(options);
     if (scanLimit === 0 || maxClaimed === 0) return [];
     const homeId = this.#jobs.homeId;
 
@@ -276,11 +273,8 @@ export class PostgresStage1Jobs implements Stage1JobStore {
    * ```
    */
   async tryClaim(options: TryClaimStage1JobOptions): Promise<Stage1ClaimOutcome> {
-    const threadId = normalizeThreadId(options.threadId, 'threadId');
-    const workerId = checkedWorkerId(options.workerId);
-    const sourceUpdatedAt = checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt);
-    const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
-    const maxRunning = checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS);
+    const { threadId, workerId, sourceUpdatedAt, leaseSeconds, maxRunning } =
+      checkedStage1TryClaim(options);
     const homeId = this.#jobs.homeId;
     return leaseTransaction(this.#context, async (trx): Promise<Stage1ClaimOutcome> => {
       await lockHomeLeases(trx, homeId, STAGE1_CAP_LOCK);
@@ -356,13 +350,8 @@ export class PostgresStage1Jobs implements Stage1JobStore {
    * ```
    */
   async markSucceeded(options: MarkStage1SucceededOptions): Promise<boolean> {
-    const threadId = normalizeThreadId(options.threadId, 'threadId');
-    const token = checkedToken(options.ownershipToken);
-    const sourceUpdatedAt = checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt);
-    const rawMemory = checkedText('rawMemory', options.rawMemory);
-    const rolloutSummary = checkedText('rolloutSummary', options.rolloutSummary);
-    const rolloutSlug = options.rolloutSlug ?? null;
-    if (rolloutSlug !== null) checkedText('rolloutSlug', rolloutSlug);
+    const { threadId, token, sourceUpdatedAt, rawMemory, rolloutSummary, rolloutSlug } =
+      checkedStage1Success(options);
     const homeId = this.#jobs.homeId;
     return leaseTransaction(this.#context, async (trx) => {
       const now = unixSeconds(this.#context.clock);
@@ -438,9 +427,7 @@ export class PostgresStage1Jobs implements Stage1JobStore {
     retryDelaySeconds: number;
   }): Promise<boolean> {
     const threadId = normalizeThreadId(options.threadId, 'threadId');
-    const token = checkedToken(options.ownershipToken);
-    const reason = checkedText('reason', options.reason);
-    const retryDelaySeconds = checkedCount('retryDelaySeconds', options.retryDelaySeconds);
+    const { token, reason, retryDelaySeconds } = checkedJobFailure(options);
     const now = unixSeconds(this.#context.clock);
     const result = await this.#context.db
       .updateTable('jobs')

@@ -2,8 +2,7 @@ import type { Selectable } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import type { BackfillStore } from '../contract/store-contract.js';
-import { InvalidArgumentError, LeaseLostError } from '../errors.js';
-import { checkedPositive } from '../store/argument-checks.js';
+import { LeaseLostError } from '../errors.js';
 import type { LeaseHolder } from '../leases/lease-holder.js';
 import { OwnedLeases, RELEASED_LEASE, leaseIsFree, ownedBy } from '../leases/owned-lease.js';
 import { immediateTransaction } from '../sqlite/immediate-transaction.js';
@@ -11,9 +10,11 @@ import type { BackfillStateTable } from '../store/schema.js';
 import type { StoreContext } from '../store/store-context.js';
 import {
   BACKFILL_NO_HOLDER,
+  backfillCheckpointColumns,
   backfillGenerationColumn,
   backfillProgressColumns,
   backfillStateFromRow,
+  checkedBackfillClaimOptions,
   initialBackfillState,
 } from './backfill-state.js';
 
@@ -225,8 +226,7 @@ export class BackfillRepository implements BackfillStore {
    * ```
    */
   async tryClaim(options: BackfillClaimOptions): Promise<BackfillClaim> {
-    const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
-    const generation = checkedPositive('generation', options.generation ?? 1);
+    const { leaseSeconds, generation } = checkedBackfillClaimOptions(options);
     return immediateTransaction(
       this.#context.db,
       async (trx) => {
@@ -312,14 +312,7 @@ export class BackfillRepository implements BackfillStore {
     watermark: string,
     options: BackfillRenewOptions = {},
   ): Promise<BackfillLease> {
-    if (typeof watermark !== 'string' || watermark === '') {
-      throw new InvalidArgumentError('watermark', 'expected a non-empty relative path');
-    }
-    return this.#renew(lease, {
-      last_watermark: watermark,
-      ...backfillGenerationColumn(lease),
-      ...backfillProgressColumns(options.progress),
-    });
+    return this.#renew(lease, backfillCheckpointColumns(lease, watermark, options));
   }
 
   /**

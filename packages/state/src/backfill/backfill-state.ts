@@ -2,10 +2,13 @@ import type { Selectable } from 'kysely';
 
 import { InvalidArgumentError, StoreCorruptError } from '../errors.js';
 import { type LeaseHolderProbe, holderFromColumns } from '../leases/lease-holder.js';
+import { checkedPositive } from '../store/argument-checks.js';
 import type { BackfillStateTable } from '../store/schema.js';
 import type {
+  BackfillClaimOptions,
   BackfillLease,
   BackfillProgressCounts,
+  BackfillRenewOptions,
   BackfillState,
 } from './backfill-repository.js';
 
@@ -138,4 +141,53 @@ export function backfillProgressColumns(progress: BackfillProgressCounts | undef
  */
 export function backfillGenerationColumn(lease: BackfillLease): { generation?: number } {
   return lease.generation === undefined ? {} : { generation: lease.generation };
+}
+
+/**
+ * The checked options of a claim of the backfill lease (`store.backfill.tryClaim`): a positive
+ * whole lease length, and the caller's generation (1 when not given). Throws
+ * `InvalidArgumentError` naming the bad option.
+ *
+ * @example
+ * ```ts
+ * const { leaseSeconds, generation } = checkedBackfillClaimOptions(options);
+ * ```
+ */
+export function checkedBackfillClaimOptions(options: BackfillClaimOptions): {
+  leaseSeconds: number;
+  generation: number;
+} {
+  return {
+    leaseSeconds: checkedPositive('leaseSeconds', options.leaseSeconds),
+    generation: checkedPositive('generation', options.generation ?? 1),
+  };
+}
+
+/**
+ * The columns a checkpoint writes besides the renewed lease: the watermark (a non-empty relative
+ * rollout path, else `InvalidArgumentError`), the lease's generation and the progress when given.
+ *
+ * @example
+ * ```ts
+ * return this.#renew(lease, backfillCheckpointColumns(lease, watermark, options));
+ * ```
+ */
+export function backfillCheckpointColumns(
+  lease: BackfillLease,
+  watermark: string,
+  options: BackfillRenewOptions,
+): {
+  last_watermark: string;
+  generation?: number;
+  progress_done?: number;
+  progress_total?: number;
+} {
+  if (typeof watermark !== 'string' || watermark === '') {
+    throw new InvalidArgumentError('watermark', 'expected a non-empty relative path');
+  }
+  return {
+    last_watermark: watermark,
+    ...backfillGenerationColumn(lease),
+    ...backfillProgressColumns(options.progress),
+  };
 }

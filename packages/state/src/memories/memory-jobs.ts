@@ -2,8 +2,23 @@ import type { Expression, ExpressionBuilder } from 'kysely';
 
 import { type LeaseHolderColumns, holderFromColumns } from '../leases/lease-holder.js';
 import { isLeaseLive } from '../leases/owned-lease.js';
+import {
+  checkedCount,
+  checkedNonNegative,
+  checkedPositive,
+  checkedSeconds,
+  checkedText,
+  checkedToken,
+  checkedWorkerId,
+} from '../store/argument-checks.js';
 import type { StateDatabase } from '../store/schema.js';
+import { normalizeThreadId } from '../threads/thread-metadata.js';
 import type { Phase2JobState } from './memories-repository.js';
+import type {
+  ClaimStage1JobsOptions,
+  MarkStage1SucceededOptions,
+  TryClaimStage1JobOptions,
+} from './stage1-jobs-repository.js';
 
 // What the two kinds of memory jobs in `jobs` share (Codex's `jobs` table): their kinds,
 // their retries, and the columns a finished or failed job gets.
@@ -61,6 +76,127 @@ export const DEFAULT_RETRY_REMAINING = 3;
  * ```
  */
 export const MAX_RUNNING_STAGE1_JOBS = 64;
+
+/** The options of a batch claim of stage-1 jobs, checked, with the defaults filled in. */
+export interface CheckedStage1ClaimOptions {
+  scanLimit: number;
+  maxClaimed: number;
+  maxAgeDays: number;
+  minIdleHours: number;
+  leaseSeconds: number;
+  maxRunning: number;
+  workerId: string;
+  /** The normalised id of the thread never to claim, if any. */
+  excludeThreadId: string | undefined;
+}
+
+/**
+ * Checks the options of `store.stage1Jobs.claimEligible` (whole counts, non-negative ages, a
+ * positive lease and cap, a worker id, a thread id to exclude) and fills in the running cap
+ * ({@link MAX_RUNNING_STAGE1_JOBS}). Throws `InvalidArgumentError` naming the first bad option.
+ *
+ * @example
+ * ```ts
+ * const checked = checkedStage1ClaimOptions(options);
+ * if (checked.scanLimit === 0 || checked.maxClaimed === 0) return [];
+ * ```
+ */
+export function checkedStage1ClaimOptions(
+  options: ClaimStage1JobsOptions,
+): CheckedStage1ClaimOptions {
+  return {
+    scanLimit: checkedCount('scanLimit', options.scanLimit),
+    maxClaimed: checkedCount('maxClaimed', options.maxClaimed),
+    maxAgeDays: checkedNonNegative('maxAgeDays', options.maxAgeDays),
+    minIdleHours: checkedNonNegative('minIdleHours', options.minIdleHours),
+    leaseSeconds: checkedPositive('leaseSeconds', options.leaseSeconds),
+    maxRunning: checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS),
+    workerId: checkedWorkerId(options.workerId),
+    excludeThreadId:
+      options.excludeThreadId === undefined || options.excludeThreadId === null
+        ? undefined
+        : normalizeThreadId(options.excludeThreadId, 'excludeThreadId'),
+  };
+}
+
+/** The options of a claim of one thread's stage-1 job, checked, with the running cap filled in. */
+export interface CheckedStage1TryClaim {
+  threadId: string;
+  workerId: string;
+  sourceUpdatedAt: number;
+  leaseSeconds: number;
+  maxRunning: number;
+}
+
+/**
+ * Checks the options of `store.stage1Jobs.tryClaim` and fills in the running cap. Throws
+ * `InvalidArgumentError` naming the first bad option.
+ *
+ * @example
+ * ```ts
+ * const { threadId, workerId, sourceUpdatedAt } = checkedStage1TryClaim(options);
+ * ```
+ */
+export function checkedStage1TryClaim(options: TryClaimStage1JobOptions): CheckedStage1TryClaim {
+  return {
+    threadId: normalizeThreadId(options.threadId, 'threadId'),
+    workerId: checkedWorkerId(options.workerId),
+    sourceUpdatedAt: checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt),
+    leaseSeconds: checkedPositive('leaseSeconds', options.leaseSeconds),
+    maxRunning: checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS),
+  };
+}
+
+/** A stage-1 success, checked: the output to store and the token that must still own the job. */
+export interface CheckedStage1Success {
+  threadId: string;
+  token: string;
+  sourceUpdatedAt: number;
+  rawMemory: string;
+  rolloutSummary: string;
+  rolloutSlug: string | null;
+}
+
+/**
+ * Checks the options of `store.stage1Jobs.markSucceeded` (no slug is `null`). Throws
+ * `InvalidArgumentError` naming the first bad option.
+ *
+ * @example
+ * ```ts
+ * const { threadId, token, rawMemory, rolloutSummary, rolloutSlug } = checkedStage1Success(options);
+ * ```
+ */
+export function checkedStage1Success(options: MarkStage1SucceededOptions): CheckedStage1Success {
+  const threadId = normalizeThreadId(options.threadId, 'threadId');
+  const token = checkedToken(options.ownershipToken);
+  const sourceUpdatedAt = checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt);
+  const rawMemory = checkedText('rawMemory', options.rawMemory);
+  const rolloutSummary = checkedText('rolloutSummary', options.rolloutSummary);
+  const rolloutSlug = options.rolloutSlug ?? null;
+  if (rolloutSlug !== null) checkedText('rolloutSlug', rolloutSlug);
+  return { threadId, token, sourceUpdatedAt, rawMemory, rolloutSummary, rolloutSlug };
+}
+
+/**
+ * Checks a failure of an owned memory job (a stage-1 job or the phase-2 lock): its token, a
+ * reason and a whole retry delay. Throws `InvalidArgumentError` naming the first bad option.
+ *
+ * @example
+ * ```ts
+ * const { token, reason, retryDelaySeconds } = checkedJobFailure(options);
+ * ```
+ */
+export function checkedJobFailure(options: {
+  ownershipToken: string;
+  reason: string;
+  retryDelaySeconds: number;
+}): { token: string; reason: string; retryDelaySeconds: number } {
+  return {
+    token: checkedToken(options.ownershipToken),
+    reason: checkedText('reason', options.reason),
+    retryDelaySeconds: checkedCount('retryDelaySeconds', options.retryDelaySeconds),
+  };
+}
 
 /** The columns of a stage-1 job that decide whether it may be claimed (see {@link stage1ClaimRefusal}). */
 export interface Stage1JobClaimColumns {

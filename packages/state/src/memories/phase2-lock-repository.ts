@@ -3,10 +3,8 @@ import type { Kysely } from 'kysely';
 import { unixSeconds } from '../clock.js';
 import type { Phase2LockStore } from '../contract/store-contract.js';
 import {
-  checkedCount,
   checkedPositive,
   checkedSeconds,
-  checkedText,
   checkedToken,
   checkedWorkerId,
 } from '../store/argument-checks.js';
@@ -18,6 +16,7 @@ import {
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   MEMORY_CONSOLIDATION_JOB_KEY,
+  checkedJobFailure,
   failedJobColumns,
   finishedJobColumns,
   phase2ClaimDue,
@@ -295,9 +294,7 @@ export class Phase2LockRepository implements Phase2LockStore {
     options: { ownershipToken: string; reason: string; retryDelaySeconds: number },
     ifUnowned: boolean,
   ): Promise<boolean> {
-    const token = checkedToken(options.ownershipToken);
-    const reason = checkedText('reason', options.reason);
-    const retryDelaySeconds = checkedCount('retryDelaySeconds', options.retryDelaySeconds);
+    const { token, reason, retryDelaySeconds } = checkedJobFailure(options);
     const now = unixSeconds(this.#context.clock);
     const result = await this.#context.db
       .updateTable('jobs')

@@ -2,15 +2,7 @@ import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 
 import { unixSeconds } from '../clock.js';
 import type { Stage1JobStore } from '../contract/store-contract.js';
-import {
-  checkedCount,
-  checkedNonNegative,
-  checkedPositive,
-  checkedSeconds,
-  checkedText,
-  checkedToken,
-  checkedWorkerId,
-} from '../store/argument-checks.js';
+import { checkedPositive, checkedToken } from '../store/argument-checks.js';
 import {
   OwnedLeases,
   RELEASED_LEASE,
@@ -26,7 +18,10 @@ import { THREAD_COLUMNS, threadFromRow } from '../threads/thread-row.js';
 import {
   DEFAULT_RETRY_REMAINING,
   JOB_KIND_MEMORY_STAGE1,
-  MAX_RUNNING_STAGE1_JOBS,
+  checkedJobFailure,
+  checkedStage1ClaimOptions,
+  checkedStage1Success,
+  checkedStage1TryClaim,
   failedJobColumns,
   finishedJobColumns,
   stage1ClaimRefusal,
@@ -241,17 +236,16 @@ export class Stage1JobsRepository implements Stage1JobStore {
    * ```
    */
   async claimEligible(options: ClaimStage1JobsOptions): Promise<Stage1Claim[]> {
-    const scanLimit = checkedCount('scanLimit', options.scanLimit);
-    const maxClaimed = checkedCount('maxClaimed', options.maxClaimed);
-    const maxAgeDays = checkedNonNegative('maxAgeDays', options.maxAgeDays);
-    const minIdleHours = checkedNonNegative('minIdleHours', options.minIdleHours);
-    const leaseSeconds = checkedPositive('leaseSeconds', options.leaseSeconds);
-    const maxRunning = checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS);
-    const workerId = checkedWorkerId(options.workerId);
-    const excluded =
-      options.excludeThreadId === undefined || options.excludeThreadId === null
-        ? undefined
-        : normalizeThreadId(options.excludeThreadId, 'excludeThreadId');
+    const {
+      scanLimit,
+      maxClaimed,
+      maxAgeDays,
+      minIdleHours,
+      leaseSeconds,
+      maxRunning,
+      workerId,
+      excludeThreadId: excluded,
+    } = checkedStage1ClaimOptions(options);
     if (scanLimit === 0 || maxClaimed === 0) return [];
 
     // Dead holders' jobs are not "busy": free them first, so the scan sees them.
@@ -354,12 +348,14 @@ export class Stage1JobsRepository implements Stage1JobStore {
    * ```
    */
   async tryClaim(options: TryClaimStage1JobOptions): Promise<Stage1ClaimOutcome> {
+    const { threadId, workerId, sourceUpdatedAt, leaseSeconds, maxRunning } =
+      checkedStage1TryClaim(options);
     const attempt = await this.#tryClaim(
-      normalizeThreadId(options.threadId, 'threadId'),
-      checkedWorkerId(options.workerId),
-      checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt),
-      checkedPositive('leaseSeconds', options.leaseSeconds),
-      checkedPositive('maxRunning', options.maxRunning ?? MAX_RUNNING_STAGE1_JOBS),
+      threadId,
+      workerId,
+      sourceUpdatedAt,
+      leaseSeconds,
+      maxRunning,
       true,
     );
     return attempt.outcome;
@@ -411,13 +407,8 @@ export class Stage1JobsRepository implements Stage1JobStore {
    * ```
    */
   async markSucceeded(options: MarkStage1SucceededOptions): Promise<boolean> {
-    const threadId = normalizeThreadId(options.threadId, 'threadId');
-    const token = checkedToken(options.ownershipToken);
-    const sourceUpdatedAt = checkedSeconds('sourceUpdatedAt', options.sourceUpdatedAt);
-    const rawMemory = checkedText('rawMemory', options.rawMemory);
-    const rolloutSummary = checkedText('rolloutSummary', options.rolloutSummary);
-    const rolloutSlug = options.rolloutSlug ?? null;
-    if (rolloutSlug !== null) checkedText('rolloutSlug', rolloutSlug);
+    const { threadId, token, sourceUpdatedAt, rawMemory, rolloutSummary, rolloutSlug } =
+      checkedStage1Success(options);
     return immediateTransaction(
       this.#context.db,
       async (trx) => {
@@ -533,9 +524,7 @@ export class Stage1JobsRepository implements Stage1JobStore {
     retryDelaySeconds: number;
   }): Promise<boolean> {
     const threadId = normalizeThreadId(options.threadId, 'threadId');
-    const token = checkedToken(options.ownershipToken);
-    const reason = checkedText('reason', options.reason);
-    const retryDelaySeconds = checkedCount('retryDelaySeconds', options.retryDelaySeconds);
+    const { token, reason, retryDelaySeconds } = checkedJobFailure(options);
     const now = unixSeconds(this.#context.clock);
     const result = await this.#updateOwned(this.#context.db, threadId, token)
       .set((eb) => failedJobColumns(eb, { now, retryDelaySeconds, reason }))
