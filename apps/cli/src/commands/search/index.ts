@@ -12,7 +12,7 @@ import {
   type SharedStoreFlags,
   addSharedStoreOptions,
   sharedStoreOf,
-} from '../../shared-store-options.js';
+} from '../../remote-store-options.js';
 
 const HELP = `
 Searches what was said and done in the conversations the store holds: user and agent messages,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { integerArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { exitWith, homeOf, whileInterruptible } from '../../registration.js';
-import { addSharedStoreOptions, sharedStoreOf } from '../../shared-store-options.js';
+import { addSharedStoreOptions, sharedStoreOf } from '../../remote-store-options.js';
 
 const HELP = `
 A local web UI over the home, read-only: the threads (with the filters of \`threads list\`),

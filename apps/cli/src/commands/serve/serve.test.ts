@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../../capture-io.js';
 import { backfilledHome, codexHome, runCli, runCliJson } from '../../cli-harness.js';
 import { ExitCode } from '../../exit-codes.js';
-import { STORE_URL_ENV, sharedStoreOf } from '../../shared-store-options.js';
+import { STORE_URL_ENV, sharedStoreOf } from '../../remote-store-options.js';
 import type { SearchReport } from '../search/search.js';
 import type { ThreadsListReport } from '../threads/list/threads-list.js';
 

@@ -15,8 +15,8 @@ import { DEFAULT_WEB_PORT, type SharedStoreDescription, startWebServer } from '@
 import { ExitCode } from '../../exit-codes.js';
 import { plural, tildePath } from '../../format.js';
 import { type CliIo, colorsFor, writeLines } from '../../output.js';
-import type { SharedStoreChoice } from '../../shared-store-options.js';
-import { withSharedStore } from '../../shared-store-session.js';
+import type { SharedStoreChoice } from '../../remote-store-options.js';
+import { withSharedStore } from '../../remote-store-session.js';
 import { requireHome } from '../../store-session.js';
 
 /** Options of {@link runServe}. */

@@ -6,7 +6,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { plural } from '../../format.js';
 import { type CliIo, alignedRows, colorsFor, writeJson, writeLines } from '../../output.js';
 import { whileInterruptible } from '../../registration.js';
-import { storeUrlOf } from '../../shared-store-options.js';
+import { storeUrlOf } from '../../remote-store-options.js';
 import { StatusLine, progressBar } from '../../status-line.js';
 import { backfillFirst, indexNewestRollouts } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';

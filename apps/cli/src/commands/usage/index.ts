@@ -9,7 +9,7 @@ import {
   type SharedStoreFlags,
   addSharedStoreOptions,
   sharedStoreOf,
-} from '../../shared-store-options.js';
+} from '../../remote-store-options.js';
 
 const HELP = `
 Tokens and their cost, summed from the store's usage index: one record per model call, read from

@@ -37,8 +37,8 @@ import {
   writeJson,
   writeLines,
 } from '../../output.js';
-import type { SharedStoreChoice } from '../../shared-store-options.js';
-import { withSharedStore } from '../../shared-store-session.js';
+import type { SharedStoreChoice } from '../../remote-store-options.js';
+import { withSharedStore } from '../../remote-store-session.js';
 import { backfillFirst, indexNewestRollouts, reindexWithProgress } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';
 import type { DayOrTime } from './index.js';

@@ -7,7 +7,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { singleLine } from '../../format.js';
 import { type CliIo, colorsFor, oneLine, writeLines } from '../../output.js';
 import { whileInterruptible } from '../../registration.js';
-import type { StoreUrl } from '../../shared-store-options.js';
+import type { StoreUrl } from '../../remote-store-options.js';
 import { withStore } from '../../store-session.js';
 import { ContinuousSync } from './watch-sync.js';
 

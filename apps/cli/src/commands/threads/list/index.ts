@@ -13,7 +13,7 @@ import {
   type SharedStoreFlags,
   addSharedStoreOptions,
   sharedStoreOf,
-} from '../../../shared-store-options.js';
+} from '../../../remote-store-options.js';
 
 const HELP = `
 Lists threads newest first (by creation time, or by last update with --sort updated), from the

@@ -7,7 +7,7 @@ import {
   type SharedStoreFlags,
   addSharedStoreOptions,
   sharedStoreOf,
-} from '../../../shared-store-options.js';
+} from '../../../remote-store-options.js';
 
 const HELP = `
 Shows everything the store knows about one thread: its metadata, its user-set name (from

@@ -16,8 +16,8 @@ import {
   writeJson,
   writeLines,
 } from '../../../output.js';
-import type { SharedStoreChoice } from '../../../shared-store-options.js';
-import { withSharedStore } from '../../../shared-store-session.js';
+import type { SharedStoreChoice } from '../../../remote-store-options.js';
+import { withSharedStore } from '../../../remote-store-session.js';
 import { withStore } from '../../../store-session.js';
 import {
   type ConversationWindow,

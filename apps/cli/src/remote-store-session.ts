@@ -3,7 +3,7 @@
 import { type HomeSelection, type PostgresStore, openPostgresStore } from '@agent-state/postgres';
 import type { Logger } from '@agent-state/state';
 
-import type { StoreUrl } from './shared-store-options.js';
+import type { StoreUrl } from './remote-store-options.js';
 
 /** Reads the shared store across homes (those of `selection`; all when empty), then closes it. */
 export async function withSharedStore<T>(
