@@ -37,7 +37,10 @@ export interface SyncHomeOptions {
   full?: boolean | undefined;
   /** Threads per transaction (default 200). */
   batchSize?: number | undefined;
-  /** Stops between batches: what was pushed stays, the next sync goes on from there. */
+  /**
+   * Stops between batches: what was pushed stays, the result says `stopped`, and the next sync
+   * goes on from there.
+   */
   signal?: AbortSignal | undefined;
   /** Called after each batch. */
   onProgress?: ((progress: SyncProgress) => void) | undefined;
@@ -83,6 +86,11 @@ export interface SyncResult {
   documents: number;
   /** Usage records pushed. */
   usageRecords: number;
+  /**
+   * Threads still to push or remove when `signal` stopped the sync (0 when it ran to the end);
+   * the next sync pushes them.
+   */
+  stopped: number;
 }
 
 const SCAN_PAGE = 2_000;
@@ -176,9 +184,14 @@ async function pushChanges(
     deleted: 0,
     documents: 0,
     usageRecords: 0,
+    stopped: 0,
   };
+  const gone = [...remote.keys()].filter((id) => !local.has(id));
   for (let start = 0; start < toPush.length; start += batchSize) {
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) {
+      result.stopped = toPush.length - start + gone.length;
+      return result;
+    }
     const batch = toPush.slice(start, start + batchSize);
     const entries = await Promise.all(
       batch.map(async ({ thread, fingerprint }) => {
@@ -197,9 +210,11 @@ async function pushChanges(
     options.onProgress?.({ pushed: result.pushed, toPush: toPush.length });
   }
 
-  const gone = [...remote.keys()].filter((id) => !local.has(id));
-  for (const id of gone) {
-    options.signal?.throwIfAborted();
+  for (const [index, id] of gone.entries()) {
+    if (options.signal?.aborted) {
+      result.stopped = gone.length - index;
+      return result;
+    }
     if (await target.threads.delete(id)) result.deleted += 1;
   }
 

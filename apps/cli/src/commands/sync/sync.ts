@@ -27,8 +27,8 @@ export interface RunSyncOptions {
 /**
  * Brings the home's own store up to date (the backfill if it never completed, then the newest
  * rollouts), then pushes it to the shared store (`syncHome`) with its progress on stderr, and
- * prints what went: or with `--json` the `SyncResult`. Ctrl-C stops between batches; what was
- * pushed stays.
+ * prints what went: or with `--json` the `SyncResult`. Ctrl-C stops between batches (exit 1);
+ * what was pushed stays and the next sync goes on.
  */
 export async function runSync(options: RunSyncOptions): Promise<ExitCode> {
   const { io, home } = options;
@@ -68,16 +68,24 @@ export async function runSync(options: RunSyncOptions): Promise<ExitCode> {
       }
     }),
   );
+  // Stopped (Ctrl-C) between batches: what went stays, the next sync goes on. Exit 1, as the
+  // backfill does when it is interrupted.
+  const exitCode = result.stopped > 0 ? ExitCode.Failure : ExitCode.Ok;
   if (options.json) {
     writeJson(io.stdout, result);
-    return ExitCode.Ok;
+    return exitCode;
   }
   const colors = colorsFor(io.stdout, io.env);
   writeLines(io.stdout, [
-    `synced ${home} to ${result.server}`,
+    `${result.stopped > 0 ? 'stopped syncing' : 'synced'} ${home} to ${result.server}`,
     ...alignedRows(rows(result), { style: colors.dim }),
   ]);
-  return ExitCode.Ok;
+  if (result.stopped > 0) {
+    writeLines(io.stderr, [
+      `agent-state: stopped with ${plural(result.stopped, 'thread')} still to push or remove; run \`agent-state sync\` again to go on`,
+    ]);
+  }
+  return exitCode;
 }
 
 function rows(result: SyncResult): Array<[string, string]> {

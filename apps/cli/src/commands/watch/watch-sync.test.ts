@@ -13,6 +13,7 @@ const RESULT: SyncResult = {
   deleted: 0,
   documents: 0,
   usageRecords: 0,
+  stopped: 0,
 };
 
 /** Lets the promises of a push settle. */
