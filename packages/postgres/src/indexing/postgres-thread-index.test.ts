@@ -1,46 +1,19 @@
-import { ErrorCode, ManualClock } from '@agent-state/state';
-import {
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-  type TestPostgres,
-} from '@agent-state/test-utils';
+import { ErrorCode } from '@agent-state/state';
+import { postgresAvailable } from '@agent-state/test-utils';
 import { sampleThread, sampleThreadId } from '@agent-state/test-utils/store-contract';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type PostgresStore, openPostgresStore } from '../store/postgres-store.js';
+import type { PostgresStore } from '../store/postgres-store.js';
+import { usePostgresStores } from '../testing/use-postgres-stores.js';
 import type { PostgresDerivedIndex } from './postgres-derived-index.js';
 import { PostgresThreadIndex } from './postgres-thread-index.js';
 
 // What the contract suite cannot see of the PostgreSQL write path: one `replace` per derived index
 // per batch, inside the transaction; the sync fingerprint; the speed of a large batch.
 describe.skipIf(!postgresAvailable())('PostgresThreadIndex', () => {
-  let server: TestPostgres | undefined;
-  let url = '';
-  const temp = tempDirs();
-  const stores: PostgresStore[] = [];
-  beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase();
-  });
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-    temp.cleanup();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  async function open(): Promise<PostgresStore> {
-    const store = await openPostgresStore({
-      url,
-      home: temp.make('home'),
-      clock: new ManualClock(1_800_000_000_000),
-    });
-    stores.push(store);
-    return store;
-  }
+  const stores = usePostgresStores(1_800_000_000_000);
+  const open = (): Promise<PostgresStore> => stores.open();
 
   /** A derived index that records its calls and keeps each thread's record count in a table. */
   function recordingIndex(name: string, fail = false) {
@@ -159,12 +132,7 @@ describe.skipIf(!postgresAvailable())('PostgresThreadIndex', () => {
     expect((await mine.threads.get(sampleThreadId(1)))?.title).toBe('mine');
     expect((await theirs.threads.get(sampleThreadId(1)))?.title).toBe('theirs');
 
-    const across = await openPostgresStore({
-      url,
-      home: temp.make('home'),
-      acrossHomes: { homeIds: [mine.homeId!, theirs.homeId!] },
-    });
-    stores.push(across);
+    const across = await stores.open({ acrossHomes: { homeIds: [mine.homeId!, theirs.homeId!] } });
     expect(await across.threads.count()).toBe(2);
     await expect(across.index.write([{ metadata: sampleThread(2) }])).rejects.toMatchObject({
       code: ErrorCode.StoreIo,

@@ -1,16 +1,12 @@
-import { ErrorCode, ManualClock, SEARCH_INDEX_NAME, type SearchDocument } from '@agent-state/state';
+import { ErrorCode, SEARCH_INDEX_NAME, type SearchDocument } from '@agent-state/state';
 import { RANKED_WINDOW } from '@agent-state/state/backend';
-import {
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-  type TestPostgres,
-} from '@agent-state/test-utils';
+import { postgresAvailable } from '@agent-state/test-utils';
 import { sampleThread, sampleThreadId } from '@agent-state/test-utils/store-contract';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type PostgresStore, openPostgresStore } from '../store/postgres-store.js';
+import type { PostgresStore } from '../store/postgres-store.js';
+import { usePostgresStores } from '../testing/use-postgres-stores.js';
 import { INDEXED_CHARS } from './postgres-full-text.js';
 
 const T0 = 1_800_000_000_000;
@@ -27,32 +23,8 @@ const doc = (line: number, text: string): SearchDocument => ({
 // What the contract suite does not look at: the writer's batches and kept documents, the words
 // PostgreSQL could not have found by itself, snippets, and homes kept apart.
 describe.skipIf(!postgresAvailable())('PostgresSearch', () => {
-  let server: TestPostgres | undefined;
-  let url = '';
-  const temp = tempDirs();
-  const stores: PostgresStore[] = [];
-  beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase();
-  });
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-    temp.cleanup();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  async function open(options: { home?: string; acrossHomes?: true } = {}): Promise<PostgresStore> {
-    const store = await openPostgresStore({
-      url,
-      home: options.home ?? temp.make('home'),
-      clock: new ManualClock(T0),
-      acrossHomes: options.acrossHomes,
-    });
-    stores.push(store);
-    return store;
-  }
+  const stores = usePostgresStores(T0);
+  const open = (options?: Parameters<typeof stores.open>[0]) => stores.open(options);
 
   const write = (store: PostgresStore, n: number, docs: SearchDocument[]) =>
     store.index.write([{ metadata: sampleThread(n), derived: { [SEARCH_INDEX_NAME]: docs } }]);

@@ -1,18 +1,15 @@
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-import { ErrorCode, ManualClock, type ThreadMetadata } from '@agent-state/state';
-import {
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-  type TestPostgres,
-} from '@agent-state/test-utils';
+import type { ManualClock } from '@agent-state/state';
+import { ErrorCode, type ThreadMetadata } from '@agent-state/state';
+import { postgresAvailable } from '@agent-state/test-utils';
 import { sampleThread, sampleThreadId as idOf } from '@agent-state/test-utils/store-contract';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type PostgresStore, openPostgresStore } from '../store/postgres-store.js';
+import type { PostgresStore } from '../store/postgres-store.js';
+import { usePostgresStores } from '../testing/use-postgres-stores.js';
 
 /** Where a thread read across homes lives (the metadata's optional `origin`). */
 function originOf(
@@ -24,32 +21,9 @@ function originOf(
 // What the contract suite, which opens one home at a time, cannot see: homes kept apart on one
 // server, a store opened across homes, and the usage records a deleted thread gives back.
 describe.skipIf(!postgresAvailable())('PostgresThreads', () => {
-  let server: TestPostgres | undefined;
-  let url = '';
-  const temp = tempDirs();
-  const stores: PostgresStore[] = [];
-  beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase();
-  });
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-    temp.cleanup();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  async function open(acrossHomes?: true | { homeIds: string[] }): Promise<PostgresStore> {
-    const store = await openPostgresStore({
-      url,
-      home: temp.make('home'),
-      clock: new ManualClock(1_800_000_000_000),
-      acrossHomes,
-    });
-    stores.push(store);
-    return store;
-  }
+  const stores = usePostgresStores(1_800_000_000_000);
+  const open = (acrossHomes?: true | { homeIds: string[] }): Promise<PostgresStore> =>
+    stores.open({ acrossHomes });
 
   it('keeps each home to its own rows', async () => {
     const mine = await open();

@@ -1,20 +1,11 @@
-import {
-  ManualClock,
-  USAGE_INDEX_NAME,
-  type IndexedThread,
-  type UsageRecord,
-} from '@agent-state/state';
-import {
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-  type TestPostgres,
-} from '@agent-state/test-utils';
+import { USAGE_INDEX_NAME, type IndexedThread, type UsageRecord } from '@agent-state/state';
+import { postgresAvailable } from '@agent-state/test-utils';
 import { sampleThread, sampleThreadId } from '@agent-state/test-utils/store-contract';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type PostgresStore, openPostgresStore } from '../store/postgres-store.js';
+import type { PostgresStore } from '../store/postgres-store.js';
+import { usePostgresStores } from '../testing/use-postgres-stores.js';
 
 const T0 = Date.parse('2026-11-21T05:00:00Z');
 const MINUTE = 60_000;
@@ -64,32 +55,8 @@ const forkOf = (parent: number) => [
 // What the contract suite does not look at: forks and parents in one batch, batches of many
 // threads, homes kept apart, and text PostgreSQL cannot hold.
 describe.skipIf(!postgresAvailable())('PostgresUsage', () => {
-  let server: TestPostgres | undefined;
-  let url = '';
-  const temp = tempDirs();
-  const stores: PostgresStore[] = [];
-  beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase();
-  });
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-    temp.cleanup();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  async function open(acrossHomes?: true): Promise<PostgresStore> {
-    const store = await openPostgresStore({
-      url,
-      home: temp.make('home'),
-      clock: new ManualClock(T0),
-      acrossHomes,
-    });
-    stores.push(store);
-    return store;
-  }
+  const stores = usePostgresStores(T0);
+  const open = (acrossHomes?: true): Promise<PostgresStore> => stores.open({ acrossHomes });
 
   const marks = async (store: PostgresStore, n: number) =>
     (await store.usage.records(sampleThreadId(n))).map((r) => [r.line, r.excluded, r.excludedBy]);
