@@ -9,7 +9,7 @@ import { HEALTH_REPORT_TTL_MS, type HealthReading } from '../server/health-cache
 import type { SharedStoreDescription } from '../server/shared-store.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout } from './layout.js';
-import { NoStoreNotice, StoreProblemNotice, storeProblemFix } from './notices.js';
+import { NoStoreNotice, ProblemList, StoreProblemNotice, storeProblemFix } from './notices.js';
 import { SharedStoreHealth, inspectSharedStore } from './shared-health.js';
 
 /**
@@ -185,20 +185,7 @@ const HealthReport: FC<{ reading: HealthReading }> = ({ reading }) => {
         </tbody>
       </table>
       <h2>Problems</h2>
-      {report.problems.length === 0 ? (
-        <p>No problems found.</p>
-      ) : (
-        <ul class="problems">
-          {report.problems.map((problem) => (
-            <li>
-              <span class={`severity-${problem.severity}`}>{problem.severity}:</span>{' '}
-              {problem.message}
-              <br />
-              <span class="muted">fix:</span> {problem.fix}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ProblemList problems={report.problems} />
     </>
   );
 };

@@ -61,3 +61,24 @@ export const StoreAccessNotice: FC<{ access: StoreAccess }> = ({ access }) =>
   ) : access.store === null ? (
     <NoStoreNotice />
   ) : null;
+
+/**
+ * A health report's problems, each with its severity and fix, or that there are none (the home's
+ * health page and the shared store's).
+ */
+export const ProblemList: FC<{
+  problems: ReadonlyArray<{ severity: string; message: string; fix: string }>;
+}> = ({ problems }) =>
+  problems.length === 0 ? (
+    <p>No problems found.</p>
+  ) : (
+    <ul class="problems">
+      {problems.map((problem) => (
+        <li>
+          <span class={`severity-${problem.severity}`}>{problem.severity}:</span> {problem.message}
+          <br />
+          <span class="muted">fix:</span> {problem.fix}
+        </li>
+      ))}
+    </ul>
+  );

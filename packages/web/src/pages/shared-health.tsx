@@ -5,7 +5,7 @@ import type { FC } from 'hono/jsx';
 import { formatUnixTime } from '../format/format-time.js';
 import { plural } from '../format/plural.js';
 import type { SharedStoreDescription, SharedStoreHome } from '../server/shared-store.js';
-import { Notice } from './notices.js';
+import { Notice, ProblemList } from './notices.js';
 
 /** What the health page shows of a shared store: read at each request (a few small queries). */
 export interface SharedStoreReport {
@@ -151,20 +151,7 @@ export const SharedStoreHealth: FC<{ report: SharedStoreReport }> = ({ report })
         </table>
       )}
       <h2>Problems</h2>
-      {report.problems.length === 0 ? (
-        <p>No problems found.</p>
-      ) : (
-        <ul class="problems">
-          {report.problems.map((problem) => (
-            <li>
-              <span class={`severity-${problem.severity}`}>{problem.severity}:</span>{' '}
-              {problem.message}
-              <br />
-              <span class="muted">fix:</span> {problem.fix}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ProblemList problems={report.problems} />
     </>
   );
 };
