@@ -17,8 +17,11 @@
 // on the SQLite store).
 //
 // The server is a throwaway cluster of `startTestPostgres` (or AGENT_STATE_TEST_PG_URL's) on this
-// machine, durability off (no fsync): client and server share its cores, so the push rows also give the CPU time of this
-// process and of the cluster's processes, which tell which side bounds the time. The 4 further
+// machine, durability off (no fsync), with 1 GB of shared buffers, as a server for a team would be
+// given memory for its data (PostgreSQL's own default, 128 MB, is for a laptop: the search table
+// of the 5 homes is about 1 GB): client and server share its cores, so the push rows also give
+// the CPU time of this process and of the cluster's processes, which tell which side bounds the
+// time. The 4 further
 // homes are the corpus home's rows under other ids (each thread id changed in one hex digit, its
 // times shifted by a few minutes a home), written through each home's `index.write`; then
 // `VACUUM ANALYZE` (what autovacuum does to new tables soon after) before the reads.
@@ -293,7 +296,7 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 const rows: BenchRow[] = [];
-const server = await startTestPostgres({ logger: log });
+const server = await startTestPostgres({ logger: log, settings: { shared_buffers: '1GB' } });
 const opened: Array<{ close(): Promise<void> }> = [];
 try {
   const cliBin = join(repoRoot(), 'apps', 'cli', 'dist', 'bin.js');

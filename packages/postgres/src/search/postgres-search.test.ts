@@ -131,6 +131,67 @@ describe.skipIf(!postgresAvailable())('PostgresSearch', () => {
     expect(all.hits[0]!.matches).toBe(10);
   });
 
+  it('finds the same newest matches walking the newest documents as reading the index', async () => {
+    // Two homes of 2,500 documents, more than a window: "common" is in every one, so that a walk
+    // fills the window; the other words and filters thin it out, down to what no walk fills.
+    const kinds = ['user_message', 'agent_message', 'tool_call'] as const;
+    const [mine, theirs] = [await open(), await open()];
+    for (const [h, store] of [mine, theirs].entries()) {
+      await store.index.write(
+        Array.from({ length: 250 }, (_, i) => ({
+          metadata: sampleThread(i + 1, {
+            cwd: `/work/p${i % 3}`,
+            archivedAt: i % 5 === 0 ? 1_700_000_999 : null,
+            createdAt: 1_700_000_000 + i * 2 + h,
+          }),
+          derived: {
+            [SEARCH_INDEX_NAME]: Array.from({ length: 10 }, (_, j) => ({
+              ...doc(
+                j + 1,
+                `common word${j} ${i % 2 ? 'odd' : 'even'} home${h} t${i} ${j === 9 ? 'the last one' : 'one the last'}`,
+              ),
+              kind: kinds[(i + j) % 3]!,
+              timeMs: T0 + i * 10 + j,
+            })),
+          },
+        })),
+      );
+    }
+    await sql`ANALYZE search_documents`.execute(mine.context.db);
+    const across = await open({ acrossHomes: true });
+    const queries: Array<Omit<Parameters<PostgresStore['search']['search']>[0], 'limit'>> = [
+      { query: 'common' },
+      { query: 'common', archived: 'all' },
+      { query: 'common', archived: true },
+      { query: 'common', cwds: ['/work/p1'] },
+      { query: 'common', roles: ['agent'] },
+      { query: 'common', sinceMs: T0 + 1_000, untilMs: T0 + 2_000 },
+      { query: 'odd word3' },
+      { query: '"the last one"' },
+      { query: 'word9 OR t7*' },
+      { query: 'common -even' },
+      { query: 't249' },
+      { query: 'absent' },
+    ];
+    for (const store of [mine, across]) {
+      for (const options of queries) {
+        const pages = [];
+        for (const readBy of ['walk', 'index', 'estimates'] as const) {
+          store.search.readBy = readBy;
+          pages.push(await store.search.search({ ...options, limit: 30 }));
+        }
+        const [walked, indexed, chosen] = pages;
+        expect(walked, JSON.stringify(options)).toEqual(indexed);
+        expect(chosen).toEqual(indexed);
+      }
+    }
+    // The window was full: the walk stopped before the oldest documents.
+    mine.search.readBy = 'walk';
+    const common = await mine.search.search({ query: 'common', archived: 'all' });
+    expect(common.rankedAll).toBe(false);
+    expect(common.totalThreads).toBe(RANKED_WINDOW / 10);
+  });
+
   it('keeps homes apart, reads them together across homes, and writes only to its own', async () => {
     const mine = await open();
     const theirs = await open();

@@ -58,6 +58,12 @@ interface ShownRow extends MatchedDocumentRow {
 export class PostgresSearch implements SearchStore {
   readonly #context: PostgresContext;
 
+  /**
+   * @internal For tests: how matches are found. `estimates` (the default) chooses by the
+   * planner's estimates; `walk` walks every document newest first, `index` reads the GIN index.
+   */
+  readBy: 'estimates' | 'walk' | 'index' = 'estimates';
+
   /** @internal Built by `openPostgresStore`. */
   constructor(context: PostgresContext) {
     this.#context = context;
@@ -112,57 +118,161 @@ export class PostgresSearch implements SearchStore {
   /**
    * The newest `window` matches (by id, which grows as documents are written) whose document and
    * thread pass the filters, ranked; `rankedAll` when there were no more. Ranking reads each
-   * match's tsvector, so only the window's are ranked; the filters are part of the one query, so
-   * the window holds only matches that count.
+   * match's tsvector, so only the window's are ranked; the filters are part of the query, so the
+   * window holds only matches that count.
+   *
+   * Two ways to find them, chosen here rather than by the planner, which errs both ways: it takes
+   * a phrase's words' frequencies for the phrase's, and it would walk every home's ids to find one
+   * home's (it counts a home's own index as scattered reads). A word in many documents is found
+   * fastest by walking the newest documents, newest first, until the window is full: the fewer
+   * documents hold it, the longer the walk. A rarer one by the GIN index: every document holding
+   * all its words is read, then the newest kept. The planner's estimate of the matches tells which
+   * costs less; a walk that finds the window short (the estimate was high, as for a phrase) stops
+   * where the index would have cost as much, and the index answers.
    */
   async #newestMatches(
     tsquery: string,
     filters: SearchFilters,
     window: number,
   ): Promise<{ matches: ScoredMatch[]; rankedAll: boolean }> {
-    // A constant for the planner: the GIN index, and its estimate of how many documents match,
-    // which decides between it and walking the newest ids, the faster for a common word.
     const query = sql`${tsquery}::tsquery`;
-    // Except for a phrase: the planner takes its words' frequencies for the phrase's, walks the
-    // newest ids reading every document's words for one it may never meet (0.4 s, not 0.2 s, for
-    // "useState" in 90,000 documents). Ordering by an expression no index gives takes it to GIN.
-    const newest = tsquery.includes('<->') ? sql`d.id + 0 DESC` : sql`d.id DESC`;
-    const where: RawBuilder<SqlBool>[] = [
+    const ofDocument: RawBuilder<SqlBool>[] = [
       inHomes(this.#context, 'd.home_id'),
       sql`d.words @@ ${query}`,
     ];
-    if (filters.roles.length > 0) where.push(sql`d.role = ANY(${filters.roles}::text[])`);
+    if (filters.roles.length > 0) ofDocument.push(sql`d.role = ANY(${filters.roles}::text[])`);
     // Times are whole ms: `>= 1.5` is `>= 2`, `< 1.5` is `< 2` (a fraction is no bigint).
     if (filters.sinceMs !== undefined) {
-      where.push(sql`d.time_ms >= ${Math.ceil(filters.sinceMs)}::bigint`);
+      ofDocument.push(sql`d.time_ms >= ${Math.ceil(filters.sinceMs)}::bigint`);
     }
     if (filters.untilMs !== undefined) {
-      where.push(sql`d.time_ms < ${Math.ceil(filters.untilMs)}::bigint`);
+      ofDocument.push(sql`d.time_ms < ${Math.ceil(filters.untilMs)}::bigint`);
     }
-    const byThread: RawBuilder<SqlBool>[] = [];
+    const ofThread: RawBuilder<SqlBool>[] = [];
     if (filters.archived !== 'all') {
-      byThread.push(sql`t.archived = ${filters.archived ? 1 : 0}::smallint`);
+      ofThread.push(sql`t.archived = ${filters.archived ? 1 : 0}::smallint`);
     }
-    if (filters.cwds.length > 0) byThread.push(sql`t.cwd = ANY(${[...filters.cwds]}::text[])`);
-    if (filters.kinds.length > 0) byThread.push(sourceKindsCondition(filters.kinds, 't.source'));
-    const { rows } = await sql<{ id: number; home_id: string; thread_id: string; rank: number }>`
+    if (filters.cwds.length > 0) ofThread.push(sql`t.cwd = ANY(${[...filters.cwds]}::text[])`);
+    if (filters.kinds.length > 0) ofThread.push(sourceKindsCondition(filters.kinds, 't.source'));
+    const documents = sql.join(ofDocument, sql` AND `);
+
+    // One home's documents are walked in the order of its own index, `(home_id, -id)`; several
+    // homes' in the order of all ids (other homes' rows are passed over).
+    const oneHome = this.#context.homeId !== undefined;
+    const walked = oneHome ? inHomes(this.#context, 'd.home_id') : sql<SqlBool>`true`;
+    let walk = this.readBy === 'walk';
+    let walkLimit: number | undefined;
+    if (this.readBy === 'estimates') {
+      ({ walk, walkLimit } = await this.#plan(tsquery, documents, oneHome, window));
+    }
+    if (walk) {
+      const newest = oneHome ? sql`-d.id` : sql`d.id`;
+      // The walk's order as a column of its rows, which the rows kept keep: the walk stops once
+      // the window is full.
+      const order = oneHome ? sql`d.newest` : sql`d.newest DESC`;
+      const walkQuery = sql<MatchRow>`
+        SELECT m.id, m.home_id, m.thread_id, ts_rank_cd(m.words, ${query}) AS rank
+        FROM (
+          SELECT d.id, d.home_id, d.thread_id, d.words
+          FROM (
+            SELECT id, home_id, thread_id, role, time_ms, words, ${newest} AS newest
+            FROM search_documents AS d
+            WHERE ${walked}
+            ORDER BY ${walkOrder(oneHome)}
+            ${walkLimit === undefined ? sql`` : sql`LIMIT ${walkLimit}`}
+          ) AS d
+          ${
+            // Thread by thread, in the walk's order: a join of every row walked would read them
+            // all before keeping the first.
+            ofThread.length > 0
+              ? sql`JOIN LATERAL (
+                  SELECT 1 FROM threads AS t
+                  WHERE t.home_id = d.home_id AND t.id = d.thread_id
+                    AND ${sql.join(ofThread, sql` AND `)}
+                  LIMIT 1
+                ) AS t ON true`
+              : sql``
+          }
+          WHERE ${documents}
+          ORDER BY ${order}
+          LIMIT ${window + 1}
+        ) AS m`;
+      // The walk reads the index in order, whatever the planner makes of the walk's length (a
+      // long one it would rather sort, reading every document first).
+      const rows = await this.#context.db.transaction().execute(async (trx) => {
+        await sql`SELECT set_config('enable_sort', 'off', true),
+          set_config('enable_bitmapscan', 'off', true),
+          set_config('enable_seqscan', 'off', true)`.execute(trx);
+        return (await walkQuery.execute(trx)).rows;
+      });
+      if (rows.length > window || walkLimit === undefined) return windowOf(rows, window);
+    }
+    // `d.id + 0`: an order no index gives, so that the planner reads the GIN index.
+    const { rows } = await sql<MatchRow>`
       SELECT m.id, m.home_id, m.thread_id, ts_rank_cd(m.words, ${query}) AS rank
       FROM (
         SELECT d.id, d.home_id, d.thread_id, d.words
         FROM search_documents AS d
-        ${byThread.length > 0 ? sql`JOIN threads AS t ON t.home_id = d.home_id AND t.id = d.thread_id` : sql``}
-        WHERE ${sql.join([...where, ...byThread], sql` AND `)}
-        ORDER BY ${newest}
+        ${ofThread.length > 0 ? sql`JOIN threads AS t ON t.home_id = d.home_id AND t.id = d.thread_id` : sql``}
+        WHERE ${sql.join([...ofDocument, ...ofThread], sql` AND `)}
+        ORDER BY d.id + 0 DESC
         LIMIT ${window + 1}
       ) AS m`.execute(this.#context.db);
-    return {
-      matches: rows.slice(0, window).map((row) => ({
-        id: Number(row.id),
-        thread: threadKey(row.home_id, row.thread_id),
-        score: row.rank,
-      })),
-      rankedAll: rows.length <= window,
-    };
+    return windowOf(rows, window);
+  }
+
+  /**
+   * Whether to walk, and how far: the matches of the query and the documents holding all its
+   * words (the rows the index reads) among the newest {@link SAMPLE} documents a walk would read
+   * first, scaled to the documents walked (the home's, by the planner's estimate, or all) and to
+   * all documents (the index reads every home's). The planner's own estimates are no guide to a
+   * phrase: it takes its words to be independent, which the words of "no such file or directory"
+   * are not. A walk that would read every document walked goes to the end (it then found every
+   * match); another stops where the index would have read as many rows.
+   */
+  async #plan(
+    tsquery: string,
+    documents: RawBuilder<unknown>,
+    oneHome: boolean,
+    window: number,
+  ): Promise<{ walk: boolean; walkLimit: number | undefined }> {
+    const walked = oneHome ? inHomes(this.#context, 'd.home_id') : sql<SqlBool>`true`;
+    // Lexemes are quoted letters and digits: `<->` is only ever the phrase operator.
+    const allWords = tsquery.replaceAll(' <-> ', ' & ');
+    const [{ rows }, homeRows] = await Promise.all([
+      sql<{ sampled: number; matching: number; holding: number; total: number }>`
+        SELECT count(*)::int AS sampled,
+          count(*) FILTER (WHERE ${documents})::int AS matching,
+          count(*) FILTER (WHERE d.words @@ ${allWords}::tsquery)::int AS holding,
+          (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass)::float8 AS total
+        FROM (
+          SELECT home_id, role, time_ms, words FROM search_documents AS d
+          WHERE ${walked}
+          ORDER BY ${walkOrder(oneHome)}
+          LIMIT ${SAMPLE}
+        ) AS d`.execute(this.#context.db),
+      oneHome ? this.#estimate(sql`search_documents AS d WHERE ${walked}`) : undefined,
+    ]);
+    const { sampled, matching, holding } = rows[0]!;
+    // Every document walked was sampled: walking them all costs next to nothing.
+    if (sampled < SAMPLE) return { walk: true, walkLimit: undefined };
+    const total = Math.max(rows[0]!.total, sampled); // -1 before the table's first analysis
+    const walkable = Math.max(homeRows ?? total, sampled);
+    // In rows walked: a row the index finds costs a random read of its page, and its recheck.
+    const indexRows = (INDEX_ROW_COST * holding * total) / sampled;
+    const walkRows = matching > 0 ? ((window + 1) * sampled) / matching : Infinity;
+    if (walkRows >= walkable) return { walk: walkable < indexRows, walkLimit: undefined };
+    return { walk: walkRows < indexRows, walkLimit: Math.ceil(indexRows) };
+  }
+
+  /**
+   * The planner's estimate of the rows of `SELECT 1 FROM <from>`, from its statistics, without
+   * running it.
+   */
+  async #estimate(from: RawBuilder<unknown>): Promise<number> {
+    const { rows } = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`
+      EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from}`.execute(this.#context.db);
+    return rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows'];
   }
 
   /** The shown documents, with their text. */
@@ -230,6 +340,45 @@ export class PostgresSearch implements SearchStore {
       text: row.text,
     }));
   }
+}
+
+/** Documents a search samples to choose between walking and the index. */
+const SAMPLE = 1_000;
+/**
+ * What reading a document the GIN index found costs, in documents walked (measured on 450,000
+ * documents: 5 to 10 µs against 2 to 3.5 µs).
+ */
+const INDEX_ROW_COST = 3;
+
+/**
+ * The order a walk reads documents in, newest first: one home's by its own `(home_id, -id)`
+ * index, several homes' by the primary key.
+ */
+function walkOrder(oneHome: boolean): RawBuilder<unknown> {
+  return oneHome ? sql`-d.id` : sql`d.id DESC`;
+}
+
+/** A match as `#newestMatches` reads it. */
+interface MatchRow {
+  id: number;
+  home_id: string;
+  thread_id: string;
+  rank: number;
+}
+
+/** The first `window` matches, and whether they were all of them. */
+function windowOf(
+  rows: readonly MatchRow[],
+  window: number,
+): { matches: ScoredMatch[]; rankedAll: boolean } {
+  return {
+    matches: rows.slice(0, window).map((row) => ({
+      id: Number(row.id),
+      thread: threadKey(row.home_id, row.thread_id),
+      score: row.rank,
+    })),
+    rankedAll: rows.length <= window,
+  };
 }
 
 /** The key a thread is grouped and looked up by: its home and its id. */

@@ -40,6 +40,7 @@ describe.skipIf(!postgresAvailable())('startTestPostgres', () => {
   beforeAll(async () => {
     server = await startTestPostgres({
       logger: (line) => console.error(`[test-postgres] ${line}`),
+      settings: { work_mem: '5MB' },
     });
     console.error(`[test-postgres] startTestPostgres took ${Date.now() - startedAt} ms`);
   });
@@ -56,6 +57,13 @@ describe.skipIf(!postgresAvailable())('startTestPostgres', () => {
       expect(password).toMatch(/^[0-9a-f]{32}$/);
       expect(server.socketDir && existsSync(server.socketDir)).toBe(true);
     }
+  });
+
+  it('takes server settings, and only plain ones', async () => {
+    if (!external) expect(await query(server.url, 'SHOW work_mem')).toEqual([{ work_mem: '5MB' }]);
+    await expect(startTestPostgres({ settings: { work_mem: "1MB' -c x='y" } })).rejects.toThrow(
+      /not a plain name=value/,
+    );
   });
 
   it('creates fresh empty databases, named or not', async () => {

@@ -41,6 +41,12 @@ export type TestPostgresLogger =
 export interface StartTestPostgresOptions {
   /** Told what is done, with timings; nothing is said by default. */
   logger?: TestPostgresLogger;
+  /**
+   * Server settings of a throwaway cluster, beside its own (durability off), e.g.
+   * `{ shared_buffers: '1GB' }`: names of letters and `_`, values of letters, digits and `._`.
+   * An existing server (`AGENT_STATE_TEST_PG_URL`) keeps its own.
+   */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -126,6 +132,13 @@ export async function startTestPostgres(
   options: StartTestPostgresOptions = {},
 ): Promise<TestPostgres> {
   const log = toLog(options.logger);
+  const settings = Object.entries(options.settings ?? {});
+  for (const [name, value] of settings) {
+    // They reach the server through pg_ctl's shell: nothing that shell could read otherwise.
+    if (!/^[a-z_]+$/u.test(name) || !/^[A-Za-z0-9._]+$/u.test(value)) {
+      throw new Error(`startTestPostgres: setting ${JSON.stringify(name)}: not a plain name=value`);
+    }
+  }
   const externalUrl = process.env[TEST_PG_URL_ENV];
   if (externalUrl) return useExternalServer(externalUrl, log);
   const binaries = findPostgresBinaries();
@@ -136,7 +149,7 @@ export async function startTestPostgres(
         `describe.skipIf(!postgresAvailable()), install PostgreSQL, or set ${TEST_PG_URL_ENV}`,
     );
   }
-  return startCluster(binaries, log);
+  return startCluster(binaries, log, settings);
 }
 
 function toLog(logger: TestPostgresLogger | undefined): (message: string) => void {
@@ -200,11 +213,14 @@ interface Cluster {
   dir: string;
   dataDir: string;
   logFile: string;
+  /** Settings given beside the cluster's own. */
+  settings: ReadonlyArray<[string, string]>;
 }
 
 async function startCluster(
   binaries: PostgresBinaries,
   log: (message: string) => void,
+  settings: ReadonlyArray<[string, string]>,
 ): Promise<TestPostgres> {
   const begun = performance.now();
   const user = clusterUser();
@@ -215,6 +231,7 @@ async function startCluster(
     dir,
     dataDir: join(dir, 'data'),
     logFile: join(dir, 'server.log'),
+    settings,
   };
   const password = randomBytes(16).toString('hex');
   // Known to the exit handler from before the first start, so that nothing started is left behind.
@@ -365,6 +382,7 @@ async function startServer(cluster: Cluster, port: number): Promise<string> {
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
     '-c max_connections=100',
+    ...cluster.settings.map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
   try {
     await runProgram(
