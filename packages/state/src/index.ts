@@ -61,6 +61,7 @@ export { HOME_IDENTITY_FILE, type HomeIdentity, readHomeIdentity } from './paths
 export {
   type AgentStateStore,
   type BackfillStore,
+  type ChangeFeed,
   type DerivedRecords,
   type DiscrepancyStore,
   type DynamicToolStore,
@@ -70,6 +71,7 @@ export {
   type SearchStore,
   type Stage1JobStore,
   type StoreInfo,
+  type ThreadChange,
   type ThreadIndexStore,
   type ThreadStore,
   type UsageStore,

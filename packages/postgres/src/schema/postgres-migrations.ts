@@ -252,9 +252,23 @@ CREATE TRIGGER threads_delete_usage AFTER DELETE ON threads
   EXECUTE FUNCTION usage_records_of_gone_threads();
 `;
 
+// Where `sync` got to in the home's change feed (the SQLite store's `thread_changes`): the feed's
+// id, the sequence number up to which every change was pushed, and what that push was (redacted or
+// not, `SYNC_FORMAT` of `sync/thread-fingerprint.ts`). The next sync of the same feed, redaction
+// and format reads only the threads changed after it; any other compares every thread. Null until
+// a sync completes; cleared when a sync that cannot go on from it (another feed, other settings)
+// starts.
+const syncWatermark = `
+ALTER TABLE homes ADD COLUMN sync_feed_id text;
+ALTER TABLE homes ADD COLUMN sync_seq bigint;
+ALTER TABLE homes ADD COLUMN sync_redacted boolean;
+ALTER TABLE homes ADD COLUMN sync_format integer;
+`;
+
 /**
  * The migrations of the PostgreSQL store, in order. A released migration is never edited: add one.
  */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
   { version: 1, name: '0001_initial', sql: homes + threads + leases + search + usage },
+  { version: 2, name: '0002_sync_watermark', sql: syncWatermark },
 ]);

@@ -31,6 +31,17 @@ export interface HomesTable {
   last_sync_at: number | null;
   /** Threads the last completed `sync` left on the server. */
   synced_threads: number | null;
+  /**
+   * The change feed of the home's store that the sync watermark belongs to (`ChangeFeed.feedId`;
+   * migration 2), or null: no watermark.
+   */
+  sync_feed_id: string | null;
+  /** Every change of that feed up to this sequence number is on the server. */
+  sync_seq: number | null;
+  /** Whether the pushes the watermark covers were redacted. */
+  sync_redacted: boolean | null;
+  /** `SYNC_FORMAT` of the pushes the watermark covers. */
+  sync_format: number | null;
 }
 
 /** The single row of `agent_state_schema`: which migrations the database has. */

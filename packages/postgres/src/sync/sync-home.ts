@@ -1,5 +1,6 @@
 import {
   type AgentStateStore,
+  type ChangeFeed,
   type IndexedThread,
   InvalidArgumentError,
   SEARCH_INDEX_NAME,
@@ -9,11 +10,12 @@ import {
   type UsageRecord,
   unixSeconds,
 } from '@agent-state/state';
-import { sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 
+import type { PostgresDatabase } from '../schema/postgres-schema.js';
 import type { PostgresStore } from '../store/postgres-store.js';
 import { writableHome } from '../store/postgres-context.js';
-import { threadFingerprint } from './thread-fingerprint.js';
+import { SYNC_FORMAT, threadFingerprint } from './thread-fingerprint.js';
 
 /**
  * Options of {@link syncHome}.
@@ -24,7 +26,10 @@ import { threadFingerprint } from './thread-fingerprint.js';
  * ```
  */
 export interface SyncHomeOptions {
-  /** The home's own store (the SQLite store of `openStateStore`). */
+  /**
+   * The home's own store (the SQLite store of `openStateStore`): its change feed (`changes`) tells
+   * which threads changed since the last sync.
+   */
   source: AgentStateStore;
   /** The server's store, opened for the same home (`openPostgresStore({ url, home })`). */
   target: PostgresStore;
@@ -99,11 +104,23 @@ const SCAN_PAGE = 2_000;
  * Pushes a home's threads, their search documents and usage records to a PostgreSQL store,
  * incrementally: a thread is pushed only when its fingerprint (its row, which indexes cover it,
  * and whether it was redacted) differs from the one the server recorded at its last push, and a
- * thread the home no longer has is removed. Each batch is one transaction that writes rows and
- * fingerprints together, so a sync killed mid-way (or a server restarted) leaves whole threads
- * behind and the next sync goes on from there: idempotent and resumable. Two syncs of one home
- * take turns (an advisory lock per home); homes never touch each other's rows. Rollouts stay on
- * their machine: the server gets their paths, not their bytes.
+ * thread the home no longer has is removed.
+ *
+ * Which threads to compare comes from the home store's change feed (`source.changes`): a
+ * completed sync records on the server how far in the feed it got (the feed's id, the head it
+ * read before reading any thread, and the redaction and format of its pushes), and the next sync
+ * of the same feed and settings reads only the threads the feed lists after it, so its cost
+ * follows the changes, not the size of the home. The first sync of a feed (a store rebuilt is
+ * another feed), a change of `redact`, `full`, and a source without a feed compare every thread.
+ * The home's rows on the server are taken to change only by its syncs: `full` pushes every thread
+ * again whatever happened to them.
+ *
+ * Each batch is one transaction that writes rows and fingerprints together, so a sync killed
+ * mid-way (or a server restarted) leaves whole threads behind and the next sync goes on from
+ * there: idempotent and resumable (a sync stopped or failed leaves the watermark where it was, and
+ * the next one looks at the same threads again). Two syncs of one home take turns (an advisory
+ * lock per home); homes never touch each other's rows. Rollouts stay on their machine: the server
+ * gets their paths, not their bytes.
  *
  * @example
  * ```ts
@@ -144,49 +161,49 @@ async function pushChanges(
 ): Promise<SyncResult> {
   const { source, target, redact } = options;
   const db = target.context.db;
-  const [uncoveredSearch, uncoveredUsage, remoteRows] = await Promise.all([
+  // Where the home's change feed is, read before any thread: whatever changes from here on is
+  // numbered above it, and the next sync looks at it.
+  const feed = source.changes;
+  const position: Watermark | undefined = feed && {
+    feedId: await feed.feedId(),
+    seq: await feed.head(),
+    redacted: redact !== undefined,
+    format: SYNC_FORMAT,
+  };
+  const watermark = await readWatermark(db, homeId);
+  const resumable =
+    watermark !== undefined && position !== undefined && continues(watermark, position);
+  // A sync that cannot go on from the watermark (another feed, other settings) clears it before it
+  // pushes anything: stopped half-way, it must not leave a watermark that its pushes contradict.
+  if (watermark && !resumable) await writeWatermark(db, homeId, undefined);
+
+  const [uncoveredSearch, uncoveredUsage] = await Promise.all([
     allUnindexed((page) => source.search.unindexed(page)),
     allUnindexed((page) => source.usage.unindexed(page)),
-    db
-      .selectFrom('threads')
-      .select(['id', 'sync_fingerprint'])
-      .where('home_id', '=', homeId)
-      .execute(),
   ]);
-  const remote = new Map(remoteRows.map((row) => [row.id, row.sync_fingerprint]));
-
-  const toPush: Array<{ thread: ThreadMetadata; fingerprint: string }> = [];
-  let threads = 0;
-  const local = new Set<string>();
-  for (let afterId: string | undefined; ;) {
-    const page = await source.threads.scan({ limit: SCAN_PAGE, afterId });
-    for (const thread of page) {
-      threads += 1;
-      local.add(thread.id);
-      const fingerprint = threadFingerprint(thread, {
-        search: !uncoveredSearch.has(thread.id),
-        usage: !uncoveredUsage.has(thread.id),
-        redacted: redact !== undefined,
-      });
-      if (options.full || remote.get(thread.id) !== fingerprint)
-        toPush.push({ thread, fingerprint });
-    }
-    if (page.length < SCAN_PAGE) break;
-    afterId = page[page.length - 1]?.id;
-  }
+  const fingerprint = (thread: ThreadMetadata): string =>
+    threadFingerprint(thread, {
+      search: !uncoveredSearch.has(thread.id),
+      usage: !uncoveredUsage.has(thread.id),
+      redacted: redact !== undefined,
+    });
+  const plan =
+    resumable && feed && position && !options.full
+      ? await planChanged({ source, feed, db, homeId, fingerprint }, watermark.seq, position.seq)
+      : await planEveryThread({ source, db, homeId, fingerprint }, options.full ?? false);
+  const { toPush, gone, threads } = plan;
 
   const result: SyncResult = {
     homeId,
     server: target.path,
     threads,
     pushed: 0,
-    unchanged: threads - toPush.length,
+    unchanged: Math.max(threads - toPush.length, 0),
     deleted: 0,
     documents: 0,
     usageRecords: 0,
     stopped: 0,
   };
-  const gone = [...remote.keys()].filter((id) => !local.has(id));
   for (let start = 0; start < toPush.length; start += batchSize) {
     if (options.signal?.aborted) {
       result.stopped = toPush.length - start + gone.length;
@@ -221,10 +238,173 @@ async function pushChanges(
   await target.backfill.recordPushed(await source.backfill.get());
   await db
     .updateTable('homes')
-    .set({ last_sync_at: unixSeconds(target.clock), synced_threads: threads })
+    .set({
+      last_sync_at: unixSeconds(target.clock),
+      synced_threads: threads,
+      ...watermarkColumns(position),
+    })
     .where('home_id', '=', homeId)
     .execute();
   return result;
+}
+
+/**
+ * How far the home's change feed is on the server: every change of feed `feedId` up to `seq` was
+ * pushed, redacted or not, in format `format`.
+ */
+interface Watermark {
+  feedId: string;
+  seq: number;
+  redacted: boolean;
+  format: number;
+}
+
+/** Whether a sync at `position` may push only what changed after `watermark`. */
+function continues(watermark: Watermark, position: Watermark): boolean {
+  return (
+    watermark.feedId === position.feedId &&
+    watermark.redacted === position.redacted &&
+    watermark.format === position.format &&
+    // A feed behind its watermark is a copy of the store from before it (a backup put back).
+    watermark.seq <= position.seq
+  );
+}
+
+async function readWatermark(
+  db: Kysely<PostgresDatabase>,
+  homeId: string,
+): Promise<Watermark | undefined> {
+  const row = await db
+    .selectFrom('homes')
+    .select(['sync_feed_id', 'sync_seq', 'sync_redacted', 'sync_format'])
+    .where('home_id', '=', homeId)
+    .executeTakeFirst();
+  if (
+    !row ||
+    row.sync_feed_id === null ||
+    row.sync_seq === null ||
+    row.sync_redacted === null ||
+    row.sync_format === null
+  ) {
+    return undefined;
+  }
+  return {
+    feedId: row.sync_feed_id,
+    seq: row.sync_seq,
+    redacted: row.sync_redacted,
+    format: row.sync_format,
+  };
+}
+
+async function writeWatermark(
+  db: Kysely<PostgresDatabase>,
+  homeId: string,
+  watermark: Watermark | undefined,
+): Promise<void> {
+  await db
+    .updateTable('homes')
+    .set(watermarkColumns(watermark))
+    .where('home_id', '=', homeId)
+    .execute();
+}
+
+function watermarkColumns(watermark: Watermark | undefined) {
+  return {
+    sync_feed_id: watermark?.feedId ?? null,
+    sync_seq: watermark?.seq ?? null,
+    sync_redacted: watermark?.redacted ?? null,
+    sync_format: watermark?.format ?? null,
+  };
+}
+
+/** What a sync has to do: the threads to push, the ids to remove from the server. */
+interface SyncPlan {
+  /** Threads in the local store. */
+  threads: number;
+  toPush: Array<{ thread: ThreadMetadata; fingerprint: string }>;
+  gone: string[];
+}
+
+interface PlanSources {
+  source: AgentStateStore;
+  db: Kysely<PostgresDatabase>;
+  homeId: string;
+  fingerprint: (thread: ThreadMetadata) => string;
+}
+
+/**
+ * Every local thread against every fingerprint of the home on the server: the first sync of a
+ * feed, or of other settings, and `full` (which pushes every thread).
+ */
+async function planEveryThread(sources: PlanSources, full: boolean): Promise<SyncPlan> {
+  const { source, db, homeId } = sources;
+  const remoteRows = await db
+    .selectFrom('threads')
+    .select(['id', 'sync_fingerprint'])
+    .where('home_id', '=', homeId)
+    .execute();
+  const remote = new Map(remoteRows.map((row) => [row.id, row.sync_fingerprint]));
+  const toPush: SyncPlan['toPush'] = [];
+  let threads = 0;
+  const local = new Set<string>();
+  for (let afterId: string | undefined; ;) {
+    const page = await source.threads.scan({ limit: SCAN_PAGE, afterId });
+    for (const thread of page) {
+      threads += 1;
+      local.add(thread.id);
+      const fingerprint = sources.fingerprint(thread);
+      if (full || remote.get(thread.id) !== fingerprint) toPush.push({ thread, fingerprint });
+    }
+    if (page.length < SCAN_PAGE) break;
+    afterId = page[page.length - 1]?.id;
+  }
+  const gone = [...remote.keys()].filter((id) => !local.has(id));
+  return { threads, toPush, gone };
+}
+
+/**
+ * The threads the feed lists after `afterSeq` (read up to `head`, at least), against the server's
+ * fingerprints of those threads only: a thread already there as it is here (pushed by a sync that
+ * was stopped or failed after it) is not pushed again, and one no longer here is removed.
+ */
+async function planChanged(
+  sources: PlanSources & { feed: ChangeFeed },
+  afterSeq: number,
+  head: number,
+): Promise<SyncPlan> {
+  const { source, feed, db, homeId } = sources;
+  const ids = new Set<string>();
+  // A thread changed again while this reads moves above the pages read: it is then listed on a
+  // later page, or after `head` (and so by the next sync).
+  for (let seq = afterSeq; seq < head;) {
+    const page = await feed.since({ afterSeq: seq, limit: SCAN_PAGE });
+    for (const change of page) ids.add(change.threadId);
+    if (page.length < SCAN_PAGE) break;
+    seq = page[page.length - 1]!.seq;
+  }
+  const wanted = [...ids];
+  const [threads, localThreads, remoteRows] = await Promise.all([
+    source.threads.count(),
+    source.threads.getMany(wanted),
+    wanted.length === 0
+      ? []
+      : db
+          .selectFrom('threads')
+          .select(['id', 'sync_fingerprint'])
+          .where('home_id', '=', homeId)
+          .where(sql<SqlBool>`id = ANY(${wanted}::text[])`)
+          .execute(),
+  ]);
+  const remote = new Map(remoteRows.map((row) => [row.id, row.sync_fingerprint]));
+  const toPush: SyncPlan['toPush'] = [];
+  const local = new Set<string>();
+  for (const thread of localThreads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    local.add(thread.id);
+    const fingerprint = sources.fingerprint(thread);
+    if (remote.get(thread.id) !== fingerprint) toPush.push({ thread, fingerprint });
+  }
+  const gone = [...remote.keys()].filter((id) => !local.has(id));
+  return { threads, toPush, gone };
 }
 
 /** Everything a thread pushes: its row, its tools, and the records of the indexes covering it. */

@@ -4,9 +4,10 @@ import type { ThreadMetadata } from '@agent-state/state';
 
 /**
  * Bumped when what `sync` pushes for a thread changes shape or meaning, so that the next sync
- * pushes every thread again.
+ * pushes every thread again (its fingerprints all differ, and the home's sync watermark, which
+ * records the format, no longer applies).
  */
-const SYNC_FORMAT = 1;
+export const SYNC_FORMAT = 1;
 
 /** What a thread's fingerprint covers besides its row. */
 export interface FingerprintParts {

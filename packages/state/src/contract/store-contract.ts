@@ -358,6 +358,49 @@ export interface ThreadIndexStore {
 }
 
 /**
+ * One entry of a {@link ChangeFeed}: a thread and the sequence number of its last change.
+ *
+ * @example
+ * ```ts
+ * const [first]: ThreadChange[] = await store.changes.since({ afterSeq: 0, limit: 1 });
+ * ```
+ */
+export interface ThreadChange {
+  threadId: string;
+  /** The number of the thread's last change (higher is later). */
+  seq: number;
+}
+
+/**
+ * Which threads changed, in the order the changes were committed (`store.changes` of the SQLite
+ * store): a thread's row, its dynamic tools, or which derived indexes cover it. Each change takes
+ * the next sequence number and the thread keeps only its last, so a reader that remembers the
+ * highest number it has seen ({@link ChangeFeed.head}, read before it reads the threads) finds
+ * every thread changed since with {@link ChangeFeed.since}. A deleted thread stays in the feed
+ * (its id is listed, and no thread has it). A feed's numbers mean something only within it: a
+ * store rebuilt or recreated is another feed ({@link ChangeFeed.feedId}), and a reader that sees
+ * another id (or a head below what it remembers) reads everything again.
+ *
+ * @example
+ * ```ts
+ * const head = await store.changes.head();
+ * const changed = await store.changes.since({ afterSeq: remembered.seq, limit: 1_000 });
+ * // … read and handle those threads, then remember { feedId, seq: head }
+ * ```
+ */
+export interface ChangeFeed {
+  /** The feed's random id, made with the store: another id means another feed. */
+  feedId(): Promise<string>;
+  /** The highest sequence number committed (0 when nothing changed yet). */
+  head(): Promise<number>;
+  /**
+   * The threads whose last change is numbered above `afterSeq`, in sequence order, at most
+   * `limit` (1 to 10,000): page on with the last one's `seq`.
+   */
+  since(options: { afterSeq: number; limit: number }): Promise<ThreadChange[]>;
+}
+
+/**
  * Facts about an open store, for `doctor`.
  *
  * @example
@@ -417,6 +460,12 @@ export interface AgentStateStore {
   readonly search: SearchStore;
   /** Token usage per model call. */
   readonly usage: UsageStore;
+  /**
+   * Which threads changed, in commit order, for readers that keep a copy up to date (`syncHome`
+   * of `@agent-state/postgres`). Optional: the SQLite store has it, a store shared by many homes
+   * need not.
+   */
+  readonly changes?: ChangeFeed | undefined;
   /** Generation, schema version and sizes. */
   info(): Promise<StoreInfo>;
   /** The problems an integrity check finds (empty when sound). */

@@ -81,9 +81,14 @@ export class ThreadIndexRepository implements ThreadIndexStore {
       raw,
       (connection) => {
         const nowMs = clock.now();
+        // Rows and tools first, derived records after: writing a table with triggers (the change
+        // feed's, migration 9) after the FTS5 table in a transaction makes FTS5 flush what it
+        // holds in memory, thread by thread.
         for (const write of writes) {
           run(threadUpsert, write.row);
           for (const tool of write.tools) run(toolInsert!, tool);
+        }
+        for (const write of writes) {
           for (const [index, records] of write.derived) {
             index.replace(connection, write.row.id, records, nowMs);
           }

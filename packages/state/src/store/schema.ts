@@ -204,6 +204,22 @@ export interface UsageThreadsTable {
   indexed_at: number;
 }
 
+/**
+ * Row of `thread_changes` (migration 9): a thread and the sequence number of its last change
+ * (kept by triggers on `threads` and `thread_dynamic_tools`; a deleted thread keeps its row).
+ */
+export interface ThreadChangesTable {
+  thread_id: string;
+  seq: number;
+}
+
+/** The single row of `thread_changes_feed` (id = 1, migration 9): the change feed's random id. */
+export interface ThreadChangesFeedTable {
+  id: number;
+  /** 32 hex digits, made when the table was. */
+  feed_id: string;
+}
+
 /** The tables of the state database, for Kysely. */
 export interface StateDatabase {
   threads: ThreadsTable;
@@ -217,4 +233,6 @@ export interface StateDatabase {
   search_fts: SearchFtsTable;
   usage_records: UsageRecordsTable;
   usage_threads: UsageThreadsTable;
+  thread_changes: ThreadChangesTable;
+  thread_changes_feed: ThreadChangesFeedTable;
 }

@@ -93,3 +93,52 @@ describe('0005_backfill_generation', () => {
     }
   });
 });
+
+describe('0009_thread_changes', () => {
+  it('starts the change feed with the threads already stored, in id order, under a new feed id', async () => {
+    const home = temp.make('home');
+    mkdirSync(home, { recursive: true });
+    const db = new Database(stateDbPath(home));
+    migrate(db, {
+      path: stateDbPath(home),
+      applicationId: AGENT_STATE_APPLICATION_ID,
+      migrations: STATE_MIGRATIONS.filter((m) => m.name < '0009_thread_changes'),
+    });
+    const insert = db.prepare(
+      `INSERT INTO threads (id, rollout_path, created_at, updated_at, source, model_provider, cwd,
+         title, sandbox_policy, approval_mode, first_user_message)
+       VALUES (?, ?, 1796533215, 1796533215, 'cli', 'mock', '/app', 't', '{}', 'never', 't')`,
+    );
+    insert.run(CHILD, '/r/child.jsonl');
+    insert.run(PARENT, '/r/parent.jsonl');
+    db.close();
+
+    const store = await openStateStore({ home });
+    try {
+      expect(await store.changes.since({ afterSeq: 0, limit: 10 })).toEqual([
+        { threadId: PARENT, seq: 1 },
+        { threadId: CHILD, seq: 2 },
+      ]);
+      expect(await store.changes.head()).toBe(2);
+      expect(await store.changes.feedId()).toMatch(/^[0-9a-f]{32}$/u);
+      // Its triggers sit on no table the indexer writes after the FTS5 table in a transaction
+      // (a trigger there makes FTS5 flush thread by thread: see the migration).
+      const raw = new Database(stateDbPath(home), { readonly: true });
+      const triggers = raw
+        .prepare(
+          "SELECT DISTINCT tbl_name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_change' ORDER BY 1",
+        )
+        .pluck()
+        .all();
+      raw.close();
+      expect(triggers).toEqual(['thread_dynamic_tools', 'threads']);
+      // From now on, every write feeds it.
+      expect(await store.threads.delete(PARENT)).toBe(true);
+      expect(await store.changes.since({ afterSeq: 2, limit: 10 })).toEqual([
+        { threadId: PARENT, seq: 3 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -241,6 +241,64 @@ CREATE TRIGGER threads_delete_usage AFTER DELETE ON threads BEGIN
 END;
 `;
 
+// The change feed: which threads changed, in commit order. A thread's row in `thread_changes`
+// holds the sequence number of its last change: of its row (written, archived, renamed, deleted)
+// or of its dynamic tools. Which derived indexes cover a thread changes with its row only (the
+// indexer writes the coverage rows with the thread row, in one transaction; they go when it
+// goes), so the triggers on `threads` see those changes too. No trigger sits on a table the
+// indexer writes after the search index's FTS5 table in a transaction: a statement that fires a
+// trigger opens a statement journal, which makes FTS5 flush the words it holds in memory, and
+// flushed thread by thread a backfill takes half as long again (the indexer writes every row and
+// its tools first). SQLite has one writer at a time, so numbers are taken in commit order and
+// every read sees all the changes up to some number: a reader that remembers the highest number
+// it saw (`head`) finds every later change above it. A deleted thread keeps its row (the reader
+// finds the id and no thread). `thread_changes_feed` names the feed with a random id made here, so
+// that a store rebuilt or recreated (whose numbers start again) is known for another feed. The
+// threads already stored are the feed's first changes, in id order.
+const threadChanges = `
+CREATE TABLE thread_changes (
+  thread_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX idx_thread_changes_seq ON thread_changes(seq);
+CREATE TABLE thread_changes_feed (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  feed_id TEXT NOT NULL
+);
+INSERT INTO thread_changes_feed (id, feed_id) VALUES (1, lower(hex(randomblob(16))));
+INSERT INTO thread_changes (thread_id, seq) SELECT id, row_number() OVER (ORDER BY id) FROM threads;
+CREATE TRIGGER threads_insert_change AFTER INSERT ON threads BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (new.id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;
+CREATE TRIGGER threads_update_change AFTER UPDATE ON threads BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (new.id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;
+CREATE TRIGGER threads_delete_change AFTER DELETE ON threads BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (old.id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;
+CREATE TRIGGER thread_dynamic_tools_insert_change AFTER INSERT ON thread_dynamic_tools BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (new.thread_id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;
+CREATE TRIGGER thread_dynamic_tools_update_change AFTER UPDATE ON thread_dynamic_tools BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (new.thread_id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;
+CREATE TRIGGER thread_dynamic_tools_delete_change AFTER DELETE ON thread_dynamic_tools BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (old.thread_id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -253,4 +311,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 6, name: '0006_search', sql: search },
   { version: 7, name: '0007_search_thread_filters', sql: searchThreadFilters },
   { version: 8, name: '0008_usage', sql: usage },
+  { version: 9, name: '0009_thread_changes', sql: threadChanges },
 ]);

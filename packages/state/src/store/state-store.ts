@@ -1,9 +1,11 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 
 import { BackfillRepository } from '../backfill/backfill-repository.js';
+import { ChangeFeedRepository } from '../changes/change-feed-repository.js';
 import type {
   AgentStateStore,
   BackfillStore,
+  ChangeFeed,
   DiscrepancyStore,
   DynamicToolStore,
   MemoriesStore,
@@ -137,6 +139,8 @@ export class StateStore implements AgentStateStore {
   readonly index: ThreadIndexStore;
   readonly search: SearchStore;
   readonly usage: UsageStore;
+  /** Which threads changed, in commit order (the `thread_changes` table). */
+  readonly changes: ChangeFeed;
   /** Where a corrupt database was moved when `recoverCorrupt` had to act. */
   readonly recoveredCorruptTo: string | undefined;
   readonly #connection: SharedConnection;
@@ -177,6 +181,7 @@ export class StateStore implements AgentStateStore {
     this.discrepancies = openOnly(new DiscrepanciesRepository(context), isClosed, this.path);
     this.search = openOnly(new SearchRepository(context), isClosed, this.path);
     this.usage = openOnly(new UsageRepository(context), isClosed, this.path);
+    this.changes = openOnly(new ChangeFeedRepository(context), isClosed, this.path);
   }
 
   /**
