@@ -241,6 +241,23 @@ CREATE TRIGGER threads_delete_usage AFTER DELETE ON threads BEGIN
 END;
 `;
 
+/**
+ * The triggers that number each insert, update and delete of `table` as a change of the thread
+ * whose id is in `column` (see `threadChanges`).
+ */
+function changeTriggers(table: string, column: string): string {
+  return (['insert', 'update', 'delete'] as const)
+    .map((event) => {
+      const row = event === 'delete' ? 'old' : 'new';
+      return `CREATE TRIGGER ${table}_${event}_change AFTER ${event.toUpperCase()} ON ${table} BEGIN
+  INSERT INTO thread_changes (thread_id, seq)
+    VALUES (${row}.${column}, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
+    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
+END;`;
+    })
+    .join('\n');
+}
+
 // The change feed: which threads changed, in commit order. A thread's row in `thread_changes`
 // holds the sequence number of its last change: of its row (written, archived, renamed, deleted)
 // or of its dynamic tools. Which derived indexes cover a thread changes with its row only (the
@@ -267,36 +284,8 @@ CREATE TABLE thread_changes_feed (
 );
 INSERT INTO thread_changes_feed (id, feed_id) VALUES (1, lower(hex(randomblob(16))));
 INSERT INTO thread_changes (thread_id, seq) SELECT id, row_number() OVER (ORDER BY id) FROM threads;
-CREATE TRIGGER threads_insert_change AFTER INSERT ON threads BEGIN
-  INSERT INTO thread_changes (thread_id, seq)
-    VALUES (new.id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
-    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
-END;
-CREATE TRIGGER threads_update_change AFTER UPDATE ON threads BEGIN
-  INSERT INTO thread_changes (thread_id, seq)
-    VALUES (new.id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
-    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
-END;
-CREATE TRIGGER threads_delete_change AFTER DELETE ON threads BEGIN
-  INSERT INTO thread_changes (thread_id, seq)
-    VALUES (old.id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
-    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
-END;
-CREATE TRIGGER thread_dynamic_tools_insert_change AFTER INSERT ON thread_dynamic_tools BEGIN
-  INSERT INTO thread_changes (thread_id, seq)
-    VALUES (new.thread_id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
-    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
-END;
-CREATE TRIGGER thread_dynamic_tools_update_change AFTER UPDATE ON thread_dynamic_tools BEGIN
-  INSERT INTO thread_changes (thread_id, seq)
-    VALUES (new.thread_id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
-    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
-END;
-CREATE TRIGGER thread_dynamic_tools_delete_change AFTER DELETE ON thread_dynamic_tools BEGIN
-  INSERT INTO thread_changes (thread_id, seq)
-    VALUES (old.thread_id, coalesce((SELECT max(seq) FROM thread_changes), 0) + 1)
-    ON CONFLICT (thread_id) DO UPDATE SET seq = excluded.seq;
-END;
+${changeTriggers('threads', 'id')}
+${changeTriggers('thread_dynamic_tools', 'thread_id')}
 `;
 
 /**
