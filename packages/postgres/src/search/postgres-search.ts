@@ -126,8 +126,8 @@ export class PostgresSearch implements SearchStore {
    * home's (it counts a home's own index as scattered reads). A word in many documents is found
    * fastest by walking the newest documents, newest first, until the window is full: the fewer
    * documents hold it, the longer the walk. A rarer one by the GIN index: every document holding
-   * all its words is read, then the newest kept. The planner's estimate of the matches tells which
-   * costs less; a walk that finds the window short (the estimate was high, as for a phrase) stops
+   * all its words is read, then the newest kept. A sample of the newest documents tells which costs
+   * less (`#plan`); a walk that finds the window short (the sample was richer than the rest) stops
    * where the index would have cost as much, and the index answers.
    */
   async #newestMatches(
@@ -163,7 +163,7 @@ export class PostgresSearch implements SearchStore {
     let walk = this.readBy === 'walk';
     let walkLimit: number | undefined;
     if (this.readBy === 'estimates') {
-      ({ walk, walkLimit } = await this.#plan(tsquery, documents, oneHome, window));
+      ({ walk, walkLimit } = await this.#plan({ tsquery, documents, walked, oneHome, window }));
     }
     if (walk) {
       const newest = oneHome ? sql`-d.id` : sql`d.id`;
@@ -230,13 +230,16 @@ export class PostgresSearch implements SearchStore {
    * are not. A walk that would read every document walked goes to the end (it then found every
    * match); another stops where the index would have read as many rows.
    */
-  async #plan(
-    tsquery: string,
-    documents: RawBuilder<unknown>,
-    oneHome: boolean,
-    window: number,
-  ): Promise<{ walk: boolean; walkLimit: number | undefined }> {
-    const walked = oneHome ? inHomes(this.#context, 'd.home_id') : sql<SqlBool>`true`;
+  async #plan(options: {
+    tsquery: string;
+    /** The conditions of a matching document. */
+    documents: RawBuilder<unknown>;
+    /** The condition of a document walked. */
+    walked: RawBuilder<SqlBool>;
+    oneHome: boolean;
+    window: number;
+  }): Promise<{ walk: boolean; walkLimit: number | undefined }> {
+    const { tsquery, documents, walked, oneHome, window } = options;
     // Lexemes are quoted letters and digits: `<->` is only ever the phrase operator.
     const allWords = tsquery.replaceAll(' <-> ', ' & ');
     const [{ rows }, homeRows] = await Promise.all([
