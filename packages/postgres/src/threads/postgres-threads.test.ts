@@ -2,7 +2,12 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 import type { ManualClock } from '@agent-state/state';
-import { ErrorCode, type ThreadMetadata } from '@agent-state/state';
+import {
+  ErrorCode,
+  type ThreadAnchor,
+  type ThreadMetadata,
+  type ThreadsPage,
+} from '@agent-state/state';
 import { postgresAvailable } from '@agent-state/test-utils';
 import { sampleThread, sampleThreadId as idOf } from '@agent-state/test-utils/store-contract';
 import { sql } from 'kysely';
@@ -90,16 +95,33 @@ describe.skipIf(!postgresAvailable())('PostgresThreads', () => {
       origin: { homeId: b.homeId, host: hostname(), homePath: realpathSync(b.home) },
     });
     const listed = await across.threads.list({ pageSize: 10 });
-    // The same thread in two homes: both listed, in the order of their home ids.
-    const [first, second] = [a, b].sort((x, y) => (x.homeId! < y.homeId! ? -1 : 1));
-    expect(listed.items.map((t) => [t.id, originOf(t)?.homeId])).toEqual([
+    // The same thread in two homes: both listed, by their home ids (descending).
+    const [first, second] = [a, b].sort((x, y) => (x.homeId! > y.homeId! ? -1 : 1));
+    const expected = [
       [idOf(2), a.homeId],
       [idOf(1), first!.homeId],
       [idOf(1), second!.homeId],
-    ]);
+    ];
+    expect(listed.items.map((t) => [t.id, originOf(t)?.homeId])).toEqual(expected);
+    // A page a thread: a page may end between the two, and the next one starts at the second.
+    const paged: unknown[] = [];
+    for (let anchor: ThreadAnchor | null = null; ;) {
+      const page: ThreadsPage = await across.threads.list({ pageSize: 1, anchor });
+      paged.push(...page.items.map((t) => [t.id, originOf(t)?.homeId]));
+      if (!page.nextAnchor) break;
+      expect(page.nextAnchor.homeId).toBe(originOf(page.items[0]!)?.homeId);
+      anchor = page.nextAnchor;
+    }
+    expect(paged).toEqual(expected);
+    // A home's own store pages as the SQLite store does: no home in its anchors.
+    expect((await a.threads.list({ pageSize: 1 })).nextAnchor).toEqual({
+      ts: sampleThread(2).createdAt,
+      id: idOf(2),
+    });
+    // A scan goes by id, then home id.
     expect((await across.threads.scan({ limit: 10 })).map((t) => originOf(t)?.homePath)).toEqual([
-      realpathSync(first!.home),
       realpathSync(second!.home),
+      realpathSync(first!.home),
       realpathSync(a.home),
     ]);
     // A home's own store says nothing of where its threads live.

@@ -1,4 +1,5 @@
 import {
+  type ThreadAnchor,
   type ThreadIndexStore,
   type ThreadMetadata,
   type ThreadSourceKind,
@@ -168,16 +169,21 @@ export class PostgresThreads implements ThreadStore {
       .select([...THREAD_COLUMNS, 'home_id'])
       .orderBy(sortColumn, 'desc')
       .orderBy('id', 'desc')
-      .orderBy('home_id')
+      .orderBy('home_id', 'desc')
       .limit(pageSize + 1)
       .execute();
     const numScannedRows = rows.length;
     const items = await this.#metadata(rows.slice(0, pageSize));
     const last = items[items.length - 1];
-    const nextAnchor =
-      numScannedRows > pageSize && last
-        ? { ts: sortColumn === 'created_at' ? last.createdAt : last.updatedAt, id: last.id }
-        : null;
+    let nextAnchor: ThreadAnchor | null = null;
+    if (numScannedRows > pageSize && last) {
+      nextAnchor = {
+        ts: sortColumn === 'created_at' ? last.createdAt : last.updatedAt,
+        id: last.id,
+      };
+      // Across homes one id may be in two homes at once: the page ends between them by home.
+      if (this.#context.homeId === undefined) nextAnchor.homeId = rows[pageSize - 1]!.home_id;
+    }
     return { items, nextAnchor, numScannedRows };
   }
 
@@ -198,7 +204,7 @@ export class PostgresThreads implements ThreadStore {
       .select('id')
       .orderBy(sortColumn, 'desc')
       .orderBy('id', 'desc')
-      .orderBy('home_id')
+      .orderBy('home_id', 'desc')
       .limit(limit)
       .execute();
     return rows.map((row) => row.id);
@@ -414,8 +420,13 @@ export class PostgresThreads implements ThreadStore {
       );
     }
     if (options.anchor) {
-      const { ts, id } = checkedAnchor(options.anchor);
-      query = query.where((eb) => eb(eb.refTuple(sortColumn, 'id'), '<', eb.tuple(ts, id)));
+      const { ts, id, homeId } = checkedAnchor(options.anchor);
+      query =
+        homeId === undefined
+          ? query.where((eb) => eb(eb.refTuple(sortColumn, 'id'), '<', eb.tuple(ts, id)))
+          : query.where((eb) =>
+              eb(eb.refTuple(sortColumn, 'id', 'home_id'), '<', eb.tuple(ts, id, homeId)),
+            );
     }
     return query;
   }

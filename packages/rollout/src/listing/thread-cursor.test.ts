@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatThreadCursor, parseThreadCursor } from './thread-cursor.js';
 
 const ID = '0199a213-81c0-7800-8aa1-bbab2a035a53';
+const HOME = '5b0f2c1e-9a4d-4e7b-8c3f-1d2e3f4a5b6c';
 const TS = Date.UTC(2025, 2, 4, 9, 0, 0) / 1000; // 2025-03-04T09:00:00Z
 
 describe('parseThreadCursor', () => {
@@ -30,13 +31,22 @@ describe('parseThreadCursor', () => {
     expect(parseThreadCursor(`2025-03-04T09:00:00Z|${ID.toUpperCase()}`).id).toBe(ID);
   });
 
+  it('reads the home id a listing across homes adds', () => {
+    expect(parseThreadCursor(`2025-03-04T09:00:00Z|${ID}|${HOME.toUpperCase()}`)).toEqual({
+      ts: TS,
+      id: ID,
+      homeId: HOME,
+    });
+  });
+
   it.each([
     ['empty', ''],
     ['no separator', `2025-03-04T09:00:00Z ${ID}`],
     ['no time', `|${ID}`],
     ['no id', '2025-03-04T09:00:00Z|'],
     ['id not a UUID', '2025-03-04T09:00:00Z|not-a-uuid'],
-    ['two separators', `2025-03-04T09:00:00Z|${ID}|x`],
+    ['a home id not a UUID', `2025-03-04T09:00:00Z|${ID}|x`],
+    ['three separators', `2025-03-04T09:00:00Z|${ID}|${HOME}|x`],
     ['id first', `${ID}|2025-03-04T09:00:00Z`],
     ['date only', `2025-03-04|${ID}`],
     ['no zone', `2025-03-04T09:00:00|${ID}`],
@@ -66,14 +76,22 @@ describe('formatThreadCursor', () => {
 
   it('round-trips through parseThreadCursor', () => {
     for (const ts of [0, TS, 1_795_239_845, 4_102_444_799]) {
-      const anchor = { ts, id: ID };
-      expect(parseThreadCursor(formatThreadCursor(anchor))).toEqual(anchor);
+      for (const anchor of [
+        { ts, id: ID },
+        { ts, id: ID, homeId: HOME },
+      ]) {
+        expect(parseThreadCursor(formatThreadCursor(anchor))).toEqual(anchor);
+      }
     }
+    expect(formatThreadCursor({ ts: TS, id: ID, homeId: HOME })).toBe(
+      `2025-03-04T09:00:00Z|${ID}|${HOME}`,
+    );
   });
 
   it('rejects fractional seconds, a bad id and times out of range', () => {
     expect(() => formatThreadCursor({ ts: 1.5, id: ID })).toThrow(InvalidArgumentError);
     expect(() => formatThreadCursor({ ts: TS, id: 'x' })).toThrow(InvalidArgumentError);
+    expect(() => formatThreadCursor({ ts: TS, id: ID, homeId: 'x' })).toThrow(InvalidArgumentError);
     expect(() => formatThreadCursor({ ts: 9e12, id: ID })).toThrow(InvalidArgumentError);
     expect(() => formatThreadCursor({ ts: 1e12, id: ID })).toThrow(InvalidArgumentError);
   });

@@ -8,7 +8,8 @@ const MAX_DATE_SECONDS = 8_640_000_000_000;
 /**
  * Parses a thread-listing cursor, `<RFC3339>|<uuid>` (`2025-03-04T09:00:00Z|0199…`), into the
  * anchor it names: the sort value of the last item of the previous page in unix seconds (a
- * fraction is dropped) and its id (lowercase). The older file-name form of the time,
+ * fraction is dropped) and its id (lowercase); a listing across homes of a shared store adds
+ * `|<home id>`, the home of that item. The older file-name form of the time,
  * `2025-03-04T09-00-00|0199…` (read as UTC), is accepted too. The time is parsed strictly (a date
  * that does not exist, such as 30 February, is refused). The same anchor pages the state
  * store (`store.threads.list({ anchor })`), so file and database listings share cursors.
@@ -26,12 +27,11 @@ export function parseThreadCursor(token: string): ThreadAnchor {
   if (typeof token !== 'string') {
     throw new InvalidArgumentError('cursor', `expected a string, got ${typeof token}`);
   }
-  const bar = token.indexOf('|');
-  if (bar === -1) {
+  const parts = token.split('|');
+  if (parts.length < 2 || parts.length > 3) {
     throw new InvalidArgumentError('cursor', `expected "<time>|<thread id>", got ${quote(token)}`);
   }
-  const timePart = token.slice(0, bar);
-  const idPart = token.slice(bar + 1);
+  const [timePart, idPart, homePart] = parts as [string, string, string | undefined];
   if (!isThreadId(idPart)) {
     throw new InvalidArgumentError(
       'cursor',
@@ -45,11 +45,22 @@ export function parseThreadCursor(token: string): ThreadAnchor {
       `the part before "|" must be an RFC 3339 time or YYYY-MM-DDThh-mm-ss, got ${quote(timePart)}`,
     );
   }
-  return { ts, id: idPart.toLowerCase() };
+  const anchor: ThreadAnchor = { ts, id: idPart.toLowerCase() };
+  if (homePart !== undefined) {
+    if (!isThreadId(homePart)) {
+      throw new InvalidArgumentError(
+        'cursor',
+        `the part after the thread id must be a home id (UUID), got ${quote(homePart)}`,
+      );
+    }
+    anchor.homeId = homePart.toLowerCase();
+  }
+  return anchor;
 }
 
 /**
- * Formats an anchor as a thread-listing cursor: `<RFC3339 with whole seconds>|<id>`. Throws
+ * Formats an anchor as a thread-listing cursor: `<RFC3339 with whole seconds>|<id>`, and
+ * `|<home id>` when the anchor has one (a listing across homes). Throws
  * {@link InvalidArgumentError} (argument `cursor`) when `ts` is not whole seconds or `id` is not a
  * UUID.
  *
@@ -71,7 +82,12 @@ export function formatThreadCursor(anchor: ThreadAnchor): string {
   if (parseRolloutTimestamp(time) !== anchor.ts) {
     throw new InvalidArgumentError('cursor', `ts ${anchor.ts} is out of the RFC 3339 range`);
   }
-  return `${time}|${anchor.id.toLowerCase()}`;
+  const cursor = `${time}|${anchor.id.toLowerCase()}`;
+  if (anchor.homeId === undefined) return cursor;
+  if (!isThreadId(anchor.homeId)) {
+    throw new InvalidArgumentError('cursor', `homeId must be a UUID, got ${quote(anchor.homeId)}`);
+  }
+  return `${cursor}|${anchor.homeId.toLowerCase()}`;
 }
 
 function quote(value: string): string {

@@ -39,6 +39,12 @@ export interface ThreadAnchor {
   /** `createdAt` or `updatedAt` (by the sort key) of the last item, unix seconds. */
   ts: number;
   id: string;
+  /**
+   * The home of the last item, from a store that reads many homes (the PostgreSQL store across
+   * homes), where one thread id may be in two homes at the same time: their order is then the home
+   * id's, descending. Absent elsewhere.
+   */
+  homeId?: string | undefined;
 }
 
 /**
@@ -517,7 +523,9 @@ export function checkedAnchor(anchor: ThreadAnchor): ThreadAnchor {
       `ts must be whole unix seconds, got ${String(anchor.ts)}`,
     );
   }
-  return { ts: anchor.ts, id: normalizeThreadId(anchor.id, 'anchor') };
+  const checked: ThreadAnchor = { ts: anchor.ts, id: normalizeThreadId(anchor.id, 'anchor') };
+  if (anchor.homeId !== undefined) checked.homeId = normalizeThreadId(anchor.homeId, 'anchor');
+  return checked;
 }
 
 /** A time of an archive change as whole unix seconds (floored); not finite throws. */
