@@ -139,21 +139,16 @@ describe.skipIf(!postgresAvailable())('PostgresThreadIndex', () => {
     });
   });
 
-  it('writes 10,000 threads with tools in well under a second', async () => {
+  it('writes 10,000 threads with tools in one batch, and replaces them', async () => {
     const store = await open();
     const batch = Array.from({ length: 10_000 }, (_, n) => ({
       metadata: sampleThread(n, { cwd: `/home/user/projects/p${n % 50}`, tokensUsed: n * 7 }),
       dynamicTools:
         n % 10 === 0 ? [{ name: 'lookup', description: 'd', inputSchema: { n } }] : null,
     }));
-    // Once to create the rows, once to replace them: both paths of the upsert.
-    for (const round of ['insert', 'update']) {
-      const started = performance.now();
-      await store.index.write(batch);
-      const ms = performance.now() - started;
-      console.log(`index.write of 10,000 threads (${round}): ${ms.toFixed(0)} ms`);
-      expect(ms).toBeLessThan(2_000);
-    }
+    // Once to create the rows, once to replace them: both paths of the upsert (their time is the
+    // bench's, postgres.bench.ts, not a test's).
+    for (let round = 0; round < 2; round += 1) await store.index.write(batch);
     expect(await store.threads.count()).toBe(10_000);
     expect(await store.dynamicTools.get(sampleThreadId(9_990))).toEqual([
       { name: 'lookup', description: 'd', inputSchema: { n: 9_990 } },

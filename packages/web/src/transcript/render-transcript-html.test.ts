@@ -85,17 +85,16 @@ describe('renderTranscriptHtml', () => {
     expect(renderTranscriptHtml(transcript)).toContain(`<title>${transcript.thread.id}</title>`);
   });
 
-  it('renders a large transcript in well under a second', () => {
-    // About 4.5 MB of text: 1,500 turns of seven items with 3 KB outputs.
+  it('renders a large transcript whole', () => {
+    // About 4.5 MB of text: 1,500 turns of seven items with 3 KB outputs. How long it takes is
+    // measured by the bench (web.bench.ts), beside its anchor, not here: a timed test fails on a
+    // busy machine.
     const transcript = sampleTranscript({
       ownTurns: 1500,
       output: `${'x'.repeat(60)}\n`.repeat(50),
     });
-    renderTranscriptHtml(sampleTranscript()); // warm up
-    const started = performance.now();
     const html = renderTranscriptHtml(transcript);
-    const elapsed = performance.now() - started;
     expect(html.length).toBeGreaterThan(4_500_000);
-    expect(elapsed).toBeLessThan(1000);
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
   });
 });
