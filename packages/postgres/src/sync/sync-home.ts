@@ -204,26 +204,35 @@ async function pushChanges(
     usageRecords: 0,
     stopped: 0,
   };
-  for (let start = 0; start < toPush.length; start += batchSize) {
-    if (options.signal?.aborted) {
-      result.stopped = toPush.length - start + gone.length;
-      return result;
-    }
-    const batch = toPush.slice(start, start + batchSize);
-    const entries = await Promise.all(
-      batch.map(async ({ thread, fingerprint }) => {
-        const entry = await readEntry(source, thread, {
+  const readBatch = (start: number) =>
+    Promise.all(
+      toPush.slice(start, start + batchSize).map(async ({ thread, fingerprint }) => ({
+        ...(await readEntry(source, thread, {
           search: !uncoveredSearch.has(thread.id),
           usage: !uncoveredUsage.has(thread.id),
           redact,
-        });
-        result.documents += entry.derived?.[SEARCH_INDEX_NAME]?.length ?? 0;
-        result.usageRecords += entry.derived?.[USAGE_INDEX_NAME]?.length ?? 0;
-        return { ...entry, fingerprint };
-      }),
+        })),
+        fingerprint,
+      })),
     );
+  let next = toPush.length > 0 ? readBatch(0) : undefined;
+  for (let start = 0; start < toPush.length; start += batchSize) {
+    if (options.signal?.aborted) {
+      next?.catch(() => undefined); // read ahead, not pushed: the next sync pushes it
+      result.stopped = toPush.length - start + gone.length;
+      return result;
+    }
+    const entries = await next!;
+    // The next batch is read from the home's store while the server writes this one.
+    next = start + batchSize < toPush.length ? readBatch(start + batchSize) : undefined;
+    // Awaited by the next round; until then, a failed write must not leave it unhandled.
+    next?.catch(() => undefined);
     await target.index.writeWithFingerprints(entries);
-    result.pushed += batch.length;
+    for (const entry of entries) {
+      result.documents += entry.derived?.[SEARCH_INDEX_NAME]?.length ?? 0;
+      result.usageRecords += entry.derived?.[USAGE_INDEX_NAME]?.length ?? 0;
+    }
+    result.pushed += entries.length;
     options.onProgress?.({ pushed: result.pushed, toPush: toPush.length });
   }
 
