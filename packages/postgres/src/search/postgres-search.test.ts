@@ -140,7 +140,7 @@ describe.skipIf(!postgresAvailable())('PostgresSearch', () => {
       await store.index.write(
         Array.from({ length: 250 }, (_, i) => ({
           metadata: sampleThread(i + 1, {
-            cwd: `/work/p${i % 3}`,
+            cwd: `/home/user/projects/p${i % 3}`,
             archivedAt: i % 5 === 0 ? 1_700_000_999 : null,
             createdAt: 1_700_000_000 + i * 2 + h,
           }),
@@ -163,7 +163,7 @@ describe.skipIf(!postgresAvailable())('PostgresSearch', () => {
       { query: 'common' },
       { query: 'common', archived: 'all' },
       { query: 'common', archived: true },
-      { query: 'common', cwds: ['/work/p1'] },
+      { query: 'common', cwds: ['/home/user/projects/p1'] },
       { query: 'common', roles: ['agent'] },
       { query: 'common', sinceMs: T0 + 1_000, untilMs: T0 + 2_000 },
       { query: 'odd word3' },
