@@ -88,6 +88,7 @@ export {
   finishedJobColumns,
   phase2ClaimDue,
   phase2JobState,
+  stage1CandidateConditions,
   stage1ClaimRefusal,
 } from './memories/memory-jobs.js';
 export { WATCH_JOB_KEY, WATCH_JOB_KIND } from './watch/watch-lease-row.js';

@@ -24,16 +24,11 @@ import {
   leaseIsFree,
   leaseIsLive,
   ownedBy,
+  stage1CandidateConditions,
   stage1ClaimRefusal,
   threadFromRow,
 } from '@agent-state/state/backend';
-import {
-  type Expression,
-  type ExpressionBuilder,
-  type SqlBool,
-  type Transaction,
-  sql,
-} from 'kysely';
+import { type SqlBool, type Transaction, sql } from 'kysely';
 
 import {
   PostgresOwnedLeases,
@@ -173,33 +168,7 @@ export class PostgresStage1Jobs implements Stage1JobStore {
       const rows = await query
         .where('threads.updated_at', '>=', maxAgeCutoff)
         .where('threads.updated_at', '<=', idleCutoff)
-        .where((eb) =>
-          eb.and([
-            // Not up to date: neither the stored output nor the last success covers the thread.
-            eb(
-              eb.fn.coalesce('stage1_outputs.source_updated_at', eb.lit(-1)),
-              '<',
-              eb.ref('threads.updated_at'),
-            ),
-            eb(
-              eb.fn.coalesce('jobs.last_success_watermark', eb.lit(-1)),
-              '<',
-              eb.ref('threads.updated_at'),
-            ),
-            // Claimable: the claim's own guards, so busy rows do not fill the scan.
-            leaseIsFree(now, 'jobs'),
-            eb.or([
-              eb('jobs.retry_at', 'is', null),
-              eb('jobs.retry_at', '<=', now),
-              threadIsNewerThanJob(eb),
-            ]),
-            eb.or([
-              eb('jobs.retry_remaining', 'is', null),
-              eb('jobs.retry_remaining', '>', 0),
-              threadIsNewerThanJob(eb),
-            ]),
-          ]),
-        )
+        .where(stage1CandidateConditions(now))
         .orderBy('threads.updated_at', 'desc')
         .orderBy('threads.id', 'desc')
         .limit(scanLimit)
@@ -539,11 +508,4 @@ export class PostgresStage1Jobs implements Stage1JobStore {
       .returning('input_watermark')
       .executeTakeFirst();
   }
-}
-
-/** In the candidate query: the thread changed since its job's last claim. */
-function threadIsNewerThanJob(
-  eb: ExpressionBuilder<PostgresDatabase, 'threads' | 'jobs'>,
-): Expression<SqlBool> {
-  return eb('threads.updated_at', '>', eb.fn.coalesce('jobs.input_watermark', eb.lit(-1)));
 }

@@ -1,7 +1,13 @@
-import type { Expression, ExpressionBuilder } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type RawBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely';
 
 import { type LeaseHolderColumns, holderFromColumns } from '../leases/lease-holder.js';
-import { isLeaseLive } from '../leases/owned-lease.js';
+import { isLeaseLive, leaseIsFree } from '../leases/owned-lease.js';
 import {
   checkedCount,
   checkedNonNegative,
@@ -230,6 +236,29 @@ export function stage1ClaimRefusal(
   if (!newer && job.retry_at !== null && job.retry_at > now) return 'retry-backoff';
   if (isLeaseLive(job, now)) return 'running';
   return null;
+}
+
+/**
+ * The rules that make a thread a stage-1 candidate at `now`, as one condition any Kysely dialect
+ * runs over `threads` left-joined with its `stage1_outputs` and its stage-1 `jobs` row: its memory
+ * is not up to date (neither the stored output nor the job's last success covers its
+ * `updated_at`), and its job may be claimed as far as the job goes (the SQL form of
+ * {@link stage1ClaimRefusal}: no live lease; not in backoff and not out of retries, unless the
+ * thread changed since the job's last claim). Both stores' candidate scans use it, so busy rows do
+ * not fill a scan.
+ *
+ * @example
+ * ```ts
+ * query.where(stage1CandidateConditions(unixSeconds(clock)))
+ * ```
+ */
+export function stage1CandidateConditions(now: number): RawBuilder<SqlBool> {
+  const newer = sql`threads.updated_at > coalesce(jobs.input_watermark, -1)`;
+  return sql<SqlBool>`(coalesce(stage1_outputs.source_updated_at, -1) < threads.updated_at
+    and coalesce(jobs.last_success_watermark, -1) < threads.updated_at
+    and ${leaseIsFree(now, 'jobs')}
+    and (jobs.retry_at is null or jobs.retry_at <= ${now} or ${newer})
+    and (jobs.retry_remaining is null or jobs.retry_remaining > 0 or ${newer}))`;
 }
 
 /** The columns of the phase-2 job that {@link phase2ClaimDue} and {@link phase2JobState} read. */

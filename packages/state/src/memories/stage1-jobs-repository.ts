@@ -24,6 +24,7 @@ import {
   checkedStage1TryClaim,
   failedJobColumns,
   finishedJobColumns,
+  stage1CandidateConditions,
   stage1ClaimRefusal,
 } from './memory-jobs.js';
 import { enqueueGlobalConsolidation } from './phase2-lock-repository.js';
@@ -273,33 +274,7 @@ export class Stage1JobsRepository implements Stage1JobStore {
     const rows = await query
       .where('threads.updated_at', '>=', maxAgeCutoff)
       .where('threads.updated_at', '<=', idleCutoff)
-      .where((eb) =>
-        eb.and([
-          // Not up to date: neither the stored output nor the last success covers the thread.
-          eb(
-            eb.fn.coalesce('stage1_outputs.source_updated_at', eb.lit(-1)),
-            '<',
-            eb.ref('threads.updated_at'),
-          ),
-          eb(
-            eb.fn.coalesce('jobs.last_success_watermark', eb.lit(-1)),
-            '<',
-            eb.ref('threads.updated_at'),
-          ),
-          // Claimable: the same guards as the claim's upsert, so busy rows do not fill the scan.
-          leaseIsFree(now, 'jobs'),
-          eb.or([
-            eb('jobs.retry_at', 'is', null),
-            eb('jobs.retry_at', '<=', now),
-            threadIsNewerThanJob(eb),
-          ]),
-          eb.or([
-            eb('jobs.retry_remaining', 'is', null),
-            eb('jobs.retry_remaining', '>', 0),
-            threadIsNewerThanJob(eb),
-          ]),
-        ]),
-      )
+      .where(stage1CandidateConditions(now))
       .orderBy('threads.updated_at', 'desc')
       .orderBy('threads.id', 'desc')
       .limit(scanLimit)
@@ -728,13 +703,6 @@ export class Stage1JobsRepository implements Stage1JobStore {
       { path: this.#context.path },
     );
   }
-}
-
-/** In the candidate query: the thread changed since its job's last claim. */
-function threadIsNewerThanJob(
-  eb: ExpressionBuilder<StateDatabase & { jobs: StateDatabase['jobs'] }, 'threads' | 'jobs'>,
-): Expression<SqlBool> {
-  return eb('threads.updated_at', '>', eb.fn.coalesce('jobs.input_watermark', eb.lit(-1)));
 }
 
 /** In the claim's upsert: the new input is newer than the existing row's. */
