@@ -10,14 +10,10 @@ import {
   openStateStore,
   stateDbPath,
 } from '@agent-state/state';
-import {
-  type TestPostgres,
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-} from '@agent-state/test-utils';
+import { postgresAvailable, tempDirs } from '@agent-state/test-utils';
+import { useTestPostgres } from '@agent-state/test-utils/vitest';
 import { sampleThread, sampleThreadId } from '@agent-state/test-utils/store-contract';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { type PostgresStore, openPostgresStore } from '../store/postgres-store.js';
 import { syncHome } from './sync-home.js';
@@ -75,13 +71,7 @@ function counting(
 }
 
 describe.skipIf(!postgresAvailable())('syncHome', () => {
-  let server: TestPostgres | undefined;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useTestPostgres();
 
   /** A home with threads 1..count indexed, pushed once to a fresh database. */
   async function syncedHome(count: number): Promise<{
@@ -90,7 +80,7 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
     target: PostgresStore;
     close: () => Promise<void>;
   }> {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const home = temp.make('home');
     const source = await openStateStore({ home });
     const target = await openPostgresStore({ url, home });
@@ -119,7 +109,7 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
   }
 
   it('stops between batches when asked, says how much is left, and the next sync pushes exactly that', async () => {
-    const url = await server!.createDatabase();
+    const url = await server().createDatabase();
     const home = temp.make('home');
     const source = await openStateStore({ home });
     const target = await openPostgresStore({ url, home });

@@ -1,6 +1,7 @@
 import { ManualClock } from '@agent-state/state';
-import { type TestPostgres, startTestPostgres, tempDirs } from '@agent-state/test-utils';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { tempDirs } from '@agent-state/test-utils';
+import { useTestPostgres } from '@agent-state/test-utils/vitest';
+import { afterEach, beforeAll } from 'vitest';
 
 import type { HomeSelection } from '../store/postgres-context.js';
 import { type PostgresStore, openPostgresStore } from '../store/postgres-store.js';
@@ -16,20 +17,16 @@ export function usePostgresStores(clockMs: number): {
     acrossHomes?: true | HomeSelection | undefined;
   }): Promise<PostgresStore>;
 } {
-  let server: TestPostgres | undefined;
+  const server = useTestPostgres();
   let url = '';
   const temp = tempDirs();
   const stores: PostgresStore[] = [];
   beforeAll(async () => {
-    server = await startTestPostgres();
-    url = await server.createDatabase();
+    url = await server().createDatabase();
   });
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
     temp.cleanup();
-  });
-  afterAll(async () => {
-    await server?.stop();
   });
   return {
     async open(options = {}) {

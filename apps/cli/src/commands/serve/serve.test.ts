@@ -5,15 +5,11 @@ import { join } from 'node:path';
 import { openPostgresStore } from '@agent-state/postgres';
 import { type UsageSummary, formatCount } from '@agent-state/rollout';
 import { readHomeIdentity } from '@agent-state/state';
-import {
-  type TestPostgres,
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-} from '@agent-state/test-utils';
+import { postgresAvailable, tempDirs } from '@agent-state/test-utils';
+import { useTestPostgres } from '@agent-state/test-utils/vitest';
 import { DEFAULT_WEB_PORT } from '@agent-state/web';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from '../../capture-io.js';
 import { backfilledHome, codexHome, runCli, runCliJson } from '../../cli-harness.js';
@@ -181,16 +177,10 @@ async function query<Row extends object>(
 }
 
 describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
-  let postgres: TestPostgres;
-  beforeAll(async () => {
-    postgres = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await postgres?.stop();
-  });
+  const postgres = useTestPostgres();
 
   it('serves every home of the shared store, read-only: the list with hosts, search, a thread of another machine, usage and the store’s health', async () => {
-    const url = await postgres.createDatabase();
+    const url = await postgres().createDatabase();
     const a = await backfilledHome(temp, 'v0.100.0');
     const b = await backfilledHome(temp, 'v0.169.0');
     for (const home of [a, b]) {
@@ -237,7 +227,7 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
     try {
       expect(io.stdout.text()).toContain('agent-state serve: the shared store postgres://');
       expect(io.stdout.text()).toContain('(2 homes)');
-      expect(io.stdout.text()).not.toContain(postgres.password);
+      expect(io.stdout.text()).not.toContain(postgres().password);
       expect(io.stderr.text()).toBe('');
 
       // The list: both homes' threads, each with its host.
@@ -339,7 +329,7 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
         expect(health.body).toContain(id);
       }
       for (const page of [list, search, other, usage, health]) {
-        expect(page.body).not.toContain(postgres.password);
+        expect(page.body).not.toContain(postgres().password);
       }
     } finally {
       controller.abort();
@@ -350,7 +340,7 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
   });
 
   it('keeps the homes of --home-host and --home-id only (--host stays the address to listen on)', async () => {
-    const url = await postgres.createDatabase();
+    const url = await postgres().createDatabase();
     const a = await backfilledHome(temp, 'v0.100.0');
     const b = await backfilledHome(temp, 'v0.169.0');
     for (const home of [a, b]) {
@@ -393,9 +383,9 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
   });
 
   it('fails before listening on refused credentials, never printing the password', async () => {
-    const url = await postgres.createDatabase();
+    const url = await postgres().createDatabase();
     const home = await backfilledHome(temp, 'v0.100.0');
-    const wrong = url.replace(`:${postgres.password}@`, ':not-the-password@');
+    const wrong = url.replace(`:${postgres().password}@`, ':not-the-password@');
     const run = await runCli(['--home', home, 'serve', '--port', '0', '--store', wrong]);
     expect(run.exitCode).toBe(ExitCode.Failure);
     expect(run.stderr).toMatch(
@@ -403,6 +393,6 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
     );
     expect(run.stdout).not.toContain('http://');
     expect(`${run.stdout}${run.stderr}`).not.toContain('not-the-password');
-    expect(`${run.stdout}${run.stderr}`).not.toContain(postgres.password);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(postgres().password);
   });
 });

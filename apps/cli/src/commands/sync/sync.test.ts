@@ -7,14 +7,10 @@ import type { SearchReport } from '../search/search.js';
 import type { UsageSummary } from '@agent-state/rollout';
 import type { SyncResult } from '@agent-state/postgres';
 import { readHomeIdentity } from '@agent-state/state';
-import {
-  type TestPostgres,
-  postgresAvailable,
-  startTestPostgres,
-  tempDirs,
-} from '@agent-state/test-utils';
+import { postgresAvailable, tempDirs } from '@agent-state/test-utils';
+import { useTestPostgres } from '@agent-state/test-utils/vitest';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { backfilledHome, runCli, runCliJson } from '../../cli-harness.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -95,16 +91,10 @@ function withoutPgPassword(): NodeJS.ProcessEnv {
 const ids = (items: ReadonlyArray<{ id: string }>) => items.map((item) => item.id).sort();
 
 describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useTestPostgres();
 
   it('pushes two homes into one server, whose listing, search and usage are the union of theirs; a second sync sends nothing', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const homes = [await backfilledHome(temp, 'v0.100.0'), await backfilledHome(temp, 'v0.169.0')];
     for (const home of homes) {
       const { exitCode, json, stderr } = await runCliJson<SyncResult>([
@@ -121,7 +111,7 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
       expect(json.threads).toBeGreaterThan(0);
       expect(json.documents).toBeGreaterThan(0);
       expect(json.usageRecords).toBeGreaterThan(0);
-      expect(json.server).not.toContain(server.password);
+      expect(json.server).not.toContain(server().password);
     }
     const [a, b] = homes as [string, string];
     const idA = readHomeIdentity(a).homeId;
@@ -231,12 +221,12 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
   it('ends with the rows of a clean sync after a sync killed mid-way and one cut by a server restart', async () => {
     const home = await backfilledHome(temp, 'v0.169.0');
     const homeId = readHomeIdentity(home).homeId;
-    const clean = await server.createDatabase();
+    const clean = await server().createDatabase();
     expect((await runCli(['--home', home, 'sync', '--to', clean])).exitCode).toBe(ExitCode.Ok);
     const expected = await rowsOf(clean, homeId);
 
     // Killed once its first batch (one thread) is in.
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const killed = startSync(home, url);
     await waitForThreads(url, homeId);
     killed.child.kill('SIGKILL');
@@ -252,23 +242,23 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
     expect(await rowsOf(url, homeId)).toEqual(expected);
 
     // The server stops under a sync: it fails with a typed error; the next sync completes it.
-    const restarted = await server.createDatabase();
+    const restarted = await server().createDatabase();
     const cut = startSync(home, restarted);
     await waitForThreads(restarted, homeId);
-    await server.pause();
+    await server().pause();
     const { code } = await cut.exited;
     expect(code).toBe(ExitCode.Failure);
     expect(cut.stderr()).toMatch(/store server postgres:\/\/agent_state@127\.0\.0\.1:\d+\//);
-    expect(cut.stderr()).not.toContain(server.password);
-    await server.resume();
+    expect(cut.stderr()).not.toContain(server().password);
+    await server().resume();
     expect((await runCli(['--home', home, 'sync', '--to', restarted])).exitCode).toBe(ExitCode.Ok);
     expect(await rowsOf(restarted, homeId)).toEqual(expected);
   });
 
   it('says a wrong password, an unreachable server and a newer schema in typed errors, never the password', async () => {
     const home = await backfilledHome(temp, 'v0.100.0');
-    const url = await server.createDatabase();
-    const wrong = url.replace(`:${server.password}@`, ':not-the-password@');
+    const url = await server().createDatabase();
+    const wrong = url.replace(`:${server().password}@`, ':not-the-password@');
     const refused = await runCli(['--home', home, 'sync', '--to', wrong, '--json']);
     expect(refused.exitCode).toBe(ExitCode.Failure);
     expect(refused.stderr).toMatch(
@@ -276,7 +266,7 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
     );
     expect(refused.stderr + refused.stdout).not.toContain('not-the-password');
 
-    const nowhere = `postgres://agent_state:${server.password}@127.0.0.1:1/agent_state`;
+    const nowhere = `postgres://agent_state:${server().password}@127.0.0.1:1/agent_state`;
     const unreachable = await runCli([
       '--home',
       home,
@@ -290,14 +280,18 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
     expect(unreachable.stderr).toMatch(
       /cannot reach the store server postgres:\/\/agent_state@127\.0\.0\.1:1\/agent_state/,
     );
-    expect(unreachable.stderr + unreachable.stdout).not.toContain(server.password);
+    expect(unreachable.stderr + unreachable.stdout).not.toContain(server().password);
 
     // The password from a pgpass file, as libpq reads it: not in the URL, nor printed.
     const passfile = join(temp.make('pgpass'), 'pgpass');
-    writeFileSync(passfile, `127.0.0.1:${server.port}:*:${server.user}:${server.password}\n`, {
-      mode: 0o600,
-    });
-    const withoutPassword = url.replace(`:${server.password}@`, '@');
+    writeFileSync(
+      passfile,
+      `127.0.0.1:${server().port}:*:${server().user}:${server().password}\n`,
+      {
+        mode: 0o600,
+      },
+    );
+    const withoutPassword = url.replace(`:${server().password}@`, '@');
     const fromPassfile = spawnSync(
       process.execPath,
       [BIN, '--home', home, 'sync', '--to', withoutPassword, '--json'],
@@ -305,7 +299,7 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
     );
     expect(fromPassfile.stderr).toBe('');
     expect(fromPassfile.status).toBe(ExitCode.Ok);
-    expect(fromPassfile.stdout).not.toContain(server.password);
+    expect(fromPassfile.stdout).not.toContain(server().password);
     const noPassword = spawnSync(
       process.execPath,
       [BIN, '--home', home, 'usage', '--store', withoutPassword],
@@ -329,7 +323,7 @@ describe.skipIf(!postgresAvailable())('agent-state sync and --store', () => {
     expect(newer.stderr).toContain(
       `schema version ${version}, newer than the ${version - 1} this agent-state supports`,
     );
-    expect(newer.stderr + newer.stdout).not.toContain(server.password);
+    expect(newer.stderr + newer.stdout).not.toContain(server().password);
 
     const noUrl = await runCli(['--home', home, 'sync']);
     expect(noUrl.exitCode).toBe(ExitCode.Usage);
