@@ -9,7 +9,13 @@ import { HEALTH_REPORT_TTL_MS, type HealthReading } from '../server/health-cache
 import type { SharedStoreDescription } from '../server/shared-store.js';
 import type { WebContext } from '../server/web-context.js';
 import { Layout } from './layout.js';
-import { NoStoreNotice, ProblemList, StoreProblemNotice, storeProblemFix } from './notices.js';
+import {
+  FactsTable,
+  NoStoreNotice,
+  ProblemList,
+  StoreProblemNotice,
+  storeProblemFix,
+} from './notices.js';
 import { SharedStoreHealth, inspectSharedStore } from './shared-health.js';
 
 /**
@@ -173,17 +179,7 @@ const HealthReport: FC<{ reading: HealthReading }> = ({ reading }) => {
         Report taken at <time datetime={takenAt}>{formatIsoTime(takenAt)}</time>; it is taken again
         when this page is loaded more than {HEALTH_REPORT_TTL_MS / 1000} seconds later.
       </p>
-      <table>
-        <caption class="visually-hidden">The store and its indexes</caption>
-        <tbody>
-          {facts.map(([name, value]) => (
-            <tr>
-              <th scope="row">{name}</th>
-              <td>{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FactsTable caption="The store and its indexes" facts={facts} />
       <h2>Problems</h2>
       <ProblemList problems={report.problems} />
     </>

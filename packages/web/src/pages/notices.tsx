@@ -82,3 +82,24 @@ export const ProblemList: FC<{
       ))}
     </ul>
   );
+
+/**
+ * A health report's facts, a row each (the home's health page and the shared store's), with its
+ * caption for screen readers.
+ */
+export const FactsTable: FC<{ caption: string; facts: ReadonlyArray<[string, string]> }> = ({
+  caption,
+  facts,
+}) => (
+  <table>
+    <caption class="visually-hidden">{caption}</caption>
+    <tbody>
+      {facts.map(([name, value]) => (
+        <tr>
+          <th scope="row">{name}</th>
+          <td>{value}</td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);

@@ -5,7 +5,7 @@ import type { FC } from 'hono/jsx';
 import { formatUnixTime } from '../format/format-time.js';
 import { plural } from '../format/plural.js';
 import type { SharedStoreDescription, SharedStoreHome } from '../server/shared-store.js';
-import { Notice, ProblemList } from './notices.js';
+import { FactsTable, Notice, ProblemList } from './notices.js';
 
 /** What the health page shows of a shared store: read at each request (a few small queries). */
 export interface SharedStoreReport {
@@ -106,17 +106,7 @@ export const SharedStoreHealth: FC<{ report: SharedStoreReport }> = ({ report })
         checked on its own machine by <code>agent-state doctor</code>, and pushed here by{' '}
         <code>agent-state sync</code>.
       </Notice>
-      <table>
-        <caption class="visually-hidden">The shared store</caption>
-        <tbody>
-          {facts.map(([name, value]) => (
-            <tr>
-              <th scope="row">{name}</th>
-              <td>{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FactsTable caption="The shared store" facts={facts} />
       <h2>Homes</h2>
       {report.homes.length === 0 ? (
         <p class="muted">
