@@ -3,6 +3,7 @@ import type { Child, FC } from 'hono/jsx';
 
 import { formatIsoTime } from '../format/format-time.js';
 import { threadTitle } from '../format/thread-title.js';
+import { FactList } from './fact-list.js';
 
 /** How a thread id is shown: a link (`href` of the thread) in the web UI, plain in an export. */
 export type ThreadHref = (id: string) => string | undefined;
@@ -56,16 +57,7 @@ export const TranscriptHeader: FC<{
   return (
     <header class="transcript-header">
       <h1>{title}</h1>
-      <dl class="facts">
-        {facts
-          .filter(([, value]) => value !== null && value !== '')
-          .map(([name, value]) => (
-            <>
-              <dt>{name}</dt>
-              <dd>{value}</dd>
-            </>
-          ))}
-      </dl>
+      <FactList facts={facts} />
       {transcript.skippedLines.length > 0 && (
         <details class="skipped">
           <summary>

@@ -1,6 +1,7 @@
 import { type ListedThread, formatCount } from '@agent-state/rollout';
 import type { Child, FC } from 'hono/jsx';
 
+import { FactList } from '../components/fact-list.js';
 import { renderDocument } from '../components/render-html.js';
 import { StoredTurns, storedTurns } from '../components/stored-conversation.js';
 import { formatUnixTime } from '../format/format-time.js';
@@ -149,16 +150,5 @@ const ThreadFacts: FC<{ thread: ListedThread; documents: number }> = ({ thread, 
     ['Tokens', formatCount(thread.tokensUsed)],
     ['Stored', `${formatCount(documents)} conversation documents`],
   ];
-  return (
-    <dl class="facts">
-      {facts
-        .filter(([, value]) => value !== null && value !== '')
-        .map(([name, value]) => (
-          <>
-            <dt>{name}</dt>
-            <dd>{value}</dd>
-          </>
-        ))}
-    </dl>
-  );
+  return <FactList facts={facts} />;
 };
