@@ -82,6 +82,9 @@ export {
   type CheckedStage1TryClaim,
   type Stage1JobClaimColumns,
   checkedJobFailure,
+  checkedListStage1Outputs,
+  checkedMemoryMode,
+  checkedMemoryThreadSelection,
   checkedStage1ClaimOptions,
   checkedStage1Success,
   checkedStage1TryClaim,
@@ -90,6 +93,7 @@ export {
   phase2JobState,
   stage1CandidateConditions,
   stage1ClaimRefusal,
+  unknownMemoryThreads,
 } from './memories/memory-jobs.js';
 export { WATCH_JOB_KEY, WATCH_JOB_KIND } from './watch/watch-lease-row.js';
 

@@ -156,11 +156,18 @@ export {
 } from './memories/stage1-jobs-repository.js';
 export { type Phase2ClaimOutcome } from './memories/phase2-lock-repository.js';
 export {
+  type ForgetMemoriesResult,
   type MemoryJobCounts,
+  type MemoryModeChange,
   type Phase2JobState,
   type Stage1JobCounts,
   type Stage1Output,
 } from './memories/memories-repository.js';
+export {
+  type ListStage1OutputsOptions,
+  type MemoryMode,
+  type MemoryThreadSelection,
+} from './memories/memory-jobs.js';
 export {
   type Discrepancy,
   type DiscrepancyCount,

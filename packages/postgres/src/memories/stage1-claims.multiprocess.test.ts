@@ -247,6 +247,7 @@ describe.skipIf(!postgresAvailable())(
             lastError: null,
           },
           outputs: processed - failed,
+          disabledThreads: 0,
         });
         // Nothing is left to claim: the failures are in backoff, the remote ghosts hold live leases.
         expect(

@@ -14,7 +14,17 @@ import type { Clock } from '../clock.js';
 import type { Discrepancy, DiscrepancyCount } from '../discrepancies/discrepancies-repository.js';
 import type { DynamicToolSpec } from '../dynamic-tools/dynamic-tools-repository.js';
 import type { Logger } from '../logger.js';
-import type { MemoryJobCounts, Stage1Output } from '../memories/memories-repository.js';
+import type {
+  ForgetMemoriesResult,
+  MemoryJobCounts,
+  MemoryModeChange,
+  Stage1Output,
+} from '../memories/memories-repository.js';
+import type {
+  ListStage1OutputsOptions,
+  MemoryMode,
+  MemoryThreadSelection,
+} from '../memories/memory-jobs.js';
 import type { Phase2ClaimOutcome } from '../memories/phase2-lock-repository.js';
 import type {
   ClaimStage1JobsOptions,
@@ -252,9 +262,19 @@ export interface WatchLeaseStore {
  * ```
  */
 export interface MemoriesStore {
-  /** The newest stored outputs with something in them, at most `limit`, each with its cwd. */
-  listStage1Outputs(options: { limit: number }): Promise<Stage1Output[]>;
-  /** Jobs by state, the phase-2 job and the number of stored outputs. */
+  /**
+   * The newest stored outputs with something in them, at most `limit`, each with its cwd and
+   * memory mode: of every thread or of one cwd; of disabled threads only with `includeDisabled`.
+   */
+  listStage1Outputs(options: ListStage1OutputsOptions): Promise<Stage1Output[]>;
+  /** Sets the memory mode of threads (by id, or every thread of a cwd). */
+  setMemoryMode(options: MemoryThreadSelection & { mode: MemoryMode }): Promise<MemoryModeChange>;
+  /**
+   * Deletes threads' stage-1 outputs and jobs, disables them, and makes phase 2 dirty when an
+   * output went.
+   */
+  forget(selection: MemoryThreadSelection): Promise<ForgetMemoriesResult>;
+  /** Jobs by state, the phase-2 job, the number of stored outputs and of disabled threads. */
   jobCounts(): Promise<MemoryJobCounts>;
   /** Deletes every stored output and memory job; how many of each. */
   clearMemories(): Promise<{ outputs: number; jobs: number }>;

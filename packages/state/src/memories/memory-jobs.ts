@@ -6,6 +6,7 @@ import {
   sql,
 } from 'kysely';
 
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { type LeaseHolderColumns, holderFromColumns } from '../leases/lease-holder.js';
 import { isLeaseLive, leaseIsFree } from '../leases/owned-lease.js';
 import {
@@ -82,6 +83,145 @@ export const DEFAULT_RETRY_REMAINING = 3;
  * ```
  */
 export const MAX_RUNNING_STAGE1_JOBS = 64;
+
+/**
+ * Whether phase 1 may extract a thread's memory (Codex's `threads.memory_mode`): `enabled`, the
+ * default, or `disabled` (the thread is never claimed, and its stored output, if any, no longer
+ * feeds phase 2).
+ *
+ * @example
+ * ```ts
+ * await store.memories.setMemoryMode({ threadIds: [id], mode: 'disabled' satisfies MemoryMode });
+ * ```
+ */
+export type MemoryMode = 'enabled' | 'disabled';
+
+/** The memory modes, in the order `memories status` shows them. */
+const MEMORY_MODES: readonly MemoryMode[] = ['enabled', 'disabled'];
+
+/**
+ * The threads a memory control applies to: the given ids, or every thread whose cwd is exactly
+ * `cwd` (as the threads list's `cwd` filter).
+ *
+ * @example
+ * ```ts
+ * const byId: MemoryThreadSelection = { threadIds: ['01a1fca2-290e-7023-a2aa-62c446d63b1d'] };
+ * const byProject: MemoryThreadSelection = { cwd: '/home/me/src/app' };
+ * ```
+ */
+export type MemoryThreadSelection =
+  | { threadIds: readonly string[]; cwd?: undefined }
+  | { cwd: string; threadIds?: undefined };
+
+/**
+ * Options of `store.memories.listStage1Outputs`.
+ *
+ * @example
+ * ```ts
+ * const recent = await store.memories.listStage1Outputs({ limit: 5, cwd: thread.cwd });
+ * ```
+ */
+export interface ListStage1OutputsOptions {
+  /** At most this many outputs (0: none). */
+  limit: number;
+  /** Only outputs of threads whose cwd is exactly this (the seed's "memories of this cwd"). */
+  cwd?: string | undefined;
+  /**
+   * Also outputs of threads whose memory mode is `disabled`. Phase 2 leaves them out (as Codex);
+   * `memories list` shows them, marked.
+   */
+  includeDisabled?: boolean | undefined;
+}
+
+/**
+ * Checks the options of `store.memories.listStage1Outputs`: a whole `limit`, a non-empty `cwd`.
+ *
+ * @example
+ * ```ts
+ * const { limit, cwd, includeDisabled } = checkedListStage1Outputs(options);
+ * ```
+ */
+export function checkedListStage1Outputs(options: ListStage1OutputsOptions): {
+  limit: number;
+  cwd: string | undefined;
+  includeDisabled: boolean;
+} {
+  const cwd = options.cwd;
+  if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) {
+    throw new InvalidArgumentError('cwd', 'expected a non-empty directory path');
+  }
+  return {
+    limit: checkedCount('limit', options.limit),
+    cwd,
+    includeDisabled: options.includeDisabled === true,
+  };
+}
+
+/**
+ * Checks a {@link MemoryThreadSelection}: either a non-empty list of thread ids (normalised,
+ * each once, in the order given) or a non-empty cwd, not both. Throws `InvalidArgumentError`.
+ *
+ * @example
+ * ```ts
+ * const selection = checkedMemoryThreadSelection({ threadIds: ['01A1FCA2-…'] }); // normalised
+ * ```
+ */
+export function checkedMemoryThreadSelection(
+  selection: MemoryThreadSelection,
+): { threadIds: string[] } | { cwd: string } {
+  const { threadIds, cwd } = selection as { threadIds?: unknown; cwd?: unknown };
+  if ((threadIds === undefined) === (cwd === undefined)) {
+    throw new InvalidArgumentError('threadIds', 'expected thread ids or a cwd (one of the two)');
+  }
+  if (cwd !== undefined) {
+    if (typeof cwd !== 'string' || cwd === '') {
+      throw new InvalidArgumentError('cwd', 'expected a non-empty directory path');
+    }
+    return { cwd };
+  }
+  if (!Array.isArray(threadIds) || threadIds.length === 0) {
+    throw new InvalidArgumentError('threadIds', 'expected at least one thread id');
+  }
+  const ids = threadIds.map((id: unknown, index) =>
+    normalizeThreadId(id as string, `threadIds[${index}]`),
+  );
+  return { threadIds: [...new Set(ids)] };
+}
+
+/**
+ * Checks a memory mode (`enabled` or `disabled`). Throws `InvalidArgumentError` naming `mode`.
+ *
+ * @example
+ * ```ts
+ * const mode = checkedMemoryMode(options.mode);
+ * ```
+ */
+export function checkedMemoryMode(mode: unknown): MemoryMode {
+  if (!(MEMORY_MODES as readonly unknown[]).includes(mode)) {
+    throw new InvalidArgumentError(
+      'mode',
+      `expected ${MEMORY_MODES.join(' or ')}, got ${JSON.stringify(mode)}`,
+    );
+  }
+  return mode as MemoryMode;
+}
+
+/**
+ * The error for thread ids a memory control names that the store does not hold (none of the
+ * selection is changed).
+ *
+ * @example
+ * ```ts
+ * if (missing.length > 0) throw unknownMemoryThreads(missing);
+ * ```
+ */
+export function unknownMemoryThreads(missing: readonly string[]): NotFoundError {
+  return new NotFoundError(
+    missing.length === 1
+      ? `thread ${missing[0]}`
+      : `threads ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? `, … (${missing.length})` : ''}`,
+  );
+}
 
 /** The options of a batch claim of stage-1 jobs, checked, with the defaults filled in. */
 export interface CheckedStage1ClaimOptions {
@@ -241,7 +381,7 @@ export function stage1ClaimRefusal(
 /**
  * The rules that make a thread a stage-1 candidate at `now`, as one condition any Kysely dialect
  * runs over `threads` left-joined with its `stage1_outputs` and its stage-1 `jobs` row: its memory
- * is not up to date (neither the stored output nor the job's last success covers its
+ * mode is `enabled` (Codex's `threads.memory_mode`), its memory is not up to date (neither the stored output nor the job's last success covers its
  * `updated_at`), and its job may be claimed as far as the job goes (the SQL form of
  * {@link stage1ClaimRefusal}: no live lease; not in backoff and not out of retries, unless the
  * thread changed since the job's last claim). Both stores' candidate scans use it, so busy rows do
@@ -254,7 +394,8 @@ export function stage1ClaimRefusal(
  */
 export function stage1CandidateConditions(now: number): RawBuilder<SqlBool> {
   const newer = sql`threads.updated_at > coalesce(jobs.input_watermark, -1)`;
-  return sql<SqlBool>`(coalesce(stage1_outputs.source_updated_at, -1) < threads.updated_at
+  return sql<SqlBool>`(threads.memory_mode = 'enabled'
+    and coalesce(stage1_outputs.source_updated_at, -1) < threads.updated_at
     and coalesce(jobs.last_success_watermark, -1) < threads.updated_at
     and ${leaseIsFree(now, 'jobs')}
     and (jobs.retry_at is null or jobs.retry_at <= ${now} or ${newer})

@@ -157,6 +157,7 @@ describe('stage-1 claims across 8 real processes', () => {
         lastError: null,
       },
       outputs: ELIGIBLE - failed,
+      disabledThreads: 0,
     });
     // Nothing is left to claim: the failures are in backoff, the ghosts hold live leases.
     expect(

@@ -31,6 +31,8 @@ export interface ThreadsTable {
   agent_role: string | null;
   parent_thread_id: string | null;
   forked_from_id: string | null;
+  /** `enabled` or `disabled` (migration 10): whether phase 1 may extract the thread's memory. */
+  memory_mode: Generated<string>;
 }
 
 /** Row of `thread_dynamic_tools`. */

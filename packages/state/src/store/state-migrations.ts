@@ -288,6 +288,13 @@ ${changeTriggers('threads', 'id')}
 ${changeTriggers('thread_dynamic_tools', 'thread_id')}
 `;
 
+// Memory opt-out (Codex's `threads.memory_mode`): a thread whose mode is `disabled` is never
+// extracted by phase 1 and its stored output, if any, no longer feeds phase 2. The mode is the
+// person's choice, not the rollout's: the indexer's upserts leave it as it is.
+const threadMemoryMode = `
+ALTER TABLE threads ADD COLUMN memory_mode TEXT NOT NULL DEFAULT 'enabled';
+`;
+
 /**
  * Migrations of the state database, in order. Released migrations are never edited: add a new one.
  */
@@ -301,4 +308,5 @@ export const STATE_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 7, name: '0007_search_thread_filters', sql: searchThreadFilters },
   { version: 8, name: '0008_usage', sql: usage },
   { version: 9, name: '0009_thread_changes', sql: threadChanges },
+  { version: 10, name: '0010_thread_memory_mode', sql: threadMemoryMode },
 ]);

@@ -24,7 +24,7 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
       () => (clock = new ManualClock(T0)),
       () => holders.probe('h', 100),
     );
-    const { claim, claimToken, succeed } = stage1Helpers(() => h.store);
+    const { claim, claimToken, succeed, claimedIds } = stage1Helpers(() => h.store);
 
     it('lists the latest outputs first, each with its cwd', async () => {
       await h.store.threads.upsertMany([memoryThread(1), memoryThread(2)]);
@@ -32,9 +32,11 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
       clock.advance(1_000);
       expect(await succeed(B, await claimToken(B, 101), 101, 'summary b')).toBe(true);
       const outputs = await h.store.memories.listStage1Outputs({ limit: 10 });
-      expect(outputs.map((o) => [o.threadId, o.rolloutSummary, o.cwd, o.generatedAt])).toEqual([
-        [B, 'summary b', '/home/me/src/2', NOW + 1],
-        [A, 'summary a', '/home/me/src/1', NOW],
+      expect(
+        outputs.map((o) => [o.threadId, o.rolloutSummary, o.cwd, o.generatedAt, o.memoryMode]),
+      ).toEqual([
+        [B, 'summary b', '/home/me/src/2', NOW + 1, 'enabled'],
+        [A, 'summary a', '/home/me/src/1', NOW, 'enabled'],
       ]);
       expect(await h.store.memories.listStage1Outputs({ limit: 1 })).toHaveLength(1);
       expect(await h.store.memories.listStage1Outputs({ limit: 0 })).toEqual([]);
@@ -75,6 +77,7 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
           lastError: null,
         },
         outputs: 0,
+        disabledThreads: 0,
       });
       await h.store.threads.upsertMany(Array.from({ length: 6 }, (_, i) => memoryThread(i + 1)));
       const tokens: string[] = [];
@@ -108,6 +111,7 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
           lastError: null,
         },
         outputs: 1,
+        disabledThreads: 0,
       });
       // A lease that ran out without a result is pending too.
       clock.advance(3600_000);
@@ -142,6 +146,127 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
       // Everything is claimable again.
       expect((await claim(A, 100)).outcome).toBe('claimed');
       expect(await h.store.memories.clearMemories()).toEqual({ outputs: 0, jobs: 1 });
+    });
+
+    describe('memory control', () => {
+      /** Threads 1–4 in /p/app (updated 101–104), 5 in /p/app/sub, 6 in /p/other. */
+      async function project(): Promise<void> {
+        await h.store.threads.upsertMany([
+          ...[1, 2, 3, 4].map((n) => memoryThread(n, { cwd: '/p/app' })),
+          memoryThread(5, { cwd: '/p/app/sub' }),
+          memoryThread(6, { cwd: '/p/other' }),
+        ]);
+        for (let n = 1; n <= 6; n += 1) {
+          const id = idOf(n);
+          expect(await succeed(id, await claimToken(id, 100 + n), 100 + n, `summary ${n}`)).toBe(
+            true,
+          );
+        }
+      }
+
+      it('lists the outputs of one cwd (exactly), newest first, the limit kept', async () => {
+        await project();
+        const ids = async (options: { limit: number; cwd?: string }) =>
+          (await h.store.memories.listStage1Outputs(options)).map((o) => o.threadId);
+        expect(await ids({ limit: 10, cwd: '/p/app' })).toEqual([4, 3, 2, 1].map(idOf));
+        expect(await ids({ limit: 2, cwd: '/p/app' })).toEqual([idOf(4), idOf(3)]);
+        expect(await ids({ limit: 10, cwd: '/p/app/sub' })).toEqual([idOf(5)]);
+        expect(await ids({ limit: 10, cwd: '/p' })).toEqual([]);
+        expect(await ids({ limit: 10 })).toEqual([6, 5, 4, 3, 2, 1].map(idOf));
+        await expect(h.store.memories.listStage1Outputs({ limit: 1, cwd: '' })).rejects.toThrow(
+          /cwd/,
+        );
+      });
+
+      it('disables and enables threads by id or by cwd; unknown ids change nothing', async () => {
+        await project();
+        expect(
+          await h.store.memories.setMemoryMode({ cwd: '/p/app', mode: 'disabled' }),
+        ).toEqual({ threadIds: [1, 2, 3, 4].map(idOf).sort(), changed: 4 });
+        expect(
+          await h.store.memories.setMemoryMode({ threadIds: [idOf(4)], mode: 'disabled' }),
+        ).toEqual({ threadIds: [idOf(4)], changed: 0 });
+        expect((await h.store.memories.jobCounts()).disabledThreads).toBe(4);
+        // Phase 2 leaves disabled threads' outputs out; a listing that asks shows them, marked.
+        const enabled = await h.store.memories.listStage1Outputs({ limit: 10 });
+        expect(enabled.map((o) => o.threadId)).toEqual([idOf(6), idOf(5)]);
+        const all = await h.store.memories.listStage1Outputs({ limit: 10, includeDisabled: true });
+        expect(all.map((o) => [o.threadId, o.memoryMode])).toEqual([
+          [idOf(6), 'enabled'],
+          [idOf(5), 'enabled'],
+          ...[4, 3, 2, 1].map((n) => [idOf(n), 'disabled']),
+        ]);
+
+        const unknown = idOf(99);
+        await expect(
+          h.store.memories.setMemoryMode({ threadIds: [idOf(1), unknown], mode: 'enabled' }),
+        ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        expect((await h.store.memories.jobCounts()).disabledThreads).toBe(4);
+        expect(
+          await h.store.memories.setMemoryMode({
+            threadIds: [idOf(1).toUpperCase(), idOf(1)],
+            mode: 'enabled',
+          }),
+        ).toEqual({ threadIds: [idOf(1)], changed: 1 });
+        expect(await h.store.memories.setMemoryMode({ cwd: '/nowhere', mode: 'enabled' })).toEqual(
+          { threadIds: [], changed: 0 },
+        );
+        for (const bad of [
+          { threadIds: [], mode: 'enabled' },
+          { cwd: '/p/app', threadIds: [idOf(1)], mode: 'enabled' },
+          { cwd: '/p/app', mode: 'off' },
+          { threadIds: ['not-a-uuid'], mode: 'enabled' },
+        ]) {
+          await expect(
+            h.store.memories.setMemoryMode(bad as never),
+          ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        }
+      });
+
+      it('forgets threads: outputs and jobs gone, threads disabled, phase 2 dirty', async () => {
+        await project();
+        const p2 = await h.store.phase2Lock.tryClaim({ workerId: 'p2', leaseSeconds: 60 });
+        expect(p2.outcome).toBe('claimed');
+        if (p2.outcome !== 'claimed') return;
+        expect(
+          await h.store.phase2Lock.markSucceeded({
+            ownershipToken: p2.ownershipToken,
+            completedWatermark: p2.inputWatermark,
+          }),
+        ).toBe(true);
+        expect((await h.store.memories.jobCounts()).phase2.dirty).toBe(false);
+
+        const forgotten = await h.store.memories.forget({ cwd: '/p/app' });
+        expect(forgotten).toEqual({
+          threadIds: [1, 2, 3, 4].map(idOf).sort(),
+          outputs: 4,
+          jobs: 4,
+          consolidationQueued: true,
+        });
+        const counts = await h.store.memories.jobCounts();
+        expect(counts).toMatchObject({ outputs: 2, disabledThreads: 4, phase2: { dirty: true } });
+        expect(counts.stage1.done).toBe(2);
+        const left = await h.store.memories.listStage1Outputs({ limit: 10, includeDisabled: true });
+        expect(left.map((o) => o.threadId)).toEqual([idOf(6), idOf(5)]);
+        // Not extracted again, even once the thread changes (and would be eligible otherwise).
+        await h.store.threads.upsertMany([
+          memoryThread(1, { cwd: '/p/app', updatedAt: NOW - 13 * 3600 }),
+          memoryThread(7, { cwd: '/p/app', updatedAt: NOW - 13 * 3600 }),
+        ]);
+        expect(await claimedIds()).toEqual([idOf(7)]);
+
+        // Nothing left to forget: no output went, phase 2 is not queued again.
+        expect(await h.store.memories.forget({ threadIds: [idOf(2)] })).toEqual({
+          threadIds: [idOf(2)],
+          outputs: 0,
+          jobs: 0,
+          consolidationQueued: false,
+        });
+        await expect(
+          h.store.memories.forget({ threadIds: [idOf(6), idOf(98)] }),
+        ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        expect((await h.store.memories.listStage1Outputs({ limit: 10 })).length).toBe(2);
+      });
     });
   });
 }

@@ -274,6 +274,18 @@ export function describeStage1JobsContract(factory: StoreContractFactory): void 
         expect(await claim(idOf(4), NOW - 12 * HOUR - 60)).toEqual({ outcome: 'up-to-date' });
       });
 
+      it('never claims a disabled thread, even the newest eligible one; enabled, it is claimed', async () => {
+        await addThreads(
+          memoryThread(1, { updatedAt: NOW - 12 * HOUR - 60 }), // the newest eligible
+          memoryThread(2, { updatedAt: NOW - 14 * HOUR }),
+        );
+        await h.store.memories.setMemoryMode({ threadIds: [A], mode: 'disabled' });
+        expect(await claimedIds({ maxClaimed: 1, workerId: 'w1' })).toEqual([B]);
+        expect(await claimedIds({ workerId: 'w2' })).toEqual([]);
+        await h.store.memories.setMemoryMode({ threadIds: [A], mode: 'enabled' });
+        expect(await claimedIds({ workerId: 'w3' })).toEqual([A]);
+      });
+
       it('prefilters threads whose memory is up to date', async () => {
         await addThreads(
           memoryThread(1, { updatedAt: NOW - 13 * HOUR }),
@@ -597,6 +609,7 @@ export function describeStage1JobsContract(factory: StoreContractFactory): void 
             rolloutSlug: 'fix-flaky-test',
             generatedAt: NOW,
             cwd: '/home/me/src/1',
+            memoryMode: 'enabled',
           },
         ]);
       });
