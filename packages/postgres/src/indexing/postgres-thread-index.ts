@@ -189,7 +189,8 @@ export class PostgresThreadIndex implements ThreadIndexStore {
 
 /**
  * Upserts thread rows of `homeId` in one statement: one array per column, `unnest`ed into rows,
- * every column but the keys replaced on conflict; `sync_fingerprint` only where one is given.
+ * every written column but the keys replaced on conflict; `sync_fingerprint` only where one is
+ * given. `memory_mode` is not written: a thread keeps the mode set through `store.memories`.
  */
 async function upsertThreadRows(
   trx: Transaction<PostgresDatabase>,

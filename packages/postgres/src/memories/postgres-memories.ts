@@ -1,6 +1,11 @@
 import {
+  type ForgetMemoriesResult,
+  type ListStage1OutputsOptions,
   type MemoriesStore,
   type MemoryJobCounts,
+  type MemoryMode,
+  type MemoryModeChange,
+  type MemoryThreadSelection,
   type Stage1JobCounts,
   type Stage1Output,
   unixSeconds,
@@ -9,27 +14,34 @@ import {
   JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL,
   JOB_KIND_MEMORY_STAGE1,
   MEMORY_CONSOLIDATION_JOB_KEY,
-  checkedCount,
+  checkedListStage1Outputs,
+  checkedMemoryMode,
+  checkedMemoryThreadSelection,
   leaseIsLive,
   phase2JobState,
+  unknownMemoryThreads,
 } from '@agent-state/state/backend';
-import { sql } from 'kysely';
+import { type SqlBool, type Transaction, sql } from 'kysely';
 
 import { leaseHome, leaseTransaction, lockHomeLeases } from '../leases/postgres-owned-lease.js';
+import type { PostgresDatabase } from '../schema/postgres-schema.js';
 import type { PostgresContext } from '../store/postgres-context.js';
-import { inHomes } from '../store/postgres-context.js';
+import { inHomes, writableHome } from '../store/postgres-context.js';
 import { STAGE1_CAP_LOCK } from './postgres-memory-jobs.js';
+import { enqueueGlobalConsolidation } from './postgres-phase2-lock.js';
 
 /**
- * The memories pipeline's stored stage-1 outputs and the overview of its jobs in a PostgreSQL
- * store, with the SQLite store's semantics: of the store's home, or, for a store opened across
- * homes, of the homes it reads (outputs listed together, jobs counted together). Reach it as
- * `store.memories`.
+ * The memories pipeline's stored stage-1 outputs, the threads' memory modes and the overview of
+ * its jobs in a PostgreSQL store, with the SQLite store's semantics: of the store's home, or, for
+ * a store opened across homes, of the homes it reads (outputs listed together, jobs counted
+ * together). Only a store opened for one home changes anything, and only that home's rows. Reach
+ * it as `store.memories`.
  *
  * @example
  * ```ts
  * const outputs = await store.memories.listStage1Outputs({ limit: 1024 });
- * const { stage1, phase2 } = await store.memories.jobCounts();
+ * await store.memories.setMemoryMode({ cwd: '/home/me/src/secret', mode: 'disabled' });
+ * const { stage1, phase2, disabledThreads } = await store.memories.jobCounts();
  * ```
  */
 export class PostgresMemories implements MemoriesStore {
@@ -42,17 +54,21 @@ export class PostgresMemories implements MemoriesStore {
 
   /**
    * The newest stored outputs with something in them (raw memory or summary not blank), newest
-   * source first, at most `limit` (0: none), each with its thread's cwd.
+   * source first, at most `limit` (0: none), each with its thread's cwd and memory mode: of every
+   * thread, or of the threads whose cwd is exactly `cwd`; outputs of disabled threads only with
+   * `includeDisabled` (phase 2 leaves them out). An output whose thread row is gone has the cwd
+   * `''` and the mode `enabled`.
    *
    * @example
    * ```ts
    * const outputs = await store.memories.listStage1Outputs({ limit: 1024 });
+   * const project = await store.memories.listStage1Outputs({ limit: 5, cwd: '/home/me/src/app' });
    * ```
    */
-  async listStage1Outputs(options: { limit: number }): Promise<Stage1Output[]> {
-    const limit = checkedCount('limit', options.limit);
+  async listStage1Outputs(options: ListStage1OutputsOptions): Promise<Stage1Output[]> {
+    const { limit, cwd, includeDisabled } = checkedListStage1Outputs(options);
     if (limit === 0) return [];
-    const rows = await this.#context.db
+    let query = this.#context.db
       .selectFrom('stage1_outputs as so')
       .leftJoin('threads as t', (join) =>
         join.onRef('t.home_id', '=', 'so.home_id').onRef('t.id', '=', 'so.thread_id'),
@@ -65,12 +81,18 @@ export class PostgresMemories implements MemoriesStore {
         'so.rollout_slug',
         'so.generated_at',
         eb.fn.coalesce('t.cwd', sql<string>`''`).as('cwd'),
+        eb.fn.coalesce('t.memory_mode', sql<string>`'enabled'`).as('memory_mode'),
       ])
       .where(inHomes(this.#context, 'so.home_id'))
       // PostgreSQL's trim(), like SQLite's, takes spaces only: the same outputs count as blank.
       .where(
         sql<boolean>`(length(trim(so.raw_memory)) > 0 OR length(trim(so.rollout_summary)) > 0)`,
-      )
+      );
+    if (cwd !== undefined) query = query.where('t.cwd', '=', cwd);
+    if (!includeDisabled) {
+      query = query.where(sql<SqlBool>`(t.memory_mode IS NULL OR t.memory_mode = 'enabled')`);
+    }
+    const rows = await query
       .orderBy('so.source_updated_at', 'desc')
       .orderBy('so.thread_id', 'desc')
       .limit(limit)
@@ -83,17 +105,123 @@ export class PostgresMemories implements MemoriesStore {
       rolloutSlug: row.rollout_slug,
       generatedAt: row.generated_at,
       cwd: row.cwd,
+      memoryMode: checkedMemoryMode(row.memory_mode),
     }));
   }
 
   /**
-   * Counts of the stage-1 jobs by state, the phase-2 job's state and the number of stored
-   * outputs, read in one snapshot (a REPEATABLE READ transaction). Across homes, the phase-2 state
-   * is that of the home whose job holds a live lease, else the one claimed or finished last.
+   * Sets the memory mode of the selected threads of the home, in one transaction: `disabled`
+   * threads are never claimed by phase 1 and their stored outputs no longer feed phase 2;
+   * `enabled` makes them eligible again. Unknown thread ids throw `NotFoundError` and change
+   * nothing; a cwd with no thread selects none. Throws `StoreIoError` for a store opened across
+   * homes.
    *
    * @example
    * ```ts
-   * const { stage1, phase2, outputs } = await store.memories.jobCounts();
+   * const { threadIds, changed } = await store.memories.setMemoryMode({ cwd: '/home/me/src/secret', mode: 'disabled' });
+   * await store.memories.setMemoryMode({ threadIds: [id], mode: 'enabled' });
+   * ```
+   */
+  async setMemoryMode(
+    options: MemoryThreadSelection & { mode: MemoryMode },
+  ): Promise<MemoryModeChange> {
+    const selection = checkedMemoryThreadSelection(options);
+    const mode = checkedMemoryMode(options.mode);
+    const homeId = writableHome(this.#context);
+    return leaseTransaction(this.#context, async (trx) => {
+      const threadIds = await selectedThreads(trx, homeId, selection);
+      if (threadIds.length === 0) return { threadIds, changed: 0 };
+      const result = await trx
+        .updateTable('threads')
+        .set({ memory_mode: mode })
+        .where('home_id', '=', homeId)
+        .where(sql<SqlBool>`id = ANY(${threadIds}::text[])`)
+        .where('memory_mode', '<>', mode)
+        .executeTakeFirst();
+      return { threadIds, changed: Number(result.numUpdatedRows) };
+    });
+  }
+
+  /**
+   * Forgets the memories of the selected threads of the home, in one transaction: deletes their
+   * stage-1 outputs and stage-1 jobs, disables them (so phase 1 does not extract them again), and,
+   * when an output went, makes the home's phase-2 job dirty so that the next consolidation runs
+   * without them. Unknown thread ids throw `NotFoundError` and change nothing. A worker that held
+   * one of the jobs loses it: its finishers return `false`. The memory files are the caller's to
+   * rebuild (`forgetMemories` of `@agent-state/memories` does it all). Throws `StoreIoError` for a
+   * store opened across homes.
+   *
+   * @example
+   * ```ts
+   * const { threadIds, outputs } = await store.memories.forget({ threadIds: [id] });
+   * console.log(`forgot ${outputs} memories of ${threadIds.length} threads`);
+   * ```
+   */
+  async forget(selection: MemoryThreadSelection): Promise<ForgetMemoriesResult> {
+    const checked = checkedMemoryThreadSelection(selection);
+    const homeId = writableHome(this.#context);
+    return leaseTransaction(this.#context, async (trx) => {
+      // No claim may insert a job behind the deletes: they queue on the same advisory lock.
+      await lockHomeLeases(trx, homeId, STAGE1_CAP_LOCK);
+      const threadIds = await selectedThreads(trx, homeId, checked);
+      const result: ForgetMemoriesResult = {
+        threadIds,
+        outputs: 0,
+        jobs: 0,
+        consolidationQueued: false,
+      };
+      if (threadIds.length === 0) return result;
+      const among = (column: string) =>
+        sql<SqlBool>`${sql.ref(column)} = ANY(${threadIds}::text[])`;
+      // Lock the jobs in one order before touching outputs, as `clearMemories` does: a finisher
+      // locks its job, then writes its output, so once the jobs are ours no output can appear
+      // behind the delete, and a finisher waiting on its job finds it gone.
+      await trx
+        .selectFrom('jobs')
+        .select('job_key')
+        .where('home_id', '=', homeId)
+        .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+        .where(among('job_key'))
+        .orderBy('job_key')
+        .forUpdate()
+        .execute();
+      const outputs = await trx
+        .deleteFrom('stage1_outputs')
+        .where('home_id', '=', homeId)
+        .where(among('thread_id'))
+        .executeTakeFirst();
+      const jobs = await trx
+        .deleteFrom('jobs')
+        .where('home_id', '=', homeId)
+        .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+        .where(among('job_key'))
+        .executeTakeFirst();
+      await trx
+        .updateTable('threads')
+        .set({ memory_mode: 'disabled' })
+        .where('home_id', '=', homeId)
+        .where(among('id'))
+        .execute();
+      result.outputs = Number(outputs.numDeletedRows);
+      result.jobs = Number(jobs.numDeletedRows);
+      if (result.outputs > 0) {
+        // Watermark 0: the phase-2 job's own watermark + 1, whatever the times.
+        await enqueueGlobalConsolidation(trx, homeId, 0);
+        result.consolidationQueued = true;
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Counts of the stage-1 jobs by state, the phase-2 job's state, the number of stored outputs
+   * and of disabled threads, read in one snapshot (a REPEATABLE READ transaction). Across homes,
+   * the counts are of every home read, and the phase-2 state is that of the home whose job holds
+   * a live lease, else the one claimed or finished last.
+   *
+   * @example
+   * ```ts
+   * const { stage1, phase2, outputs, disabledThreads } = await store.memories.jobCounts();
    * ```
    */
   async jobCounts(): Promise<MemoryJobCounts> {
@@ -153,7 +281,18 @@ export class PostgresMemories implements MemoriesStore {
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where(inHomes(this.#context))
           .executeTakeFirstOrThrow();
-        return { stage1, phase2: phase2JobState(job, now), outputs: Number(outputs.n) };
+        const disabled = await trx
+          .selectFrom('threads')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where(inHomes(this.#context))
+          .where('memory_mode', '=', 'disabled')
+          .executeTakeFirstOrThrow();
+        return {
+          stage1,
+          phase2: phase2JobState(job, now),
+          outputs: Number(outputs.n),
+          disabledThreads: Number(disabled.n),
+        };
       });
   }
 
@@ -194,4 +333,31 @@ export class PostgresMemories implements MemoriesStore {
       return { outputs: Number(outputs.numDeletedRows), jobs: Number(jobs.numDeletedRows) };
     });
   }
+}
+
+/**
+ * The ids of the selected threads of `homeId`, in id order: those given (every one must be
+ * stored, or `NotFoundError` names the missing ones) or those of the cwd. Their rows stay locked
+ * until the transaction ends (in id order, so two controls never wait on each other in a cycle):
+ * none is deleted before the caller's statements run.
+ */
+async function selectedThreads(
+  trx: Transaction<PostgresDatabase>,
+  homeId: string,
+  selection: { threadIds: string[] } | { cwd: string },
+): Promise<string[]> {
+  let query = trx.selectFrom('threads').select('id').where('home_id', '=', homeId);
+  query =
+    'cwd' in selection
+      ? query.where('cwd', '=', selection.cwd)
+      : query.where(sql<SqlBool>`id = ANY(${selection.threadIds}::text[])`);
+  const rows = await query.orderBy('id').forNoKeyUpdate().execute();
+  // Code-unit order, as the SQLite store returns them, whatever the database's collation.
+  const found = rows.map((row) => row.id).sort();
+  if ('threadIds' in selection) {
+    const stored = new Set(found);
+    const missing = selection.threadIds.filter((id) => !stored.has(id));
+    if (missing.length > 0) throw unknownMemoryThreads(missing);
+  }
+  return found;
 }

@@ -277,6 +277,15 @@ CREATE INDEX search_documents_home_newest ON search_documents (home_id, (-id));
 ALTER TABLE search_documents SET (toast_tuple_target = 8160);
 `;
 
+// Memory opt-out (Codex's `threads.memory_mode`, the SQLite store's migration 10): a thread whose
+// mode is `disabled` is never extracted by phase 1 and its stored output, if any, no longer feeds
+// phase 2. The mode is the person's choice, not the rollout's: thread writes (the indexer, `sync`)
+// name the columns they set and leave it as it is. A constant default adds the column without
+// rewriting the table.
+const threadMemoryMode = `
+ALTER TABLE threads ADD COLUMN memory_mode text NOT NULL DEFAULT 'enabled';
+`;
+
 /**
  * The migrations of the PostgreSQL store, in order. A released migration is never edited: add one.
  */
@@ -284,4 +293,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
   { version: 1, name: '0001_initial', sql: homes + threads + leases + search + usage },
   { version: 2, name: '0002_sync_watermark', sql: syncWatermark },
   { version: 3, name: '0003_search_newest', sql: searchNewest },
+  { version: 4, name: '0004_thread_memory_mode', sql: threadMemoryMode },
 ]);

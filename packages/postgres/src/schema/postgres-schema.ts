@@ -62,6 +62,11 @@ export interface PostgresDatabase {
      * indexes); null for rows written otherwise.
      */
     sync_fingerprint: string | null;
+    /**
+     * `enabled` or `disabled` (migration 4, as the SQLite store's `ThreadsTable`): whether phase 1
+     * may extract the thread's memory. Thread writes leave it as it is.
+     */
+    memory_mode: Generated<string>;
   };
   thread_dynamic_tools: OfHome<ThreadDynamicToolsTable>;
   backfill_state: OfHome<Omit<BackfillStateTable, 'id'>>;
