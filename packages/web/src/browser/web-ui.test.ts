@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { openStateStore } from '@agent-state/state';
 import { tempDirs } from '@agent-state/test-utils';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { type WebServer, startWebServer } from '../server/start-web-server.js';
 import { RUN_BROWSER_TESTS, launchChromium } from '../testing/chromium.js';
 import { ECHO_THREAD_ID, fixtureHome } from '../testing/fixture-home.js';
 import { OTHER_ORIGIN, sharedFixtureStore } from '../testing/shared-fixture-store.js';
+import { addStage1Memory } from '../testing/stage1-memory.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../../../test-results/web/', import.meta.url));
 /** The thread that asked to "Summarize the purpose of this repository in one sentence." */
@@ -31,6 +33,17 @@ describe.runIf(RUN_BROWSER_TESTS)('the web UI in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const home = await fixtureHome(temp);
+    const store = await openStateStore({ home });
+    try {
+      await addStage1Memory(store, {
+        threadId: ECHO_THREAD_ID,
+        sourceUpdatedAt: 1_790_000_000,
+        rolloutSummary: 'Ran `echo hi` in **repo-a**: it printed `hi`.',
+        rolloutSlug: 'echo-hi',
+      });
+    } finally {
+      await store.close();
+    }
     server = await startWebServer({ home, port: 0 });
     browser = await launchChromium({ hostResolverRules: `MAP ${FOREIGN_HOST} 127.0.0.1` });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -107,6 +120,25 @@ describe.runIf(RUN_BROWSER_TESTS)('the web UI in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot('transcript-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it("shows the recent memories of the thread's project, each summary folded until opened", async () => {
+    await page.goto(`${server.url}threads/${ECHO_THREAD_ID}`);
+    const section = page.locator('section.project-memories');
+    const heading = section.locator('h2');
+    await expect(heading.isVisible()).resolves.toBe(true);
+    await expect(heading.textContent()).resolves.toBe('Recent memories of this project');
+    const own = section.locator('li.memory-current');
+    await expect(own.locator('.memory-slug').textContent()).resolves.toBe('echo-hi');
+    await expect(own.locator('a[aria-current="page"]').getAttribute('href')).resolves.toBe(
+      `/threads/${ECHO_THREAD_ID}`,
+    );
+    const summary = own.locator('.markdown');
+    await expect(summary.isVisible()).resolves.toBe(false);
+    await own.locator('summary').click();
+    await expect(summary.isVisible()).resolves.toBe(true);
+    await expect(summary.locator('strong').textContent()).resolves.toBe('repo-a');
+    await section.screenshot({ path: `${SCREENSHOTS}transcript-memories.png` });
   });
 
   it('draws the usage charts', async () => {

@@ -11,6 +11,7 @@ import type { WebContext } from '../server/web-context.js';
 import { Layout } from './layout.js';
 import { Notice } from './notices.js';
 import { threadHref } from './page-url.js';
+import { type ProjectMemories, ProjectMemoriesSection } from './project-memories.js';
 import type { SharedThreadView } from './shared-thread.js';
 import { Pagination } from './transcript-pagination.js';
 import { pageToShow, transcriptPages } from './transcript-paging.js';
@@ -23,14 +24,16 @@ function hostOf(thread: ListedThread): string {
 /**
  * `/threads/<id>` of a thread whose rollout is not here (a shared store's thread of another
  * machine, or of this home once its rollout is gone): its facts with its host and home, a notice
- * that the full transcript is on that host (and why no download is offered), and the
- * conversation the store holds, paged like a transcript (`?page=`, `?line=`).
+ * that the full transcript is on that host (and why no download is offered), the recent memories
+ * of its project (`memories`, when its cwd is known), and the conversation the store holds, paged
+ * like a transcript (`?page=`, `?line=`).
  */
 export function storedThreadPage(
   context: WebContext,
   shared: SharedStoreDescription,
   view: Extract<SharedThreadView, { kind: 'stored' }>,
   params: URLSearchParams,
+  memories: ProjectMemories | undefined,
 ): string {
   const { thread } = view;
   const turns = storedTurns(thread.id, view.documents);
@@ -51,6 +54,7 @@ export function storedThreadPage(
             <kbd>j</kbd> and <kbd>k</kbd>: next and previous turn · <kbd>/</kbd>: search
           </p>
         </header>
+        <ProjectMemoriesSection memories={memories} threadId={thread.id} />
         <Pagination path={path} params={params} page={page} pages={cut.length} />
         {shown.turns.length === 0 && (
           <p class="muted">The shared store holds no conversation for this thread.</p>

@@ -1,7 +1,7 @@
 /**
- * The web UI around the transcript: header, navigation, forms, tables, pagination; and the
- * transcript page's rendering hint (not in an export, which a reader prints or searches whole):
- * turns and items off screen are laid out only when scrolled to.
+ * The web UI around the transcript: header, navigation, forms, tables, pagination, a project's
+ * recent memories; and the transcript page's rendering hint (not in an export, which a reader
+ * prints or searches whole): turns and items off screen are laid out only when scrolled to.
  */
 export const APP_CSS = `
 .skip-link { position: absolute; left: 8px; top: -48px; background: var(--bg); padding: 8px 12px; z-index: 10; border: 2px solid var(--focus); }
@@ -46,6 +46,21 @@ td.cwd { font-family: var(--mono); font-size: 12px; overflow-wrap: anywhere; }
 .severity-error { color: var(--error-fg); font-weight: 600; }
 .severity-warning { color: var(--warn-fg); font-weight: 600; }
 .shortcuts { font-size: 13px; color: var(--muted); }
+.project-memories {
+  border: 1px solid var(--border); border-radius: 6px; background: var(--surface);
+  padding: 8px 12px; margin: 12px 0;
+}
+.project-memories > h2 { font-size: 16px; margin: 0 0 4px; }
+.project-memories > p { margin: 4px 0; }
+.memories { list-style: none; padding: 0; margin: 8px 0 0; }
+.memory { border-top: 1px solid var(--border); padding: 6px 0; }
+.memory-current { border-left: 3px solid var(--accent); padding-left: 8px; }
+.memory-meta { margin: 0; font-size: 13px; color: var(--muted); overflow-wrap: anywhere; }
+.memory-meta > span + span::before { content: " · "; }
+.memory-meta .memory-slug code { color: var(--fg); font-weight: 600; }
+.memory-mark { color: var(--fg); }
+.memory summary { cursor: pointer; font-size: 13px; color: var(--muted); margin-top: 2px; }
+.memory details > .markdown { margin: 6px 0 2px; }
 .transcript .turn { content-visibility: auto; contain-intrinsic-size: auto 600px; }
 .transcript .item { content-visibility: auto; contain-intrinsic-size: auto 160px; }
 kbd { border: 1px solid var(--border); border-radius: 4px; padding: 0 4px; background: var(--surface); }
