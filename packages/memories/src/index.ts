@@ -15,10 +15,17 @@ export {
   type PhaseModel,
   type ReasoningEffort,
   type ResolveModelConfigInput,
+  DEFAULT_MAX_MEMORY_BYTES,
   createModelClient,
   resolveMemoriesModelConfig,
 } from './model/model-config.js';
 export { type MemoryLayout, memoriesRoot, memoryLayout } from './layout/memory-layout.js';
+export { type MemoryFilesStatus, memoryFilesStatus } from './layout/memory-files-status.js';
+export {
+  type ForgetMemoriesOptions,
+  type ForgottenMemories,
+  forgetMemories,
+} from './forget/forget-memories.js';
 export { type ReadMemorySummaryOptions, readMemorySummary } from './read-path.js';
 export {
   type Stage1Memory,
@@ -33,6 +40,7 @@ export {
   ConsolidationAgentError,
   ConsolidationMaxTurnsError,
   ConsolidationModelError,
+  ConsolidationOverCapError,
   type ConsolidationProgress,
   ConsolidationTimeoutError,
 } from './phase2/consolidation-errors.js';

@@ -42,6 +42,7 @@ function output(
     rolloutSlug: `slug_${threadId.slice(-4)}`,
     generatedAt: sourceUpdatedAt + 60,
     cwd: '/home/me/src/app',
+    memoryMode: 'enabled',
     ...extra,
   };
 }

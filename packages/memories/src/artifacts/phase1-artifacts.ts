@@ -1,12 +1,11 @@
-import { constants } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InvalidArgumentError, type Stage1Output, normalizeThreadId } from '@agent-state/state';
 
 import { RAW_MEMORIES_FILE, ROLLOUT_SUMMARIES_DIR } from '../layout/memory-layout.js';
 import { redactSecrets } from '../phase1/redact-secrets.js';
-import { temporaryPathFor } from './temporary-files.js';
+import { writeFileIfChanged } from './write-file-if-changed.js';
 
 /**
  * The fields of a stored stage-1 output (`Stage1Output` of `@agent-state/state`, what
@@ -213,26 +212,4 @@ function selectRows(outputs: readonly ArtifactOutput[]): ArtifactOutput[] {
     seen.add(row.threadId);
     return row.rawMemory.trim() !== '' || row.rolloutSummary.trim() !== '';
   });
-}
-
-/** Writes `content` atomically unless the file already holds exactly these bytes; true if written. */
-async function writeFileIfChanged(path: string, content: string): Promise<boolean> {
-  const bytes = Buffer.from(content, 'utf8');
-  try {
-    // O_NOFOLLOW: a symlink at `path` is replaced by the rename below, never read through.
-    const flag = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
-    if ((await readFile(path, { flag })).equals(bytes)) return false;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ELOOP') throw error;
-  }
-  const temp = temporaryPathFor(path);
-  try {
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  return true;
 }

@@ -35,6 +35,12 @@ export const ConsolidationErrorCode = registerErrorCodes('@agent-state/memories'
     description:
       'A model request failed (HTTP error, connection error, a failed or cut-off response).',
   },
+  OverCap: {
+    code: 'MEMORIES_MEMORY_OVER_CAP',
+    category: 'external-service',
+    description:
+      'The consolidation agent left a MEMORY.md larger than the cap; the previous outputs were put back.',
+  },
 });
 
 /**

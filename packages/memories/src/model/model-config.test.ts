@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONSOLIDATION_MODEL,
   DEFAULT_EXTRACT_MODEL,
+  DEFAULT_MAX_MEMORY_BYTES,
   resolveMemoriesModelConfig,
 } from './model-config.js';
 
@@ -49,6 +50,28 @@ describe('resolveMemoriesModelConfig', () => {
       [{ configToml: '[memories]\nbase_url = "nope"\n' }, '[memories] base_url'],
     ];
     for (const [input, argument] of cases) {
+      expect(() => resolveMemoriesModelConfig(input), argument).toThrow(
+        expect.objectContaining({ code: ErrorCode.InvalidArgument, argument }),
+      );
+    }
+  });
+
+  it('takes the cap on MEMORY.md from options, then the environment, then config.toml', () => {
+    const toml = '[memories]\nmax_memory_bytes = 30000\n';
+    const env = { AGENT_STATE_MEMORY_MAX_BYTES: '20000' };
+    const cap = (input: Parameters<typeof resolveMemoriesModelConfig>[0]) =>
+      resolveMemoriesModelConfig(input).maxMemoryBytes;
+    expect(cap({})).toBe(DEFAULT_MAX_MEMORY_BYTES);
+    expect(cap({ configToml: toml })).toBe(30_000);
+    expect(cap({ configToml: toml, env })).toBe(20_000);
+    expect(cap({ configToml: toml, env, options: { maxMemoryBytes: 10_000 } })).toBe(10_000);
+    const refused: Array<[Parameters<typeof resolveMemoriesModelConfig>[0], string]> = [
+      [{ env: { AGENT_STATE_MEMORY_MAX_BYTES: '64k' } }, 'AGENT_STATE_MEMORY_MAX_BYTES'],
+      [{ env: { AGENT_STATE_MEMORY_MAX_BYTES: '0' } }, 'AGENT_STATE_MEMORY_MAX_BYTES'],
+      [{ configToml: '[memories]\nmax_memory_bytes = "big"\n' }, '[memories] max_memory_bytes'],
+      [{ options: { maxMemoryBytes: 1.5 } }, '--max-memory-bytes'],
+    ];
+    for (const [input, argument] of refused) {
       expect(() => resolveMemoriesModelConfig(input), argument).toThrow(
         expect.objectContaining({ code: ErrorCode.InvalidArgument, argument }),
       );

@@ -50,7 +50,24 @@ export interface MemoriesModelConfig {
   maxRetries: number;
   /** Phase-1 requests in flight at once (default 8). */
   concurrency: number;
+  /**
+   * Largest `MEMORY.md` a consolidation may leave, in bytes (default
+   * {@link DEFAULT_MAX_MEMORY_BYTES}). The agent is told; a consolidation that writes a larger
+   * one fails with its reason, and the previous outputs are put back.
+   */
+  maxMemoryBytes: number;
 }
+
+/**
+ * Default cap on `MEMORY.md`: 64 KiB, some 16,000 tokens. Large enough for months of projects
+ * stated once; small enough that an agent can read it whole (a Codex user reported a 601 KB one).
+ *
+ * @example
+ * ```ts
+ * resolveMemoriesModelConfig({}).maxMemoryBytes === DEFAULT_MAX_MEMORY_BYTES; // true
+ * ```
+ */
+export const DEFAULT_MAX_MEMORY_BYTES = 64 * 1024;
 
 /**
  * Default model of phase 1 (extraction): a small, fast one.
@@ -93,6 +110,7 @@ export interface ResolveModelConfigInput {
     timeoutMs?: number | undefined;
     maxRetries?: number | undefined;
     concurrency?: number | undefined;
+    maxMemoryBytes?: number | undefined;
   };
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** The text of `<home>/config.toml`, if any. Its `[memories]` table is read. */
@@ -107,7 +125,8 @@ export interface ResolveModelConfigInput {
  * `AGENT_STATE_CONSOLIDATION_MODEL`, `AGENT_STATE_MEMORIES_API_KEY_ENV`), then `config.toml`'s
  * `[memories]` table (`base_url`, `api_key_env`, `extract_model`, `consolidation_model`,
  * `extract_reasoning_effort`, `consolidation_reasoning_effort`, `request_timeout_ms`,
- * `max_retries`, `concurrency`). Bad values raise `InvalidArgumentError` naming the key.
+ * `max_retries`, `concurrency`, `max_memory_bytes`; the cap's variable is
+ * `AGENT_STATE_MEMORY_MAX_BYTES`). Bad values raise `InvalidArgumentError` naming the key.
  *
  * @example
  * ```ts
@@ -156,6 +175,15 @@ export function resolveMemoriesModelConfig(input: ResolveModelConfigInput): Memo
     return value as ReasoningEffort;
   };
   const sharedEffort = effort(options.reasoningEffort, '--reasoning-effort');
+  const envMaxMemoryBytes = env.AGENT_STATE_MEMORY_MAX_BYTES;
+  if (envMaxMemoryBytes !== undefined && envMaxMemoryBytes.trim() !== '') {
+    if (!/^\d+$/u.test(envMaxMemoryBytes.trim()) || Number(envMaxMemoryBytes) < 1) {
+      throw new InvalidArgumentError(
+        'AGENT_STATE_MEMORY_MAX_BYTES',
+        `expected a number of bytes >= 1, got ${JSON.stringify(envMaxMemoryBytes)}`,
+      );
+    }
+  }
   return {
     baseUrl: httpUrl([
       ['--base-url', options.baseUrl],
@@ -193,6 +221,14 @@ export function resolveMemoriesModelConfig(input: ResolveModelConfigInput): Memo
     timeoutMs: number('request_timeout_ms', '--timeout-ms', options.timeoutMs, 1) ?? 600_000,
     maxRetries: number('max_retries', '--max-retries', options.maxRetries, 0) ?? 3,
     concurrency: number('concurrency', '--concurrency', options.concurrency, 1) ?? 8,
+    maxMemoryBytes:
+      number(
+        'max_memory_bytes',
+        '--max-memory-bytes',
+        options.maxMemoryBytes ??
+          (envMaxMemoryBytes?.trim() ? Number(envMaxMemoryBytes) : undefined),
+        1,
+      ) ?? DEFAULT_MAX_MEMORY_BYTES,
   };
 }
 

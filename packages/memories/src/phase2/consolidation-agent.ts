@@ -1,13 +1,17 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import { InvalidArgumentError, type Logger, NotFoundError, noopLogger } from '@agent-state/state';
 import OpenAI from 'openai';
 
 import { failureReason } from '../errors/failure-reason.js';
+import { MEMORY_FILE } from '../layout/memory-layout.js';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../model/model-config.js';
 import {
   ConsolidationAbortedError,
   ConsolidationMaxTurnsError,
   ConsolidationModelError,
+  ConsolidationOverCapError,
   type ConsolidationProgress,
   ConsolidationTimeoutError,
 } from './consolidation-errors.js';
@@ -61,6 +65,11 @@ export interface RunConsolidationAgentOptions {
   timeoutMs?: number | undefined;
   /** Timeout of each request, ms (default: the client's). */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Largest `MEMORY.md` the run may leave, bytes (default `DEFAULT_MAX_MEMORY_BYTES`): the agent
+   * is told, and a larger one ends the run with {@link ConsolidationOverCapError}.
+   */
+  maxMemoryBytes?: number | undefined;
   /** Overrides of the file tools' limits (sizes, counts). */
   toolLimits?: Partial<MemoryFileToolLimits> | undefined;
   /** Default: discard. */
@@ -95,7 +104,8 @@ type FunctionCall = OpenAI.Responses.ResponseFunctionToolCall;
  * any OpenAI-compatible server works. After every response, each `function_call` is run in order
  * and answered with a `function_call_output` of the same `call_id`; bad calls (unknown tools,
  * malformed arguments, escaping paths) get error results and the run goes on. The run ends when
- * the model answers without a tool call. It fails with {@link ConsolidationMaxTurnsError} after
+ * the model answers without a tool call, leaving a `MEMORY.md` within `maxMemoryBytes` (else it
+ * fails with {@link ConsolidationOverCapError}). It fails with {@link ConsolidationMaxTurnsError} after
  * `maxTurns` responses, {@link ConsolidationAbortedError} when `signal` aborts,
  * {@link ConsolidationTimeoutError} after `timeoutMs`, and {@link ConsolidationModelError} when
  * a request fails; files written before a failure stay (each write is atomic).
@@ -121,6 +131,13 @@ export async function runConsolidationAgent(
   const maxTurns = positiveInteger('maxTurns', options.maxTurns);
   const maxToolCallsPerTurn = positiveInteger('maxToolCallsPerTurn', options.maxToolCallsPerTurn);
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs);
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  if (!Number.isSafeInteger(maxMemoryBytes) || maxMemoryBytes < 1) {
+    throw new InvalidArgumentError(
+      'maxMemoryBytes',
+      `expected a positive integer, got ${String(options.maxMemoryBytes)}`,
+    );
+  }
   const logger = (options.logger ?? noopLogger).child({ target: 'agent_state::memories::phase2' });
   const rootInfo = await stat(options.root).catch(() => undefined);
   if (!rootInfo?.isDirectory()) {
@@ -151,7 +168,10 @@ export async function runConsolidationAgent(
       type: 'message',
       role: 'user',
       content: [
-        { type: 'input_text', text: buildConsolidationPrompt({ listing: listing.output }) },
+        {
+          type: 'input_text',
+          text: buildConsolidationPrompt({ listing: listing.output, maxMemoryBytes }),
+        },
       ],
     },
   ];
@@ -214,6 +234,10 @@ export async function runConsolidationAgent(
           `consolidation model response cut off (${reason}) before the agent finished`,
           progress(),
         );
+      }
+      const memoryBytes = await fileBytes(join(options.root, MEMORY_FILE));
+      if (memoryBytes > maxMemoryBytes) {
+        throw new ConsolidationOverCapError(memoryBytes, maxMemoryBytes, progress());
       }
       const result = { ...progress(), finalMessage: text.trim(), usage };
       logger.info('memory consolidation finished', {
@@ -284,6 +308,16 @@ function outputText(output: readonly OpenAI.Responses.ResponseOutputItem[]): str
     }
   }
   return parts.join('');
+}
+
+/** The size of a file, bytes; 0 when it does not exist. A link counts as itself, not its target. */
+async function fileBytes(path: string): Promise<number> {
+  try {
+    return (await lstat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
 }
 
 function positiveInteger(

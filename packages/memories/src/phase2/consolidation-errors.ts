@@ -176,3 +176,37 @@ export class ConsolidationModelError extends ConsolidationAgentError {
     this.status = options.status;
   }
 }
+
+/**
+ * The agent finished, but the `MEMORY.md` it left is larger than the cap (`maxMemoryBytes`). The
+ * consolidation counts as failed: the phase-2 driver puts the previous outputs back.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ConsolidationOverCapError) logger.warn(`MEMORY.md: ${error.bytes} > ${error.maxBytes}`);
+ * ```
+ */
+export class ConsolidationOverCapError extends ConsolidationAgentError {
+  /** The size of the `MEMORY.md` the agent left, bytes. */
+  readonly bytes: number;
+  /** The cap, bytes. */
+  readonly maxBytes: number;
+
+  /**
+   * The message gives both sizes and the setting that holds the cap.
+   *
+   * @example
+   * ```ts
+   * throw new ConsolidationOverCapError(612_345, 65_536, progress);
+   * ```
+   */
+  constructor(bytes: number, maxBytes: number, progress: ConsolidationProgress) {
+    super(
+      ConsolidationErrorCode.OverCap,
+      `the consolidation agent left a MEMORY.md of ${bytes} bytes, over the cap of ${maxBytes} bytes (max_memory_bytes in [memories] of config.toml, or AGENT_STATE_MEMORY_MAX_BYTES)`,
+      progress,
+    );
+    this.bytes = bytes;
+    this.maxBytes = maxBytes;
+  }
+}

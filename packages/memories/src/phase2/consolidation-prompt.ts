@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_MEMORY_BYTES } from '../model/model-config.js';
+
 /**
  * The standing instructions of the consolidation agent, sent as the `instructions` of every
  * request: its role, its tools, what it may touch, and how it ends the run.
@@ -34,12 +36,15 @@ export interface ConsolidationPromptOptions {
    * agent choose between building the memory from scratch and updating it without a first call.
    */
   listing?: string | undefined;
+  /** The cap on `MEMORY.md`, bytes (default `DEFAULT_MAX_MEMORY_BYTES`): the agent is told. */
+  maxMemoryBytes?: number | undefined;
 }
 
 /**
  * The consolidation agent's first user message: the inputs it finds in the memories root, the
  * three outputs it maintains (`MEMORY.md`, `memory_summary.md`, `skills/<name>/SKILL.md`), and
- * the order of work, followed by the current listing of the folder when one is given.
+ * the order of work and the size limit of `MEMORY.md`, followed by the current listing of the
+ * folder when one is given.
  *
  * @example
  * ```ts
@@ -53,7 +58,9 @@ export function buildConsolidationPrompt(options: ConsolidationPromptOptions = {
     listing === undefined || listing === ''
       ? ''
       : `\n\n## What the memories root holds now\n\n\`\`\`\n${listing}\n\`\`\``;
-  return `${CONSOLIDATION_TASK}${folder}`;
+  const cap = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const limit = `\n\n## Size limit\n\nMEMORY.md must stay under ${cap} bytes (about ${Math.max(1, Math.floor(cap / 1024))} KB of text). A larger MEMORY.md fails the whole consolidation and your changes are thrown away. When new material would push it past the limit, merge related entries, shorten wordy ones and drop the least useful, oldest or most one-off ones; move long procedures into skills.`;
+  return `${CONSOLIDATION_TASK}${limit}${folder}`;
 }
 
 const CONSOLIDATION_TASK = `# Consolidate the memories

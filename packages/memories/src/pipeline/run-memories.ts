@@ -15,7 +15,9 @@ import { failureReason } from '../errors/failure-reason.js';
 import { memoriesRoot, migrateLegacyUserMemory } from '../layout/memory-layout.js';
 import type { MemoriesModelConfig } from '../model/model-config.js';
 import { runConsolidationAgent } from '../phase2/consolidation-agent.js';
-import { ConsolidationAgentError } from '../phase2/consolidation-errors.js';
+import { clearRebuildRequest, rebuildRequest } from '../forget/rebuild-marker.js';
+import { ConsolidationAgentError, ConsolidationOverCapError } from '../phase2/consolidation-errors.js';
+import { ConsolidationOutputs } from '../phase2/consolidation-outputs.js';
 import { type Stage1Outcome, extractStage1 } from './extract-stage1.js';
 
 /**
@@ -449,7 +451,13 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
   const stop = options.signal
     ? AbortSignal.any([options.signal, heartbeat.signal])
     : heartbeat.signal;
+  // The outputs as they were before this consolidation, to put back when it must not count.
+  let before: ConsolidationOutputs | undefined;
+  let rebuild: string | undefined;
   try {
+    // Read before the outputs: a forget after this point asks for a rebuild of its own.
+    rebuild = await rebuildRequest(context.root);
+    // Phase 2 leaves out the outputs of disabled threads (as Codex).
     const outputs = await store.memories.listStage1Outputs({
       limit: MEMORIES_DEFAULTS.maxOutputsForConsolidation,
     });
@@ -459,6 +467,15 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       logger.info('removed temporary files left by an interrupted run', { files: swept });
     }
     await rebuildPhase1Artifacts({ root: context.root, outputs });
+    before = await ConsolidationOutputs.read(context.root);
+    if (rebuild !== undefined) {
+      // Threads were forgotten: what the outputs took from them cannot be picked out, so the
+      // agent builds them again from the evidence that is left.
+      logger.info('rebuilding the memory from the evidence: threads were forgotten', {
+        setAside: before.paths,
+      });
+      await before.setAside();
+    }
     if (outputs.length === 0) {
       // Nothing left to consolidate (the last memories were dropped): the rebuilt inputs say so,
       // and no agent is paid to read "No raw memories yet" (Codex does the same).
@@ -468,12 +485,14 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
         client: options.client,
         model: options.config.consolidation.model,
         reasoningEffort: options.config.consolidation.reasoningEffort,
+        maxMemoryBytes: options.config.maxMemoryBytes,
         root: context.root,
         signal: stop,
         logger,
       });
       result.phase2.filesWritten = run.filesWritten;
     }
+    if (rebuild !== undefined) await clearRebuildRequest(context.root, rebuild);
     // The last renewal is awaited before the lock is marked.
     await heartbeat.stop();
     const done = await store.phase2Lock.markSucceeded({
@@ -485,6 +504,23 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     await heartbeat.stop();
     if (error instanceof ConsolidationAgentError) {
       result.phase2.filesWritten = [...error.progress.filesWritten];
+    }
+    // A MEMORY.md over the cap, or a rebuild that did not finish, must not stay: the previous
+    // outputs go back (a rebuild is asked for again by the marker, which stays). Not once the
+    // lock is lost: the root is another process's now.
+    if (
+      before &&
+      !heartbeat.lost &&
+      (rebuild !== undefined || error instanceof ConsolidationOverCapError)
+    ) {
+      try {
+        await before.restore();
+        result.phase2.filesWritten = [];
+      } catch (restoreError) {
+        logger.warn('cannot put the previous memory files back', {
+          error: failureReason(restoreError),
+        });
+      }
     }
     if (heartbeat.lost) {
       result.phase2.outcome = 'lease-lost';

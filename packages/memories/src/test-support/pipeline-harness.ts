@@ -116,7 +116,9 @@ export function pipelineHarnesses() {
   const temp = tempDirs();
   const cleanups: Array<() => Promise<void>> = [];
   return {
-    async make(options: { concurrency?: number } = {}): Promise<PipelineHarness> {
+    async make(
+      options: { concurrency?: number; maxMemoryBytes?: number } = {},
+    ): Promise<PipelineHarness> {
       const home = copyCodexHome('v0.169.0', temp.make('home'));
       const clock = new ManualClock(LATER);
       const store = await openStateStore({ home, clock });
@@ -134,6 +136,7 @@ export function pipelineHarnesses() {
           maxRetries: 0,
           timeoutMs: 20_000,
           concurrency: options.concurrency,
+          maxMemoryBytes: options.maxMemoryBytes,
         },
         env: {},
       });
