@@ -63,6 +63,7 @@ const SAMPLES: Error[] = [
   new memories.ConsolidationAbortedError(new Error('shutdown'), NO_PROGRESS),
   new memories.ConsolidationTimeoutError(1000, NO_PROGRESS),
   new memories.ConsolidationModelError('500 boom', NO_PROGRESS, { status: 500 }),
+  new memories.ConsolidationOverCapError(70_000, 65_536, NO_PROGRESS),
   new memories.Stage1OutputError(memories.Stage1OutputErrorCode.Unparsable, 'no JSON', 'Sorry'),
   new web.ListenError(web.WebErrorCode.PortInUse, { host: '127.0.0.1', port: 4815 }),
 ];

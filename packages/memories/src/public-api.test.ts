@@ -16,4 +16,13 @@ describe('public API', () => {
       './public-api.exports.txt',
     );
   });
+
+  it('the files subpath exports, documented, only what the main entry exports', () => {
+    const files = fileURLToPath(new URL('./files.ts', import.meta.url));
+    const main = fileURLToPath(new URL('./index.ts', import.meta.url));
+    expect(findUndocumentedExports(files)).toEqual([]);
+    const mainExports = new Set(listPublicExports(main));
+    expect(listPublicExports(files).filter((name) => !mainExports.has(name))).toEqual([]);
+    expect(listPublicExports(files)).toContain('memoryFilesStatus');
+  });
 });

@@ -199,6 +199,7 @@ describe('agent-state doctor --json', () => {
         lastError: 'consolidation agent failed: 404 model not found',
       }) as unknown,
       outputs: 0,
+      disabledThreads: 0,
     });
     expect(report.logs).toMatchObject({ path: logsDbPath(home), rows: 1, droppedEntries: 2 });
     expect(report.logs.sizeBytes).toBeGreaterThan(0);

@@ -1,5 +1,8 @@
-import { join } from 'node:path';
-
+import {
+  type MemoryFilesStatus,
+  memoriesRoot,
+  memoryFilesStatus,
+} from '@agent-state/memories/files';
 import {
   type DoctorReport,
   type HomeSizes,
@@ -20,7 +23,22 @@ import {
   writeJson,
   writeLines,
 } from '../../output.js';
+import { memoryFilesText } from '../../memory-files-text.js';
 import { requireHome } from '../../store-session.js';
+
+/**
+ * What `agent-state doctor --json` prints: the home's health (`inspectHome`), and what its
+ * memories root holds (`memoryFilesStatus`).
+ *
+ * @example
+ * ```ts
+ * const { memoryFiles } = JSON.parse(stdout) as DoctorJson;
+ * console.log(memoryFiles.memoryBytes, memoryFiles.skills);
+ * ```
+ */
+export interface DoctorJson extends DoctorReport {
+  memoryFiles: MemoryFilesStatus;
+}
 
 /** Options of {@link runDoctor}. */
 export interface RunDoctorOptions {
@@ -39,18 +57,19 @@ export interface RunDoctorOptions {
 export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
   // A home that does not exist is a mistyped path: never create one to report on it.
   requireHome(options.home);
-  const report = await inspectHome({
-    home: options.home,
-    // The memories pipeline's root (`memoriesRoot(home)` of @agent-state/memories), named here
-    // so that doctor does not load that package and its model client.
-    memoriesRoot: join(options.home, 'memories'),
-  });
+  // The memories root's files come from the memories package's `files` subpath, which does not
+  // load the pipeline and its model client.
+  const root = memoriesRoot(options.home);
+  const [report, memoryFiles] = await Promise.all([
+    inspectHome({ home: options.home, memoriesRoot: root }),
+    memoryFilesStatus(root),
+  ]);
   if (options.json) {
-    writeJson(options.io.stdout, report);
+    writeJson(options.io.stdout, { ...report, memoryFiles } satisfies DoctorJson);
   } else {
     writeLines(
       options.io.stdout,
-      renderDoctorReport(report, colorsFor(options.io.stdout, options.io.env)),
+      renderDoctorReport(report, colorsFor(options.io.stdout, options.io.env), memoryFiles),
     );
   }
   return report.ok ? ExitCode.Ok : ExitCode.Failure;
@@ -60,7 +79,11 @@ export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
  * The text report: aligned facts, then the problems with their fixes. Colors come from `colors`
  * (identity functions when off).
  */
-export function renderDoctorReport(report: DoctorReport, colors: Colors): string[] {
+export function renderDoctorReport(
+  report: DoctorReport,
+  colors: Colors,
+  memoryFiles?: MemoryFilesStatus,
+): string[] {
   const { store } = report;
   const rows: Array<[string, string]> = [
     ['home', report.home],
@@ -103,6 +126,9 @@ export function renderDoctorReport(report: DoctorReport, colors: Colors): string
       'consolidation',
       report.memories ? phase2Text(report.memories, colors) : colors.dim('unknown'),
     ],
+    ...(memoryFiles
+      ? [['memory files', memoryFilesText(memoryFiles, colors)] as [string, string]]
+      : []),
     ['logs database', logsText(report.logs, colors)],
     ['dropped logs', droppedText(report.logs, colors)],
   ];
@@ -159,7 +185,7 @@ function memoriesText(counts: MemoryJobCounts | null, colors: Colors): string {
   if (counts === null) return colors.dim('unknown');
   const { running, pending, done, error, exhausted } = counts.stage1;
   const total = running + pending + done + error + exhausted;
-  const outputs = plural(counts.outputs, 'output');
+  const outputs = `${plural(counts.outputs, 'output')}${counts.disabledThreads > 0 ? `, ${plural(counts.disabledThreads, 'thread')} disabled` : ''}`;
   if (total === 0) return `no stage-1 jobs, ${outputs}`;
   const failed = (count: number, label: string): string =>
     count > 0 ? colors.yellow(`${count} ${label}`) : `${count} ${label}`;

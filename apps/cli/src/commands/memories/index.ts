@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 
+import { integerArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { collect, homeOf } from '../../registration.js';
+import { registerMemoriesForget } from './forget/index.js';
+import { registerMemoriesList } from './list/index.js';
+import { registerMemoriesMode } from './mode/index.js';
 
 const HELP = `
 Examples:
@@ -9,12 +13,18 @@ Examples:
   $ agent-state memories run --base-url http://127.0.0.1:8080/v1 --model my-model --max 20
   $ agent-state memories status --json
   $ agent-state memories show
+  $ agent-state memories list --cwd .                           # what was remembered of this project
+  $ agent-state memories disable --cwd ~/src/secret-project     # never extract these threads
+  $ agent-state memories forget 01a1fca2-290e-7023-a2aa-62c446d63b1d
 
 Phase 1 reads threads idle for 12 hours and updated within 30 days (interactive sources), one model
 request each; phase 2 runs one consolidation agent over <home>/memories when there is new input.
 A second run with nothing new makes no model request. Models and endpoint: --model/--base-url, or
 AGENT_STATE_EXTRACT_MODEL, AGENT_STATE_CONSOLIDATION_MODEL, OPENAI_BASE_URL, or [memories] in
 <home>/config.toml; the API key comes from $OPENAI_API_KEY (any value for a local server).
+MEMORY.md is capped (64 KiB unless --max-memory-bytes, AGENT_STATE_MEMORY_MAX_BYTES or
+max_memory_bytes in [memories] says otherwise): a consolidation that leaves a larger one fails and
+the previous files are put back.
 `;
 
 /** The flags of `memories run`, as commander parsed them. */
@@ -26,10 +36,14 @@ interface MemoriesRunFlags {
   minIdleHours?: string;
   maxAgeDays?: string;
   source?: string[];
+  maxMemoryBytes?: number;
   json?: boolean;
 }
 
-/** `agent-state memories run|status|show`: the memories pipeline (any OpenAI-compatible API). */
+/**
+ * `agent-state memories run|status|show|list|enable|disable|forget`: the memories pipeline (any
+ * OpenAI-compatible API) and what it keeps.
+ */
 export function registerMemories(program: Command, io: CliIo): void {
   const memories = program
     .command('memories')
@@ -53,6 +67,11 @@ export function registerMemories(program: Command, io: CliIo): void {
       '--source <source>',
       'read threads of this source (default cli and vscode); repeatable',
       collect,
+    )
+    .option(
+      '--max-memory-bytes <bytes>',
+      'the cap on MEMORY.md (default: config, then 65536)',
+      integerArgument({ min: 1 }),
     )
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', HELP)
@@ -83,4 +102,7 @@ export function registerMemories(program: Command, io: CliIo): void {
       const { runMemoriesShow } = await import('./memories.js');
       await runMemoriesShow({ home: homeOf(command, io), json: options.json === true, io });
     });
+  registerMemoriesList(memories, io);
+  registerMemoriesMode(memories, io);
+  registerMemoriesForget(memories, io);
 }

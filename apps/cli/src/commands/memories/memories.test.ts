@@ -91,10 +91,15 @@ describe('agent-state memories', () => {
     );
     expect(JSON.parse(status.stdout)).toMatchObject({ stage1: { done: 9 }, outputs: 9 });
     const text = await runCli(['--home', home, 'memories', 'status'], captureIo({ env }));
-    expect(text.stdout.split('\n').slice(1, 4)).toEqual([
-      'stage-1 jobs   9 done, 0 running, 0 pending, 0 failed (to retry), 0 out of retries',
-      'phase 2        done',
-      'outputs        9',
+    expect(text.stdout.split('\n').slice(1, 7)).toEqual([
+      'stage-1 jobs      9 done, 0 running, 0 pending, 0 failed (to retry), 0 out of retries',
+      'disabled threads  0 (never extracted)',
+      'phase 2           done',
+      'outputs           9',
+      'MEMORY.md         none yet',
+      expect.stringMatching(
+        /^files {13}MEMORY\.md none, memory_summary\.md 15 B, raw_memories\.md \d+(\.\d+)? KiB, 0 skills$/,
+      ),
     ]);
     const show = await runCli(['--home', home, 'memories', 'show'], captureIo({ env }));
     expect(show.stdout).toBe('Short answers.\n');

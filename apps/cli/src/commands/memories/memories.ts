@@ -5,6 +5,7 @@ import {
   type RunMemoriesResult,
   createModelClient,
   memoriesRoot,
+  memoryFilesStatus,
   readMemorySummary,
   resolveMemoriesModelConfig,
   runMemories,
@@ -13,7 +14,16 @@ import { InvalidArgumentError } from '@agent-state/state';
 
 import { CommandExit, ExitCode } from '../../exit-codes.js';
 import { formatHolder, formatIsoTime } from '../../format.js';
-import { type CliIo, alignedRows, oneLine, writeJson, writeLines } from '../../output.js';
+import {
+  type CliIo,
+  alignedRows,
+  colorsFor,
+  formatBytes,
+  oneLine,
+  writeJson,
+  writeLines,
+} from '../../output.js';
+import { memoryFilesText } from '../../memory-files-text.js';
 import { requireHome, withStore } from '../../store-session.js';
 
 /** Options of {@link runMemoriesRun}. */
@@ -26,6 +36,7 @@ export interface MemoriesRunOptions {
   minIdleHours?: string | undefined;
   maxAgeDays?: string | undefined;
   source?: string[] | undefined;
+  maxMemoryBytes?: number | undefined;
   json: boolean;
   io: CliIo;
 }
@@ -62,12 +73,10 @@ export async function runMemoriesRun(options: MemoriesRunOptions): Promise<void>
       `expected a number of days >= 0, got ${JSON.stringify(options.maxAgeDays)}`,
     );
   }
-  const configPath = join(options.home, 'config.toml');
-  const config = resolveMemoriesModelConfig({
-    options: { model: options.model, baseUrl: options.baseUrl },
-    env: options.io.env,
-    configToml: existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined,
-    configPath,
+  const config = memoriesConfig(options.home, options.io.env, {
+    model: options.model,
+    baseUrl: options.baseUrl,
+    maxMemoryBytes: options.maxMemoryBytes,
   });
   const client = createModelClient(config, { env: options.io.env });
   const controller = new AbortController();
@@ -148,17 +157,19 @@ function renderRun(result: RunMemoriesResult): string[] {
   return lines;
 }
 
-/** `agent-state memories status`: job counts, the phase-2 lock and the artifacts. */
+/** `agent-state memories status`: job counts, the phase-2 lock and the files with their sizes. */
 export async function runMemoriesStatus(options: {
   home: string;
   json: boolean;
   io: CliIo;
 }): Promise<void> {
   const root = memoriesRoot(options.home);
+  const { maxMemoryBytes } = memoriesConfig(options.home, options.io.env, {});
   const counts = await withStore(options.home, (store) => store.memories.jobCounts());
   const files = existsSync(root) ? readdirSync(root).sort() : [];
+  const memoryFiles = await memoryFilesStatus(root);
   if (options.json) {
-    writeJson(options.io.stdout, { root, ...counts, files });
+    writeJson(options.io.stdout, { root, ...counts, files, memoryFiles, maxMemoryBytes });
     return;
   }
   const { stage1, phase2 } = counts;
@@ -170,6 +181,11 @@ export async function runMemoriesStatus(options: {
     ...(phase2.retryAt === null ? [] : [`retry after ${formatIsoTime(phase2.retryAt)}`]),
     ...(phase2.lastError === null ? [] : [`last error: ${oneLine(phase2.lastError)}`]),
   ];
+  const colors = colorsFor(options.io.stdout, options.io.env);
+  const memory =
+    memoryFiles.memoryBytes === null
+      ? 'none yet'
+      : `${formatBytes(memoryFiles.memoryBytes)} of ${formatBytes(maxMemoryBytes)} allowed`;
   writeLines(
     options.io.stdout,
     alignedRows(
@@ -179,13 +195,30 @@ export async function runMemoriesStatus(options: {
           'stage-1 jobs',
           `${stage1.done} done, ${stage1.running} running, ${stage1.pending} pending, ${stage1.error} failed (to retry), ${stage1.exhausted} out of retries`,
         ],
+        ['disabled threads', `${counts.disabledThreads} (never extracted)`],
         ['phase 2', consolidation.join('; ')],
         ['outputs', String(counts.outputs)],
-        ['files', files.length > 0 ? files.join(', ') : '(none yet)'],
+        ['MEMORY.md', memory],
+        ['files', memoryFilesText(memoryFiles, colors)],
       ],
       { indent: '' },
     ),
   );
+}
+
+/** The memories configuration of a home: options, then the environment, then config.toml. */
+function memoriesConfig(
+  home: string,
+  env: CliIo['env'],
+  options: NonNullable<Parameters<typeof resolveMemoriesModelConfig>[0]['options']>,
+) {
+  const configPath = join(home, 'config.toml');
+  return resolveMemoriesModelConfig({
+    options,
+    env,
+    configToml: existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined,
+    configPath,
+  });
 }
 
 /** `agent-state memories show`: the memory summary a new session gets (the read path). */
