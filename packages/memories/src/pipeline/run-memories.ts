@@ -16,7 +16,10 @@ import { memoriesRoot, migrateLegacyUserMemory } from '../layout/memory-layout.j
 import type { MemoriesModelConfig } from '../model/model-config.js';
 import { runConsolidationAgent } from '../phase2/consolidation-agent.js';
 import { clearRebuildRequest, rebuildRequest } from '../forget/rebuild-marker.js';
-import { ConsolidationAgentError, ConsolidationOverCapError } from '../phase2/consolidation-errors.js';
+import {
+  ConsolidationAgentError,
+  ConsolidationOverCapError,
+} from '../phase2/consolidation-errors.js';
 import { ConsolidationOutputs } from '../phase2/consolidation-outputs.js';
 import { type Stage1Outcome, extractStage1 } from './extract-stage1.js';
 

@@ -110,8 +110,7 @@ const MEMORY_MODES: readonly MemoryMode[] = ['enabled', 'disabled'];
  * ```
  */
 export type MemoryThreadSelection =
-  | { threadIds: readonly string[]; cwd?: undefined }
-  | { cwd: string; threadIds?: undefined };
+  { threadIds: readonly string[]; cwd?: undefined } | { cwd: string; threadIds?: undefined };
 
 /**
  * Options of `store.memories.listStage1Outputs`.

@@ -180,9 +180,10 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
 
       it('disables and enables threads by id or by cwd; unknown ids change nothing', async () => {
         await project();
-        expect(
-          await h.store.memories.setMemoryMode({ cwd: '/p/app', mode: 'disabled' }),
-        ).toEqual({ threadIds: [1, 2, 3, 4].map(idOf).sort(), changed: 4 });
+        expect(await h.store.memories.setMemoryMode({ cwd: '/p/app', mode: 'disabled' })).toEqual({
+          threadIds: [1, 2, 3, 4].map(idOf).sort(),
+          changed: 4,
+        });
         expect(
           await h.store.memories.setMemoryMode({ threadIds: [idOf(4)], mode: 'disabled' }),
         ).toEqual({ threadIds: [idOf(4)], changed: 0 });
@@ -208,18 +209,19 @@ export function describeMemoriesContract(factory: StoreContractFactory): void {
             mode: 'enabled',
           }),
         ).toEqual({ threadIds: [idOf(1)], changed: 1 });
-        expect(await h.store.memories.setMemoryMode({ cwd: '/nowhere', mode: 'enabled' })).toEqual(
-          { threadIds: [], changed: 0 },
-        );
+        expect(await h.store.memories.setMemoryMode({ cwd: '/nowhere', mode: 'enabled' })).toEqual({
+          threadIds: [],
+          changed: 0,
+        });
         for (const bad of [
           { threadIds: [], mode: 'enabled' },
           { cwd: '/p/app', threadIds: [idOf(1)], mode: 'enabled' },
           { cwd: '/p/app', mode: 'off' },
           { threadIds: ['not-a-uuid'], mode: 'enabled' },
         ]) {
-          await expect(
-            h.store.memories.setMemoryMode(bad as never),
-          ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+          await expect(h.store.memories.setMemoryMode(bad as never)).rejects.toMatchObject({
+            code: 'INVALID_ARGUMENT',
+          });
         }
       });
 

@@ -125,9 +125,7 @@ describe('agent-state memories list, enable, disable, forget', () => {
       };
       expect(report.cwd).toBe(cwd);
       expect(report.memories.map((m) => m.threadId)).toEqual(queried(cwd, limit));
-      expect(report.memories.every((m) => m.cwd === cwd && m.memoryMode === 'enabled')).toBe(
-        true,
-      );
+      expect(report.memories.every((m) => m.cwd === cwd && m.memoryMode === 'enabled')).toBe(true);
     }
     const text = await memories('list', '--cwd', cwd, '--limit', '1');
     const [head, summary] = text.stdout.split('\n');
