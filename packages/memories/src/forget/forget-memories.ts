@@ -45,8 +45,9 @@ export interface ForgottenMemories extends ForgetMemoriesResult {
   /** The memories root. */
   root: string;
   /**
-   * Files removed, relative to the root: the threads' `rollout_summaries/<thread id>.md`, and the
-   * consolidated files (`MEMORY.md`, `memory_summary.md`, `skills/…`) until the rebuild.
+   * Files removed, relative to the root: the consolidated files (`MEMORY.md`, `memory_summary.md`,
+   * `skills/…`) until the rebuild, and the `rollout_summaries/<thread id>.md` no longer in the
+   * evidence (the forgotten threads', and those of threads disabled since the last consolidation).
    */
   filesRemoved: string[];
   /** Evidence files rewritten without the threads (`raw_memories.md`), relative to the root. */

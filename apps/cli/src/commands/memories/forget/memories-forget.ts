@@ -102,7 +102,16 @@ function render(selection: MemoryThreadSelection, outcome: MemoriesForgetReport)
     `forgot ${plural(outcome.outputs, 'stored memory', 'stored memories')} of ${describeSelection(selection, outcome.threadIds.length)}; ${outcome.threadIds.length === 1 ? 'it is' : 'they are'} disabled now`,
   ];
   if (outcome.filesRemoved.length > 0) {
-    lines.push(`removed from ${outcome.root}: ${outcome.filesRemoved.join(', ')}`);
+    // Summaries are many and named by thread id: counted (`--json` lists them).
+    const summaries = outcome.filesRemoved.filter((path) => path.startsWith('rollout_summaries/'));
+    const others = outcome.filesRemoved.filter((path) => !summaries.includes(path));
+    const removed = [
+      ...others,
+      ...(summaries.length > 0
+        ? [plural(summaries.length, 'rollout summary', 'rollout summaries')]
+        : []),
+    ];
+    lines.push(`removed from ${outcome.root}: ${removed.join(', ')}`);
   }
   if (outcome.filesRewritten.length > 0) {
     lines.push(`rewritten without them: ${outcome.filesRewritten.join(', ')}`);
