@@ -92,7 +92,10 @@ export const PUBLIC_PACKAGES: readonly PublicPackage[] = [
     check: `
       const root = pkg.memoriesRoot(home);
       assert.ok(root.startsWith(home), 'the memories root is inside the home');
-      assert.equal(typeof (await pkg.readMemorySummary({ root })), 'string');`,
+      assert.equal(typeof (await pkg.readMemorySummary({ root })), 'string');
+      const files = await import('@agent-state/memories/files');
+      assert.equal(files.memoriesRoot(home), root);
+      assert.equal(typeof (await files.memoryFilesStatus(root)).skills, 'number');`,
     commands: [],
   },
   {

@@ -166,9 +166,11 @@ export interface RunMemoriesResult {
 
 /**
  * Runs the memories pipeline of a home: phase 1 claims eligible threads (in the store, under the
- * global running cap) and turns each rollout into a summary and raw memories with one model
- * request; phase 2, under the global lock, rebuilds the phase-1 artifacts from the store and runs
- * the consolidation agent when there is new input. Every model or file error ends as a failed job
+ * global running cap; never a thread whose memory mode is `disabled`) and turns each rollout into
+ * a summary and raw memories with one model request; phase 2, under the global lock, rebuilds the
+ * phase-1 artifacts from the store (enabled threads only) and runs the consolidation agent when
+ * there is new input: from scratch after a forget (`forgetMemories`), and failed, with the
+ * previous files put back, when it leaves a `MEMORY.md` over `config.maxMemoryBytes`. Every model or file error ends as a failed job
  * with its reason; nothing here throws for a model failure. A store error (the database) in phase
  * 1 stops every job in flight and is thrown once they have all stopped, so the store can be closed
  * safely; in phase 2 it ends the consolidation as `failed` with its reason.

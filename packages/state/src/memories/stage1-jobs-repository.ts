@@ -314,6 +314,10 @@ export class Stage1JobsRepository implements Stage1JobStore {
    * stage-1 lease whose holder died on this host (it no longer counts against the cap either).
    * Records this process as the job's holder.
    *
+   * It claims by the caller's watermark whatever the thread's memory mode (Codex's primitive):
+   * the candidate scan, `claimEligible`, is what skips disabled threads, and what a caller that
+   * must respect people's opt-outs claims through.
+   *
    * @example
    * ```ts
    * const result = await store.stage1Jobs.tryClaim({
