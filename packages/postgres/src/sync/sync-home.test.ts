@@ -108,7 +108,7 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
     return (await target.threads.get(sampleThreadId(n)))?.title;
   }
 
-  it('stops between batches when asked, says how much is left, and the next sync pushes exactly that', async () => {
+  it('stops between batches when asked (the batches in flight end), says how much is left, and the next sync pushes exactly that', async () => {
     const url = await server().createDatabase();
     const home = temp.make('home');
     const source = await openStateStore({ home });
@@ -122,7 +122,8 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
         batchSize: 2,
         signal: controller.signal,
         onProgress: ({ pushed }) => {
-          if (pushed === 4) controller.abort();
+          // The second batch is on its way already: it is written, and the sync stops after it.
+          if (pushed === 2) controller.abort();
         },
       });
       expect(stopped).toMatchObject({ threads: 7, pushed: 4, stopped: 3 });
@@ -232,26 +233,57 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
     }
   });
 
+  it('a failed batch fails the sync once the batch beside it has ended; the next sync pushes what is missing', async () => {
+    const url = await server().createDatabase();
+    const home = temp.make('home');
+    const source = await openStateStore({ home });
+    const target = await openPostgresStore({ url, home });
+    try {
+      await source.threads.upsertMany(Array.from({ length: 7 }, (_, i) => sampleThread(i + 1)));
+      const write = target.index.writeWithFingerprints.bind(target.index);
+      let batches = 0;
+      target.index.writeWithFingerprints = async (entries) => {
+        batches += 1;
+        if (batches === 2) throw new Error('the second batch failed');
+        await write(entries);
+      };
+      await expect(syncHome({ source, target, batchSize: 2 })).rejects.toThrow(
+        'the second batch failed',
+      );
+      // The first and third batches (written beside the second) are there, and nothing else
+      // runs once the sync has failed.
+      expect(batches).toBe(3);
+      expect(await target.threads.count()).toBe(4);
+      target.index.writeWithFingerprints = write;
+      expect(await syncHome({ source, target })).toMatchObject({ pushed: 3, unchanged: 4 });
+      expect(await target.threads.count()).toBe(7);
+    } finally {
+      await target.close();
+      await source.close();
+    }
+  });
+
   it('compares every thread again when redaction changes, even after a sync of the other setting stopped', async () => {
     const { source, target, close } = await syncedHome(10);
     try {
       const redact = (text: string) => text.replace(/thread/gu, '[REDACTED]');
-      // Redacted now: every thread goes again, 5 of them before the sync is stopped.
+      // Redacted now: every thread goes again, 6 of them (the two batches in flight) before the
+      // sync is stopped.
       const controller = new AbortController();
       const stopped = await syncHome({
         source,
         target,
         redact,
-        batchSize: 5,
+        batchSize: 3,
         signal: controller.signal,
         onProgress: () => controller.abort(),
       });
-      expect(stopped).toMatchObject({ pushed: 5, stopped: 5 });
+      expect(stopped).toMatchObject({ pushed: 6, stopped: 4 });
       expect(await watermark(target)).toMatchObject({ sync_feed_id: null, sync_seq: null });
 
-      // Not redacted again: the 5 redacted threads are found and pushed as they are.
+      // Not redacted again: the 6 redacted threads are found and pushed as they are.
       const { source: spied, reads } = counting(source);
-      expect(await syncHome({ source: spied, target })).toMatchObject({ pushed: 5 });
+      expect(await syncHome({ source: spied, target })).toMatchObject({ pushed: 6 });
       expect(reads.calls).toContain('scan');
       expect(await remoteTitle(target, 1)).toBe('thread 1');
 
@@ -283,13 +315,14 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
           if (pushed === 2) controller.abort();
         },
       });
-      expect(stopped).toMatchObject({ threads: 20, pushed: 2, unchanged: 14, stopped: 4 });
+      // The batch in flight when it was asked to stop was written too.
+      expect(stopped).toMatchObject({ threads: 20, pushed: 4, unchanged: 14, stopped: 2 });
       expect(await watermark(target)).toEqual(before);
 
       const { source: spied, reads } = counting(source);
       expect(await syncHome({ source: spied, target })).toMatchObject({
-        pushed: 4,
-        unchanged: 16,
+        pushed: 2,
+        unchanged: 18,
         stopped: 0,
       });
       expect(reads.ids.sort()).toEqual(range(1, 6).map(sampleThreadId));

@@ -43,8 +43,8 @@ export interface SyncHomeOptions {
   /** Threads per transaction (default 200). */
   batchSize?: number | undefined;
   /**
-   * Stops between batches: what was pushed stays, the result says `stopped`, and the next sync
-   * goes on from there.
+   * Stops between batches, once the batches in flight (two at most) are written: what was pushed
+   * stays, the result says `stopped`, and the next sync goes on from there.
    */
   signal?: AbortSignal | undefined;
   /** Called after each batch. */
@@ -117,9 +117,11 @@ const SCAN_PAGE = 2_000;
  *
  * Each batch is one transaction that writes rows and fingerprints together, so a sync killed
  * mid-way (or a server restarted) leaves whole threads behind and the next sync goes on from
- * there: idempotent and resumable (a sync stopped or failed leaves the watermark where it was, and
- * the next one looks at the same threads again). Two syncs of one home take turns (an advisory
- * lock per home); homes never touch each other's rows. Rollouts stay on their machine: the server
+ * there. Two batches are written at once, on two connections (the server ends one while this
+ * process builds the next one's tsvectors); a failed batch fails the sync once the other has
+ * ended. So it is idempotent and resumable (a sync stopped or failed leaves the watermark where
+ * it was, and the next one looks at the same threads again). Two syncs of one home take turns
+ * (an advisory lock per home); homes never touch each other's rows. Rollouts stay on their machine: the server
  * gets their paths, not their bytes.
  *
  * @example
@@ -215,18 +217,7 @@ async function pushChanges(
         fingerprint,
       })),
     );
-  let next = toPush.length > 0 ? readBatch(0) : undefined;
-  for (let start = 0; start < toPush.length; start += batchSize) {
-    if (options.signal?.aborted) {
-      next?.catch(() => undefined); // read ahead, not pushed: the next sync pushes it
-      result.stopped = toPush.length - start + gone.length;
-      return result;
-    }
-    const entries = await next!;
-    // The next batch is read from the home's store while the server writes this one.
-    next = start + batchSize < toPush.length ? readBatch(start + batchSize) : undefined;
-    // Awaited by the next round; until then, a failed write must not leave it unhandled.
-    next?.catch(() => undefined);
+  const write = async (entries: Awaited<ReturnType<typeof readBatch>>) => {
     await target.index.writeWithFingerprints(entries);
     for (const entry of entries) {
       result.documents += entry.derived?.[SEARCH_INDEX_NAME]?.length ?? 0;
@@ -234,7 +225,40 @@ async function pushChanges(
     }
     result.pushed += entries.length;
     options.onProgress?.({ pushed: result.pushed, toPush: toPush.length });
+  };
+  // Two batches are written at once, each in its own transaction: while the server ends one
+  // (its last documents, its usage records, the commit), this process builds the next one's
+  // tsvectors instead of waiting. The batches hold other threads, so they never wait on each
+  // other's rows.
+  let writing: Promise<void> | undefined;
+  let next = toPush.length > 0 ? readBatch(0) : undefined;
+  for (let start = 0; start < toPush.length; start += batchSize) {
+    if (options.signal?.aborted) {
+      next?.catch(() => undefined); // read ahead, not pushed: the next sync pushes it
+      await writing;
+      result.stopped = toPush.length - result.pushed + gone.length;
+      return result;
+    }
+    const entries = await next!;
+    // The next batch is read from the home's store while the server writes this one.
+    next = start + batchSize < toPush.length ? readBatch(start + batchSize) : undefined;
+    // Awaited by the next round; until then, a failed write must not leave it unhandled.
+    next?.catch(() => undefined);
+    const written = write(entries);
+    written.catch(() => undefined);
+    if (writing) {
+      try {
+        await writing;
+      } catch (error) {
+        // A failed write stops the sync once the other has ended too (what it wrote stays:
+        // the next sync sees it pushed).
+        await written.catch(() => undefined);
+        throw error;
+      }
+    }
+    writing = written;
   }
+  await writing;
 
   for (const [index, id] of gone.entries()) {
     if (options.signal?.aborted) {

@@ -27,7 +27,7 @@ export interface RunSyncOptions {
 /**
  * Brings the home's own store up to date (the backfill if it never completed, then the newest
  * rollouts), then pushes it to the shared store (`syncHome`) with its progress on stderr, and
- * prints what went: or with `--json` the `SyncResult`. Ctrl-C stops between batches (exit 1);
+ * prints what went: or with `--json` the `SyncResult`. Ctrl-C stops between batches, once those in flight are written (exit 1);
  * what was pushed stays and the next sync goes on.
  */
 export async function runSync(options: RunSyncOptions): Promise<ExitCode> {
