@@ -99,6 +99,13 @@ export interface SyncResult {
 }
 
 const SCAN_PAGE = 2_000;
+/**
+ * Batches written at once, each in its own transaction on its own connection: while the server
+ * ends one (its last documents, its usage records, the commit), this process builds the next
+ * one's tsvectors instead of waiting. Two took the 10,000-rollout push from 12.5 s to 8.7 s; a
+ * third gained nothing measurable (2 cores).
+ */
+const WRITE_LANES = 2;
 
 /**
  * Pushes a home's threads, their search documents and usage records to a PostgreSQL store,
@@ -226,16 +233,24 @@ async function pushChanges(
     result.pushed += entries.length;
     options.onProgress?.({ pushed: result.pushed, toPush: toPush.length });
   };
-  // Two batches are written at once, each in its own transaction: while the server ends one
-  // (its last documents, its usage records, the commit), this process builds the next one's
-  // tsvectors instead of waiting. The batches hold other threads, so they never wait on each
-  // other's rows.
-  let writing: Promise<void> | undefined;
+  // WRITE_LANES batches are written at once. They hold other threads, so they never wait on
+  // each other's rows.
+  const writing: Array<Promise<void>> = [];
+  const settle = async () => {
+    try {
+      await writing.shift();
+    } catch (error) {
+      // A failed write stops the sync once the others have ended (what they wrote stays: the
+      // next sync sees it pushed).
+      await Promise.allSettled(writing);
+      throw error;
+    }
+  };
   let next = toPush.length > 0 ? readBatch(0) : undefined;
   for (let start = 0; start < toPush.length; start += batchSize) {
     if (options.signal?.aborted) {
       next?.catch(() => undefined); // read ahead, not pushed: the next sync pushes it
-      await writing;
+      while (writing.length > 0) await settle();
       result.stopped = toPush.length - result.pushed + gone.length;
       return result;
     }
@@ -246,19 +261,10 @@ async function pushChanges(
     next?.catch(() => undefined);
     const written = write(entries);
     written.catch(() => undefined);
-    if (writing) {
-      try {
-        await writing;
-      } catch (error) {
-        // A failed write stops the sync once the other has ended too (what it wrote stays:
-        // the next sync sees it pushed).
-        await written.catch(() => undefined);
-        throw error;
-      }
-    }
-    writing = written;
+    writing.push(written);
+    if (writing.length >= WRITE_LANES) await settle();
   }
-  await writing;
+  while (writing.length > 0) await settle();
 
   for (const [index, id] of gone.entries()) {
     if (options.signal?.aborted) {
