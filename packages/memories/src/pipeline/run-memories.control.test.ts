@@ -5,7 +5,7 @@ import type { MockReply, MockRequest } from '@agent-state/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { forgetMemories } from '../forget/forget-memories.js';
-import { REBUILD_MARKER_FILE } from '../forget/rebuild-marker.js';
+import { REBUILD_MARKER_FILE, requestRebuild } from '../forget/rebuild-marker.js';
 import { memoryFilesStatus } from '../layout/memory-files-status.js';
 import { ELIGIBLE_THREADS, pipelineHarnesses } from '../test-support/pipeline-harness.js';
 
@@ -147,6 +147,28 @@ describe('forgetting', () => {
     expect(readFileSync(join(h.root, 'MEMORY.md'), 'utf8')).toContain(keptMark);
     expect(existsSync(join(h.root, REBUILD_MARKER_FILE))).toBe(false);
     expect((await memoryFilesStatus(h.root)).rebuildRequested).toBe(false);
+  });
+
+  it('a rebuild that fails leaves no old outputs behind and is asked for again', async () => {
+    const h = await harnesses.make();
+    const stage1 = numberedStage1();
+    h.setHandler((request) => (request.textFormat ? stage1() : copyingAgent()(request)));
+    await h.run();
+    // A forget that died after its request and store change, before removing the files (the
+    // crash window): the old outputs are still there, with a pending rebuild.
+    const [target] = await h.store.memories.listStage1Outputs({ limit: 1 });
+    if (!target) throw new Error('expected an output');
+    await h.store.memories.forget({ threadIds: [target.threadId] });
+    await requestRebuild(h.root);
+    expect(readFileSync(join(h.root, 'MEMORY.md'), 'utf8')).toContain(target.rawMemory);
+
+    h.setHandler(() => ({ kind: 'error', status: 500, message: 'the model is down' }));
+    const failed = await h.run({ phases: 'phase2' });
+    expect(failed.phase2.outcome).toBe('failed');
+    // Not the old outputs (which hold the forgotten thread): none, until a rebuild succeeds.
+    expect(existsSync(join(h.root, 'MEMORY.md'))).toBe(false);
+    expect(existsSync(join(h.root, 'skills', 'recall', 'SKILL.md'))).toBe(false);
+    expect(existsSync(join(h.root, REBUILD_MARKER_FILE))).toBe(true);
   });
 
   it('changes nothing for an unknown thread, and keeps the memory when nothing was forgotten', async () => {

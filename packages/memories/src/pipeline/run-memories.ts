@@ -475,11 +475,13 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
     before = await ConsolidationOutputs.read(context.root);
     if (rebuild !== undefined) {
       // Threads were forgotten: what the outputs took from them cannot be picked out, so the
-      // agent builds them again from the evidence that is left.
+      // agent builds them again from the evidence that is left. A rebuild that fails leaves no
+      // outputs rather than the old ones.
       logger.info('rebuilding the memory from the evidence: threads were forgotten', {
         setAside: before.paths,
       });
       await before.setAside();
+      before = await ConsolidationOutputs.read(context.root);
     }
     if (outputs.length === 0) {
       // Nothing left to consolidate (the last memories were dropped): the rebuilt inputs say so,
@@ -497,13 +499,14 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       });
       result.phase2.filesWritten = run.filesWritten;
     }
-    if (rebuild !== undefined) await clearRebuildRequest(context.root, rebuild);
     // The last renewal is awaited before the lock is marked.
     await heartbeat.stop();
     const done = await store.phase2Lock.markSucceeded({
       ownershipToken,
       completedWatermark: inputWatermark,
     });
+    // The rebuild is done once the consolidation counts, not before.
+    if (done && rebuild !== undefined) await clearRebuildRequest(context.root, rebuild);
     result.phase2.outcome = done ? 'consolidated' : 'lease-lost';
   } catch (error) {
     await heartbeat.stop();
@@ -511,8 +514,8 @@ async function runPhase2(options: RunMemoriesOptions, context: RunContext): Prom
       result.phase2.filesWritten = [...error.progress.filesWritten];
     }
     // A MEMORY.md over the cap, or a rebuild that did not finish, must not stay: the previous
-    // outputs go back (a rebuild is asked for again by the marker, which stays). Not once the
-    // lock is lost: the root is another process's now.
+    // outputs go back (after a forget: none; the rebuild is asked for again by the marker, which
+    // stays). Not once the lock is lost: the root is another process's now.
     if (
       before &&
       !heartbeat.lost &&
