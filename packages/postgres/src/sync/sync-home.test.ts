@@ -74,7 +74,8 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
   const server = useTestPostgres();
 
   /** A home with threads 1..count indexed, pushed once to a fresh database. */
-  async function syncedHome(count: number): Promise<{
+  /** A fresh home with `count` sample threads (rows only), and its store on a fresh database. */
+  async function newHome(count: number): Promise<{
     home: string;
     source: StateStore;
     target: PostgresStore;
@@ -84,8 +85,7 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
     const home = temp.make('home');
     const source = await openStateStore({ home });
     const target = await openPostgresStore({ url, home });
-    await source.index.write(range(1, count).map((n) => entry(n)));
-    expect(await syncHome({ source, target })).toMatchObject({ threads: count, pushed: count });
+    await source.threads.upsertMany(Array.from({ length: count }, (_, i) => sampleThread(i + 1)));
     return {
       home,
       source,
@@ -95,6 +95,14 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
         await source.close();
       },
     };
+  }
+
+  /** A home of `count` threads with their documents and records, synced once. */
+  async function syncedHome(count: number): ReturnType<typeof newHome> {
+    const pair = await newHome(0);
+    await pair.source.index.write(range(1, count).map((n) => entry(n)));
+    expect(await syncHome(pair)).toMatchObject({ threads: count, pushed: count });
+    return pair;
   }
 
   async function watermark(target: PostgresStore) {
@@ -109,12 +117,8 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
   }
 
   it('stops between batches when asked (the batches in flight end), says how much is left, and the next sync pushes exactly that', async () => {
-    const url = await server().createDatabase();
-    const home = temp.make('home');
-    const source = await openStateStore({ home });
-    const target = await openPostgresStore({ url, home });
+    const { source, target, close } = await newHome(7);
     try {
-      await source.threads.upsertMany(Array.from({ length: 7 }, (_, i) => sampleThread(i + 1)));
       const controller = new AbortController();
       const stopped = await syncHome({
         source,
@@ -136,8 +140,7 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
       expect(await target.threads.count()).toBe(6);
       expect(await syncHome({ source, target })).toMatchObject({ pushed: 0, unchanged: 6 });
     } finally {
-      await target.close();
-      await source.close();
+      await close();
     }
   });
 
@@ -234,12 +237,8 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
   });
 
   it('a failed batch fails the sync once the batch beside it has ended; the next sync pushes what is missing', async () => {
-    const url = await server().createDatabase();
-    const home = temp.make('home');
-    const source = await openStateStore({ home });
-    const target = await openPostgresStore({ url, home });
+    const { source, target, close } = await newHome(7);
     try {
-      await source.threads.upsertMany(Array.from({ length: 7 }, (_, i) => sampleThread(i + 1)));
       const write = target.index.writeWithFingerprints.bind(target.index);
       let batches = 0;
       target.index.writeWithFingerprints = async (entries) => {
@@ -258,8 +257,7 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
       expect(await syncHome({ source, target })).toMatchObject({ pushed: 3, unchanged: 4 });
       expect(await target.threads.count()).toBe(7);
     } finally {
-      await target.close();
-      await source.close();
+      await close();
     }
   });
 
