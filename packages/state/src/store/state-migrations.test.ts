@@ -13,21 +13,26 @@ import { openStateStore } from './state-store.js';
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 
+/** A new home whose state database has every migration before `name`, open. */
+function databaseBefore(name: string): { home: string; db: Database.Database } {
+  const home = temp.make('home');
+  mkdirSync(home, { recursive: true });
+  const db = new Database(stateDbPath(home));
+  migrate(db, {
+    path: stateDbPath(home),
+    applicationId: AGENT_STATE_APPLICATION_ID,
+    migrations: STATE_MIGRATIONS.filter((m) => m.name < name),
+  });
+  return { home, db };
+}
+
 const PARENT = '01a249b9-5eba-7de0-b66b-0557cb848718';
 const CHILD = '01a249b9-5f2b-71f1-a37d-01aa2bd12098';
 const SPAWN_SOURCE = `{"subagent":{"thread_spawn":{"parent_thread_id":"${PARENT.toUpperCase()}","depth":1,"agent_path":null,"agent_nickname":"Peirce","agent_role":"explorer"}}}`;
 
 describe('0003_thread_subagent_columns', () => {
   it('adds the sub-agent and fork columns and fills what an older row’s source tells', async () => {
-    const home = temp.make('home');
-    mkdirSync(home, { recursive: true });
-    const db = new Database(stateDbPath(home));
-    const before = STATE_MIGRATIONS.filter((m) => m.name < '0003_thread_subagent_columns');
-    migrate(db, {
-      path: stateDbPath(home),
-      applicationId: AGENT_STATE_APPLICATION_ID,
-      migrations: before,
-    });
+    const { home, db } = databaseBefore('0003_thread_subagent_columns');
     const insert = db.prepare(
       `INSERT INTO threads (id, rollout_path, created_at, updated_at, source, model_provider, cwd,
          title, sandbox_policy, approval_mode, first_user_message)
@@ -65,14 +70,7 @@ describe('0003_thread_subagent_columns', () => {
 
 describe('0005_backfill_generation', () => {
   it('a backfill completed before it counts as generation 1, and stays complete for such callers', async () => {
-    const home = temp.make('home');
-    mkdirSync(home, { recursive: true });
-    const db = new Database(stateDbPath(home));
-    migrate(db, {
-      path: stateDbPath(home),
-      applicationId: AGENT_STATE_APPLICATION_ID,
-      migrations: STATE_MIGRATIONS.filter((m) => m.name < '0005_backfill_generation'),
-    });
+    const { home, db } = databaseBefore('0005_backfill_generation');
     db.prepare(
       `INSERT INTO backfill_state (id, status, last_watermark, last_success_at, updated_at)
        VALUES (1, 'complete', 'sessions/2026/11/21/rollout-z.jsonl', 1795239900, 1795239900)`,
@@ -96,14 +94,7 @@ describe('0005_backfill_generation', () => {
 
 describe('0009_thread_changes', () => {
   it('starts the change feed with the threads already stored, in id order, under a new feed id', async () => {
-    const home = temp.make('home');
-    mkdirSync(home, { recursive: true });
-    const db = new Database(stateDbPath(home));
-    migrate(db, {
-      path: stateDbPath(home),
-      applicationId: AGENT_STATE_APPLICATION_ID,
-      migrations: STATE_MIGRATIONS.filter((m) => m.name < '0009_thread_changes'),
-    });
+    const { home, db } = databaseBefore('0009_thread_changes');
     const insert = db.prepare(
       `INSERT INTO threads (id, rollout_path, created_at, updated_at, source, model_provider, cwd,
          title, sandbox_policy, approval_mode, first_user_message)
