@@ -1,5 +1,3 @@
-import { lstat } from 'node:fs/promises';
-
 import {
   type AgentStateStore,
   type ForgetMemoriesResult,
@@ -10,6 +8,7 @@ import {
 
 import { rebuildPhase1Artifacts } from '../artifacts/phase1-artifacts.js';
 import { memoriesRoot } from '../layout/memory-layout.js';
+import { pathEntry } from '../layout/path-entry.js';
 import { MEMORIES_DEFAULTS } from '../pipeline/run-memories.js';
 import { ConsolidationOutputs } from '../phase2/consolidation-outputs.js';
 import { clearRebuildRequest, rebuildRequest, requestRebuild } from './rebuild-marker.js';
@@ -88,7 +87,7 @@ export async function forgetMemories(options: ForgetMemoriesOptions): Promise<Fo
   });
   const selection: MemoryThreadSelection =
     options.cwd !== undefined ? { cwd: options.cwd } : { threadIds: options.threadIds ?? [] };
-  const hasRoot = (await lstat(root).catch(() => undefined))?.isDirectory() === true;
+  const hasRoot = (await pathEntry(root))?.isDirectory() === true;
   // Asked for first; taken back when nothing was forgotten, unless it was there already.
   const earlier = hasRoot ? await rebuildRequest(root) : undefined;
   const token = hasRoot ? await requestRebuild(root) : undefined;

@@ -1,7 +1,7 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { REBUILD_MARKER_FILE } from '../forget/rebuild-marker.js';
+import { rebuildRequest } from '../forget/rebuild-marker.js';
 import {
   MEMORY_FILE,
   MEMORY_SUMMARY_FILE,
@@ -9,6 +9,7 @@ import {
   ROLLOUT_SUMMARIES_DIR,
   SKILLS_DIR,
 } from './memory-layout.js';
+import { pathEntry } from './path-entry.js';
 
 /**
  * What a memories root holds, as `memories status` and `doctor` show it. A size is `null` when
@@ -49,9 +50,9 @@ export interface MemoryFilesStatus {
  * ```
  */
 export async function memoryFilesStatus(root: string): Promise<MemoryFilesStatus> {
-  const exists = (await entry(root))?.isDirectory() === true;
+  const exists = (await pathEntry(root))?.isDirectory() === true;
   const size = async (name: string) => {
-    const found = exists ? await entry(join(root, name)) : undefined;
+    const found = exists ? await pathEntry(join(root, name)) : undefined;
     return found?.isFile() ? found.size : null;
   };
   return {
@@ -62,22 +63,12 @@ export async function memoryFilesStatus(root: string): Promise<MemoryFilesStatus
     rawMemoriesBytes: await size(RAW_MEMORIES_FILE),
     rolloutSummaries: exists ? await count(join(root, ROLLOUT_SUMMARIES_DIR), 'file') : 0,
     skills: exists ? await count(join(root, SKILLS_DIR), 'directory') : 0,
-    rebuildRequested: (await size(REBUILD_MARKER_FILE)) !== null,
+    rebuildRequested: exists && (await rebuildRequest(root)) !== undefined,
   };
 }
 
 async function count(dir: string, kind: 'file' | 'directory'): Promise<number> {
-  if (!(await entry(dir))?.isDirectory()) return 0;
+  if (!(await pathEntry(dir))?.isDirectory()) return 0;
   const entries = await readdir(dir, { withFileTypes: true });
   return entries.filter((e) => (kind === 'file' ? e.isFile() : e.isDirectory())).length;
-}
-
-async function entry(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
 }

@@ -3,6 +3,8 @@ import { constants } from 'node:fs';
 import { copyFile, link, lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
+import { pathEntry } from './path-entry.js';
+
 /**
  * Folder of the shared memories root under a home: `<home>/memories`.
  *
@@ -279,11 +281,5 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await pathEntry(path)) !== undefined;
 }

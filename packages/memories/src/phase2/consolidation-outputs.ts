@@ -1,8 +1,9 @@
-import { lstat, mkdir, readFile, readdir, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { writeFileIfChanged } from '../artifacts/write-file-if-changed.js';
 import { SKILLS_DIR } from '../layout/memory-layout.js';
+import { pathEntry } from '../layout/path-entry.js';
 import { WRITABLE_MEMORY_FILES } from './memory-paths.js';
 
 /**
@@ -101,7 +102,7 @@ export class ConsolidationOutputs {
 async function outputFiles(root: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of WRITABLE_MEMORY_FILES) {
-    if ((await entryOf(join(root, name)))?.isFile()) found.push(name);
+    if ((await pathEntry(join(root, name)))?.isFile()) found.push(name);
   }
   const walk = async (relative: string[]): Promise<void> => {
     let entries;
@@ -116,7 +117,7 @@ async function outputFiles(root: string): Promise<string[]> {
       else if (entry.isFile()) found.push([...relative, entry.name].join('/'));
     }
   };
-  if ((await entryOf(join(root, SKILLS_DIR)))?.isDirectory()) await walk([SKILLS_DIR]);
+  if ((await pathEntry(join(root, SKILLS_DIR)))?.isDirectory()) await walk([SKILLS_DIR]);
   return found.sort();
 }
 
@@ -133,18 +134,9 @@ async function removeOutputsExcept(root: string, keep: ReadonlySet<string>): Pro
 
 /** Removes the empty folders under `dir` (and `dir` itself when `self` and empty). */
 async function removeEmptyFolders(dir: string, self: boolean): Promise<void> {
-  if (!(await entryOf(dir))?.isDirectory()) return;
+  if (!(await pathEntry(dir))?.isDirectory()) return;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) await removeEmptyFolders(join(dir, entry.name), true);
   }
   if (self && (await readdir(dir)).length === 0) await rmdir(dir).catch(() => undefined);
-}
-
-async function entryOf(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
