@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 
-import { InvalidArgumentError, type MemoryThreadSelection } from '@agent-state/state';
+import {
+  InvalidArgumentError,
+  type MemoryThreadSelection,
+  normalizeThreadId,
+} from '@agent-state/state';
 
 /**
- * The threads a `memories enable|disable|forget` names: thread ids, or `--cwd DIR` (resolved
- * against the current directory, as `threads list --cwd`), not both and not neither.
+ * The threads a `memories enable|disable|forget` names: thread ids (normalised), or `--cwd DIR`
+ * (resolved against the current directory, as `threads list --cwd`), not both and not neither.
  *
  * @example
  * ```ts
@@ -22,7 +26,7 @@ export function threadSelection(
   if (threadIds.length === 0) {
     throw new InvalidArgumentError('thread-id', 'give one or more thread ids, or --cwd <dir>');
   }
-  return { threadIds };
+  return { threadIds: threadIds.map((id) => normalizeThreadId(id, 'thread-id')) };
 }
 
 /**

@@ -87,7 +87,7 @@ async function question(store: AgentStateStore, selection: MemoryThreadSelection
   } else {
     const found = await store.threads.getMany(selection.threadIds);
     const known = new Set(found.map((thread) => thread.id));
-    const missing = selection.threadIds.filter((id) => !known.has(id.toLowerCase()));
+    const missing = selection.threadIds.filter((id) => !known.has(id));
     if (missing.length > 0) throw new NotFoundError(`thread ${missing[0]}`);
     whose = plural(known.size, 'thread');
     memories = outputs.filter((output) => known.has(output.threadId)).length;
