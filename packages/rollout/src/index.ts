@@ -145,6 +145,12 @@ export {
 export { type HomeSizes, type RolloutSizes } from './doctor/home-sizes.js';
 export { type InspectHomeOptions, inspectHome } from './doctor/inspect-home.js';
 export {
+  type InspectSharedStoreOptions,
+  type SharedStoreHome,
+  type SharedStoreReport,
+  inspectSharedStore,
+} from './doctor/inspect-shared-store.js';
+export {
   type SearchCoverageReport,
   type SearchThreadsOptions,
   type SearchThreadsResult,

@@ -1,4 +1,4 @@
-import { formatCount, inspectHome } from '@agent-state/rollout';
+import { formatCount, inspectHome, inspectSharedStore } from '@agent-state/rollout';
 import { type AgentStateError, type BackfillState, stateDbPath } from '@agent-state/state';
 import type { FC } from 'hono/jsx';
 
@@ -16,7 +16,7 @@ import {
   StoreProblemNotice,
   storeProblemFix,
 } from './notices.js';
-import { SharedStoreHealth, inspectSharedStore } from './shared-health.js';
+import { SharedStoreHealth } from './shared-health.js';
 
 /**
  * `/health`: what `agent-state doctor` says (`inspectHome` of the store the server reads): the
@@ -58,7 +58,10 @@ async function sharedHealthPage(
   // The shared store is given to the server, never opened by it: `get()` returns it.
   const store = await context.store.get();
   if (store === null) throw new Error('a shared store is always given to the server');
-  const report = await inspectSharedStore(store, shared);
+  const report = await inspectSharedStore(store, {
+    server: shared.server,
+    homes: await shared.homes(),
+  });
   return renderDocument(
     <Layout title="Health" assets={context.assets} section="health" sharedServer={shared.server}>
       <h1>Health of the shared store</h1>

@@ -1,74 +1,9 @@
-import { formatCount } from '@agent-state/rollout';
-import type { AgentStateStore, StoreInfo } from '@agent-state/state';
+import { type SharedStoreReport, formatCount } from '@agent-state/rollout';
 import type { FC } from 'hono/jsx';
 
 import { formatUnixTime } from '../format/format-time.js';
 import { plural } from '../format/plural.js';
-import type { SharedStoreDescription, SharedStoreHome } from '../server/shared-store.js';
 import { FactsTable, Notice, ProblemList } from './notices.js';
-
-/** What the health page shows of a shared store: read at each request (a few small queries). */
-export interface SharedStoreReport {
-  server: string;
-  info: StoreInfo;
-  homes: readonly SharedStoreHome[];
-  threads: { total: number; archived: number };
-  search: { threads: number; indexed: number };
-  usage: { threads: number; indexed: number };
-  problems: Array<{ severity: 'warning'; message: string; fix: string }>;
-}
-
-/**
- * The shared store's state: its server (never with the password), schema version and size
- * (`store.info()`), its homes (`shared.homes()`), its threads and how many each index covers, and
- * what is missing (a home never synced, threads not indexed). Nothing here is about the home the
- * server was started in: `agent-state doctor` checks a home, on its machine.
- */
-export async function inspectSharedStore(
-  store: AgentStateStore,
-  shared: SharedStoreDescription,
-): Promise<SharedStoreReport> {
-  const [info, homes, total, archived, search, usage] = await Promise.all([
-    store.info(),
-    shared.homes(),
-    store.threads.count(),
-    store.threads.count({ archived: true }),
-    store.search.coverage(),
-    store.usage.coverage(),
-  ]);
-  const problems: SharedStoreReport['problems'] = [];
-  for (const home of homes) {
-    if (home.lastSyncAt === null) {
-      problems.push({
-        severity: 'warning',
-        message: `the home ${home.homePath} on ${home.host} has never completed a sync: the store may hold part of it`,
-        fix: `run \`agent-state sync\` on ${home.host}`,
-      });
-    }
-  }
-  for (const [name, coverage, flag] of [
-    ['search', search, 'search'],
-    ['usage', usage, 'usage'],
-  ] as const) {
-    const missing = coverage.threads - coverage.indexed;
-    if (missing > 0) {
-      problems.push({
-        severity: 'warning',
-        message: `${plural(missing, 'thread is', 'threads are')} not indexed for ${name}`,
-        fix: `run \`agent-state ${flag} --reindex\` in their homes, then \`agent-state sync\``,
-      });
-    }
-  }
-  return {
-    server: shared.server,
-    info,
-    homes,
-    threads: { total, archived },
-    search: { threads: search.threads, indexed: search.indexed },
-    usage: { threads: usage.threads, indexed: usage.indexed },
-    problems,
-  };
-}
 
 function bytes(value: number): string {
   if (value < 1024) return `${value} B`;

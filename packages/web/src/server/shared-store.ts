@@ -1,26 +1,7 @@
-/**
- * A home whose threads a shared store holds, as the web UI shows it (what `store.homes.list()` of
- * a PostgreSQL store gives: its elements fit this type as they are).
- *
- * @example
- * ```ts
- * const home: SharedStoreHome = {
- *   homeId: '0f3c…', host: 'laptop', homePath: '/home/me/.codex', lastSyncAt: 1_790_000_000, threads: 42,
- * };
- * ```
- */
-export interface SharedStoreHome {
-  /** The home's id (`readHomeIdentity` of `@agent-state/state`). */
-  homeId: string;
-  /** The machine it was last pushed from. */
-  host: string;
-  /** Its path on that machine. */
-  homePath: string;
-  /** Unix seconds of its last completed sync, or `null`. */
-  lastSyncAt: number | null;
-  /** Threads the store holds for it. */
-  threads: number;
-}
+import type { SharedStoreHome } from '@agent-state/rollout';
+
+// A home of a shared store, as its health page lists it (defined beside the inspection).
+export type { SharedStoreHome };
 
 /**
  * What the web UI needs to know of a store shared by many homes (a PostgreSQL store opened

@@ -7,6 +7,7 @@ import {
   type DoctorReport,
   type HomeSizes,
   type RolloutSizes,
+  type SharedStoreReport,
   inspectHome,
 } from '@agent-state/rollout';
 import type { BackfillState, LogsHealth, MemoryJobCounts } from '@agent-state/state';
@@ -24,20 +25,30 @@ import {
   writeLines,
 } from '../../output.js';
 import { memoryFilesText } from '../../memory-files-text.js';
+import type { SharedStoreChoice } from '../../remote-store-options.js';
 import { requireHome } from '../../store-session.js';
+import { type SharedStoreCheck, checkSharedStore } from './shared-store-check.js';
 
 /**
- * What `agent-state doctor --json` prints: the home's health (`inspectHome`), and what its
- * memories root holds (`memoryFilesStatus`).
+ * What `agent-state doctor --json` prints: the home's health (`inspectHome`), what its memories
+ * root holds (`memoryFilesStatus`), and with `--store` (or `AGENT_STATE_STORE_URL`) the shared
+ * store's (`inspectSharedStore`). `problems` and `ok` cover both.
  *
  * @example
  * ```ts
- * const { memoryFiles } = JSON.parse(stdout) as DoctorJson;
- * console.log(memoryFiles.memoryBytes, memoryFiles.skills);
+ * const { memoryFiles, sharedStore } = JSON.parse(stdout) as DoctorJson;
+ * console.log(memoryFiles.memoryBytes, sharedStore?.homes.length);
  * ```
  */
 export interface DoctorJson extends DoctorReport {
   memoryFiles: MemoryFilesStatus;
+  /**
+   * The shared store, when one was named: `null` when it could not be read (a problem says why).
+   * Absent without a shared store.
+   */
+  sharedStore?: SharedStoreReport | null;
+  /** The id this home is pushed under, when a shared store was named and the home has one. */
+  homeId?: string;
 }
 
 /** Options of {@link runDoctor}. */
@@ -46,13 +57,16 @@ export interface RunDoctorOptions {
   home: string;
   /** Print one JSON document instead of the text report. */
   json: boolean;
+  /** The shared store to check too (`--store`, or `AGENT_STATE_STORE_URL`), if any. */
+  shared?: SharedStoreChoice | undefined;
   io: CliIo;
 }
 
 /**
- * Inspects a home (`inspectHome` of @agent-state/rollout) and prints the report (text or JSON) on
- * stdout. Returns `ExitCode.Failure` when an error-level problem was found (a store that does not
- * open, a failed integrity check), `ExitCode.Ok` otherwise.
+ * Inspects a home (`inspectHome` of @agent-state/rollout), and the shared store when one is named
+ * (`checkSharedStore`), and prints the report (text or JSON) on stdout. Returns
+ * `ExitCode.Failure` when an error-level problem was found (a store that does not open, a failed
+ * integrity check, a shared store that cannot be read), `ExitCode.Ok` otherwise.
  */
 export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
   // A home that does not exist is a mistyped path: never create one to report on it.
@@ -60,19 +74,43 @@ export async function runDoctor(options: RunDoctorOptions): Promise<ExitCode> {
   // The memories root's files come from the memories package's `files` subpath, which does not
   // load the pipeline and its model client.
   const root = memoriesRoot(options.home);
-  const [report, memoryFiles] = await Promise.all([
+  const [home, memoryFiles, shared] = await Promise.all([
     inspectHome({ home: options.home, memoriesRoot: root }),
     memoryFilesStatus(root),
+    options.shared ? checkSharedStore(options.home, options.shared) : undefined,
   ]);
+  const report = withSharedProblems(home, shared);
   if (options.json) {
-    writeJson(options.io.stdout, { ...report, memoryFiles } satisfies DoctorJson);
+    writeJson(options.io.stdout, {
+      ...report,
+      memoryFiles,
+      ...(shared
+        ? {
+            sharedStore: shared.report,
+            ...(shared.localHomeId === undefined ? {} : { homeId: shared.localHomeId }),
+          }
+        : {}),
+    } satisfies DoctorJson);
   } else {
     writeLines(
       options.io.stdout,
-      renderDoctorReport(report, colorsFor(options.io.stdout, options.io.env), memoryFiles),
+      renderDoctorReport(report, colorsFor(options.io.stdout, options.io.env), memoryFiles, shared),
     );
   }
   return report.ok ? ExitCode.Ok : ExitCode.Failure;
+}
+
+/** The home's report with the shared store's problems after its own. */
+function withSharedProblems(
+  report: DoctorReport,
+  shared: SharedStoreCheck | undefined,
+): DoctorReport {
+  if (shared === undefined || shared.problems.length === 0) return report;
+  return {
+    ...report,
+    ok: report.ok && shared.problems.every((problem) => problem.severity !== 'error'),
+    problems: [...report.problems, ...shared.problems],
+  };
 }
 
 /**
@@ -83,6 +121,7 @@ export function renderDoctorReport(
   report: DoctorReport,
   colors: Colors,
   memoryFiles?: MemoryFilesStatus,
+  shared?: SharedStoreCheck,
 ): string[] {
   const { store } = report;
   const rows: Array<[string, string]> = [
@@ -141,6 +180,8 @@ export function renderDoctorReport(
     colors.bold(`disk use (${formatBytes(report.sizes.totalBytes)})`),
     ...alignedRows(disk, { style: colors.dim }),
   ];
+  if (shared?.report)
+    lines.push('', ...sharedStoreLines(shared.report, shared.localHomeId, colors));
   if (report.discrepancies !== null && report.discrepancies.length > 0) {
     lines.push('', colors.bold('discrepancies'));
     lines.push(
@@ -172,6 +213,44 @@ export function renderDoctorReport(
     lines.push(`           ${colors.cyan('fix:')} ${problem.fix}`);
   }
   return lines;
+}
+
+/** The shared store: what it is, its threads and indexes, then its homes, a row each. */
+function sharedStoreLines(
+  report: SharedStoreReport,
+  localHomeId: string | undefined,
+  colors: Colors,
+): string[] {
+  const indexed = (coverage: { threads: number; indexed: number }) =>
+    `${coverage.indexed} of ${plural(coverage.threads, 'thread')} indexed`;
+  const rows: Array<[string, string]> = [
+    ['server', `${report.server} ${colors.dim('(read across homes)')}`],
+    ['schema version', String(report.info.schemaVersion)],
+    ['size', formatBytes(report.info.sizeBytes)],
+    ['threads', `${report.threads.total} (${report.threads.archived} archived)`],
+    ['search', indexed(report.search)],
+    ['usage', indexed(report.usage)],
+  ];
+  const homes = report.homes.map((entry): [string, string] => [
+    entry.host,
+    [
+      entry.homePath,
+      plural(entry.threads, 'thread'),
+      entry.lastSyncAt === null
+        ? colors.yellow('never completed a sync')
+        : `synced ${formatIsoTime(entry.lastSyncAt)}`,
+      entry.homeId === localHomeId ? colors.green('this home') : colors.dim(entry.homeId),
+    ].join('  '),
+  ]);
+  return [
+    colors.bold('shared store'),
+    ...alignedRows(rows, { style: colors.dim }),
+    '',
+    colors.bold(`homes (${report.homes.length})`),
+    ...(homes.length === 0
+      ? [colors.dim('  none pushed yet')]
+      : alignedRows(homes, { style: colors.dim })),
+  ];
 }
 
 function discrepanciesText(report: DoctorReport, colors: Colors): string {
