@@ -119,11 +119,18 @@ describe.skipIf(!postgresAvailable())('PostgresThreads', () => {
       id: idOf(2),
     });
     // A scan goes by id, then home id.
-    expect((await across.threads.scan({ limit: 10 })).map((t) => originOf(t)?.homePath)).toEqual([
-      realpathSync(second!.home),
-      realpathSync(first!.home),
-      realpathSync(a.home),
-    ]);
+    const scanned = [realpathSync(second!.home), realpathSync(first!.home), realpathSync(a.home)];
+    expect((await across.threads.scan({ limit: 10 })).map((t) => originOf(t)?.homePath)).toEqual(
+      scanned,
+    );
+    // A page a thread: the page of the id both homes hold holds both, so the next (after that id)
+    // misses neither.
+    const pages: string[][] = [];
+    for (let page = await across.threads.scan({ limit: 1 }); page.length > 0;) {
+      pages.push(page.map((t) => originOf(t)!.homePath));
+      page = await across.threads.scan({ limit: 1, afterId: page.at(-1)!.id });
+    }
+    expect(pages).toEqual([scanned.slice(0, 2), scanned.slice(2)]);
     // A home's own store says nothing of where its threads live.
     expect(await a.threads.get(idOf(2))).toEqual(sampleThread(2));
     expect(await across.threads.get(idOf(9))).toBeUndefined();

@@ -212,7 +212,10 @@ export class PostgresThreads implements ThreadStore {
 
   /**
    * Every thread row in id order, listable or not, a page at a time (keyset on the id): for
-   * reconciling the store with the rollouts. Pass the last id of a page as `afterId`.
+   * reconciling the store with the rollouts. Pass the last id of a page as `afterId`. Read across
+   * homes, the same id can be in several homes (rows by id, then home id): a page never ends
+   * between them, so that the next one, after that id, misses none (such a page holds a few rows
+   * more than `limit`).
    *
    * @example
    * ```ts
@@ -229,6 +232,18 @@ export class PostgresThreads implements ThreadStore {
       query = query.where('id', '>', normalizeThreadId(options.afterId, 'afterId'));
     }
     const rows = await query.orderBy('id', 'asc').orderBy('home_id').limit(limit).execute();
+    const last = rows.at(-1);
+    if (this.#context.homeId === undefined && last !== undefined && rows.length === limit) {
+      // The other homes' rows of the page's last id.
+      rows.push(
+        ...(await this.#threads()
+          .select([...THREAD_COLUMNS, 'home_id'])
+          .where('id', '=', last.id)
+          .where('home_id', '>', last.home_id)
+          .orderBy('home_id')
+          .execute()),
+      );
+    }
     return this.#metadata(rows);
   }
 
