@@ -22,12 +22,8 @@ import {
 } from '@agent-state/state/backend';
 import { sql } from 'kysely';
 
-import {
-  PostgresOwnedLeases,
-  leaseHome,
-  leaseTransaction,
-} from '../leases/postgres-owned-lease.js';
-import { type PostgresContext, inHomes } from '../store/postgres-context.js';
+import { PostgresOwnedLeases, leaseTransaction } from '../leases/postgres-owned-lease.js';
+import { type PostgresContext, inHomes, writableHome } from '../store/postgres-context.js';
 
 /**
  * The backfill lease of a PostgreSQL store: one `backfill_state` row per home (its primary key is
@@ -73,7 +69,7 @@ export class PostgresBackfill implements BackfillStore {
     const row = await this.#context.db
       .selectFrom('backfill_state')
       .selectAll()
-      .where('home_id', '=', leaseHome(this.#context, this.#lease.name))
+      .where('home_id', '=', writableHome(this.#context, `the ${this.#lease.name} lease`))
       .executeTakeFirst();
     if (!row) return initialBackfillState(unixSeconds(this.#context.clock));
     return this.#fromRow(row);
@@ -102,7 +98,7 @@ export class PostgresBackfill implements BackfillStore {
    * lease held on this server).
    */
   async recordPushed(state: BackfillState): Promise<void> {
-    const homeId = leaseHome(this.#context, this.#lease.name);
+    const homeId = writableHome(this.#context, `the ${this.#lease.name} lease`);
     const now = unixSeconds(this.#context.clock);
     const status = state.status === 'complete' ? 'complete' : 'pending';
     await this.#context.db

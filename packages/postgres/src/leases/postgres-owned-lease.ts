@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { LeaseLostError, StoreIoError } from '@agent-state/state';
+import { LeaseLostError } from '@agent-state/state';
 import {
   type LeaseHolderColumns,
   holderColumns,
@@ -11,7 +11,7 @@ import {
 import { type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 
 import type { PostgresDatabase } from '../schema/postgres-schema.js';
-import type { PostgresContext } from '../store/postgres-context.js';
+import { type PostgresContext, writableHome } from '../store/postgres-context.js';
 
 // The transitions every owned-lease row of the PostgreSQL store shares, as
 // `@agent-state/state`'s `OwnedLeases` is for SQLite: the backfill lease (a `backfill_state` row
@@ -105,7 +105,7 @@ export class PostgresOwnedLeases {
    * ```
    */
   get homeId(): string {
-    return leaseHome(this.#context, this.name);
+    return writableHome(this.#context, `the ${this.name} lease`);
   }
 
   /**
@@ -260,23 +260,4 @@ export async function lockHomeLeases(
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`agent-state ${group}`}), hashtext(${homeId}))`.execute(
     trx,
   );
-}
-
-/**
- * The home a lease of `context` belongs to; throws `StoreIoError` for a store opened across homes
- * (it reads many homes and holds no lease). `what` names the lease in the message.
- *
- * @example
- * ```ts
- * const homeId = leaseHome(context, 'backfill');
- * ```
- */
-export function leaseHome(context: PostgresContext, what: string): string {
-  if (context.homeId === undefined) {
-    throw new StoreIoError(
-      context.server,
-      `the ${what} lease belongs to one home: open the store for one home (this one was opened across homes, to read)`,
-    );
-  }
-  return context.homeId;
 }

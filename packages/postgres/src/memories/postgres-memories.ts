@@ -23,7 +23,7 @@ import {
 } from '@agent-state/state/backend';
 import { type SqlBool, type Transaction, sql } from 'kysely';
 
-import { leaseHome, leaseTransaction, lockHomeLeases } from '../leases/postgres-owned-lease.js';
+import { leaseTransaction, lockHomeLeases } from '../leases/postgres-owned-lease.js';
 import type { PostgresDatabase } from '../schema/postgres-schema.js';
 import type { PostgresContext } from '../store/postgres-context.js';
 import { inHomes, writableHome } from '../store/postgres-context.js';
@@ -307,7 +307,7 @@ export class PostgresMemories implements MemoriesStore {
    * ```
    */
   async clearMemories(): Promise<{ outputs: number; jobs: number }> {
-    const homeId = leaseHome(this.#context, 'memories');
+    const homeId = writableHome(this.#context, 'the memories lease');
     return leaseTransaction(this.#context, async (trx) => {
       // No claim may insert a job behind the deletes: they queue on the same advisory lock.
       await lockHomeLeases(trx, homeId, STAGE1_CAP_LOCK);

@@ -38,12 +38,22 @@ export interface PostgresContext {
   readonly selection: HomeSelection;
 }
 
-/** The home a write goes to; throws for a store opened across homes (it is read-only). */
-export function writableHome(context: PostgresContext): string {
+/**
+ * The home a write (or a lease) goes to; throws `StoreIoError` for a store opened across homes: it
+ * reads many homes, writes nothing and holds no lease. `what` names what was refused (a lease).
+ *
+ * @example
+ * ```ts
+ * const homeId = writableHome(context, 'the backfill lease');
+ * ```
+ */
+export function writableHome(context: PostgresContext, what?: string): string {
   if (context.homeId === undefined) {
     throw new StoreIoError(
       context.server,
-      'this store was opened across homes, to read: writes need a store opened for one home',
+      what === undefined
+        ? 'this store was opened across homes, to read: writes need a store opened for one home'
+        : `${what} belongs to one home: open the store for one home (this one was opened across homes, to read)`,
     );
   }
   return context.homeId;
