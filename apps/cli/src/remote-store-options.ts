@@ -30,6 +30,21 @@ export function storeUrlOf(
   return undefined;
 }
 
+/**
+ * The store `sync` pushes to (or removes from): `--to`, else `AGENT_STATE_STORE_URL`; neither is a
+ * bad argument.
+ */
+export function syncTarget(io: CliIo, to: string | undefined): StoreUrl {
+  const target = storeUrlOf(io, { name: '--to', value: to });
+  if (target === undefined) {
+    throw new InvalidArgumentError(
+      '--to',
+      'say where to push: --to postgres://user@host/database, or set AGENT_STATE_STORE_URL',
+    );
+  }
+  return target;
+}
+
 /** The flags that point a reading command at the shared store, as commander parsed them. */
 export interface SharedStoreFlags {
   store?: string;

@@ -4,7 +4,7 @@ export { PostgresErrorCode, StoreAuthError, StoreUnreachableError } from './erro
 export { type StoreServer, parseStoreUrl, redactUrl } from './connection/store-server.js';
 export type { PostgresPoolOptions } from './connection/postgres-pool.js';
 export type { HomeSelection } from './store/postgres-context.js';
-export type { StoreHome } from './homes/postgres-homes.js';
+export type { RemovedHome, StoreHome } from './homes/postgres-homes.js';
 export {
   type OpenPostgresStoreOptions,
   PostgresStore,

@@ -1,4 +1,5 @@
 import { unixSeconds } from '@agent-state/state';
+import { sql } from 'kysely';
 
 import type { PostgresContext } from '../store/postgres-context.js';
 import { inHomes, writableHome } from '../store/postgres-context.js';
@@ -26,6 +27,38 @@ export interface StoreHome {
   lastSyncAt: number | null;
   /** Threads the server holds for it. */
   threads: number;
+}
+
+/**
+ * What {@link PostgresHomes.remove} took out of the store: the home and how many of its rows.
+ *
+ * @example
+ * ```ts
+ * const removed: RemovedHome | undefined = await store.homes.remove();
+ * if (removed) console.log(`${removed.threads} threads of ${removed.homePath} on ${removed.host}`);
+ * ```
+ */
+export interface RemovedHome {
+  homeId: string;
+  host: string;
+  homePath: string;
+  threads: number;
+  /** Its search documents. */
+  documents: number;
+  /** Its usage records. */
+  usageRecords: number;
+}
+
+/**
+ * The key of the advisory lock a home's sync holds (`syncHome`), and its removal waits for.
+ *
+ * @example
+ * ```ts
+ * await sql`SELECT pg_advisory_lock(hashtext(${homeSyncLock(homeId)}))`.execute(connection);
+ * ```
+ */
+export function homeSyncLock(homeId: string): string {
+  return `agent-state sync:${homeId}`;
 }
 
 /**
@@ -86,6 +119,56 @@ export class PostgresHomes {
       lastSyncAt: row.last_sync_at,
       threads: Number(row.threads ?? 0),
     }));
+  }
+
+  /**
+   * Removes a home from the store: its row and every row of it (threads, tools, search
+   * documents, usage records, memories jobs and outputs, backfill state, discrepancies), in one
+   * transaction, once no sync of it is running (it waits for one to end). `homeId` is this store's
+   * home by default; another home's id removes that one (a machine gone, a home pushed by
+   * mistake). `undefined` when the store holds no such home. The home's rollouts and its own
+   * store are untouched: its next sync pushes it again, whole. A store opened across homes
+   * refuses (it only reads), and so does this store's own home afterwards, until it is opened
+   * again (opening records the home).
+   *
+   * @example
+   * ```ts
+   * const store = await openPostgresStore({ url, home });
+   * const removed = await store.homes.remove(); // this home, from the server
+   * ```
+   */
+  async remove(homeId?: string): Promise<RemovedHome | undefined> {
+    const own = writableHome(this.#context, 'removing a home');
+    const target = homeId ?? own;
+    return this.#context.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${homeSyncLock(target)}))`.execute(trx);
+      const { rows } = await sql<{
+        host: string;
+        home_path: string;
+        threads: number;
+        documents: number;
+        usage_records: number;
+      }>`
+        SELECT h.host, h.home_path,
+          (SELECT count(*) FROM threads WHERE home_id = h.home_id)::int AS threads,
+          (SELECT count(*) FROM search_documents WHERE home_id = h.home_id)::int AS documents,
+          (SELECT count(*) FROM usage_records WHERE home_id = h.home_id)::int AS usage_records
+        FROM homes AS h WHERE h.home_id = ${target}
+        FOR UPDATE`.execute(trx);
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      // The threads go with the home (foreign keys), and their documents and records with them
+      // (the tables' triggers on deleted threads).
+      await trx.deleteFrom('homes').where('home_id', '=', target).execute();
+      return {
+        homeId: target,
+        host: row.host,
+        homePath: row.home_path,
+        threads: row.threads,
+        documents: row.documents,
+        usageRecords: row.usage_records,
+      };
+    });
   }
 
   /** @internal Records that this store's home was opened now, from this host and path. */

@@ -15,6 +15,7 @@ import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { PostgresDatabase } from '../schema/postgres-schema.js';
 import type { PostgresStore } from '../store/postgres-store.js';
 import { writableHome } from '../store/postgres-context.js';
+import { homeSyncLock } from '../homes/postgres-homes.js';
 import { SYNC_FORMAT, threadFingerprint } from './thread-fingerprint.js';
 
 /**
@@ -151,7 +152,7 @@ export async function syncHome(options: SyncHomeOptions): Promise<SyncResult> {
   }
   // The lock lives on one connection of the pool for the whole sync; the batches use others.
   return context.db.connection().execute(async (lockConnection) => {
-    const lockKey = `agent-state sync:${homeId}`;
+    const lockKey = homeSyncLock(homeId);
     await sql`SELECT pg_advisory_lock(hashtext(${lockKey}))`.execute(lockConnection);
     try {
       return await pushChanges(options, homeId, batchSize);

@@ -1,8 +1,10 @@
+import { InvalidArgumentError } from '@agent-state/state';
 import { type Command, Option } from 'commander';
 
 import { integerArgument } from '../../arguments.js';
 import type { CliIo } from '../../output.js';
 import { exitWith, homeOf } from '../../registration.js';
+import { syncTarget } from '../../remote-store-options.js';
 
 const HELP = `
 Pushes this home's threads, their search documents and usage records to a shared store on a
@@ -16,10 +18,16 @@ The URL is postgres://user[:password]@host[:port]/database[?sslmode=require]; wi
 AGENT_STATE_STORE_URL. A password may also come from PGPASSWORD or ~/.pgpass. It is never
 printed. The schema is created (or migrated) on first use.
 
+--remove takes this home (or --home-id's: a machine gone, a home pushed by mistake) and every
+row of it out of the shared store, once no sync of it runs; it asks first on a terminal, and needs
+--yes elsewhere. Nothing on any machine changes: the home's next sync pushes it again (stop its
+\`watch --sync\` first).
+
 Examples:
   $ agent-state sync --to postgres://me@db.internal/agent_state
   $ AGENT_STATE_STORE_URL=postgres://me@db.internal/agent_state agent-state sync --redact
   $ agent-state watch --sync postgres://me@db.internal/agent_state   # push continuously
+  $ agent-state sync --remove --yes                                  # take this home out again
 `;
 
 /** The flags of `sync`, as commander parsed them. */
@@ -28,6 +36,9 @@ interface SyncFlags {
   redact?: boolean;
   full?: boolean;
   batchSize?: number;
+  remove?: boolean;
+  homeId?: string;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -49,10 +60,42 @@ export function registerSync(program: Command, io: CliIo): void {
       'threads pushed per transaction (default 200)',
       integerArgument({ min: 1, max: 10_000 }),
     )
+    .option('--remove', "remove this home's rows from the shared store instead of pushing")
+    .option('--home-id <id>', "with --remove: remove this home instead (another machine's)")
+    .option('-y, --yes', 'with --remove: do not ask first')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', HELP)
     .action(async (options: SyncFlags, command: Command) => {
       const home = homeOf(command, io);
+      if (options.remove === true) {
+        const target = syncTarget(io, options.to);
+        for (const [flag, given] of [
+          ['--redact', options.redact],
+          ['--full', options.full],
+          ['--batch-size', options.batchSize !== undefined],
+        ] as const) {
+          if (given === true)
+            throw new InvalidArgumentError(flag, 'pushes: it goes without --remove');
+        }
+        const { runSyncRemove } = await import('./sync-remove.js');
+        exitWith(
+          await runSyncRemove({
+            home,
+            io,
+            target,
+            homeId: options.homeId,
+            yes: options.yes === true,
+            json: options.json === true,
+          }),
+        );
+        return;
+      }
+      for (const [flag, given] of [
+        ['--home-id', options.homeId !== undefined],
+        ['--yes', options.yes === true],
+      ] as const) {
+        if (given) throw new InvalidArgumentError(flag, 'goes with --remove only');
+      }
       const { runSync } = await import('./sync.js');
       exitWith(
         await runSync({

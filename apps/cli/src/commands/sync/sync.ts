@@ -1,12 +1,11 @@
 import { redactSecrets } from '@agent-state/memories';
 import { type SyncResult, openPostgresStore, syncHome } from '@agent-state/postgres';
-import { InvalidArgumentError } from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
 import { plural } from '../../format.js';
 import { type CliIo, alignedRows, colorsFor, writeJson, writeLines } from '../../output.js';
 import { whileInterruptible } from '../../registration.js';
-import { storeUrlOf } from '../../remote-store-options.js';
+import { syncTarget } from '../../remote-store-options.js';
 import { StatusLine, progressBar } from '../../status-line.js';
 import { backfillFirst, indexNewestRollouts } from '../../store-freshness.js';
 import { withStore } from '../../store-session.js';
@@ -32,13 +31,7 @@ export interface RunSyncOptions {
  */
 export async function runSync(options: RunSyncOptions): Promise<ExitCode> {
   const { io, home } = options;
-  const target = storeUrlOf(io, { name: '--to', value: options.to });
-  if (target === undefined) {
-    throw new InvalidArgumentError(
-      '--to',
-      'say where to push: --to postgres://user@host/database, or set AGENT_STATE_STORE_URL',
-    );
-  }
+  const target = syncTarget(io, options.to);
   const result = await whileInterruptible((signal) =>
     withStore(home, async (local) => {
       await backfillFirst(local, io);
