@@ -128,8 +128,8 @@ export class PostgresHomes {
    * home by default; another home's id removes that one (a machine gone, a home pushed by
    * mistake). `undefined` when the store holds no such home. The home's rollouts and its own
    * store are untouched: its next sync pushes it again, whole. A store opened across homes
-   * refuses (it only reads), and so does this store's own home afterwards, until it is opened
-   * again (opening records the home).
+   * refuses (it only reads). Once its own home is removed, a store writes nothing more until it is
+   * opened again (opening records the home).
    *
    * @example
    * ```ts
@@ -138,7 +138,7 @@ export class PostgresHomes {
    * ```
    */
   async remove(homeId?: string): Promise<RemovedHome | undefined> {
-    const own = writableHome(this.#context, 'removing a home');
+    const own = writableHome(this.#context);
     const target = homeId ?? own;
     return this.#context.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(hashtext(${homeSyncLock(target)}))`.execute(trx);

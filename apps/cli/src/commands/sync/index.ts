@@ -75,7 +75,7 @@ export function registerSync(program: Command, io: CliIo): void {
           ['--batch-size', options.batchSize !== undefined],
         ] as const) {
           if (given === true)
-            throw new InvalidArgumentError(flag, 'pushes: it goes without --remove');
+            throw new InvalidArgumentError(flag, 'is for pushing: it goes without --remove');
         }
         const { runSyncRemove } = await import('./sync-remove.js');
         exitWith(

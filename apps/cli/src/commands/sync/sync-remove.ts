@@ -56,7 +56,7 @@ export async function runSyncRemove(options: RunSyncRemoveOptions): Promise<Exit
   } catch {
     // A home never pushed has no id: nothing of it to remove, and no store of it to open.
     throw new NotFoundError(
-      `${options.home} in a shared store (it was never pushed; run \`--remove\` from a home that was, to remove another)`,
+      `a pushed home at ${options.home} (it has no id: it was never pushed; to remove another home, run --remove from one that was)`,
     );
   }
   const homeId = options.homeId ?? ownId;
