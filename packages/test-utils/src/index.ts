@@ -37,6 +37,7 @@ export {
 } from './mock-responses-server.js';
 export { type CompressOptions, compressRollouts, zstdCompress } from './compress-rollouts.js';
 export { postgresAvailable } from './postgres/postgres-binaries.js';
+export { queryRows } from './postgres/databases.js';
 export {
   type StartTestPostgresOptions,
   type TestPostgres,

@@ -49,10 +49,27 @@ export function withDatabase(url: string, database: string): string {
  * ```
  */
 export async function runStatement(url: string, sql: string): Promise<void> {
+  await queryRows(url, sql);
+}
+
+/**
+ * The rows of one query (with its `$1`… `values`) on a fresh connection to `url`, which is then
+ * closed: for a test to look at what a server holds with SQL of its own.
+ *
+ * @example
+ * ```ts
+ * const [{ n }] = await queryRows<{ n: number }>(url, 'SELECT count(*)::int AS n FROM threads');
+ * ```
+ */
+export async function queryRows<Row extends object>(
+  url: string,
+  text: string,
+  values: readonly unknown[] = [],
+): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<Row>(text, [...values])).rows;
   } finally {
     await client.end();
   }

@@ -1,8 +1,7 @@
 import type { SyncResult } from '@agent-state/postgres';
 import { readHomeIdentity } from '@agent-state/state';
-import { postgresAvailable, tempDirs } from '@agent-state/test-utils';
+import { postgresAvailable, queryRows, tempDirs } from '@agent-state/test-utils';
 import { useTestPostgres } from '@agent-state/test-utils/vitest';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from '../../capture-io.js';
@@ -12,20 +11,6 @@ import type { DoctorJson } from './doctor.js';
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
-
-/** What the server holds, counted by SQL of its own. */
-async function serverCounts(url: string): Promise<{ total: number; archived: number }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ total: number; archived: number }>(
-      'SELECT count(*)::int AS total, count(*) FILTER (WHERE archived = 1)::int AS archived FROM threads',
-    );
-    return rows[0]!;
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(!postgresAvailable())('agent-state doctor --store', () => {
   const server = useTestPostgres();
@@ -57,7 +42,11 @@ describe.skipIf(!postgresAvailable())('agent-state doctor --store', () => {
       }),
     ]);
     expect(typeof shared.homes[0]?.lastSyncAt).toBe('number');
-    expect(shared.threads).toEqual(await serverCounts(url));
+    const [counts] = await queryRows<{ total: number; archived: number }>(
+      url,
+      'SELECT count(*)::int AS total, count(*) FILTER (WHERE archived = 1)::int AS archived FROM threads',
+    );
+    expect(shared.threads).toEqual(counts);
     expect(shared.search).toEqual({ threads: sync.json.threads, indexed: sync.json.threads });
     expect(shared.info.schemaVersion).toBeGreaterThan(0);
     expect(json.problems.map((problem) => problem.code)).not.toContain('home-not-pushed');

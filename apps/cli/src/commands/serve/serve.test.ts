@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { openPostgresStore } from '@agent-state/postgres';
 import { type UsageSummary, formatCount } from '@agent-state/rollout';
 import { readHomeIdentity } from '@agent-state/state';
-import { postgresAvailable, tempDirs } from '@agent-state/test-utils';
+import { postgresAvailable, queryRows, tempDirs } from '@agent-state/test-utils';
 import { useTestPostgres } from '@agent-state/test-utils/vitest';
 import { DEFAULT_WEB_PORT } from '@agent-state/web';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from '../../capture-io.js';
@@ -161,21 +160,6 @@ describe('agent-state serve', () => {
 /** The thread of the v0.169.0 fixture home that asks to summarize the repository. */
 const SUMMARIZE_THREAD_ID = '01a1fca2-4bd1-7ad3-bb16-62ea7a26679e';
 
-/** Runs one SQL statement on the server of `url`. */
-async function query<Row extends object>(
-  url: string,
-  text: string,
-  values: unknown[] = [],
-): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
   const postgres = useTestPostgres();
 
@@ -189,8 +173,8 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
     const idA = readHomeIdentity(a).homeId;
     const idB = readHomeIdentity(b).homeId;
     // B was pushed from another machine.
-    await query(url, 'UPDATE homes SET host = $1 WHERE home_id = $2', ['laptop-b', idB]);
-    const homesBefore = await query(url, 'SELECT * FROM homes ORDER BY home_id');
+    await queryRows(url, 'UPDATE homes SET host = $1 WHERE home_id = $2', ['laptop-b', idB]);
+    const homesBefore = await queryRows(url, 'SELECT * FROM homes ORDER BY home_id');
 
     const listOf = async (home: string) =>
       (
@@ -336,7 +320,7 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
       await expect(running).resolves.toBe(ExitCode.Ok);
     }
     // Nothing was written: the homes as they were (a store opened for writing would touch them).
-    expect(await query(url, 'SELECT * FROM homes ORDER BY home_id')).toEqual(homesBefore);
+    expect(await queryRows(url, 'SELECT * FROM homes ORDER BY home_id')).toEqual(homesBefore);
   });
 
   it('keeps the homes of --home-host and --home-id only (--host stays the address to listen on)', async () => {
@@ -346,7 +330,7 @@ describe.skipIf(!postgresAvailable())('agent-state serve --store', () => {
     for (const home of [a, b]) {
       expect((await runCli(['--home', home, 'sync', '--to', url])).exitCode).toBe(ExitCode.Ok);
     }
-    await query(url, 'UPDATE homes SET host = $1 WHERE home_id = $2', [
+    await queryRows(url, 'UPDATE homes SET host = $1 WHERE home_id = $2', [
       'laptop-b',
       readHomeIdentity(b).homeId,
     ]);

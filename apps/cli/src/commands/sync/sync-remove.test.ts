@@ -3,9 +3,8 @@ import { join } from 'node:path';
 
 import type { SyncResult } from '@agent-state/postgres';
 import { HOME_IDENTITY_FILE, readHomeIdentity } from '@agent-state/state';
-import { postgresAvailable, tempDirs } from '@agent-state/test-utils';
+import { postgresAvailable, queryRows, tempDirs } from '@agent-state/test-utils';
 import { useTestPostgres } from '@agent-state/test-utils/vitest';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { backfilledHome, runCli, runCliJson } from '../../cli-harness.js';
@@ -18,16 +17,11 @@ afterEach(() => temp.cleanup());
 
 /** Threads the server holds, by home id. */
 async function threadsByHome(url: string): Promise<Record<string, number>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ home_id: string; n: number }>(
-      'SELECT home_id, count(*)::int AS n FROM threads GROUP BY home_id',
-    );
-    return Object.fromEntries(rows.map((row) => [row.home_id, row.n]));
-  } finally {
-    await client.end();
-  }
+  const rows = await queryRows<{ home_id: string; n: number }>(
+    url,
+    'SELECT home_id, count(*)::int AS n FROM threads GROUP BY home_id',
+  );
+  return Object.fromEntries(rows.map((row) => [row.home_id, row.n]));
 }
 
 describe.skipIf(!postgresAvailable())('agent-state sync --remove', () => {
