@@ -26,7 +26,7 @@ describe('inspectSharedStore', () => {
         lastSyncAt: 1_790_000_000,
         threads: 10,
       },
-      { homeId: 'b', host: 'ci-runner', homePath: '/root/.codex', lastSyncAt: null, threads: 4 },
+      { homeId: 'b', host: 'ci-runner', homePath: '/home/ci/.codex', lastSyncAt: null, threads: 4 },
     ];
     const report = await inspectSharedStore(store, {
       server: 'postgres://me@db/agent_state',
@@ -49,7 +49,7 @@ describe('inspectSharedStore', () => {
         severity: 'warning',
         code: 'home-never-synced',
         message:
-          'the home /root/.codex on ci-runner has never completed a sync: the store may hold part of it',
+          'the home /home/ci/.codex on ci-runner has never completed a sync: the store may hold part of it',
         fix: 'run `agent-state sync` on ci-runner',
       },
     ]);
