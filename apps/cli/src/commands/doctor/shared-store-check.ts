@@ -27,9 +27,9 @@ export interface SharedStoreCheck {
  * Reads the shared store `choice` names across its homes (read-only, as `serve --store` does)
  * and reports it (`inspectSharedStore`), with this home's place in it: a home never pushed there
  * is a warning. A store that cannot be read (the server unreachable, the credentials refused, a
- * schema too new or missing) is an error-level problem with its typed error's message (which
- * names the server without its password),
- * not a failure of `doctor`: the home's report still prints. A malformed URL is a bad argument.
+ * schema too new or missing) is an error-level problem with its typed error's message, which
+ * names the server without its password, not a failure of `doctor`: the home's report still
+ * prints. A malformed URL is a bad argument.
  */
 export async function checkSharedStore(
   home: string,
