@@ -39,7 +39,7 @@ export function syncTarget(io: CliIo, to: string | undefined): StoreUrl {
   if (target === undefined) {
     throw new InvalidArgumentError(
       '--to',
-      'say where to push: --to postgres://user@host/database, or set AGENT_STATE_STORE_URL',
+      'say which shared store: --to postgres://user@host/database, or set AGENT_STATE_STORE_URL',
     );
   }
   return target;

@@ -49,6 +49,14 @@ describe('parseStoreUrl', () => {
 
   it('redacts passwords in URLs and their parameters', () => {
     expect(redactUrl('postgres://me:secret@db/x')).toBe('postgres://me@db/x');
+    // An `@` in the user or the password, as `pg` reads them (up to the last `@`).
+    expect(redactUrl('postgres://admin@srv:s3cret@srv.example.com/db')).toBe(
+      'postgres://admin@srv@srv.example.com/db',
+    );
+    expect(redactUrl('postgres://me:p@ss@db/x')).toBe('postgres://me@db/x');
+    expect(redactUrl('postgres://me@db/x?sslmode=require')).toBe(
+      'postgres://me@db/x?sslmode=require',
+    );
     expect(redactUrl('postgres://db/x?user=me&password=secret')).toBe(
       'postgres://db/x?user=me&password=***',
     );

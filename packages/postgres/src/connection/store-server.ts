@@ -106,9 +106,16 @@ export function describeServer(config: ClientConfig): string {
  * ```
  */
 export function redactUrl(url: string): string {
-  return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1@')
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+  return (
+    url
+      // The user info runs to the authority's last `@` (`pg` reads `admin@srv:secret@host`, an
+      // Azure login, as the user `admin@srv`); of it, only what comes before the first `:` stays.
+      .replace(
+        /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i,
+        (_match, scheme: string, userInfo: string) => `${scheme}${userInfo.split(':')[0]}@`,
+      )
+      .replace(/([?&]password=)[^&#]*/gi, '$1***')
+  );
 }
 
 function messageOf(error: unknown): string {

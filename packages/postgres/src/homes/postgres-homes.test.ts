@@ -93,20 +93,24 @@ describe.skipIf(!postgresAvailable())('PostgresHomes.remove', () => {
       await sql`SELECT pg_advisory_lock(hashtext(${homeSyncLock(mine.homeId!)}))`.execute(
         connection,
       );
+      const { rows: holder } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(
+        connection,
+      );
       let removedYet = false;
       const removal = mine.homes.remove().then((removed) => {
         removedYet = true;
         return removed;
       });
-      // Until the removal waits on the lock (the server says so).
-      for (;;) {
+      // Until the removal ends (it did not wait) or the server shows it blocked by the holder.
+      let blocked = false;
+      while (!removedYet && !blocked) {
         const { rows } = await sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM pg_locks
-          WHERE locktype = 'advisory' AND NOT granted`.execute(mine.context.db);
-        if (rows[0]!.n > 0) break;
-        await new Promise((resolve) => setImmediate(resolve));
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE ${holder[0]!.pid}::int = ANY(pg_blocking_pids(pid))`.execute(mine.context.db);
+        blocked = rows[0]!.n > 0;
+        if (!blocked) await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      const waited = !removedYet;
+      const waited = blocked && !removedYet;
       await sql`SELECT pg_advisory_unlock(hashtext(${homeSyncLock(mine.homeId!)}))`.execute(
         connection,
       );

@@ -141,32 +141,37 @@ export class PostgresHomes {
     const own = writableHome(this.#context);
     const target = homeId ?? own;
     return this.#context.db.transaction().execute(async (trx) => {
+      // A sync can run for minutes: the wait for its end is not cut by the pool's statement
+      // timeout, nor is the delete of a large home.
+      await sql`SET LOCAL statement_timeout = 0`.execute(trx);
       await sql`SELECT pg_advisory_xact_lock(hashtext(${homeSyncLock(target)}))`.execute(trx);
-      const { rows } = await sql<{
-        host: string;
-        home_path: string;
-        threads: number;
-        documents: number;
-        usage_records: number;
-      }>`
-        SELECT h.host, h.home_path,
-          (SELECT count(*) FROM threads WHERE home_id = h.home_id)::int AS threads,
-          (SELECT count(*) FROM search_documents WHERE home_id = h.home_id)::int AS documents,
-          (SELECT count(*) FROM usage_records WHERE home_id = h.home_id)::int AS usage_records
-        FROM homes AS h WHERE h.home_id = ${target}
-        FOR UPDATE`.execute(trx);
-      const row = rows[0];
-      if (row === undefined) return undefined;
+      // The home's row first (writers of its threads then wait for this transaction), then its
+      // rows counted as they are once nothing more can be written.
+      const home = await trx
+        .selectFrom('homes')
+        .select(['host', 'home_path'])
+        .where('home_id', '=', target)
+        .forUpdate()
+        .executeTakeFirst();
+      if (home === undefined) return undefined;
+      const { rows } = await sql<{ threads: number; documents: number; usage_records: number }>`
+        SELECT
+          (SELECT count(*) FROM threads WHERE home_id = ${target})::int AS threads,
+          (SELECT count(*) FROM search_documents WHERE home_id = ${target})::int AS documents,
+          (SELECT count(*) FROM usage_records WHERE home_id = ${target})::int AS usage_records`.execute(
+        trx,
+      );
+      const counts = rows[0]!;
       // The threads go with the home (foreign keys), and their documents and records with them
       // (the tables' triggers on deleted threads).
       await trx.deleteFrom('homes').where('home_id', '=', target).execute();
       return {
         homeId: target,
-        host: row.host,
-        homePath: row.home_path,
-        threads: row.threads,
-        documents: row.documents,
-        usageRecords: row.usage_records,
+        host: home.host,
+        homePath: home.home_path,
+        threads: counts.threads,
+        documents: counts.documents,
+        usageRecords: counts.usage_records,
       };
     });
   }

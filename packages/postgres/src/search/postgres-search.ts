@@ -232,7 +232,8 @@ export class PostgresSearch implements SearchStore {
    * all documents (the index reads every home's). The planner's own estimates are no guide to a
    * phrase: it takes its words to be independent, which the words of "no such file or directory"
    * are not. A walk that would read every document walked goes to the end (it then found every
-   * match); another stops where the index would have read as many rows.
+   * match); another stops where the index would have read as many rows. A walk is chosen only
+   * when expected to read at most half the index's rows ({@link WALK_MARGIN}).
    */
   async #plan(options: {
     tsquery: string;

@@ -184,6 +184,18 @@ describe.skipIf(!postgresAvailable())('syncHome', () => {
     }
   });
 
+  it('pushes a home again, whole, after the home was removed from the server', async () => {
+    const pair = await syncedHome(3);
+    expect(await pair.target.homes.remove()).toMatchObject({ threads: 3 });
+    // The same store, still open: the sync records the home again before it pushes.
+    expect(await syncHome(pair)).toMatchObject({ threads: 3, pushed: 3 });
+    expect(await pair.target.threads.count()).toBe(3);
+    expect(await pair.target.homes.list()).toEqual([
+      expect.objectContaining({ homeId: pair.target.homeId, threads: 3 }),
+    ]);
+    await pair.close();
+  });
+
   it('removes from the server a thread deleted at home, from the change feed alone', async () => {
     const { source, target, close } = await syncedHome(10);
     try {

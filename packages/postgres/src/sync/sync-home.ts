@@ -8,14 +8,15 @@ import {
   type ThreadMetadata,
   USAGE_INDEX_NAME,
   type UsageRecord,
+  readHomeIdentity,
   unixSeconds,
 } from '@agent-state/state';
 import { type Kysely, type SqlBool, sql } from 'kysely';
 
-import type { PostgresDatabase } from '../schema/postgres-schema.js';
-import type { PostgresStore } from '../store/postgres-store.js';
-import { writableHome } from '../store/postgres-context.js';
 import { homeSyncLock } from '../homes/postgres-homes.js';
+import type { PostgresDatabase } from '../schema/postgres-schema.js';
+import { writableHome } from '../store/postgres-context.js';
+import type { PostgresStore } from '../store/postgres-store.js';
 import { SYNC_FORMAT, threadFingerprint } from './thread-fingerprint.js';
 
 /**
@@ -153,8 +154,18 @@ export async function syncHome(options: SyncHomeOptions): Promise<SyncResult> {
   // The lock lives on one connection of the pool for the whole sync; the batches use others.
   return context.db.connection().execute(async (lockConnection) => {
     const lockKey = homeSyncLock(homeId);
-    await sql`SELECT pg_advisory_lock(hashtext(${lockKey}))`.execute(lockConnection);
+    // Another sync of the home (or its removal) can take minutes: the wait is not cut by the
+    // pool's statement timeout, which comes back with the lock.
+    await sql`SET statement_timeout = 0`.execute(lockConnection);
     try {
+      await sql`SELECT pg_advisory_lock(hashtext(${lockKey}))`.execute(lockConnection);
+    } finally {
+      await sql`RESET statement_timeout`.execute(lockConnection).catch(() => undefined);
+    }
+    try {
+      // The home's row, which the store wrote when it opened: a removal of the home (`sync
+      // --remove`) may have taken it since, and the sync then pushes the home again, whole.
+      await options.target.homes.touch(readHomeIdentity(options.target.home, { create: false }));
       return await pushChanges(options, homeId, batchSize);
     } finally {
       await sql`SELECT pg_advisory_unlock(hashtext(${lockKey}))`

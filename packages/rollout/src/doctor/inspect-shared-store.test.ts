@@ -1,5 +1,6 @@
 import { type StateStore, openStateStore } from '@agent-state/state';
 import { copyCodexHome, tempDirs } from '@agent-state/test-utils';
+import { sampleThread } from '@agent-state/test-utils/store-contract';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { runBackfill } from '../backfill/run-backfill.js';
@@ -34,6 +35,7 @@ describe('inspectSharedStore', () => {
     });
 
     const search = await store.search.coverage();
+    const usage = await store.usage.coverage();
     expect(report).toMatchObject({
       server: 'postgres://me@db/agent_state',
       homes,
@@ -42,6 +44,7 @@ describe('inspectSharedStore', () => {
         archived: await store.threads.count({ archived: true }),
       },
       search: { threads: search.threads, indexed: search.indexed },
+      usage: { threads: usage.threads, indexed: usage.indexed },
     });
     expect(report.info.schemaVersion).toBe((await store.info()).schemaVersion);
     expect(report.problems).toEqual([
@@ -52,6 +55,23 @@ describe('inspectSharedStore', () => {
           'the home /home/ci/.codex on ci-runner has never completed a sync: the store may hold part of it',
         fix: 'run `agent-state sync` on ci-runner',
       },
+    ]);
+
+    // A thread its home never indexed: a warning for each index.
+    await store.threads.upsert(sampleThread(99));
+    const later = await inspectSharedStore(store, {
+      server: 'postgres://me@db/agent_state',
+      homes: [],
+    });
+    expect(later.problems).toEqual([
+      expect.objectContaining({
+        code: 'search-not-indexed',
+        message: '1 thread is not indexed for search',
+      }),
+      expect.objectContaining({
+        code: 'usage-not-indexed',
+        fix: 'run `agent-state usage --reindex` in their homes, then `agent-state sync`',
+      }),
     ]);
   });
 });

@@ -70,7 +70,11 @@ export interface ThreadStore {
   list(options: ThreadsPageOptions): Promise<ThreadsPage>;
   /** The ids of the first `limit` threads of a listing. */
   listIds(options: Omit<ThreadsPageOptions, 'pageSize'> & { limit: number }): Promise<string[]>;
-  /** Every row in id order, `limit` at a time (for reconcile and exports). */
+  /**
+   * Every row in id order, `limit` at a time (for reconcile and exports). A store of many homes
+   * orders by id, then home, and ends no page between the homes' rows of one id (such a page
+   * holds a few more than `limit`).
+   */
   scan(options: { limit: number; afterId?: string | undefined }): Promise<ThreadMetadata[]>;
   /** The sub-agent threads spawned by `parentId`. */
   listSubAgents(

@@ -62,6 +62,13 @@ describe.skipIf(!postgresAvailable())('agent-state doctor --store', () => {
     expect(text.stdout).toMatch(/warning: this home has never been pushed to the shared store/);
     expect(text.stdout).toContain('fix: run `agent-state sync`');
     expect(text.stdout).not.toContain(server().password);
+
+    // Named by --store with its password: the fix names the command without it.
+    const named = await runCli(['--home', other, 'doctor', '--store', url]);
+    expect(named.stdout).toMatch(
+      /fix: run `agent-state sync --to postgres:\/\/agent_state@127\.0\.0\.1:\d+\/\w+`/,
+    );
+    expect(named.stdout).not.toContain(server().password);
   });
 
   it('says a shared store it cannot read as an error, still reporting the home, never the password', async () => {
@@ -93,6 +100,14 @@ describe.skipIf(!postgresAvailable())('agent-state doctor --store', () => {
     );
     expect(unreachable.stdout).toContain('fix: check that the server is running');
     expect(unreachable.stdout + unreachable.stderr).not.toContain(server().password);
+
+    // Named by the environment only, the store it cannot read is a warning: doctor passes.
+    const fromEnv = await runCli(
+      ['--home', home, 'doctor'],
+      captureIo({ env: { AGENT_STATE_STORE_URL: nowhere } }),
+    );
+    expect(fromEnv.exitCode).toBe(ExitCode.Ok);
+    expect(fromEnv.stdout).toMatch(/warning: the shared store could not be read: cannot reach/);
 
     // A malformed URL, and a home filter without a store, are bad arguments.
     expect((await runCli(['--home', home, 'doctor', '--store', 'mysql://x'])).exitCode).toBe(

@@ -180,8 +180,9 @@ export function renderDoctorReport(
     colors.bold(`disk use (${formatBytes(report.sizes.totalBytes)})`),
     ...alignedRows(disk, { style: colors.dim }),
   ];
-  if (shared?.report)
-    lines.push('', ...sharedStoreLines(shared.report, shared.localHomeId, colors));
+  if (shared?.report) {
+    lines.push('', ...sharedStoreLines(shared.report, shared.localHomeId, shared.filtered, colors));
+  }
   if (report.discrepancies !== null && report.discrepancies.length > 0) {
     lines.push('', colors.bold('discrepancies'));
     lines.push(
@@ -219,6 +220,7 @@ export function renderDoctorReport(
 function sharedStoreLines(
   report: SharedStoreReport,
   localHomeId: string | undefined,
+  filtered: boolean,
   colors: Colors,
 ): string[] {
   const indexed = (coverage: { threads: number; indexed: number }) =>
@@ -248,7 +250,7 @@ function sharedStoreLines(
     '',
     colors.bold(`homes (${report.homes.length})`),
     ...(homes.length === 0
-      ? [colors.dim('  none pushed yet')]
+      ? [colors.dim(filtered ? '  none of those asked for' : '  none pushed yet')]
       : alignedRows(homes, { style: colors.dim })),
   ];
 }

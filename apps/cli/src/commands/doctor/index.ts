@@ -20,8 +20,9 @@ its homes (read-only): its schema and size, its threads and indexes, each home w
 and last sync, and whether this home was ever pushed there.
 
 Each problem comes with what to do about it. Exits 1 for errors (a store that does not open or
-fails its integrity check, a shared store that cannot be read), 0 for warnings (an incomplete
-backfill, discrepancies, failed memories jobs, dropped log entries, a home never pushed).
+fails its integrity check, a shared store named by --store that cannot be read), 0 for warnings
+(an incomplete backfill, discrepancies, failed memories jobs, dropped log entries, a home never
+pushed, a shared store named only by $AGENT_STATE_STORE_URL that cannot be read).
 `;
 
 /** The flags of `doctor`, as commander parsed them. */

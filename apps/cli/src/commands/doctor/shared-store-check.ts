@@ -11,7 +11,7 @@ import {
   readHomeIdentity,
 } from '@agent-state/state';
 
-import type { SharedStoreChoice } from '../../remote-store-options.js';
+import { STORE_URL_ENV, type SharedStoreChoice } from '../../remote-store-options.js';
 import { withSharedStore } from '../../remote-store-session.js';
 
 /** What `doctor` found of the shared store: its report (`null` when it could not be read). */
@@ -21,15 +21,18 @@ export interface SharedStoreCheck {
   localHomeId: string | undefined;
   /** The store's own problems, and this home's with it. */
   problems: DoctorProblem[];
+  /** Whether `--host` or `--home-id` kept some homes only. */
+  filtered: boolean;
 }
 
 /**
  * Reads the shared store `choice` names across its homes (read-only, as `serve --store` does)
  * and reports it (`inspectSharedStore`), with this home's place in it: a home never pushed there
  * is a warning. A store that cannot be read (the server unreachable, the credentials refused, a
- * schema too new or missing) is an error-level problem with its typed error's message, which
- * names the server without its password, not a failure of `doctor`: the home's report still
- * prints. A malformed URL is a bad argument.
+ * schema too new or missing) is a problem with its typed error's message, which names the server
+ * without its password: an error when `--store` named it, a warning when only
+ * `AGENT_STATE_STORE_URL` did; never a failure of `doctor` itself, the home's report still prints.
+ * A malformed URL is a bad argument.
  */
 export async function checkSharedStore(
   home: string,
@@ -46,9 +49,12 @@ export async function checkSharedStore(
     return {
       report: null,
       localHomeId,
+      filtered: isFiltered(choice),
       problems: [
         {
-          severity: 'error',
+          // Named on the command line, the store is what was asked about; named by the
+          // environment only, it is a setting that an offline laptop must not turn into a failure.
+          severity: choice.target.source === STORE_URL_ENV ? 'warning' : 'error',
           code: 'shared-store-unreadable',
           // The error names the server, without its password.
           message: `the shared store could not be read: ${error.message}`,
@@ -58,8 +64,7 @@ export async function checkSharedStore(
     };
   }
   const problems = [...report.problems];
-  const filtered =
-    (choice.selection.homeIds?.length ?? 0) > 0 || (choice.selection.hosts?.length ?? 0) > 0;
+  const filtered = isFiltered(choice);
   if (!filtered && !report.homes.some((entry) => entry.homeId === localHomeId)) {
     problems.push({
       severity: 'warning',
@@ -68,7 +73,11 @@ export async function checkSharedStore(
       fix: `run \`${syncCommand(choice)}\``,
     });
   }
-  return { report, localHomeId, problems };
+  return { report, localHomeId, problems, filtered };
+}
+
+function isFiltered(choice: SharedStoreChoice): boolean {
+  return (choice.selection.homeIds?.length ?? 0) > 0 || (choice.selection.hosts?.length ?? 0) > 0;
 }
 
 /** The id of the home when it has one (it was pushed once); never created here. */

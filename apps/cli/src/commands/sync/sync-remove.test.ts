@@ -134,5 +134,13 @@ describe.skipIf(!postgresAvailable())('agent-state sync --remove', () => {
     }
     // Nothing was created on the server either: no schema.
     await expect(threadsByHome(url)).rejects.toThrow('relation "threads" does not exist');
+
+    // A pushed home against a server no home was pushed to: no schema, nothing to remove.
+    const empty = await server().createDatabase();
+    await runCliJson<SyncResult>(['--home', home, 'sync', '--to', url, '--json']);
+    const noSchema = await runCli(['--home', home, 'sync', '--to', empty, '--remove', '--yes']);
+    expect(noSchema.exitCode).toBe(ExitCode.Failure);
+    expect(noSchema.stderr).not.toContain(server().password);
+    await expect(threadsByHome(empty)).rejects.toThrow('relation "threads" does not exist');
   });
 });

@@ -1,5 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { type RemovedHome, type StoreHome, openPostgresStore } from '@agent-state/postgres';
-import { InvalidArgumentError, NotFoundError, readHomeIdentity } from '@agent-state/state';
+import {
+  HOME_IDENTITY_FILE,
+  InvalidArgumentError,
+  NotFoundError,
+  readHomeIdentity,
+} from '@agent-state/state';
 
 import { ExitCode } from '../../exit-codes.js';
 import { plural } from '../../format.js';
@@ -38,8 +46,9 @@ export interface RunSyncRemoveOptions {
  * `agent-state sync --remove`: takes a home (this one, or `--home-id`'s) and every row of it out of
  * the shared store (`store.homes.remove`), after asking on a terminal (`--yes` elsewhere, exit 2
  * without it). Nothing here or in that home changes: its next sync pushes it again. A home the
- * store does not hold, or this home never pushed anywhere, is `NotFoundError` (exit 3). The store
- * is opened without creating, migrating or recording anything.
+ * store does not hold, or this home never pushed anywhere, is `NotFoundError` (exit 3); a server
+ * without the schema (no home was ever pushed there) is `StoreIoError` (exit 1). The store is
+ * opened without creating, migrating or recording anything.
  */
 export async function runSyncRemove(options: RunSyncRemoveOptions): Promise<ExitCode> {
   const { io, target } = options;
@@ -50,15 +59,17 @@ export async function runSyncRemove(options: RunSyncRemoveOptions): Promise<Exit
       'sync --remove asks first and there is no terminal to ask on; pass --yes to remove without asking',
     );
   }
-  let ownId: string;
-  try {
-    ownId = readHomeIdentity(options.home, { create: false }).homeId;
-  } catch {
-    // A home never pushed has no id: nothing of it to remove, and no store of it to open.
+  // A home never pushed has no id: nothing of it to remove, and no store of it to open.
+  const idFile = join(options.home, HOME_IDENTITY_FILE);
+  if (!existsSync(idFile)) {
     throw new NotFoundError(
-      `a pushed home at ${options.home} (it has no id: it was never pushed; to remove another home, run --remove from one that was)`,
+      `this home's id (it was never pushed; --home-id needs a pushed home too)`,
+      {
+        path: idFile,
+      },
     );
   }
+  const ownId = readHomeIdentity(options.home, { create: false }).homeId;
   const homeId = options.homeId ?? ownId;
   const [held] = await homesOf(target, options.home, homeId);
   // Opened for this home, without creating, migrating or recording anything.
