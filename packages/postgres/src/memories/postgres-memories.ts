@@ -173,23 +173,7 @@ export class PostgresMemories implements MemoriesStore {
       if (threadIds.length === 0) return result;
       const among = (column: string) =>
         sql<SqlBool>`${sql.ref(column)} = ANY(${threadIds}::text[])`;
-      // Lock the jobs in one order before touching outputs, as `clearMemories` does: a finisher
-      // locks its job, then writes its output, so once the jobs are ours no output can appear
-      // behind the delete, and a finisher waiting on its job finds it gone.
-      await trx
-        .selectFrom('jobs')
-        .select('job_key')
-        .where('home_id', '=', homeId)
-        .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
-        .where(among('job_key'))
-        .orderBy('job_key')
-        .forUpdate()
-        .execute();
-      const outputs = await trx
-        .deleteFrom('stage1_outputs')
-        .where('home_id', '=', homeId)
-        .where(among('thread_id'))
-        .executeTakeFirst();
+      const outputs = await deleteStage1Outputs(trx, homeId, threadIds);
       const jobs = await trx
         .deleteFrom('jobs')
         .where('home_id', '=', homeId)
@@ -202,7 +186,7 @@ export class PostgresMemories implements MemoriesStore {
         .where('home_id', '=', homeId)
         .where(among('id'))
         .execute();
-      result.outputs = Number(outputs.numDeletedRows);
+      result.outputs = outputs;
       result.jobs = Number(jobs.numDeletedRows);
       if (result.outputs > 0) {
         // Watermark 0: the phase-2 job's own watermark + 1, whatever the times.
@@ -311,26 +295,13 @@ export class PostgresMemories implements MemoriesStore {
     return leaseTransaction(this.#context, async (trx) => {
       // No claim may insert a job behind the deletes: they queue on the same advisory lock.
       await lockHomeLeases(trx, homeId, STAGE1_CAP_LOCK);
-      // Lock the jobs in one order before touching outputs: a finisher locks its job, then its
-      // output, then the phase-2 job, so taking the jobs first (sorted) never waits in a cycle.
-      await trx
-        .selectFrom('jobs')
-        .select('job_key')
-        .where('home_id', '=', homeId)
-        .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
-        .orderBy('job_key')
-        .forUpdate()
-        .execute();
-      const outputs = await trx
-        .deleteFrom('stage1_outputs')
-        .where('home_id', '=', homeId)
-        .executeTakeFirst();
+      const outputs = await deleteStage1Outputs(trx, homeId);
       const jobs = await trx
         .deleteFrom('jobs')
         .where('home_id', '=', homeId)
         .where('kind', 'in', [JOB_KIND_MEMORY_STAGE1, JOB_KIND_MEMORY_CONSOLIDATE_GLOBAL])
         .executeTakeFirst();
-      return { outputs: Number(outputs.numDeletedRows), jobs: Number(jobs.numDeletedRows) };
+      return { outputs, jobs: Number(jobs.numDeletedRows) };
     });
   }
 }
@@ -360,4 +331,37 @@ async function selectedThreads(
     if (missing.length > 0) throw unknownMemoryThreads(missing);
   }
   return found;
+}
+
+/**
+ * Deletes the home's stage-1 outputs (of `threadIds`, or all of them) once their stage-1 jobs are
+ * locked, in key order: a finisher locks its job, then writes its output, then the phase-2 job, so
+ * once the jobs are ours no output can appear behind the delete, a finisher waiting on its job
+ * finds it gone, and no wait forms a cycle. Returns how many outputs went; the jobs are the
+ * caller's to delete, in the same transaction.
+ */
+async function deleteStage1Outputs(
+  trx: Transaction<PostgresDatabase>,
+  homeId: string,
+  threadIds?: readonly string[],
+): Promise<number> {
+  const among = (column: 'job_key' | 'thread_id') =>
+    threadIds === undefined
+      ? sql<SqlBool>`true`
+      : sql<SqlBool>`${sql.ref(column)} = ANY(${threadIds}::text[])`;
+  await trx
+    .selectFrom('jobs')
+    .select('job_key')
+    .where('home_id', '=', homeId)
+    .where('kind', '=', JOB_KIND_MEMORY_STAGE1)
+    .where(among('job_key'))
+    .orderBy('job_key')
+    .forUpdate()
+    .execute();
+  const outputs = await trx
+    .deleteFrom('stage1_outputs')
+    .where('home_id', '=', homeId)
+    .where(among('thread_id'))
+    .executeTakeFirst();
+  return Number(outputs.numDeletedRows);
 }
