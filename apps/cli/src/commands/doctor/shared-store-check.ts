@@ -4,15 +4,10 @@ import {
   type SharedStoreReport,
   inspectSharedStore,
 } from '@agent-state/rollout';
-import {
-  AgentStateError,
-  InvalidArgumentError,
-  StoreTooNewError,
-  readHomeIdentity,
-} from '@agent-state/state';
+import { AgentStateError, InvalidArgumentError, StoreTooNewError } from '@agent-state/state';
 
 import { STORE_URL_ENV, type SharedStoreChoice } from '../../remote-store-options.js';
-import { withSharedStore } from '../../remote-store-session.js';
+import { pushedHomeId, withSharedStore } from '../../remote-store-session.js';
 
 /** What `doctor` found of the shared store: its report (`null` when it could not be read). */
 export interface SharedStoreCheck {
@@ -78,15 +73,6 @@ export async function checkSharedStore(
 
 function isFiltered(choice: SharedStoreChoice): boolean {
   return (choice.selection.homeIds?.length ?? 0) > 0 || (choice.selection.hosts?.length ?? 0) > 0;
-}
-
-/** The id of the home when it has one (it was pushed once); never created here. */
-function pushedHomeId(home: string): string | undefined {
-  try {
-    return readHomeIdentity(home, { create: false }).homeId;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The command that pushes this home to the store, as the person would type it. */

@@ -7,7 +7,6 @@ import {
   type LogRecord,
   type Logger,
   createLogger,
-  readHomeIdentity,
   stateDbPath,
 } from '@agent-state/state';
 import { DEFAULT_WEB_PORT, type SharedStoreDescription, startWebServer } from '@agent-state/web';
@@ -16,7 +15,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { plural, tildePath } from '../../format.js';
 import { type CliIo, colorsFor, writeLines } from '../../output.js';
 import type { SharedStoreChoice } from '../../remote-store-options.js';
-import { withSharedStore } from '../../remote-store-session.js';
+import { pushedHomeId, withSharedStore } from '../../remote-store-session.js';
 import { requireHome } from '../../store-session.js';
 
 /** Options of {@link runServe}. */
@@ -65,7 +64,8 @@ export async function runServe(options: RunServeOptions): Promise<ExitCode> {
           shared: {
             server: store.path,
             homes: () => store.homes.list(),
-            localHomeId: localHomeId(options.home),
+            // Its threads' rollouts are here: their pages show them.
+            localHomeId: pushedHomeId(options.home),
           },
           title: `the shared store ${store.path} (${plural(homes.length, 'home')})`,
         });
@@ -75,18 +75,6 @@ export async function runServe(options: RunServeOptions): Promise<ExitCode> {
   }
   requireHome(options.home);
   return serveUntilStopped(options, logger, { title: tildePath(options.home, homedir()) });
-}
-
-/**
- * The id of the home serve runs in, when it has one (a home synced once): the shared store's
- * threads of this home are shown from their rollouts. Never created: serve writes nothing.
- */
-function localHomeId(home: string): string | undefined {
-  try {
-    return readHomeIdentity(home, { create: false }).homeId;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Starts the server, prints where it is, and waits for the signal; then closes it. */
