@@ -163,9 +163,6 @@ export async function syncHome(options: SyncHomeOptions): Promise<SyncResult> {
       await sql`RESET statement_timeout`.execute(lockConnection).catch(() => undefined);
     }
     try {
-      // The home's row, which the store wrote when it opened: a removal of the home (`sync
-      // --remove`) may have taken it since, and the sync then pushes the home again, whole.
-      await options.target.homes.touch(readHomeIdentity(options.target.home, { create: false }));
       return await pushChanges(options, homeId, batchSize);
     } finally {
       await sql`SELECT pg_advisory_unlock(hashtext(${lockKey}))`
@@ -191,7 +188,10 @@ async function pushChanges(
     redacted: redact !== undefined,
     format: SYNC_FORMAT,
   };
-  const watermark = await readWatermark(db, homeId);
+  const { recorded, watermark } = await readWatermark(db, homeId);
+  // The home's row, which the store wrote when it opened: a removal of the home (`sync --remove`)
+  // may have taken it since, and the sync then records it again and pushes it whole.
+  if (!recorded) await target.homes.touch(readHomeIdentity(target.home, { create: false }));
   const resumable =
     watermark !== undefined && position !== undefined && continues(watermark, position);
   // A sync that cannot go on from the watermark (another feed, other settings) clears it before it
@@ -321,29 +321,33 @@ function continues(watermark: Watermark, position: Watermark): boolean {
   );
 }
 
+/** The home's watermark, if any, and whether the server holds the home's row at all. */
 async function readWatermark(
   db: Kysely<PostgresDatabase>,
   homeId: string,
-): Promise<Watermark | undefined> {
+): Promise<{ recorded: boolean; watermark: Watermark | undefined }> {
   const row = await db
     .selectFrom('homes')
     .select(['sync_feed_id', 'sync_seq', 'sync_redacted', 'sync_format'])
     .where('home_id', '=', homeId)
     .executeTakeFirst();
+  if (!row) return { recorded: false, watermark: undefined };
   if (
-    !row ||
     row.sync_feed_id === null ||
     row.sync_seq === null ||
     row.sync_redacted === null ||
     row.sync_format === null
   ) {
-    return undefined;
+    return { recorded: true, watermark: undefined };
   }
   return {
-    feedId: row.sync_feed_id,
-    seq: row.sync_seq,
-    redacted: row.sync_redacted,
-    format: row.sync_format,
+    recorded: true,
+    watermark: {
+      feedId: row.sync_feed_id,
+      seq: row.sync_seq,
+      redacted: row.sync_redacted,
+      format: row.sync_format,
+    },
   };
 }
 
