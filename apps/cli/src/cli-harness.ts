@@ -54,6 +54,28 @@ export async function backfilledHome(
   return home;
 }
 
+/**
+ * The flags of `memories run` against the mock model server at `baseUrl` with every fixture
+ * thread eligible: no idle time, any age (the fixtures' threads are from 2026-11 and 2026-12,
+ * eligible whatever today's date), and the sources they came from (`exec`, `vscode`).
+ */
+export function mockMemoriesRunFlags(baseUrl: string): string[] {
+  return [
+    '--base-url',
+    baseUrl,
+    '--model',
+    'mock',
+    '--min-idle-hours',
+    '0',
+    '--max-age-days',
+    '36500',
+    '--source',
+    'exec',
+    '--source',
+    'vscode',
+  ];
+}
+
 /** One thread of Codex's own `thread/list` answer for a fixture home. */
 export interface CodexListedThread {
   id: string;

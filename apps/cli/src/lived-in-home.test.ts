@@ -15,7 +15,13 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { captureIo } from './capture-io.js';
-import { codexHome, codexThreadList, runCli, runCliJson } from './cli-harness.js';
+import {
+  codexHome,
+  codexThreadList,
+  mockMemoriesRunFlags,
+  runCli,
+  runCliJson,
+} from './cli-harness.js';
 import type { BackfillReport } from './commands/backfill/backfill.js';
 import type { ThreadsListReport } from './commands/threads/list/threads-list.js';
 import { ExitCode } from './exit-codes.js';
@@ -205,19 +211,7 @@ describe('a lived-in Codex home (compressed rollouts), as a new user tries it', 
         'run',
         '--phase',
         '1',
-        '--base-url',
-        server.url,
-        '--model',
-        'mock',
-        '--min-idle-hours',
-        '0',
-        // The fixture's threads are from 2026-11 and 2026-12: eligible whatever today's date.
-        '--max-age-days',
-        '36500',
-        '--source',
-        'exec',
-        '--source',
-        'vscode',
+        ...mockMemoriesRunFlags(server.url),
         '--json',
       ],
       captureIo({ env }),

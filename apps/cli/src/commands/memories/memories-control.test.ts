@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { captureIo } from '../../capture-io.js';
-import { runCli } from '../../cli-harness.js';
+import { mockMemoriesRunFlags, runCli } from '../../cli-harness.js';
 
 const temp = tempDirs();
 const env = { OPENAI_API_KEY: 'test' };
@@ -25,23 +25,7 @@ function memories(...args: string[]) {
 
 /** Runs both phases against the mock server (every fixture thread eligible). */
 function run(...extra: string[]) {
-  return memories(
-    'run',
-    '--base-url',
-    server.url,
-    '--model',
-    'mock',
-    '--min-idle-hours',
-    '0',
-    // The fixture's threads are from 2026-11: keep them eligible whatever today's date.
-    '--max-age-days',
-    '36500',
-    '--source',
-    'exec',
-    '--source',
-    'vscode',
-    ...extra,
-  );
+  return memories('run', ...mockMemoriesRunFlags(server.url), ...extra);
 }
 
 /** The stage-1 outputs of `cwd`, newest first, read from the store's file with SQL. */
